@@ -1,0 +1,55 @@
+"""CrewDesk's engine: a CrewAI-compatible runtime with native async kickoff and streaming.
+
+Change `from crewai import Crew, Agent, Task` to `from desktop_app.engine import Crew, Agent,
+Task` and CrewAI's async examples run as they are. This package imports no Qt, and it
+imports litellm only when the first LLM call is made (off the event loop).
+"""
+
+from desktop_app.engine.agent import Agent
+from desktop_app.engine.code_execution import CodeInterpreterTool, CodeLimits
+from desktop_app.engine.crew import Crew, Process
+from desktop_app.engine.errors import (
+    CrewError,
+    LLMError,
+    MissingInputError,
+    StreamNotFinishedError,
+    TaskExecutionError,
+)
+from desktop_app.engine.events import RunEvent, RunEventAdapter
+from desktop_app.engine.llm import LLM
+from desktop_app.engine.outputs import CrewOutput, TaskOutput, UsageMetrics
+from desktop_app.engine.streaming import (
+    CrewStreamingOutput,
+    RunEventStream,
+    StreamChunk,
+    StreamChunkType,
+    ToolCallChunk,
+)
+from desktop_app.engine.task import Task
+from desktop_app.engine.tools import BaseTool
+
+__all__ = [
+    "LLM",
+    "Agent",
+    "BaseTool",
+    "CodeInterpreterTool",
+    "CodeLimits",
+    "Crew",
+    "CrewError",
+    "CrewOutput",
+    "CrewStreamingOutput",
+    "LLMError",
+    "MissingInputError",
+    "Process",
+    "RunEvent",
+    "RunEventAdapter",
+    "RunEventStream",
+    "StreamChunk",
+    "StreamChunkType",
+    "StreamNotFinishedError",
+    "Task",
+    "TaskExecutionError",
+    "TaskOutput",
+    "ToolCallChunk",
+    "UsageMetrics",
+]

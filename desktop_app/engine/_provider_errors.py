@@ -1,0 +1,156 @@
+"""Turns whatever a provider call raised into an `LLMError` with a clear kind.
+
+Works on class names and attributes, so it needs no import of litellm, httpx or aiohttp.
+"""
+
+from __future__ import annotations
+
+import json
+from email.utils import parsedate_to_datetime
+from datetime import datetime, timezone
+
+from desktop_app.engine.errors import LLMError, LLMErrorKind
+
+_KIND_BY_STATUS: dict[int, LLMErrorKind] = {
+    400: "bad_request",
+    401: "auth",
+    403: "auth",
+    404: "not_found",
+    408: "timeout",
+    413: "bad_request",
+    422: "bad_request",
+    429: "rate_limit",
+}
+
+_KIND_BY_CLASS: dict[str, LLMErrorKind] = {
+    "AuthenticationError": "auth",
+    "PermissionDeniedError": "auth",
+    "RateLimitError": "rate_limit",
+    "Timeout": "timeout",
+    "APITimeoutError": "timeout",
+    "TimeoutException": "timeout",
+    "ReadTimeout": "timeout",
+    "ConnectTimeout": "timeout",
+    "ServerTimeoutError": "timeout",
+    "NotFoundError": "not_found",
+    "ServiceUnavailableError": "server",
+    "InternalServerError": "server",
+    "BadGatewayError": "server",
+    "RemoteProtocolError": "stream_dropped",
+    "ReadError": "stream_dropped",
+    "ClientPayloadError": "stream_dropped",
+    "ServerDisconnectedError": "stream_dropped",
+    "IncompleteRead": "stream_dropped",
+    "ConnectError": "connection",
+    "ClientConnectorError": "connection",
+    "APIConnectionError": "connection",
+    "JSONDecodeError": "malformed",
+    "BadRequestError": "bad_request",
+    "ContextWindowExceededError": "bad_request",
+    "UnprocessableEntityError": "bad_request",
+}
+
+
+def classify(exc: BaseException, *, provider: str, model: str, streaming: bool) -> LLMError:
+    """Wraps `exc` in an `LLMError`.
+
+    Args:
+        exc: What the provider call raised.
+        provider: The provider's name.
+        model: The model string of the call.
+        streaming: True when the error came while reading a stream that had begun.
+    """
+    if isinstance(exc, LLMError):
+        return exc
+    status = _status_of(exc)
+    kind = _kind_of(exc, status, streaming)
+    return LLMError(
+        kind,
+        _message_of(exc),
+        provider=provider,
+        model=model,
+        status_code=status,
+        retry_after=_retry_after_of(exc) if kind == "rate_limit" or status == 503 else None,
+    )
+
+
+def _kind_of(exc: BaseException, status: int | None, streaming: bool) -> LLMErrorKind:
+    for cls in type(exc).__mro__:
+        kind = _KIND_BY_CLASS.get(cls.__name__)
+        if kind is not None:
+            break
+    else:
+        kind = None
+    if status is not None and (kind is None or kind in ("connection", "bad_request")):
+        kind = _KIND_BY_STATUS.get(status, "server" if status >= 500 else kind)
+    if kind is None:
+        kind = _kind_from_text(str(exc), streaming)
+    if streaming and kind == "connection":
+        return "stream_dropped"
+    return kind
+
+
+def _kind_from_text(text: str, streaming: bool) -> LLMErrorKind:
+    lowered = text.lower()
+    if "json" in lowered or "decode" in lowered or "parsing chunk" in lowered:
+        return "malformed"
+    if "peer closed" in lowered or "incomplete" in lowered or "connection" in lowered:
+        return "stream_dropped" if streaming else "connection"
+    return "other"
+
+
+def _status_of(exc: BaseException) -> int | None:
+    status = getattr(exc, "status_code", None)
+    if isinstance(status, int) and status >= 400:
+        return status
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None)
+    return status if isinstance(status, int) and status >= 400 else None
+
+
+def _message_of(exc: BaseException) -> str:
+    message = getattr(exc, "message", None)
+    text = message if isinstance(message, str) and message else str(exc)
+    text = _inner_provider_message(text) or text
+    for prefix in ("litellm.", "OpenAIException - ", "Hosted_vllmException - "):
+        text = text.replace(prefix, "")
+    text = " ".join(text.split())
+    return text[:500] if text else type(exc).__name__
+
+
+def _inner_provider_message(text: str) -> str | None:
+    """Pulls `error.message` out of an OpenAI-style JSON error body inside `text`."""
+    start = text.find("{")
+    if start < 0:
+        return None
+    try:
+        body = json.loads(text[start:])
+    except ValueError:
+        return None
+    error = body.get("error") if isinstance(body, dict) else None
+    message = error.get("message") if isinstance(error, dict) else None
+    return message if isinstance(message, str) and message else None
+
+
+def _retry_after_of(exc: BaseException) -> float | None:
+    for holder in (getattr(exc, "response", None), exc):
+        headers = getattr(holder, "headers", None) or getattr(
+            holder, "litellm_response_headers", None
+        )
+        value = headers.get("retry-after") if headers is not None else None
+        if value is not None:
+            return parse_retry_after(str(value))
+    return None
+
+
+def parse_retry_after(value: str) -> float | None:
+    """Reads a Retry-After header: seconds, or an HTTP date."""
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())

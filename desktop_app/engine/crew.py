@@ -1,0 +1,200 @@
+"""`Crew`: agents and tasks, and the kickoff family, with CrewAI's names and meaning.
+
+- `akickoff` is native async from end to end: every LLM call uses litellm's async API on
+  the caller's loop, tools are awaited, nothing blocks the loop.
+- `kickoff` is synchronous: it runs the same engine on a private event loop in the calling
+  thread, where LLM calls use litellm's sync API.
+- `kickoff_async` runs `kickoff` in a worker thread (`asyncio.to_thread`), as CrewAI does;
+  cancelling it stops the thread's run at its next chunk and closes its HTTP stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from enum import Enum
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from desktop_app.engine import events as ev
+from desktop_app.engine._run import RunState, execute, new_run_id
+from desktop_app.engine.agent import Agent
+from desktop_app.engine.outputs import CrewOutput
+from desktop_app.engine.streaming import CrewStreamingOutput, RunEventStream, _BlockingPump
+from desktop_app.engine.task import Task
+
+Inputs = Mapping[str, Any]
+Emit = Callable[[ev.RunEvent], None]
+T = TypeVar("T")
+
+
+class Process(str, Enum):
+    """How a crew orders its tasks."""
+
+    sequential = "sequential"
+    hierarchical = "hierarchical"
+
+
+class Crew(BaseModel):
+    """A crew, as CrewAI's `Crew`.
+
+    Attributes:
+        agents: The agents.
+        tasks: The tasks, run in order.
+        process: Only `Process.sequential` runs for now.
+        stream: Kickoff methods return a `CrewStreamingOutput` instead of a `CrewOutput`.
+        verbose: Log what the crew does.
+        name: Shown in events and run history.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    agents: list[Agent] = Field(default_factory=list)
+    tasks: list[Task] = Field(default_factory=list)
+    process: Process = Process.sequential
+    stream: bool = False
+    verbose: bool = False
+    name: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Crew:
+        if self.process is not Process.sequential:
+            raise ValueError("Only Process.sequential is supported so far.")
+        for index, task in enumerate(self.tasks):
+            if task.agent is None and not self.agents:
+                label = f"'{task.name}'" if task.name else str(index + 1)
+                raise ValueError(f"Task {label} has no agent and the crew has no agents.")
+        return self
+
+    def agent_for(self, task: Task) -> Agent:
+        """The agent that does `task`: its own, or the crew's first."""
+        return task.agent if task.agent is not None else self.agents[0]
+
+    def display_name(self) -> str:
+        """The crew's name, or a name made from its first task."""
+        if self.name:
+            return self.name
+        return self.tasks[0].name or "crew" if self.tasks else "crew"
+
+    # --- async, native --------------------------------------------------------------
+
+    async def akickoff(self, inputs: Inputs | None = None) -> Any:
+        """Runs the crew natively on this event loop.
+
+        Returns:
+            A `CrewOutput`, or a `CrewStreamingOutput` when `stream=True`.
+        """
+        if self.stream:
+            return CrewStreamingOutput(events=RunEventStream(lambda emit: self._arun(inputs, emit)))
+        return await self._arun(inputs, None)
+
+    async def akickoff_for_each(self, inputs: Sequence[Inputs]) -> Any:
+        """Runs the crew once per input, all at once, natively.
+
+        Returns:
+            A list of `CrewOutput` in input order, or one `CrewStreamingOutput` over all runs
+            when `stream=True`.
+        """
+        def runner(emit: Emit | None) -> Awaitable[list[CrewOutput]]:
+            return _gather_owned([self._arun(one, emit) for one in inputs])
+
+        if self.stream:
+            return CrewStreamingOutput(events=RunEventStream(runner), many=True)
+        return await runner(None)
+
+    def _arun(self, inputs: Inputs | None, emit: Emit | None) -> Coroutine[Any, Any, CrewOutput]:
+        return execute(self, inputs, RunState(run_id=new_run_id(), emit=emit))
+
+    # --- threads ------------------------------------------------------------------
+
+    async def kickoff_async(self, inputs: Inputs | None = None) -> Any:
+        """Runs the synchronous `kickoff` in a worker thread (`asyncio.to_thread`).
+
+        Returns:
+            A `CrewOutput`, or a `CrewStreamingOutput` when `stream=True`.
+        """
+        if self.stream:
+            return CrewStreamingOutput(
+                events=RunEventStream(lambda emit: self._threaded(inputs, emit))
+            )
+        return await self._threaded(inputs, None)
+
+    async def kickoff_for_each_async(self, inputs: Sequence[Inputs]) -> Any:
+        """Runs `kickoff` once per input, each in a worker thread, all at once."""
+        def runner(emit: Emit | None) -> Awaitable[list[CrewOutput]]:
+            return _gather_owned([self._threaded(one, emit) for one in inputs])
+
+        if self.stream:
+            return CrewStreamingOutput(events=RunEventStream(runner), many=True)
+        return await runner(None)
+
+    async def _threaded(self, inputs: Inputs | None, emit: Emit | None) -> CrewOutput:
+        flag = threading.Event()
+        try:
+            return await asyncio.to_thread(self._run_blocking, inputs, emit, flag)
+        except asyncio.CancelledError:
+            flag.set()
+            raise
+
+    # --- blocking -----------------------------------------------------------------
+
+    def kickoff(self, inputs: Inputs | None = None) -> Any:
+        """Runs the crew and blocks until it ends.
+
+        Returns:
+            A `CrewOutput`, or a `CrewStreamingOutput` to read with `for` when `stream=True`.
+        """
+        if self.stream:
+            return CrewStreamingOutput(
+                pump=_BlockingPump(lambda emit: self._run_blocking(inputs, emit, None))
+            )
+        return self._run_blocking(inputs, None, None)
+
+    def kickoff_for_each(self, inputs: Sequence[Inputs]) -> list[Any]:
+        """Runs `kickoff` once per input, one after another."""
+        return [self.kickoff(one) for one in inputs]
+
+    def _run_blocking(
+        self, inputs: Inputs | None, emit: Emit | None, flag: threading.Event | None
+    ) -> CrewOutput:
+        state = RunState(run_id=new_run_id(), emit=emit, blocking=True, cancel_flag=flag)
+        return _run_private_loop(execute(self, inputs, state))
+
+
+def _run_private_loop(coro: Coroutine[Any, Any, T]) -> T:
+    """Runs `coro` to its end on a new event loop, in this thread or, if this thread
+    already runs a loop (a notebook, say), in a helper thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    box: list[T] = []
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            box.append(asyncio.run(coro))
+        except BaseException as exc:  # noqa: BLE001 - re-raised below
+            errors.append(exc)
+
+    helper = threading.Thread(target=target, name="crewdesk-kickoff")
+    helper.start()
+    helper.join()
+    if errors:
+        raise errors[0]
+    return box[0]
+
+
+async def _gather_owned(coros: Sequence[Coroutine[Any, Any, T]]) -> list[T]:
+    """Runs coroutines at once; on the first error or a cancel, cancels the rest and
+    waits for them, then re-raises. Results come in input order."""
+    tasks = [asyncio.ensure_future(coro) for coro in coros]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise

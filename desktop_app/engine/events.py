@@ -1,0 +1,130 @@
+"""The typed event stream of a run.
+
+Every run emits, in order: one `RunStarted`; per task a `TaskStarted`, any number of
+`TextDelta`, `ToolCallStarted`, `ToolCallFinished` and `UsageUpdated`, then `TaskFinished`;
+and one closing event: `RunFinished`, `RunFailed` or `RunCancelled`. The GUI switches on
+`kind`, and run history stores the same models (`RunEventAdapter` parses them back).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, TypeAlias
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from desktop_app.engine.outputs import CrewOutput, TaskOutput, UsageMetrics
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    run_id: str
+
+
+class _TaskEvent(_Event):
+    task_index: int
+    task_name: str | None
+    agent_role: str
+
+
+class RunStarted(_Event):
+    """A run began. `inputs` are the values given to kickoff."""
+
+    kind: Literal["run_started"] = "run_started"
+    crew_name: str
+    task_count: int
+    inputs: dict[str, object]
+
+
+class TaskStarted(_TaskEvent):
+    """A task began; `description` has its placeholders filled."""
+
+    kind: Literal["task_started"] = "task_started"
+    description: str
+
+
+class TextDelta(_TaskEvent):
+    """A piece of text the model streamed."""
+
+    kind: Literal["text"] = "text"
+    content: str
+
+
+class ToolCallStarted(_TaskEvent):
+    """The model asked for a tool; `arguments` is the JSON text the model wrote."""
+
+    kind: Literal["tool_call"] = "tool_call"
+    call_id: str
+    tool_name: str
+    arguments: str
+
+
+class ToolCallFinished(_TaskEvent):
+    """A tool returned; `output` is what went back to the model."""
+
+    kind: Literal["tool_result"] = "tool_result"
+    call_id: str
+    tool_name: str
+    output: str
+    is_error: bool
+
+
+class UsageUpdated(_TaskEvent):
+    """One LLM call finished; `usage` and `cost_usd` are the run's totals so far."""
+
+    kind: Literal["usage"] = "usage"
+    usage: UsageMetrics
+    cost_usd: float | None
+
+
+class TaskFinished(_TaskEvent):
+    """A task produced its output."""
+
+    kind: Literal["task_finished"] = "task_finished"
+    output: TaskOutput
+
+
+class RunFinished(_Event):
+    """The run succeeded."""
+
+    kind: Literal["run_finished"] = "run_finished"
+    output: CrewOutput
+    cost_usd: float | None
+
+
+class RunFailed(_Event):
+    """The run stopped on an error; `error` is a message meant for the user."""
+
+    kind: Literal["run_failed"] = "run_failed"
+    error: str
+    error_type: str
+    task_index: int | None
+    agent_role: str | None
+
+
+class RunCancelled(_Event):
+    """The run was cancelled before it finished."""
+
+    kind: Literal["run_cancelled"] = "run_cancelled"
+
+
+RunEvent: TypeAlias = Annotated[
+    RunStarted
+    | TaskStarted
+    | TextDelta
+    | ToolCallStarted
+    | ToolCallFinished
+    | UsageUpdated
+    | TaskFinished
+    | RunFinished
+    | RunFailed
+    | RunCancelled,
+    Field(discriminator="kind"),
+]
+"""Any event of a run, tagged by `kind`."""
+
+RunEventAdapter: TypeAdapter[RunEvent] = TypeAdapter(RunEvent)
+"""Validates and dumps `RunEvent` values (JSON in run history)."""
+
+TERMINAL_KINDS = frozenset({"run_finished", "run_failed", "run_cancelled"})
+"""Kinds of the events that close a run."""
