@@ -14,7 +14,7 @@ import asyncio
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -106,6 +106,25 @@ class Crew(BaseModel):
 
     def _arun(self, inputs: Inputs | None, emit: Emit | None) -> Coroutine[Any, Any, CrewOutput]:
         return execute(self, inputs, RunState(run_id=new_run_id(), emit=emit))
+
+    def stream_events(
+        self,
+        inputs: Inputs | None = None,
+        *,
+        mode: Literal["akickoff", "kickoff_async"] = "akickoff",
+    ) -> RunEventStream[CrewOutput]:
+        """Starts one run and returns its typed event stream (call on a running loop).
+
+        Read it with `async for event in stream`; after the last event, `stream.value()` is
+        the `CrewOutput` (or the run's error is raised). `await stream.aclose()` cancels it.
+
+        Args:
+            inputs: Values for the placeholders.
+            mode: "akickoff" (native async on this loop) or "kickoff_async" (a worker thread).
+        """
+        if mode == "akickoff":
+            return RunEventStream(lambda emit: self._arun(inputs, emit))
+        return RunEventStream(lambda emit: self._threaded(inputs, emit))
 
     # --- threads ------------------------------------------------------------------
 
