@@ -1,0 +1,50 @@
+"""The qasync event loop for GUI tests.
+
+One `qasync.QEventLoop` per test on the session's `QApplication` (pytest-qt's `qapp`).
+Drive coroutines with `arun(coro)`. Never call `qtbot.wait*` inside a coroutine, and never
+use nested loops (`QDialog.exec`, static `QMessageBox` calls) in one: see FIELD-NOTES.md.
+Errors the loop's exception handler sees fail the test at teardown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any, TypeVar
+
+import PySide6.QtWidgets  # noqa: F401 - qasync must find PySide6 first
+import pytest
+import qasync
+from PySide6.QtWidgets import QApplication
+
+T = TypeVar("T")
+
+
+@pytest.fixture
+def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
+    """A qasync loop on the Qt event loop, closed and checked at teardown."""
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    errors: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _loop, context: errors.append(context))
+    yield loop
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.close()
+    asyncio.set_event_loop(None)
+    if errors:
+        pytest.fail(f"the event loop reported errors: {errors}")
+
+
+@pytest.fixture
+def arun(qloop: asyncio.AbstractEventLoop) -> Callable[..., Any]:
+    """Runs a coroutine on the qasync loop to its end, with a time limit."""
+
+    def run(coro: Coroutine[Any, Any, T], timeout: float = 60.0) -> T:
+        return qloop.run_until_complete(asyncio.wait_for(coro, timeout))
+
+    return run
