@@ -97,18 +97,18 @@ def prepare_tasks(crew: Crew, inputs: Mapping[str, object] | None) -> list[Prepa
     positions = {id(task): index for index, task in enumerate(crew.tasks)}
     prepared = []
     for index, task in enumerate(crew.tasks):
+        label = f"task '{task.name}'" if task.name else f"task {index + 1}"
+        description = interpolate(task.description, rendered, f"{label} description")
+        expected = interpolate(task.expected_output, rendered, f"{label} expected_output")
         agent = crew.agent_for(task)
         if id(agent) not in agents:
             agents[id(agent)] = _prepare_agent(agent, rendered)
-        label = f"task '{task.name}'" if task.name else f"task {index + 1}"
         prepared.append(
             PreparedTask(
                 index=index,
                 name=task.name,
-                description=interpolate(task.description, rendered, f"{label} description"),
-                expected_output=interpolate(
-                    task.expected_output, rendered, f"{label} expected_output"
-                ),
+                description=description,
+                expected_output=expected,
                 agent=agents[id(agent)],
                 context_indexes=_context_indexes(task, positions),
             )

@@ -1,0 +1,38 @@
+"""Fixtures for engine tests: a simulator per test and LLMs pointed at it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+
+import pytest
+import pytest_asyncio
+
+from desktop_app.engine import LLM
+from desktop_app.simulator import Simulator, SimulatorConfig, SimulatorThread
+
+
+@pytest_asyncio.fixture
+async def sim() -> AsyncIterator[Simulator]:
+    """A simulator on the test's event loop (fast: 5 ms to first token)."""
+    async with Simulator(SimulatorConfig(ttft=0.005, tokens_per_second=2000.0)) as server:
+        yield server
+
+
+@pytest.fixture
+def sim_thread() -> Iterator[SimulatorThread]:
+    """A simulator in its own thread, for synchronous code."""
+    with SimulatorThread(SimulatorConfig(ttft=0.005, tokens_per_second=2000.0)) as server:
+        yield server
+
+
+def make_llm(base_url: str, settings: str = "", **options: object) -> LLM:
+    """An LLM on the simulator; `settings` is the simulator's model-string suffix."""
+    model = "openai/sim" + (f":{settings}" if settings else "")
+    options.setdefault("retry_base_delay", 0.01)
+    return LLM(model=model, base_url=base_url, api_key="sk-test", **options)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def llm_on(sim: Simulator) -> Callable[..., LLM]:
+    """Makes LLMs on the async simulator."""
+    return lambda settings="", **options: make_llm(sim.base_url, settings, **options)
