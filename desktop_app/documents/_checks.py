@@ -1,0 +1,158 @@
+"""Checks across the parts of a crew document: keys, agents of tasks, `context` edges.
+
+Kept apart from the models so that `model.py` stays a plain description of the data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
+from desktop_app.documents._yaml import Loc
+
+if TYPE_CHECKING:
+    from desktop_app.documents.model import CrewDocument, TaskSpec
+
+KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+"""What an agent or task key may look like."""
+
+AGENT_FIELDS_IN_CREWAI = frozenset(
+    {"role", "goal", "backstory", "llm", "tools", "allow_code_execution", "max_iter", "verbose"}
+)
+TASK_FIELDS_IN_CREWAI = frozenset({"name", "description", "expected_output", "agent", "context"})
+CREW_FIELDS_IN_CREWAI = frozenset({"name", "agents", "tasks", "process", "verbose", "stream"})
+
+Issue = tuple[Loc, str]
+
+
+def document_issues(doc: CrewDocument) -> list[Issue]:
+    """Everything wrong across the parts of ``doc``, in file order."""
+    issues: list[Issue] = []
+    if not doc.agents:
+        issues.append((("agents",), "the crew has no agents"))
+    if not doc.tasks:
+        issues.append((("tasks",), "the crew has no tasks"))
+    issues += _key_issues("agents", (agent.key for agent in doc.agents), "agent")
+    issues += _key_issues("tasks", (task.key for task in doc.tasks), "task")
+    issues += _duplicates("input_sets", (inputs.name for inputs in doc.input_sets), "input set")
+    issues += _extra_issues(doc)
+    issues += _agent_issues(doc)
+    issues += _context_issues(doc.tasks)
+    return sorted(issues, key=lambda issue: _order(issue[0]))
+
+
+def _order(loc: Loc) -> tuple[int, int]:
+    sections = ("name", "settings", "agents", "tasks", "input_sets")
+    section = sections.index(str(loc[0])) if loc and loc[0] in sections else 0
+    position = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else -1
+    return section, position
+
+
+def _key_issues(section: str, keys: Iterable[str], kind: str) -> Iterator[Issue]:
+    keys = list(keys)
+    for index, key in enumerate(keys):
+        if not KEY_RE.fullmatch(key):
+            yield (
+                (section, index, "key"),
+                f"{kind} key '{key}' must start with a letter or _ and hold only letters, "
+                "digits, _ and -",
+            )
+    yield from _duplicates(section, keys, kind)
+
+
+def _duplicates(section: str, names: Iterable[str], kind: str) -> Iterator[Issue]:
+    first: dict[str, int] = {}
+    for index, name in enumerate(names):
+        if name in first:
+            yield (
+                (section, index, "key" if section != "input_sets" else "name"),
+                f"duplicate {kind} '{name}' (also {section}[{first[name]}])",
+            )
+        else:
+            first[name] = index
+
+
+def _extra_issues(doc: CrewDocument) -> Iterator[Issue]:
+    def clashes(extra: dict[str, object], names: frozenset[str]) -> list[str]:
+        return sorted(set(extra) & names)
+
+    for name in clashes(doc.settings.extra, CREW_FIELDS_IN_CREWAI):
+        yield ("settings", "extra", name), f"'{name}' is a crew field; set it there"
+    for index, agent in enumerate(doc.agents):
+        for name in clashes(agent.extra, AGENT_FIELDS_IN_CREWAI | {"key"}):
+            yield ("agents", index, "extra", name), f"'{name}' is an agent field; set it there"
+    for index, task in enumerate(doc.tasks):
+        for name in clashes(task.extra, TASK_FIELDS_IN_CREWAI | {"key"}):
+            yield ("tasks", index, "extra", name), f"'{name}' is a task field; set it there"
+
+
+def _agent_issues(doc: CrewDocument) -> Iterator[Issue]:
+    for index, agent in enumerate(doc.agents):
+        if agent.max_iter is not None and agent.max_iter < 1:
+            yield ("agents", index, "max_iter"), "max_iter must be 1 or more"
+    known = [agent.key for agent in doc.agents]
+    for index, task in enumerate(doc.tasks):
+        if task.agent is None:
+            if doc.process == "sequential":
+                yield (
+                    ("tasks", index, "agent"),
+                    f"task '{task.key}' has no agent; a sequential crew needs one per task",
+                )
+        elif task.agent not in known:
+            yield (
+                ("tasks", index, "agent"),
+                f"unknown agent '{task.agent}' (agents: {', '.join(known) or 'none'})",
+            )
+
+
+def _context_issues(tasks: list[TaskSpec]) -> Iterator[Issue]:
+    position = {task.key: index for index, task in enumerate(tasks)}
+    in_cycle: set[tuple[str, str]] = set()
+    for cycle in _cycles(tasks, position):
+        in_cycle.update(zip(cycle, cycle[1:], strict=False))
+        start = position[cycle[0]]
+        yield (
+            ("tasks", start, "context"),
+            "context makes a cycle: " + " -> ".join(cycle),
+        )
+    for index, task in enumerate(tasks):
+        for item, name in enumerate(task.context or []):
+            loc: Loc = ("tasks", index, "context", item)
+            if name not in position:
+                yield loc, f"context names task '{name}', which does not exist"
+            elif (task.key, name) in in_cycle:
+                continue
+            elif position[name] >= index:
+                yield (
+                    loc,
+                    f"context names task '{name}', which runs later; "
+                    "context can only name earlier tasks",
+                )
+
+
+def _cycles(tasks: list[TaskSpec], position: dict[str, int]) -> list[list[str]]:
+    """Each cycle of context edges once, as keys from its first task back to it."""
+    edges = {
+        task.key: [name for name in task.context or [] if name in position] for task in tasks
+    }
+    found: list[list[str]] = []
+    seen_sets: set[frozenset[str]] = set()
+    done: set[str] = set()
+
+    def visit(key: str, trail: list[str]) -> None:
+        if key in trail:
+            cycle = [*trail[trail.index(key):], key]
+            if frozenset(cycle) not in seen_sets:
+                seen_sets.add(frozenset(cycle))
+                found.append(cycle)
+            return
+        if key in done:
+            return
+        for name in edges.get(key, []):
+            visit(name, [*trail, key])
+        done.add(key)
+
+    for task in tasks:
+        visit(task.key, [])
+    return found

@@ -1,0 +1,207 @@
+"""Python and TOML text of an exported CrewAI project, in the shape ``crewai create crew`` writes.
+
+``crew.py`` has one ``@agent`` method per agent and one ``@task`` method per task, in order
+(CrewAI runs tasks in the order of their methods), each reading its YAML config; one ``@tool``
+method per tool name, which looks the tool up in ``crewai_tools``; and the ``@crew`` method with
+the process and the crew's other settings. An agent with a base URL or LLM settings gets an
+``llm=LLM(...)``. ``main.py`` runs the crew with the first input set.
+"""
+
+from __future__ import annotations
+
+import pprint
+import re
+
+from desktop_app.documents.model import AgentSpec, CrewDocument
+
+CREWAI_REQUIREMENT = "crewai[tools]>=0.100.0,<2.0.0"
+
+
+def package_name(name: str) -> str:
+    """A Python package name for a crew name: ``Research & Write`` -> ``research_write``."""
+    slug = re.sub(r"[^0-9a-zA-Z]+", "_", name).strip("_").lower()
+    if not slug:
+        return "crew"
+    return f"crew_{slug}" if slug[0].isdigit() else slug
+
+
+def class_name(package: str) -> str:
+    """A class name for a package: ``research_write`` -> ``ResearchWrite``."""
+    return "".join(part.capitalize() for part in package.split("_") if part) or "Crew"
+
+
+def _call(name: str, arguments: list[str], indent: str) -> str:
+    if not arguments:
+        return f"{name}()"
+    lines = []
+    for argument in arguments:
+        code, comment = argument, ""
+        if argument.startswith("config="):  # the only arguments that carry a comment
+            code, _, comment = argument.partition("  # ")
+        lines.append(f"{indent}    {code},{'  # ' + comment if comment else ''}\n")
+    return f"{name}(\n{''.join(lines)}{indent})"
+
+
+def _llm_argument(agent: AgentSpec) -> str | None:
+    if agent.llm is None or (agent.base_url is None and not agent.llm_options):
+        return None
+    options = {"model": agent.llm}
+    if agent.base_url is not None:
+        options["base_url"] = agent.base_url
+    options.update(agent.llm_options)
+    return "llm=" + _call("LLM", [f"{key}={value!r}" for key, value in options.items()], "            ")
+
+
+def crew_py(doc: CrewDocument, package: str) -> str:
+    """The text of ``crew.py``."""
+    cls = class_name(package)
+    lines = [
+        f'"""The {doc.name} crew. Exported by CrewDesk; agents and tasks are in config/."""',
+        "",
+        "from crewai import LLM, Agent, Crew, Process, Task",
+        "from crewai.agents.agent_builder.base_agent import BaseAgent",
+        "from crewai.project import CrewBase, agent, crew, task, tool",
+        "from crewai.tools import BaseTool",
+        "",
+        "",
+        "def _crewai_tool(name: str) -> BaseTool:",
+        '    """Makes the crewai_tools tool called `name` (SerperDevTool or serper_dev_tool)."""',
+        "    import crewai_tools",
+        "",
+        '    class_name = name if name[:1].isupper() else name.title().replace("_", "")',
+        "    tool_class = getattr(crewai_tools, class_name, None)",
+        "    if tool_class is None:",
+        "        raise LookupError(f\"crewai_tools has no {class_name}; define the tool {name!r} "
+        "in crew.py\")",
+        "    return tool_class()",
+        "",
+        "",
+        "@CrewBase",
+        f"class {cls}:",
+        f'    """The {doc.name} crew."""',
+        "",
+        "    agents: list[BaseAgent]",
+        "    tasks: list[Task]",
+    ]
+    lines += _agent_methods(doc) + _task_methods(doc) + _tool_methods(doc) + _crew_method(doc)
+    return "\n".join(lines) + "\n"
+
+
+def _agent_methods(doc: CrewDocument) -> list[str]:
+    lines: list[str] = []
+    for spec in doc.agents:
+        arguments = [f"config=self.agents_config[{spec.key!r}],  # type: ignore[index]"]
+        llm = _llm_argument(spec)
+        if llm is not None:
+            arguments.append(llm)
+        body = _call("Agent", arguments, "        ")
+        lines += ["", "    @agent", f"    def {spec.key}(self) -> Agent:", f"        return {body}"]
+    return lines
+
+
+def _task_methods(doc: CrewDocument) -> list[str]:
+    lines: list[str] = []
+    for spec in doc.tasks:
+        body = _call("Task", [f"config=self.tasks_config[{spec.key!r}],  # type: ignore[index]"],
+                     "        ")
+        lines += ["", "    @task", f"    def {spec.key}(self) -> Task:", f"        return {body}"]
+    return lines
+
+
+def tool_names(doc: CrewDocument) -> list[str]:
+    """Every tool name the agents use, once each, in order."""
+    return list(dict.fromkeys(tool for spec in doc.agents for tool in spec.tools))
+
+
+def _tool_methods(doc: CrewDocument) -> list[str]:
+    lines: list[str] = []
+    for name in tool_names(doc):
+        lines += ["", "    @tool", f"    def {name}(self) -> BaseTool:",
+                  f"        return _crewai_tool({name!r})"]
+    return lines
+
+
+def _crew_method(doc: CrewDocument) -> list[str]:
+    arguments = [
+        "agents=self.agents",
+        "tasks=self.tasks",
+        f"process=Process.{doc.process}",
+        f"verbose={doc.settings.verbose!r}",
+    ]
+    arguments += [f"{name}={value!r}" for name, value in doc.settings.extra.items()]
+    return [
+        "",
+        "    @crew",
+        "    def crew(self) -> Crew:",
+        f'        """Creates the {doc.name} crew."""',
+        f"        return {_call('Crew', arguments, '        ')}",
+    ]
+
+
+def main_py(doc: CrewDocument, package: str) -> str:
+    """The text of ``main.py``: ``run()`` kicks the crew off with the first input set."""
+    cls = class_name(package)
+    inputs = pprint.pformat(doc.default_inputs(), indent=4, width=88, sort_dicts=False)
+    inputs = inputs.replace("\n", "\n    ")
+    return f'''#!/usr/bin/env python
+"""Runs the {doc.name} crew. Exported by CrewDesk."""
+
+from {package}.crew import {cls}
+
+
+def run():
+    """Run the crew."""
+    inputs = {inputs}
+
+    try:
+        result = {cls}().crew().kickoff(inputs=inputs)
+    except Exception as e:
+        raise Exception(f"An error occurred while running the crew: {{e}}")
+    print(result.raw)
+
+
+if __name__ == "__main__":
+    run()
+'''
+
+
+def _toml_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def pyproject_toml(doc: CrewDocument, package: str) -> str:
+    """The text of ``pyproject.toml``, as ``crewai create crew`` writes it."""
+    description = doc.description.strip().splitlines()[0] if doc.description.strip() else ""
+    return f"""[project]
+name = {_toml_string(package)}
+version = "0.1.0"
+description = {_toml_string(description or f"{doc.name} using crewAI")}
+authors = [{{ name = "Your Name", email = "you@example.com" }}]
+requires-python = ">=3.10,<3.14"
+dependencies = [
+    {_toml_string(CREWAI_REQUIREMENT)}
+]
+
+[project.scripts]
+{package} = "{package}.main:run"
+run_crew = "{package}.main:run"
+
+[build-system]
+requires = ["hatchling"]
+build-backend = "hatchling.build"
+
+[tool.crewai]
+type = "crew"
+"""
+
+
+def readme(doc: CrewDocument, package: str) -> str:
+    """A short README for the exported project."""
+    return (
+        f"# {doc.name}\n\n{doc.description.strip()}\n\n"
+        "Exported by CrewDesk as a CrewAI project. Agents and tasks are in "
+        f"`src/{package}/config/`; run it with `crewai install` and `crewai run`.\n"
+        "`crewdesk.yaml` holds CrewDesk's own settings (input sets, credential names); "
+        "CrewAI ignores it.\n"
+    )
+

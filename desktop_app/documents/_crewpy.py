@@ -1,0 +1,188 @@
+"""Hints read from a classic CrewAI project's ``crew.py`` and ``main.py``, as text only.
+
+The code is parsed with `ast`, never imported or run. From ``crew.py`` we learn the order of
+the ``@task`` methods, which config key each ``@agent``/``@task`` method uses, keyword arguments
+written as literals (``verbose=True``, ``output_file='report.md'``), the tool classes given as
+``tools=[SerperDevTool()]``, an ``llm=LLM(model=..., base_url=...)``, and the crew's
+``process``. From ``main.py`` we learn the literal ``inputs`` of ``run()``. Anything computed by
+code is listed so that the import can say it was not taken over.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class CallHints:
+    """What one ``Agent(...)``, ``Task(...)`` or ``Crew(...)`` call says.
+
+    Attributes:
+        method: The decorated method's name.
+        config_key: The key of ``self.agents_config[...]``/``self.tasks_config[...]``.
+        literals: Keyword arguments whose values are literals.
+        tool_classes: Class names called in a ``tools=[...]`` list.
+        llm: Literal keyword arguments of an ``llm=LLM(...)`` call.
+        computed: Names of keyword arguments computed by code.
+    """
+
+    method: str
+    config_key: str
+    literals: dict[str, Any] = field(default_factory=dict)
+    tool_classes: list[str] | None = None
+    llm: dict[str, Any] | None = None
+    computed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CrewPyHints:
+    """What a ``crew.py`` says, in the order of its methods.
+
+    Attributes:
+        agents: One entry per ``@agent`` method.
+        tasks: One entry per ``@task`` method, in definition order (the order tasks run).
+        crew: The ``Crew(...)`` call of the ``@crew`` method, if found.
+    """
+
+    agents: list[CallHints] = field(default_factory=list)
+    tasks: list[CallHints] = field(default_factory=list)
+    crew: CallHints | None = None
+
+
+_SKIPPED = {"config", "agents", "tasks"}
+_NOT_LITERAL = (ValueError, TypeError, SyntaxError, RecursionError)
+
+
+def read_crew_py(text: str) -> CrewPyHints:
+    """Reads hints from the text of a ``crew.py``.
+
+    Raises:
+        SyntaxError: The text is not Python.
+    """
+    hints = CrewPyHints()
+    for node in ast.walk(ast.parse(text)):
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        decorators = {_name_of(decorator) for decorator in node.decorator_list}
+        for kind, target in (("agent", hints.agents), ("task", hints.tasks)):
+            if kind in decorators:
+                target.append(_call_hints(node, kind.capitalize()))
+        if "crew" in decorators:
+            hints.crew = _call_hints(node, "Crew")
+    return hints
+
+
+def _name_of(node: ast.expr) -> str:
+    if isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return ""
+
+
+def _call_hints(method: ast.FunctionDef, class_name: str) -> CallHints:
+    hints = CallHints(method=method.name, config_key=method.name)
+    call = next(
+        (
+            node
+            for node in ast.walk(method)
+            if isinstance(node, ast.Call) and _name_of(node.func) == class_name
+        ),
+        None,
+    )
+    for keyword in call.keywords if call is not None else []:
+        if keyword.arg is not None:
+            _read_keyword(hints, keyword.arg, keyword.value)
+    return hints
+
+
+def _read_keyword(hints: CallHints, name: str, value: ast.expr) -> None:
+    if name == "config":
+        key = _config_key(value)
+        if key is not None:
+            hints.config_key = key
+        return
+    if name in _SKIPPED:
+        return
+    if name == "process" and isinstance(value, ast.Attribute):
+        hints.literals[name] = value.attr
+    elif name == "tools" and isinstance(value, ast.List):
+        names = [_name_of(item) for item in value.elts if isinstance(item, ast.Call)]
+        if len(names) == len(value.elts) and all(names):
+            hints.tool_classes = names
+        else:
+            hints.computed.append(name)
+    elif name == "llm" and isinstance(value, ast.Call) and _name_of(value.func) == "LLM":
+        options = _literal_keywords(value)
+        if options is None:
+            hints.computed.append(name)
+        else:
+            hints.llm = options
+    else:
+        try:
+            hints.literals[name] = ast.literal_eval(value)
+        except _NOT_LITERAL:
+            hints.computed.append(name)
+
+
+def _config_key(value: ast.expr) -> str | None:
+    if isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Constant):
+        key = value.slice.value
+        return key if isinstance(key, str) else None
+    return None
+
+
+def _literal_keywords(call: ast.Call) -> dict[str, Any] | None:
+    values: dict[str, Any] = {}
+    for keyword in call.keywords:
+        if keyword.arg is None:
+            return None
+        try:
+            values[keyword.arg] = ast.literal_eval(keyword.value)
+        except _NOT_LITERAL:
+            return None
+    return values
+
+
+def read_main_inputs(text: str) -> tuple[dict[str, Any], list[str]] | None:
+    """Reads the ``inputs = {...}`` of ``run()`` in a ``main.py``.
+
+    Returns:
+        The literal values and the names of values computed by code, or None when ``run()``
+        sets no inputs mapping.
+
+    Raises:
+        SyntaxError: The text is not Python.
+    """
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.FunctionDef) and node.name == "run":
+            for statement in ast.walk(node):
+                inputs = _inputs_dict(statement)
+                if inputs is not None:
+                    return _literal_items(inputs)
+    return None
+
+
+def _inputs_dict(statement: ast.AST) -> ast.Dict | None:
+    if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Dict):
+        names = [target.id for target in statement.targets if isinstance(target, ast.Name)]
+        if "inputs" in names:
+            return statement.value
+    return None
+
+
+def _literal_items(node: ast.Dict) -> tuple[dict[str, Any], list[str]]:
+    values: dict[str, Any] = {}
+    computed: list[str] = []
+    for key_node, value_node in zip(node.keys, node.values, strict=True):
+        if not isinstance(key_node, ast.Constant) or not isinstance(key_node.value, str):
+            continue
+        try:
+            values[key_node.value] = ast.literal_eval(value_node)
+        except _NOT_LITERAL:
+            computed.append(key_node.value)
+    return values, computed

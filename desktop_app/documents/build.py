@@ -1,0 +1,175 @@
+"""Building engine objects (`desktop_app.engine`) from a crew document.
+
+`build_crew` makes a fresh `Crew` each call: a crew run keeps its own state, so a batch builds
+one crew per run. Keys never come from the document: a ``resolve_api_key`` callable (the secret
+store, in the app) gives each agent its key, and None lets the engine read the provider's
+environment variable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import ValidationError
+
+from desktop_app.documents._importing import LLM_OPTIONS_USED
+from desktop_app.documents.errors import CrewFileError, CrewProblem
+from desktop_app.documents.model import AgentSpec, CrewDocument
+
+if TYPE_CHECKING:
+    from desktop_app.engine import LLM, Agent, BaseTool, Crew, Task
+
+KeyResolver = Callable[[AgentSpec], "str | None"]
+"""Gives the API key for an agent (from its credential name), or None for the environment."""
+
+LlmFactory = Callable[[AgentSpec, "str | None"], "LLM | str | None"]
+"""Makes the model of an agent from its spec and resolved key."""
+
+ToolFactory = Callable[[str], "BaseTool"]
+"""Makes the tool with this name, or raises `LookupError`."""
+
+_T = TypeVar("_T")
+
+
+def override_llm(
+    document: CrewDocument, *, model: str | None = None, base_url: str | None = None
+) -> CrewDocument:
+    """A copy of ``document`` whose agents all use ``model`` and/or ``base_url``.
+
+    Used to point a whole crew at one model, such as the local simulator.
+    """
+    update: dict[str, Any] = {}
+    if model is not None:
+        update["llm"] = model
+    if base_url is not None:
+        update["base_url"] = base_url
+    agents = [agent.model_copy(update=update) for agent in document.agents]
+    return document.model_copy(update={"agents": agents})
+
+
+def default_llm(spec: AgentSpec, api_key: str | None) -> LLM | None:
+    """The engine `LLM` for an agent, or None for the engine's default model."""
+    from desktop_app.engine import LLM
+
+    if spec.llm is None:
+        if spec.base_url is None and api_key is None:
+            return None
+        from desktop_app.engine.llm import default_model
+
+        model = default_model()
+    else:
+        model = spec.llm
+    options = {key: value for key, value in spec.llm_options.items() if key in LLM_OPTIONS_USED}
+    return LLM(model=model, base_url=spec.base_url, api_key=api_key, **options)
+
+
+def build_crew(
+    document: CrewDocument,
+    *,
+    llm_factory: LlmFactory | None = None,
+    resolve_api_key: KeyResolver | None = None,
+    tool_factory: ToolFactory | None = None,
+    stream: bool | None = None,
+) -> Crew:
+    """Makes an engine `Crew` from a document.
+
+    Args:
+        document: The crew; it must have no problems.
+        llm_factory: Makes each agent's model (default `default_llm`).
+        resolve_api_key: Gives each agent's API key (default: None, so the engine reads the
+            provider's environment variable).
+        tool_factory: Makes a tool from its name; needed when an agent lists tools.
+        stream: Overrides the document's ``settings.stream``.
+
+    Returns:
+        A new crew, ready for ``kickoff``/``akickoff``.
+
+    Raises:
+        CrewFileError: The document has problems, uses a process or tool the engine lacks,
+            or the engine refuses a value.
+    """
+    from desktop_app.engine import Crew, Process, Task
+
+    _check_buildable(document, tool_factory)
+    agents = {spec.key: _agent(spec, document, llm_factory, resolve_api_key, tool_factory)
+              for spec in document.agents}
+    tasks: dict[str, Task] = {}
+    for index, spec in enumerate(document.tasks):
+        kwargs: dict[str, Any] = {
+            "description": spec.description,
+            "expected_output": spec.expected_output,
+            "agent": agents[spec.agent] if spec.agent is not None else None,
+            "name": spec.name or spec.key,
+        }
+        if spec.context is not None:
+            kwargs["context"] = [tasks[key] for key in spec.context]
+        tasks[spec.key] = _engine_call(Task, kwargs, f"tasks[{index}]")
+    settings = document.settings
+    return _engine_call(Crew, {
+        "agents": list(agents.values()),
+        "tasks": list(tasks.values()),
+        "process": Process(document.process),
+        "stream": settings.stream if stream is None else stream,
+        "verbose": settings.verbose,
+        "name": document.name,
+    }, "")
+
+
+def _check_buildable(document: CrewDocument, tool_factory: ToolFactory | None) -> None:
+    problems = [CrewProblem(issue.message, field=issue.field) for issue in document.problems()]
+    if document.process != "sequential":
+        problems.append(CrewProblem(
+            f"the {document.process} process is kept but CrewDesk runs only sequential "
+            "crews so far", field="process"))
+    if tool_factory is None:
+        problems += [
+            CrewProblem(f"CrewDesk has no tool named '{tool}'", field=f"agents[{index}].tools")
+            for index, spec in enumerate(document.agents)
+            for tool in spec.tools
+        ]
+    if problems:
+        raise CrewFileError(problems)
+
+
+def _agent(
+    spec: AgentSpec,
+    document: CrewDocument,
+    llm_factory: LlmFactory | None,
+    resolve_api_key: KeyResolver | None,
+    tool_factory: ToolFactory | None,
+) -> Agent:
+    from desktop_app.engine import Agent
+
+    index = document.agents.index(spec)
+    api_key = resolve_api_key(spec) if resolve_api_key is not None else None
+    kwargs: dict[str, Any] = {
+        "role": spec.role,
+        "goal": spec.goal,
+        "backstory": spec.backstory,
+        "llm": (llm_factory or default_llm)(spec, api_key),
+        "tools": [_tool(tool_factory, name, index) for name in spec.tools],
+        "allow_code_execution": spec.allow_code_execution,
+        "verbose": document.settings.verbose if spec.verbose is None else spec.verbose,
+    }
+    if spec.max_iter is not None:
+        kwargs["max_iter"] = spec.max_iter
+    return _engine_call(Agent, kwargs, f"agents[{index}]")
+
+
+def _tool(tool_factory: ToolFactory | None, name: str, index: int) -> BaseTool:
+    if tool_factory is None:  # pragma: no cover - refused by _check_buildable
+        raise CrewFileError(f"CrewDesk has no tool named '{name}'", field=f"agents[{index}].tools")
+    try:
+        return tool_factory(name)
+    except LookupError:
+        raise CrewFileError(f"CrewDesk has no tool named '{name}'",
+                            field=f"agents[{index}].tools") from None
+
+
+def _engine_call(kind: Callable[..., _T], kwargs: dict[str, Any], field: str) -> _T:
+    try:
+        return kind(**kwargs)
+    except ValidationError as exc:
+        messages = "; ".join(error["msg"] for error in exc.errors())
+        raise CrewFileError(f"the engine refused it: {messages}", field=field or None) from None

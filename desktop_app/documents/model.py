@@ -1,0 +1,212 @@
+"""Crew documents: the pydantic models of a crew that CrewDesk saves, imports and runs.
+
+A `CrewDocument` is plain data: agents, tasks (with `context` edges by task key), crew settings
+and named input sets. It never holds a secret: an agent names its model and, where needed, a
+credential by name; keys come from the secret store or the environment at run time.
+
+Field types are checked when a document is made; references between parts (a task's agent, its
+context, duplicate keys) are checked by `CrewDocument.problems()`, so that an editor can hold a
+half-finished crew and show what is wrong with it. Loaders and `build_crew` refuse a document
+with problems.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from desktop_app.documents._checks import document_issues
+from desktop_app.documents._yaml import Loc, label_of
+
+CURRENT_SCHEMA_VERSION = 1
+"""The `schema_version` this CrewDesk writes; older files are migrated on load."""
+
+PLACEHOLDER_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+"""A `{name}` placeholder. JSON such as `{"a": 1}` does not match."""
+
+Process = Literal["sequential", "hierarchical"]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class CrewSettings(_Spec):
+    """Crew-wide settings.
+
+    Attributes:
+        stream: Stream each LLM chunk while the crew runs.
+        verbose: Log what the crew does (agents inherit it unless they set their own).
+        extra: Crew fields from CrewAI files that CrewDesk keeps but does not use
+            (``memory``, ``planning``, ``manager_llm`` ...); written back on export.
+    """
+
+    stream: bool = True
+    verbose: bool = False
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class AgentSpec(_Spec):
+    """One agent.
+
+    Attributes:
+        key: The agent's name within the crew; tasks refer to it (``researcher``).
+        role: What the agent is; may hold ``{placeholders}``.
+        goal: What it aims for; may hold ``{placeholders}``.
+        backstory: Who it is; may hold ``{placeholders}``.
+        llm: A litellm model string such as ``openai/gpt-4o-mini``, or None for the default.
+        base_url: An OpenAI-compatible endpoint for the model, or None for the provider's.
+        credential: The name of a stored credential to use as the API key (never a key).
+        llm_options: Other settings of the model (``temperature``, ``max_tokens``,
+            ``timeout`` are used; others, such as ``provider`` or ``api_version``, are kept).
+        tools: Names of the tools it may call.
+        allow_code_execution: Give it a tool that runs Python code.
+        max_iter: Most LLM calls for one task, or None for the engine's default.
+        verbose: Log what it does; None inherits the crew's setting.
+        extra: Fields from CrewAI files that CrewDesk keeps but does not use.
+    """
+
+    key: str
+    role: str
+    goal: str
+    backstory: str
+    llm: str | None = None
+    base_url: str | None = None
+    credential: str | None = None
+    llm_options: dict[str, Any] = Field(default_factory=dict)
+    tools: list[str] = Field(default_factory=list)
+    allow_code_execution: bool = False
+    max_iter: int | None = None
+    verbose: bool | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class TaskSpec(_Spec):
+    """One task.
+
+    Attributes:
+        key: The task's name within the crew; `context` lists refer to it.
+        name: A display name, when it differs from the key.
+        description: What to do; may hold ``{placeholders}``.
+        expected_output: What the answer should look like; may hold ``{placeholders}``.
+        agent: The key of the agent that does it (None only in a hierarchical crew).
+        context: Keys of earlier tasks whose outputs it reads; None means CrewAI's default
+            (a sequential crew passes on the previous outputs).
+        extra: Fields from CrewAI files that CrewDesk keeps but does not use.
+    """
+
+    key: str
+    name: str | None = None
+    description: str
+    expected_output: str
+    agent: str | None = None
+    context: list[str] | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class InputSet(_Spec):
+    """A named set of values for the crew's placeholders.
+
+    Attributes:
+        name: Shown in the GUI and used by ``crewdesk run --input-set``.
+        values: Placeholder name to value (text, numbers, lists ...).
+    """
+
+    name: str
+    values: dict[str, Any] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DocumentIssue:
+    """Something wrong with a document as a whole.
+
+    Attributes:
+        loc: Where, as a path into the document: ``("tasks", 1, "agent")``.
+        message: What is wrong, for the user.
+    """
+
+    loc: Loc
+    message: str
+
+    @property
+    def field(self) -> str:
+        """The place as users read it: ``tasks[1].agent``."""
+        return label_of(self.loc)
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.loc else self.message
+
+
+AGENT_TEXT_FIELDS = ("role", "goal", "backstory")
+TASK_TEXT_FIELDS = ("description", "expected_output")
+
+
+class CrewDocument(_Spec):
+    """A crew: what CrewDesk saves as a ``.crew.yaml`` file.
+
+    Attributes:
+        schema_version: The version of this format (`CURRENT_SCHEMA_VERSION`).
+        name: The crew's name.
+        description: What the crew is for.
+        process: ``sequential`` (tasks in order) or ``hierarchical``.
+        settings: Crew-wide settings.
+        agents: The agents, in order.
+        tasks: The tasks, in the order they run.
+        input_sets: Named values for the placeholders; the first is the default.
+    """
+
+    schema_version: int = CURRENT_SCHEMA_VERSION
+    name: str
+    description: str = ""
+    process: Process = "sequential"
+    settings: CrewSettings = Field(default_factory=CrewSettings)
+    agents: list[AgentSpec] = Field(default_factory=list)
+    tasks: list[TaskSpec] = Field(default_factory=list)
+    input_sets: list[InputSet] = Field(default_factory=list)
+
+    def agent(self, key: str) -> AgentSpec | None:
+        """The agent with this key, if any."""
+        return next((spec for spec in self.agents if spec.key == key), None)
+
+    def text_fields(self) -> Iterator[tuple[Loc, str]]:
+        """Every text in which placeholders are filled, with its place."""
+        for index, agent in enumerate(self.agents):
+            for name in AGENT_TEXT_FIELDS:
+                yield ("agents", index, name), getattr(agent, name)
+        for index, task in enumerate(self.tasks):
+            for name in TASK_TEXT_FIELDS:
+                yield ("tasks", index, name), getattr(task, name)
+
+    def placeholder_uses(self) -> dict[str, list[Loc]]:
+        """Each placeholder name, in order of first use, with the places that use it."""
+        uses: dict[str, list[Loc]] = {}
+        for loc, text in self.text_fields():
+            for match in PLACEHOLDER_RE.finditer(text):
+                places = uses.setdefault(match.group(1), [])
+                if loc not in places:
+                    places.append(loc)
+        return uses
+
+    def placeholders(self) -> list[str]:
+        """The names of all ``{placeholders}``, in order of first use."""
+        return list(self.placeholder_uses())
+
+    def missing_inputs(self, values: Mapping[str, object]) -> list[DocumentIssue]:
+        """One issue per placeholder that ``values`` leaves without a value."""
+        return [
+            DocumentIssue(places[0], f"placeholder {{{name}}} has no input")
+            for name, places in self.placeholder_uses().items()
+            if name not in values
+        ]
+
+    def default_inputs(self) -> dict[str, Any]:
+        """The values of the first input set, or nothing."""
+        return dict(self.input_sets[0].values) if self.input_sets else {}
+
+    def problems(self) -> list[DocumentIssue]:
+        """Everything that keeps this document from being loaded as valid or run."""
+        return [DocumentIssue(loc, message) for loc, message in document_issues(self)]
