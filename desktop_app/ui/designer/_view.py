@@ -1,29 +1,521 @@
-"""`DesignerView`: the list of crews beside the editor of the selected crew."""
+"""`DesignerView`: the list of crews beside the editor of the selected crew.
+
+The view owns a `CrewEditor` (the document, its undo stack, its unsaved state) and shows it in
+three tabs (crew, agents, tasks) above a picture of the task order and `context` edges. Every
+change is kept in a recovery copy (debounced, written in a worker thread), so that unsaved
+edits survive a crash; they are offered back when the designer starts.
+
+All file work goes through the `CrewLibrary`'s async wrappers; questions use `ask()` (a
+non-blocking dialog and a future), never a nested event loop.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+import asyncio
+import logging
+from pathlib import Path
 
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.documents.crewdesk_file import load_crew
+from desktop_app.documents.errors import CrewFileError
+from desktop_app.documents.model import CrewDocument
+from desktop_app.storage.crew_library import (
+    CrewEntry,
+    CrewLibrary,
+    RecoveryEntry,
+    new_draft_id,
+)
+from desktop_app.ui.designer import _edits
+from desktop_app.ui.designer._agent_form import AgentForm
+from desktop_app.ui.designer._bars import DIRTY_MARK, Banner, CrewList, RecoveryBanner
+from desktop_app.ui.designer._editor import CrewEditor
+from desktop_app.ui.designer._flow import TaskFlowWidget
+from desktop_app.ui.designer._pages import CrewPage, ItemsPage
+from desktop_app.ui.designer._task_form import TaskForm
+from desktop_app.ui.widgets.ask import ask, choose_path
 from desktop_app.ui.widgets.protocols import ServicesLike
+from desktop_app.ui.widgets.tasks import TaskOwner
+
+_log = logging.getLogger(__name__)
+
+RECOVERY_DELAY_MS = 600
+"""How long after the last edit the recovery copy is written."""
+
+_Button = QMessageBox.StandardButton
 
 
 class DesignerView(QWidget):
     """Lists the crews and edits the selected one.
 
+    Attributes:
+        editor: The crew being designed (document, undo stack, unsaved state).
+
     Signals:
         runRequested(str): The user asked to run the crew with this id (saved first).
+        dirtyChanged(bool): The open crew now has (True) or no longer has unsaved changes.
     """
 
     runRequested = Signal(str)
+    dirtyChanged = Signal(bool)
 
     def __init__(self, services: ServicesLike, parent: QWidget | None = None) -> None:
-        """Builds the view.
+        """Builds the view; it loads the crew list once the event loop runs (see `ready`).
 
         Args:
-            services: The app's services.
+            services: The app's services (`library`, `settings` are used).
             parent: The Qt parent.
         """
         super().__init__(parent)
         self._services = services
-        QVBoxLayout(self)
+        self._library: CrewLibrary = services.library
+        self._tasks = TaskOwner(self._on_task_failed)
+        self._entries: list[CrewEntry] = []
+        self._recovered: list[RecoveryEntry] = []
+        self._recovery_lock = asyncio.Lock()
+        self._start_task: asyncio.Task[None] | None = None
+        self.editor = CrewEditor(self)
+        self.editor.draft_id = new_draft_id()
+        self._recovery_timer = QTimer(self, singleShot=True, interval=RECOVERY_DELAY_MS)
+        self._recovery_timer.timeout.connect(self._on_recovery_timer_timeout)
+        self._build()
+        self.editor.documentChanged.connect(self._on_editor_document_changed)
+        self.editor.dirtyChanged.connect(self._on_editor_dirty_changed)
+        self._on_editor_document_changed()
+        QTimer.singleShot(0, self._on_start_timer)
+
+    # -- building ----------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.crew_list = CrewList()
+        self.crew_list.crewActivated.connect(self._on_crew_list_crew_activated)
+        self.crew_list.newRequested.connect(lambda: self._tasks.spawn(self.new_crew()))
+        self.crew_list.deleteRequested.connect(
+            lambda crew_id: self._tasks.spawn(self.delete_crew(crew_id, confirm=True))
+        )
+        self.crew_list.openFileRequested.connect(lambda: self._tasks.spawn(self._choose_file()))
+        self.crew_list.importRequested.connect(lambda: self._tasks.spawn(self._choose_import()))
+        self.recovery_banner = RecoveryBanner()
+        self.recovery_banner.restoreRequested.connect(
+            lambda crew_id: self._tasks.spawn(self.restore_recovery(crew_id))
+        )
+        self.recovery_banner.discardRequested.connect(
+            lambda crew_id: self._tasks.spawn(self.discard_recovery(crew_id))
+        )
+        self.example_banner = Banner("exampleBanner")
+        self.example_banner.label.setText("This example is read-only: save a copy to change it.")
+        self.example_banner.add_button("Save a copy", "saveCopy").clicked.connect(
+            lambda: self._tasks.spawn(self.save_as())
+        )
+        self.crew_page = CrewPage(self.editor)
+        self.agent_form = AgentForm(self.editor)
+        self.task_form = TaskForm(self.editor)
+        self.agents_page = ItemsPage(self.editor, "agents", self.agent_form,
+                                     self.agent_form.show_agent)
+        self.tasks_page = ItemsPage(self.editor, "tasks", self.task_form, self.task_form.show_task)
+        self.tasks_page.items_list.currentRowChanged.connect(self._on_tasks_list_row_changed)
+        self.flow = TaskFlowWidget()
+        self.flow.taskClicked.connect(self._on_flow_task_clicked)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.crew_page, "Crew")
+        self.tabs.addTab(self.agents_page, "Agents")
+        self.tabs.addTab(self.tasks_page, "Tasks")
+        self.status_label = QLabel()
+        self.status_label.setObjectName("designerStatus")
+        self.status_label.setWordWrap(True)
+        self._layout(self._toolbar())
+
+    def _toolbar(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.undo_action = self.editor.undo_stack.createUndoAction(self, "Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.editor.undo_stack.createRedoAction(self, "Redo")
+        self.redo_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Redo),
+                                       QKeySequence("Ctrl+Y")])
+        for action in (self.undo_action, self.redo_action):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(action)
+        save = QAction("Save", self, shortcut=QKeySequence(QKeySequence.StandardKey.Save))
+        save.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        save.triggered.connect(lambda: self._tasks.spawn(self.save()))
+        self.addAction(save)
+        self.buttons: dict[str, QPushButton] = {}
+        for text, name, slot in (
+            ("Save", "save", lambda: self._tasks.spawn(self.save())),
+            ("Save as new", "saveAs", lambda: self._tasks.spawn(self.save_as())),
+            ("Export CrewAI…", "export", lambda: self._tasks.spawn(self._choose_export())),
+            ("Undo", "undo", self.undo_action.trigger),
+            ("Redo", "redo", self.redo_action.trigger),
+            ("Run", "run", lambda: self._tasks.spawn(self.run())),
+        ):
+            button = QPushButton(text)
+            button.setObjectName(name)
+            button.clicked.connect(slot)
+            self.buttons[name] = button
+            row.addWidget(button)
+        self.undo_action.enabledChanged.connect(self.buttons["undo"].setEnabled)
+        self.redo_action.enabledChanged.connect(self.buttons["redo"].setEnabled)
+        self.buttons["undo"].setEnabled(False)
+        self.buttons["redo"].setEnabled(False)
+        row.addStretch(1)
+        return row
+
+    def _layout(self, toolbar: QHBoxLayout) -> None:
+        flow_scroll = QScrollArea()
+        flow_scroll.setWidgetResizable(True)
+        flow_scroll.setWidget(self.flow)
+        flow_scroll.setMaximumHeight(self.flow.minimumHeight() + 24)
+        right = QWidget()
+        column = QVBoxLayout(right)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.recovery_banner)
+        column.addWidget(self.example_banner)
+        column.addLayout(toolbar)
+        column.addWidget(self.tabs, 1)
+        column.addWidget(QLabel("Task order and context"))
+        column.addWidget(flow_scroll)
+        column.addWidget(self.status_label)
+        splitter = QSplitter()
+        splitter.addWidget(self.crew_list)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 4)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+
+    # -- showing -----------------------------------------------------------------------
+
+    @property
+    def dirty(self) -> bool:
+        """Whether the open crew has unsaved changes."""
+        return self.editor.dirty
+
+    def title(self) -> str:
+        """The open crew's name, with "•" when it has unsaved changes."""
+        name = self.editor.document.name or "Untitled crew"
+        return f"{name} {DIRTY_MARK}" if self.editor.dirty else name
+
+    def status(self) -> str:
+        """The last status message (saved, errors ...)."""
+        return self.status_label.text()
+
+    def _say(self, text: str) -> None:
+        self.status_label.setText(text)
+
+    def _on_editor_document_changed(self) -> None:
+        doc = self.editor.document
+        issues = self.editor.issues()
+        grouped = _edits.issues_by_field(issues)
+        self.crew_page.refresh(doc, issues)
+        self.agents_page.refresh(doc, grouped)
+        self.tasks_page.refresh(doc, grouped)
+        self.flow.show_document(doc, self.tasks_page.items_list.currentRow())
+        self.setWindowTitle(self.title())
+        self.buttons["run"].setToolTip(
+            f"Fix {len(issues)} problem(s) first" if issues else "Save and run this crew"
+        )
+        for page in (self.crew_page, self.agents_page, self.tasks_page):
+            page.setEnabled(not self.editor.read_only)
+        self.example_banner.setVisible(self.editor.read_only)
+        if self.editor.dirty and not self.editor.read_only:
+            self._recovery_timer.start()
+
+    def _on_editor_dirty_changed(self, dirty: bool) -> None:
+        self.setWindowTitle(self.title())
+        self._show_list()
+        self.dirtyChanged.emit(dirty)
+
+    def _show_list(self) -> None:
+        draft = self.editor.document.name or "Untitled crew"
+        unsaved = self.editor.dirty or self.editor.crew_id is None
+        self.crew_list.show_entries(self._entries, self.editor.crew_id,
+                                    draft if unsaved else None)
+
+    def _on_tasks_list_row_changed(self, row: int) -> None:
+        self.flow.show_document(self.editor.document, row)
+
+    def _on_flow_task_clicked(self, index: int) -> None:
+        self.tabs.setCurrentWidget(self.tasks_page)
+        self.tasks_page.select(index)
+
+    def _on_crew_list_crew_activated(self, crew_id: str) -> None:
+        if crew_id != self.editor.crew_id:
+            self._tasks.spawn(self.open_crew(crew_id))
+
+    def _on_task_failed(self, error: BaseException) -> None:
+        self._say(f"Failed: {error}")
+
+    # -- start -------------------------------------------------------------------------
+
+    def _on_start_timer(self) -> None:
+        if self._start_task is None:
+            self._start_task = self._tasks.spawn(self._start())
+
+    async def ready(self) -> None:
+        """Waits until the crew list, the credentials and the recovery copies are loaded."""
+        if self._start_task is None:
+            self._start_task = self._tasks.spawn(self._start())
+        await asyncio.shield(self._start_task)
+
+    async def _start(self) -> None:
+        await self.refresh()
+        loaded = await self._services.settings.aload()
+        names = [p.credential_name for p in loaded.settings.providers if p.credential_name]
+        self.agent_form.set_credentials(names)
+        self._recovered = await self._library.alist_recovery()
+        self.recovery_banner.show_entries(self._recovered)
+
+    async def refresh(self) -> None:
+        """Reloads the list of crews from the library."""
+        self._entries = await self._library.alist()
+        self._show_list()
+
+    # -- opening -----------------------------------------------------------------------
+
+    async def confirm_discard(self) -> bool:
+        """Asks what to do with unsaved changes before they would be replaced.
+
+        Returns:
+            True when it is fine to go on (saved, or discarded), False to stay.
+        """
+        if not self.editor.dirty:
+            return True
+        answer = await ask(
+            self, "Unsaved changes",
+            f"“{self.editor.document.name}” has unsaved changes. Save them?",
+            _Button.Save | _Button.Discard | _Button.Cancel, _Button.Save,
+        )
+        if answer == _Button.Save:
+            return await self.save()
+        if answer == _Button.Discard:
+            await self._drop_recovery(self.editor.recovery_id)
+            return True
+        return False
+
+    async def open_crew(self, crew_id: str) -> bool:
+        """Opens a crew of the library (after asking about unsaved changes).
+
+        Returns:
+            True when it was opened.
+        """
+        if not await self.confirm_discard():
+            self._show_list()
+            return False
+        try:
+            doc = await self._library.aload(crew_id)
+        except (CrewFileError, ValueError) as exc:
+            self._say(f"Cannot open this crew:\n{exc}")
+            self._show_list()
+            return False
+        self.editor.open(doc, crew_id=crew_id, read_only=self._library.is_example(crew_id))
+        self._show_list()
+        self._say(f"Opened {doc.name}.")
+        return True
+
+    async def new_crew(self, doc: CrewDocument | None = None, note: str = "") -> bool:
+        """Starts a new, unsaved crew (empty, or `doc` from an import or a file)."""
+        if not await self.confirm_discard():
+            return False
+        document = _edits.new_document() if doc is None else doc
+        self.editor.open(document, crew_id=None, draft_id=new_draft_id(), dirty=True)
+        self.tabs.setCurrentWidget(self.crew_page)
+        self._show_list()
+        self._say(note or "New crew: give it a name, agents and tasks, then save.")
+        return True
+
+    async def open_file(self, path: Path) -> bool:
+        """Opens a `.crew.yaml` file from anywhere as a new crew (saved into the library)."""
+        try:
+            doc = await asyncio.to_thread(load_crew, path)
+        except CrewFileError as exc:
+            self._say(f"Cannot open {path}:\n{exc}")
+            return False
+        return await self.new_crew(doc, f"Opened {path}; save it to keep it in your crews.")
+
+    async def import_crewai(self, path: Path) -> bool:
+        """Imports a CrewAI project as a new, unsaved crew; notices go to the status line."""
+        try:
+            doc, notices = await asyncio.to_thread(self._library.import_crewai, path)
+        except CrewFileError as exc:
+            self._say(f"Cannot import {path}:\n{exc}")
+            return False
+        note = f"Imported {path}."
+        if notices:
+            note += f" {len(notices)} field(s) kept but not used:\n" + "\n".join(notices[:8])
+        return await self.new_crew(doc, note)
+
+    async def export_crewai(self, folder: Path) -> bool:
+        """Writes the open crew as a CrewAI project into `folder`."""
+        try:
+            await asyncio.to_thread(self._library.export_crewai, self.editor.document, folder)
+        except CrewFileError as exc:
+            self._say(f"Cannot export:\n{exc}")
+            return False
+        self._say(f"Exported as a CrewAI project to {folder}.")
+        return True
+
+    async def _choose_file(self) -> None:
+        path = await choose_path(self, "Open crew file", name_filter="Crew files (*.crew.yaml)")
+        if path is not None:
+            await self.open_file(path)
+
+    async def _choose_import(self) -> None:
+        path = await choose_path(self, "Import a CrewAI project folder", directory=True)
+        if path is not None:
+            await self.import_crewai(path)
+
+    async def _choose_export(self) -> None:
+        path = await choose_path(self, "Export as a CrewAI project into", directory=True)
+        if path is not None:
+            await self.export_crewai(path)
+
+    # -- saving ------------------------------------------------------------------------
+
+    async def save(self) -> bool:
+        """Saves the open crew (an example or a new crew as a new crew).
+
+        Returns:
+            True when it is saved; False when it has problems or cannot be written.
+        """
+        if self.editor.read_only or self.editor.crew_id is None:
+            return await self.save_as()
+        if not self.editor.dirty:
+            return True
+        return await self._save_to(self.editor.crew_id)
+
+    async def save_as(self) -> bool:
+        """Saves the open crew as a new crew of the library (a copy)."""
+        return await self._save_to(None)
+
+    async def _save_to(self, crew_id: str | None) -> bool:
+        doc = self.editor.document
+        issues = self.editor.issues()
+        if issues:
+            self.tabs.setCurrentWidget(self.crew_page)
+            self._say(f"Not saved: fix {len(issues)} problem(s) first (see Problems).")
+            return False
+        old_recovery = self.editor.recovery_id
+        try:
+            saved_id = await self._library.asave(doc, crew_id)
+        except (CrewFileError, ValueError) as exc:
+            self._say(f"Not saved:\n{exc}")
+            return False
+        self._recovery_timer.stop()
+        if self.editor.document == doc:
+            self.editor.mark_saved(saved_id)
+            if not self.editor.read_only and old_recovery != saved_id:
+                await self._drop_recovery(old_recovery)
+            await self._drop_recovery(saved_id)
+        await self.refresh()
+        self._say(f"Saved {doc.name}.")
+        return True
+
+    async def delete_crew(self, crew_id: str, *, confirm: bool = False) -> bool:
+        """Deletes a crew of the library (examples cannot be deleted)."""
+        if self._library.is_example(crew_id):
+            self._say("Examples cannot be deleted.")
+            return False
+        if confirm:
+            answer = await ask(self, "Delete crew", f"Delete the crew “{crew_id}” for good?",
+                               _Button.Yes | _Button.No, _Button.No)
+            if answer != _Button.Yes:
+                return False
+        await self._library.adelete(crew_id)
+        if self.editor.crew_id == crew_id:
+            self.editor.open(self.editor.document, crew_id=None, draft_id=new_draft_id(),
+                             dirty=True)
+        await self.refresh()
+        self._say(f"Deleted {crew_id}.")
+        return True
+
+    async def run(self) -> bool:
+        """Saves the crew if needed, then asks the app to run it (`runRequested`)."""
+        needs_save = self.editor.dirty or self.editor.crew_id is None
+        if not self.editor.read_only and needs_save and not await self.save():
+            return False
+        crew_id = self.editor.crew_id
+        if crew_id is None:
+            return False
+        self.runRequested.emit(crew_id)
+        return True
+
+    # -- recovery copies ---------------------------------------------------------------
+
+    def _on_recovery_timer_timeout(self) -> None:
+        recovery_id = self.editor.recovery_id
+        if self.editor.dirty and recovery_id is not None and not self.editor.read_only:
+            self._tasks.spawn(self._write_recovery(recovery_id, self.editor.document))
+
+    async def _write_recovery(self, recovery_id: str, doc: CrewDocument) -> None:
+        async with self._recovery_lock:
+            await self._library.asave_recovery(recovery_id, doc)
+
+    async def flush_recovery(self) -> None:
+        """Writes the recovery copy now if an edit is waiting for it."""
+        if self._recovery_timer.isActive():
+            self._recovery_timer.stop()
+            self._on_recovery_timer_timeout()
+        await self._tasks.join()
+
+    async def _drop_recovery(self, recovery_id: str | None) -> None:
+        if recovery_id is None:
+            return
+        async with self._recovery_lock:
+            await self._library.adiscard_recovery(recovery_id)
+
+    async def restore_recovery(self, recovery_id: str) -> bool:
+        """Opens recovered edits as unsaved changes; undo goes back to the saved crew."""
+        entry = next((e for e in self._recovered if e.id == recovery_id), None)
+        if entry is None or not await self.confirm_discard():
+            return False
+        saved: CrewDocument | None = None
+        if not recovery_id.startswith("draft:"):
+            try:
+                saved = await self._library.aload(recovery_id)
+            except (CrewFileError, ValueError):
+                saved = None
+        if saved is None:
+            self.editor.open(entry.document, crew_id=None, draft_id=recovery_id, dirty=True)
+        else:
+            self.editor.open(saved, crew_id=recovery_id)
+            self.editor.push("Recovered edits", entry.document)
+        self._forget_recovered(recovery_id)
+        self._show_list()
+        self._say(f"Restored unsaved edits of {entry.document.name}.")
+        return True
+
+    async def discard_recovery(self, recovery_id: str) -> None:
+        """Throws away a recovery copy offered at start."""
+        await self._drop_recovery(recovery_id)
+        self._forget_recovered(recovery_id)
+
+    def _forget_recovered(self, recovery_id: str) -> None:
+        self._recovered = [e for e in self._recovered if e.id != recovery_id]
+        self.recovery_banner.show_entries(self._recovered)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # Qt override  # noqa: N802
+        """Keeps a recovery copy of unsaved edits, then stops the view's tasks.
+
+        The copy is written here, on the GUI thread, because the loop may not run again: one
+        small file, once, at close.
+        """
+        recovery_id = self.editor.recovery_id
+        if self.editor.dirty and recovery_id is not None and not self.editor.read_only:
+            self._recovery_timer.stop()
+            try:
+                self._library.save_recovery(recovery_id, self.editor.document)
+            except (OSError, CrewFileError) as exc:
+                _log.warning("could not keep a recovery copy: %s", exc)
+        self._tasks.cancel_all()
+        super().closeEvent(event)

@@ -1,16 +1,19 @@
 """What the designer, settings and history views need from the app's services.
 
-The shell's `AppServices` satisfies this protocol; tests may pass any object with the same
-attributes. Declared here so that these views type-check without importing the shell.
+The shell's `AppServices` (`desktop_app.ui.services`) satisfies this protocol; tests may pass
+any object with the same attributes. Declared here so that these views depend only on what
+they use.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
+from desktop_app.storage.crew_library import CrewLibrary
+from desktop_app.storage.history import RunHistory
 from desktop_app.storage.paths import AppPaths
 from desktop_app.storage.secrets import SecretStore
-from desktop_app.storage.settings import SettingsStore
+from desktop_app.storage.settings import Settings, SettingsStore
 
 
 class ServicesLike(Protocol):
@@ -20,8 +23,8 @@ class ServicesLike(Protocol):
         paths: The folders of this installation.
         settings: The settings store.
         secrets: The keychain store.
-        history: The run history (`desktop_app.storage` `RunHistory`).
-        library: The user's crews (`desktop_app.storage.crew_library.CrewLibrary`).
+        history: The run history.
+        library: The user's crews and the bundled examples.
     """
 
     @property
@@ -34,7 +37,11 @@ class ServicesLike(Protocol):
     def secrets(self) -> SecretStore: ...
 
     @property
-    def history(self) -> Any: ...
+    def history(self) -> RunHistory: ...
 
     @property
-    def library(self) -> Any: ...
+    def library(self) -> CrewLibrary: ...
+
+    async def save_settings(self, settings: Settings) -> None:
+        """Saves the settings and makes them the app's current ones."""
+        ...

@@ -1,0 +1,101 @@
+"""`AgentForm`: the fields of one agent."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
+
+from desktop_app.documents.model import CrewDocument
+from desktop_app.ui.designer._editor import CrewEditor
+from desktop_app.ui.designer._edits import Loc
+from desktop_app.ui.designer._form_base import SpecForm, checked_names, fill_checklist
+
+COMMON_MODELS: tuple[str, ...] = (
+    "openai/gpt-4o-mini",
+    "openai/gpt-4o",
+    "openai/gpt-4.1-mini",
+    "anthropic/claude-3-5-haiku-latest",
+    "anthropic/claude-3-7-sonnet-latest",
+    "gemini/gemini-2.0-flash",
+    "groq/llama-3.1-8b-instant",
+    "ollama/llama3.2",
+    "lm_studio/qwen2.5-7b-instruct",
+    "openai/sim",
+)
+"""Models offered in the model box; any litellm model string may be typed instead.
+`openai/sim` is CrewDesk's offline simulator."""
+
+KNOWN_TOOLS: tuple[str, ...] = ()
+"""Tool names offered to every agent, besides the names the crew already uses."""
+
+
+class AgentForm(SpecForm):
+    """Edits one agent: role, goal, backstory, model, credential, tools, code execution.
+
+    Signals:
+        edited(): The user changed a field.
+    """
+
+    def __init__(self, editor: CrewEditor, parent: QWidget | None = None) -> None:
+        """Builds the form; `show_agent` picks the agent to show."""
+        super().__init__(editor, "agents", parent)
+        self.key_edit = self.line("key", "Key", "how tasks name this agent, e.g. researcher")
+        self.role_edit = self.line("role", "Role", "e.g. Senior Research Analyst")
+        self.goal_edit = self.text("goal", "Goal")
+        self.backstory_edit = self.text("backstory", "Backstory", 96)
+        self.model_box = self.combo("llm", "Model", editable=True)
+        self.model_box.addItems(COMMON_MODELS)
+        _placeholder(self.model_box, "the provider's default model")
+        self.credential_box = self.combo("credential", "Credential", editable=True)
+        _placeholder(self.credential_box, "the provider's stored key")
+        self.base_url_edit: QLineEdit = self.line(
+            "base_url", "Base URL", "only for a local or OpenAI-compatible server"
+        )
+        self.tools_list = self.checklist("tools", "Tools")
+        self.new_tool_edit = QLineEdit()
+        self.new_tool_edit.setObjectName("agents_new_tool")
+        self.new_tool_edit.setPlaceholderText("add a tool by name, then Enter")
+        self.new_tool_edit.returnPressed.connect(self._on_new_tool_edit_return_pressed)
+        self.form.addRow("", self.new_tool_edit)
+        self.code_box = self.check("allow_code_execution", "Code", "Allow code execution")
+        self.max_iter_box = self.spin("max_iter", "Max iterations", "engine default")
+
+    def set_credentials(self, names: Sequence[str]) -> None:
+        """Offers these credential names (from the configured providers)."""
+        current = self.credential_box.currentText()
+        blocked = self.credential_box.blockSignals(True)
+        self.credential_box.clear()
+        self.credential_box.addItems(["", *names])
+        self.credential_box.setEditText(current)
+        self.credential_box.blockSignals(blocked)
+
+    def show_agent(
+        self, doc: CrewDocument, index: int, issues: Mapping[Loc, Sequence[str]]
+    ) -> None:
+        """Shows agent `index` of `doc` (nothing when out of range)."""
+        self.index = index if 0 <= index < len(doc.agents) else -1
+        self.setEnabled(self.index >= 0)
+        if self.index < 0:
+            return
+        agent = doc.agents[self.index]
+        values = agent.model_dump()
+        self.show_values(values, issues)
+        used = [name for other in doc.agents for name in other.tools]
+        names = list(dict.fromkeys([*KNOWN_TOOLS, *used]))
+        fill_checklist(self.tools_list, names, agent.tools)
+
+    def _on_new_tool_edit_return_pressed(self) -> None:
+        name = self.new_tool_edit.text().strip()
+        if not name or self.index < 0:
+            return
+        ticked = checked_names(self.tools_list)
+        if name not in ticked:
+            self.commit("tools", [*ticked, name])
+        self.new_tool_edit.clear()
+
+
+def _placeholder(box: QComboBox, text: str) -> None:
+    edit = box.lineEdit()
+    if edit is not None:
+        edit.setPlaceholderText(text)

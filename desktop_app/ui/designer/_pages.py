@@ -1,0 +1,233 @@
+"""The designer's tabs: the crew itself, its agents, its tasks.
+
+Each page shows the `CrewEditor`'s document when the view calls `refresh(doc, issues)`, and
+sends the user's edits to the editor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.documents.model import CrewDocument
+from desktop_app.ui.designer import _edits
+from desktop_app.ui.designer._editor import CrewEditor
+from desktop_app.ui.designer._edits import Loc
+from desktop_app.ui.designer._form_base import SpecForm
+from desktop_app.ui.widgets.fields import FieldRow
+
+Issues = Mapping[Loc, Sequence[str]]
+
+
+class CrewPage(QWidget):
+    """The crew's name, description and process, the inputs it needs, and its problems."""
+
+    def __init__(self, editor: CrewEditor, parent: QWidget | None = None) -> None:
+        """Builds the page."""
+        super().__init__(parent)
+        self._editor = editor
+        self.name_edit = QLineEdit()
+        self.name_edit.setObjectName("crew_name")
+        self.name_edit.textEdited.connect(self._on_name_edit_text_edited)
+        self.name_row = FieldRow(self.name_edit)
+        self.description_edit = QPlainTextEdit()
+        self.description_edit.setObjectName("crew_description")
+        self.description_edit.setUndoRedoEnabled(False)
+        self.description_edit.setFixedHeight(64)
+        self.description_edit.textChanged.connect(self._on_description_edit_text_changed)
+        self.process_box = QComboBox()
+        self.process_box.setObjectName("crew_process")
+        self.process_box.addItems(["sequential", "hierarchical"])
+        self.process_box.activated.connect(self._on_process_box_activated)
+        self.placeholders_label = QLabel()
+        self.placeholders_label.setObjectName("placeholders")
+        self.placeholders_label.setWordWrap(True)
+        self.problems_list = QListWidget()
+        self.problems_list.setObjectName("problems")
+        form = QFormLayout(self)
+        form.addRow("Name", self.name_row)
+        form.addRow("Description", self.description_edit)
+        form.addRow("Process", self.process_box)
+        form.addRow("Inputs needed", self.placeholders_label)
+        form.addRow("Problems", self.problems_list)
+
+    def refresh(self, doc: CrewDocument, issues: list[tuple[Loc, str]]) -> None:
+        """Shows the document and what is wrong with it."""
+        if self.name_edit.text() != doc.name:
+            self.name_edit.setText(doc.name)
+        if self.description_edit.toPlainText() != doc.description:
+            blocked = self.description_edit.blockSignals(True)
+            self.description_edit.setPlainText(doc.description)
+            self.description_edit.blockSignals(blocked)
+        self.process_box.setCurrentText(doc.process)
+        self.name_row.set_messages([m for loc, m in issues if loc == ("name",)])
+        names = doc.placeholders()
+        self.placeholders_label.setText(
+            ", ".join(f"{{{name}}}" for name in names) if names else "none (no {placeholders})"
+        )
+        self.problems_list.clear()
+        for loc, message in issues:
+            where = _edits.field_of(loc)
+            item = QListWidgetItem(f"{_label(where)}: {message}" if loc else message)
+            self.problems_list.addItem(item)
+        if not issues:
+            self.problems_list.addItem("No problems: the crew can be saved and run.")
+
+    def _on_name_edit_text_edited(self, text: str) -> None:
+        self._editor.set_field(("name",), text, "Rename crew")
+
+    def _on_description_edit_text_changed(self) -> None:
+        text = self.description_edit.toPlainText()
+        if text != self._editor.document.description:
+            self._editor.set_field(("description",), text, "Edit crew description")
+
+    def _on_process_box_activated(self, _index: int) -> None:
+        self._editor.set_field(("process",), self.process_box.currentText(), "Change process")
+
+
+def _label(loc: Loc) -> str:
+    if len(loc) >= 3:
+        return f"{loc[0]}[{loc[1]}].{loc[2]}"
+    return ".".join(str(part) for part in loc)
+
+
+class ItemsPage(QWidget):
+    """The agents or the tasks: a list with add/remove/move buttons, and the selected one's form.
+
+    Attributes:
+        items_list: One line per agent or task ("⚠" marks one with problems).
+        form: The form of the selected one.
+    """
+
+    def __init__(
+        self,
+        editor: CrewEditor,
+        section: str,
+        form: SpecForm,
+        show: Callable[[CrewDocument, int, Issues], None],
+        parent: QWidget | None = None,
+    ) -> None:
+        """Builds the page.
+
+        Args:
+            editor: The crew being designed.
+            section: "agents" or "tasks".
+            form: The form for one item.
+            show: Shows item (index) of a document in the form.
+            parent: The Qt parent.
+        """
+        super().__init__(parent)
+        self._editor, self._section, self.form, self._show = editor, section, form, show
+        self._doc: CrewDocument | None = None
+        self._issues: Issues = {}
+        noun = section[:-1]
+        self.items_list = QListWidget()
+        self.items_list.setObjectName(f"{section}List")
+        self.items_list.currentRowChanged.connect(self._on_items_list_current_row_changed)
+        self.add_button = self._button(f"Add {noun}", f"add_{noun}", self._on_add_button_clicked)
+        self.remove_button = self._button("Remove", f"remove_{noun}",
+                                          self._on_remove_button_clicked)
+        self.up_button = self._button("Up", f"up_{noun}", lambda: self._move(-1))
+        self.down_button = self._button("Down", f"down_{noun}", lambda: self._move(1))
+        self._build_layout()
+
+    def _button(self, text: str, name: str, slot: Callable[[], None]) -> QPushButton:
+        button = QPushButton(text)
+        button.setObjectName(name)
+        button.clicked.connect(slot)
+        return button
+
+    def _build_layout(self) -> None:
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.items_list)
+        buttons = QHBoxLayout()
+        for button in (self.add_button, self.remove_button, self.up_button, self.down_button):
+            buttons.addWidget(button)
+        column.addLayout(buttons)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.form)
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(scroll)
+        splitter.setStretchFactor(1, 3)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+
+    def refresh(self, doc: CrewDocument, issues: Issues) -> None:
+        """Shows the items of the document, keeping the selection where it can."""
+        self._doc, self._issues = doc, issues
+        items = getattr(doc, self._section)
+        lines = [self._line(index, item) for index, item in enumerate(items)]
+        current = self.items_list.currentRow()
+        blocked = self.items_list.blockSignals(True)
+        try:
+            if [self.items_list.item(r).text() for r in range(self.items_list.count())] != lines:
+                self.items_list.clear()
+                self.items_list.addItems(lines)
+            row = min(max(current, 0), len(lines) - 1)
+            self.items_list.setCurrentRow(row)
+        finally:
+            self.items_list.blockSignals(blocked)
+        self._show(doc, self.items_list.currentRow(), issues)
+
+    def select(self, index: int) -> None:
+        """Selects item `index`."""
+        self.items_list.setCurrentRow(index)
+
+    def _line(self, index: int, item: object) -> str:
+        key = getattr(item, "key", "")
+        if self._section == "agents":
+            detail = getattr(item, "role", "")
+        else:
+            detail = getattr(item, "name", None) or getattr(item, "description", "")
+        detail = " ".join(str(detail).split())[:48]
+        bad = any(loc[:2] == (self._section, index) for loc in self._issues)
+        return f"{'⚠ ' if bad else ''}{index + 1}. {key} — {detail}"
+
+    def _on_items_list_current_row_changed(self, row: int) -> None:
+        if self._doc is not None:
+            self._show(self._doc, row, self._issues)
+
+    def _on_add_button_clicked(self) -> None:
+        change = _edits.add_agent if self._section == "agents" else _edits.add_task
+        self._editor.edit(f"Add {self._section[:-1]}", change)
+        self.select(self.items_list.count() - 1)
+
+    def _on_remove_button_clicked(self) -> None:
+        row = self.items_list.currentRow()
+        if row < 0:
+            return
+        if self._section == "agents":
+            self._editor.edit("Remove agent", lambda doc: _edits.remove_agent(doc, row))
+        else:
+            self._editor.edit("Remove task", lambda doc: _edits.remove_task(doc, row))
+
+    def _move(self, offset: int) -> None:
+        row = self.items_list.currentRow()
+        count = self.items_list.count()
+        if not (0 <= row + offset < count):
+            return
+        name = "agent" if self._section == "agents" else "task"
+        self._editor.edit(
+            f"Move {name}", lambda doc: _edits.move_item(doc, self._section, row, offset)
+        )
+        self.select(row + offset)
