@@ -239,6 +239,8 @@ class RunHistory:
         await self.close()
 
     def _close_on_worker(self) -> None:
+        if self._db is None and self._buffer.pending_chars():
+            self._worker_db()  # text was appended but the file never opened: keep it
         if self._db is not None:
             self._db.close()
             self._db = None

@@ -154,3 +154,19 @@ async def test_many_runs_stream_at_once(tmp_path: Path) -> None:
             assert record is not None
             expected = [" ".join(f"{n}:{i}" for i in range(s, s + 25)) + " " for s in (0, 25)]
             assert [record.task_text[0], record.task_text[1]] == expected
+
+
+@pytest.mark.asyncio
+async def test_close_writes_text_even_if_nothing_opened_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    async with RunHistory(path) as history:
+        await history.start_run("c", run_id="r")
+
+    late = RunHistory(path)
+    late.append_text("r", 0, "last words")
+    await late.close()
+
+    async with RunHistory(path) as reopened:
+        record = await reopened.get_run("r")
+    assert record is not None
+    assert record.task_text == {0: "last words"}
