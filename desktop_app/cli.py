@@ -1,0 +1,430 @@
+"""The ``crewdesk`` command: no arguments opens the window; subcommands work headless.
+
+    crewdesk                       open the CrewDesk window
+    crewdesk run CREW [options]    run a crew (or a batch of crews) and stream their output
+    crewdesk simulator [options]   serve the local fake LLM (see desktop_app.simulator)
+
+Each subcommand is one entry of `COMMANDS`: a help line and a ``main(argv) -> exit code``.
+Heavy modules (pydantic documents, the engine, litellm) are imported inside the subcommand,
+so ``crewdesk --help`` answers at once.
+
+Exit codes of ``run``: 0 when every crew succeeded, 1 when any crew failed, 2 for a usage or
+file error (each explained on one line, without a traceback), 130 when interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import importlib.util
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from desktop_app.documents import CrewDocument, LoadedCrew
+    from desktop_app.engine import Crew, StreamChunk
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+SIMULATOR_MODEL = "openai/sim"
+SIMULATOR_API_KEY = "sk-simulator"
+
+
+class UsageError(Exception):
+    """A mistake in the command line or in a file it names; its text is shown to the user."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """A subcommand of ``crewdesk``.
+
+    Attributes:
+        help: One line for ``crewdesk --help``.
+        main: Runs it with the arguments after its name; returns the exit code.
+    """
+
+    help: str
+    main: Callable[[list[str]], int]
+
+
+# --- run ----------------------------------------------------------------------------------
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def run_parser() -> argparse.ArgumentParser:
+    """The arguments of ``crewdesk run``."""
+    parser = argparse.ArgumentParser(
+        prog="crewdesk run",
+        description="Run a crew headless, streaming each crew's output to the terminal. "
+        "Without --inputs, the crew's first input set is used.",
+    )
+    add = parser.add_argument
+    add("crew", metavar="CREW", help="a .crew.yaml file, or a CrewAI project folder as it is")
+    given = parser.add_mutually_exclusive_group()
+    given.add_argument("--inputs", metavar="JSON", help='placeholder values: \'{"topic": "AI"}\'')
+    given.add_argument("--inputs-file", metavar="FILE.jsonl", type=Path,
+                       help="one JSON object per line: run the crew once per line (a batch)")
+    given.add_argument("--input-set", metavar="NAME", help="use this input set of the crew")
+    add("--concurrency", type=_positive_int, default=4, metavar="N",
+        help="crews of a batch running at once (default 4)")
+    add("--mode", choices=("akickoff", "kickoff-async"), default="akickoff",
+        help="akickoff: native async (default); kickoff-async: each crew in a worker thread")
+    add("--output", metavar="OUT.json", help="write the outputs as JSON to this file ('-': stdout)")
+    add("--model", help="run every agent on this model (a litellm model string)")
+    add("--base-url", help="send every agent's requests to this OpenAI-compatible URL")
+    add("--simulator", action="store_true",
+        help=f"start the built-in LLM simulator and point every agent at it ({SIMULATOR_MODEL})")
+    add("--quiet", action="store_true", help="do not stream chunks; print only the outcome")
+    return parser
+
+
+def _parse_json_object(text: str, where: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise UsageError(f"{where}: not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise UsageError(f"{where}: must be a JSON object such as {{\"topic\": \"AI\"}}")
+    return value
+
+
+def read_inputs_file(path: Path) -> list[dict[str, Any]]:
+    """Reads a JSONL file: one JSON object per non-blank line.
+
+    Raises:
+        UsageError: The file cannot be read, a line is not a JSON object, or it has none.
+    """
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read: {exc}") from None
+    batch = [_parse_json_object(line, f"{path}:{number}")
+             for number, line in enumerate(lines, 1) if line.strip()]
+    if not batch:
+        raise UsageError(f"{path}: has no inputs (one JSON object per line)")
+    return batch
+
+
+def resolve_inputs(args: argparse.Namespace, document: CrewDocument) -> list[dict[str, Any]]:
+    """The inputs of each run: given values laid over the crew's first input set.
+
+    Raises:
+        UsageError: Values that cannot be read, or an input set the crew does not have.
+    """
+    defaults = document.default_inputs()
+    if args.inputs is not None:
+        return [{**defaults, **_parse_json_object(args.inputs, "--inputs")}]
+    if args.inputs_file is not None:
+        return [{**defaults, **values} for values in read_inputs_file(args.inputs_file)]
+    if args.input_set is not None:
+        for input_set in document.input_sets:
+            if input_set.name == args.input_set:
+                return [dict(input_set.values)]
+        names = ", ".join(item.name for item in document.input_sets) or "none"
+        raise UsageError(f"the crew has no input set '{args.input_set}' (it has: {names})")
+    return [defaults]
+
+
+@dataclass
+class RunResult:
+    """How one crew of a run ended.
+
+    Attributes:
+        index: 1-based position in the batch.
+        inputs: The values it ran with.
+        output: Its `CrewOutput` when it succeeded.
+        error: What went wrong when it failed.
+    """
+
+    index: int
+    inputs: dict[str, Any]
+    output: Any = None
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The result as JSON-ready data."""
+        output = None if self.output is None else self.output.model_dump(mode="json")
+        status = "failed" if self.error is not None else "succeeded"
+        return {"index": self.index, "inputs": self.inputs, "status": status,
+                "output": output, "error": self.error}
+
+
+@dataclass
+class StreamPrinter:
+    """Writes the chunks of one or many crews to a terminal.
+
+    One crew streams as it comes. When several run at once, each line gets the crew's
+    prefix (``[3] ``) and text is held until its line is complete, so lines never mix.
+    """
+
+    out: TextIO
+    prefixed: bool
+    quiet: bool = False
+    _partial: dict[int, str] = field(default_factory=dict)
+    _task: dict[int, int] = field(default_factory=dict)
+
+    def _prefix(self, index: int) -> str:
+        return f"[{index}] " if self.prefixed else ""
+
+    def _line(self, index: int, text: str) -> None:
+        self.flush(index)
+        self.out.write(f"{self._prefix(index)}{text}\n")
+        self.out.flush()
+
+    def chunk(self, index: int, chunk: StreamChunk) -> None:
+        """Shows one chunk of crew ``index``."""
+        if self.quiet:
+            return
+        if self._task.get(index) != chunk.task_index:
+            self._task[index] = chunk.task_index
+            name = f" {chunk.task_name}" if chunk.task_name else ""
+            self._line(index, f"== task {chunk.task_index + 1}{name} ({chunk.agent_role}) ==")
+        if chunk.tool_call is not None:
+            arguments = chunk.tool_call.arguments
+            arguments = arguments if len(arguments) <= 300 else arguments[:297] + "..."
+            self._line(index, f"-> tool {chunk.tool_call.tool_name}({arguments})")
+            return
+        self._text(index, chunk.content)
+
+    def _text(self, index: int, text: str) -> None:
+        if not self.prefixed:
+            self._partial[index] = (self._partial.get(index, "") + text).rpartition("\n")[2]
+            self.out.write(text)
+            self.out.flush()
+            return
+        *lines, rest = (self._partial.pop(index, "") + text).split("\n")
+        for line in lines:
+            self.out.write(f"{self._prefix(index)}{line}\n")
+        self._partial[index] = rest
+        if lines:
+            self.out.flush()
+
+    def flush(self, index: int) -> None:
+        """Ends crew ``index``'s unfinished line."""
+        rest = self._partial.pop(index, "")
+        if rest:
+            self.out.write(f"{self._prefix(index)}{rest}\n" if self.prefixed else "\n")
+            self.out.flush()
+
+    def status(self, index: int, text: str) -> None:
+        """Shows a line about crew ``index`` (a start, an end)."""
+        if not self.quiet:
+            self._line(index, text)
+
+
+async def run_one(
+    crew: Crew, index: int, inputs: dict[str, Any], mode: str, printer: StreamPrinter
+) -> RunResult:
+    """Runs one crew to its end, streaming; an error ends this crew only."""
+    streaming: Any = None
+    try:
+        kickoff = crew.akickoff if mode == "akickoff" else crew.kickoff_async
+        streaming = await kickoff(inputs=inputs)
+        async for chunk in streaming:
+            printer.chunk(index, chunk)
+        return RunResult(index, inputs, output=streaming.result)
+    except Exception as exc:  # noqa: BLE001 - one failing crew must not stop the batch
+        return RunResult(index, inputs, error=str(exc) or type(exc).__name__)
+    finally:
+        printer.flush(index)
+        if streaming is not None and not streaming.is_completed:
+            await streaming.aclose()
+
+
+async def run_batch(
+    make_crew: Callable[[], Crew],
+    batch: Sequence[dict[str, Any]],
+    *,
+    concurrency: int,
+    mode: str,
+    printer: StreamPrinter,
+    progress: TextIO | None,
+) -> list[RunResult]:
+    """Runs one crew per inputs, at most ``concurrency`` at once, each to its end."""
+    semaphore = asyncio.Semaphore(concurrency)
+    finished: list[RunResult] = []
+
+    async def one(index: int, inputs: dict[str, Any]) -> RunResult:
+        async with semaphore:
+            if len(batch) > 1:
+                printer.status(index, f"started with {json.dumps(inputs, default=str)}")
+            result = await run_one(make_crew(), index, inputs, mode, printer)
+        finished.append(result)
+        if result.error is not None and len(batch) > 1:
+            printer.status(index, f"failed: {result.error}")
+        if progress is not None:
+            failed = sum(1 for item in finished if item.error is not None)
+            progress.write(f"{len(finished)}/{len(batch)} done, {failed} failed\n")
+            progress.flush()
+        return result
+
+    return list(await asyncio.gather(*(one(i, v) for i, v in enumerate(batch, 1))))
+
+
+def _report(results: list[RunResult], output: str | None, out: TextIO) -> None:
+    data = json.dumps([result.to_json() for result in results], indent=2, default=str)
+    if output == "-":
+        out.write(data + "\n")
+    elif output is not None:
+        from desktop_app.documents.crewdesk_file import atomic_write_text
+
+        atomic_write_text(Path(output), data + "\n")
+    if output == "-":
+        return
+    for result in results:
+        title = f"[{result.index}] " if len(results) > 1 else ""
+        if result.error is not None:
+            out.write(f"\n=== {title}failed ===\n{result.error}\n")
+        else:
+            out.write(f"\n=== {title}final output ===\n{result.output.raw}\n")
+
+
+@contextlib.contextmanager
+def _llm_target(args: argparse.Namespace) -> Iterator[tuple[str | None, str | None, str | None]]:
+    """Yields the model, base URL and API key to force on every agent (None: leave it)."""
+    if not args.simulator:
+        yield args.model, args.base_url, None
+        return
+    if args.base_url is not None:
+        raise UsageError("--simulator and --base-url cannot be used together")
+    from desktop_app.simulator import SimulatorConfig, SimulatorThread
+
+    with SimulatorThread(SimulatorConfig()) as sim:
+        yield args.model or SIMULATOR_MODEL, sim.base_url, SIMULATOR_API_KEY
+
+
+def _open(args: argparse.Namespace, err: TextIO) -> tuple[LoadedCrew, list[dict[str, Any]]]:
+    from desktop_app.documents import open_crew
+
+    loaded = open_crew(args.crew)
+    for notice in loaded.notices:
+        err.write(f"note: {notice}\n")
+    batch = resolve_inputs(args, loaded.document)
+    for inputs in batch:
+        loaded.check_inputs(inputs)
+    return loaded, batch
+
+
+def _execute(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from desktop_app.documents import build_crew, override_llm
+
+    loaded, batch = _open(args, err)
+    with _llm_target(args) as (model, base_url, api_key):
+        document = override_llm(loaded.document, model=model, base_url=base_url)
+
+        def make_crew() -> Crew:
+            return build_crew(document, stream=True,
+                              resolve_api_key=(lambda _spec: api_key) if api_key else None)
+
+        make_crew()  # refuse a crew the engine cannot build before any run starts
+        printer = StreamPrinter(out, prefixed=len(batch) > 1, quiet=args.quiet)
+        results = asyncio.run(run_batch(
+            make_crew, batch, concurrency=args.concurrency, mode=args.mode, printer=printer,
+            progress=err if len(batch) > 1 else None))
+    _report(results, args.output, out)
+    return EXIT_FAILED if any(result.error is not None for result in results) else EXIT_OK
+
+
+def run_main(argv: list[str]) -> int:
+    """``crewdesk run``: runs a crew, or one crew per line of an inputs file."""
+    args = run_parser().parse_args(argv)
+    from desktop_app.documents import CrewFileError
+
+    try:
+        return _execute(args, sys.stdout, sys.stderr)
+    except CrewFileError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        missing = [p.message.split()[1] for p in exc.problems if p.message.startswith("placeholder")]
+        if missing:
+            example = ", ".join(f'"{name.strip("{}")}": "..."' for name in missing)
+            print(f"hint: give the values with --inputs '{{{example}}}'", file=sys.stderr)
+        return EXIT_USAGE
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+# --- other subcommands ---------------------------------------------------------------------
+
+
+def simulator_main(argv: list[str]) -> int:
+    """``crewdesk simulator``: the local fake LLM server (``python -m desktop_app.simulator``)."""
+    from desktop_app.simulator.__main__ import main
+
+    return main(argv)
+
+
+def gui_main() -> int:
+    """Opens the CrewDesk window, when this build has one."""
+    if importlib.util.find_spec("desktop_app.ui.app") is None:
+        print("The CrewDesk window is not part of this build yet. "
+              "Try `crewdesk run --help` to run crews from the terminal.", file=sys.stderr)
+        return EXIT_FAILED
+    app = importlib.import_module("desktop_app.ui.app")
+    result = app.main()
+    return int(result) if isinstance(result, int) else EXIT_OK
+
+
+COMMANDS: dict[str, Command] = {
+    "run": Command("run a crew (or a batch of crews) headless and stream its output", run_main),
+    "simulator": Command("serve the local fake LLM to rehearse crews offline", simulator_main),
+    # "doctor": Command("check this machine's setup", doctor_main),  <- the doctor issue adds it
+}
+"""Subcommands by name. Adding one is one entry here."""
+
+
+def main_parser() -> argparse.ArgumentParser:
+    """The top-level parser: lists the subcommands for ``crewdesk --help``."""
+    from desktop_app import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="crewdesk",
+        description="Design crews of LLM agents, run many at once, and watch each stream "
+        "live. With no command, opens the CrewDesk window.",
+    )
+    parser.add_argument("--version", action="version", version=f"crewdesk {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, command in COMMANDS.items():
+        commands.add_parser(name, help=command.help, add_help=False)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``crewdesk`` and ``python -m desktop_app``.
+
+    Args:
+        argv: Arguments without the program name (default ``sys.argv[1:]``).
+
+    Returns:
+        The exit code.
+    """
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if not arguments:
+        return gui_main()
+    command = COMMANDS.get(arguments[0])
+    if command is not None:
+        return command.main(arguments[1:])
+    main_parser().parse_args(arguments)  # prints help or version, or a usage error; exits
+    return EXIT_USAGE
