@@ -1,0 +1,146 @@
+"""Turning a crew document into an engine `Crew` for one run, with keys from the keychain.
+
+Keys never come from the document: each agent's key is resolved through the secret store
+(its own credential, else the configured provider of its model's kind, else the provider's
+environment variable). Resolving may block on the keychain, so the whole build runs in a
+worker thread. A dry run points every agent at the built-in offline simulator.
+
+The keys used are returned with the crew, so that the controller can scrub them from any
+error message before it is shown or stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from desktop_app.documents.build import build_crew, override_llm
+from desktop_app.documents.model import AgentSpec, CrewDocument
+from desktop_app.storage.secrets import SecretStore
+from desktop_app.storage.settings import ProviderSettings, Settings
+
+if TYPE_CHECKING:
+    from desktop_app.engine import Crew
+    from desktop_app.ui.services import AppServices
+
+__all__ = ["BuiltCrew", "CrewFactory", "provider_kind_of"]
+
+SIMULATOR_KEY = "crewdesk-simulator"
+"""The key sent to the offline simulator, which accepts any key."""
+
+_KIND_BY_PREFIX = {
+    "openai": "openai",
+    "anthropic": "anthropic",
+    "gemini": "gemini",
+    "groq": "groq",
+    "ollama": "ollama",
+    "ollama_chat": "ollama",
+    "lm_studio": "lm_studio",
+}
+
+
+def provider_kind_of(model: str) -> str:
+    """The provider kind of a litellm model string ("anthropic/claude..." -> "anthropic").
+
+    A model without a prefix is OpenAI's, as litellm reads it.
+    """
+    if "/" not in model:
+        return "openai"
+    return _KIND_BY_PREFIX.get(model.split("/", 1)[0], "openai_compatible")
+
+
+@dataclass(slots=True)
+class BuiltCrew:
+    """A crew ready to run, and the keys it carries (to scrub from messages).
+
+    Attributes:
+        crew: The engine crew.
+        secrets: Every API key given to its agents.
+    """
+
+    crew: Crew
+    secrets: list[str] = field(default_factory=list)
+
+
+class CrewFactory:
+    """Builds engine crews from documents with the app's settings and secret store."""
+
+    def __init__(self, services: AppServices) -> None:
+        """Creates a factory.
+
+        Args:
+            services: Where settings, keys and the offline simulator come from.
+        """
+        self._services = services
+
+    async def build(self, document: CrewDocument, *, dry_run: bool = False) -> BuiltCrew:
+        """Builds a crew for one run.
+
+        Args:
+            document: The crew.
+            dry_run: Run every agent on the offline simulator.
+
+        Raises:
+            CrewFileError: The document cannot be run (problems, unknown tools ...).
+        """
+        settings = self._services.current_settings
+        default = _default_provider(settings)
+        if dry_run or (default is not None and default.kind == "simulator"):
+            base_url = await self._services.simulator.base_url()
+            model = default.default_model if default and default.kind == "simulator" else ""
+            from desktop_app.ui.services import SIMULATOR_MODEL
+
+            routed = override_llm(document, model=model or SIMULATOR_MODEL, base_url=base_url)
+            crew = await asyncio.to_thread(
+                build_crew, routed, resolve_api_key=lambda _spec: SIMULATOR_KEY
+            )
+            return BuiltCrew(crew)
+        secrets = self._services.secrets
+        return await asyncio.to_thread(_build_with_keys, document, settings, secrets)
+
+
+def _default_provider(settings: Settings) -> ProviderSettings | None:
+    if settings.default_provider is not None:
+        return settings.provider(settings.default_provider)
+    return None
+
+
+def _build_with_keys(document: CrewDocument, settings: Settings, store: SecretStore) -> BuiltCrew:
+    """Routes each agent to a configured provider, then builds the crew with their keys."""
+    providers: dict[str, ProviderSettings | None] = {}
+    agents = []
+    for spec in document.agents:
+        routed, provider = _route(spec, settings)
+        providers[routed.key] = provider
+        agents.append(routed)
+    document = document.model_copy(update={"agents": agents})
+    used: list[str] = []
+
+    def resolve(spec: AgentSpec) -> str | None:
+        provider = providers.get(spec.key)
+        kind = provider.kind if provider else provider_kind_of(spec.llm or "")
+        credential = spec.credential or (provider.credential_name if provider else None)
+        found = store.resolve(credential, kind)
+        if found is None:
+            return None
+        used.append(found.value)
+        return found.value
+
+    crew = build_crew(document, resolve_api_key=resolve)
+    return BuiltCrew(crew, used)
+
+
+def _route(spec: AgentSpec, settings: Settings) -> tuple[AgentSpec, ProviderSettings | None]:
+    """The agent with its model and base URL filled from the provider that serves it.
+
+    The provider is the first configured one of the model's kind, else the default one.
+    """
+    default = _default_provider(settings)
+    model = spec.llm or (default.default_model if default is not None else None)
+    if not model:
+        return spec, default
+    kind = provider_kind_of(model)
+    provider = next((p for p in settings.providers if p.kind == kind), default)
+    base_url = spec.base_url or (provider.base_url if provider is not None else None)
+    return spec.model_copy(update={"llm": model, "base_url": base_url}), provider

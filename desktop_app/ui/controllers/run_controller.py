@@ -1,0 +1,299 @@
+"""`RunController`: owns the asyncio tasks of the runs and turns engine events into models.
+
+For each run it creates a `RunState` (observed by a panel), waits for a slot under the
+concurrency limit (the run shows "queued" meanwhile), builds the crew with keys from the
+secret store, consumes the engine's typed event stream, and writes the run to the history.
+One failing crew never stops the others: each run is its own task, and every error ends in
+that run's state.
+
+Every task has an owner: the controller keeps them in a set with a done-callback that
+discards them, and `aclose()` cancels them all and waits for them briefly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from collections.abc import AsyncGenerator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop_app.documents.model import CrewDocument
+from desktop_app.ui.controllers._gate import RunGate
+from desktop_app.ui.controllers._recorder import RunRecorder
+from desktop_app.ui.controllers.crew_factory import BuiltCrew, CrewFactory
+from desktop_app.ui.controllers.run_state import FrameClock, RunState, RunStatus
+
+if TYPE_CHECKING:
+    from desktop_app.engine import RunEvent, RunEventStream
+    from desktop_app.engine.outputs import CrewOutput
+    from desktop_app.ui.services import AppServices
+
+__all__ = ["RunController", "RunRequest", "describe_error"]
+
+log = logging.getLogger(__name__)
+
+YIELD_EVERY = 8
+"""Events handled before the consumer yields to the loop (FIELD-NOTES: a consumer that never
+yields over buffered chunks stalls the UI for hundreds of milliseconds)."""
+
+AUTOFLUSH_INTERVAL = 0.5
+"""Seconds between writes of buffered streamed text to the history."""
+
+RunMode = Literal["akickoff", "kickoff_async"]
+
+
+@dataclass(frozen=True, slots=True)
+class RunRequest:
+    """What to run.
+
+    Attributes:
+        document: The crew.
+        inputs: Values for its placeholders.
+        mode: "akickoff" (native async) or "kickoff_async" (a worker thread).
+        crew_id: The crew's id in the library, when it has one.
+        dry_run: Run every agent on the offline simulator.
+    """
+
+    document: CrewDocument
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    mode: RunMode = "akickoff"
+    crew_id: str | None = None
+    dry_run: bool = False
+
+
+def describe_error(exc: BaseException, secrets: list[str]) -> tuple[str, bool]:
+    """A message for the user about a failed run, with every key scrubbed out.
+
+    Returns:
+        The message, and whether the provider refused the key (an auth failure).
+    """
+    from desktop_app.engine import LLMError, TaskExecutionError
+
+    cause = exc.cause if isinstance(exc, TaskExecutionError) else exc
+    is_auth = isinstance(cause, LLMError) and cause.kind == "auth"
+    message = str(exc) or type(exc).__name__
+    for secret in secrets:
+        if secret:
+            message = message.replace(secret, "•••")
+    return message, is_auth
+
+
+class RunController(QObject):
+    """Starts, tracks and stops the runs of the app.
+
+    Signals:
+        runAdded(object): A run was created (its `RunState`).
+        runEnded(object): A run reached done, failed or cancelled (its `RunState`).
+        activeCountChanged(int): How many runs are queued or running.
+    """
+
+    runAdded = Signal(object)
+    runEnded = Signal(object)
+    activeCountChanged = Signal(int)
+
+    def __init__(
+        self,
+        services: AppServices,
+        *,
+        factory: CrewFactory | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        """Creates a controller with no runs.
+
+        Args:
+            services: Settings, secrets, history and the simulator.
+            factory: Builds crews; one on `services` when None.
+            parent: The Qt parent.
+        """
+        super().__init__(parent)
+        self._services = services
+        self._factory = factory or CrewFactory(services)
+        self._gate = RunGate(services.current_settings.concurrency_limit)
+        self._clock = FrameClock(self)
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._runs: list[RunState] = []
+        self._autoflush: asyncio.Task[None] | None = None
+        self._closed = False
+
+    # -- reading -----------------------------------------------------------------------
+
+    @property
+    def runs(self) -> list[RunState]:
+        """Every run of this session, oldest first."""
+        return list(self._runs)
+
+    def active_runs(self) -> list[RunState]:
+        """Runs that are queued or running."""
+        return [state for state in self._runs if not state.status.is_terminal]
+
+    @property
+    def gate(self) -> RunGate:
+        """The concurrency limit's gate."""
+        return self._gate
+
+    # -- commands ----------------------------------------------------------------------
+
+    def start(self, request: RunRequest) -> RunState:
+        """Queues a run and returns its state at once (call with the loop running).
+
+        Raises:
+            RuntimeError: The controller is closed.
+        """
+        if self._closed:
+            raise RuntimeError("the run controller is closed")
+        state = RunState(
+            request.document.name, crew_id=request.crew_id, mode=request.mode,
+            inputs=request.inputs, clock=self._clock, parent=self,
+        )
+        self._runs.append(state)
+        task = asyncio.ensure_future(self._execute(state, request))
+        self._tasks[state.run_id] = task
+        task.add_done_callback(functools.partial(self._on_task_done, state.run_id))
+        self._ensure_autoflush()
+        self.runAdded.emit(state)
+        self.activeCountChanged.emit(len(self._tasks))
+        return state
+
+    async def run(self, request: RunRequest) -> RunState:
+        """Starts a run and waits until it ends; returns its state."""
+        state = self.start(request)
+        await self.wait(state)
+        return state
+
+    async def wait(self, state: RunState) -> None:
+        """Waits until the run of `state` has ended (and been recorded)."""
+        task = self._tasks.get(state.run_id)
+        if task is not None:
+            await asyncio.wait([task])
+
+    def stop(self, run_id: str) -> bool:
+        """Cancels a queued or running run; returns whether there was one to stop."""
+        task = self._tasks.get(run_id)
+        if task is None or task.done():
+            return False
+        task.cancel()
+        return True
+
+    def stop_all(self) -> int:
+        """Cancels every queued or running run; returns how many."""
+        return sum(self.stop(run_id) for run_id in list(self._tasks))
+
+    def set_concurrency_limit(self, limit: int) -> None:
+        """Changes how many runs may call models at once (waiting runs start if allowed)."""
+        self._gate.limit = limit
+
+    async def aclose(self, grace: float = 3.0) -> None:
+        """Cancels every run, waits up to `grace` seconds for them, then stops the flusher."""
+        self._closed = True
+        self.stop_all()
+        pending = [task for task in self._tasks.values() if not task.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=grace)
+        flusher, self._autoflush = self._autoflush, None
+        if flusher is not None:
+            flusher.cancel()
+            await asyncio.gather(flusher, return_exceptions=True)
+        self._clock.flush_all()
+
+    # -- one run -----------------------------------------------------------------------
+
+    async def _execute(self, state: RunState, request: RunRequest) -> None:
+        recorder = RunRecorder(self._services.history, state)
+        secrets: list[str] = []
+        try:
+            await recorder.start(request.document.model_dump(mode="json"))
+            async with self._gate:
+                state.set_status(RunStatus.RUNNING)
+                await recorder.running()
+                built = await self._factory.build(request.document, dry_run=request.dry_run)
+                secrets = built.secrets
+                output = await self._stream(built, state, request, recorder)
+            state.set_status(RunStatus.DONE)
+            usage = output.token_usage.model_dump()
+            await recorder.finish(final_output=output.raw, usage=usage)
+        except asyncio.CancelledError:
+            state.set_status(RunStatus.CANCELLED)
+            await recorder.finish()
+        except Exception as exc:  # noqa: BLE001 - any error ends this run, and only this one
+            message, is_auth = describe_error(exc, secrets)
+            log.info("run %s of %s failed: %s", state.run_id, state.crew_name, message)
+            state.fail(message, is_auth=is_auth)
+            await recorder.finish()
+
+    async def _stream(
+        self, built: BuiltCrew, state: RunState, request: RunRequest, recorder: RunRecorder
+    ) -> CrewOutput:
+        stream = built.crew.stream_events(dict(request.inputs), mode=request.mode)
+        try:
+            await self._consume(stream, state, recorder)
+            return stream.value()
+        finally:
+            await stream.aclose()  # cancels the run and closes its HTTP stream if it still goes
+
+    async def _consume(
+        self, stream: RunEventStream[CrewOutput], state: RunState, recorder: RunRecorder
+    ) -> None:
+        events = cast("AsyncGenerator[RunEvent, None]", stream.__aiter__())
+        async with contextlib.aclosing(events):
+            handled = 0
+            async for event in events:
+                if event.kind == "task_finished":
+                    output = event.output
+                    await recorder.task_output(
+                        event.task_index, output.raw, event.task_name, event.agent_role
+                    )
+                else:
+                    _apply(state, event, recorder)
+                handled += 1
+                if handled % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)
+
+    # -- housekeeping ------------------------------------------------------------------
+
+    def _on_task_done(self, run_id: str, _task: asyncio.Task[None]) -> None:
+        self._tasks.pop(run_id, None)
+        state = next((s for s in self._runs if s.run_id == run_id), None)
+        if state is not None:
+            self.runEnded.emit(state)
+        self.activeCountChanged.emit(len(self._tasks))
+
+    def _ensure_autoflush(self) -> None:
+        if self._autoflush is None or self._autoflush.done():
+            self._autoflush = asyncio.ensure_future(self._flush_while_active())
+
+    async def _flush_while_active(self) -> None:
+        history = self._services.history
+        while True:
+            await asyncio.sleep(AUTOFLUSH_INTERVAL)
+            try:
+                await history.flush()
+            except Exception:
+                log.exception("could not write streamed text to the history")
+            if not self._tasks:
+                return
+
+
+def _apply(state: RunState, event: RunEvent, recorder: RunRecorder) -> None:
+    """Applies one engine event (other than a task's end) to the run's state."""
+    if event.kind == "text":
+        state.append_text(event.content)
+        recorder.text(event.task_index, event.content)
+    elif event.kind == "task_started":
+        state.start_task(event.task_index, max(state.task_count, 1), event.agent_role)
+    elif event.kind == "run_started":
+        state.task_count = event.task_count
+    elif event.kind == "tool_call":
+        state.tool_started(event.tool_name, event.arguments)
+        recorder.text(event.task_index, f"⚙ {event.tool_name}({event.arguments})\n", "tool_call")
+    elif event.kind == "tool_result":
+        state.tool_finished(event.tool_name, event.output, event.is_error)
+        recorder.text(event.task_index, event.output + "\n", "tool_result")
+    elif event.kind == "usage":
+        state.set_usage(event.usage.total_tokens, event.cost_usd)
+    elif event.kind == "run_finished":
+        state.set_usage(event.output.token_usage.total_tokens, event.cost_usd)
