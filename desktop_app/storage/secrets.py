@@ -217,7 +217,10 @@ def mask(key: str) -> str:
 
 def _select_backend() -> tuple[KeyringBackend | None, str, str]:
     """Picks the backend to use: (backend or None, its label, the problem when None)."""
-    current = keyring.get_keyring()
+    try:
+        current = keyring.get_keyring()
+    except Exception as exc:  # noqa: BLE001 - e.g. a PYTHON_KEYRING_BACKEND that does not import
+        return None, "unknown", f"keyring could not start: {type(exc).__name__}: {exc}"
     label = _backend_label(current)
     if isinstance(current, chainer.ChainerBackend):
         # keyring's chainer falls through to the next backend when one fails: drop the

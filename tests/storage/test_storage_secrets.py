@@ -307,3 +307,17 @@ def test_subprocess_uses_the_memory_backend_through_the_environment(tmp_path: Pa
     assert result.stdout.split() == [
         "True", "desktop_app.storage.testing.MemoryKeyring", "True"
     ]
+
+
+def test_a_backend_that_cannot_load_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken() -> KeyringBackend:
+        raise ModuleNotFoundError("No module named 'nowhere'")
+
+    monkeypatch.setattr(keyring, "get_keyring", broken)
+
+    status = SecretStore().available()
+
+    assert not status.ok
+    assert "nowhere" in status.problem
+    with pytest.raises(KeychainUnavailableError):
+        SecretStore().set("x", KEY)
