@@ -142,8 +142,11 @@ class DesignerView(QWidget):
         self.undo_action = self.editor.undo_stack.createUndoAction(self, "Undo")
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
         self.redo_action = self.editor.undo_stack.createRedoAction(self, "Redo")
-        self.redo_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Redo),
-                                       QKeySequence("Ctrl+Y")])
+        redo_keys = QKeySequence.keyBindings(QKeySequence.StandardKey.Redo)
+        for extra in ("Ctrl+Shift+Z", "Ctrl+Y"):
+            if QKeySequence(extra) not in redo_keys:
+                redo_keys.append(QKeySequence(extra))
+        self.redo_action.setShortcuts(redo_keys)
         for action in (self.undo_action, self.redo_action):
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.addAction(action)
@@ -225,14 +228,18 @@ class DesignerView(QWidget):
         self.buttons["run"].setToolTip(
             f"Fix {len(issues)} problem(s) first" if issues else "Save and run this crew"
         )
-        for page in (self.crew_page, self.agents_page, self.tasks_page):
-            page.setEnabled(not self.editor.read_only)
-        self.example_banner.setVisible(self.editor.read_only)
+        self._show_read_only()
         if self.editor.dirty and not self.editor.read_only:
             self._recovery_timer.start()
 
+    def _show_read_only(self) -> None:
+        for page in (self.crew_page, self.agents_page, self.tasks_page):
+            page.setEnabled(not self.editor.read_only)
+        self.example_banner.setVisible(self.editor.read_only)
+
     def _on_editor_dirty_changed(self, dirty: bool) -> None:
         self.setWindowTitle(self.title())
+        self._show_read_only()
         self._show_list()
         self.dirtyChanged.emit(dirty)
 
@@ -417,6 +424,7 @@ class DesignerView(QWidget):
             if not self.editor.read_only and old_recovery != saved_id:
                 await self._drop_recovery(old_recovery)
             await self._drop_recovery(saved_id)
+        self._show_read_only()
         await self.refresh()
         self._say(f"Saved {doc.name}.")
         return True

@@ -1,0 +1,351 @@
+"""The crew designer, driven through its widgets: design, validate, undo, save, recover."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from desktop_app.documents.crewdesk_file import load_crew
+from desktop_app.storage.paths import AppPaths
+from desktop_app.ui.designer import DesignerView
+from desktop_app.ui.services import AppServices
+
+Run = Callable[..., Any]
+
+
+@pytest.fixture
+def services(arun: Run) -> Iterator[AppServices]:
+    """Real services on the test's private `CREWDESK_HOME`."""
+    app_services = AppServices(AppPaths.from_env())
+    yield app_services
+    arun(app_services.close())
+
+
+def make_view(qtbot: QtBot, services: AppServices) -> DesignerView:
+    view = DesignerView(services)
+    qtbot.addWidget(view)
+    view.resize(1200, 800)
+    view.show()
+    return view
+
+
+def type_into(qtbot: QtBot, widget: Any, text: str, *, clear: bool = True) -> None:
+    """Types like a user: select all, then key clicks (which replace the selection)."""
+    widget.setFocus()
+    if clear:
+        widget.selectAll()
+        qtbot.keyClick(widget, Qt.Key.Key_Delete)
+    qtbot.keyClicks(widget, text)
+
+
+def click_later(button: QMessageBox.StandardButton, delay: float = 0.05) -> None:
+    """Answers the next question box (`ask`) with `button` from the event loop."""
+
+    def answer() -> None:
+        for widget in QApplication.topLevelWidgets() + [
+            w for top in QApplication.topLevelWidgets() for w in top.findChildren(QMessageBox)
+        ]:
+            if isinstance(widget, QMessageBox) and widget.isVisible():
+                widget.button(button).click()
+                return
+        asyncio.get_running_loop().call_later(delay, answer)
+
+    asyncio.get_running_loop().call_later(delay, answer)
+
+
+def test_design_a_crew_through_the_widgets_and_save_it(
+    qtbot: QtBot, arun: Run, services: AppServices
+) -> None:
+    view = make_view(qtbot, services)
+
+    async def scenario() -> str:
+        await view.ready()
+        assert await view.new_crew()
+        type_into(qtbot, view.crew_page.name_edit, "Travel planner")
+        # The first agent: role and goal typed in.
+        view.tabs.setCurrentWidget(view.agents_page)
+        form = view.agent_form
+        type_into(qtbot, form.key_edit, "scout")
+        type_into(qtbot, form.role_edit, "Destination scout")
+        type_into(qtbot, form.goal_edit, "Find places in {country}")
+        form.model_box.setEditText("openai/sim")
+        form.code_box.setChecked(True)
+        # A second agent.
+        qtbot.mouseClick(view.agents_page.add_button, Qt.MouseButton.LeftButton)
+        assert view.agents_page.items_list.currentRow() == 1
+        type_into(qtbot, form.key_edit, "planner")
+        type_into(qtbot, form.role_edit, "Trip planner")
+        # The first task keeps its agent (renamed with the key); a second task reads it.
+        view.tabs.setCurrentWidget(view.tasks_page)
+        tform = view.task_form
+        type_into(qtbot, tform.description_edit, "List sights in {country} for {days} days.")
+        qtbot.mouseClick(view.tasks_page.add_button, Qt.MouseButton.LeftButton)
+        type_into(qtbot, tform.key_edit, "plan")
+        type_into(qtbot, tform.description_edit, "Plan the trip.")
+        index = tform.agent_box.findData("planner")
+        tform.agent_box.setCurrentIndex(index)
+        tform.agent_box.activated.emit(index)
+        tform.default_context_box.setChecked(False)
+        tform.context_list.item(0).setCheckState(Qt.CheckState.Checked)
+        assert view.crew_page.placeholders_label.text() == "{country}, {days}"
+        assert "Plan the trip" not in view.flow.describe()
+        assert "plan reads task_1" in view.flow.describe()
+        assert view.title().endswith("•")
+        assert await view.save(), view.status()
+        assert not view.title().endswith("•")
+        return str(view.editor.crew_id)
+
+    crew_id = arun(scenario())
+    saved = load_crew(services.library.path_of(crew_id))
+    assert saved.name == "Travel planner"
+    assert [(a.key, a.role) for a in saved.agents] == [
+        ("scout", "Destination scout"), ("planner", "Trip planner")
+    ]
+    assert saved.agents[0].goal == "Find places in {country}"
+    assert saved.agents[0].llm == "openai/sim"
+    assert saved.agents[0].allow_code_execution
+    assert [(t.key, t.agent, t.context) for t in saved.tasks] == [
+        ("task_1", "scout", None), ("plan", "planner", ["task_1"])
+    ]
+    assert saved.tasks[0].description == "List sights in {country} for {days} days."
+    assert saved.placeholders() == ["country", "days"]
+
+
+def test_a_field_shows_why_it_is_wrong_and_saving_is_refused(
+    qtbot: QtBot, arun: Run, services: AppServices
+) -> None:
+    view = make_view(qtbot, services)
+
+    async def scenario() -> None:
+        await view.ready()
+        await view.new_crew()
+        form = view.agent_form
+        type_into(qtbot, form.role_edit, "")
+        qtbot.keyClick(form.role_edit, Qt.Key.Key_Backspace)
+        assert form.rows["role"].message() == "role must not be empty"
+        assert form.rows["goal"].message() == ""
+        tform = view.task_form
+        index = tform.agent_box.findData(None)
+        tform.agent_box.setCurrentIndex(index)
+        tform.agent_box.activated.emit(index)
+        assert "has no agent" in tform.rows["agent"].message()
+        assert view.agents_page.items_list.item(0).text().startswith("⚠")
+        assert not await view.save()
+        assert "fix 2 problem" in view.status()
+        problems = [view.crew_page.problems_list.item(i).text()
+                    for i in range(view.crew_page.problems_list.count())]
+        assert any("role must not be empty" in text for text in problems)
+        type_into(qtbot, form.role_edit, "Fixed")
+        assert form.rows["role"].message() == ""
+
+    arun(scenario())
+
+
+def test_undo_and_redo_step_through_the_edits(
+    qtbot: QtBot, arun: Run, services: AppServices
+) -> None:
+    view = make_view(qtbot, services)
+
+    async def scenario() -> None:
+        await view.ready()
+        await view.new_crew()
+        form = view.agent_form
+        type_into(qtbot, form.role_edit, "Writer")  # one step: the typing merges
+        qtbot.mouseClick(view.agents_page.add_button, Qt.MouseButton.LeftButton)
+        assert len(view.editor.document.agents) == 2
+        view.undo_action.trigger()
+        assert len(view.editor.document.agents) == 1
+        assert view.editor.document.agents[0].role == "Writer"
+        view.agents_page.select(0)
+        form.role_edit.setFocus()
+        qtbot.keyClick(form.role_edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+        assert view.editor.document.agents[0].role == "Assistant"
+        assert form.role_edit.text() == "Assistant"
+        qtbot.keyClick(form.role_edit, Qt.Key.Key_Z,
+                       Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+        assert form.role_edit.text() == "Writer"
+        view.redo_action.trigger()
+        assert len(view.editor.document.agents) == 2
+
+    arun(scenario())
+
+
+def test_an_edit_leaves_a_recovery_copy_that_a_new_view_offers_back(
+    qtbot: QtBot, arun: Run, services: AppServices
+) -> None:
+    view = make_view(qtbot, services)
+
+    async def edit_and_crash() -> str:
+        await view.ready()
+        assert await view.open_crew("example:research_writer")
+        assert await view.save_as()
+        crew_id = str(view.editor.crew_id)
+        view.tabs.setCurrentWidget(view.agents_page)
+        type_into(qtbot, view.agent_form.role_edit, "Unsaved role")
+        await asyncio.sleep(0.9)  # the debounced recovery write
+        await view.flush_recovery()
+        return crew_id
+
+    crew_id = arun(edit_and_crash())
+    recovered = services.library.list_recovery()
+    assert [entry.id for entry in recovered] == [crew_id]
+    assert recovered[0].document.agents[0].role == "Unsaved role"
+    # A crash: the view goes away without closing; a new one starts on the same home.
+    view.editor.undo_stack.clear()
+    view.hide()
+
+    fresh = make_view(qtbot, AppServices(AppPaths.from_env()))
+
+    async def restore() -> None:
+        await fresh.ready()
+        assert fresh.recovery_banner.isVisible()
+        assert fresh.recovery_banner.choice.currentData() == crew_id
+        qtbot.mouseClick(fresh.recovery_banner.restore_button, Qt.MouseButton.LeftButton)
+        await fresh._tasks.join()
+        assert fresh.editor.crew_id == crew_id
+        assert fresh.editor.document.agents[0].role == "Unsaved role"
+        assert fresh.title().endswith("•")
+        assert not fresh.recovery_banner.isVisible()
+        fresh.undo_action.trigger()  # back to the saved crew
+        assert fresh.editor.document.agents[0].role == "Senior research analyst"
+        fresh.redo_action.trigger()
+        assert await fresh.save()
+
+    arun(restore())
+    assert services.library.list_recovery() == []
+    assert load_crew(services.library.path_of(crew_id)).agents[0].role == "Unsaved role"
+
+
+def test_closing_with_unsaved_edits_keeps_a_recovery_copy(
+    qtbot: QtBot, arun: Run, services: AppServices
+) -> None:
+    view = make_view(qtbot, services)
+
+    async def scenario() -> None:
+        await view.ready()
+        await view.new_crew()
+        type_into(qtbot, view.crew_page.name_edit, "Never saved")
+
+    arun(scenario())
+    view.close()
+    (entry,) = services.library.list_recovery()
+    assert entry.id.startswith("draft:")
+    assert entry.document.name == "Never saved"
+
+
+def test_switching_crews_asks_about_unsaved_changes(
+    qtbot: QtBot, arun: Run, services: AppServices
+) -> None:
+    view = make_view(qtbot, services)
+
+    async def scenario() -> None:
+        await view.ready()
+        await view.new_crew()
+        type_into(qtbot, view.crew_page.name_edit, "Draft")
+        await asyncio.sleep(0.9)
+        await view.flush_recovery()
+        assert services.library.list_recovery()
+        click_later(QMessageBox.StandardButton.Cancel)
+        assert not await view.open_crew("example:research_writer")
+        assert view.editor.document.name == "Draft"
+        click_later(QMessageBox.StandardButton.Discard)
+        assert await view.open_crew("example:research_writer")
+        assert view.editor.read_only and not view.dirty
+        assert services.library.list_recovery() == []
+
+    arun(scenario())
+
+
+def test_examples_are_read_only_and_save_a_copy(
+    qtbot: QtBot, arun: Run, services: AppServices
+) -> None:
+    view = make_view(qtbot, services)
+    runs: list[str] = []
+    view.runRequested.connect(runs.append)
+
+    async def scenario() -> None:
+        await view.ready()
+        await view.open_crew("example:research_writer")
+        assert view.example_banner.isVisible()
+        assert not view.agents_page.isEnabled()
+        assert "Research and write (example)" in view.crew_list.texts()
+        assert await view.run()  # an example runs as it is
+        assert runs == ["example:research_writer"]
+        save_copy = view.example_banner.findChild(type(view.buttons["save"]), "saveCopy")
+        qtbot.mouseClick(save_copy, Qt.MouseButton.LeftButton)
+        await view._tasks.join()
+        assert view.editor.crew_id == "research_and_write"
+        assert view.agents_page.isEnabled() and not view.example_banner.isVisible()
+
+    arun(scenario())
+
+
+def test_run_saves_first_then_asks_for_the_run(
+    qtbot: QtBot, arun: Run, services: AppServices
+) -> None:
+    view = make_view(qtbot, services)
+    runs: list[str] = []
+    view.runRequested.connect(runs.append)
+
+    async def scenario() -> None:
+        await view.ready()
+        await view.new_crew()
+        type_into(qtbot, view.crew_page.name_edit, "Quick crew")
+        assert await view.run()
+
+    arun(scenario())
+    assert runs == ["quick_crew"]
+    assert load_crew(services.library.path_of("quick_crew")).name == "Quick crew"
+
+
+def test_the_task_flow_shows_context_edges_and_invalid_ones(
+    qtbot: QtBot, arun: Run, services: AppServices
+) -> None:
+    view = make_view(qtbot, services)
+
+    async def scenario() -> None:
+        await view.ready()
+        await view.new_crew()
+        view.tabs.setCurrentWidget(view.tasks_page)
+        for _ in range(2):
+            qtbot.mouseClick(view.tasks_page.add_button, Qt.MouseButton.LeftButton)
+        view.editor.set_field(("tasks", 0, "context"), ["task_2"])
+        view.editor.set_field(("tasks", 2, "context"), ["task_1", "task_2"])
+        edges = [(e.source, e.target, e.valid) for e in view.flow.edges]
+        assert edges == [(1, 0, False), (0, 2, True), (1, 2, True)]
+        assert "(invalid)" in view.flow.describe()
+        view.tasks_page.select(0)
+        assert "runs later" in view.task_form.rows["context"].message()
+        qtbot.mouseClick(view.flow, Qt.MouseButton.LeftButton,
+                         pos=view.flow.box_rect(1).center().toPoint())
+        assert view.tasks_page.items_list.currentRow() == 1
+        assert view.flow.selected == 1
+
+    arun(scenario())
+
+
+def test_import_and_export_a_crewai_project(
+    qtbot: QtBot, arun: Run, services: AppServices, tmp_path: Any
+) -> None:
+    view = make_view(qtbot, services)
+
+    async def scenario() -> None:
+        await view.ready()
+        await view.open_crew("example:research_writer")
+        assert await view.export_crewai(tmp_path / "project")
+        assert await view.import_crewai(tmp_path / "project")
+        assert view.editor.crew_id is None and view.dirty
+        assert view.editor.document.name == "Research and write"
+        assert view.crew_list.texts()[0].startswith("•")
+        assert await view.save()
+
+    arun(scenario())
+    assert (tmp_path / "project" / "pyproject.toml").is_file()
+    ids = [entry.id for entry in services.library.list() if not entry.is_example]
+    assert ids == ["research_and_write"]
