@@ -175,7 +175,10 @@ def _agent(
                      "by CrewDesk")
         book.unknown_tools(path, entry["tools"], name, known_tools)
     entry["extra"] = extra
-    parts[("agents", position)] = Origin(path, index, (), "", {"key": (), "extra": ()})
+    renames: dict[str, tuple[str | int, ...]] = {"key": (), "extra": ()}
+    if isinstance(settings, dict):
+        renames.update({str(key): ("settings", str(key)) for key in settings})
+    parts[("agents", position)] = Origin(path, index, (), "", renames)
     return entry
 
 

@@ -140,8 +140,14 @@ class _BlockDumper(yaml.SafeDumper):  # type: ignore[misc]  # PyYAML ships no ty
         super().increase_indent(flow, False)
 
 
+_YAML_BREAKS = ("\x85", "\u2028", "\u2029")
+"""Characters YAML reads as line breaks; PyYAML writes them unescaped outside double quotes."""
+
+
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     style = "|" if "\n" in value else None
+    if any(mark in value for mark in _YAML_BREAKS):
+        style = '"'
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
