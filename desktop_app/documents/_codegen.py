@@ -90,7 +90,7 @@ def crew_py(doc: CrewDocument, package: str) -> str:
 def _agent_methods(doc: CrewDocument) -> list[str]:
     lines: list[str] = []
     for spec in doc.agents:
-        arguments = [f"config=self.agents_config[{spec.key!r}],  # type: ignore[index]"]
+        arguments = [f"config=self.agents_config[{spec.key!r}]  # type: ignore[index]"]
         llm = _llm_argument(spec)
         if llm is not None:
             arguments.append(llm)
@@ -102,7 +102,7 @@ def _agent_methods(doc: CrewDocument) -> list[str]:
 def _task_methods(doc: CrewDocument) -> list[str]:
     lines: list[str] = []
     for spec in doc.tasks:
-        body = _call("Task", [f"config=self.tasks_config[{spec.key!r}],  # type: ignore[index]"],
+        body = _call("Task", [f"config=self.tasks_config[{spec.key!r}]  # type: ignore[index]"],
                      "        ")
         lines += ["", "    @task", f"    def {spec.key}(self) -> Task:", f"        return {body}"]
     return lines
