@@ -6,11 +6,15 @@ Imported by those test modules as `test_app_support` (pytest puts `tests/ui` on 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from desktop_app.documents.model import AgentSpec, CrewDocument, InputSet, TaskSpec
+from desktop_app.engine.llm import load_litellm
+from desktop_app.simulator import SimulatorConfig, SimulatorThread
 from desktop_app.storage.paths import AppPaths
 from desktop_app.storage.settings import ProviderSettings, Settings
 from desktop_app.ui.services import AppServices
@@ -58,7 +62,20 @@ async def make_services(base_url: str, *, root: Path | None = None) -> AppServic
     return services
 
 
-async def wait_until(predicate: Callable[[], Any], within: float = 10.0) -> None:
+@pytest.fixture(name="sim")
+def sim_fixture() -> Iterator[SimulatorThread]:
+    """The LLM simulator on its own loop in a daemon thread (as the app runs it)."""
+    with SimulatorThread(SimulatorConfig()) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def litellm_loaded() -> None:
+    """Imports litellm once, before the tests that time their runs (it takes seconds)."""
+    load_litellm()
+
+
+async def wait_until(predicate: Callable[[], Any], within: float = 30.0) -> None:
     """Polls `predicate` on the loop until it is true (a coroutine-safe `waitUntil`)."""
     try:
         async with asyncio.timeout(within):

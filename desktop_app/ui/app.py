@@ -1,0 +1,174 @@
+"""Starting the desktop app: `main()` shows the window first, then loads everything else.
+
+Order matters for a fast start (target: the window within a second): only PySide6, qasync
+and the app's own light modules are imported before `show()`. Settings, the history, the
+crew list and finally litellm (seconds to import) are loaded after the window is up, off the
+GUI thread (FIELD-NOTES: importing litellm in a worker thread kept the window responsive).
+
+Environment switches (used by tests, benchmarks and demos):
+    CREWDESK_DEMO_RUNS=N      after start, run N example crews on the offline simulator.
+    CREWDESK_SCREENSHOT=path  once the demo runs end, save a picture of the window and quit.
+    CREWDESK_STARTUP_PROBE=1  print `CREWDESK_WINDOW_SHOWN=<epoch seconds>` when the window
+                              is first painted, then quit (the startup benchmark).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from desktop_app.ui.qt import QEventLoop
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_app.ui.main_window import MainWindow
+
+__all__ = ["main", "preload_engine"]
+
+log = logging.getLogger(__name__)
+
+WORKER_THREADS = 64
+"""Threads of the default executor: `kickoff_async` runs each hold one for the whole run."""
+
+EXIT_GRACE_S = 2.0
+"""How long worker threads may take to finish after the window closed."""
+
+
+def preload_engine() -> None:
+    """Imports the engine and litellm (blocking, seconds): call it in a worker thread."""
+    from desktop_app.engine import llm
+
+    llm.load_litellm()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the CrewDesk window until it is closed.
+
+    Args:
+        argv: Qt's command line (default `sys.argv`).
+
+    Returns:
+        The exit code.
+    """
+    logging.basicConfig(level=os.environ.get("CREWDESK_LOG_LEVEL", "WARNING"))
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv))
+    assert isinstance(app, QApplication)
+    app.setApplicationName("CrewDesk")
+    app.setOrganizationName("CrewDesk")
+    app.setQuitOnLastWindowClosed(False)  # the window quits through `closed`, after shutdown
+    loop = QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    executor = ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="crewdesk-worker")
+    loop.set_default_executor(executor)
+    code = 0
+    try:
+        code = loop.run_until_complete(_run(app))
+    except RuntimeError as exc:  # Qt quit on its own (session end) before the window closed
+        log.warning("the event loop stopped early: %s", exc)
+    finally:
+        _close_loop(loop, executor)
+    return code
+
+
+async def _run(app: QApplication) -> int:
+    from desktop_app.ui.main_window import MainWindow
+    from desktop_app.ui.services import AppServices
+
+    window = MainWindow(AppServices.from_env())
+    closed = asyncio.Event()
+    window.closed.connect(closed.set)
+    app.aboutToQuit.connect(closed.set)
+    if os.environ.get("CREWDESK_STARTUP_PROBE"):
+        _probe_first_paint(window)
+    window.show()
+    background = asyncio.ensure_future(_after_show(window))
+    try:
+        await closed.wait()
+    finally:
+        background.cancel()
+        await asyncio.gather(background, return_exceptions=True)
+    return 0
+
+
+async def _after_show(window: MainWindow) -> None:
+    """Everything that can wait until the window is up."""
+    await window.start()
+    demo_runs = int(os.environ.get("CREWDESK_DEMO_RUNS", "0") or 0)
+    demo = asyncio.ensure_future(_demo(window, demo_runs)) if demo_runs > 0 else None
+    try:
+        await asyncio.to_thread(preload_engine)
+    except Exception:
+        log.exception("could not load litellm; runs will try again")
+    if demo is not None:
+        await demo
+
+
+async def _demo(window: MainWindow, count: int) -> None:
+    """Runs `count` example crews on the simulator; saves a screenshot when asked to."""
+    from desktop_app.storage.crew_library import EXAMPLE_PREFIX
+
+    dashboard = window.dashboard
+    entries = [e for e in await dashboard.load_crews() if e.id.startswith(EXAMPLE_PREFIX)]
+    dashboard.dry_run.setChecked(True)
+    states = []
+    for entry in entries[:count]:
+        document = await dashboard.select_crew(entry.id)
+        if document is not None:
+            states.append(dashboard.start(document, dashboard.inputs.values(), entry.id))
+    await asyncio.gather(*(window.controller.wait(state) for state in states))
+    target = os.environ.get("CREWDESK_SCREENSHOT")
+    if target:
+        await asyncio.sleep(0.3)  # let the last frame's text and the figures paint
+        path = Path(target)
+        await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
+        window.grab().save(str(path))
+        print(f"CREWDESK_SCREENSHOT_SAVED={path}", flush=True)
+        window.close()
+
+
+def _probe_first_paint(window: MainWindow) -> None:
+    """Prints the time of the window's first paint, then closes it (startup benchmark)."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    class _Probe(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt override
+            if event.type() == QEvent.Type.Paint:
+                window.removeEventFilter(self)
+                print(f"CREWDESK_WINDOW_SHOWN={time.time():.6f}", flush=True)
+                QTimer.singleShot(0, window.close)
+            return False
+
+    probe = _Probe(window)
+    window.installEventFilter(probe)
+
+
+def _close_loop(loop: asyncio.AbstractEventLoop, executor: ThreadPoolExecutor) -> None:
+    """Closes the loop without waiting on stuck worker threads (exit never hangs)."""
+    executor.shutdown(wait=False, cancel_futures=True)
+    loop.set_default_executor(None)  # type: ignore[arg-type]  # qasync accepts None
+    loop.close()
+    asyncio.set_event_loop(None)
+    deadline = time.monotonic() + EXIT_GRACE_S
+    busy = [t for t in threading.enumerate() if t.name.startswith("crewdesk-") and t.is_alive()]
+    for thread in busy:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    if any(thread.is_alive() and not thread.daemon for thread in busy):
+        log.warning("worker threads still busy at exit; leaving without them")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""`RunGrid`: the run panels in a scrollable grid that reflows with the window's width."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from desktop_app.ui.controllers.run_state import RunState
+from desktop_app.ui.dashboard.run_panel import RunPanel
+
+__all__ = ["PANEL_MIN_WIDTH", "RunGrid"]
+
+PANEL_MIN_WIDTH = 440
+"""Narrowest a panel gets before the grid uses one column fewer."""
+
+
+class RunGrid(QScrollArea):
+    """Holds one `RunPanel` per run, newest last, as many per row as fit.
+
+    Signals:
+        stopRequested(str): A panel's Stop was pressed (the run id).
+        settingsRequested(): A panel's "Open Settings" link was followed.
+    """
+
+    stopRequested = Signal(str)
+    settingsRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        """Builds an empty grid with a hint for the user.
+
+        Args:
+            parent: The Qt parent.
+        """
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self._inner = QWidget()
+        outer = QVBoxLayout(self._inner)
+        self._grid = QGridLayout()
+        self._grid.setSpacing(8)
+        outer.addLayout(self._grid)
+        outer.addStretch(1)
+        self.empty_hint = QLabel(
+            "No runs yet. Pick crews on the left, fill their inputs and press Run."
+        )
+        self.empty_hint.setStyleSheet("color: #6b7280; padding: 24px;")
+        outer.insertWidget(0, self.empty_hint)
+        self.setWidget(self._inner)
+        self._panels: list[RunPanel] = []
+        self._columns = 0
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(1000)
+        self._ticker.timeout.connect(self._on_ticker_timeout)
+
+    @property
+    def panels(self) -> list[RunPanel]:
+        """The panels, in the order the runs started."""
+        return list(self._panels)
+
+    def panel_for(self, run_id: str) -> RunPanel | None:
+        """The panel of a run, if it is shown."""
+        return next((p for p in self._panels if p.state.run_id == run_id), None)
+
+    def add_run(self, state: RunState) -> RunPanel:
+        """Adds a panel for `state` at the end."""
+        panel = RunPanel(state, self._inner)
+        panel.stopRequested.connect(self.stopRequested)
+        panel.settingsRequested.connect(self.settingsRequested)
+        self._panels.append(panel)
+        self.empty_hint.hide()
+        self._place(len(self._panels) - 1, panel)
+        if not self._ticker.isActive():
+            self._ticker.start()
+        return panel
+
+    def remove_finished(self) -> int:
+        """Removes the panels of runs that have ended; returns how many."""
+        keep = [p for p in self._panels if not p.state.status.is_terminal]
+        gone = [p for p in self._panels if p.state.status.is_terminal]
+        for panel in gone:
+            self._grid.removeWidget(panel)
+            panel.deleteLater()
+        self._panels = keep
+        self._reflow(force=True)
+        self.empty_hint.setVisible(not self._panels)
+        return len(gone)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # Qt override
+        """Reflows the panels when the width allows more or fewer columns."""
+        super().resizeEvent(event)
+        self._reflow()
+
+    def _column_count(self) -> int:
+        width = self.viewport().width()
+        return max(1, width // PANEL_MIN_WIDTH)
+
+    def _place(self, index: int, panel: RunPanel) -> None:
+        columns = self._column_count()
+        if columns != self._columns:
+            self._reflow(force=True)
+            return
+        self._grid.addWidget(panel, index // columns, index % columns)
+
+    def _reflow(self, *, force: bool = False) -> None:
+        columns = self._column_count()
+        if columns == self._columns and not force:
+            return
+        self._columns = columns
+        for panel in self._panels:
+            self._grid.removeWidget(panel)
+        for index, panel in enumerate(self._panels):
+            self._grid.addWidget(panel, index // columns, index % columns)
+        for column in range(self._grid.columnCount()):
+            self._grid.setColumnStretch(column, 1 if column < columns else 0)
+
+    def _on_ticker_timeout(self) -> None:
+        running = False
+        for panel in self._panels:
+            if not panel.state.status.is_terminal:
+                panel.refresh_elapsed()
+                running = True
+        if not running:
+            self._ticker.stop()

@@ -1,0 +1,305 @@
+"""`RunPanel`: one run's live view (status, task, time, tokens, cost, streamed text).
+
+The panel observes a `RunState` and never touches the engine. Text arrives already coalesced
+per frame (see `FrameClock`) and goes in with one `QTextCursor.insertText` at the end of the
+document; tool calls, their results and task headings get their own colours so they stand
+out from the model's text. The document is capped so that a very long run cannot make every
+insert slower.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.ui.controllers.run_state import RunState, RunStatus
+from desktop_app.ui.qt import asyncSlot
+
+__all__ = ["MAX_DOCUMENT_CHARS", "PANEL_HEIGHT", "RunPanel", "format_cost", "format_stats"]
+
+MAX_DOCUMENT_CHARS = 200_000
+"""Characters a panel keeps on screen; older text is dropped (Copy and Save keep it all)."""
+
+PANEL_HEIGHT = 340
+"""Height of a panel in the grid, in pixels."""
+
+_STATUS_COLORS = {
+    RunStatus.QUEUED: "#6b7280",
+    RunStatus.RUNNING: "#2563eb",
+    RunStatus.DONE: "#15803d",
+    RunStatus.FAILED: "#b91c1c",
+    RunStatus.CANCELLED: "#b45309",
+}
+
+
+def format_cost(cost_usd: float | None) -> str:
+    """"$0.0012" for a known cost, "—" when the price is unknown."""
+    if cost_usd is None:
+        return "—"
+    return f"${cost_usd:.4f}" if cost_usd < 1 else f"${cost_usd:,.2f}"
+
+
+def format_stats(elapsed: float, tokens: int, cost_usd: float | None) -> str:
+    """The panel's line of figures: elapsed time, tokens and cost."""
+    return f"{elapsed:.1f} s · {tokens:,} tokens · {format_cost(cost_usd)}"
+
+
+def _char_format(color: str, *, bold: bool = False) -> QTextCharFormat:
+    fmt = QTextCharFormat()
+    fmt.setForeground(QColor(color))
+    if bold:
+        fmt.setFontWeight(QFont.Weight.Bold)
+    return fmt
+
+
+class RunPanel(QFrame):
+    """Shows one run and offers Stop, Copy and Save.
+
+    Signals:
+        stopRequested(str): The user asked to stop the run with this id.
+        settingsRequested(): The user followed the "Settings" link of an auth failure.
+        saved(str): The output was written to this file.
+    """
+
+    stopRequested = Signal(str)
+    settingsRequested = Signal()
+    saved = Signal(str)
+
+    def __init__(self, state: RunState, parent: QWidget | None = None) -> None:
+        """Builds the panel for `state` and follows its signals.
+
+        Args:
+            state: The run to show.
+            parent: The Qt parent.
+        """
+        super().__init__(parent)
+        self.state = state
+        self.setObjectName("RunPanel")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setFixedHeight(PANEL_HEIGHT)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setMinimumWidth(320)
+        self._text_fmt = QTextCharFormat()
+        self._tool_fmt = _char_format("#0f766e", bold=True)
+        self._result_fmt = _char_format("#6b7280")
+        self._error_fmt = _char_format("#b91c1c")
+        self._heading_fmt = _char_format("#7c3aed", bold=True)
+        self._build()
+        self._connect()
+        self._render_all()
+
+    # -- building ----------------------------------------------------------------------
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(4)
+        self.title = QLabel(self.state.crew_name)
+        self.title.setStyleSheet("font-weight: bold;")
+        self.status_label = QLabel()
+        self.mode_label = QLabel(self.state.mode)
+        self.mode_label.setStyleSheet("color: #6b7280;")
+        header = QHBoxLayout()
+        header.addWidget(self.title, 1)
+        header.addWidget(self.mode_label)
+        header.addWidget(self.status_label)
+        layout.addLayout(header)
+        self.task_label = QLabel()
+        self.stats_label = QLabel()
+        self.stats_label.setAlignment(Qt.AlignmentFlag.AlignRight)
+        line = QHBoxLayout()
+        line.addWidget(self.task_label, 1)
+        line.addWidget(self.stats_label)
+        layout.addLayout(line)
+        self.output = QPlainTextEdit()
+        self.output.setReadOnly(True)
+        self.output.setMaximumBlockCount(5000)
+        self.output.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        layout.addWidget(self.output, 1)
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextFormat(Qt.TextFormat.RichText)
+        self.error_label.setStyleSheet("color: #b91c1c;")
+        self.error_label.setMaximumHeight(60)
+        self.error_label.hide()
+        layout.addWidget(self.error_label)
+        layout.addLayout(self._build_buttons())
+        self._cursor = QTextCursor(self.output.document())
+
+    def _build_buttons(self) -> QHBoxLayout:
+        self.stop_button = QPushButton("Stop")
+        self.copy_button = QPushButton("Copy")
+        self.save_button = QPushButton("Save…")
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        for button in (self.stop_button, self.copy_button, self.save_button):
+            buttons.addWidget(button)
+        return buttons
+
+    def _connect(self) -> None:
+        state = self.state
+        state.statusChanged.connect(self._on_state_statusChanged)
+        state.progressChanged.connect(self._on_state_progressChanged)
+        state.usageChanged.connect(self._on_state_usageChanged)
+        state.textAppended.connect(self._on_state_textAppended)
+        state.toolCallStarted.connect(self._on_state_toolCallStarted)
+        state.toolCallFinished.connect(self._on_state_toolCallFinished)
+        state.errorChanged.connect(self._on_state_errorChanged)
+        self.stop_button.clicked.connect(self._on_stop_clicked)
+        self.copy_button.clicked.connect(self._on_copy_clicked)
+        self.save_button.clicked.connect(self._on_save_clicked)
+        self.error_label.linkActivated.connect(self._on_error_linkActivated)
+
+    def _render_all(self) -> None:
+        """Shows what the state already holds (a panel made for a run under way)."""
+        text = self.state.transcript()
+        if text:
+            self._insert(text, self._text_fmt)
+        self._on_state_statusChanged(self.state.status.value)
+        if self.state.error:
+            self._on_state_errorChanged(self.state.error, self.state.error_is_auth)
+        self._show_task()
+        self.refresh_elapsed()
+
+    # -- reading (tests and the grid) --------------------------------------------------
+
+    def shown_text(self) -> str:
+        """The text on screen."""
+        return self.output.toPlainText()
+
+    def refresh_elapsed(self) -> None:
+        """Updates the figures line (the grid calls it every second)."""
+        state = self.state
+        self.stats_label.setText(format_stats(state.elapsed(), state.total_tokens, state.cost_usd))
+
+    # -- the state's signals -----------------------------------------------------------
+
+    def _on_state_statusChanged(self, status: str) -> None:
+        value = RunStatus(status)
+        self.status_label.setText(value.value)
+        self.status_label.setStyleSheet(
+            f"color: white; background: {_STATUS_COLORS[value]}; border-radius: 3px;"
+            " padding: 1px 6px;"
+        )
+        self.stop_button.setEnabled(not value.is_terminal)
+        self._show_task()
+        self.refresh_elapsed()
+
+    def _on_state_progressChanged(self, index: int, count: int, role: str) -> None:
+        self._show_task()
+        self._insert(f"\n── Task {index + 1} of {count} · {role} ──\n", self._heading_fmt)
+
+    def _on_state_usageChanged(self, _tokens: int, _cost: object) -> None:
+        self.refresh_elapsed()
+
+    def _on_state_textAppended(self, text: str) -> None:
+        self._insert(text, self._text_fmt)
+
+    def _on_state_toolCallStarted(self, name: str, arguments: str) -> None:
+        self._insert(f"\n⚙ {name}({_shorten(arguments, 400)})\n", self._tool_fmt)
+
+    def _on_state_toolCallFinished(self, _name: str, output: str, is_error: bool) -> None:
+        mark, fmt = ("✗", self._error_fmt) if is_error else ("↳", self._result_fmt)
+        self._insert(f"{mark} {_shorten(output.strip(), 600)}\n", fmt)
+
+    def _on_state_errorChanged(self, message: str, is_auth: bool) -> None:
+        text = _escape(message)
+        if is_auth:
+            text += ' <a href="settings">Open Settings</a>'
+        self.error_label.setText(text)
+        self.error_label.setToolTip(message)
+        self.error_label.show()
+
+    # -- buttons -----------------------------------------------------------------------
+
+    def _on_stop_clicked(self) -> None:
+        self.stopRequested.emit(self.state.run_id)
+
+    def _on_copy_clicked(self) -> None:
+        QGuiApplication.clipboard().setText(self.state.transcript())
+
+    def _on_error_linkActivated(self, _link: str) -> None:
+        self.settingsRequested.emit()
+
+    def _on_save_clicked(self) -> None:
+        dialog = QFileDialog(self, "Save the run's output")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setNameFilter("Text files (*.txt);;All files (*)")
+        dialog.selectFile(f"{_file_stem(self.state.crew_name)}-{self.state.run_id[:8]}.txt")
+        dialog.fileSelected.connect(self._on_dialog_fileSelected)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    @asyncSlot(str)
+    async def _on_dialog_fileSelected(self, path: str) -> None:
+        await self.save_to(Path(path))
+
+    async def save_to(self, path: Path) -> None:
+        """Writes the whole output (not only what is on screen) to `path`."""
+        text = self.state.transcript()
+        await asyncio.to_thread(path.write_text, text, encoding="utf-8")
+        self.saved.emit(str(path))
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _show_task(self) -> None:
+        state = self.state
+        if state.task_index >= 0 and not state.status.is_terminal:
+            self.task_label.setText(
+                f"task {state.task_index + 1} of {state.task_count}, {state.agent_role}"
+            )
+        elif state.status is RunStatus.QUEUED:
+            self.task_label.setText("waiting for a free slot")
+        elif state.status is RunStatus.DONE:
+            self.task_label.setText(f"{state.task_count} of {state.task_count} tasks done")
+        elif state.task_index >= 0:
+            self.task_label.setText(
+                f"stopped in task {state.task_index + 1} of {state.task_count}"
+            )
+        else:
+            self.task_label.setText("")
+
+    def _insert(self, text: str, fmt: QTextCharFormat) -> None:
+        bar = self.output.verticalScrollBar()
+        follow = bar.value() >= bar.maximum() - 4
+        cursor = self._cursor
+        document = self.output.document()
+        if document.isEmpty():
+            text = text.lstrip("\n")
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.insertText(text, fmt)
+        excess = document.characterCount() - MAX_DOCUMENT_CHARS
+        if excess > 0:
+            trim = QTextCursor(document)
+            trim.setPosition(min(excess + MAX_DOCUMENT_CHARS // 10, document.characterCount() - 1),
+                             QTextCursor.MoveMode.KeepAnchor)
+            trim.removeSelectedText()
+        if follow:
+            bar.setValue(bar.maximum())
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _file_stem(name: str) -> str:
+    stem = "".join(c if c.isalnum() or c in "-_" else "-" for c in name.strip().lower())
+    return stem.strip("-") or "run"

@@ -1,0 +1,372 @@
+"""`DashboardView`: pick crews, fill their inputs, run them, and watch every run live.
+
+The left side chooses what to run: the crews (the user's and the examples; check several
+to run them together), the inputs of the current crew (a field per placeholder, with its
+saved input sets), the run mode, a dry run on the offline simulator, and a for-each table
+(typed or loaded from a JSONL file). The right side is the grid of run panels.
+
+The view never awaits the engine: it hands `RunRequest`s to the `RunController` and shows
+a panel for each `RunState` the controller announces (from here, the designer or history).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.documents.model import CrewDocument
+from desktop_app.storage.crew_library import CrewEntry
+from desktop_app.ui.controllers.run_controller import RunController, RunMode, RunRequest
+from desktop_app.ui.controllers.run_state import RunState, RunStatus
+from desktop_app.ui.dashboard.inputs import BatchTable, CrewPicker, InputsForm, parse_jsonl
+from desktop_app.ui.dashboard.run_grid import RunGrid
+from desktop_app.ui.qt import asyncSlot
+from desktop_app.ui.services import AppServices
+
+__all__ = ["DashboardView"]
+
+log = logging.getLogger(__name__)
+
+RUN_MODES: tuple[RunMode, ...] = ("akickoff", "kickoff_async")
+
+
+class DashboardView(QWidget):
+    """The run dashboard.
+
+    Signals:
+        settingsRequested(): A panel asked for the settings (its key was refused).
+    """
+
+    settingsRequested = Signal()
+
+    def __init__(
+        self, services: AppServices, controller: RunController, parent: QWidget | None = None
+    ) -> None:
+        """Builds the dashboard; call `load_crews()` to fill the crew list.
+
+        Args:
+            services: Settings, the crew library and the history.
+            controller: Runs the crews.
+            parent: The Qt parent.
+        """
+        super().__init__(parent)
+        self._services = services
+        self._controller = controller
+        self._documents: dict[str, CrewDocument] = {}
+        self._typed: dict[str, dict[str, Any]] = {}
+        self._current: str | None = None
+        self._build()
+        self._connect()
+
+    # -- building ----------------------------------------------------------------------
+
+    def _build(self) -> None:
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(self._build_side())
+        splitter.addWidget(self._build_runs())
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([340, 900])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(splitter)
+
+    def _build_side(self) -> QWidget:
+        side = QWidget()
+        side.setMinimumWidth(280)
+        side.setMaximumWidth(460)
+        layout = QVBoxLayout(side)
+        layout.setContentsMargins(0, 0, 4, 0)
+        layout.addWidget(QLabel("<b>Crews</b> (check several to run them together)"))
+        self.picker = CrewPicker()
+        layout.addWidget(self.picker, 2)
+        inputs_box = QGroupBox("Inputs")
+        inputs_layout = QVBoxLayout(inputs_box)
+        self.inputs = InputsForm()
+        inputs_layout.addWidget(self.inputs)
+        layout.addWidget(inputs_box)
+        layout.addLayout(self._build_run_row())
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #b91c1c;")
+        layout.addWidget(self.message)
+        layout.addWidget(self._build_batch(), 2)
+        return side
+
+    def _build_run_row(self) -> QVBoxLayout:
+        self.mode = QComboBox()
+        self.mode.addItems(list(RUN_MODES))
+        self.mode.setCurrentText(self._services.current_settings.default_run_mode)
+        self.mode.setToolTip("akickoff: native async on the app's loop; "
+                             "kickoff_async: the blocking kickoff in a worker thread")
+        self.dry_run = QCheckBox("Dry run on the offline simulator")
+        self.run_button = QPushButton("Run")
+        self.run_button.setDefault(True)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Mode"))
+        row.addWidget(self.mode, 1)
+        row.addWidget(self.run_button)
+        column = QVBoxLayout()
+        column.addLayout(row)
+        column.addWidget(self.dry_run)
+        return column
+
+    def _build_batch(self) -> QGroupBox:
+        box = QGroupBox("For each (one run per row)")
+        layout = QVBoxLayout(box)
+        self.batch = BatchTable()
+        layout.addWidget(self.batch, 1)
+        self.add_row_button = QPushButton("Add row")
+        self.load_batch_button = QPushButton("Load JSONL…")
+        self.run_batch_button = QPushButton("Run for each row")
+        buttons = QHBoxLayout()
+        for button in (self.add_row_button, self.load_batch_button, self.run_batch_button):
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
+        return box
+
+    def _build_runs(self) -> QWidget:
+        runs = QWidget()
+        layout = QVBoxLayout(runs)
+        layout.setContentsMargins(4, 0, 0, 0)
+        self.summary = QLabel("No runs")
+        self.stop_all_button = QPushButton("Stop all")
+        self.clear_button = QPushButton("Clear finished")
+        bar = QHBoxLayout()
+        bar.addWidget(self.summary, 1)
+        bar.addWidget(self.clear_button)
+        bar.addWidget(self.stop_all_button)
+        layout.addLayout(bar)
+        self.grid = RunGrid()
+        layout.addWidget(self.grid, 1)
+        return runs
+
+    def _connect(self) -> None:
+        self.picker.crewSelected.connect(self._on_picker_crewSelected)
+        self.run_button.clicked.connect(self._on_run_button_clicked)
+        self.add_row_button.clicked.connect(self._on_add_row_button_clicked)
+        self.load_batch_button.clicked.connect(self._on_load_batch_button_clicked)
+        self.run_batch_button.clicked.connect(self._on_run_batch_button_clicked)
+        self.stop_all_button.clicked.connect(self._on_stop_all_button_clicked)
+        self.clear_button.clicked.connect(self._on_clear_button_clicked)
+        self.grid.stopRequested.connect(self._controller.stop)
+        self.grid.settingsRequested.connect(self.settingsRequested)
+        self._controller.runAdded.connect(self._on_controller_runAdded)
+        self._controller.runEnded.connect(self._on_controller_runEnded)
+
+    # -- crews and inputs --------------------------------------------------------------
+
+    async def load_crews(self) -> list[CrewEntry]:
+        """Reads the crew library (off the GUI thread) and lists its crews."""
+        entries = await self._services.library.alist()
+        self._documents.clear()
+        self.picker.set_entries(entries)
+        current = self.picker.current_id()
+        if current is not None and current != self._current:
+            await self.select_crew(current)
+        return entries
+
+    async def select_crew(self, crew_id: str) -> CrewDocument | None:
+        """Makes `crew_id` the current crew and shows its inputs."""
+        self._remember_typed()
+        document = await self._document(crew_id)
+        if document is None:
+            return None
+        self._current = crew_id
+        values = self._typed.get(crew_id, document.default_inputs())
+        self.inputs.set_document(document, values)
+        self.batch.set_placeholders(document.placeholders())
+        self.picker.select(crew_id)
+        return document
+
+    async def _document(self, crew_id: str) -> CrewDocument | None:
+        if crew_id not in self._documents:
+            try:
+                self._documents[crew_id] = await self._services.library.aload(crew_id)
+            except Exception as exc:  # noqa: BLE001 - any unreadable crew is reported the same
+                self.show_message(f"Cannot open this crew: {exc}")
+                return None
+        return self._documents[crew_id]
+
+    def _remember_typed(self) -> None:
+        if self._current is not None:
+            self._typed[self._current] = self.inputs.values()
+
+    def _inputs_for(self, crew_id: str, document: CrewDocument) -> dict[str, Any]:
+        if crew_id == self._current:
+            return self.inputs.values()
+        return self._typed.get(crew_id, document.default_inputs())
+
+    def show_message(self, text: str) -> None:
+        """Shows a line for the user under the Run button (empty clears it)."""
+        self.message.setText(text)
+
+    # -- running -----------------------------------------------------------------------
+
+    def start(
+        self, document: CrewDocument, inputs: dict[str, Any], crew_id: str | None = None,
+        mode: RunMode | None = None,
+    ) -> RunState:
+        """Starts one run with the mode and dry-run choice shown in the dashboard."""
+        chosen = mode or RUN_MODES[max(0, self.mode.currentIndex())]
+        request = RunRequest(document, inputs, mode=chosen, crew_id=crew_id,
+                             dry_run=self.dry_run.isChecked())
+        return self._controller.start(request)
+
+    async def run_checked(self) -> list[RunState]:
+        """Runs each checked crew once (the current crew when none is checked)."""
+        self._remember_typed()
+        ids = self.picker.checked_ids() or ([self._current] if self._current else [])
+        if not ids:
+            self.show_message("Pick a crew to run.")
+            return []
+        planned: list[tuple[str, CrewDocument, dict[str, Any]]] = []
+        for crew_id in ids:
+            document = await self._document(crew_id)
+            if document is None:
+                return []
+            values = self._inputs_for(crew_id, document)
+            missing = [name for name in document.placeholders() if name not in values]
+            if missing:
+                await self.select_crew(crew_id)
+                self.show_message(f"{document.name} needs: {', '.join(missing)}.")
+                return []
+            planned.append((crew_id, document, values))
+        self.show_message("")
+        return [self.start(document, values, crew_id) for crew_id, document, values in planned]
+
+    async def run_crew(self, crew_id: str) -> RunState | None:
+        """Runs a crew with its current inputs (the designer's Run); reloads it first."""
+        self._documents.pop(crew_id, None)
+        await self.load_crews()
+        document = await self.select_crew(crew_id)
+        if document is None:
+            return None
+        values = self.inputs.values()
+        missing = self.inputs.missing()
+        if missing:
+            self.show_message(f"{document.name} needs: {', '.join(missing)}. Fill them, then Run.")
+            return None
+        self.show_message("")
+        return self.start(document, values, crew_id)
+
+    async def run_batch(self) -> list[RunState]:
+        """Runs the current crew once per row of the for-each table."""
+        if self._current is None:
+            self.show_message("Pick a crew first.")
+            return []
+        document = await self._document(self._current)
+        rows = self.batch.rows()
+        if document is None or not rows:
+            self.show_message("Add rows to the table (or load a JSONL file) first.")
+            return []
+        base = self.inputs.values()
+        batch = [{**base, **row} for row in rows]
+        incomplete = [i + 1 for i, values in enumerate(batch)
+                      if any(name not in values for name in document.placeholders())]
+        if incomplete:
+            self.show_message(f"Rows {', '.join(map(str, incomplete))} miss some inputs.")
+            return []
+        self.show_message("")
+        return [self.start(document, values, self._current) for values in batch]
+
+    async def load_batch_file(self, path: Path) -> int:
+        """Fills the for-each table from a JSONL file; returns the number of rows."""
+        try:
+            text = await asyncio.to_thread(path.read_text, encoding="utf-8")
+            rows = parse_jsonl(text)
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            self.show_message(f"Cannot read {path.name}: {exc}")
+            return 0
+        self.batch.set_rows(rows)
+        self.show_message("")
+        return len(rows)
+
+    async def rerun(self, run_id: str) -> RunState | None:
+        """Runs again a run from the history: same crew snapshot, inputs and mode."""
+        record = await self._services.history.get_run(run_id)
+        if record is None:
+            self.show_message("That run is no longer in the history.")
+            return None
+        try:
+            document = CrewDocument.model_validate(record.crew_snapshot)
+        except ValueError as exc:
+            self.show_message(f"The crew of that run cannot be read any more: {exc}")
+            return None
+        mode: RunMode = "kickoff_async" if record.mode == "kickoff_async" else "akickoff"
+        return self.start(document, dict(record.inputs), None, mode)
+
+    def stop_all(self) -> int:
+        """Stops every queued or running run."""
+        return self._controller.stop_all()
+
+    # -- slots -------------------------------------------------------------------------
+
+    @asyncSlot(str)
+    async def _on_picker_crewSelected(self, crew_id: str) -> None:
+        if crew_id != self._current:
+            await self.select_crew(crew_id)
+
+    @asyncSlot()
+    async def _on_run_button_clicked(self) -> None:
+        await self.run_checked()
+
+    @asyncSlot()
+    async def _on_run_batch_button_clicked(self) -> None:
+        await self.run_batch()
+
+    def _on_add_row_button_clicked(self) -> None:
+        self.batch.add_row()
+
+    def _on_load_batch_button_clicked(self) -> None:
+        dialog = QFileDialog(self, "Load inputs (one JSON object per line)")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setNameFilter("JSON Lines (*.jsonl *.ndjson);;All files (*)")
+        dialog.fileSelected.connect(self._on_batch_dialog_fileSelected)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    @asyncSlot(str)
+    async def _on_batch_dialog_fileSelected(self, path: str) -> None:
+        await self.load_batch_file(Path(path))
+
+    def _on_stop_all_button_clicked(self) -> None:
+        self.stop_all()
+
+    def _on_clear_button_clicked(self) -> None:
+        self.grid.remove_finished()
+        self._update_summary()
+
+    def _on_controller_runAdded(self, state: RunState) -> None:
+        self.grid.add_run(state)
+        state.statusChanged.connect(self._on_state_statusChanged)
+        self._update_summary()
+
+    def _on_controller_runEnded(self, _state: RunState) -> None:
+        self._update_summary()
+
+    def _on_state_statusChanged(self, _status: str) -> None:
+        self._update_summary()
+
+    def _update_summary(self) -> None:
+        counts = {status: 0 for status in RunStatus}
+        for panel in self.grid.panels:
+            counts[panel.state.status] += 1
+        parts = [f"{count} {status.value}" for status, count in counts.items() if count]
+        self.summary.setText(" · ".join(parts) if parts else "No runs")
+        self.stop_all_button.setEnabled(counts[RunStatus.RUNNING] + counts[RunStatus.QUEUED] > 0)

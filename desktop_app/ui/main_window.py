@@ -1,0 +1,320 @@
+"""`MainWindow`: the Designer, Dashboard and History tabs, Settings, and a careful close.
+
+The window owns the `RunController`. Closing it asks first when crews are running or the
+designer has unsaved changes, then cancels every run, waits briefly for them to be recorded,
+flushes the history and closes the services, with a time limit, so exit never hangs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from PySide6.QtCore import QByteArray, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.ui.controllers.run_controller import RunController
+from desktop_app.ui.dashboard import DashboardView
+from desktop_app.ui.designer import DesignerView
+from desktop_app.ui.history import HistoryView
+from desktop_app.ui.qt import asyncSlot
+from desktop_app.ui.services import AppServices
+from desktop_app.ui.settings import SettingsDialog
+from desktop_app.ui.widgets.ask import ask
+from desktop_app.ui.widgets.tasks import TaskOwner
+
+__all__ = ["SHUTDOWN_LIMIT_S", "MainWindow", "ProviderBanner"]
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_LIMIT_S = 8.0
+"""The longest closing may take before the window closes anyway."""
+
+_Button = QMessageBox.StandardButton
+
+
+class ProviderBanner(QFrame):
+    """Says that no model provider is set up, and offers the two ways forward.
+
+    Signals:
+        settingsRequested(): "Open Settings" was pressed.
+        simulatorRequested(): "Use the offline simulator" was pressed.
+    """
+
+    settingsRequested = Signal()
+    simulatorRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        """Builds the banner (hidden until `show()`)."""
+        super().__init__(parent)
+        self.setObjectName("ProviderBanner")
+        self.setStyleSheet(
+            "#ProviderBanner { background: #fef3c7; border: 1px solid #f59e0b;"
+            " border-radius: 4px; } QLabel { color: #78350f; }"
+        )
+        text = QLabel(
+            "<b>No model provider is set up yet.</b> Add one (OpenAI, Anthropic, Ollama …) "
+            "with its API key in Settings, or try the crews offline on the built-in simulator."
+        )
+        text.setWordWrap(True)
+        self.settings_button = QPushButton("Open Settings")
+        self.simulator_button = QPushButton("Use the offline simulator")
+        layout = QHBoxLayout(self)
+        layout.addWidget(text, 1)
+        layout.addWidget(self.settings_button)
+        layout.addWidget(self.simulator_button)
+        self.settings_button.clicked.connect(self.settingsRequested)
+        self.simulator_button.clicked.connect(self.simulatorRequested)
+        self.hide()
+
+
+class MainWindow(QMainWindow):
+    """CrewDesk's main window.
+
+    Signals:
+        started(): `start()` has loaded the settings, the crews and the history.
+        closed(): The window finished closing (runs stopped, history flushed).
+    """
+
+    started = Signal()
+    closed = Signal()
+
+    def __init__(self, services: AppServices, parent: QWidget | None = None) -> None:
+        """Builds the window; call `start()` once the event loop runs.
+
+        Args:
+            services: The app's services.
+            parent: The Qt parent.
+        """
+        super().__init__(parent)
+        self.services = services
+        self.controller = RunController(services, parent=self)
+        self._tasks = TaskOwner(self._on_task_failed)
+        self._closing = False
+        self._closed = False
+        self.setWindowTitle("CrewDesk")
+        self.resize(1280, 800)
+        self._build()
+        self._build_actions()
+        self._connect()
+
+    # -- building ----------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.banner = ProviderBanner()
+        self.designer = DesignerView(self.services)
+        self.dashboard = DashboardView(self.services, self.controller)
+        self.history = HistoryView(self.services)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.designer, "Designer")
+        self.tabs.addTab(self.dashboard, "Dashboard")
+        self.tabs.addTab(self.history, "History")
+        self.tabs.setCurrentWidget(self.dashboard)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+        self.statusBar().showMessage("Starting…")
+
+    def _build_actions(self) -> None:
+        self.settings_action = QAction("&Settings…", self)
+        self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        self.stop_all_action = QAction("Stop &all runs", self)
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        run_menu = self.menuBar().addMenu("&Run")
+        run_menu.addAction(self.stop_all_action)
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("MainToolbar")
+        toolbar.setMovable(False)
+        toolbar.addAction(self.settings_action)
+        toolbar.addAction(self.stop_all_action)
+
+    def _connect(self) -> None:
+        self.settings_action.triggered.connect(self._on_settings_action_triggered)
+        self.stop_all_action.triggered.connect(self._on_stop_all_action_triggered)
+        self.quit_action.triggered.connect(self.close)
+        self.banner.settingsRequested.connect(self.open_settings)
+        self.banner.simulatorRequested.connect(self._on_banner_simulatorRequested)
+        self.dashboard.settingsRequested.connect(self.open_settings)
+        self.designer.runRequested.connect(self._on_designer_runRequested)
+        self.designer.dirtyChanged.connect(self._on_designer_dirtyChanged)
+        self.history.rerunRequested.connect(self._on_history_rerunRequested)
+        self.tabs.currentChanged.connect(self._on_tabs_currentChanged)
+        self.controller.runEnded.connect(self._on_controller_runEnded)
+        self.controller.activeCountChanged.connect(self._on_controller_activeCountChanged)
+
+    # -- starting ----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Loads settings, marks interrupted runs, fills the dashboard, restores geometry."""
+        await self.services.start()
+        settings = self.services.current_settings
+        self.controller.set_concurrency_limit(settings.concurrency_limit)
+        self.dashboard.mode.setCurrentText(settings.default_run_mode)
+        self._restore_geometry(settings.window_state_bytes())
+        self.banner.setVisible(not self.services.has_provider())
+        await self.dashboard.load_crews()
+        self.statusBar().showMessage(self._start_message(), 10_000)
+        self.started.emit()
+
+    def _start_message(self) -> str:
+        parts = ["Ready."]
+        if self.services.settings_warning:
+            parts.append(self.services.settings_warning)
+        if self.services.interrupted_runs:
+            count = self.services.interrupted_runs
+            parts.append(f"{count} run{'s' if count != 1 else ''} left running when CrewDesk "
+                         "last closed are marked interrupted in History.")
+        return " ".join(parts)
+
+    def _restore_geometry(self, state: bytes | None) -> None:
+        if state:
+            self.restoreGeometry(QByteArray(state))
+
+    # -- commands ----------------------------------------------------------------------
+
+    def open_settings(self) -> SettingsDialog:
+        """Opens the settings dialog (window-modal, no nested event loop)."""
+        dialog = SettingsDialog(self.services, self)
+        dialog.settingsChanged.connect(self._on_settings_dialog_settingsChanged)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
+
+    async def apply_settings(self) -> None:
+        """Rereads the settings after the dialog saved them and applies what changed."""
+        settings = await self.services.reload_settings()
+        self.controller.set_concurrency_limit(settings.concurrency_limit)
+        self.banner.setVisible(not self.services.has_provider())
+
+    async def use_simulator(self) -> None:
+        """Makes the offline simulator the default provider (the banner's second button)."""
+        await self.services.use_simulator_provider()
+        self.banner.hide()
+        self.statusBar().showMessage(
+            "Runs use the offline simulator. Add a real provider in Settings any time.", 10_000
+        )
+
+    async def run_from_designer(self, crew_id: str) -> None:
+        """Shows the dashboard and runs the crew the designer asked for."""
+        self.tabs.setCurrentWidget(self.dashboard)
+        await self.dashboard.run_crew(crew_id)
+
+    async def rerun_from_history(self, run_id: str) -> None:
+        """Shows the dashboard and runs a past run again."""
+        self.tabs.setCurrentWidget(self.dashboard)
+        await self.dashboard.rerun(run_id)
+
+    # -- closing -----------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # Qt override
+        """Closes after `shutdown()` has run; until then the event is ignored."""
+        if self._closed:
+            event.accept()
+            return
+        event.ignore()
+        if not self._closing:
+            self._closing = True
+            self._tasks.spawn(self._close_when_agreed())
+
+    async def _close_when_agreed(self) -> None:
+        try:
+            if not await self.confirm_close():
+                return
+            try:
+                await asyncio.wait_for(self.shutdown(), SHUTDOWN_LIMIT_S)
+            except Exception:
+                log.exception("closing did not finish cleanly")
+            self._closed = True
+            self.close()
+            self.closed.emit()
+        finally:
+            self._closing = False
+
+    async def confirm_close(self) -> bool:
+        """Asks about unsaved designer changes and running crews; False keeps the window."""
+        if not await self.designer.confirm_discard():
+            return False
+        active = len(self.controller.active_runs())
+        if not active:
+            return True
+        answer = await ask(
+            self, "Stop the running crews?",
+            f"{active} run{'s are' if active != 1 else ' is'} still going. Closing stops "
+            "them; what they streamed so far stays in History.",
+            _Button.Close | _Button.Cancel, _Button.Cancel,
+        )
+        return answer == _Button.Close
+
+    async def shutdown(self) -> None:
+        """Cancels the runs, saves the window's geometry, flushes and closes the services."""
+        await self.controller.aclose(grace=3.0)
+        await self.designer.flush_recovery()
+        settings = self.services.current_settings.model_copy(deep=True)
+        settings.set_window_state(bytes(self.saveGeometry().data()))
+        try:
+            await self.services.save_settings(settings)
+        except OSError:
+            log.exception("could not save the window geometry")
+        await self.services.close()
+
+    # -- slots -------------------------------------------------------------------------
+
+    def _on_settings_action_triggered(self) -> None:
+        self.open_settings()
+
+    def _on_stop_all_action_triggered(self) -> None:
+        self.controller.stop_all()
+
+    @asyncSlot()
+    async def _on_settings_dialog_settingsChanged(self) -> None:
+        await self.apply_settings()
+
+    @asyncSlot()
+    async def _on_banner_simulatorRequested(self) -> None:
+        await self.use_simulator()
+
+    @asyncSlot(str)
+    async def _on_designer_runRequested(self, crew_id: str) -> None:
+        await self.run_from_designer(crew_id)
+
+    @asyncSlot(str)
+    async def _on_history_rerunRequested(self, run_id: str) -> None:
+        await self.rerun_from_history(run_id)
+
+    def _on_designer_dirtyChanged(self, dirty: bool) -> None:
+        self.tabs.setTabText(self.tabs.indexOf(self.designer), "Designer •" if dirty else "Designer")
+
+    def _on_tabs_currentChanged(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self.history:
+            self._tasks.spawn(self.history.refresh())
+        elif self.tabs.currentWidget() is self.dashboard:
+            self._tasks.spawn(self.dashboard.load_crews())
+
+    def _on_controller_runEnded(self, _state: object) -> None:
+        if self.tabs.currentWidget() is self.history:
+            self._tasks.spawn(self.history.refresh())
+
+    def _on_controller_activeCountChanged(self, count: int) -> None:
+        self.stop_all_action.setEnabled(count > 0)
+
+    def _on_task_failed(self, error: BaseException) -> None:
+        self.statusBar().showMessage(f"Failed: {error}", 10_000)
