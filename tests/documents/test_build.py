@@ -1,0 +1,147 @@
+"""Building engine crews from documents, and running them against the local simulator."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from desktop_app.documents import (
+    AgentSpec,
+    CrewDocument,
+    CrewFileError,
+    TaskSpec,
+    build_crew,
+    load_crew,
+    override_llm,
+)
+from desktop_app.engine import LLM, BaseTool, Crew, Process, StreamChunkType
+from desktop_app.engine.tools import EmptyArgs
+from desktop_app.simulator import Simulator, SimulatorConfig
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
+
+
+@pytest_asyncio.fixture
+async def sim() -> AsyncIterator[Simulator]:
+    """A fast simulator on the test's event loop."""
+    async with Simulator(SimulatorConfig(ttft=0.005, tokens_per_second=2000.0)) as server:
+        yield server
+
+
+def on_simulator(doc: CrewDocument, sim: Simulator) -> Crew:
+    return build_crew(override_llm(doc, model="openai/sim", base_url=sim.base_url),
+                      resolve_api_key=lambda spec: "sk-simulator")
+
+
+class Clock(BaseTool):
+    name: str = "clock"
+    description: str = "Tells the time."
+    args_schema: type[EmptyArgs] = EmptyArgs
+
+    def _run(self, **kwargs: object) -> str:
+        return "noon"
+
+
+def test_agents_tasks_and_context_become_engine_objects() -> None:
+    doc = load_crew(EXAMPLES / "research_writer.crew.yaml")
+    crew = build_crew(doc)
+    assert isinstance(crew, Crew)
+    assert (crew.name, crew.process, crew.stream, crew.verbose) == (
+        "Research and write", Process.sequential, True, False)
+    assert [agent.role for agent in crew.agents] == ["Senior research analyst", "Technical writer"]
+    research, write = crew.tasks
+    assert (research.name, write.name) == ("Research", "Write the article")
+    assert research.agent is crew.agents[0] and write.agent is crew.agents[1]
+    assert research.context is None
+    assert write.context == [research] and write.context[0] is research
+    assert crew.agents[0].llm is None  # no model in the file: the engine's default
+
+
+def test_models_keys_and_options_reach_the_llm() -> None:
+    doc = CrewDocument(
+        name="x",
+        settings={"verbose": True, "stream": False},  # type: ignore[arg-type]
+        agents=[AgentSpec(key="a", role="r", goal="g", backstory="b", llm="openai/gpt-4o-mini",
+                          base_url="http://127.0.0.1:1/v1", credential="work",
+                          llm_options={"temperature": 0.3, "provider": "x"}, max_iter=3)],
+        tasks=[TaskSpec(key="t", description="d", expected_output="e", agent="a")],
+    )
+    asked: list[str | None] = []
+
+    def keys(spec: AgentSpec) -> str | None:
+        asked.append(spec.credential)
+        return "sk-from-store"
+
+    crew = build_crew(doc, resolve_api_key=keys, stream=True)
+    agent = crew.agents[0]
+    assert isinstance(agent.llm, LLM)
+    assert (agent.llm.model, agent.llm.base_url, agent.llm.api_key, agent.llm.temperature) == (
+        "openai/gpt-4o-mini", "http://127.0.0.1:1/v1", "sk-from-store", 0.3)
+    assert agent.llm.extra == {}
+    assert (agent.max_iter, agent.verbose, crew.stream) == (3, True, True)
+    assert asked == ["work"]
+    assert crew.tasks[0].name == "t"  # no display name: the key
+
+
+def test_a_custom_llm_factory_and_tools() -> None:
+    doc = CrewDocument(
+        name="x",
+        agents=[AgentSpec(key="a", role="r", goal="g", backstory="b", tools=["clock"])],
+        tasks=[TaskSpec(key="t", description="d", expected_output="e", agent="a")],
+    )
+    with pytest.raises(CrewFileError, match=r"agents\[0\].tools: CrewDesk has no tool named 'clock'"):
+        build_crew(doc)
+
+    def tools(name: str) -> BaseTool:
+        if name != "clock":
+            raise LookupError(name)
+        return Clock()
+
+    crew = build_crew(doc, tool_factory=tools, llm_factory=lambda spec, key: LLM(model="m/x"))
+    assert [tool.name for tool in crew.agents[0].tools] == ["clock"]
+    assert crew.agents[0].llm is not None and crew.agents[0].llm.model == "m/x"
+    doc.agents[0].tools = ["calendar"]
+    with pytest.raises(CrewFileError, match="no tool named 'calendar'"):
+        build_crew(doc, tool_factory=tools)
+
+
+def test_documents_the_engine_cannot_run_are_refused() -> None:
+    doc = load_crew(EXAMPLES / "research_writer.crew.yaml")
+    with pytest.raises(CrewFileError, match="process: the hierarchical process is kept"):
+        build_crew(doc.model_copy(update={"process": "hierarchical"}))
+    doc.tasks[1].agent = "editor"
+    with pytest.raises(CrewFileError, match=r"tasks\[1\].agent: unknown agent 'editor'"):
+        build_crew(doc)
+
+
+def test_override_llm_points_every_agent_at_one_model() -> None:
+    doc = load_crew(EXAMPLES / "research_writer.crew.yaml")
+    moved = override_llm(doc, model="openai/sim", base_url="http://127.0.0.1:5/v1")
+    assert {(a.llm, a.base_url) for a in moved.agents} == {("openai/sim", "http://127.0.0.1:5/v1")}
+    assert {(a.llm, a.base_url) for a in doc.agents} == {(None, None)}
+
+
+@pytest.mark.asyncio
+async def test_the_seed_crew_runs_and_computes_the_average_age(sim: Simulator) -> None:
+    doc = load_crew(EXAMPLES / "python_data_analyst.crew.yaml")
+    crew = on_simulator(doc, sim)
+    streaming = await crew.akickoff(inputs=doc.default_inputs())
+    chunks = [chunk async for chunk in streaming]
+    assert any(c.chunk_type is StreamChunkType.TOOL_CALL for c in chunks)
+    assert "35.0" in streaming.result.raw
+
+
+@pytest.mark.asyncio
+async def test_the_research_writer_crew_passes_context(sim: Simulator) -> None:
+    doc = load_crew(EXAMPLES / "research_writer.crew.yaml")
+    streaming = await on_simulator(doc, sim).kickoff_async(inputs={"topic": "tides"})
+    tasks = {chunk.task_index async for chunk in streaming}
+    result = streaming.result
+    assert tasks == {0, 1}
+    assert [t.name for t in result.tasks_output] == ["Research", "Write the article"]
+    second_prompt = sim.stats.requests[1].body["messages"][1]["content"]
+    assert result.tasks_output[0].raw in second_prompt
+    assert "tides" in second_prompt

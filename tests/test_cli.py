@@ -1,0 +1,185 @@
+"""The ``crewdesk`` command end to end: usage, errors, and runs against the simulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from desktop_app import cli
+from desktop_app.documents import export_crewai_project, load_crew, save_crew
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
+ANALYST = str(EXAMPLES / "python_data_analyst.crew.yaml")
+WRITER = str(EXAMPLES / "research_writer.crew.yaml")
+BRIEFS = str(EXAMPLES / "topic_briefs.crew.yaml")
+BRIEF_INPUTS = str(EXAMPLES / "topic_briefs.inputs.jsonl")
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_help_lists_the_subcommands(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        cli.main(["--help"])
+    assert caught.value.code == 0
+    out = capsys.readouterr().out
+    assert "run " in out and "simulator" in out
+
+
+def test_run_help_and_the_simulator_passthrough(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["run", "--help"])
+    assert "--inputs-file FILE.jsonl" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as caught:
+        cli.main(["simulator", "--help"])
+    assert caught.value.code == 0
+    assert "python -m desktop_app.simulator" in capsys.readouterr().out
+
+
+def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        cli.main(["fly"])
+    assert caught.value.code == 2
+    assert "invalid choice: 'fly'" in capsys.readouterr().err
+
+
+def test_no_command_opens_the_window_or_says_why_not(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli.importlib.util, "find_spec", lambda name: None)
+    code, _, err = run(capsys)
+    assert code == 1 and "window is not part of this build" in err
+    opened: list[str] = []
+    monkeypatch.setattr(cli.importlib.util, "find_spec", lambda name: object())
+    monkeypatch.setattr(cli.importlib, "import_module",
+                        lambda name: SimpleNamespace(main=lambda: opened.append(name) or 0))
+    assert run(capsys)[0] == 0
+    assert opened == ["desktop_app.ui.app"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "missing.crew.yaml"], "missing.crew.yaml: no such file or folder"),
+        (["run", WRITER, "--inputs", "{not json"], "--inputs: not valid JSON"),
+        (["run", WRITER, "--inputs", "[1]"], "--inputs: must be a JSON object"),
+        (["run", WRITER, "--input-set", "nope"], "the crew has no input set 'nope' (it has: default)"),
+        (["run", BRIEFS, "--inputs", '{"topic": "x", "audience": null}', "--simulator",
+          "--base-url", "http://127.0.0.1:1/v1"], "--simulator and --base-url cannot be used"),
+    ],
+)
+def test_usage_and_file_errors_exit_2_with_one_line(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("error: ") and message in err
+    assert "Traceback" not in err
+
+
+def test_a_placeholder_without_input_is_named_with_its_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    doc = load_crew(BRIEFS).model_copy(update={"input_sets": []})
+    save_crew(doc, tmp_path / "briefs.crew.yaml")
+    code, _, err = run(capsys, "run", str(tmp_path / "briefs.crew.yaml"), "--inputs",
+                       '{"audience": "kids"}')
+    assert code == 2
+    assert err.splitlines() == [
+        f"error: {tmp_path / 'briefs.crew.yaml'}:10: agents[0].goal: placeholder {{topic}} "
+        "has no input",
+        """hint: give the values with --inputs '{"topic": "..."}'""",
+    ]
+
+
+def test_a_bad_inputs_file_names_its_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"topic": "a"}\n\n[1, 2]\n', encoding="utf-8")
+    code, _, err = run(capsys, "run", BRIEFS, "--inputs-file", str(path))
+    assert code == 2
+    assert err == f'error: {path}:3: must be a JSON object such as {{"topic": "AI"}}\n'
+
+
+@pytest.mark.parametrize("mode", ["akickoff", "kickoff-async"])
+def test_one_crew_streams_and_succeeds(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, mode: str
+) -> None:
+    out_file = tmp_path / "out.json"
+    code, out, err = run(capsys, "run", ANALYST, "--simulator", "--mode", mode,
+                         "--output", str(out_file))
+    assert code == 0, err
+    assert out.startswith("== task 1 Average age (Python Data Analyst) ==\n-> tool code_interpreter(")
+    assert "Result: 35.0." in out
+    assert "=== final output ===" in out
+    [result] = json.loads(out_file.read_text(encoding="utf-8"))
+    assert result["status"] == "succeeded" and result["error"] is None
+    assert result["inputs"] == {"ages": [25, 30, 35, 40, 45]}
+    assert result["output"]["raw"].startswith("Result: 35.0.")
+    assert result["output"]["token_usage"]["successful_requests"] == 2
+
+
+def test_a_batch_prefixes_each_crew_and_reports_progress(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, err = run(capsys, "run", BRIEFS, "--inputs-file", BRIEF_INPUTS,
+                         "--concurrency", "3", "--simulator", "--output", "-")
+    assert code == 0, err
+    assert err.splitlines() == [f"{n}/5 done, 0 failed" for n in range(1, 6)]
+    stream, _, data = out.partition("\n[\n")
+    results = json.loads("[\n" + data)
+    assert [r["inputs"]["topic"] for r in results] == [
+        "electric cars", "heat pumps", "battery recycling", "offshore wind", "green hydrogen"]
+    assert all(r["status"] == "succeeded" for r in results)
+    for index, result in enumerate(results, 1):
+        topic = result["inputs"]["topic"]
+        assert f"[{index}] == task 1 Brief (Briefing writer) ==" in stream
+        assert any(line.startswith(f"[{index}] Answer to:") and topic in line
+                   for line in stream.splitlines())
+    assert all(line.startswith("[") for line in stream.splitlines() if line)
+
+
+def test_one_failing_crew_does_not_stop_the_others(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "run", BRIEFS, "--inputs-file", BRIEF_INPUTS, "--quiet",
+                         "--concurrency", "1", "--simulator",
+                         "--model", "openai/sim:status=400,fail_times=1")
+    assert code == 1
+    assert err.splitlines()[-1] == "5/5 done, 1 failed"
+    assert "=== [1] failed ===" in out and "[HTTP 400]" in out
+    assert out.count("final output ===") == 4
+
+
+def test_a_crewai_project_folder_runs_as_it_is(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    export_crewai_project(load_crew(WRITER), tmp_path / "project")
+    code, out, err = run(capsys, "run", str(tmp_path / "project"), "--simulator",
+                         "--inputs", '{"topic": "tides"}', "--quiet")
+    assert code == 0, err
+    assert "=== final output ===\nAnswer to:" in out
+    assert "about tides" in out
+
+
+def test_python_m_desktop_app_runs_a_batch(tmp_path: Path) -> None:
+    out_file = tmp_path / "briefs.json"
+    process = subprocess.run(
+        [sys.executable, "-m", "desktop_app", "run", BRIEFS, "--inputs-file", BRIEF_INPUTS,
+         "--simulator", "--mode", "kickoff-async", "--concurrency", "5", "--quiet",
+         "--output", str(out_file)],
+        capture_output=True, text=True, timeout=110, env={**os.environ}, check=False,
+    )
+    assert process.returncode == 0, process.stderr
+    results: list[dict[str, Any]] = json.loads(out_file.read_text(encoding="utf-8"))
+    assert [r["index"] for r in results] == [1, 2, 3, 4, 5]
+    assert all(r["status"] == "succeeded" for r in results)
+    assert process.stderr.splitlines()[-1] == "5/5 done, 0 failed"
