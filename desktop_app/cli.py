@@ -326,6 +326,8 @@ def _open(args: argparse.Namespace, err: TextIO) -> tuple[LoadedCrew, list[dict[
 def _execute(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from desktop_app.documents import build_crew, override_llm
 
+    if args.output not in (None, "-") and not Path(args.output).parent.is_dir():
+        raise UsageError(f"--output: no folder {Path(args.output).parent}")
     loaded, batch = _open(args, err)
     with _llm_target(args) as (model, base_url, api_key):
         document = override_llm(loaded.document, model=model, base_url=base_url)

@@ -89,11 +89,25 @@ def build_crew(
         CrewFileError: The document has problems, uses a process or tool the engine lacks,
             or the engine refuses a value.
     """
-    from desktop_app.engine import Crew, Process, Task
+    from desktop_app.engine import Crew, Process
 
     _check_buildable(document, tool_factory)
     agents = {spec.key: _agent(spec, document, llm_factory, resolve_api_key, tool_factory)
               for spec in document.agents}
+    settings = document.settings
+    return _engine_call(Crew, {
+        "agents": list(agents.values()),
+        "tasks": _tasks(document, agents),
+        "process": Process(document.process),
+        "stream": settings.stream if stream is None else stream,
+        "verbose": settings.verbose,
+        "name": document.name,
+    }, "")
+
+
+def _tasks(document: CrewDocument, agents: dict[str, Agent]) -> list[Task]:
+    from desktop_app.engine import Task
+
     tasks: dict[str, Task] = {}
     for index, spec in enumerate(document.tasks):
         kwargs: dict[str, Any] = {
@@ -105,15 +119,7 @@ def build_crew(
         if spec.context is not None:
             kwargs["context"] = [tasks[key] for key in spec.context]
         tasks[spec.key] = _engine_call(Task, kwargs, f"tasks[{index}]")
-    settings = document.settings
-    return _engine_call(Crew, {
-        "agents": list(agents.values()),
-        "tasks": list(tasks.values()),
-        "process": Process(document.process),
-        "stream": settings.stream if stream is None else stream,
-        "verbose": settings.verbose,
-        "name": document.name,
-    }, "")
+    return list(tasks.values())
 
 
 def _check_buildable(document: CrewDocument, tool_factory: ToolFactory | None) -> None:
