@@ -127,6 +127,7 @@ async def _demo(window: MainWindow, count: int) -> None:
         if document is not None:
             states.append(dashboard.start(document, dashboard.inputs.values(), entry.id))
     await asyncio.gather(*(window.controller.wait(state) for state in states))
+    print("CREWDESK_DEMO_DONE=" + ",".join(state.status.value for state in states), flush=True)
     target = os.environ.get("CREWDESK_SCREENSHOT")
     if target:
         await asyncio.sleep(0.3)  # let the last frame's text and the figures paint

@@ -20,10 +20,15 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-__all__ = ["FRAME_INTERVAL_MS", "FrameClock", "RunState", "RunStatus"]
+__all__ = ["FRAME_INTERVAL_MS", "FrameClock", "RunState", "RunStatus", "task_heading"]
 
 FRAME_INTERVAL_MS = 16
 """How often buffered text is handed to the views, in milliseconds."""
+
+
+def task_heading(index: int, count: int, agent_role: str) -> str:
+    """The line that opens a task's part of the output (a blank line before it)."""
+    return f"\n\n── Task {index + 1} of {count} · {agent_role} ──\n"
 
 
 class RunStatus(StrEnum):
@@ -152,7 +157,7 @@ class RunState(QObject):
 
     def transcript(self) -> str:
         """Everything shown so far: streamed text, task headings and tool lines."""
-        return "".join(self._transcript) + "".join(self._pending)
+        return ("".join(self._transcript) + "".join(self._pending)).lstrip("\n")
 
     def stream_text(self) -> str:
         """Alias of `transcript`, for Copy and Save."""
@@ -176,7 +181,7 @@ class RunState(QObject):
         """A task began."""
         self.flush()
         self.task_index, self.task_count, self.agent_role = index, count, agent_role
-        self._transcript.append(f"\n── Task {index + 1} of {count} · {agent_role} ──\n")
+        self._transcript.append(task_heading(index, count, agent_role))
         self.progressChanged.emit(index, count, agent_role)
 
     def append_text(self, text: str) -> None:

@@ -110,7 +110,7 @@ class RunGrid(QScrollArea):
             self._grid.removeWidget(panel)
         for index, panel in enumerate(self._panels):
             self._grid.addWidget(panel, index // columns, index % columns)
-        for column in range(self._grid.columnCount()):
+        for column in range(max(columns, self._grid.columnCount())):
             self._grid.setColumnStretch(column, 1 if column < columns else 0)
 
     def _on_ticker_timeout(self) -> None:

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.ui.controllers.run_state import RunState, RunStatus
+from desktop_app.ui.controllers.run_state import RunState, RunStatus, task_heading
 from desktop_app.ui.qt import asyncSlot
 
 __all__ = ["MAX_DOCUMENT_CHARS", "PANEL_HEIGHT", "RunPanel", "format_cost", "format_stats"]
@@ -201,7 +201,7 @@ class RunPanel(QFrame):
 
     def _on_state_progressChanged(self, index: int, count: int, role: str) -> None:
         self._show_task()
-        self._insert(f"\n── Task {index + 1} of {count} · {role} ──\n", self._heading_fmt)
+        self._insert(task_heading(index, count, role), self._heading_fmt)
 
     def _on_state_usageChanged(self, _tokens: int, _cost: object) -> None:
         self.refresh_elapsed()
