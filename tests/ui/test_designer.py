@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,6 +18,19 @@ from desktop_app.ui.designer import DesignerView
 from desktop_app.ui.services import AppServices
 
 Run = Callable[..., Any]
+
+
+@pytest.fixture(autouse=True)
+def _collect_qt_garbage_on_the_gui_thread() -> Iterator[None]:
+    """Collects the test's garbage (Qt objects, the closed loop's timers) on this thread.
+
+    Left to chance, Python's cyclic GC may run in a worker thread (`asyncio.to_thread`), and a
+    QObject destroyed there cannot unregister its timers: the GUI thread then fires a timer
+    at freed memory (a segfault in `QTimerInfoList::activateTimers`, seen in this suite).
+    Set up before `qloop`, so this runs after the loop is closed.
+    """
+    yield
+    gc.collect()
 
 
 @pytest.fixture
