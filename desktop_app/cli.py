@@ -74,7 +74,9 @@ def run_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="crewdesk run",
         description="Run a crew headless, streaming each crew's output to the terminal. "
-        "Without --inputs, the crew's first input set is used.",
+        "Values given with --inputs or --inputs-file are laid over the crew's first input "
+        "set. Agents that name a credential get its key from CrewDesk's secret store; "
+        "others use the provider's environment variable (OPENAI_API_KEY ...).",
     )
     add = parser.add_argument
     add("crew", metavar="CREW", help="a .crew.yaml file, or a CrewAI project folder as it is")
@@ -323,6 +325,26 @@ def _open(args: argparse.Namespace, err: TextIO) -> tuple[LoadedCrew, list[dict[
     return loaded, batch
 
 
+def stored_keys(document: CrewDocument) -> dict[str, str]:
+    """Keys of the agents that name a credential, from the secret store (else environment).
+
+    Read before the event loop starts, since keychain calls may block.
+    """
+    named = [agent for agent in document.agents if agent.credential]
+    if not named:
+        return {}
+    from desktop_app.storage.secrets import SecretStore
+
+    store = SecretStore()
+    keys: dict[str, str] = {}
+    for agent in named:
+        provider = (agent.llm or "openai").split("/", 1)[0]
+        found = store.resolve(agent.credential, provider)
+        if found is not None:
+            keys[agent.key] = found.value
+    return keys
+
+
 def _execute(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from desktop_app.documents import build_crew, override_llm
 
@@ -331,10 +353,11 @@ def _execute(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     loaded, batch = _open(args, err)
     with _llm_target(args) as (model, base_url, api_key):
         document = override_llm(loaded.document, model=model, base_url=base_url)
+        keys = {} if api_key else stored_keys(document)
 
         def make_crew() -> Crew:
             return build_crew(document, stream=True,
-                              resolve_api_key=(lambda _spec: api_key) if api_key else None)
+                              resolve_api_key=lambda spec: api_key or keys.get(spec.key))
 
         make_crew()  # refuse a crew the engine cannot build before any run starts
         printer = StreamPrinter(out, prefixed=len(batch) > 1, quiet=args.quiet)

@@ -183,3 +183,33 @@ def test_python_m_desktop_app_runs_a_batch(tmp_path: Path) -> None:
     assert [r["index"] for r in results] == [1, 2, 3, 4, 5]
     assert all(r["status"] == "succeeded" for r in results)
     assert process.stderr.splitlines()[-1] == "5/5 done, 0 failed"
+
+
+def test_credential_names_are_resolved_from_the_secret_store() -> None:
+    from desktop_app.documents import AgentSpec, CrewDocument, TaskSpec
+    from desktop_app.storage.secrets import SecretStore
+
+    SecretStore().set("work-openai", "sk-stored")
+    doc = CrewDocument(
+        name="x",
+        agents=[AgentSpec(key="a", role="r", goal="g", backstory="b", llm="openai/gpt-4o-mini",
+                          credential="work-openai"),
+                AgentSpec(key="b", role="r", goal="g", backstory="b")],
+        tasks=[TaskSpec(key="t", description="d", expected_output="e", agent="a")],
+    )
+    assert cli.stored_keys(doc) == {"a": "sk-stored"}
+
+
+def test_model_and_base_url_point_every_agent_elsewhere(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop_app.simulator import SimulatorConfig, SimulatorThread
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-environment")  # no credential: the env key
+
+    with SimulatorThread(SimulatorConfig(ttft=0.0, tokens_per_second=5000.0)) as sim:
+        code, out, err = run(capsys, "run", WRITER, "--model", "openai/sim:tokens=3",
+                             "--base-url", sim.base_url, "--quiet")
+        assert code == 0, err
+        assert {request.model for request in sim.stats.requests} == {"sim:tokens=3"}
+    assert "=== final output ===" in out

@@ -53,11 +53,16 @@ def import_crewai_project(
 def open_crew(path: Path | str, *, known_tools: Collection[str] | None = None) -> LoadedCrew:
     """Opens a CrewDesk ``.crew.yaml`` file or a CrewAI project, whichever ``path`` is.
 
+    A YAML file other than ``agents.yaml``/``tasks.yaml`` is read as a CrewDesk file.
+
     Raises:
         CrewFileError: Nothing loadable is there, or it has problems.
     """
     path = Path(path)
-    if path.is_file() and path.name.endswith(CREW_FILE_SUFFIX):
+    if path.is_file() and (
+        path.name.endswith(CREW_FILE_SUFFIX)
+        or (path.suffix in _YAML_SUFFIXES and path.stem not in ("agents", "tasks"))
+    ):
         return open_crew_file(path)
     if not path.exists():
         raise CrewFileError("no such file or folder", path=path)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from desktop_app.documents import (
     AgentSpec,
@@ -245,3 +247,22 @@ def test_the_short_names_used_by_the_crew_library(tree: WriteTree, tmp_path: Pat
     loaded = import_crewai(tree(classic_project()))
     export_crewai(loaded.document, tmp_path / "out")
     assert import_crewai(tmp_path / "out").document == loaded.document
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(min_size=1, max_size=60), value=st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3), max_leaves=5,
+))
+def test_any_text_survives_export_and_import(tmp_path: Path, text: str, value: object) -> None:
+    doc = CrewDocument(
+        name="Crew",
+        agents=[AgentSpec(key="a", role=text, goal=text + "\n", backstory="b",
+                          extra={"x_field": value})],
+        tasks=[TaskSpec(key="t", description=text, expected_output=text, agent="a",
+                        extra={"output_file": text})],
+        input_sets=[InputSet(name=text, values={"v": value})],
+    )
+    export_crewai_project(doc, tmp_path / "out", overwrite=True)
+    assert import_crewai_project(tmp_path / "out").document == doc

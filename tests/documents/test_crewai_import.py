@@ -195,3 +195,10 @@ def test_a_crewdesk_file_opens_through_open_crew(tree: WriteTree) -> None:
     loaded = open_crew(examples / "research_writer.crew.yaml")
     assert isinstance(loaded.document, CrewDocument)
     assert loaded.notices == ()
+
+
+def test_any_yaml_file_but_agents_and_tasks_opens_as_a_crewdesk_file(tmp_path: Path) -> None:
+    text = (Path(__file__).resolve().parents[2] / "resources" / "examples"
+            / "research_writer.crew.yaml").read_text(encoding="utf-8")
+    (tmp_path / "mine.yml").write_text(text, encoding="utf-8")
+    assert open_crew(tmp_path / "mine.yml").document.name == "Research and write"
