@@ -1,0 +1,72 @@
+"""A local OpenAI-compatible LLM server with a fake, deterministic agent model.
+
+Tests and benchmarks drive the real engine through real litellm over HTTP against it, and
+users rehearse a crew offline with ``python -m desktop_app.simulator``. Stdlib only.
+
+Endpoints (all on 127.0.0.1): ``POST /v1/chat/completions`` (streamed as SSE or not),
+``POST /v1/embeddings``, ``GET /v1/models``, ``GET /health``, and ``GET /stats`` (the
+counters of ``Simulator.stats``). Errors use OpenAI's ``{"error": {...}}`` shape.
+
+The model:
+    * answers ``Answer to: <first line of the last user message>.`` then filler words, up to
+      ``tokens`` tokens (one token = one SSE chunk = a word and a space; the echo is never cut);
+    * when the request offers ``tools`` and no ``tool`` message follows the last user message,
+      calls a tool: one with a string parameter ``code`` gets Python computing the mean of the
+      first list of numbers in the message (``values = [1, 2]\\nprint(sum(values) /
+      len(values))``), otherwise the first tool gets arguments made from its JSON schema;
+    * after a tool result, answers ``Result: <last tool message, stripped, first 500 chars>.``
+      then filler;
+    * reports usage: prompt tokens = words in all messages, completion tokens = chunks sent.
+
+Model-string grammar (per-request settings; the engine sends ``sim...`` for
+``openai/sim...``)::
+
+    model    := "sim" [ ":" setting { "," setting } ]
+    setting  := key "=" value          (no spaces; each key at most once)
+
+    ttft=<s>          seconds before the first token (>= 0)
+    tps=<n>           tokens per second (> 0)
+    tokens=<n>        tokens per reply (>= 1)
+    status=<code>     answer with this HTTP error (400..599); 401 reads like a bad API key
+    retry_after=<s>   Retry-After header on that error (needs status)
+    fail_times=<n>    fail only the first n requests with this exact model string (needs status)
+    drop_after=<n>    stream n chunks, then close the connection abruptly (no [DONE]);
+                      a non-streamed request gets its connection closed without an answer
+    hang=1            accept the request and never answer until the client goes away
+    malformed=1       send one chunk of invalid JSON after the first token (non-streamed:
+                      a truncated JSON body)
+    bytes=<n>         reply of about n bytes, sent in ``tokens`` big pieces
+
+Embeddings honour ``status``, ``fail_times``, ``retry_after`` and ``hang``; the other settings
+shape chat replies only. For example ``openai/sim:ttft=0.5,tps=200,tokens=20``, ``openai/sim:status=500,fail_times=2``.
+Unknown keys, bad values and duplicates are answered with HTTP 400 naming the problem; a model
+other than ``sim`` gets 404 ``model_not_found``. ``max_tokens`` and ``n`` are ignored.
+
+Ways to run it: ``async with Simulator(config) as sim`` in a test's event loop,
+``with SimulatorThread(config) as sim`` for synchronous code, ``with SimulatorProcess(config)
+as sim`` for benchmarks (the server gets its own process and CPU).
+"""
+
+from desktop_app.simulator._config import (
+    ModelSettings,
+    ModelStringError,
+    SimulatorConfig,
+    UnknownModelError,
+    parse_model_string,
+)
+from desktop_app.simulator._runners import SimulatorProcess, SimulatorThread
+from desktop_app.simulator._server import Simulator
+from desktop_app.simulator._stats import RecordedRequest, SimulatorStats
+
+__all__ = [
+    "ModelSettings",
+    "ModelStringError",
+    "RecordedRequest",
+    "Simulator",
+    "SimulatorConfig",
+    "SimulatorProcess",
+    "SimulatorStats",
+    "SimulatorThread",
+    "UnknownModelError",
+    "parse_model_string",
+]
