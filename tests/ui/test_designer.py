@@ -22,15 +22,22 @@ Run = Callable[..., Any]
 
 @pytest.fixture(autouse=True)
 def _collect_qt_garbage_on_the_gui_thread() -> Iterator[None]:
-    """Collects the test's garbage (Qt objects, the closed loop's timers) on this thread.
+    """Keeps Python's cyclic GC on the GUI thread during the test.
 
-    Left to chance, Python's cyclic GC may run in a worker thread (`asyncio.to_thread`), and a
-    QObject destroyed there cannot unregister its timers: the GUI thread then fires a timer
-    at freed memory (a segfault in `QTimerInfoList::activateTimers`, seen in this suite).
-    Set up before `qloop`, so this runs after the loop is closed.
+    Left to chance, the GC runs in whichever thread allocates, often a worker thread
+    (`asyncio.to_thread`, litellm's import). A QObject destroyed there cannot unregister its
+    timers (a closed qasync loop keeps its `_SimpleTimer` timers registered), and the GUI
+    thread later fires one at freed memory: a segfault in `QTimerInfoList::activateTimers`,
+    seen in this suite. So: collect the last test's garbage here, keep the GC off during the
+    test, and collect again after it.
     """
-    yield
     gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
 
 
 @pytest.fixture

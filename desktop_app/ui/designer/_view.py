@@ -273,7 +273,8 @@ class DesignerView(QWidget):
         """Waits until the crew list, the credentials and the recovery copies are loaded."""
         if self._start_task is None:
             self._start_task = self._tasks.spawn(self._start())
-        await asyncio.shield(self._start_task)
+        if self._start_task is not None:
+            await asyncio.shield(self._start_task)
 
     async def _start(self) -> None:
         await self.refresh()

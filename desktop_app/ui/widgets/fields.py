@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeVar
 
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 
@@ -43,3 +45,12 @@ class FieldRow(QWidget):
     def message(self) -> str:
         """The message shown, or "" when the field is fine."""
         return self.error_label.text() if not self.error_label.isHidden() else ""
+
+
+W = TypeVar("W", bound=QObject)
+
+
+def named(obj: W, name: str) -> W:
+    """Gives a widget its object name (what tests and style sheets find it by) and returns it."""
+    obj.setObjectName(name)
+    return obj

@@ -29,13 +29,20 @@ class TaskOwner:
     def __len__(self) -> int:
         return len(self._tasks)
 
-    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any] | None:
         """Starts `coro` as a task on the running (qasync) loop and keeps it.
 
         Returns:
-            The task, so that a caller may await it.
+            The task, so that a caller may await it; None when no loop runs (Qt delivered a
+            signal outside the asyncio loop, e.g. while the app shuts down): then nothing starts.
         """
-        task = asyncio.ensure_future(coro)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            coro.close()
+            _log.debug("no running event loop: %s not started", coro.__qualname__)
+            return None
+        task = loop.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._on_task_done)
         return task
@@ -59,4 +66,7 @@ class TaskOwner:
             return
         _log.warning("background task failed: %s: %s", type(error).__name__, error)
         if self._on_error is not None:
-            self._on_error(error)
+            try:
+                self._on_error(error)
+            except RuntimeError:  # the widget that would show it is already deleted
+                _log.debug("could not show the failure", exc_info=True)
