@@ -40,7 +40,7 @@ class TaskOwner:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             coro.close()
-            _log.debug("no running event loop: %s not started", coro.__qualname__)
+            _log.debug("no running event loop: %r not started", coro)
             return None
         task = loop.create_task(coro)
         self._tasks.add(task)
