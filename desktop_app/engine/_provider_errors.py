@@ -6,8 +6,8 @@ Works on class names and attributes, so it needs no import of litellm, httpx or 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from datetime import datetime, timezone
 
 from desktop_app.engine.errors import LLMError, LLMErrorKind
 
@@ -153,4 +153,4 @@ def parse_retry_after(value: str) -> float | None:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

@@ -12,7 +12,7 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from desktop_app.engine import events as ev
 from desktop_app.engine._interpolate import interpolate, render_inputs
@@ -31,6 +31,15 @@ log = logging.getLogger("desktop_app.engine")
 Emit = Callable[[ev.RunEvent], None]
 
 CONTEXT_DIVIDER = "\n\n----------\n\n"
+
+
+class TaskMeta(TypedDict):
+    """The fields every task event carries."""
+
+    run_id: str
+    task_index: int
+    task_name: str | None
+    agent_role: str
 
 
 @dataclass(slots=True)
@@ -189,8 +198,9 @@ def _emit(state: RunState, event: ev.RunEvent) -> None:
 async def _execute_task(
     task: PreparedTask, done: Sequence[TaskOutput], state: RunState
 ) -> TaskOutput:
-    meta = {"run_id": state.run_id, "task_index": task.index, "task_name": task.name,
-            "agent_role": task.agent.role}
+    meta = TaskMeta(
+        run_id=state.run_id, task_index=task.index, task_name=task.name, agent_role=task.agent.role
+    )
     _emit(state, ev.TaskStarted(description=task.description, **meta))
     try:
         raw = await _AgentLoop(task, _context_text(task, done), state, meta).run()
@@ -240,7 +250,7 @@ class _AgentLoop:
     """An agent working on one task: LLM calls and tool calls until a final answer."""
 
     def __init__(
-        self, task: PreparedTask, context: str, state: RunState, meta: dict[str, Any]
+        self, task: PreparedTask, context: str, state: RunState, meta: TaskMeta
     ) -> None:
         self._task = task
         self._state = state

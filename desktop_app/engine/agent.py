@@ -29,7 +29,9 @@ class Agent(BaseModel):
         verbose: Log what the agent does.
     """
 
-    model_config = ConfigDict(arbitrary_types_allowed=True, validate_assignment=True)
+    model_config = ConfigDict(
+        arbitrary_types_allowed=True, validate_assignment=True, defer_build=True
+    )
 
     role: str
     goal: str

@@ -11,6 +11,7 @@ go back to the model. No Docker needed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -114,10 +115,8 @@ def _popen_options(limits: CodeLimits, workdir: str) -> dict[str, Any]:
 
 def _kill_group(pid: int) -> None:
     if os.name == "posix":
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def _decode(data: bytes | None) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -30,7 +30,7 @@ Emit = Callable[[ev.RunEvent], None]
 T = TypeVar("T")
 
 
-class Process(str, Enum):
+class Process(StrEnum):
     """How a crew orders its tasks."""
 
     sequential = "sequential"
@@ -49,7 +49,7 @@ class Crew(BaseModel):
         name: Shown in events and run history.
     """
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True, defer_build=True)
 
     agents: list[Agent] = Field(default_factory=list)
     tasks: list[Task] = Field(default_factory=list)

@@ -16,7 +16,7 @@ from desktop_app.engine.outputs import CrewOutput, TaskOutput, UsageMetrics
 
 
 class _Event(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     run_id: str
 

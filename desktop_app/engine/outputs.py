@@ -19,6 +19,8 @@ class UsageMetrics(BaseModel):
         successful_requests: LLM calls that completed.
     """
 
+    model_config = ConfigDict(defer_build=True)
+
     total_tokens: int = 0
     prompt_tokens: int = 0
     cached_prompt_tokens: int = 0
@@ -49,7 +51,7 @@ class TaskOutput(BaseModel):
         pydantic: Reserved for structured output (always None for now).
     """
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True, defer_build=True)
 
     description: str
     name: str | None = None
@@ -76,7 +78,7 @@ class CrewOutput(BaseModel):
         pydantic: Reserved for structured output (always None for now).
     """
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True, defer_build=True)
 
     raw: str = ""
     tasks_output: list[TaskOutput] = Field(default_factory=list)

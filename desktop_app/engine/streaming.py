@@ -13,7 +13,7 @@ import asyncio
 import queue
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -25,7 +25,7 @@ from desktop_app.engine.outputs import CrewOutput
 T = TypeVar("T")
 
 
-class StreamChunkType(str, Enum):
+class StreamChunkType(StrEnum):
     """What a chunk carries."""
 
     TEXT = "text"
@@ -35,7 +35,7 @@ class StreamChunkType(str, Enum):
 class ToolCallChunk(BaseModel):
     """A tool call inside a chunk: the tool's name and the JSON arguments the model wrote."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     tool_id: str
     tool_name: str
@@ -55,7 +55,7 @@ class StreamChunk(BaseModel):
         run_id: The run it belongs to (several runs share a stream in the for-each methods).
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     content: str
     chunk_type: StreamChunkType = StreamChunkType.TEXT

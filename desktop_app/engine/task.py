@@ -22,7 +22,9 @@ class Task(BaseModel):
             task's output in a sequential crew; an empty list means none.
     """
 
-    model_config = ConfigDict(arbitrary_types_allowed=True, validate_assignment=True)
+    model_config = ConfigDict(
+        arbitrary_types_allowed=True, validate_assignment=True, defer_build=True
+    )
 
     description: str
     expected_output: str

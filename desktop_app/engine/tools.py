@@ -28,7 +28,7 @@ class BaseTool(BaseModel, ABC):
         args_schema: A pydantic model of the arguments.
     """
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True, defer_build=True)
 
     name: str
     description: str
