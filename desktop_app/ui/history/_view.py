@@ -1,15 +1,57 @@
-"""`HistoryView`: the runs kept in the history, and the full output of the selected one."""
+"""`HistoryView`: the runs kept in the history, and the full output of the selected one.
+
+Every database call goes through the async `RunHistory` API (its own worker thread), so the
+GUI thread never waits on SQLite. Typing in the search field refreshes the table after a short
+pause; selecting a run loads its record (the latest selection wins).
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+import asyncio
+from pathlib import Path
 
+from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.storage.history import RunRecord, RunStatus
+from desktop_app.ui.history._table import RunTableModel, format_cost, format_duration
+from desktop_app.ui.history._text import inputs_text, report_text, task_texts
+from desktop_app.ui.widgets.ask import ask, choose_path
+from desktop_app.ui.widgets.fields import named
 from desktop_app.ui.widgets.protocols import ServicesLike
+from desktop_app.ui.widgets.tasks import TaskOwner
+
+SEARCH_DELAY_MS = 250
+"""How long after the last keystroke the search runs."""
+
+_STATUSES: tuple[RunStatus, ...] = (
+    "finished", "failed", "cancelled", "interrupted", "running", "queued"
+)
 
 
 class HistoryView(QWidget):
     """Browses the run history.
+
+    Attributes:
+        model: The rows of the table.
+        record: The run shown below the table, if any.
 
     Signals:
         rerunRequested(str): The user asked to run again the run with this id.
@@ -18,15 +60,233 @@ class HistoryView(QWidget):
     rerunRequested = Signal(str)
 
     def __init__(self, services: ServicesLike, parent: QWidget | None = None) -> None:
-        """Builds the view.
+        """Builds the view; call `refresh()` to load the runs (it also loads once shown).
 
         Args:
-            services: The app's services.
+            services: The app's services (`history` is used).
             parent: The Qt parent.
         """
         super().__init__(parent)
-        self._services = services
-        QVBoxLayout(self)
+        self._history = services.history
+        self._tasks = TaskOwner(self._on_task_failed)
+        self._loaded_once = False
+        self._generation = 0
+        self.model = RunTableModel()
+        self.record: RunRecord | None = None
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(lambda: self._tasks.spawn(self.refresh()))
+        self._build()
+        self._show_record(None)
+
+    # -- building ----------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.search_edit = named(QLineEdit(), "historySearch")
+        self.search_edit.setPlaceholderText("Search crews, inputs and output…")
+        self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.textChanged.connect(self._on_search_edit_text_changed)
+        self.status_box = named(QComboBox(), "historyStatus")
+        self.status_box.addItem("All runs", None)
+        for status in _STATUSES:
+            self.status_box.addItem(status.capitalize(), status)
+        self.status_box.currentIndexChanged.connect(self._on_search_edit_text_changed)
+        self.table = named(QTableView(), "runTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
+        self.header_label = named(QLabel(), "runHeader")
+        self.header_label.setWordWrap(True)
+        self.error_label = named(QLabel(), "runError")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #c0392b;")
+        self.output_tabs = named(QTabWidget(), "runTabs")
+        self.status_label = named(QLabel(), "historyStatusLine")
+        self.buttons: dict[str, QPushButton] = {}
+        for text, name, slot in (
+            ("Copy output", "copyOutput", self.copy_output),
+            ("Save output…", "saveOutput", lambda: self._tasks.spawn(self._choose_save())),
+            ("Run again", "runAgain", self._on_run_again_clicked),
+            ("Delete", "deleteRun", lambda: self._tasks.spawn(self.delete_selected(True))),
+        ):
+            button = named(QPushButton(text), name)
+            button.clicked.connect(slot)
+            self.buttons[name] = button
+        self._layout()
+
+    def _layout(self) -> None:
+        top = QHBoxLayout()
+        top.addWidget(self.search_edit, 1)
+        top.addWidget(self.status_box)
+        detail = QWidget()
+        column = QVBoxLayout(detail)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.header_label)
+        column.addWidget(self.error_label)
+        column.addWidget(self.output_tabs, 1)
+        row = QHBoxLayout()
+        for button in self.buttons.values():
+            row.addWidget(button)
+        row.addStretch(1)
+        column.addLayout(row)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(detail)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.status_label)
+
+    def showEvent(self, event: QShowEvent) -> None:  # Qt override  # noqa: N802
+        """Loads the runs the first time the view is shown."""
+        super().showEvent(event)
+        if not self._loaded_once:
+            self._loaded_once = True
+            self._tasks.spawn(self.refresh())
+
+    def _say(self, text: str) -> None:
+        self.status_label.setText(text)
+
+    def _on_task_failed(self, error: BaseException) -> None:
+        self._say(f"Failed: {error}")
+
+    # -- loading -----------------------------------------------------------------------
 
     async def refresh(self) -> None:
-        """Reloads the list of runs from the history."""
+        """Reloads the runs that match the search, keeping the selected run selected."""
+        self._loaded_once = True
+        selected = self.record.run_id if self.record is not None else None
+        search = self.search_edit.text().strip() or None
+        status = self.status_box.currentData()
+        runs = await self._history.list_runs(search, limit=500, status=status)
+        self.model.set_runs(runs)
+        self._say(f"{len(runs)} run{'s' if len(runs) != 1 else ''}"
+                  + (f" matching “{search}”" if search else ""))
+        row = self.model.row_of(selected) if selected else -1
+        if row >= 0:
+            self.table.selectRow(row)
+        else:
+            await self.show_run(None)
+
+    def _on_search_edit_text_changed(self, *_args: object) -> None:
+        self._search_timer.start()
+
+    def _on_table_selection_changed(self, selected: QItemSelection, _old: QItemSelection) -> None:
+        rows = {index.row() for index in selected.indexes()}
+        run_id = self.model.runs[min(rows)].run_id if rows else None
+        if self.record is None or run_id != self.record.run_id:
+            self._tasks.spawn(self.show_run(run_id))
+
+    async def show_run(self, run_id: str | None) -> RunRecord | None:
+        """Loads a run's record and shows it (None clears the panel). The latest call wins."""
+        self._generation += 1
+        generation = self._generation
+        record = None if run_id is None else await self._history.get_run(run_id)
+        if generation == self._generation:
+            self._show_record(record)
+        return record
+
+    def select_run(self, run_id: str) -> bool:
+        """Selects a run of the table (its record loads in the background)."""
+        row = self.model.row_of(run_id)
+        if row >= 0:
+            self.table.selectRow(row)
+        return row >= 0
+
+    def _show_record(self, record: RunRecord | None) -> None:
+        self.record = record
+        self.output_tabs.clear()
+        for button in self.buttons.values():
+            button.setEnabled(record is not None)
+        if record is None:
+            self.header_label.setText("Select a run to see its output.")
+            self.error_label.hide()
+            return
+        duration = format_duration(record) or "not finished"
+        cost = format_cost(record.cost_usd)
+        self.header_label.setText(
+            f"<b>{record.crew_name}</b> — {record.status}, {record.mode}, {duration}"
+            + (f", {cost}" if cost else "")
+        )
+        self.error_label.setText(record.error or "")
+        self.error_label.setVisible(bool(record.error))
+        for task in task_texts(record):
+            self._add_tab(task.title, task.text or "(no output)")
+        if record.final_output:
+            self._add_tab("Final output", record.final_output)
+        self._add_tab("Inputs", inputs_text(record))
+
+    def _add_tab(self, title: str, text: str) -> None:
+        edit = QPlainTextEdit()
+        edit.setReadOnly(True)
+        edit.setPlainText(text)
+        self.output_tabs.addTab(edit, title)
+
+    def tab_texts(self) -> dict[str, str]:
+        """The text of every tab of the shown run, by title."""
+        texts: dict[str, str] = {}
+        for index in range(self.output_tabs.count()):
+            widget = self.output_tabs.widget(index)
+            if isinstance(widget, QPlainTextEdit):
+                texts[self.output_tabs.tabText(index)] = widget.toPlainText()
+        return texts
+
+    # -- actions -----------------------------------------------------------------------
+
+    def copy_output(self) -> str:
+        """Copies the whole output of the shown run to the clipboard, and returns it."""
+        if self.record is None:
+            return ""
+        text = report_text(self.record)
+        QApplication.clipboard().setText(text)
+        self._say("Output copied.")
+        return text
+
+    async def save_output(self, path: Path) -> bool:
+        """Writes the whole output of the shown run to a text file."""
+        if self.record is None:
+            return False
+        text = report_text(self.record)
+        try:
+            await asyncio.to_thread(path.write_text, text, encoding="utf-8")
+        except OSError as exc:
+            self._say(f"Not saved: {exc}")
+            return False
+        self._say(f"Saved to {path}.")
+        return True
+
+    async def _choose_save(self) -> None:
+        if self.record is None:
+            return
+        path = await choose_path(self, "Save run output", save=True,
+                                 name_filter="Text files (*.txt *.md)")
+        if path is not None:
+            await self.save_output(path)
+
+    def _on_run_again_clicked(self) -> None:
+        if self.record is not None:
+            self.rerunRequested.emit(self.record.run_id)
+
+    async def delete_selected(self, confirm: bool = False) -> bool:
+        """Deletes the shown run from the history (after asking, when `confirm`)."""
+        record = self.record
+        if record is None:
+            return False
+        if confirm:
+            answer = await ask(self, "Delete run", f"Delete this run of “{record.crew_name}”?",
+                               QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                               QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                return False
+        deleted = await self._history.delete_run(record.run_id)
+        self.record = None
+        await self.refresh()
+        return deleted
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # Qt override  # noqa: N802
+        """Stops the view's tasks."""
+        self._tasks.cancel_all()
+        super().closeEvent(event)
