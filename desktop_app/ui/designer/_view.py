@@ -12,7 +12,6 @@ non-blocking dialog and a future), never a nested event loop.
 from __future__ import annotations
 
 import asyncio
-import logging
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -44,15 +43,11 @@ from desktop_app.ui.designer._bars import DIRTY_MARK, Banner, CrewList, Recovery
 from desktop_app.ui.designer._editor import CrewEditor
 from desktop_app.ui.designer._flow import TaskFlowWidget
 from desktop_app.ui.designer._pages import CrewPage, ItemsPage
+from desktop_app.ui.designer._recovery import RecoveryKeeper
 from desktop_app.ui.designer._task_form import TaskForm
 from desktop_app.ui.widgets.ask import ask, choose_path
 from desktop_app.ui.widgets.protocols import ServicesLike
 from desktop_app.ui.widgets.tasks import TaskOwner
-
-_log = logging.getLogger(__name__)
-
-RECOVERY_DELAY_MS = 600
-"""How long after the last edit the recovery copy is written."""
 
 _Button = QMessageBox.StandardButton
 
@@ -84,12 +79,10 @@ class DesignerView(QWidget):
         self._tasks = TaskOwner(self._on_task_failed)
         self._entries: list[CrewEntry] = []
         self._recovered: list[RecoveryEntry] = []
-        self._recovery_lock = asyncio.Lock()
         self._start_task: asyncio.Task[None] | None = None
         self.editor = CrewEditor(self)
         self.editor.draft_id = new_draft_id()
-        self._recovery_timer = QTimer(self, singleShot=True, interval=RECOVERY_DELAY_MS)
-        self._recovery_timer.timeout.connect(self._on_recovery_timer_timeout)
+        self.recovery = RecoveryKeeper(self.editor, self._library, self._tasks)
         self._build()
         self.editor.documentChanged.connect(self._on_editor_document_changed)
         self.editor.dirtyChanged.connect(self._on_editor_dirty_changed)
@@ -229,8 +222,6 @@ class DesignerView(QWidget):
             f"Fix {len(issues)} problem(s) first" if issues else "Save and run this crew"
         )
         self._show_read_only()
-        if self.editor.dirty and not self.editor.read_only:
-            self._recovery_timer.start()
 
     def _show_read_only(self) -> None:
         for page in (self.crew_page, self.agents_page, self.tasks_page):
@@ -307,7 +298,7 @@ class DesignerView(QWidget):
         if answer == _Button.Save:
             return await self.save()
         if answer == _Button.Discard:
-            await self._drop_recovery(self.editor.recovery_id)
+            await self.recovery.drop(self.editor.recovery_id)
             return True
         return False
 
@@ -419,12 +410,12 @@ class DesignerView(QWidget):
         except (CrewFileError, ValueError) as exc:
             self._say(f"Not saved:\n{exc}")
             return False
-        self._recovery_timer.stop()
         if self.editor.document == doc:
+            self.recovery.cancel_pending()
             self.editor.mark_saved(saved_id)
-            if not self.editor.read_only and old_recovery != saved_id:
-                await self._drop_recovery(old_recovery)
-            await self._drop_recovery(saved_id)
+            if old_recovery != saved_id:
+                await self.recovery.drop(old_recovery)
+            await self.recovery.drop(saved_id)
         self._show_read_only()
         await self.refresh()
         self._say(f"Saved {doc.name}.")
@@ -461,27 +452,9 @@ class DesignerView(QWidget):
 
     # -- recovery copies ---------------------------------------------------------------
 
-    def _on_recovery_timer_timeout(self) -> None:
-        recovery_id = self.editor.recovery_id
-        if self.editor.dirty and recovery_id is not None and not self.editor.read_only:
-            self._tasks.spawn(self._write_recovery(recovery_id, self.editor.document))
-
-    async def _write_recovery(self, recovery_id: str, doc: CrewDocument) -> None:
-        async with self._recovery_lock:
-            await self._library.asave_recovery(recovery_id, doc)
-
     async def flush_recovery(self) -> None:
         """Writes the recovery copy now if an edit is waiting for it."""
-        if self._recovery_timer.isActive():
-            self._recovery_timer.stop()
-            self._on_recovery_timer_timeout()
-        await self._tasks.join()
-
-    async def _drop_recovery(self, recovery_id: str | None) -> None:
-        if recovery_id is None:
-            return
-        async with self._recovery_lock:
-            await self._library.adiscard_recovery(recovery_id)
+        await self.recovery.flush()
 
     async def restore_recovery(self, recovery_id: str) -> bool:
         """Opens recovered edits as unsaved changes; undo goes back to the saved crew."""
@@ -506,7 +479,7 @@ class DesignerView(QWidget):
 
     async def discard_recovery(self, recovery_id: str) -> None:
         """Throws away a recovery copy offered at start."""
-        await self._drop_recovery(recovery_id)
+        await self.recovery.drop(recovery_id)
         self._forget_recovered(recovery_id)
 
     def _forget_recovered(self, recovery_id: str) -> None:
@@ -514,17 +487,7 @@ class DesignerView(QWidget):
         self.recovery_banner.show_entries(self._recovered)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # Qt override  # noqa: N802
-        """Keeps a recovery copy of unsaved edits, then stops the view's tasks.
-
-        The copy is written here, on the GUI thread, because the loop may not run again: one
-        small file, once, at close.
-        """
-        recovery_id = self.editor.recovery_id
-        if self.editor.dirty and recovery_id is not None and not self.editor.read_only:
-            self._recovery_timer.stop()
-            try:
-                self._library.save_recovery(recovery_id, self.editor.document)
-            except (OSError, CrewFileError) as exc:
-                _log.warning("could not keep a recovery copy: %s", exc)
+        """Keeps a recovery copy of unsaved edits, then stops the view's tasks."""
+        self.recovery.write_now()
         self._tasks.cancel_all()
         super().closeEvent(event)

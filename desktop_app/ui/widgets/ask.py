@@ -14,6 +14,26 @@ from typing import cast
 from PySide6.QtWidgets import QAbstractButton, QDialog, QFileDialog, QMessageBox, QWidget
 
 
+async def finished(dialog: QDialog) -> int:
+    """Opens a dialog window-modally and waits for its result, without a nested loop.
+
+    The dialog is deleted (later) once it has finished.
+    """
+    future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    def done(code: int) -> None:
+        if not future.done():
+            future.set_result(code)
+
+    dialog.finished.connect(done)
+    dialog.open()
+    try:
+        return await future
+    finally:
+        dialog.finished.disconnect(done)
+        dialog.deleteLater()
+
+
 async def ask(
     parent: QWidget | None,
     title: str,
@@ -31,29 +51,34 @@ async def ask(
         default: The button Enter presses.
 
     Returns:
-        The button pressed (`Cancel`/`NoButton` when the box was closed).
+        The button pressed (`Cancel` when the box was closed).
     """
     box = QMessageBox(QMessageBox.Icon.Question, title, text, buttons, parent)
     box.setDefaultButton(default)
     box.setObjectName("askBox")
-    future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-
-    def done(code: int) -> None:
-        if not future.done():
-            future.set_result(code)
-
-    box.finished.connect(done)
-    box.open()
-    try:
-        await future
-    finally:
-        box.finished.disconnect(done)
-        box.deleteLater()
+    await finished(box)
     # Qt returns no button when the box was closed; the stubs do not say so.
     clicked = cast(QAbstractButton | None, box.clickedButton())
     if clicked is None:
         return QMessageBox.StandardButton.Cancel
     return box.standardButton(clicked)
+
+
+def _file_dialog(
+    parent: QWidget | None, title: str, directory: bool, save: bool, name_filter: str,
+    start: Path | None,
+) -> QFileDialog:
+    dialog = QFileDialog(parent, title, str(start or Path.home()), name_filter)
+    dialog.setObjectName("chooseDialog")
+    if directory:
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+    elif save:
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setFileMode(QFileDialog.FileMode.AnyFile)
+    else:
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+    return dialog
 
 
 async def choose_path(
@@ -78,29 +103,8 @@ async def choose_path(
     Returns:
         The path chosen, or None when the user cancelled.
     """
-    dialog = QFileDialog(parent, title, str(start or Path.home()), name_filter)
-    dialog.setObjectName("chooseDialog")
-    if directory:
-        dialog.setFileMode(QFileDialog.FileMode.Directory)
-        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
-    elif save:
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setFileMode(QFileDialog.FileMode.AnyFile)
-    else:
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-    future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-
-    def done(code: int) -> None:
-        if not future.done():
-            future.set_result(code)
-
-    dialog.finished.connect(done)
-    dialog.open()
-    try:
-        code = await future
-    finally:
-        dialog.finished.disconnect(done)
-        dialog.deleteLater()
+    dialog = _file_dialog(parent, title, directory, save, name_filter, start)
+    code = await finished(dialog)
     files = dialog.selectedFiles()
     if code != QDialog.DialogCode.Accepted or not files:
         return None
