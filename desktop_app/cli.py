@@ -412,10 +412,17 @@ def gui_main() -> int:
     return int(result) if isinstance(result, int) else EXIT_OK
 
 
+def doctor_main(argv: Sequence[str]) -> int:
+    """Prints versions, paths, keychain and providers, and runs a crew on the simulator."""
+    from desktop_app.doctor import main as doctor
+
+    return doctor(list(argv))
+
+
 COMMANDS: dict[str, Command] = {
     "run": Command("run a crew (or a batch of crews) headless and stream its output", run_main),
     "simulator": Command("serve the local fake LLM to rehearse crews offline", simulator_main),
-    # "doctor": Command("check this machine's setup", doctor_main),  <- the doctor issue adds it
+    "doctor": Command("check this installation and run a crew on the simulator", doctor_main),
 }
 """Subcommands by name. Adding one is one entry here."""
 
