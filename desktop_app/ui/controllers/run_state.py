@@ -25,6 +25,12 @@ __all__ = ["FRAME_INTERVAL_MS", "FrameClock", "RunState", "RunStatus", "task_hea
 FRAME_INTERVAL_MS = 16
 """How often buffered text is handed to the views, in milliseconds."""
 
+BUSY_FRAME_INTERVAL_MS = 33
+"""The interval used while many runs stream at once (each frame then costs more)."""
+
+BUSY_RUNS = 6
+"""More runs than this flushing in one frame switch the clock to the busy interval."""
+
 
 def task_heading(index: int, count: int, agent_role: str) -> str:
     """The line that opens a task's part of the output (a blank line before it)."""
@@ -52,14 +58,22 @@ class FrameClock(QObject):
     The timer runs only while some buffer is waiting, so an idle app does not wake up.
     """
 
-    def __init__(self, parent: QObject | None = None, interval_ms: int = FRAME_INTERVAL_MS) -> None:
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        interval_ms: int = FRAME_INTERVAL_MS,
+        busy_interval_ms: int = BUSY_FRAME_INTERVAL_MS,
+    ) -> None:
         """Creates a stopped clock.
 
         Args:
             parent: The Qt parent.
             interval_ms: Milliseconds between flushes.
+            busy_interval_ms: Milliseconds between flushes while many runs stream.
         """
         super().__init__(parent)
+        self._interval_ms = interval_ms
+        self._busy_interval_ms = busy_interval_ms
         self._waiting: dict[int, RunState] = {}
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
@@ -73,13 +87,16 @@ class FrameClock(QObject):
             self._timer.start()
 
     def flush_all(self) -> None:
-        """Flushes every waiting buffer now."""
+        """Flushes every waiting buffer now (in the order they asked)."""
         waiting, self._waiting = self._waiting, {}
         for state in waiting.values():
             state.flush()
 
     def _on_timer_timeout(self) -> None:
+        flushed = len(self._waiting)
         self.flush_all()
+        busy = flushed > BUSY_RUNS
+        self._timer.setInterval(self._busy_interval_ms if busy else self._interval_ms)
         if not self._waiting:
             self._timer.stop()
 

@@ -89,7 +89,10 @@ class CrewPicker(QListWidget):
         self.currentItemChanged.connect(self._on_self_currentItemChanged)
 
     def set_entries(self, entries: Sequence[CrewEntry]) -> None:
-        """Shows these crews, keeping the checks and the current crew where they remain."""
+        """Shows these crews, keeping the checks and the current crew where they remain.
+
+        Emits nothing: the caller decides what to do with the current crew.
+        """
         checked = set(self.checked_ids())
         current = self.current_id()
         self.blockSignals(True)
@@ -104,12 +107,12 @@ class CrewPicker(QListWidget):
                 Qt.CheckState.Checked if entry.id in checked else Qt.CheckState.Unchecked
             )
             self.addItem(item)
-        self.blockSignals(False)
         ids = self.ids()
         if current in ids:
             self.setCurrentRow(ids.index(current))
         elif ids:
             self.setCurrentRow(0)
+        self.blockSignals(False)
 
     def ids(self) -> list[str]:
         """Ids of every crew shown, in order."""
@@ -136,10 +139,12 @@ class CrewPicker(QListWidget):
                 item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
 
     def select(self, crew_id: str) -> None:
-        """Makes a crew the current one."""
+        """Makes a crew the current one (without emitting `crewSelected`)."""
         ids = self.ids()
         if crew_id in ids:
+            self.blockSignals(True)
             self.setCurrentRow(ids.index(crew_id))
+            self.blockSignals(False)
 
     def _on_self_currentItemChanged(self, current: QListWidgetItem | None, _old: object) -> None:
         if current is not None:

@@ -14,6 +14,10 @@ __all__ = ["PANEL_MIN_WIDTH", "RunGrid"]
 PANEL_MIN_WIDTH = 440
 """Narrowest a panel gets before the grid uses one column fewer."""
 
+PANELS_PER_TICK = 4
+"""Panels built per event-loop turn. Building one takes 1-2 ms, so a batch of 50 runs built
+at once would freeze the window for over 100 ms; in steps of 4 each turn stays short."""
+
 
 class RunGrid(QScrollArea):
     """Holds one `RunPanel` per run, newest last, as many per row as fit.
@@ -47,22 +51,52 @@ class RunGrid(QScrollArea):
         outer.insertWidget(0, self.empty_hint)
         self.setWidget(self._inner)
         self._panels: list[RunPanel] = []
+        self._pending: list[RunState] = []
         self._columns = 0
+        self._builder = QTimer(self)
+        self._builder.setInterval(0)
+        self._builder.timeout.connect(self._on_builder_timeout)
         self._ticker = QTimer(self)
         self._ticker.setInterval(1000)
         self._ticker.timeout.connect(self._on_ticker_timeout)
+        self.verticalScrollBar().valueChanged.connect(self._on_scrollbar_valueChanged)
 
     @property
     def panels(self) -> list[RunPanel]:
-        """The panels, in the order the runs started."""
+        """The panels, in the order the runs started (building any still waiting)."""
+        self.build_pending()
         return list(self._panels)
 
+    @property
+    def states(self) -> list[RunState]:
+        """The runs shown or about to be, in order (builds nothing)."""
+        return [panel.state for panel in self._panels] + list(self._pending)
+
     def panel_for(self, run_id: str) -> RunPanel | None:
-        """The panel of a run, if it is shown."""
+        """The panel of a run, if it is shown (building any still waiting)."""
+        self.build_pending()
         return next((p for p in self._panels if p.state.run_id == run_id), None)
 
-    def add_run(self, state: RunState) -> RunPanel:
-        """Adds a panel for `state` at the end."""
+    def add_run(self, state: RunState) -> None:
+        """Adds a panel for `state` at the end, built at the next turn of the event loop."""
+        self._pending.append(state)
+        self.empty_hint.hide()
+        if not self._builder.isActive():
+            self._builder.start()
+
+    def build_pending(self) -> None:
+        """Builds every panel still waiting, now."""
+        while self._pending:
+            self._build_panel(self._pending.pop(0))
+        self._builder.stop()
+
+    def _on_builder_timeout(self) -> None:
+        for _ in range(min(PANELS_PER_TICK, len(self._pending))):
+            self._build_panel(self._pending.pop(0))
+        if not self._pending:
+            self._builder.stop()
+
+    def _build_panel(self, state: RunState) -> RunPanel:
         panel = RunPanel(state, self._inner)
         panel.stopRequested.connect(self.stopRequested)
         panel.settingsRequested.connect(self.settingsRequested)
@@ -75,6 +109,7 @@ class RunGrid(QScrollArea):
 
     def remove_finished(self) -> int:
         """Removes the panels of runs that have ended; returns how many."""
+        self.build_pending()
         keep = [p for p in self._panels if not p.state.status.is_terminal]
         gone = [p for p in self._panels if p.state.status.is_terminal]
         for panel in gone:
@@ -89,6 +124,16 @@ class RunGrid(QScrollArea):
         """Reflows the panels when the width allows more or fewer columns."""
         super().resizeEvent(event)
         self._reflow()
+        self.catch_up_seen()
+
+    def catch_up_seen(self) -> None:
+        """Lets every panel that can be seen show the text it kept while out of sight."""
+        for panel in self._panels:
+            if panel.output.has_backlog and panel.output.on_screen():
+                panel.output.catch_up()
+
+    def _on_scrollbar_valueChanged(self, _value: int) -> None:
+        self.catch_up_seen()
 
     def _column_count(self) -> int:
         width = self.viewport().width()

@@ -1,10 +1,8 @@
 """`RunPanel`: one run's live view (status, task, time, tokens, cost, streamed text).
 
 The panel observes a `RunState` and never touches the engine. Text arrives already coalesced
-per frame (see `FrameClock`) and goes in with one `QTextCursor.insertText` at the end of the
-document; tool calls, their results and task headings get their own colours so they stand
-out from the model's text. The document is capped so that a very long run cannot make every
-insert slower.
+per frame (see `FrameClock`) and goes into a `StreamView`; tool calls, their results and task
+headings get their own colours so they stand out from the model's text.
 """
 
 from __future__ import annotations
@@ -13,13 +11,12 @@ import asyncio
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
-    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -27,12 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.ui.controllers.run_state import RunState, RunStatus, task_heading
+from desktop_app.ui.dashboard.stream_view import StreamView
 from desktop_app.ui.qt import asyncSlot
 
-__all__ = ["MAX_DOCUMENT_CHARS", "PANEL_HEIGHT", "RunPanel", "format_cost", "format_stats"]
-
-MAX_DOCUMENT_CHARS = 200_000
-"""Characters a panel keeps on screen; older text is dropped (Copy and Save keep it all)."""
+__all__ = ["PANEL_HEIGHT", "RunPanel", "format_cost", "format_stats"]
 
 PANEL_HEIGHT = 340
 """Height of a panel in the grid, in pixels."""
@@ -56,14 +51,6 @@ def format_cost(cost_usd: float | None) -> str:
 def format_stats(elapsed: float, tokens: int, cost_usd: float | None) -> str:
     """The panel's line of figures: elapsed time, tokens and cost."""
     return f"{elapsed:.1f} s · {tokens:,} tokens · {format_cost(cost_usd)}"
-
-
-def _char_format(color: str, *, bold: bool = False) -> QTextCharFormat:
-    fmt = QTextCharFormat()
-    fmt.setForeground(QColor(color))
-    if bold:
-        fmt.setFontWeight(QFont.Weight.Bold)
-    return fmt
 
 
 class RunPanel(QFrame):
@@ -93,11 +80,6 @@ class RunPanel(QFrame):
         self.setFixedHeight(PANEL_HEIGHT)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.setMinimumWidth(320)
-        self._text_fmt = QTextCharFormat()
-        self._tool_fmt = _char_format("#0f766e", bold=True)
-        self._result_fmt = _char_format("#6b7280")
-        self._error_fmt = _char_format("#b91c1c")
-        self._heading_fmt = _char_format("#7c3aed", bold=True)
         self._build()
         self._connect()
         self._render_all()
@@ -125,10 +107,8 @@ class RunPanel(QFrame):
         line.addWidget(self.task_label, 1)
         line.addWidget(self.stats_label)
         layout.addLayout(line)
-        self.output = QPlainTextEdit()
-        self.output.setReadOnly(True)
+        self.output = StreamView()
         self.output.setMaximumBlockCount(5000)
-        self.output.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         layout.addWidget(self.output, 1)
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
@@ -138,7 +118,6 @@ class RunPanel(QFrame):
         self.error_label.hide()
         layout.addWidget(self.error_label)
         layout.addLayout(self._build_buttons())
-        self._cursor = QTextCursor(self.output.document())
 
     def _build_buttons(self) -> QHBoxLayout:
         self.stop_button = QPushButton("Stop")
@@ -168,7 +147,7 @@ class RunPanel(QFrame):
         """Shows what the state already holds (a panel made for a run under way)."""
         text = self.state.transcript()
         if text:
-            self._insert(text, self._text_fmt)
+            self.output.append_text(text)
         self._on_state_statusChanged(self.state.status.value)
         if self.state.error:
             self._on_state_errorChanged(self.state.error, self.state.error_is_auth)
@@ -178,8 +157,8 @@ class RunPanel(QFrame):
     # -- reading (tests and the grid) --------------------------------------------------
 
     def shown_text(self) -> str:
-        """The text on screen."""
-        return self.output.toPlainText()
+        """The text on screen, as the run streamed it."""
+        return self.output.shown_text()
 
     def refresh_elapsed(self) -> None:
         """Updates the figures line (the grid calls it every second)."""
@@ -201,20 +180,23 @@ class RunPanel(QFrame):
 
     def _on_state_progressChanged(self, index: int, count: int, role: str) -> None:
         self._show_task()
-        self._insert(task_heading(index, count, role), self._heading_fmt)
+        self.output.append_text(task_heading(index, count, role), "heading")
 
     def _on_state_usageChanged(self, _tokens: int, _cost: object) -> None:
         self.refresh_elapsed()
 
     def _on_state_textAppended(self, text: str) -> None:
-        self._insert(text, self._text_fmt)
+        self.output.append_text(text)
 
     def _on_state_toolCallStarted(self, name: str, arguments: str) -> None:
-        self._insert(f"\n⚙ {name}({_shorten(arguments, 400)})\n", self._tool_fmt)
+        self.output.append_text(f"\n⚙ {name}({_shorten(arguments, 400)})\n", "tool")
 
     def _on_state_toolCallFinished(self, _name: str, output: str, is_error: bool) -> None:
-        mark, fmt = ("✗", self._error_fmt) if is_error else ("↳", self._result_fmt)
-        self._insert(f"{mark} {_shorten(output.strip(), 600)}\n", fmt)
+        line = _shorten(output.strip(), 600)
+        if is_error:
+            self.output.append_text(f"✗ {line}\n", "error")
+        else:
+            self.output.append_text(f"↳ {line}\n", "result")
 
     def _on_state_errorChanged(self, message: str, is_auth: bool) -> None:
         text = _escape(message)
@@ -272,24 +254,6 @@ class RunPanel(QFrame):
             )
         else:
             self.task_label.setText("")
-
-    def _insert(self, text: str, fmt: QTextCharFormat) -> None:
-        bar = self.output.verticalScrollBar()
-        follow = bar.value() >= bar.maximum() - 4
-        cursor = self._cursor
-        document = self.output.document()
-        if document.isEmpty():
-            text = text.lstrip("\n")
-        cursor.movePosition(QTextCursor.MoveOperation.End)
-        cursor.insertText(text, fmt)
-        excess = document.characterCount() - MAX_DOCUMENT_CHARS
-        if excess > 0:
-            trim = QTextCursor(document)
-            trim.setPosition(min(excess + MAX_DOCUMENT_CHARS // 10, document.characterCount() - 1),
-                             QTextCursor.MoveMode.KeepAnchor)
-            trim.removeSelectedText()
-        if follow:
-            bar.setValue(bar.maximum())
 
 
 def _shorten(text: str, limit: int) -> str:

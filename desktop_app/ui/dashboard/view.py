@@ -71,6 +71,7 @@ class DashboardView(QWidget):
         self._documents: dict[str, CrewDocument] = {}
         self._typed: dict[str, dict[str, Any]] = {}
         self._current: str | None = None
+        self._wanted: str | None = None
         self._build()
         self._connect()
 
@@ -177,16 +178,17 @@ class DashboardView(QWidget):
         self._documents.clear()
         self.picker.set_entries(entries)
         current = self.picker.current_id()
-        if current is not None and current != self._current:
+        if current is not None and current != self._wanted:
             await self.select_crew(current)
         return entries
 
     async def select_crew(self, crew_id: str) -> CrewDocument | None:
         """Makes `crew_id` the current crew and shows its inputs."""
         self._remember_typed()
+        self._wanted = crew_id
         document = await self._document(crew_id)
-        if document is None:
-            return None
+        if document is None or self._wanted != crew_id:
+            return None  # unreadable, or another crew was picked meanwhile
         self._current = crew_id
         values = self._typed.get(crew_id, document.default_inputs())
         self.inputs.set_document(document, values)
@@ -319,7 +321,7 @@ class DashboardView(QWidget):
 
     @asyncSlot(str)
     async def _on_picker_crewSelected(self, crew_id: str) -> None:
-        if crew_id != self._current:
+        if crew_id != self._wanted:
             await self.select_crew(crew_id)
 
     @asyncSlot()
@@ -365,8 +367,8 @@ class DashboardView(QWidget):
 
     def _update_summary(self) -> None:
         counts = {status: 0 for status in RunStatus}
-        for panel in self.grid.panels:
-            counts[panel.state.status] += 1
+        for state in self.grid.states:
+            counts[state.status] += 1
         parts = [f"{count} {status.value}" for status, count in counts.items() if count]
         self.summary.setText(" · ".join(parts) if parts else "No runs")
         self.stop_all_button.setEnabled(counts[RunStatus.RUNNING] + counts[RunStatus.QUEUED] > 0)
