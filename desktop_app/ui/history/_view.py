@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.storage.history import RunRecord, RunStatus
+from desktop_app.storage.history import RunRecord, RunStatus, RunSummary
 from desktop_app.ui.history._table import RunTableModel, format_cost, format_duration
 from desktop_app.ui.history._text import inputs_text, report_text, task_texts
 from desktop_app.ui.widgets.ask import ask, choose_path
@@ -71,6 +71,8 @@ class HistoryView(QWidget):
         self._tasks = TaskOwner(self._on_task_failed)
         self._loaded_once = False
         self._generation = 0
+        self._refresh_lock = asyncio.Lock()
+        self._selected_id: str | None = None
         self.model = RunTableModel()
         self.record: RunRecord | None = None
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
@@ -95,7 +97,9 @@ class HistoryView(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         self.header_label = named(QLabel(), "runHeader")
         self.header_label.setWordWrap(True)
@@ -156,27 +160,36 @@ class HistoryView(QWidget):
     # -- loading -----------------------------------------------------------------------
 
     async def refresh(self) -> None:
-        """Reloads the runs that match the search, keeping the selected run selected."""
+        """Reloads the runs that match the search, keeping the selected run selected.
+
+        Refreshes run one after another, so the table ends up showing the latest search.
+        """
         self._loaded_once = True
-        selected = self.record.run_id if self.record is not None else None
-        search = self.search_edit.text().strip() or None
-        status = self.status_box.currentData()
-        runs = await self._history.list_runs(search, limit=500, status=status)
+        async with self._refresh_lock:
+            search = self.search_edit.text().strip() or None
+            status = self.status_box.currentData()
+            runs = await self._history.list_runs(search, limit=500, status=status)
+            await self._show_runs(runs, search)
+
+    async def _show_runs(self, runs: list[RunSummary], search: str | None) -> None:
+        selected = self._selected_id
         self.model.set_runs(runs)
         self._say(f"{len(runs)} run{'s' if len(runs) != 1 else ''}"
                   + (f" matching “{search}”" if search else ""))
         row = self.model.row_of(selected) if selected else -1
         if row >= 0:
             self.table.selectRow(row)
-        else:
-            await self.show_run(None)
+        await self.show_run(selected if row >= 0 else None)  # fresh: the run may have ended
 
     def _on_search_edit_text_changed(self, *_args: object) -> None:
         self._search_timer.start()
 
     def _on_table_selection_changed(self, selected: QItemSelection, _old: QItemSelection) -> None:
         rows = {index.row() for index in selected.indexes()}
-        run_id = self.model.runs[min(rows)].run_id if rows else None
+        if not rows:
+            return  # a reset of the model; `refresh` selects the run again
+        run_id = self.model.runs[min(rows)].run_id
+        self._selected_id = run_id
         if self.record is None or run_id != self.record.run_id:
             self._tasks.spawn(self.show_run(run_id))
 
@@ -193,6 +206,7 @@ class HistoryView(QWidget):
         """Selects a run of the table (its record loads in the background)."""
         row = self.model.row_of(run_id)
         if row >= 0:
+            self._selected_id = run_id
             self.table.selectRow(row)
         return row >= 0
 
@@ -283,6 +297,7 @@ class HistoryView(QWidget):
                 return False
         deleted = await self._history.delete_run(record.run_id)
         self.record = None
+        self._selected_id = None
         await self.refresh()
         return deleted
 

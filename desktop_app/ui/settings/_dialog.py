@@ -224,6 +224,7 @@ class SettingsDialog(QDialog):
         if self._settings.default_provider is None:
             self._settings.default_provider = provider.id
         self._show_providers(len(self._settings.providers) - 1)
+        self._say(f"Added {provider.display_name}: set its model and key, then Save.")
         return provider
 
     def _on_remove_button_clicked(self) -> None:
