@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from desktop_app.documents.crewdesk_file import load_crew
 from desktop_app.storage.paths import AppPaths
+from desktop_app.storage.settings import ProviderSettings, Settings
 from desktop_app.ui.designer import DesignerView
 from desktop_app.ui.services import AppServices
 
@@ -370,3 +371,48 @@ def test_import_and_export_a_crewai_project(
     assert (tmp_path / "project" / "pyproject.toml").is_file()
     ids = [entry.id for entry in services.library.list() if not entry.is_example]
     assert ids == ["research_and_write"]
+
+
+def test_the_import_button_uses_a_non_blocking_file_dialog(
+    qtbot: QtBot, arun: Run, services: AppServices, tmp_path: Any
+) -> None:
+    view = make_view(qtbot, services)
+    project = services.library.export_crewai(
+        services.library.load("example:research_writer"), tmp_path / "project"
+    )
+
+    async def scenario() -> None:
+        await view.ready()
+        qtbot.mouseClick(view.crew_list.findChild(QPushButton, "importCrewai"),
+                         Qt.MouseButton.LeftButton)
+        for _ in range(100):  # the dialog opens on the running loop; no nested loop waits
+            dialogs = [d for d in view.findChildren(QFileDialog) if d.isVisible()]
+            if dialogs:
+                break
+            await asyncio.sleep(0.02)
+        (dialog,) = dialogs
+        dialog.setDirectory(str(project))
+        dialog.accept()
+        await view._tasks.join()
+        assert view.editor.document.name == "Research and write"
+        assert view.editor.crew_id is None and view.dirty
+        assert view.status().startswith(f"Imported {project}")
+
+    arun(scenario())
+
+
+def test_refresh_offers_the_credentials_of_configured_providers(
+    qtbot: QtBot, arun: Run, services: AppServices
+) -> None:
+    view = make_view(qtbot, services)
+
+    async def scenario() -> list[str]:
+        await view.ready()
+        await services.save_settings(Settings(providers=[
+            ProviderSettings(id="work", kind="openai", credential_name="work-openai"),
+        ]))
+        await view.refresh()
+        box = view.agent_form.credential_box
+        return [box.itemText(i) for i in range(box.count())]
+
+    assert arun(scenario()) == ["", "work-openai"]

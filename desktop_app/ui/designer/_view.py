@@ -269,16 +269,19 @@ class DesignerView(QWidget):
 
     async def _start(self) -> None:
         await self.refresh()
-        loaded = await self._services.settings.aload()
-        names = [p.credential_name for p in loaded.settings.providers if p.credential_name]
-        self.agent_form.set_credentials(names)
         self._recovered = await self._library.alist_recovery()
         self.recovery_banner.show_entries(self._recovered)
 
     async def refresh(self) -> None:
-        """Reloads the list of crews from the library."""
+        """Reloads the list of crews and the credential names of the configured providers.
+
+        Call it after the settings changed (`SettingsDialog.settingsChanged`).
+        """
         self._entries = await self._library.alist()
         self._show_list()
+        loaded = await self._services.settings.aload()
+        names = [p.credential_name for p in loaded.settings.providers if p.credential_name]
+        self.agent_form.set_credentials(names)
 
     # -- opening -----------------------------------------------------------------------
 
