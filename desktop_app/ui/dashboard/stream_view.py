@@ -135,7 +135,7 @@ class StreamView(QPlainTextEdit):
         """Catches up once the view is laid out on screen."""
         super().showEvent(event)
         if self._backlog:
-            QTimer.singleShot(0, self._on_shown_timer_timeout)
+            QTimer.singleShot(0, self, self._on_shown_timer_timeout)
 
     def _on_shown_timer_timeout(self) -> None:
         if self.on_screen():

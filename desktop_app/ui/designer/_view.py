@@ -87,7 +87,7 @@ class DesignerView(QWidget):
         self.editor.documentChanged.connect(self._on_editor_document_changed)
         self.editor.dirtyChanged.connect(self._on_editor_dirty_changed)
         self._on_editor_document_changed()
-        QTimer.singleShot(0, self._on_start_timer)
+        QTimer.singleShot(0, self, self._on_start_timer)
 
     # -- building ----------------------------------------------------------------------
 

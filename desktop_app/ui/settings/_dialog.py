@@ -77,7 +77,7 @@ class SettingsDialog(QDialog):
         self.keyring_status: KeyringStatus | None = None
         self._start_task: asyncio.Task[None] | None = None
         self._build()
-        QTimer.singleShot(0, self._on_start_timer)
+        QTimer.singleShot(0, self, self._on_start_timer)
 
     # -- building ----------------------------------------------------------------------
 
