@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer
 
@@ -27,16 +28,20 @@ RECOVERY_DELAY_MS = 600
 class RecoveryKeeper(QObject):
     """Writes recovery copies of the editor's unsaved edits, debounced and off the GUI thread."""
 
-    def __init__(self, editor: CrewEditor, library: CrewLibrary, tasks: TaskOwner) -> None:
+    def __init__(
+        self, editor: CrewEditor, library: CrewLibrary,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
         """Starts watching `editor` (its parent).
 
         Args:
             editor: The crew being designed.
             library: Where recovery copies go.
-            tasks: The owner of the writing tasks (the view's).
+            on_error: Told when a write failed (the view shows it).
         """
         super().__init__(editor)
-        self._editor, self._library, self._tasks = editor, library, tasks
+        self._editor, self._library = editor, library
+        self._writes = TaskOwner(on_error)
         self._lock = asyncio.Lock()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -58,7 +63,7 @@ class RecoveryKeeper(QObject):
     def _on_timer_timeout(self) -> None:
         recovery_id = self._wanted()
         if recovery_id is not None:
-            self._tasks.spawn(self._write(recovery_id, self._editor.document))
+            self._writes.spawn(self._write(recovery_id, self._editor.document))
 
     async def _write(self, recovery_id: str, doc: CrewDocument) -> None:
         async with self._lock:
@@ -73,7 +78,7 @@ class RecoveryKeeper(QObject):
         if self._timer.isActive():
             self._timer.stop()
             self._on_timer_timeout()
-        await self._tasks.join()
+        await self._writes.join()
 
     async def drop(self, recovery_id: str | None) -> None:
         """Removes the copy kept under `recovery_id` (after the writes before it)."""

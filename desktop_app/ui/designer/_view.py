@@ -82,7 +82,7 @@ class DesignerView(QWidget):
         self._start_task: asyncio.Task[None] | None = None
         self.editor = CrewEditor(self)
         self.editor.draft_id = new_draft_id()
-        self.recovery = RecoveryKeeper(self.editor, self._library, self._tasks)
+        self.recovery = RecoveryKeeper(self.editor, self._library, self._on_task_failed)
         self._build()
         self.editor.documentChanged.connect(self._on_editor_document_changed)
         self.editor.dirtyChanged.connect(self._on_editor_dirty_changed)
