@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import PySide6.QtWidgets  # noqa: F401 - qasync must find PySide6 first
 import pytest
 import qasync
+import shiboken6
 from PySide6.QtWidgets import QApplication
 
 T = TypeVar("T")
@@ -35,6 +36,10 @@ def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
         loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
     loop.run_until_complete(loop.shutdown_asyncgens())
     loop.close()
+    # qasync leaves its Qt timer object registered after the loop closes; if the garbage
+    # collector later frees it from a worker thread, the GUI thread fires a freed timer
+    # (segfault in QTimerInfoList::activateTimers). Delete it here, on the GUI thread.
+    shiboken6.delete(loop._timer)
     asyncio.set_event_loop(None)
     if errors:
         pytest.fail(f"the event loop reported errors: {errors}")
