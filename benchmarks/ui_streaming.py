@@ -40,7 +40,6 @@ from desktop_app.simulator import SimulatorConfig, SimulatorProcess  # noqa: E40
 from desktop_app.storage.paths import AppPaths  # noqa: E402
 from desktop_app.storage.settings import ProviderSettings, Settings  # noqa: E402
 from desktop_app.storage.testing import MemoryKeyring  # noqa: E402
-from desktop_app.ui.app import preload_engine  # noqa: E402
 from desktop_app.ui.controllers import RunState, RunStatus  # noqa: E402
 from desktop_app.ui.main_window import MainWindow  # noqa: E402
 from desktop_app.ui.qt import QEventLoop  # noqa: E402
@@ -166,7 +165,7 @@ async def main_async(args: argparse.Namespace) -> list[Result]:
         window.resize(1600, 1000)
         window.show()
         await window.start()
-        await asyncio.to_thread(preload_engine)  # as the app does once the window shows
+        await services.load_engine()  # as the app does once the window shows
         await scenario(window, 2, 200.0, 1.0)  # warm-up: first connections, first imports
         results = []
         for crews, tps in plans:

@@ -1,21 +1,23 @@
 """Starting the desktop app: `main()` shows the window first, then loads everything else.
 
 Order matters for a fast start (target: the window within a second): only PySide6, qasync
-and the app's own light modules are imported before `show()`. Settings, the history, the
-crew list and finally litellm (seconds to import) are loaded after the window is up, off the
-GUI thread (FIELD-NOTES: importing litellm in a worker thread kept the window responsive).
+and the window's shell are imported and built before `show()`. Then, with the window on
+screen: storage and documents are imported in a worker thread, the views are built
+(`MainWindow.attach`), settings, the history and the crew list are loaded, and finally
+litellm (seconds to import) is imported in a worker thread (FIELD-NOTES: importing litellm
+in a worker thread kept the window responsive).
 
 Environment switches (used by tests, benchmarks and demos):
     CREWDESK_DEMO_RUNS=N      after start, run N example crews on the offline simulator.
     CREWDESK_SCREENSHOT=path  once the demo runs end, save a picture of the window and quit.
-    CREWDESK_STARTUP_PROBE=1  print `CREWDESK_WINDOW_SHOWN=<epoch seconds>` when the window
-                              is first painted, then quit (the startup benchmark).
+    CREWDESK_STARTUP_PROBE=1  print `CREWDESK_WINDOW_SHOWN=<epoch seconds>` at the window's
+                              first paint and `CREWDESK_WINDOW_READY=...` once the views
+                              and the crew list are loaded, then quit (startup benchmark).
 """
 
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import os
 import sys
@@ -32,8 +34,9 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
     from desktop_app.ui.main_window import MainWindow
+    from desktop_app.ui.services import AppServices
 
-__all__ = ["main", "preload_engine"]
+__all__ = ["main", "prepare_services"]
 
 log = logging.getLogger(__name__)
 
@@ -42,20 +45,6 @@ WORKER_THREADS = 64
 
 EXIT_GRACE_S = 2.0
 """How long worker threads may take to finish after the window closed."""
-
-
-def preload_engine() -> None:
-    """Imports the engine and litellm (blocking, seconds): call it in a worker thread.
-
-    Then freezes every object alive so far out of the garbage collector's reach
-    (`gc.freeze`): litellm brings hundreds of thousands of long-lived objects, and a full
-    collection scanning them took 270-290 ms here, a visible freeze in the middle of
-    streaming; after the freeze a full collection scans only what came since.
-    """
-    from desktop_app.engine import llm
-
-    llm.load_litellm()
-    gc.freeze()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -91,9 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def _run(app: QApplication) -> int:
     from desktop_app.ui.main_window import MainWindow
-    from desktop_app.ui.services import AppServices
 
-    window = MainWindow(AppServices.from_env())
+    window = MainWindow()
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     app.aboutToQuit.connect(closed.set)
@@ -109,13 +97,31 @@ async def _run(app: QApplication) -> int:
     return 0
 
 
+def prepare_services() -> AppServices:
+    """Imports storage and documents (pydantic, YAML, keyring) and makes the services.
+
+    Blocking (a few hundred ms of imports): `main` runs it in a worker thread while the
+    window's shell is already on screen.
+    """
+    import desktop_app.documents  # noqa: F401 - imported here, off the GUI thread
+    from desktop_app.ui.services import AppServices
+
+    return AppServices.from_env()
+
+
 async def _after_show(window: MainWindow) -> None:
     """Everything that can wait until the window is up."""
+    services = await asyncio.to_thread(prepare_services)
+    window.attach(services)
     await window.start()
+    if os.environ.get("CREWDESK_STARTUP_PROBE"):
+        print(f"CREWDESK_WINDOW_READY={time.time():.6f}", flush=True)
+        window.close()
+        return
     demo_runs = int(os.environ.get("CREWDESK_DEMO_RUNS", "0") or 0)
     demo = asyncio.ensure_future(_demo(window, demo_runs)) if demo_runs > 0 else None
     try:
-        await asyncio.to_thread(preload_engine)
+        await window.services.load_engine()
     except Exception:
         log.exception("could not load litellm; runs will try again")
     if demo is not None:
@@ -147,15 +153,14 @@ async def _demo(window: MainWindow, count: int) -> None:
 
 
 def _probe_first_paint(window: MainWindow) -> None:
-    """Prints the time of the window's first paint, then closes it (startup benchmark)."""
-    from PySide6.QtCore import QEvent, QObject, QTimer
+    """Prints the time of the window's first paint (the startup benchmark)."""
+    from PySide6.QtCore import QEvent, QObject
 
     class _Probe(QObject):
         def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt override
             if event.type() == QEvent.Type.Paint:
                 window.removeEventFilter(self)
                 print(f"CREWDESK_WINDOW_SHOWN={time.time():.6f}", flush=True)
-                QTimer.singleShot(0, window.close)
             return False
 
     probe = _Probe(window)

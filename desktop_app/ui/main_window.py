@@ -1,5 +1,10 @@
 """`MainWindow`: the Designer, Dashboard and History tabs, Settings, and a careful close.
 
+The window comes up in two steps so that it shows fast: the shell (menus, toolbar, empty
+tabs) needs only PySide6; `attach(services)` then imports and builds the views and the
+`RunController` (pydantic models, YAML, the crew documents), which `desktop_app.ui.app`
+does after the first paint.
+
 The window owns the `RunController`. Closing it asks first when crews are running or the
 designer has unsaved changes, then cancels every run, waits briefly for them to be recorded,
 flushes the history and closes the services, with a time limit, so exit never hangs.
@@ -9,8 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, Signal
+from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
@@ -24,15 +31,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.ui.controllers.run_controller import RunController
-from desktop_app.ui.dashboard import DashboardView
-from desktop_app.ui.designer import DesignerView
-from desktop_app.ui.history import HistoryView
 from desktop_app.ui.qt import asyncSlot
-from desktop_app.ui.services import AppServices
-from desktop_app.ui.settings import SettingsDialog
-from desktop_app.ui.widgets.ask import ask
-from desktop_app.ui.widgets.tasks import TaskOwner
+
+if TYPE_CHECKING:
+    from desktop_app.ui.controllers.run_controller import RunController
+    from desktop_app.ui.dashboard import DashboardView
+    from desktop_app.ui.designer import DesignerView
+    from desktop_app.ui.history import HistoryView
+    from desktop_app.ui.services import AppServices
+    from desktop_app.ui.settings import SettingsDialog
 
 __all__ = ["SHUTDOWN_LIMIT_S", "MainWindow", "ProviderBanner"]
 
@@ -90,37 +97,39 @@ class MainWindow(QMainWindow):
     started = Signal()
     closed = Signal()
 
-    def __init__(self, services: AppServices, parent: QWidget | None = None) -> None:
-        """Builds the window; call `start()` once the event loop runs.
+    services: AppServices
+    controller: RunController
+    designer: DesignerView
+    dashboard: DashboardView
+    history: HistoryView
+
+    def __init__(self, services: AppServices | None = None, parent: QWidget | None = None) -> None:
+        """Builds the window's shell, and its views too when `services` are given.
 
         Args:
-            services: The app's services.
+            services: The app's services; None to `attach` them later.
             parent: The Qt parent.
         """
         super().__init__(parent)
-        self.services = services
-        self.controller = RunController(services, parent=self)
-        self._tasks = TaskOwner(self._on_task_failed)
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._attached = False
         self._closing = False
         self._closed = False
         self.setWindowTitle("CrewDesk")
         self.resize(1280, 800)
-        self._build()
+        self._build_shell()
         self._build_actions()
-        self._connect()
+        if services is not None:
+            self.attach(services)
 
     # -- building ----------------------------------------------------------------------
 
-    def _build(self) -> None:
+    def _build_shell(self) -> None:
         self.banner = ProviderBanner()
-        self.designer = DesignerView(self.services)
-        self.dashboard = DashboardView(self.services, self.controller)
-        self.history = HistoryView(self.services)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.designer, "Designer")
-        self.tabs.addTab(self.dashboard, "Dashboard")
-        self.tabs.addTab(self.history, "History")
-        self.tabs.setCurrentWidget(self.dashboard)
+        self.loading = QLabel("Loading…")
+        self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.tabs.addTab(self.loading, "Dashboard")
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -128,6 +137,34 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self.statusBar().showMessage("Starting…")
+
+    @property
+    def attached(self) -> bool:
+        """Whether the views are built (`attach` was called)."""
+        return self._attached
+
+    def attach(self, services: AppServices) -> None:
+        """Builds the views and the run controller on `services` (call once)."""
+        from desktop_app.ui.controllers.run_controller import RunController
+        from desktop_app.ui.dashboard import DashboardView
+        from desktop_app.ui.designer import DesignerView
+        from desktop_app.ui.history import HistoryView
+
+        if self._attached:
+            raise RuntimeError("the window already has its services")
+        self.services = services
+        self.controller = RunController(services, parent=self)
+        self.designer = DesignerView(services)
+        self.dashboard = DashboardView(services, self.controller)
+        self.history = HistoryView(services)
+        self.tabs.removeTab(0)
+        self.loading.deleteLater()
+        self.tabs.addTab(self.designer, "Designer")
+        self.tabs.addTab(self.dashboard, "Dashboard")
+        self.tabs.addTab(self.history, "History")
+        self.tabs.setCurrentWidget(self.dashboard)
+        self._attached = True
+        self._connect()
 
     def _build_actions(self) -> None:
         self.settings_action = QAction("&Settings…", self)
@@ -146,11 +183,11 @@ class MainWindow(QMainWindow):
         toolbar.setMovable(False)
         toolbar.addAction(self.settings_action)
         toolbar.addAction(self.stop_all_action)
-
-    def _connect(self) -> None:
         self.settings_action.triggered.connect(self._on_settings_action_triggered)
         self.stop_all_action.triggered.connect(self._on_stop_all_action_triggered)
         self.quit_action.triggered.connect(self.close)
+
+    def _connect(self) -> None:
         self.banner.settingsRequested.connect(self.open_settings)
         self.banner.simulatorRequested.connect(self._on_banner_simulatorRequested)
         self.dashboard.settingsRequested.connect(self.open_settings)
@@ -193,6 +230,8 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> SettingsDialog:
         """Opens the settings dialog (window-modal, no nested event loop)."""
+        from desktop_app.ui.settings import SettingsDialog
+
         dialog = SettingsDialog(self.services, self)
         dialog.settingsChanged.connect(self._on_settings_dialog_settingsChanged)
         dialog.finished.connect(dialog.deleteLater)
@@ -230,15 +269,24 @@ class MainWindow(QMainWindow):
         if self._closed:
             event.accept()
             return
+        if not self._attached:  # closed while starting: nothing to stop or save yet
+            self._closed = True
+            event.accept()
+            self.closed.emit()
+            return
         event.ignore()
         if not self._closing:
             self._closing = True
-            self._tasks.spawn(self._close_when_agreed())
+            self._spawn(self._close_when_agreed())
 
     async def _close_when_agreed(self) -> None:
         try:
             if not await self.confirm_close():
                 return
+            current = asyncio.current_task()
+            for task in list(self._tasks):  # refreshes and the like; not this task
+                if task is not current:
+                    task.cancel()
             try:
                 await asyncio.wait_for(self.shutdown(), SHUTDOWN_LIMIT_S)
             except Exception:
@@ -251,6 +299,8 @@ class MainWindow(QMainWindow):
 
     async def confirm_close(self) -> bool:
         """Asks about unsaved designer changes and running crews; False keeps the window."""
+        from desktop_app.ui.widgets.ask import ask
+
         if not await self.designer.confirm_discard():
             return False
         active = len(self.controller.active_runs())
@@ -279,10 +329,12 @@ class MainWindow(QMainWindow):
     # -- slots -------------------------------------------------------------------------
 
     def _on_settings_action_triggered(self) -> None:
-        self.open_settings()
+        if self._attached:
+            self.open_settings()
 
     def _on_stop_all_action_triggered(self) -> None:
-        self.controller.stop_all()
+        if self._attached:
+            self.controller.stop_all()
 
     @asyncSlot()
     async def _on_settings_dialog_settingsChanged(self) -> None:
@@ -305,16 +357,26 @@ class MainWindow(QMainWindow):
 
     def _on_tabs_currentChanged(self, _index: int) -> None:
         if self.tabs.currentWidget() is self.history:
-            self._tasks.spawn(self.history.refresh())
+            self._spawn(self.history.refresh())
         elif self.tabs.currentWidget() is self.dashboard:
-            self._tasks.spawn(self.dashboard.load_crews())
+            self._spawn(self.dashboard.load_crews())
 
     def _on_controller_runEnded(self, _state: object) -> None:
         if self.tabs.currentWidget() is self.history:
-            self._tasks.spawn(self.history.refresh())
+            self._spawn(self.history.refresh())
 
     def _on_controller_activeCountChanged(self, count: int) -> None:
         self.stop_all_action.setEnabled(count > 0)
 
-    def _on_task_failed(self, error: BaseException) -> None:
-        self.statusBar().showMessage(f"Failed: {error}", 10_000)
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        """Runs `coro` as a task this window owns (kept until it ends, failures shown)."""
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._on_task_done)
+
+    def _on_task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            error = task.exception()
+            log.warning("window task failed: %s: %s", type(error).__name__, error)
+            self.statusBar().showMessage(f"Failed: {error}", 10_000)

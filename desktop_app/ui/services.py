@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,14 @@ if TYPE_CHECKING:
     from desktop_app.storage.crew_library import CrewLibrary
     from desktop_app.storage.history import RunHistory
 
-__all__ = ["SIMULATOR_MODEL", "SIMULATOR_PROVIDER_ID", "AppServices", "SimulatorService"]
+__all__ = [
+    "SIMULATOR_MODEL",
+    "SIMULATOR_PROVIDER_ID",
+    "AppServices",
+    "SimulatorService",
+    "preload_engine",
+    "warm_up_llm",
+]
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +41,51 @@ SIMULATOR_PROVIDER_ID = "simulator"
 
 SIMULATOR_MODEL = "openai/sim:tps=60,tokens=60,ttft=0.3"
 """The model a dry run gives every agent: a steady, readable stream from the simulator."""
+
+
+def preload_engine() -> None:
+    """Imports the engine and litellm and warms them up (blocking, seconds; a worker thread).
+
+    * litellm takes seconds to import and must not be imported on the GUI thread.
+    * One fake streamed call (`warm_up_llm`) makes litellm import what it imports on its
+      first call (tiktoken's tables alone took 180 ms here), so that the user's first run
+      does not freeze the window.
+    * The garbage collector is paused meanwhile and everything alive is then frozen out of
+      its reach (`gc.freeze`): importing litellm creates hundreds of thousands of objects,
+      and the full collections this triggered, each scanning all of them while holding the
+      GIL, froze the GUI thread for 60-290 ms at a time. After the freeze a collection scans
+      only what came since.
+    """
+    from desktop_app.engine import llm
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        llm.load_litellm()
+        warm_up_llm()
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
+
+
+def warm_up_llm() -> None:
+    """One fake streamed LLM call on a private event loop, answered by litellm itself.
+
+    `mock_response` keeps the call off the network; the error the engine raises for the
+    mock's unfinished stream is expected and ignored.
+    """
+    from desktop_app.engine import LLM
+
+    async def call() -> None:
+        fake = LLM(model="openai/crewdesk-warm-up", api_key="warm-up",
+                   base_url="http://127.0.0.1:9/v1", mock_response="ok", max_retries=0)
+        await fake.acall([{"role": "user", "content": "warm up"}], on_text=lambda _text: None)
+
+    try:
+        asyncio.run(call())
+    except Exception as exc:  # noqa: BLE001 - best effort: a failed warm-up costs only speed
+        log.debug("LLM warm-up call ended with %s: %s", type(exc).__name__, exc)
 
 
 class SimulatorService:
@@ -112,6 +165,7 @@ class AppServices:
         self.current_settings = Settings()
         self.settings_warning: str | None = None
         self.interrupted_runs = 0
+        self._engine: asyncio.Future[None] | None = None
 
     @classmethod
     def from_env(cls) -> AppServices:
@@ -125,6 +179,16 @@ class AppServices:
         self.current_settings = loaded.settings
         self.settings_warning = loaded.warning
         self.interrupted_runs = await self.history.mark_interrupted()
+
+    async def load_engine(self) -> None:
+        """Imports and warms up the engine in a worker thread (`preload_engine`), once.
+
+        The app starts it once the window shows; the run controller awaits it before a run
+        calls a model, so that no run makes the GUI thread wait for litellm's imports.
+        """
+        if self._engine is None or (self._engine.done() and self._engine.exception()):
+            self._engine = asyncio.ensure_future(asyncio.to_thread(preload_engine))
+        await asyncio.shield(self._engine)
 
     async def reload_settings(self) -> Settings:
         """Reads the settings file again (after the settings dialog saved it)."""

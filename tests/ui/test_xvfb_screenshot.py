@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QImage
 
-
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOT = REPO / "artifacts" / "screenshots" / "dashboard.png"
 APT_PACKAGES = (
@@ -27,11 +26,7 @@ APT_PACKAGES = (
     "libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 fonts-dejavu-core"
 )
 
-pytestmark = [pytest.mark.xvfb, pytest.mark.skipif(
-    os.environ.get("CREWDESK_XVFB_TESTS") != "1",
-    reason="the app's demo-run mode this screenshot needs is not finished yet (issue 4); "
-    "set CREWDESK_XVFB_TESTS=1 to run it",
-)]
+pytestmark = pytest.mark.xvfb
 
 
 

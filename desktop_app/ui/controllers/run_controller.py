@@ -210,6 +210,7 @@ class RunController(QObject):
             async with self._gate:
                 state.set_status(RunStatus.RUNNING)
                 await recorder.running()
+                await self._services.load_engine()
                 built = await self._factory.build(request.document, dry_run=request.dry_run)
                 secrets = built.secrets
                 output = await self._stream(built, state, request, recorder)
