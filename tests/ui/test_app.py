@@ -109,7 +109,7 @@ def test_closing_with_a_run_going_asks_then_stops_it(
         window.close()
         await _answer_close_question(window, QMessageBox.StandardButton.Close)
         await wait_signal(window.closed)
-        assert state.status is RunStatus.CANCELLED
+        assert state.status.value == "cancelled"
         again = AppServices(AppPaths.from_env())
         await again.start()
         record = await again.history.get_run(state.run_id)

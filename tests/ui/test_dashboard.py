@@ -6,7 +6,7 @@ import asyncio
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from PySide6.QtGui import QGuiApplication
@@ -38,6 +38,12 @@ async def _dashboard(qtbot: QtBot, sim: SimulatorThread) -> tuple[AppServices, D
     view.resize(1300, 800)
     view.show()
     return services, view
+
+
+def _column(view: DashboardView, index: int) -> int:
+    """The grid column of the panel at `index` (PySide6 types the position as object)."""
+    position = cast("tuple[int, int, int, int]", view.grid._grid.getItemPosition(index))
+    return position[1]
 
 
 async def _finish(view: DashboardView, services: AppServices) -> None:
@@ -209,10 +215,10 @@ def test_the_grid_reflows_with_the_width(sim: SimulatorThread, qtbot: QtBot, aru
         assert [s.status for s in states[1:]] == [RunStatus.QUEUED] * 3
         view.resize(1900, 800)
         await asyncio.sleep(0.05)
-        wide = {view.grid._grid.getItemPosition(i)[1] for i in range(4)}
+        wide = {_column(view, i) for i in range(4)}
         view.resize(700, 800)
         await asyncio.sleep(0.05)
-        narrow = {view.grid._grid.getItemPosition(i)[1] for i in range(4)}
+        narrow = {_column(view, i) for i in range(4)}
         assert len(wide) > len(narrow) == 1
         view.stop_all()
         await asyncio.gather(*(view._controller.wait(s) for s in states))

@@ -20,6 +20,7 @@ from desktop_app.simulator import SimulatorThread
 from desktop_app.storage.audit import scan_tree
 from desktop_app.storage.paths import AppPaths
 from desktop_app.ui.controllers import RunController, RunRequest, RunStatus
+from desktop_app.ui.controllers.run_controller import RunMode
 from desktop_app.ui.services import AppServices
 
 Arun = Callable[..., Any]
@@ -33,7 +34,8 @@ def test_two_runs_stream_their_own_text_in_order(sim: SimulatorThread, arun: Aru
         controller = RunController(services)
         texts: dict[str, list[str]] = {"Alpha": [], "Beta": []}
         states = []
-        for name, mode in (("Alpha", "akickoff"), ("Beta", "kickoff_async")):
+        modes: list[tuple[str, RunMode]] = [("Alpha", "akickoff"), ("Beta", "kickoff_async")]
+        for name, mode in modes:
             doc = make_document(name, topic=name.lower())
             state = controller.start(RunRequest(doc, doc.default_inputs(), mode=mode))
             state.textAppended.connect(texts[name].append)
