@@ -132,6 +132,8 @@ def test_an_auth_error_shows_in_its_panel_while_the_other_finishes(
         assert "refused" in panel.error_label.text()
         assert 'href="settings"' in panel.error_label.text()
         assert TEST_KEY not in panel.error_label.text()
+        assert f"✗ {failed.error}" in panel.shown_text()  # the whole message, in the text
+        assert TEST_KEY not in panel.shown_text() and TEST_KEY not in failed.transcript()
         panel.error_label.linkActivated.emit("settings")
         assert asked == [True]
         await _finish(view, services)

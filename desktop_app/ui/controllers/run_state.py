@@ -16,11 +16,19 @@ import time
 import uuid
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-__all__ = ["FRAME_INTERVAL_MS", "FrameClock", "RunState", "RunStatus", "task_heading"]
+__all__ = [
+    "FRAME_INTERVAL_MS",
+    "FrameClock",
+    "RunState",
+    "RunStatus",
+    "SegmentKind",
+    "error_line",
+    "task_heading",
+]
 
 FRAME_INTERVAL_MS = 16
 """How often buffered text is handed to the views, in milliseconds."""
@@ -30,6 +38,15 @@ BUSY_FRAME_INTERVAL_MS = 33
 
 BUSY_RUNS = 6
 """More runs than this flushing in one frame switch the clock to the busy interval."""
+
+
+SegmentKind = Literal["text", "heading", "tool", "result", "error"]
+"""How a piece of a run's transcript is shown."""
+
+
+def error_line(message: str) -> str:
+    """The line that ends the transcript of a failed run."""
+    return f"\n✗ {message}\n"
 
 
 def task_heading(index: int, count: int, agent_role: str) -> str:
@@ -161,7 +178,7 @@ class RunState(QObject):
         self.ended_at: float | None = None
         self._clock = clock
         self._pending: list[str] = []
-        self._transcript: list[str] = []
+        self._transcript: list[tuple[str, SegmentKind]] = []
 
     # -- reading -----------------------------------------------------------------------
 
@@ -173,12 +190,23 @@ class RunState(QObject):
         return max(0.0, end - self.started_at)
 
     def transcript(self) -> str:
-        """Everything shown so far: streamed text, task headings and tool lines."""
-        return ("".join(self._transcript) + "".join(self._pending)).lstrip("\n")
+        """Everything shown so far: streamed text, task headings, tool lines, the error."""
+        return "".join(text for text, _kind in self.segments())
 
-    def stream_text(self) -> str:
-        """Alias of `transcript`, for Copy and Save."""
-        return self.transcript()
+    def segments(self) -> list[tuple[str, SegmentKind]]:
+        """The transcript as pieces of one kind each (text, heading, tool, result, error)."""
+        merged: list[tuple[str, SegmentKind]] = []
+        pending: list[tuple[str, SegmentKind]] = (
+            [("".join(self._pending), "text")] if self._pending else []
+        )
+        for text, kind in [*self._transcript, *pending]:
+            if merged and merged[-1][1] == kind:
+                merged[-1] = (merged[-1][0] + text, kind)
+            else:
+                merged.append((text, kind))
+        if merged:
+            merged[0] = (merged[0][0].lstrip("\n"), merged[0][1])
+        return merged
 
     # -- updating (the controller) -----------------------------------------------------
 
@@ -198,7 +226,7 @@ class RunState(QObject):
         """A task began."""
         self.flush()
         self.task_index, self.task_count, self.agent_role = index, count, agent_role
-        self._transcript.append(task_heading(index, count, agent_role))
+        self._transcript.append((task_heading(index, count, agent_role), "heading"))
         self.progressChanged.emit(index, count, agent_role)
 
     def append_text(self, text: str) -> None:
@@ -217,20 +245,20 @@ class RunState(QObject):
             return
         text = "".join(self._pending)
         self._pending.clear()
-        self._transcript.append(text)
+        self._transcript.append((text, "text"))
         self.textAppended.emit(text)
 
     def tool_started(self, name: str, arguments: str) -> None:
         """The agent called a tool."""
         self.flush()
-        self._transcript.append(f"\n⚙ {name}({arguments})\n")
+        self._transcript.append((f"\n⚙ {name}({arguments})\n", "tool"))
         self.toolCallStarted.emit(name, arguments)
 
     def tool_finished(self, name: str, output: str, is_error: bool) -> None:
         """A tool returned."""
         self.flush()
         mark = "✗" if is_error else "↳"
-        self._transcript.append(f"{mark} {output}\n")
+        self._transcript.append((f"{mark} {output}\n", "error" if is_error else "result"))
         self.toolCallFinished.emit(name, output, is_error)
 
     def set_usage(self, total_tokens: int, cost_usd: float | None) -> None:
@@ -242,5 +270,6 @@ class RunState(QObject):
         """The run failed with `message`; the text streamed so far stays."""
         self.flush()
         self.error, self.error_is_auth = message, is_auth
+        self._transcript.append((error_line(message), "error"))
         self.errorChanged.emit(message, is_auth)
         self.set_status(RunStatus.FAILED)

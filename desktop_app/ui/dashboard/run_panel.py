@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.ui.controllers.run_state import RunState, RunStatus, task_heading
+from desktop_app.ui.controllers.run_state import RunState, RunStatus, error_line, task_heading
 from desktop_app.ui.dashboard.stream_view import StreamView
 from desktop_app.ui.qt import asyncSlot
 
@@ -114,7 +114,6 @@ class RunPanel(QFrame):
         self.error_label.setWordWrap(True)
         self.error_label.setTextFormat(Qt.TextFormat.RichText)
         self.error_label.setStyleSheet("color: #b91c1c;")
-        self.error_label.setMaximumHeight(60)
         self.error_label.hide()
         layout.addWidget(self.error_label)
         layout.addLayout(self._build_buttons())
@@ -145,12 +144,11 @@ class RunPanel(QFrame):
 
     def _render_all(self) -> None:
         """Shows what the state already holds (a panel made for a run under way)."""
-        text = self.state.transcript()
-        if text:
-            self.output.append_text(text)
+        for text, kind in self.state.segments():
+            self.output.append_text(text, kind)
         self._on_state_statusChanged(self.state.status.value)
         if self.state.error:
-            self._on_state_errorChanged(self.state.error, self.state.error_is_auth)
+            self._show_error(self.state.error, self.state.error_is_auth)
         self._show_task()
         self.refresh_elapsed()
 
@@ -199,9 +197,16 @@ class RunPanel(QFrame):
             self.output.append_text(f"↳ {line}\n", "result")
 
     def _on_state_errorChanged(self, message: str, is_auth: bool) -> None:
-        text = _escape(message)
+        self.output.append_text(error_line(message), "error")
+        self._show_error(message, is_auth)
+
+    def _show_error(self, message: str, is_auth: bool) -> None:
+        """A one-line summary under the text (the whole message ends the text above)."""
         if is_auth:
-            text += ' <a href="settings">Open Settings</a>'
+            text = ('<b>The provider refused the API key.</b> '
+                    '<a href="settings">Open Settings</a> to check it.')
+        else:
+            text = f"<b>Failed:</b> {_escape(_shorten(_headline(message), 140))}"
         self.error_label.setText(text)
         self.error_label.setToolTip(message)
         self.error_label.show()
@@ -258,6 +263,12 @@ class RunPanel(QFrame):
 
 def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _headline(message: str) -> str:
+    """The part of an engine error that says what went wrong (after "Task ... failed: ")."""
+    head, sep, rest = message.partition(" failed: ")
+    return rest if sep and head.startswith("Task ") else message
 
 
 def _escape(text: str) -> str:

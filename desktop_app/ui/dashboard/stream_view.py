@@ -18,11 +18,11 @@ What keeps it cheap (measured on this machine, offscreen, see benchmarks/ui_stre
 
 from __future__ import annotations
 
-from typing import Literal
-
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QFont, QShowEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
+
+from desktop_app.ui.controllers.run_state import SegmentKind
 
 __all__ = ["MAX_DOCUMENT_CHARS", "SOFT_BREAK_CHARS", "StreamView", "TextKind"]
 
@@ -32,7 +32,7 @@ MAX_DOCUMENT_CHARS = 200_000
 SOFT_BREAK_CHARS = 1000
 """Longest paragraph (in characters) before it visually continues in a new block."""
 
-TextKind = Literal["text", "tool", "result", "error", "heading"]
+TextKind = SegmentKind
 """How a piece of text is shown: model text, a tool call, its result, a failure, a heading."""
 
 _SOFT_BREAK = 1
