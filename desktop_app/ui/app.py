@@ -7,6 +7,8 @@ screen: storage and documents are imported in a worker thread, the views are bui
 litellm (seconds to import) is imported in a worker thread (FIELD-NOTES: importing litellm
 in a worker thread kept the window responsive).
 
+Ctrl+C or SIGTERM closes the window the same careful way as its close button (POSIX).
+
 Environment switches (used by tests, benchmarks and demos):
     CREWDESK_DEMO_RUNS=N      after start, run N example crews on the offline simulator.
     CREWDESK_SCREENSHOT=path  once the demo runs end, save a picture of the window and quit.
@@ -20,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import sys
 import threading
 import time
@@ -88,6 +91,7 @@ async def _run(app: QApplication) -> int:
     if os.environ.get("CREWDESK_STARTUP_PROBE"):
         _probe_first_paint(window)
     window.show()
+    _close_on_signals(window)
     background = asyncio.ensure_future(_after_show(window))
     try:
         await closed.wait()
@@ -95,6 +99,16 @@ async def _run(app: QApplication) -> int:
         background.cancel()
         await asyncio.gather(background, return_exceptions=True)
     return 0
+
+
+def _close_on_signals(window: MainWindow) -> None:
+    """Ctrl+C or SIGTERM in a terminal closes the window the careful way (POSIX only)."""
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(number, window.close)
+        except (NotImplementedError, RuntimeError, ValueError):
+            return  # Windows, or not the main thread: Qt's default handling stays
 
 
 def prepare_services() -> AppServices:

@@ -175,3 +175,22 @@ def test_saved_settings_change_the_concurrency_limit(
         await wait_signal(window.closed)
 
     arun(scenario())
+
+
+def test_the_settings_dialog_opens_without_blocking_and_its_changes_apply(
+    sim: SimulatorThread, qtbot: QtBot, arun: Arun
+) -> None:
+    async def scenario() -> None:
+        services = await make_services(sim.base_url)
+        window = await _window(qtbot, services)
+        dialog = window.open_settings()
+        await wait_until(dialog.isVisible)
+        settings = services.current_settings.model_copy(update={"concurrency_limit": 3})
+        await services.settings.asave(settings)
+        dialog.settingsChanged.emit()
+        await wait_until(lambda: window.controller.gate.limit == 3)
+        dialog.reject()
+        window.close()
+        await wait_signal(window.closed)
+
+    arun(scenario())

@@ -228,3 +228,24 @@ def test_the_grid_reflows_with_the_width(sim: SimulatorThread, qtbot: QtBot, aru
         await _finish(view, services)
 
     arun(scenario())
+
+
+def test_a_hidden_dashboard_keeps_text_back_and_catches_up(
+    sim: SimulatorThread, qtbot: QtBot, arun: Arun
+) -> None:
+    async def scenario() -> None:
+        services, view = await _dashboard(qtbot, sim)
+        doc = make_document("Unseen", tasks=1)
+        view.hide()  # as when another tab is shown
+        state = view.start(doc, doc.default_inputs())
+        await view._controller.wait(state)
+        view.grid.build_pending()
+        panel = view.grid._panels[0]
+        assert panel.output.has_backlog
+        assert panel.output.document().isEmpty()  # nothing laid out while unseen
+        view.show()
+        await wait_until(lambda: not panel.output.has_backlog)
+        assert panel.output.shown_text() == state.transcript()
+        await _finish(view, services)
+
+    arun(scenario())
