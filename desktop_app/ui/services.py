@@ -11,7 +11,6 @@ a dry run first needs it, so it never shares the GUI thread's event loop.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import logging
 from typing import TYPE_CHECKING
@@ -224,5 +223,7 @@ class AppServices:
     async def close(self) -> None:
         """Flushes and closes the history and stops the simulator; never raises."""
         for step in (self.history.flush, self.history.close, self.simulator.stop):
-            with contextlib.suppress(Exception):
+            try:
                 await asyncio.wait_for(step(), timeout=3.0)
+            except Exception:
+                log.exception("closing: %s failed", getattr(step, "__qualname__", step))
