@@ -43,22 +43,27 @@ class Ticker:
         self._stats = stats
         self._heap: list[tuple[float, int, Callable[[], None]]] = []
         self._order = itertools.count()
-        self._handle: asyncio.TimerHandle | None = None
+        # The scheduled tick and its due time. The time is kept here because some loops
+        # (qasync) return a plain `Handle` from `call_at`, which has no `when()`.
+        self._handle: asyncio.Handle | None = None
+        self._handle_when = float("inf")
         self._last_tick = float("-inf")
 
     def call_at(self, when: float, callback: Callable[[], None]) -> None:
         """Call ``callback`` at loop time ``when``, at most ``TICK_SECONDS`` late."""
         heapq.heappush(self._heap, (when, next(self._order), callback))
-        if self._handle is None or when < self._handle.when():
+        if self._handle is None or when < self._handle_when:
             self._schedule(when)
 
     def _schedule(self, when: float) -> None:
         if self._handle is not None:
             self._handle.cancel()
-        self._handle = self._loop.call_at(max(when, self._last_tick + TICK_SECONDS), self._tick)
+        self._handle_when = max(when, self._last_tick + TICK_SECONDS)
+        self._handle = self._loop.call_at(self._handle_when, self._tick)
 
     def _tick(self) -> None:
         self._handle = None
+        self._handle_when = float("inf")
         now = self._loop.time()
         self._last_tick = now
         heap = self._heap
@@ -78,6 +83,7 @@ class Ticker:
         if self._handle is not None:
             self._handle.cancel()
             self._handle = None
+            self._handle_when = float("inf")
         self._heap.clear()
 
 
