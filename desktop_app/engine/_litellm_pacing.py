@@ -15,11 +15,16 @@ benchmarks/README.md): loop lag max 570-1,800 ms without pacing, 30-130 ms with 
 iteration; two per iteration gave 150-190 ms. Running litellm's setup inline on the loop (a
 default executor whose `submit` ran that one job in place) gave no measurable gain over
 pacing alone and would have replaced the application's default executor, so it was dropped.
+
+`provider_limit()` caps the requests open at once to one provider (route + base URL), so a
+batch of 200 crews on a rate-limited provider queues here instead of storming it: a call holds
+its slot from the request to the end of its stream, and gives it back while it backs off.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import weakref
 from collections import deque
 
@@ -71,3 +76,109 @@ async def setup_turn() -> None:
     if gate is None:
         gate = _gates[loop] = SetupGate(loop, SETUPS_PER_ITERATION)
     await gate.turn()
+
+
+# --- per-provider concurrency limit ---------------------------------------------------------
+
+DEFAULT_MAX_CONCURRENCY = 64
+"""Requests one provider (model route + base URL) may have open at once, by default."""
+
+
+class _Waiter:
+    """One caller waiting for a slot: an asyncio future on its loop, or a thread's event."""
+
+    __slots__ = ("event", "future", "granted", "limit", "loop")
+
+    def __init__(self, limit: int, loop: asyncio.AbstractEventLoop | None) -> None:
+        self.limit = limit
+        self.loop = loop
+        self.future: asyncio.Future[None] | None = loop.create_future() if loop else None
+        self.event: threading.Event | None = None if loop else threading.Event()
+        self.granted = False
+
+    def wake(self) -> None:
+        """Tells the waiter its slot is ready (from any thread)."""
+        self.granted = True
+        if self.event is not None:
+            self.event.set()
+        elif self.loop is not None and not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(_resolve, self.future)
+
+
+def _resolve(future: asyncio.Future[None] | None) -> None:
+    if future is not None and not future.done():
+        future.set_result(None)
+
+
+class ProviderLimit:
+    """How many requests to one provider are open, shared by every loop and thread.
+
+    `kickoff_async` and `kickoff` run their calls on private loops in worker threads, so an
+    `asyncio.Semaphore` (bound to one loop) would not count them: this counter is guarded by a
+    thread lock and wakes asyncio waiters with `call_soon_threadsafe`. Waiters are served first
+    come, first served; each brings its own limit (the `LLM`'s `max_concurrency`).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiters: deque[_Waiter] = deque()
+        self.active = 0
+        self.max_active = 0
+
+    async def acquire(self, limit: int) -> None:
+        """Waits for a slot on the running loop; a cancelled waiter gives its slot back."""
+        with self._lock:
+            if not self._waiters and self.active < limit:
+                self._take()
+                return
+            waiter = _Waiter(limit, asyncio.get_running_loop())
+            self._waiters.append(waiter)
+        assert waiter.future is not None
+        try:
+            await waiter.future
+        except BaseException:
+            with self._lock:
+                granted = waiter.granted
+                if not granted:
+                    self._waiters.remove(waiter)
+            if granted:
+                self.release()
+            raise
+
+    def acquire_blocking(self, limit: int) -> None:
+        """Blocks this thread until a slot is free (the `kickoff` path)."""
+        with self._lock:
+            if not self._waiters and self.active < limit:
+                self._take()
+                return
+            waiter = _Waiter(limit, None)
+            self._waiters.append(waiter)
+        assert waiter.event is not None
+        waiter.event.wait()
+
+    def release(self) -> None:
+        """Gives a slot back and hands free slots to the next waiters."""
+        with self._lock:
+            self.active -= 1
+            while self._waiters and self.active < self._waiters[0].limit:
+                waiter = self._waiters.popleft()
+                self._take()
+                waiter.wake()
+
+    def _take(self) -> None:
+        self.active += 1
+        self.max_active = max(self.max_active, self.active)
+
+
+_limits: dict[tuple[str, str], ProviderLimit] = {}
+_limits_lock = threading.Lock()
+
+
+def provider_limit(provider: str, base_url: str | None) -> ProviderLimit:
+    """The shared limit of one provider at one base URL."""
+    key = (provider, base_url or "")
+    with _limits_lock:
+        limit = _limits.get(key)
+        if limit is None:
+            limit = _limits[key] = ProviderLimit()
+        return limit

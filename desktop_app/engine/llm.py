@@ -120,6 +120,8 @@ class LLM:
         max_retries: Retries on rate limits, 5xx, time-outs and connection errors.
         retry_base_delay: First back-off delay in seconds; doubles at each retry.
         retry_max_delay: Longest back-off delay in seconds.
+        max_concurrency: Requests to this provider (route and base URL) open at once, counted
+            over every `LLM`, loop and thread; more wait their turn (default 64).
         **kwargs: Passed to litellm as they are (top_p, stop, seed, api_version, ...).
     """
 
@@ -136,6 +138,7 @@ class LLM:
         max_retries: int = 3,
         retry_base_delay: float = 1.0,
         retry_max_delay: float = 30.0,
+        max_concurrency: int = _pacing.DEFAULT_MAX_CONCURRENCY,
         **kwargs: Any,
     ) -> None:
         self.model = model
@@ -147,6 +150,9 @@ class LLM:
         self.max_retries = max_retries
         self.retry_base_delay = retry_base_delay
         self.retry_max_delay = retry_max_delay
+        if max_concurrency < 1:
+            raise ValueError("max_concurrency must be at least 1")
+        self.max_concurrency = max_concurrency
         self.extra: dict[str, Any] = dict(kwargs)
         self._provider: str | None = None
 
@@ -232,17 +238,22 @@ class LLM:
         acc: _Accumulator,
     ) -> LLMResult:
         provider = self.provider
-        await _pacing.setup_turn()
+        limit = _pacing.provider_limit(provider, self.base_url)
+        await limit.acquire(self.max_concurrency)
         try:
-            wrapper = await litellm.acompletion(**self._request(messages, tools))
-        except Exception as exc:
-            raise classify(exc, provider=provider, model=self.model, streaming=False) from exc
-        try:
-            await _aread(wrapper, provider, acc)
-        except Exception as exc:
-            raise classify(exc, provider=provider, model=self.model, streaming=True) from exc
+            await _pacing.setup_turn()
+            try:
+                wrapper = await litellm.acompletion(**self._request(messages, tools))
+            except Exception as exc:
+                raise classify(exc, provider=provider, model=self.model, streaming=False) from exc
+            try:
+                await _aread(wrapper, provider, acc)
+            except Exception as exc:
+                raise classify(exc, provider=provider, model=self.model, streaming=True) from exc
+            finally:
+                await wrapper.aclose()
         finally:
-            await wrapper.aclose()
+            limit.release()
         return self._finish(litellm, acc)
 
     def _call_once(
@@ -254,16 +265,21 @@ class LLM:
         cancelled: Callable[[], bool] | None,
     ) -> LLMResult:
         provider = self.provider
+        limit = _pacing.provider_limit(provider, self.base_url)
+        limit.acquire_blocking(self.max_concurrency)
         try:
-            wrapper = litellm.completion(**self._request(messages, tools))
-        except Exception as exc:
-            raise classify(exc, provider=provider, model=self.model, streaming=False) from exc
-        try:
-            _read(wrapper, provider, acc, cancelled)
-        except Exception as exc:
-            raise classify(exc, provider=provider, model=self.model, streaming=True) from exc
+            try:
+                wrapper = litellm.completion(**self._request(messages, tools))
+            except Exception as exc:
+                raise classify(exc, provider=provider, model=self.model, streaming=False) from exc
+            try:
+                _read(wrapper, provider, acc, cancelled)
+            except Exception as exc:
+                raise classify(exc, provider=provider, model=self.model, streaming=True) from exc
+            finally:
+                wrapper.close()
         finally:
-            wrapper.close()
+            limit.release()
         return self._finish(litellm, acc)
 
     def _request(
