@@ -26,7 +26,12 @@ from desktop_app.documents.model import CrewDocument
 from desktop_app.ui.controllers._gate import RunGate
 from desktop_app.ui.controllers._recorder import RunRecorder
 from desktop_app.ui.controllers.crew_factory import BuiltCrew, CrewFactory
-from desktop_app.ui.controllers.run_state import FrameClock, RunState, RunStatus
+from desktop_app.ui.controllers.run_state import (
+    FrameClock,
+    RunState,
+    RunStatus,
+    describe_tool_call,
+)
 
 if TYPE_CHECKING:
     from desktop_app.engine import RunEvent, RunEventStream
@@ -290,7 +295,9 @@ def _apply(state: RunState, event: RunEvent, recorder: RunRecorder) -> None:
         state.task_count = event.task_count
     elif event.kind == "tool_call":
         state.tool_started(event.tool_name, event.arguments)
-        recorder.text(event.task_index, f"⚙ {event.tool_name}({event.arguments})\n", "tool_call")
+        recorder.text(
+            event.task_index, describe_tool_call(event.tool_name, event.arguments) + "\n", "tool_call"
+        )
     elif event.kind == "tool_result":
         state.tool_finished(event.tool_name, event.output, event.is_error)
         recorder.text(event.task_index, event.output + "\n", "tool_result")

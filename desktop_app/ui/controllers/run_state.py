@@ -12,6 +12,7 @@ A model never holds a widget.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Mapping
@@ -251,7 +252,7 @@ class RunState(QObject):
     def tool_started(self, name: str, arguments: str) -> None:
         """The agent called a tool."""
         self.flush()
-        self._transcript.append((f"\n⚙ {name}({arguments})\n", "tool"))
+        self._transcript.append((f"\n{describe_tool_call(name, arguments)}\n", "tool"))
         self.toolCallStarted.emit(name, arguments)
 
     def tool_finished(self, name: str, output: str, is_error: bool) -> None:
@@ -273,3 +274,24 @@ class RunState(QObject):
         self._transcript.append((error_line(message), "error"))
         self.errorChanged.emit(message, is_auth)
         self.set_status(RunStatus.FAILED)
+
+
+def describe_tool_call(name: str, arguments: str, limit: int = 2000) -> str:
+    """A tool call as a person reads it.
+
+    Code (an argument named `code`) shows as its own lines, not as escaped JSON; other
+    arguments show as `key=value`. Arguments that are not a JSON object show as they came.
+    """
+    try:
+        parsed = json.loads(arguments) if arguments.strip() else {}
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        text = f"⚙ {name}({arguments})"
+    else:
+        code = parsed.pop("code", None)
+        rest = ", ".join(f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in parsed.items())
+        text = f"⚙ {name}({rest})"
+        if isinstance(code, str):
+            text += "\n" + "\n".join("    " + line for line in code.splitlines())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

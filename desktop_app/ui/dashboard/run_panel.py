@@ -23,7 +23,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.ui.controllers.run_state import RunState, RunStatus, error_line, task_heading
+from desktop_app.ui.controllers.run_state import (
+    RunState,
+    RunStatus,
+    describe_tool_call,
+    error_line,
+    task_heading,
+)
 from desktop_app.ui.dashboard.stream_view import StreamView
 from desktop_app.ui.qt import asyncSlot
 
@@ -187,7 +193,7 @@ class RunPanel(QFrame):
         self.output.append_text(text)
 
     def _on_state_toolCallStarted(self, name: str, arguments: str) -> None:
-        self.output.append_text(f"\n⚙ {name}({_shorten(arguments, 400)})\n", "tool")
+        self.output.append_text(f"\n{describe_tool_call(name, arguments)}\n", "tool")
 
     def _on_state_toolCallFinished(self, _name: str, output: str, is_error: bool) -> None:
         line = _shorten(output.strip(), 600)
