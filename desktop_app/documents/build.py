@@ -79,7 +79,8 @@ def build_crew(
         llm_factory: Makes each agent's model (default `default_llm`).
         resolve_api_key: Gives each agent's API key (default: None, so the engine reads the
             provider's environment variable).
-        tool_factory: Makes a tool from its name; needed when an agent lists tools.
+        tool_factory: Makes a tool from its name (default: the engine's built-in tools,
+            `desktop_app.engine.builtin_tools.tool_by_name`).
         stream: Overrides the document's ``settings.stream``.
 
     Returns:
@@ -90,8 +91,10 @@ def build_crew(
             or the engine refuses a value.
     """
     from desktop_app.engine import Crew, Process
+    from desktop_app.engine.builtin_tools import tool_by_name
 
     _check_buildable(document, tool_factory)
+    tool_factory = tool_factory or tool_by_name
     agents = {spec.key: _agent(spec, document, llm_factory, resolve_api_key, tool_factory)
               for spec in document.agents}
     settings = document.settings
@@ -130,9 +133,10 @@ def _check_buildable(document: CrewDocument, tool_factory: ToolFactory | None) -
             "crews so far", field="process"))
     if tool_factory is None:
         problems += [
-            CrewProblem(f"CrewDesk has no tool named '{tool}'", field=f"agents[{index}].tools")
+            CrewProblem(problem, field=f"agents[{index}].tools")
             for index, spec in enumerate(document.agents)
             for tool in spec.tools
+            if (problem := _builtin_tool_problem(tool)) is not None
         ]
     if problems:
         raise CrewFileError(problems)
@@ -163,8 +167,19 @@ def _agent(
     return _engine_call(Agent, kwargs, f"agents[{index}]")
 
 
+def _builtin_tool_problem(name: str) -> str | None:
+    """Why the engine's built-in tools cannot make `name`, or None when they can."""
+    from desktop_app.engine.builtin_tools import tool_by_name
+
+    try:
+        tool_by_name(name)
+    except KeyError as exc:
+        return str(exc.args[0])
+    return None
+
+
 def _tool(tool_factory: ToolFactory | None, name: str, index: int) -> BaseTool:
-    if tool_factory is None:  # pragma: no cover - refused by _check_buildable
+    if tool_factory is None:  # pragma: no cover - build_crew passes the default
         raise CrewFileError(f"CrewDesk has no tool named '{name}'", field=f"agents[{index}].tools")
     try:
         return tool_factory(name)

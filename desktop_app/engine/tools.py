@@ -2,17 +2,24 @@
 
 The model sees each tool as an OpenAI function schema built from `args_schema`. Sync tools
 run in a worker thread on the async path, so they never block the event loop; async tools
-(`_arun`) are awaited on the loop.
+(`_arun`) are awaited on the loop. `@tool` makes a tool from a plain (sync or async)
+function, as CrewAI's `@tool` does: its docstring is the description and its signature the
+typed arguments.
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
+import threading
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar
+from collections.abc import Callable, Coroutine
+from typing import Any, ClassVar, TypeVar, get_type_hints, overload
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+
+_T = TypeVar("_T")
 
 
 class EmptyArgs(BaseModel):
@@ -75,9 +82,14 @@ class BaseTool(BaseModel, ABC):
         if not isinstance(raw, dict):
             raise ValueError("arguments must be a JSON object")
         try:
-            return self.args_schema.model_validate(raw).model_dump()
+            validated = self.args_schema.model_validate(raw)
         except ValidationError as exc:
             raise ValueError(f"arguments do not fit the tool's schema: {exc}") from exc
+        return dict(validated)
+
+    def awaits_natively(self) -> bool:
+        """Whether the tool is a coroutine that the blocking path awaits on its own loop."""
+        return self.is_async_native
 
     def run(self, **kwargs: Any) -> Any:
         """Runs the tool, blocking (CrewAI's name)."""
@@ -86,3 +98,100 @@ class BaseTool(BaseModel, ABC):
     async def arun(self, **kwargs: Any) -> Any:
         """Runs the tool without blocking the event loop."""
         return await self._arun(**kwargs)
+
+
+class Tool(BaseTool):
+    """A tool made from a function by `@tool` (CrewAI's `Tool`).
+
+    Attributes:
+        func: The function; a coroutine function is awaited on the loop, a plain one runs in
+            a worker thread on the async path.
+    """
+
+    func: Callable[..., Any]
+
+    def _run(self, **kwargs: Any) -> Any:
+        if inspect.iscoroutinefunction(self.func):
+            return _run_coroutine_blocking(self.func(**kwargs))
+        return self.func(**kwargs)
+
+    async def _arun(self, **kwargs: Any) -> Any:
+        if inspect.iscoroutinefunction(self.func):
+            return await self.func(**kwargs)
+        return await asyncio.to_thread(self.func, **kwargs)
+
+    def awaits_natively(self) -> bool:
+        """Whether the function is a coroutine function."""
+        return inspect.iscoroutinefunction(self.func)
+
+
+@overload
+def tool(name_or_func: Callable[..., Any], /) -> Tool: ...
+
+
+@overload
+def tool(name_or_func: str | None = None, /) -> Callable[[Callable[..., Any]], Tool]: ...
+
+
+def tool(
+    name_or_func: str | Callable[..., Any] | None = None, /
+) -> Tool | Callable[[Callable[..., Any]], Tool]:
+    """Makes a tool from a function, as CrewAI's `@tool` (`@tool` or `@tool("Name")`).
+
+    The docstring is the description the model reads; the parameters, with their type hints
+    and defaults, are the arguments.
+
+    Raises:
+        ValueError: The function has no docstring.
+    """
+    if callable(name_or_func):
+        return _tool_from(name_or_func, name_or_func.__name__)
+
+    def decorate(func: Callable[..., Any]) -> Tool:
+        return _tool_from(func, name_or_func or func.__name__)
+
+    return decorate
+
+
+def _tool_from(func: Callable[..., Any], name: str) -> Tool:
+    description = inspect.getdoc(func)
+    if not description:
+        raise ValueError(f"The tool function '{func.__name__}' must have a docstring.")
+    return Tool(name=name, description=description, args_schema=args_schema_of(func), func=func)
+
+
+def args_schema_of(func: Callable[..., Any]) -> type[BaseModel]:
+    """A pydantic model of a function's parameters (no annotation means any value)."""
+    hints = get_type_hints(func)
+    fields: dict[str, Any] = {}
+    for param in inspect.signature(func).parameters.values():
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            continue
+        annotation = hints.get(param.name, Any)
+        default = ... if param.default is param.empty else param.default
+        fields[param.name] = (annotation, Field(default))
+    model_name = "".join(part.title() for part in func.__name__.split("_")) + "Args"
+    return create_model(model_name, **fields)
+
+
+def _run_coroutine_blocking(coro: Coroutine[Any, Any, _T]) -> _T:
+    """Runs a coroutine to its end from sync code, in a helper thread if a loop runs here."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    box: list[_T] = []
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            box.append(asyncio.run(coro))
+        except BaseException as exc:  # noqa: BLE001 - re-raised below
+            errors.append(exc)
+
+    helper = threading.Thread(target=target, name="crewdesk-tool")
+    helper.start()
+    helper.join()
+    if errors:
+        raise errors[0]
+    return box[0]
