@@ -5,7 +5,15 @@ Task` and CrewAI's async examples run as they are. This package imports no Qt, a
 imports litellm only when the first LLM call is made (off the event loop).
 """
 
+from desktop_app.engine._agent_loop import AgentStep
 from desktop_app.engine.agent import Agent
+from desktop_app.engine.builtin_tools import (
+    DirectoryReadTool,
+    FetchUrlTool,
+    FileReadTool,
+    known_tool_names,
+    tool_by_name,
+)
 from desktop_app.engine.code_execution import CodeInterpreterTool, CodeLimits
 from desktop_app.engine.crew import Crew, Process
 from desktop_app.engine.errors import (
@@ -26,11 +34,12 @@ from desktop_app.engine.streaming import (
     ToolCallChunk,
 )
 from desktop_app.engine.task import Task
-from desktop_app.engine.tools import BaseTool
+from desktop_app.engine.tools import BaseTool, Tool, tool
 
 __all__ = [
     "LLM",
     "Agent",
+    "AgentStep",
     "BaseTool",
     "CodeInterpreterTool",
     "CodeLimits",
@@ -38,6 +47,9 @@ __all__ = [
     "CrewError",
     "CrewOutput",
     "CrewStreamingOutput",
+    "DirectoryReadTool",
+    "FetchUrlTool",
+    "FileReadTool",
     "LLMError",
     "MissingInputError",
     "Process",
@@ -50,6 +62,10 @@ __all__ = [
     "Task",
     "TaskExecutionError",
     "TaskOutput",
+    "Tool",
     "ToolCallChunk",
     "UsageMetrics",
+    "known_tool_names",
+    "tool",
+    "tool_by_name",
 ]

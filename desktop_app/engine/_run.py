@@ -2,31 +2,41 @@
 
 Nothing here writes to `Crew`, `Agent` or `Task` objects: each run fills its own copies of
 the texts and keeps its own usage, so runs of the same objects never see each other.
+
+Tasks run in order; a task with `async_execution=True` starts and the run goes on to the
+next task at once. A task waits only for the earlier tasks whose output it reads (its
+`context`; every earlier task when it has none, or only the finished ones for an async
+task), and the run waits for every task before it ends.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
+import os
+import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from pydantic import BaseModel
+
 from desktop_app.engine import events as ev
+from desktop_app.engine._agent_loop import AgentLoop, AgentStep, build_messages
+from desktop_app.engine._guardrails import call_user, finish_output
 from desktop_app.engine._interpolate import interpolate, render_inputs
-from desktop_app.engine.errors import CrewError, TaskExecutionError
-from desktop_app.engine.llm import LLM, LLMResult, Message
-from desktop_app.engine.outputs import CrewOutput, TaskOutput, UsageMetrics, parse_json_object
+from desktop_app.engine._structured import OutputFormat, format_instructions, wanted_model
+from desktop_app.engine.errors import TaskExecutionError
+from desktop_app.engine.llm import LLM
+from desktop_app.engine.outputs import CrewOutput, TaskOutput, UsageMetrics
 from desktop_app.engine.tools import BaseTool
 
 if TYPE_CHECKING:
     from desktop_app.engine.agent import Agent
     from desktop_app.engine.crew import Crew
     from desktop_app.engine.task import Task
-
-log = logging.getLogger("desktop_app.engine")
 
 Emit = Callable[[ev.RunEvent], None]
 
@@ -64,6 +74,28 @@ class PreparedTask:
     expected_output: str
     agent: PreparedAgent
     context_indexes: list[int] | None
+    source: Task
+    output_file: str | None = None
+
+    @property
+    def output_format(self) -> OutputFormat:
+        """"raw", "json" or "pydantic", from the task's output model."""
+        return wanted_model(self.source.output_pydantic, self.source.output_json)[0]
+
+    @property
+    def output_model(self) -> type[BaseModel] | None:
+        """The task's `output_pydantic` or `output_json` model."""
+        return wanted_model(self.source.output_pydantic, self.source.output_json)[1]
+
+    @property
+    def guardrail(self) -> Callable[[TaskOutput], Any] | None:
+        """The task's guardrail function."""
+        return self.source.guardrail
+
+    @property
+    def guardrail_max_retries(self) -> int:
+        """How often a refused answer is asked for again."""
+        return self.source.guardrail_max_retries
 
 
 @dataclass(slots=True)
@@ -76,6 +108,8 @@ class RunState:
         blocking: True on the `kickoff` path: LLM calls and tools block this run's private
             loop (which serves this run alone) instead of awaiting.
         cancel_flag: Set from outside to stop a blocking run at its next chunk.
+        step_callback: The crew's `step_callback`, called with each `AgentStep`.
+        task_callback: The crew's `task_callback`, called with each `TaskOutput`.
     """
 
     run_id: str
@@ -84,10 +118,17 @@ class RunState:
     cancel_flag: threading.Event | None = None
     usage: UsageMetrics = field(default_factory=UsageMetrics)
     cost_usd: float | None = None
+    step_callback: Callable[[AgentStep], Any] | None = None
+    task_callback: Callable[[TaskOutput], Any] | None = None
 
     def cancelled(self) -> bool:
         """Whether a blocking run was asked to stop."""
         return self.cancel_flag is not None and self.cancel_flag.is_set()
+
+    def send(self, event: ev.RunEvent) -> None:
+        """Gives `event` to the listener, if any."""
+        if self.emit is not None:
+            self.emit(event)
 
 
 def new_run_id() -> str:
@@ -109,6 +150,9 @@ def prepare_tasks(crew: Crew, inputs: Mapping[str, object] | None) -> list[Prepa
         label = f"task '{task.name}'" if task.name else f"task {index + 1}"
         description = interpolate(task.description, rendered, f"{label} description")
         expected = interpolate(task.expected_output, rendered, f"{label} expected_output")
+        output_file = task.output_file and interpolate(
+            task.output_file, rendered, f"{label} output_file"
+        )
         agent = crew.agent_for(task)
         if id(agent) not in agents:
             agents[id(agent)] = _prepare_agent(agent, rendered)
@@ -120,6 +164,8 @@ def prepare_tasks(crew: Crew, inputs: Mapping[str, object] | None) -> list[Prepa
                 expected_output=expected,
                 agent=agents[id(agent)],
                 context_indexes=_context_indexes(task, positions),
+                source=task,
+                output_file=output_file,
             )
         )
     return prepared
@@ -146,37 +192,89 @@ def _context_indexes(task: Task, positions: Mapping[int, int]) -> list[int] | No
 async def execute(
     crew: Crew, inputs: Mapping[str, object] | None, state: RunState
 ) -> CrewOutput:
-    """Runs the crew's tasks in order and returns its output.
+    """Runs the crew's tasks and returns its output.
 
     Emits `RunStarted` first and exactly one of `RunFinished`, `RunFailed` or
     `RunCancelled` last (when someone listens), then returns or re-raises.
     """
+    state.step_callback = crew.step_callback
+    state.task_callback = crew.task_callback
     try:
+        for before in crew.before_kickoff_callbacks:
+            inputs = await call_user(before, dict(inputs or {}))
         tasks = prepare_tasks(crew, inputs)
-        _emit(state, ev.RunStarted(
+        state.send(ev.RunStarted(
             run_id=state.run_id,
             crew_name=crew.display_name(),
             task_count=len(tasks),
             inputs=dict(inputs or {}),
         ))
-        outputs: list[TaskOutput] = []
-        for task in tasks:
-            outputs.append(await _execute_task(task, outputs, state))
+        result = _crew_output(await _run_tasks(tasks, state), state)
+        for after in crew.after_kickoff_callbacks:
+            result = await call_user(after, result)
     except asyncio.CancelledError:
-        _emit(state, ev.RunCancelled(run_id=state.run_id))
+        state.send(ev.RunCancelled(run_id=state.run_id))
         raise
     except Exception as exc:
-        _emit(state, _failure_event(state.run_id, exc))
+        state.send(_failure_event(state.run_id, exc))
         raise
-    final = outputs[-1].raw if outputs else ""
-    result = CrewOutput(
-        raw=final,
+    state.send(ev.RunFinished(run_id=state.run_id, output=result, cost_usd=state.cost_usd))
+    return result
+
+
+def _crew_output(outputs: list[TaskOutput], state: RunState) -> CrewOutput:
+    last = outputs[-1] if outputs else None
+    return CrewOutput(
+        raw=last.raw if last else "",
         tasks_output=outputs,
         token_usage=state.usage.model_copy(),
-        json_dict=parse_json_object(final),
+        json_dict=last.json_dict if last else None,
+        pydantic=last.pydantic if last else None,
     )
-    _emit(state, ev.RunFinished(run_id=state.run_id, output=result, cost_usd=state.cost_usd))
-    return result
+
+
+async def _run_tasks(tasks: Sequence[PreparedTask], state: RunState) -> list[TaskOutput]:
+    """Runs the tasks in order, async ones alongside; owns (and on failure cancels) them all."""
+    started: dict[int, asyncio.Task[TaskOutput]] = {}
+    try:
+        for task in tasks:
+            needed = _needed(task, started)
+            job = asyncio.ensure_future(_execute_task(task, needed, state))
+            started[task.index] = job
+            if not task.source.async_execution:
+                await _await_watching(job, started)
+        return [await _await_watching(started[task.index], started) for task in tasks]
+    except BaseException:
+        for job in started.values():
+            job.cancel()
+        await asyncio.gather(*started.values(), return_exceptions=True)
+        raise
+
+
+def _needed(
+    task: PreparedTask, started: Mapping[int, asyncio.Task[TaskOutput]]
+) -> list[asyncio.Task[TaskOutput]]:
+    """The earlier tasks whose outputs `task` reads, in order."""
+    if task.context_indexes is not None:
+        return [started[i] for i in task.context_indexes if i in started]
+    earlier = [started[i] for i in sorted(started)]
+    if task.source.async_execution:
+        return [job for job in earlier if job.done()]
+    return earlier
+
+
+async def _await_watching(
+    job: asyncio.Task[TaskOutput], started: Mapping[int, asyncio.Task[TaskOutput]]
+) -> TaskOutput:
+    """Awaits `job`, but raises at once when another task of the run fails meanwhile."""
+    while not job.done():
+        pending = {job, *(other for other in started.values() if not other.done())}
+        await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        for other in started.values():
+            error = other.exception() if other.done() and not other.cancelled() else None
+            if error is not None:
+                raise error
+    return job.result()
 
 
 def _failure_event(run_id: str, exc: Exception) -> ev.RunFailed:
@@ -196,150 +294,55 @@ def _emit(state: RunState, event: ev.RunEvent) -> None:
 
 
 async def _execute_task(
-    task: PreparedTask, done: Sequence[TaskOutput], state: RunState
+    task: PreparedTask, needed: Sequence[asyncio.Task[TaskOutput]], state: RunState
 ) -> TaskOutput:
+    context = CONTEXT_DIVIDER.join(out.raw for out in await _outputs_of(needed) if out.raw)
     meta = TaskMeta(
         run_id=state.run_id, task_index=task.index, task_name=task.name, agent_role=task.agent.role
     )
-    _emit(state, ev.TaskStarted(description=task.description, **meta))
+    state.send(ev.TaskStarted(description=task.description, **meta))
+    model = task.output_model
+    messages = build_messages(task, context, format_instructions(model) if model else "")
+    loop = AgentLoop(task, messages, state, meta, _step_sink(state))
     try:
-        raw = await _AgentLoop(task, _context_text(task, done), state, meta).run()
+        output = await finish_output(task, loop, await loop.run())
+        if task.output_file:
+            await asyncio.to_thread(write_atomically, Path(task.output_file), output.raw)
     except (asyncio.CancelledError, TaskExecutionError):
         raise
     except Exception as exc:
         raise TaskExecutionError(task.index, task.name, task.agent.role, exc) from exc
-    output = TaskOutput(
-        description=task.description,
-        name=task.name,
-        expected_output=task.expected_output,
-        summary=" ".join(task.description.split()[:10]) + "...",
-        raw=raw,
-        agent=task.agent.role,
-        json_dict=parse_json_object(raw),
-    )
-    _emit(state, ev.TaskFinished(output=output, **meta))
+    state.send(ev.TaskFinished(output=output, **meta))
+    if task.source.callback is not None:
+        await call_user(task.source.callback, output)
+    if state.task_callback is not None:
+        await call_user(state.task_callback, output)
     return output
 
 
-def _context_text(task: PreparedTask, done: Sequence[TaskOutput]) -> str:
-    if task.context_indexes is None:
-        chosen = list(done)
-    else:
-        chosen = [done[i] for i in task.context_indexes if i < len(done)]
-    return CONTEXT_DIVIDER.join(output.raw for output in chosen if output.raw)
+async def _outputs_of(jobs: Sequence[asyncio.Task[TaskOutput]]) -> list[TaskOutput]:
+    return [await job for job in jobs]
 
 
-def build_messages(task: PreparedTask, context: str) -> list[Message]:
-    """The first two messages of a task: who the agent is, and what to do."""
-    agent = task.agent
-    system = f"You are {agent.role}. {agent.backstory}\nYour personal goal is: {agent.goal}"
-    if agent.tools:
-        system += "\nUse the tools you have when they help; call them with valid arguments."
-    user = (
-        f"Current Task: {task.description}\n\n"
-        f"This is the expected criteria for your final answer: {task.expected_output}\n"
-        "You MUST return the actual complete content as the final answer, not a summary."
-    )
-    if context:
-        user += f"\n\nThis is the context you're working with:\n{context}"
-    user += "\n\nBegin! This is VERY important to you, give your best Final Answer."
-    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+def _step_sink(state: RunState) -> Callable[[AgentStep], Any] | None:
+    callback = state.step_callback
+    if callback is None:
+        return None
+
+    async def sink(step: AgentStep) -> None:
+        await call_user(callback, step)
+
+    return sink
 
 
-class _AgentLoop:
-    """An agent working on one task: LLM calls and tool calls until a final answer."""
-
-    def __init__(
-        self, task: PreparedTask, context: str, state: RunState, meta: TaskMeta
-    ) -> None:
-        self._task = task
-        self._state = state
-        self._meta = meta
-        self._messages = build_messages(task, context)
-        self._tools = {tool.function_name(): tool for tool in task.agent.tools}
-        self._schemas = [tool.openai_schema() for tool in task.agent.tools] or None
-
-    async def run(self) -> str:
-        for _ in range(self._task.agent.max_iter):
-            result = await self._call_llm(self._schemas)
-            if not result.tool_calls:
-                return result.text
-            self._messages.append(_assistant_message(result))
-            for call in result.tool_calls:
-                await self._use_tool(call.id, call.name, call.arguments)
-        self._messages.append({
-            "role": "user",
-            "content": "You have reached the limit of tool calls. Give your final answer now.",
-        })
-        return (await self._call_llm(None)).text
-
-    async def _call_llm(self, tools: list[dict[str, Any]] | None) -> LLMResult:
-        llm = self._task.agent.llm
-        on_text = self._text_sink()
-        if self._state.blocking:
-            result = llm.call(
-                self._messages, tools=tools, on_text=on_text, cancelled=self._state.cancelled
-            )
-        else:
-            result = await llm.acall(self._messages, tools=tools, on_text=on_text)
-        self._add_usage(result)
-        return result
-
-    def _text_sink(self) -> Callable[[str], None] | None:
-        emit = self._state.emit
-        if emit is None:
-            return None
-        meta = self._meta
-        return lambda text: emit(ev.TextDelta(content=text, **meta))
-
-    def _add_usage(self, result: LLMResult) -> None:
-        state = self._state
-        state.usage.add(result.usage)
-        if result.cost_usd is not None:
-            state.cost_usd = (state.cost_usd or 0.0) + result.cost_usd
-        _emit(state, ev.UsageUpdated(
-            usage=state.usage.model_copy(), cost_usd=state.cost_usd, **self._meta
-        ))
-
-    async def _use_tool(self, call_id: str, name: str, arguments: str) -> None:
-        _emit(self._state, ev.ToolCallStarted(
-            call_id=call_id, tool_name=name, arguments=arguments, **self._meta
-        ))
-        output, is_error = await self._run_tool(name, arguments)
-        _emit(self._state, ev.ToolCallFinished(
-            call_id=call_id, tool_name=name, output=output, is_error=is_error, **self._meta
-        ))
-        self._messages.append({"role": "tool", "tool_call_id": call_id, "content": output})
-
-    async def _run_tool(self, name: str, arguments: str) -> tuple[str, bool]:
-        tool = self._tools.get(name)
-        if tool is None:
-            known = ", ".join(self._tools) or "none"
-            return f"Error: there is no tool named '{name}'. Tools you have: {known}.", True
-        try:
-            kwargs = tool.parse_arguments(arguments)
-            if self._state.blocking:
-                value = tool.run(**kwargs)
-            else:
-                value = await tool.arun(**kwargs)
-        except (asyncio.CancelledError, CrewError):
-            raise
-        except Exception as exc:  # noqa: BLE001 - a tool's failure goes back to the model
-            log.info("tool %s failed: %s", name, exc)
-            return f"Error: the tool '{name}' failed: {exc}", True
-        return str(value), False
-
-
-def _assistant_message(result: LLMResult) -> Message:
-    return {
-        "role": "assistant",
-        "content": result.text or None,
-        "tool_calls": [
-            {
-                "id": call.id,
-                "type": "function",
-                "function": {"name": call.name, "arguments": call.arguments},
-            }
-            for call in result.tool_calls
-        ],
-    }
+def write_atomically(path: Path, text: str) -> None:
+    """Writes `text` to `path` through a temporary file in the same folder (blocking)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

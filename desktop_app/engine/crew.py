@@ -19,9 +19,10 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from desktop_app.engine import events as ev
+from desktop_app.engine._agent_loop import AgentStep
 from desktop_app.engine._run import RunState, execute, new_run_id
 from desktop_app.engine.agent import Agent
-from desktop_app.engine.outputs import CrewOutput
+from desktop_app.engine.outputs import CrewOutput, TaskOutput
 from desktop_app.engine.streaming import CrewStreamingOutput, RunEventStream, _BlockingPump
 from desktop_app.engine.task import Task
 
@@ -47,6 +48,11 @@ class Crew(BaseModel):
         stream: Kickoff methods return a `CrewStreamingOutput` instead of a `CrewOutput`.
         verbose: Log what the crew does.
         name: Shown in events and run history.
+        step_callback: Called (or awaited) with each `AgentStep` of every agent.
+        task_callback: Called (or awaited) with each finished task's `TaskOutput`.
+        before_kickoff_callbacks: Each gets the inputs dict and returns the inputs to use
+            (sync or async), before the run starts.
+        after_kickoff_callbacks: Each gets the `CrewOutput` and returns the one to return.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True, defer_build=True)
@@ -57,6 +63,10 @@ class Crew(BaseModel):
     stream: bool = False
     verbose: bool = False
     name: str | None = None
+    step_callback: Callable[[AgentStep], Any] | None = None
+    task_callback: Callable[[TaskOutput], Any] | None = None
+    before_kickoff_callbacks: list[Callable[[dict[str, Any]], Any]] = Field(default_factory=list)
+    after_kickoff_callbacks: list[Callable[[CrewOutput], Any]] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _check(self) -> Crew:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from desktop_app.engine.agent import Agent
 from desktop_app.engine.outputs import TaskOutput
@@ -19,7 +22,18 @@ class Task(BaseModel):
         agent: Who does it.
         name: A short name, shown in streams and outputs.
         context: Tasks whose outputs this one sees. None (the default) means every earlier
-            task's output in a sequential crew; an empty list means none.
+            task's output in a sequential crew (for an async task: the earlier ones already
+            finished when it starts); an empty list means none.
+        async_execution: Runs alongside the tasks that follow, until a later task needs its
+            output or the crew ends.
+        output_pydantic: A pydantic model the answer must fit; fills `TaskOutput.pydantic`.
+        output_json: A pydantic model the answer must fit; fills `TaskOutput.json_dict`.
+        output_file: A path (may hold `{placeholders}`) the raw answer is written to.
+        guardrail: A function of the `TaskOutput` (sync or async) returning `(True, value)`
+            to accept, where a value other than the answer replaces it, or `(False, error)`
+            to make the agent try again with the error.
+        guardrail_max_retries: Retries after the guardrail refuses an answer.
+        callback: Called (or awaited) with the `TaskOutput` when the task is done.
     """
 
     model_config = ConfigDict(
@@ -31,6 +45,19 @@ class Task(BaseModel):
     agent: Agent | None = None
     name: str | None = None
     context: list[Task] | None = None
+    async_execution: bool = False
+    output_pydantic: type[BaseModel] | None = None
+    output_json: type[BaseModel] | None = None
+    output_file: str | None = None
+    guardrail: Callable[[TaskOutput], Any] | None = None
+    guardrail_max_retries: int = Field(default=3, ge=0)
+    callback: Callable[[TaskOutput], Any] | None = None
+
+    @model_validator(mode="after")
+    def _one_output_model(self) -> Task:
+        if self.output_pydantic is not None and self.output_json is not None:
+            raise ValueError("Only one output format can be set: output_pydantic or output_json.")
+        return self
 
     def __hash__(self) -> int:
         return id(self)

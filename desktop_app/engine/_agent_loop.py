@@ -1,0 +1,200 @@
+"""An agent working on one task: LLM calls and tool calls until a final answer.
+
+The loop keeps the task's conversation, so the engine can ask the same agent again (a
+guardrail said no, or the answer did not fit the task's output model) with what went wrong.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from desktop_app.engine import events as ev
+from desktop_app.engine.errors import CrewError
+from desktop_app.engine.llm import LLMResult, Message
+
+if TYPE_CHECKING:
+    from desktop_app.engine._run import PreparedTask, RunState, TaskMeta
+
+log = logging.getLogger("desktop_app.engine")
+
+
+class AgentStep(BaseModel):
+    """One step of an agent, as `Crew(step_callback=...)` receives it.
+
+    Attributes:
+        kind: "tool_result" after a tool call, "final_answer" when the agent answers.
+        task_index: The task's position in the crew.
+        agent_role: The agent's role.
+        output: The tool's output or the answer.
+        tool_name: The tool called (tool results only).
+        tool_input: The tool's JSON arguments (tool results only).
+        is_error: Whether the tool failed.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["tool_result", "final_answer"]
+    task_index: int
+    agent_role: str
+    output: str
+    tool_name: str | None = None
+    tool_input: str | None = None
+    is_error: bool = False
+
+
+StepSink = Callable[[AgentStep], Awaitable[None]]
+
+
+def build_messages(task: PreparedTask, context: str, instructions: str = "") -> list[Message]:
+    """The first two messages of a task: who the agent is, and what to do."""
+    agent = task.agent
+    system = f"You are {agent.role}. {agent.backstory}\nYour personal goal is: {agent.goal}"
+    if agent.tools:
+        system += "\nUse the tools you have when they help; call them with valid arguments."
+    user = (
+        f"Current Task: {task.description}\n\n"
+        f"This is the expected criteria for your final answer: {task.expected_output}\n"
+        "You MUST return the actual complete content as the final answer, not a summary."
+    )
+    if instructions:
+        user += f"\n{instructions}"
+    if context:
+        user += f"\n\nThis is the context you're working with:\n{context}"
+    user += "\n\nBegin! This is VERY important to you, give your best Final Answer."
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+class AgentLoop:
+    """An agent working on one task (its own conversation, tools and usage reports)."""
+
+    def __init__(
+        self,
+        task: PreparedTask,
+        messages: list[Message],
+        state: RunState,
+        meta: TaskMeta,
+        on_step: StepSink | None = None,
+    ) -> None:
+        self._task = task
+        self._state = state
+        self._meta = meta
+        self._on_step = on_step
+        self._messages = messages
+        self._tools = {tool.function_name(): tool for tool in task.agent.tools}
+        self._schemas = [tool.openai_schema() for tool in task.agent.tools] or None
+        self._last_answer = ""
+
+    async def run(self) -> str:
+        """Works until a final answer, forcing one after `max_iter` rounds of tool calls."""
+        for _ in range(self._task.agent.max_iter):
+            result = await self._call_llm(self._schemas)
+            if not result.tool_calls:
+                return await self._answered(result.text)
+            self._messages.append(_assistant_message(result))
+            for call in result.tool_calls:
+                await self._use_tool(call.id, call.name, call.arguments)
+        self._messages.append({
+            "role": "user",
+            "content": "You have reached the limit of tool calls. Give your final answer now.",
+        })
+        return await self._answered((await self._call_llm(None)).text)
+
+    async def revise(self, feedback: str, *, use_tools: bool) -> str:
+        """Tells the agent what was wrong with its last answer and returns its new answer."""
+        self._messages.append({"role": "assistant", "content": self._last_answer})
+        self._messages.append({"role": "user", "content": feedback})
+        if use_tools:
+            return await self.run()
+        return await self._answered((await self._call_llm(None)).text)
+
+    async def _answered(self, text: str) -> str:
+        self._last_answer = text
+        await self._step(AgentStep(kind="final_answer", output=text, **self._step_meta()))
+        return text
+
+    def _step_meta(self) -> dict[str, Any]:
+        return {"task_index": self._meta["task_index"], "agent_role": self._meta["agent_role"]}
+
+    async def _step(self, step: AgentStep) -> None:
+        if self._on_step is not None:
+            await self._on_step(step)
+
+    async def _call_llm(self, tools: list[dict[str, Any]] | None) -> LLMResult:
+        llm = self._task.agent.llm
+        on_text = self._text_sink()
+        if self._state.blocking:
+            result = llm.call(
+                self._messages, tools=tools, on_text=on_text, cancelled=self._state.cancelled
+            )
+        else:
+            result = await llm.acall(self._messages, tools=tools, on_text=on_text)
+        self._add_usage(result)
+        return result
+
+    def _text_sink(self) -> Callable[[str], None] | None:
+        emit = self._state.emit
+        if emit is None:
+            return None
+        meta = self._meta
+        return lambda text: emit(ev.TextDelta(content=text, **meta))
+
+    def _add_usage(self, result: LLMResult) -> None:
+        state = self._state
+        state.usage.add(result.usage)
+        if result.cost_usd is not None:
+            state.cost_usd = (state.cost_usd or 0.0) + result.cost_usd
+        state.send(ev.UsageUpdated(
+            usage=state.usage.model_copy(), cost_usd=state.cost_usd, **self._meta
+        ))
+
+    async def _use_tool(self, call_id: str, name: str, arguments: str) -> None:
+        self._state.send(ev.ToolCallStarted(
+            call_id=call_id, tool_name=name, arguments=arguments, **self._meta
+        ))
+        output, is_error = await self._run_tool(name, arguments)
+        self._state.send(ev.ToolCallFinished(
+            call_id=call_id, tool_name=name, output=output, is_error=is_error, **self._meta
+        ))
+        self._messages.append({"role": "tool", "tool_call_id": call_id, "content": output})
+        await self._step(AgentStep(
+            kind="tool_result", output=output, tool_name=name, tool_input=arguments,
+            is_error=is_error, **self._step_meta(),
+        ))
+
+    async def _run_tool(self, name: str, arguments: str) -> tuple[str, bool]:
+        tool = self._tools.get(name)
+        if tool is None:
+            known = ", ".join(self._tools) or "none"
+            return f"Error: there is no tool named '{name}'. Tools you have: {known}.", True
+        try:
+            kwargs = tool.parse_arguments(arguments)
+            if self._state.blocking and not tool.awaits_natively():
+                value = tool.run(**kwargs)
+            else:
+                value = await tool.arun(**kwargs)
+        except (asyncio.CancelledError, CrewError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a tool's failure goes back to the model
+            log.info("tool %s failed: %s", name, exc)
+            return f"Error: the tool '{name}' failed: {exc}", True
+        return str(value), False
+
+
+def _assistant_message(result: LLMResult) -> Message:
+    return {
+        "role": "assistant",
+        "content": result.text or None,
+        "tool_calls": [
+            {
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": call.arguments},
+            }
+            for call in result.tool_calls
+        ],
+    }
