@@ -161,8 +161,18 @@ def _tool_from(func: Callable[..., Any], name: str) -> Tool:
 
 
 def args_schema_of(func: Callable[..., Any]) -> type[BaseModel]:
-    """A pydantic model of a function's parameters (no annotation means any value)."""
-    hints = get_type_hints(func)
+    """A pydantic model of a function's parameters (no annotation means any value).
+
+    Raises:
+        TypeError: A type hint names something the function's module does not define.
+    """
+    try:
+        hints = get_type_hints(func)
+    except NameError as exc:
+        raise TypeError(
+            f"cannot read the type hints of the tool function '{func.__name__}': {exc}; "
+            "define the types it uses at module level"
+        ) from exc
     fields: dict[str, Any] = {}
     for param in inspect.signature(func).parameters.values():
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
