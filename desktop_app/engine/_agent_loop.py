@@ -145,12 +145,12 @@ class AgentLoop:
 
     def _add_usage(self, result: LLMResult) -> None:
         state = self._state
-        state.usage.add(result.usage)
-        if result.cost_usd is not None:
-            state.cost_usd = (state.cost_usd or 0.0) + result.cost_usd
-        state.send(ev.UsageUpdated(
-            usage=state.usage.model_copy(), cost_usd=state.cost_usd, **self._meta
-        ))
+        with state.lock:
+            state.usage.add(result.usage)
+            if result.cost_usd is not None:
+                state.cost_usd = (state.cost_usd or 0.0) + result.cost_usd
+            usage, cost = state.usage.model_copy(), state.cost_usd
+        state.send(ev.UsageUpdated(usage=usage, cost_usd=cost, **self._meta))
 
     async def _use_tool(self, call_id: str, name: str, arguments: str) -> None:
         self._state.send(ev.ToolCallStarted(

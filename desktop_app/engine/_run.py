@@ -6,7 +6,9 @@ the texts and keeps its own usage, so runs of the same objects never see each ot
 Tasks run in order; a task with `async_execution=True` starts and the run goes on to the
 next task at once. A task waits only for the earlier tasks whose output it reads (its
 `context`; every earlier task when it has none, or only the finished ones for an async
-task), and the run waits for every task before it ends.
+task), and the run waits for every task before it ends. On the blocking path (`kickoff`),
+where LLM calls block the run's private loop, an async task runs on a private loop of its
+own in a worker thread, as CrewAI runs it in a thread.
 """
 
 from __future__ import annotations
@@ -110,6 +112,9 @@ class RunState:
         cancel_flag: Set from outside to stop a blocking run at its next chunk.
         step_callback: The crew's `step_callback`, called with each `AgentStep`.
         task_callback: The crew's `task_callback`, called with each `TaskOutput`.
+        stop_threads: Set when the run ends early, so async tasks in worker threads (the
+            blocking path) stop at their next chunk.
+        lock: Guards `usage` and `cost_usd`, which worker threads update too.
     """
 
     run_id: str
@@ -120,9 +125,13 @@ class RunState:
     cost_usd: float | None = None
     step_callback: Callable[[AgentStep], Any] | None = None
     task_callback: Callable[[TaskOutput], Any] | None = None
+    stop_threads: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def cancelled(self) -> bool:
         """Whether a blocking run was asked to stop."""
+        if self.stop_threads.is_set():
+            return True
         return self.cancel_flag is not None and self.cancel_flag.is_set()
 
     def send(self, event: ev.RunEvent) -> None:
@@ -239,12 +248,15 @@ async def _run_tasks(tasks: Sequence[PreparedTask], state: RunState) -> list[Tas
     try:
         for task in tasks:
             needed = _needed(task, started)
-            job = asyncio.ensure_future(_execute_task(task, needed, state))
+            in_thread = state.blocking and task.source.async_execution
+            runner = _execute_in_thread if in_thread else _execute_task
+            job = asyncio.ensure_future(runner(task, needed, state))
             started[task.index] = job
             if not task.source.async_execution:
                 await _await_watching(job, started)
         return [await _await_watching(started[task.index], started) for task in tasks]
     except BaseException:
+        state.stop_threads.set()
         for job in started.values():
             job.cancel()
         await asyncio.gather(*started.values(), return_exceptions=True)
@@ -293,10 +305,24 @@ def _emit(state: RunState, event: ev.RunEvent) -> None:
         state.emit(event)
 
 
+async def _execute_in_thread(
+    task: PreparedTask, needed: Sequence[asyncio.Task[TaskOutput]], state: RunState
+) -> TaskOutput:
+    """Runs a task of the blocking path on its own loop in a worker thread."""
+    outputs = await _outputs_of(needed)
+    return await asyncio.to_thread(lambda: asyncio.run(_task_body(task, outputs, state)))
+
+
 async def _execute_task(
     task: PreparedTask, needed: Sequence[asyncio.Task[TaskOutput]], state: RunState
 ) -> TaskOutput:
-    context = CONTEXT_DIVIDER.join(out.raw for out in await _outputs_of(needed) if out.raw)
+    return await _task_body(task, await _outputs_of(needed), state)
+
+
+async def _task_body(
+    task: PreparedTask, context_outputs: Sequence[TaskOutput], state: RunState
+) -> TaskOutput:
+    context = CONTEXT_DIVIDER.join(out.raw for out in context_outputs if out.raw)
     meta = TaskMeta(
         run_id=state.run_id, task_index=task.index, task_name=task.name, agent_role=task.agent.role
     )

@@ -99,10 +99,16 @@ async def test_a_failing_async_task_fails_the_run_at_once_and_stops_the_others(
     assert sim.stats.in_flight == 0
 
 
-def test_async_tasks_work_on_the_blocking_kickoff(sim_thread: SimulatorThread) -> None:
-    agent = _agent(make_llm(sim_thread.base_url))
-    result = _research_crew(agent).kickoff()
+def test_async_tasks_run_in_threads_on_the_blocking_kickoff(sim_thread: SimulatorThread) -> None:
+    agent = _agent(make_llm(sim_thread.base_url, "ttft=0.3"))
+    steps: list[str] = []
+    crew = _research_crew(agent)
+    crew.step_callback = lambda step: steps.append(step.kind)
+    result = crew.kickoff()
 
+    assert sim_thread.stats.max_in_flight == 2
+    assert steps == ["final_answer"] * 3
+    assert result.token_usage.successful_requests == 3
     assert [out.name for out in result.tasks_output] == ["tides", "winds", "write"]
     writer_prompt = sim_thread.stats.requests[2].body["messages"][1]["content"]
     assert result.tasks_output[0].raw in writer_prompt
