@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Coroutine
 from typing import Any, ClassVar, TypeVar, get_type_hints, overload
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
 _T = TypeVar("_T")
 
@@ -32,7 +32,8 @@ class BaseTool(BaseModel, ABC):
     Attributes:
         name: The name the model calls it by (letters, digits, `_` and `-`).
         description: What it does and when to use it, for the model.
-        args_schema: A pydantic model of the arguments.
+        args_schema: A pydantic model of the arguments; when a subclass sets none, it is read
+            from the signature of its `_run`, as CrewAI does.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True, defer_build=True)
@@ -41,6 +42,12 @@ class BaseTool(BaseModel, ABC):
     description: str
     args_schema: type[BaseModel] = EmptyArgs
     is_async_native: ClassVar[bool] = False
+
+    @model_validator(mode="after")
+    def _args_from_run(self) -> BaseTool:
+        if self.args_schema is EmptyArgs and _named_parameters(self._run):
+            self.args_schema = args_schema_of(self._run, f"{type(self).__name__}Args")
+        return self
 
     @abstractmethod
     def _run(self, **kwargs: Any) -> Any:
@@ -160,7 +167,14 @@ def _tool_from(func: Callable[..., Any], name: str) -> Tool:
     return Tool(name=name, description=description, args_schema=args_schema_of(func), func=func)
 
 
-def args_schema_of(func: Callable[..., Any]) -> type[BaseModel]:
+def _named_parameters(func: Callable[..., Any]) -> list[inspect.Parameter]:
+    return [
+        param for param in inspect.signature(func).parameters.values()
+        if param.kind not in (param.VAR_POSITIONAL, param.VAR_KEYWORD)
+    ]
+
+
+def args_schema_of(func: Callable[..., Any], model_name: str | None = None) -> type[BaseModel]:
     """A pydantic model of a function's parameters (no annotation means any value).
 
     Raises:
@@ -174,14 +188,12 @@ def args_schema_of(func: Callable[..., Any]) -> type[BaseModel]:
             "define the types it uses at module level"
         ) from exc
     fields: dict[str, Any] = {}
-    for param in inspect.signature(func).parameters.values():
-        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
-            continue
+    for param in _named_parameters(func):
         annotation = hints.get(param.name, Any)
         default = ... if param.default is param.empty else param.default
         fields[param.name] = (annotation, Field(default))
-    model_name = "".join(part.title() for part in func.__name__.split("_")) + "Args"
-    return create_model(model_name, **fields)
+    name = model_name or "".join(part.title() for part in func.__name__.split("_")) + "Args"
+    return create_model(name, **fields)
 
 
 def _run_coroutine_blocking(coro: Coroutine[Any, Any, _T]) -> _T:

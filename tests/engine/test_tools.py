@@ -47,6 +47,23 @@ def test_the_decorator_takes_the_name_docstring_and_typed_signature() -> None:
         weather.parse_arguments('{"city": "Oslo", "days": "many"}')
 
 
+class Shout(BaseTool):
+    name: str = "shout"
+    description: str = "Says a word loudly."
+
+    def _run(self, word: str, times: int = 1) -> str:
+        return " ".join([word.upper()] * times)
+
+
+def test_a_base_tool_subclass_gets_its_arguments_from_run() -> None:
+    shout = Shout()
+    assert shout.args_schema.__name__ == "ShoutArgs"
+    parameters = shout.openai_schema()["function"]["parameters"]
+    assert parameters["required"] == ["word"]
+    assert set(parameters["properties"]) == {"word", "times"}
+    assert shout.run(**shout.parse_arguments('{"word": "hey", "times": 2}')) == "HEY HEY"
+
+
 def test_a_tool_function_needs_a_docstring() -> None:
     def bare(x: int) -> int:
         return x
