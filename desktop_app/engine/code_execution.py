@@ -6,18 +6,29 @@ or token), a wall-clock time limit, a CPU-time and an address-space limit (POSIX
 process group (so a timeout or a cancelled run kills everything it started), and Python's
 isolated mode (`-I`: no user site, no PYTHON* variables). Its stdout, stderr and exit status
 go back to the model. No Docker needed.
+
+Before the model's code runs, a guard (`GUARD_SOURCE`, an audit hook, PEP 578) refuses writes,
+removals, renames and new folders outside the working directory's tree, shell commands and
+programs other than this Python; Python processes the code starts load the same guard (as
+`sitecustomize`, through `PYTHONPATH`) unless they were started with flags that skip it, which
+the guard refuses. After each run every process still carrying the run's marker in its
+environment is killed, even one that left the process group (`setsid`). Audit hooks see
+Python's own operations, not native code, so this is a fence against mistakes and casual
+misuse, not a sandbox against a determined author; run CrewDesk in a container for that.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +38,18 @@ from pydantic import BaseModel, Field
 from desktop_app.engine.tools import BaseTool
 
 _SAFE_ENV_NAMES = ("PATH", "LANG", "LC_ALL", "TZ", "SYSTEMROOT")
+_MARKER = "CREWDESK_SANDBOX_ROOT"
+"""Environment variable naming the run's folder: the guard's root and the run's marker."""
+
+GUARD_SOURCE = '"""CrewDesk\'s guard for code a model wrote: no writes outside its folder, no shell.\n\nInstalled (as an audit hook, PEP 578) before the model\'s code runs, and again in every Python\nprocess that code starts (as `sitecustomize`). Audit hooks see what Python does, not what C\ncode does, so this is a second fence after the process limits, not a sandbox.\n"""\nimport os\nimport sys\n\n_ROOT = os.path.realpath(os.environ.get("CREWDESK_SANDBOX_ROOT") or os.getcwd())\n_DEVICES = frozenset({os.devnull, "/dev/stdout", "/dev/stderr", "/dev/tty"})\n_PYTHON = os.path.realpath(sys.executable)\n_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND\n_PATH_EVENTS = {  # event -> indexes of its path arguments; the dir_fd argument follows\n    "os.remove": (0,), "os.rmdir": (0,), "os.mkdir": (0,), "os.rename": (0, 1),\n    "os.symlink": (1,), "os.link": (1,), "os.truncate": (0,), "os.chmod": (0,),\n    "os.chown": (0,), "os.utime": (0,), "os.setxattr": (0,), "os.removexattr": (0,),\n    "os.chflags": (0,), "os.lchflags": (0,), "os.mkfifo": (0,), "os.mknod": (0,),\n    "shutil.rmtree": (0,), "sqlite3.connect": (0,),\n}\n_FD_ARG = {"os.remove": 1, "os.rmdir": 1, "os.mkdir": 2, "os.symlink": 2, "os.chmod": 2,\n           "os.chown": 3, "os.utime": 3, "os.mkfifo": 2, "os.mknod": 3, "shutil.rmtree": 1}\n_NATIVE_WRITERS = frozenset(\n    "open open64 openat openat64 creat creat64 fopen fopen64 freopen unlink unlinkat rename "\n    "renameat renameat2 mkdir mkdirat rmdir symlink symlinkat link linkat truncate truncate64 "\n    "chmod fchmodat chown lchown system popen execv execve execvp execvpe execl execlp execle "\n    "posix_spawn posix_spawnp fork vfork syscall setsid".split()\n)\n\n\ndef _inside(path, dir_fd=None):\n    if isinstance(path, int):\n        return True  # an open descriptor: its file was checked when it was opened\n    path = os.fsdecode(path)\n    if path in ("", ":memory:") or path in _DEVICES:\n        return True\n    if path.startswith("file:"):  # an SQLite URI\n        path = path[5:].split("?", 1)[0]\n    if not os.path.isabs(path) and dir_fd not in (None, -1):\n        try:\n            path = os.path.join(os.readlink(f"/proc/self/fd/{dir_fd}"), path)\n        except OSError:\n            return False\n    real = os.path.realpath(path)\n    return real == _ROOT or real.startswith(_ROOT + os.sep)\n\n\ndef _python_flags_ok(args):\n    for arg in args[1:]:\n        if not arg.startswith("-") or arg.startswith("--") or arg == "-":\n            return True\n        letters = arg[1:].split("c", 1)[0].split("m", 1)[0]\n        if set(letters) & set("IESP"):\n            return False  # would skip this guard (isolated, no site, no PYTHONPATH)\n        if len(letters) < len(arg) - 1:\n            return True  # -c or -m: the rest are the program\'s arguments\n    return True\n\n\ndef _spawn_ok(program, args, env):\n    if program is None and args:\n        program = args[0]\n    if program is None:\n        return False\n    program = os.fsdecode(program)\n    if os.sep not in program:\n        import shutil\n        program = shutil.which(program) or program\n    if os.path.realpath(program) != _PYTHON:\n        return False\n    if env is not None and env.get("CREWDESK_SANDBOX_ROOT") is None:\n        return False\n    return _python_flags_ok([os.fsdecode(a) for a in (args or [program])])\n\n\ndef _deny(event, what):\n    raise PermissionError(f"CrewDesk\'s code runner does not allow {event} {what!r}: "\n                          "write inside the current folder, and run no other programs")\n\n\ndef _hook(event, args):\n    if event == "open":\n        path, _mode, flags = args\n        if isinstance(flags, int) and flags & _WRITE_FLAGS and not _inside(path):\n            _deny("writing to", path)\n    elif event in _PATH_EVENTS:\n        fd_index = _FD_ARG.get(event)\n        dir_fd = args[fd_index] if fd_index is not None and len(args) > fd_index else None\n        for index in _PATH_EVENTS[event]:\n            if not _inside(args[index], dir_fd if event != "os.rename" else args[2 + index]):\n                _deny(event, args[index])\n    elif event == "subprocess.Popen":\n        executable, popen_args, _cwd, env = args\n        popen_args = [popen_args] if isinstance(popen_args, (str, bytes)) else list(popen_args)\n        if not _spawn_ok(executable, popen_args, env):\n            _deny("starting", popen_args[:1] or executable)\n    elif event in ("os.exec", "os.posix_spawn"):\n        path, exec_args, env = args\n        if not _spawn_ok(path, list(exec_args), env):\n            _deny("starting", path)\n    elif event in ("os.system", "os.spawn", "pty.spawn"):\n        _deny("starting", args[0] if args else event)\n    elif event == "ctypes.dlsym" and len(args) > 1 and args[1] in _NATIVE_WRITERS:\n        _deny("calling the C function", args[1])\n\n\nsys.addaudithook(_hook)\n'
+"""The guard run before the model's code (and as `sitecustomize` in Python processes it starts).
+
+Kept as text: it is written next to each run, and a frozen build has no `.py` files to copy."""
+
+_RUNNER_SOURCE = GUARD_SOURCE + (
+    "\n_script = sys.argv[1]\nsys.argv = sys.argv[1:]\nimport runpy\n"
+    "runpy.run_path(_script, run_name='__main__')\n"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,11 +59,14 @@ class CodeLimits:
     Attributes:
         timeout_s: Wall-clock seconds before the process group is killed.
         memory_mb: Address-space limit in MiB (POSIX only).
+        cpu_s: CPU seconds before the child gets SIGXCPU (POSIX only); None: the time-out
+            plus one second.
         max_output_chars: Output beyond this is cut, with a note saying so.
     """
 
     timeout_s: float = 20.0
     memory_mb: int = 1024
+    cpu_s: float | None = None
     max_output_chars: int = 8000
 
 
@@ -58,6 +84,8 @@ class CodeResult:
         parts = []
         if self.timed_out:
             parts.append(f"Error: the code was stopped after {limits.timeout_s:g} s (time limit).")
+        elif self.exit_code == -_SIGXCPU:
+            parts.append("Error: the code was stopped at its CPU-time limit.")
         elif self.exit_code not in (0, None):
             parts.append(f"Error: the code exited with status {self.exit_code}.")
         if self.stdout:
@@ -70,8 +98,17 @@ class CodeResult:
         return text
 
 
-def child_environment(workdir: str) -> dict[str, str]:
-    """The environment of the child: harmless variables only, never a key or token."""
+_SIGXCPU = int(getattr(signal, "SIGXCPU", 24))
+
+
+def child_environment(workdir: str, guard_dir: str | None = None) -> dict[str, str]:
+    """The environment of the child: harmless variables only, never a key or token.
+
+    Args:
+        workdir: The run's folder (its home, temp folder and the guard's root).
+        guard_dir: The folder holding the guard as `sitecustomize.py`, for Python processes
+            the code starts.
+    """
     env = {name: os.environ[name] for name in _SAFE_ENV_NAMES if name in os.environ}
     env.setdefault("PATH", os.defpath)
     env.update(
@@ -82,18 +119,21 @@ def child_environment(workdir: str) -> dict[str, str]:
         PYTHONIOENCODING="utf-8",
         PYTHONDONTWRITEBYTECODE="1",
     )
+    env[_MARKER] = workdir
+    if guard_dir is not None:
+        env["PYTHONPATH"] = guard_dir
     return env
 
 
-def python_command(script: str) -> list[str]:
-    """The command that runs `script` with a Python interpreter.
+def python_command(script: str, *args: str) -> list[str]:
+    """The command that runs `script` (with `args`) with a Python interpreter.
 
     In a frozen build (PyInstaller) `sys.executable` is CrewDesk itself, which runs a script
     when given `--exec-python`.
     """
     if getattr(sys, "frozen", False):
-        return [sys.executable, "--exec-python", script]
-    return [sys.executable, "-I", "-X", "utf8", script]
+        return [sys.executable, "--exec-python", script, *args]
+    return [sys.executable, "-I", "-X", "utf8", script, *args]
 
 
 def _limit_resources(limits: CodeLimits) -> None:  # pragma: no cover - runs in the child
@@ -101,12 +141,14 @@ def _limit_resources(limits: CodeLimits) -> None:  # pragma: no cover - runs in 
 
     memory = limits.memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    cpu = int(limits.timeout_s) + 1
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+    cpu = math.ceil(limits.cpu_s) if limits.cpu_s is not None else int(limits.timeout_s) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))  # SIGXCPU first, then SIGKILL
 
 
-def _popen_options(limits: CodeLimits, workdir: str) -> dict[str, Any]:
-    options: dict[str, Any] = {"cwd": workdir, "env": child_environment(workdir)}
+def _popen_options(limits: CodeLimits, run: _RunFolders) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "cwd": run.workdir, "env": child_environment(run.workdir, run.guard_dir)
+    }
     if os.name == "posix":
         options["start_new_session"] = True
         options["preexec_fn"] = lambda: _limit_resources(limits)
@@ -115,19 +157,72 @@ def _popen_options(limits: CodeLimits, workdir: str) -> dict[str, Any]:
 
 def _kill_group(pid: int) -> None:
     if os.name == "posix":
-        with contextlib.suppress(ProcessLookupError):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGKILL)
+
+
+def kill_leftovers(workdir: str) -> int:
+    """Kills every process whose environment carries this run's marker (Linux: /proc).
+
+    Returns:
+        How many processes were killed.
+    """
+    marker = f"{_MARKER}={workdir}".encode() + b"\0"
+    killed = 0
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return 0
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        if marker in environ + b"\0":
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(int(entry.name), signal.SIGKILL)
+                killed += 1
+    return killed
 
 
 def _decode(data: bytes | None) -> str:
     return (data or b"").decode("utf-8", errors="replace")
 
 
-def _write_script(code: str) -> tuple[str, str]:
-    workdir = tempfile.mkdtemp(prefix="crewdesk-code-")
-    script = str(Path(workdir) / "main.py")
-    Path(script).write_text(code, encoding="utf-8")
-    return workdir, script
+@dataclass(frozen=True, slots=True)
+class _RunFolders:
+    """The run's working folder (holding `main.py`) and the guard's folder beside it."""
+
+    workdir: str
+    guard_dir: str
+
+    @property
+    def command(self) -> list[str]:
+        return python_command(str(Path(self.guard_dir) / "run.py"), self.script)
+
+    @property
+    def script(self) -> str:
+        return str(Path(self.workdir) / "main.py")
+
+    def remove(self) -> None:
+        for folder in (self.workdir, self.guard_dir):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _write_script(code: str) -> _RunFolders:
+    workdir = os.path.realpath(tempfile.mkdtemp(prefix="crewdesk-code-"))
+    guard_dir = os.path.realpath(tempfile.mkdtemp(prefix="crewdesk-guard-"))
+    run = _RunFolders(workdir, guard_dir)
+    Path(run.script).write_text(code, encoding="utf-8")
+    Path(guard_dir, "run.py").write_text(_RUNNER_SOURCE, encoding="utf-8")
+    Path(guard_dir, "sitecustomize.py").write_text(GUARD_SOURCE, encoding="utf-8")
+    return run
+
+
+def _clean_up(pid: int, run: _RunFolders) -> None:
+    _kill_rest(pid, run)
+    run.remove()
 
 
 async def arun_python(code: str, limits: CodeLimits = CodeLimits()) -> CodeResult:
@@ -135,16 +230,20 @@ async def arun_python(code: str, limits: CodeLimits = CodeLimits()) -> CodeResul
 
     Cancelling the awaiting task kills the child's whole process group.
     """
-    workdir, script = await asyncio.to_thread(_write_script, code)
-    process = await asyncio.create_subprocess_exec(
-        *python_command(script),
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        **_popen_options(limits, workdir),
-    )
+    run = await asyncio.to_thread(_write_script, code)
     try:
-        stdout, stderr = await asyncio.wait_for(process.communicate(), limits.timeout_s)
+        process = await asyncio.create_subprocess_exec(
+            *run.command,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            **_popen_options(limits, run),
+        )
+    except BaseException:
+        await asyncio.to_thread(run.remove)
+        raise
+    try:
+        stdout, stderr = await asyncio.wait_for(_acommunicate(process, run), limits.timeout_s)
         return CodeResult(_decode(stdout), _decode(stderr), process.returncode, False)
     except TimeoutError:
         return CodeResult("", "", None, True)
@@ -153,22 +252,61 @@ async def arun_python(code: str, limits: CodeLimits = CodeLimits()) -> CodeResul
         if process.returncode is None:
             process.kill()
             await process.wait()
-        await asyncio.to_thread(shutil.rmtree, workdir, True)
+        await asyncio.shield(asyncio.to_thread(_clean_up, process.pid, run))
+
+
+async def _acommunicate(process: asyncio.subprocess.Process, run: _RunFolders) -> tuple[bytes, bytes]:
+    """Reads the child's output until it exits, then kills what it left behind.
+
+    Waiting for the pipes' end instead would wait for any process the code left running
+    with the pipes open (a daemon), up to the time limit, and lose the output. So does
+    `Process.wait()` on Python 3.11 (it returns once the pipes close), hence the polling of
+    `returncode`, which is set as soon as the child is reaped.
+    """
+    assert process.stdout is not None and process.stderr is not None
+    async with asyncio.TaskGroup() as group:
+        out = group.create_task(process.stdout.read())
+        err = group.create_task(process.stderr.read())
+        while process.returncode is None:  # noqa: ASYNC110 - see the docstring
+            await asyncio.sleep(0.02)
+        await asyncio.to_thread(_kill_rest, process.pid, run)
+    return out.result(), err.result()
+
+
+def _kill_rest(pid: int, run: _RunFolders) -> None:
+    _kill_group(pid)
+    kill_leftovers(run.workdir)
+
+
+def _communicate(process: subprocess.Popen[bytes], run: _RunFolders, timeout: float) -> tuple[bytes, bytes]:
+    """The blocking twin of `_acommunicate`; raises `subprocess.TimeoutExpired`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        try:
+            return process.communicate(timeout=max(0.0, min(0.1, left)))
+        except subprocess.TimeoutExpired:
+            if process.poll() is not None:
+                _kill_rest(process.pid, run)  # the pipes end once what it left is gone
+            elif left <= 0:
+                raise
 
 
 def run_python(code: str, limits: CodeLimits = CodeLimits()) -> CodeResult:
     """Runs `code` in a child process, blocking."""
-    workdir, script = _write_script(code)
+    run = _write_script(code)
+    pid: int | None = None
     try:
         with subprocess.Popen(
-            python_command(script),
+            run.command,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            **_popen_options(limits, workdir),
+            **_popen_options(limits, run),
         ) as process:
+            pid = process.pid
             try:
-                stdout, stderr = process.communicate(timeout=limits.timeout_s)
+                stdout, stderr = _communicate(process, run, limits.timeout_s)
                 return CodeResult(_decode(stdout), _decode(stderr), process.returncode, False)
             except subprocess.TimeoutExpired:
                 return CodeResult("", "", None, True)
@@ -176,7 +314,9 @@ def run_python(code: str, limits: CodeLimits = CodeLimits()) -> CodeResult:
                 _kill_group(process.pid)
                 process.kill()
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        if pid is not None:
+            kill_leftovers(run.workdir)
+        run.remove()
 
 
 class CodeArgs(BaseModel):
