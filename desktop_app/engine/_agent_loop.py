@@ -112,6 +112,11 @@ class AgentLoop:
             return await self.run()
         return await self._answered((await self._call_llm(None)).text)
 
+    async def ask_aside(self, messages: list[Message]) -> str:
+        """One LLM call of the agent's model outside the task's conversation (a check);
+        its usage counts, its text is not streamed as the task's."""
+        return (await self._call_llm(None, messages)).text
+
     async def _answered(self, text: str) -> str:
         self._last_answer = text
         await self._step(AgentStep(kind="final_answer", output=text, **self._step_meta()))
@@ -124,15 +129,18 @@ class AgentLoop:
         if self._on_step is not None:
             await self._on_step(step)
 
-    async def _call_llm(self, tools: list[dict[str, Any]] | None) -> LLMResult:
+    async def _call_llm(
+        self, tools: list[dict[str, Any]] | None, aside: list[Message] | None = None
+    ) -> LLMResult:
         llm = self._task.agent.llm
-        on_text = self._text_sink()
+        on_text = self._text_sink() if aside is None else None
+        messages = self._messages if aside is None else aside
         if self._state.blocking:
             result = llm.call(
-                self._messages, tools=tools, on_text=on_text, cancelled=self._state.cancelled
+                messages, tools=tools, on_text=on_text, cancelled=self._state.cancelled
             )
         else:
-            result = await llm.acall(self._messages, tools=tools, on_text=on_text)
+            result = await llm.acall(messages, tools=tools, on_text=on_text)
         self._add_usage(result)
         return result
 

@@ -2,7 +2,9 @@
 
 A guardrail (CrewAI's `Task.guardrail`) is a function of the `TaskOutput` that returns
 `(True, value)` to accept (the value may replace the answer) or `(False, error)` to send the
-agent back to work with the error, at most `guardrail_max_retries` times. A structured
+agent back to work with the error, at most `guardrail_max_retries` times. A guardrail given
+as text is a requirement that the agent's model checks the answer against (it must reply
+with a JSON verdict; no verdict counts as a refusal). A structured
 answer that does not fit `output_pydantic`/`output_json` is asked for again once, with the
 validation error; after that the task fails with a message that names the model and the error.
 """
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from desktop_app.engine._structured import convert, format_instructions
+from desktop_app.engine._structured import convert, extract_json_object, format_instructions
 from desktop_app.engine.outputs import TaskOutput
 
 if TYPE_CHECKING:
@@ -63,7 +65,7 @@ async def finish_output(task: PreparedTask, loop: AgentLoop, raw: str) -> TaskOu
     while True:
         output, error = make_output(task, raw)
         if task.guardrail is not None:
-            passed, value = _guardrail_result(await call_user(task.guardrail, output))
+            passed, value = await _check(task.guardrail, loop, output)
             if not passed:
                 guardrail_failures += 1
                 if guardrail_failures > task.guardrail_max_retries:
@@ -80,6 +82,32 @@ async def finish_output(task: PreparedTask, loop: AgentLoop, raw: str) -> TaskOu
         if format_failures > FORMAT_RETRIES:
             raise ValueError(_format_failure(task, error, format_failures))
         raw = await loop.revise(_format_feedback(task, error), use_tools=False)
+
+
+async def _check(
+    guardrail: Callable[[TaskOutput], Any] | str, loop: AgentLoop, output: TaskOutput
+) -> tuple[bool, Any]:
+    if isinstance(guardrail, str):
+        return await _check_with_model(guardrail, loop, output)
+    return _guardrail_result(await call_user(guardrail, output))
+
+
+async def _check_with_model(
+    requirement: str, loop: AgentLoop, output: TaskOutput
+) -> tuple[bool, Any]:
+    """Asks the agent's model whether the answer meets `requirement`."""
+    reply = await loop.ask_aside([
+        {"role": "system", "content": (
+            "You check whether an answer meets a requirement. Reply with only a JSON object: "
+            '{"valid": true or false, "feedback": "what is wrong, if anything"}'
+        )},
+        {"role": "user", "content": f"Requirement: {requirement}\n\nAnswer:\n{output.raw}"},
+    ])
+    verdict = extract_json_object(reply) or {}
+    valid = verdict.get("valid")
+    if not isinstance(valid, bool):
+        return False, f"the check of the requirement gave no verdict: {reply.strip()[:200]}"
+    return (True, None) if valid else (False, str(verdict.get("feedback") or requirement))
 
 
 def _guardrail_result(result: Any) -> tuple[bool, Any]:

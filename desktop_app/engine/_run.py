@@ -90,8 +90,8 @@ class PreparedTask:
         return wanted_model(self.source.output_pydantic, self.source.output_json)[1]
 
     @property
-    def guardrail(self) -> Callable[[TaskOutput], Any] | None:
-        """The task's guardrail function."""
+    def guardrail(self) -> Callable[[TaskOutput], Any] | str | None:
+        """The task's guardrail: a function, or a requirement for the model to check."""
         return self.source.guardrail
 
     @property

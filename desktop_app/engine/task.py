@@ -31,7 +31,8 @@ class Task(BaseModel):
         output_file: A path (may hold `{placeholders}`) the raw answer is written to.
         guardrail: A function of the `TaskOutput` (sync or async) returning `(True, value)`
             to accept, where a value other than the answer replaces it, or `(False, error)`
-            to make the agent try again with the error.
+            to make the agent try again with the error. Or a requirement as text, which the
+            agent's model checks the answer against.
         guardrail_max_retries: Retries after the guardrail refuses an answer.
         callback: Called (or awaited) with the `TaskOutput` when the task is done.
     """
@@ -49,7 +50,7 @@ class Task(BaseModel):
     output_pydantic: type[BaseModel] | None = None
     output_json: type[BaseModel] | None = None
     output_file: str | None = None
-    guardrail: Callable[[TaskOutput], Any] | None = None
+    guardrail: Callable[[TaskOutput], Any] | str | None = None
     guardrail_max_retries: int = Field(default=3, ge=0)
     callback: Callable[[TaskOutput], Any] | None = None
 

@@ -222,3 +222,31 @@ async def test_callbacks_and_kickoff_hooks_run_in_order(llm_on: Callable[..., LL
         "after",
     ]
     assert result.raw.startswith("ANSWER TO: CURRENT TASK: STEP 2 ON WINDS.")
+
+
+@pytest.mark.asyncio
+async def test_a_text_guardrail_is_checked_by_the_model_and_no_verdict_refuses(
+    sim: Simulator, llm_on: Callable[..., LLM]
+) -> None:
+    with pytest.raises(TaskExecutionError, match="Task failed guardrail validation after 1 "
+                       "retries. Last error: the check of the requirement gave no verdict: "
+                       "Answer to: Requirement: Mention the moon"):
+        await _crew(llm_on(), guardrail="Mention the moon", guardrail_max_retries=1).akickoff()
+
+    # answer, check, answer again, check again
+    assert len(sim.stats.requests) == 4
+    check = sim.stats.requests[1].body["messages"]
+    assert check[0]["content"].startswith("You check whether an answer meets a requirement.")
+    assert check[1]["content"].startswith("Requirement: Mention the moon\n\nAnswer:\nAnswer to:")
+
+
+@pytest.mark.asyncio
+async def test_a_text_guardrail_passes_on_a_valid_verdict(
+    sim: Simulator, llm_on: Callable[..., LLM]
+) -> None:
+    # The simulator echoes the requirement's line, so this one carries its own verdict.
+    verdict = '{"valid": true, "feedback": ""}'
+    result = await _crew(llm_on(), guardrail=verdict).akickoff()
+    assert len(sim.stats.requests) == 2
+    assert result.raw.startswith("Answer to: Current Task: Report on tides.")
+    assert result.token_usage.successful_requests == 2
