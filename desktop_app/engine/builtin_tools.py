@@ -38,8 +38,29 @@ class FileReadArgs(BaseModel):
     line_count: int | None = Field(default=None, ge=1, description="Lines to read; all if empty.")
 
 
+def resolve_inside(given: str, base_dir: str | None) -> Path:
+    """The path the model gave; with `base_dir`, relative to it and refused outside it.
+
+    Raises:
+        PermissionError: The path leads outside `base_dir`.
+    """
+    path = Path(given).expanduser()
+    if base_dir is None:
+        return path
+    root = Path(base_dir).expanduser().resolve()
+    full = (root / path).resolve()
+    if not full.is_relative_to(root):
+        raise PermissionError(f"'{given}' is outside the folder this tool may read ({root})")
+    return full
+
+
 class FileReadTool(BaseTool):
-    """Reads a text file (CrewAI's `FileReadTool`), at most `max_chars` characters of it."""
+    """Reads a text file (CrewAI's `FileReadTool`), at most `max_chars` characters of it.
+
+    Attributes:
+        max_chars: Characters returned at most.
+        base_dir: When set, paths are relative to it and nothing outside it is read.
+    """
 
     name: str = "read_file"
     description: str = (
@@ -48,9 +69,10 @@ class FileReadTool(BaseTool):
     )
     args_schema: type[BaseModel] = FileReadArgs
     max_chars: int = 100_000
+    base_dir: str | None = None
 
     def _run(self, **kwargs: Any) -> str:
-        path = Path(str(kwargs["file_path"])).expanduser()
+        path = resolve_inside(str(kwargs["file_path"]), self.base_dir)
         if not path.is_file():
             raise FileNotFoundError(f"no file at '{path}'")
         text = path.read_text(encoding="utf-8", errors="replace")
@@ -69,15 +91,21 @@ class DirectoryArgs(BaseModel):
 
 
 class DirectoryReadTool(BaseTool):
-    """Lists the files under a directory (CrewAI's `DirectoryReadTool`), recursively."""
+    """Lists the files under a directory (CrewAI's `DirectoryReadTool`), recursively.
+
+    Attributes:
+        max_entries: Entries listed at most.
+        base_dir: When set, paths are relative to it and nothing outside it is listed.
+    """
 
     name: str = "list_directory"
     description: str = "List the files in a directory and its subdirectories."
     args_schema: type[BaseModel] = DirectoryArgs
     max_entries: int = 500
+    base_dir: str | None = None
 
     def _run(self, **kwargs: Any) -> str:
-        root = Path(str(kwargs["directory"])).expanduser()
+        root = resolve_inside(str(kwargs["directory"]), self.base_dir)
         if not root.is_dir():
             raise NotADirectoryError(f"no directory at '{root}'")
         entries: list[str] = []

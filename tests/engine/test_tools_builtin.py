@@ -71,6 +71,23 @@ async def test_list_directory_lists_files_recursively(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.asyncio
+async def test_a_base_dir_keeps_the_file_tools_inside_it(tmp_path: Path) -> None:
+    inside = tmp_path / "work"
+    inside.mkdir()
+    (inside / "a.txt").write_text("kept", encoding="utf-8")
+    (tmp_path / "secret.txt").write_text("no", encoding="utf-8")
+    reader = FileReadTool(base_dir=str(inside))
+    assert await reader.arun(file_path="a.txt") == "kept"
+    for escape in ("../secret.txt", str(tmp_path / "secret.txt")):
+        with pytest.raises(PermissionError, match="outside the folder this tool may read"):
+            await reader.arun(file_path=escape)
+    lister = DirectoryReadTool(base_dir=str(inside))
+    assert (await lister.arun(directory=".")).endswith("- a.txt")
+    with pytest.raises(PermissionError):
+        await lister.arun(directory="..")
+
+
 _PAGE = b"<html><head><style>p{}</style><script>var x;</script></head><body><h1>Tides</h1>\n<p>Twice   a day.</p></body></html>"
 
 
