@@ -362,12 +362,18 @@ def _step_sink(state: RunState) -> Callable[[AgentStep], Any] | None:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Writes `text` to `path` through a temporary file in the same folder (blocking)."""
+    """Writes `text` to `path` through a temporary file in the same folder (blocking).
+
+    The file keeps the mode of the file it replaces (0o644 for a new one), not the private
+    mode of the temporary file.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             file.write(text)
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -188,6 +188,10 @@ async def test_output_file_gets_the_raw_answer(tmp_path: Path, llm_on: Callable[
     written = tmp_path / "out" / "tides.md"
     assert written.read_text(encoding="utf-8") == result.raw
     assert [path.name for path in written.parent.iterdir()] == ["tides.md"]
+    assert written.stat().st_mode & 0o777 == 0o644
+    written.chmod(0o600)
+    await crew.akickoff({"topic": "tides"})  # replaced, keeping its mode
+    assert written.stat().st_mode & 0o777 == 0o600
 
 
 @pytest.mark.asyncio
