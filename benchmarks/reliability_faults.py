@@ -8,7 +8,8 @@ litellm over HTTP. Each cell runs one streaming crew on the faulty model in one 
 `fail_times` counts from zero) beside a healthy crew
 started at the same time, and prints: the outcome (ok, or the error's kind and message), the
 characters of partial output the stream kept before the error, and whether the healthy crew
-finished (it must, in every cell). `reqs` counts the faulty crew's requests (retries
+finished (it must, in every cell). Then 200 crews at once on a rate-limited provider, with
+three per-provider concurrency limits: the most requests the provider saw at once. `reqs` counts the faulty crew's requests (retries
 included; two per try for the for-each mode). Retries: 3, back-off from 0.05 s; time-out 1 s.
 """
 
@@ -116,7 +117,30 @@ async def main() -> int:
                   f"{cell.outcome}", flush=True)
     print(f"\ncells: {len(FAULTS) * len(MODES)}, healthy crews that failed beside a fault: "
           f"{failures}")
+    print("\n200 crews at once on 'status=429,retry_after=0.2,fail_times=100' (max_retries=8):")
+    for limit in (16, 64, 1000):
+        line = await storm(limit)
+        print(f"  max_concurrency={limit:<5} {line}", flush=True)
     return 1 if failures else 0
+
+
+async def storm(limit: int) -> str:
+    """200 crews on a rate-limited provider: how many requests the provider saw at once."""
+    async with Simulator(SimulatorConfig(ttft=0.05, tokens_per_second=400.0)) as sim:
+        llm = LLM(model="openai/sim:status=429,retry_after=0.2,fail_times=100,tokens=20",
+                  base_url=sim.base_url, api_key="sk-bench", max_retries=8,
+                  max_concurrency=limit)
+        agent = Agent(role="Analyst", goal="Answer", backstory="Quick.", llm=llm)
+        crew = Crew(tasks=[Task(description="Summarise {topic}", expected_output="text",
+                                agent=agent)])
+        start = time.perf_counter()
+        results = await asyncio.gather(
+            *(crew.akickoff({"topic": str(i)}) for i in range(200)), return_exceptions=True
+        )
+        ok = sum(not isinstance(r, BaseException) for r in results)
+        return (f"max in flight {sim.stats.max_in_flight:>3}, requests "
+                f"{sim.stats.requests_total}, succeeded {ok}/200, "
+                f"{time.perf_counter() - start:.1f} s")
 
 
 if __name__ == "__main__":
