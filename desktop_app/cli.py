@@ -453,6 +453,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit code.
     """
     arguments = list(sys.argv[1:] if argv is None else argv)
+    from desktop_app._frozen import exec_python_request
+
+    executed = exec_python_request(arguments)  # a frozen build running model-written code
+    if executed is not None:
+        return executed
     if not arguments:
         return gui_main()
     command = COMMANDS.get(arguments[0])

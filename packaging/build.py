@@ -1,0 +1,145 @@
+"""Builds CrewDesk's one-folder PyInstaller bundle and packs the Linux release.
+
+    uv run python packaging/build.py [--out dist] [--skip-tar] [--measure]
+
+Steps: icons (when missing) -> PyInstaller one-folder build of `packaging/crewdesk.spec` into
+`<out>/crewdesk/` -> on Linux, `<out>/CrewDesk-<version>-linux-x86_64.tar.gz` (the folder, a
+`.desktop` entry, the icon and `install.sh`) -> an AppImage when `appimagetool` is on PATH.
+`--measure` also builds once per exclusion group with that group kept, and reports what each
+exclusion saves. The version comes from `desktop_app.__version__` only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path[:0] = [str(HERE), str(REPO)]
+
+import bundle  # noqa: E402
+
+from desktop_app import __version__  # noqa: E402
+
+MB = 1_000_000
+
+
+def folder_size(path: Path) -> int:
+    """Bytes of every file under `path` (links not followed)."""
+    return sum(p.lstat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def ensure_icons() -> None:
+    """Renders the icons from the SVG when they are not there yet."""
+    if not (bundle.icons_dir() / "crewdesk-256.png").exists():
+        subprocess.run([sys.executable, str(HERE / "make_icons.py")], check=True)
+
+
+def pyinstaller(out: Path, work: Path, keep_groups: tuple[str, ...] = ()) -> Path:
+    """Runs PyInstaller on the spec; returns the one-folder build (`<out>/crewdesk`)."""
+    env = dict(os.environ, CREWDESK_KEEP_GROUPS="|".join(keep_groups),
+               LITELLM_LOCAL_MODEL_COST_MAP="True")  # no network while hooks import litellm
+    command = [sys.executable, "-m", "PyInstaller", str(HERE / "crewdesk.spec"), "--noconfirm",
+               "--clean", "--log-level", "WARN", "--distpath", str(out), "--workpath", str(work)]
+    started = time.perf_counter()
+    subprocess.run(command, check=True, env=env, cwd=REPO)
+    print(f"PyInstaller: {time.perf_counter() - started:.0f} s")
+    return out / bundle.EXE_NAME
+
+
+def release_name() -> str:
+    """`CrewDesk-<version>-<os>-<machine>`, e.g. CrewDesk-0.1.0-linux-x86_64."""
+    return f"{bundle.APP_NAME}-{__version__}-{sys.platform.rstrip('0123456789')}-" \
+           f"{platform.machine().lower()}"
+
+
+def stage_linux(folder: Path, stage: Path) -> Path:
+    """Lays out the Linux release folder: the build, desktop entry, icon and install.sh."""
+    top = stage / release_name()
+    shutil.rmtree(top, ignore_errors=True)
+    top.mkdir(parents=True)
+    shutil.copytree(folder, top / bundle.EXE_NAME, symlinks=True)
+    desktop = REPO / "resources" / "desktop"
+    shutil.copy2(desktop / f"{bundle.BUNDLE_ID}.desktop", top)
+    shutil.copy2(bundle.icons_dir() / "crewdesk-256.png", top / "crewdesk.png")
+    shutil.copy2(HERE / "linux" / "install.sh", top / "install.sh")
+    (top / "install.sh").chmod(0o755)
+    (top / "VERSION").write_text(__version__ + "\n", encoding="utf-8")
+    return top
+
+
+def pack_tar(top: Path, out: Path) -> Path:
+    """Packs `top` as `<out>/<top name>.tar.gz`."""
+    target = out / f"{top.name}.tar.gz"
+    with tarfile.open(target, "w:gz", compresslevel=9) as tar:
+        tar.add(top, arcname=top.name)
+    return target
+
+
+def appimage(top: Path, out: Path) -> Path | None:
+    """Builds `<out>/<name>.AppImage` with appimagetool, when it is installed."""
+    tool = shutil.which("appimagetool")
+    if tool is None:
+        print("AppImage: skipped (appimagetool is not installed; see packaging/README.md)")
+        return None
+    appdir = out / "CrewDesk.AppDir"
+    shutil.rmtree(appdir, ignore_errors=True)
+    shutil.copytree(top / bundle.EXE_NAME, appdir / "usr" / "lib" / bundle.EXE_NAME, symlinks=True)
+    shutil.copy2(top / f"{bundle.BUNDLE_ID}.desktop", appdir)
+    shutil.copy2(top / "crewdesk.png", appdir / "crewdesk.png")
+    run = appdir / "AppRun"
+    run.write_text('#!/bin/sh\nexec "$(dirname "$(readlink -f "$0")")/usr/lib/crewdesk/crewdesk"'
+                   ' "$@"\n', encoding="utf-8")
+    run.chmod(0o755)
+    target = out / f"{release_name()}.AppImage"
+    subprocess.run([tool, str(appdir), str(target)], check=True,
+                   env=dict(os.environ, ARCH=platform.machine()))
+    return target
+
+
+def measure(out: Path, work: Path, baseline: int) -> None:
+    """Builds once per exclusion group with that group kept; prints what each one saves."""
+    print(f"\nexclusion savings (baseline {baseline / MB:.1f} MB):")
+    for group in bundle.EXCLUDES:
+        folder = pyinstaller(out / "measure", work / "measure", keep_groups=(group,))
+        print(f"  {group:<46} {(folder_size(folder) - baseline) / MB:7.1f} MB", flush=True)
+    shutil.rmtree(out / "measure", ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Builds the bundle (and the Linux tar.gz); returns the exit code."""
+    parser = argparse.ArgumentParser(prog="packaging/build.py", description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=REPO / "dist", help="output folder (dist)")
+    parser.add_argument("--work", type=Path, default=REPO / "build", help="PyInstaller work folder")
+    parser.add_argument("--skip-tar", action="store_true", help="build the folder only")
+    parser.add_argument("--measure", action="store_true",
+                        help="also rebuild per exclusion group and report what each saves")
+    args = parser.parse_args(argv)
+    out, work = args.out.resolve(), args.work.resolve()
+    ensure_icons()
+    folder = pyinstaller(out, work)
+    size = folder_size(folder)
+    print(f"one-folder build: {folder} ({size / MB:.1f} MB)")
+    if args.measure:
+        measure(out, work, size)
+    if args.skip_tar or not sys.platform.startswith("linux"):
+        return 0
+    top = stage_linux(folder, work / "stage")
+    tar = pack_tar(top, out)
+    print(f"release: {tar} ({tar.stat().st_size / MB:.1f} MB)")
+    image = appimage(top, out)
+    if image is not None:
+        print(f"AppImage: {image} ({image.stat().st_size / MB:.1f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
