@@ -143,9 +143,9 @@ class FetchUrlTool(BaseTool):
     max_chars: int = 20_000
 
     def _run(self, **kwargs: Any) -> str:
-        from desktop_app.engine.tools import _run_coroutine_blocking
+        from desktop_app.engine._blocking import run_to_end
 
-        return _run_coroutine_blocking(self._arun(**kwargs))
+        return run_to_end(self._arun(**kwargs), thread_name="crewdesk-tool")
 
     async def _arun(self, **kwargs: Any) -> str:
         import httpx

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from desktop_app.engine import events as ev
 from desktop_app.engine._agent_loop import AgentStep
+from desktop_app.engine._blocking import run_to_end
 from desktop_app.engine._run import RunState, execute, new_run_id
 from desktop_app.engine.agent import Agent
 from desktop_app.engine.outputs import CrewOutput, TaskOutput
@@ -189,31 +190,7 @@ class Crew(BaseModel):
         self, inputs: Inputs | None, emit: Emit | None, flag: threading.Event | None
     ) -> CrewOutput:
         state = RunState(run_id=new_run_id(), emit=emit, blocking=True, cancel_flag=flag)
-        return _run_private_loop(execute(self, inputs, state))
-
-
-def _run_private_loop(coro: Coroutine[Any, Any, T]) -> T:
-    """Runs `coro` to its end on a new event loop, in this thread or, if this thread
-    already runs a loop (a notebook, say), in a helper thread."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    box: list[T] = []
-    errors: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            box.append(asyncio.run(coro))
-        except BaseException as exc:  # noqa: BLE001 - re-raised below
-            errors.append(exc)
-
-    helper = threading.Thread(target=target, name="crewdesk-kickoff")
-    helper.start()
-    helper.join()
-    if errors:
-        raise errors[0]
-    return box[0]
+        return run_to_end(execute(self, inputs, state), thread_name="crewdesk-kickoff")
 
 
 async def _gather_owned(coros: Sequence[Coroutine[Any, Any, T]]) -> list[T]:

@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, field_validator
+
+
+def _models_only(value: object) -> object:
+    """Keeps a model instance; anything else (a dict read back from JSON) becomes None."""
+    return value if isinstance(value, BaseModel) else None
 
 
 class UsageMetrics(BaseModel):
@@ -46,9 +51,11 @@ class TaskOutput(BaseModel):
         summary: The first words of the description.
         raw: The agent's final answer.
         agent: The role of the agent that did the task.
-        output_format: Always "raw" here; structured output arrives with a later issue.
+        output_format: "raw", "json" (output_json) or "pydantic" (output_pydantic).
         json_dict: The answer parsed as a JSON object, when it is one.
-        pydantic: Reserved for structured output (always None for now).
+        pydantic: The answer as the task's `output_pydantic` model. Dumped with the model's
+            own fields; read back from JSON (run history) it is None, since the model class
+            is not known there, and the same data stays in `json_dict`.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True, defer_build=True)
@@ -61,7 +68,9 @@ class TaskOutput(BaseModel):
     agent: str = ""
     output_format: str = "raw"
     json_dict: dict[str, Any] | None = None
-    pydantic: BaseModel | None = None
+    pydantic: SerializeAsAny[BaseModel] | None = None
+
+    _keep_models_only = field_validator("pydantic", mode="before")(_models_only)
 
     def __str__(self) -> str:
         return self.raw
@@ -75,7 +84,8 @@ class CrewOutput(BaseModel):
         tasks_output: One `TaskOutput` per task, in order.
         token_usage: Usage of this run alone.
         json_dict: The final answer parsed as a JSON object, when it is one.
-        pydantic: Reserved for structured output (always None for now).
+        pydantic: The final answer as the last task's `output_pydantic` model (see
+            `TaskOutput.pydantic` for how it reads back from JSON).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True, defer_build=True)
@@ -84,7 +94,9 @@ class CrewOutput(BaseModel):
     tasks_output: list[TaskOutput] = Field(default_factory=list)
     token_usage: UsageMetrics = Field(default_factory=UsageMetrics)
     json_dict: dict[str, Any] | None = None
-    pydantic: BaseModel | None = None
+    pydantic: SerializeAsAny[BaseModel] | None = None
+
+    _keep_models_only = field_validator("pydantic", mode="before")(_models_only)
 
     def to_dict(self) -> dict[str, Any]:
         """Returns the JSON answer as a dict, or an empty dict when the answer is not JSON."""

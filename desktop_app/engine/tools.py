@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
-import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar, get_type_hints, overload
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
+
+from desktop_app.engine._blocking import run_to_end
 
 _T = TypeVar("_T")
 
@@ -119,7 +120,7 @@ class Tool(BaseTool):
 
     def _run(self, **kwargs: Any) -> Any:
         if inspect.iscoroutinefunction(self.func):
-            return _run_coroutine_blocking(self.func(**kwargs))
+            return run_to_end(self.func(**kwargs), thread_name="crewdesk-tool")
         return self.func(**kwargs)
 
     async def _arun(self, **kwargs: Any) -> Any:
@@ -194,26 +195,3 @@ def args_schema_of(func: Callable[..., Any], model_name: str | None = None) -> t
         fields[param.name] = (annotation, Field(default))
     name = model_name or "".join(part.title() for part in func.__name__.split("_")) + "Args"
     return create_model(name, **fields)
-
-
-def _run_coroutine_blocking(coro: Coroutine[Any, Any, _T]) -> _T:
-    """Runs a coroutine to its end from sync code, in a helper thread if a loop runs here."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    box: list[_T] = []
-    errors: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            box.append(asyncio.run(coro))
-        except BaseException as exc:  # noqa: BLE001 - re-raised below
-            errors.append(exc)
-
-    helper = threading.Thread(target=target, name="crewdesk-tool")
-    helper.start()
-    helper.join()
-    if errors:
-        raise errors[0]
-    return box[0]
