@@ -80,8 +80,12 @@ async def setup_turn() -> None:
 
 # --- per-provider concurrency limit ---------------------------------------------------------
 
-DEFAULT_MAX_CONCURRENCY = 64
-"""Requests one provider (model route + base URL) may have open at once, by default."""
+DEFAULT_MAX_CONCURRENCY = 256
+"""Requests one provider (model route + base URL) may have open at once, by default.
+
+Above the 200 crews the engine is measured with at once (benchmarks/engine_concurrency.py), so
+that target keeps every call in flight; a batch of 1,000 goes in waves. The dashboard limits
+runs itself (Settings' `concurrency_limit`); a rate-limited provider wants `max_concurrency`."""
 
 
 class _Waiter:

@@ -14,6 +14,9 @@ simulator on 2 cores; plain httpx + json on the same stream: about 1.4 ms):
   which no supported setting removes; `disable_streaming_logging` trims a little of it.
 - `_litellm_pacing` lets one call per loop iteration start that setup, so hundreds of crews
   started together do not stall the loop (lag max 570-1,800 ms before, 30-130 ms after).
+- `_litellm_pacing.provider_limit` caps the requests open at once to one provider (route and
+  base URL; `LLM(max_concurrency=...)`, default 256), over every loop and thread, so a batch
+  on a rate-limited provider queues instead of storming it (docs/RELIABILITY.md).
 
 `import litellm` takes seconds and must never run on an event loop: the async path imports
 it in a worker thread once (`_aload_litellm`), the sync path imports it where it runs.
@@ -121,7 +124,7 @@ class LLM:
         retry_base_delay: First back-off delay in seconds; doubles at each retry.
         retry_max_delay: Longest back-off delay in seconds.
         max_concurrency: Requests to this provider (route and base URL) open at once, counted
-            over every `LLM`, loop and thread; more wait their turn (default 64).
+            over every `LLM`, loop and thread; more wait their turn (default 256).
         **kwargs: Passed to litellm as they are (top_p, stop, seed, api_version, ...).
     """
 
