@@ -363,7 +363,9 @@ async def arun_python(code: str, limits: CodeLimits = CodeLimits()) -> CodeResul
         await asyncio.shield(asyncio.to_thread(_clean_up, process.pid, run))
 
 
-async def _acommunicate(process: asyncio.subprocess.Process, run: _RunFolders) -> tuple[bytes, bytes]:
+async def _acommunicate(
+    process: asyncio.subprocess.Process, run: _RunFolders
+) -> tuple[bytes, bytes]:
     """Reads the child's output until it exits, then kills what it left behind.
 
     Waiting for the pipes' end instead would wait for any process the code left running
@@ -386,7 +388,9 @@ def _kill_rest(pid: int, run: _RunFolders) -> None:
     kill_leftovers(run.workdir)
 
 
-def _communicate(process: subprocess.Popen[bytes], run: _RunFolders, timeout: float) -> tuple[bytes, bytes]:
+def _communicate(
+    process: subprocess.Popen[bytes], run: _RunFolders, timeout: float
+) -> tuple[bytes, bytes]:
     """The blocking twin of `_acommunicate`; raises `subprocess.TimeoutExpired`."""
     deadline = time.monotonic() + timeout
     while True:
