@@ -105,9 +105,11 @@ async def test_akickoff_keeps_every_call_in_flight_with_bounded_threads(
     the loop. So threads stay bounded by that pool however many runs go, and every request
     is in flight at once.
     """
-    agent = _writer(llm_on("tokens=20,ttft=0.5"))
+    # 3 s to first token: long enough that every call has started, even on a loaded
+    # machine where litellm's paced request setups take tens of ms each.
+    agent = _writer(llm_on("tokens=20,ttft=3"))
     crew = Crew(tasks=[Task(description="T {topic}", expected_output="x", agent=agent)])
-    await crew.akickoff({"topic": "warm-up"})  # litellm's import runs in a worker, once
+    await Crew(tasks=[Task(description="warm", expected_output="x", agent=_writer(llm_on()))]).akickoff()
     pool_size = min(32, (os.cpu_count() or 1) + 4)
     before = threading.active_count()
     sim.stats.reset()
