@@ -109,7 +109,7 @@ async def test_akickoff_keeps_every_call_in_flight_with_bounded_threads(
     # machine where litellm's paced request setups take tens of ms each.
     agent = _writer(llm_on("tokens=20,ttft=3"))
     crew = Crew(tasks=[Task(description="T {topic}", expected_output="x", agent=agent)])
-    await Crew(tasks=[Task(description="warm", expected_output="x", agent=_writer(llm_on()))]).akickoff()
+    await Crew(tasks=[Task(description="warm", expected_output="x", agent=_writer(llm_on()))]).akickoff({"topic": "warm-up"})
     pool_size = min(32, (os.cpu_count() or 1) + 4)
     before = threading.active_count()
     sim.stats.reset()
