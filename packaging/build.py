@@ -31,6 +31,9 @@ from desktop_app import __version__  # noqa: E402
 
 MB = 1_000_000
 
+MEASURED_STEPS = ("strip", "drops", "pruning")
+"""Size steps of the spec besides exclusions, measured like them (see crewdesk.spec)."""
+
 
 def folder_size(path: Path) -> int:
     """Bytes of every file under `path` (links not followed)."""
@@ -108,7 +111,7 @@ def appimage(top: Path, out: Path) -> Path | None:
 def measure(out: Path, work: Path, baseline: int) -> None:
     """Builds once per exclusion group with that group kept; prints what each one saves."""
     print(f"\nexclusion savings (baseline {baseline / MB:.1f} MB):")
-    for group in bundle.EXCLUDES:
+    for group in (*bundle.EXCLUDES, *MEASURED_STEPS):
         folder = pyinstaller(out / "measure", work / "measure", keep_groups=(group,))
         print(f"  {group:<46} {(folder_size(folder) - baseline) / MB:7.1f} MB", flush=True)
     shutil.rmtree(out / "measure", ignore_errors=True)
