@@ -61,23 +61,47 @@ EXCLUDES: dict[str, tuple[str, ...]] = {
     "tkinter": ("tkinter", "_tkinter"),
     "IPython/jedi": ("IPython", "jedi", "parso", "matplotlib_inline"),
     "test tools (pytest, hypothesis, mypy)": (
-        "pytest", "_pytest", "pytestqt", "pytest_asyncio", "hypothesis", "mypy", "mypyc",
+        "pytest",
+        "_pytest",
+        "pytestqt",
+        "pytest_asyncio",
+        "hypothesis",
+        "mypy",
+        "mypyc",
     ),
-    "build tools (setuptools, pip, PyInstaller)": ("setuptools", "pkg_resources", "pip",
-                                                  "PyInstaller"),
+    "build tools (setuptools, pip, PyInstaller)": (
+        "setuptools",
+        "pkg_resources",
+        "pip",
+        "PyInstaller",
+    ),
     "tokenizers (Hugging Face)": ("tokenizers",),
     "unused Qt modules": (
-        "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtQuickWidgets", "PySide6.QtQuickControls2",
-        "PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets", "PySide6.QtDesigner", "PySide6.QtHelp",
-        "PySide6.QtUiTools", "PySide6.QtPrintSupport", "PySide6.QtSql", "PySide6.QtTest",
-        "PySide6.QtConcurrent", "PySide6.QtDBus", "PySide6.QtNetwork", "PySide6.QtSvg",
-        "PySide6.QtSvgWidgets", "PySide6.QtQuickTest", "PySide6.QtXml",
+        "PySide6.QtQml",
+        "PySide6.QtQuick",
+        "PySide6.QtQuickWidgets",
+        "PySide6.QtQuickControls2",
+        "PySide6.QtOpenGL",
+        "PySide6.QtOpenGLWidgets",
+        "PySide6.QtDesigner",
+        "PySide6.QtHelp",
+        "PySide6.QtUiTools",
+        "PySide6.QtPrintSupport",
+        "PySide6.QtSql",
+        "PySide6.QtTest",
+        "PySide6.QtConcurrent",
+        "PySide6.QtDBus",
+        "PySide6.QtNetwork",
+        "PySide6.QtSvg",
+        "PySide6.QtSvgWidgets",
+        "PySide6.QtQuickTest",
+        "PySide6.QtXml",
     ),
 }
 """Packages CrewDesk never imports, by group (the build report measures each group)."""
 
 
-QT_DROPS = (
+DROPS = (
     "PySide6/Qt/translations/",
     "PySide6/Qt/plugins/platformthemes/libqgtk3",
     "PySide6/Qt/plugins/generic/",
@@ -92,20 +116,38 @@ QT_DROPS = (
     "PySide6/Qt/plugins/imageformats/libqgif",
     "PySide6/Qt/lib/libQt6Network",
     # Needed only by the GTK theme plugin dropped above (no other bundled library links them).
-    "libgdk_pixbuf", "libcairo", "libatk-", "libpango", "libpixman", "libthai", "libdatrie",
-    "libfribidi", "libgraphite2", "libharfbuzz", "libgio-", "libgmodule-", "libgobject-",
-    "libmount", "libblkid", "libselinux", "libjpeg",
+    "libgdk_pixbuf",
+    "libcairo",
+    "libatk-",
+    "libpango",
+    "libpixman",
+    "libthai",
+    "libdatrie",
+    "libfribidi",
+    "libgraphite2",
+    "libharfbuzz",
+    "libgio-",
+    "libgmodule-",
+    "libgobject-",
+    "libmount",
+    "libblkid",
+    "libselinux",
+    "libjpeg",
+    # DeepSeek's Hugging Face tokenizer: litellm reads it only through `tokenizers`, which is
+    # excluded (token counting then falls back to tiktoken). Not the Anthropic one: litellm's
+    # utils module reads that file when it is imported.
+    "litellm/litellm_core_utils/tokenizers/deepseek_tokenizer",
 )
-"""Qt files the hooks collect that CrewDesk never loads: translations of Qt's own dialogs
-(the UI is English), input-device, framebuffer, VNC and GTK-theme plugins, image formats
-other than PNG/SVG/ICO, QtNetwork's library (nothing links it) and the GTK plugin's own
-dependencies. Matched as path prefixes (with `/` separators) inside the bundle."""
+"""Collected files CrewDesk never loads: translations of Qt's own dialogs (the UI is English),
+input-device, framebuffer, VNC and GTK-theme plugins, image formats other than PNG/SVG/ICO,
+QtNetwork's library (nothing links it), the GTK plugin's own dependencies, and litellm's
+DeepSeek tokenizer file. Matched as path prefixes (with `/` separators) in the bundle."""
 
 
 def keep_file(dest: str) -> bool:
     """Whether a collected file (its path inside the bundle) stays in the bundle."""
     path = dest.replace("\\", "/")
-    return not any(path.startswith(prefix) for prefix in QT_DROPS)
+    return not any(path.startswith(prefix) for prefix in DROPS)
 
 
 def examples_dir() -> Path:
@@ -122,11 +164,13 @@ def litellm_lazy_modules(site_packages: Path) -> list[str]:
     """The modules named in litellm's lazy-import registry, as absolute module names."""
     text = (site_packages / LITELLM_LAZY_REGISTRY).read_text(encoding="utf-8")
     names = set(re.findall(r'\(\s*"([.\w]+)",\s*"\w+"\s*,?\s*\)', text))
-    return sorted(("litellm" + name if name.startswith(".") else name) for name in names
-                  if not any(name.startswith(p) for p in (".proxy", "litellm.proxy")))
+    return sorted(
+        ("litellm" + name if name.startswith(".") else name)
+        for name in names
+        if not any(name.startswith(p) for p in (".proxy", "litellm.proxy"))
+    )
 
 
 def excluded_modules(skip_groups: tuple[str, ...] = ()) -> list[str]:
     """Every excluded module, except the groups named in `skip_groups`."""
-    return [name for group, names in EXCLUDES.items() if group not in skip_groups
-            for name in names]
+    return [name for group, names in EXCLUDES.items() if group not in skip_groups for name in names]

@@ -19,8 +19,15 @@ ICONS = Path(__file__).resolve().parent.parent / "resources" / "icons"
 SVG = ICONS / "crewdesk.svg"
 PNG_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 ICO_SIZES = (16, 24, 32, 48, 64, 128, 256)
-ICNS_TYPES = {16: b"icp4", 32: b"icp5", 64: b"icp6", 128: b"ic07", 256: b"ic08", 512: b"ic09",
-              1024: b"ic10"}
+ICNS_TYPES = {
+    16: b"icp4",
+    32: b"icp5",
+    64: b"icp6",
+    128: b"ic07",
+    256: b"ic08",
+    512: b"ic09",
+    1024: b"ic10",
+}
 """The icns element type holding a PNG of each size."""
 
 
@@ -58,8 +65,10 @@ def ico_bytes(pngs: dict[int, bytes]) -> bytes:
 
 def icns_bytes(pngs: dict[int, bytes]) -> bytes:
     """A macOS .icns holding each PNG under its element type."""
-    body = b"".join(ICNS_TYPES[size] + struct.pack(">I", 8 + len(png)) + png
-                    for size, png in sorted(pngs.items()))
+    body = b"".join(
+        ICNS_TYPES[size] + struct.pack(">I", 8 + len(png)) + png
+        for size, png in sorted(pngs.items())
+    )
     return b"icns" + struct.pack(">I", 8 + len(body)) + body
 
 

@@ -21,8 +21,14 @@ def unimportable(modules: Sequence[str]) -> list[str]:
     """The `modules` that raise ImportError, probed in a fresh interpreter (no side effects
     on the caller)."""
     env = dict(os.environ, LITELLM_LOCAL_MODEL_COST_MAP="True")
-    done = subprocess.run([sys.executable, __file__, *modules], capture_output=True, text=True,
-                          check=True, env=env, timeout=600)
+    done = subprocess.run(
+        [sys.executable, __file__, *modules],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        timeout=600,
+    )
     return done.stdout.split()
 
 

@@ -17,24 +17,37 @@ def exec_python(tmp_path: Path, source: str, *args: str) -> subprocess.Completed
     """Runs `source` as a script through `crewdesk --exec-python` (unfrozen, in a child)."""
     script = tmp_path / "job.py"
     script.write_text(source, encoding="utf-8")
-    return subprocess.run([sys.executable, "-c", RUN, "--exec-python", str(script), *args],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", RUN, "--exec-python", str(script), *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_runs_the_script_as_main_with_its_own_argv(tmp_path: Path) -> None:
     (tmp_path / "helper.py").write_text("VALUE = 41\n", encoding="utf-8")
-    done = exec_python(tmp_path, "import sys, helper\nprint(__name__, sys.argv[1:], "
-                       "helper.VALUE + 1, 'é')\n", "a", "b")
+    done = exec_python(
+        tmp_path,
+        "import sys, helper\nprint(__name__, sys.argv[1:], helper.VALUE + 1, 'é')\n",
+        "a",
+        "b",
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "__main__ ['a', 'b'] 42 é"
 
 
-@pytest.mark.parametrize(("source", "code"), [
-    ("raise SystemExit(3)", 3),
-    ("import sys; sys.exit()", 0),
-    ("raise SystemExit('bad input')", 1),
-    ("1 / 0", 1),
-])
+@pytest.mark.parametrize(
+    ("source", "code"),
+    [
+        ("raise SystemExit(3)", 3),
+        ("import sys; sys.exit()", 0),
+        ("raise SystemExit('bad input')", 1),
+        ("1 / 0", 1),
+    ],
+)
 def test_exit_status_is_the_interpreters(tmp_path: Path, source: str, code: int) -> None:
     done = exec_python(tmp_path, source + "\n")
     assert done.returncode == code, done.stderr
@@ -43,8 +56,13 @@ def test_exit_status_is_the_interpreters(tmp_path: Path, source: str, code: int)
 
 
 def test_without_a_script_it_explains_the_usage(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-c", RUN, "--exec-python"], capture_output=True,
-                          text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", RUN, "--exec-python"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 2
     assert "usage: crewdesk --exec-python SCRIPT" in done.stderr
 
