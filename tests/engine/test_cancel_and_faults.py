@@ -19,8 +19,8 @@ def _crew(llm: LLM, *, stream: bool = False, name: str = "Report") -> Crew:
     )
 
 
-async def _wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
+async def _wait_for(condition: Callable[[], bool], within: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
     while not condition():
         assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
         await asyncio.sleep(0.01)

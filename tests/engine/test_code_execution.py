@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from pathlib import Path
@@ -26,7 +27,7 @@ async def test_the_child_works_in_a_fresh_temp_folder_that_is_removed() -> None:
     result = await arun_python("import os\nopen('out.txt','w').write('x')\nprint(os.getcwd())")
     workdir = Path(result.stdout.strip())
     assert workdir.name.startswith("crewdesk-code-")
-    assert not workdir.exists()
+    assert not await asyncio.to_thread(workdir.exists)
 
 
 @pytest.mark.asyncio
