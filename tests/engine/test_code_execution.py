@@ -68,11 +68,23 @@ async def test_cancelling_the_run_kills_the_child() -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    leftovers = [
-        p for p in os.listdir("/proc") if p.isdigit() and _cmdline(p).endswith("main.py")
-        and "crewdesk-code-" in _cmdline(p)
+    assert _own_code_children() == []
+
+
+def _own_code_children() -> list[str]:
+    """Processes of this test process (not of other sessions) still running model code."""
+    return [
+        pid for pid in os.listdir("/proc") if pid.isdigit() and _parent(pid) == os.getpid()
+        and _cmdline(pid).endswith("main.py") and "crewdesk-code-" in _cmdline(pid)
     ]
-    assert leftovers == []
+
+
+def _parent(pid: str) -> int:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return -1
+    return int(stat.rpartition(")")[2].split()[1])
 
 
 def _cmdline(pid: str) -> str:
