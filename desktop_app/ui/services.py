@@ -13,10 +13,11 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 from typing import TYPE_CHECKING
 
 from desktop_app.storage.paths import AppPaths
-from desktop_app.storage.secrets import SecretStore
+from desktop_app.storage.secrets import PROVIDER_ENV_VARS, SecretStore
 from desktop_app.storage.settings import ProviderSettings, Settings, SettingsStore
 
 if TYPE_CHECKING:
@@ -201,8 +202,14 @@ class AppServices:
         self.current_settings = settings
 
     def has_provider(self) -> bool:
-        """Whether any model provider is set up."""
-        return bool(self.current_settings.providers)
+        """Whether any model provider is set up: in Settings, or a key in the environment.
+
+        A key in a provider's usual variable (`OPENAI_API_KEY`, ...) is used by agents of that
+        provider's models, as in CrewAI, so it counts as set up.
+        """
+        if self.current_settings.providers:
+            return True
+        return any(os.environ.get(name) for names in PROVIDER_ENV_VARS.values() for name in names)
 
     async def use_simulator_provider(self) -> None:
         """Adds the offline simulator as a provider and makes it the default."""

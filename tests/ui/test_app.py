@@ -65,6 +65,21 @@ async def _answer_close_question(window: MainWindow, button: QMessageBox.Standar
     box.button(button).click()
 
 
+def test_a_key_in_the_environment_counts_as_a_provider(
+    qtbot: QtBot, arun: Arun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-from-the-environment")
+
+    async def scenario() -> None:
+        window = await _window(qtbot)
+        assert not window.banner.isVisible()
+        assert not window.services.current_settings.providers
+        window.close()
+        await wait_signal(window.closed)
+
+    arun(scenario())
+
+
 def test_first_start_offers_settings_and_the_simulator(qtbot: QtBot, arun: Arun) -> None:
     async def scenario() -> None:
         window = await _window(qtbot)
