@@ -188,9 +188,9 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.close)
 
     def _connect(self) -> None:
-        self.banner.settingsRequested.connect(self.open_settings)
+        self.banner.settingsRequested.connect(self._on_banner_settingsRequested)
         self.banner.simulatorRequested.connect(self._on_banner_simulatorRequested)
-        self.dashboard.settingsRequested.connect(self.open_settings)
+        self.dashboard.settingsRequested.connect(self._on_dashboard_settingsRequested)
         self.designer.runRequested.connect(self._on_designer_runRequested)
         self.designer.dirtyChanged.connect(self._on_designer_dirtyChanged)
         self.history.rerunRequested.connect(self._on_history_rerunRequested)
@@ -228,11 +228,15 @@ class MainWindow(QMainWindow):
 
     # -- commands ----------------------------------------------------------------------
 
-    def open_settings(self) -> SettingsDialog:
-        """Opens the settings dialog (window-modal, no nested event loop)."""
+    def open_settings(self, provider_id: str = "") -> SettingsDialog:
+        """Opens the settings dialog (window-modal, no nested event loop).
+
+        Args:
+            provider_id: The provider to show first (a run's refused key); "" for the first.
+        """
         from desktop_app.ui.settings import SettingsDialog
 
-        dialog = SettingsDialog(self.services, self)
+        dialog = SettingsDialog(self.services, self, provider_id=provider_id)
         dialog.settingsChanged.connect(self._on_settings_dialog_settingsChanged)
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
@@ -331,6 +335,12 @@ class MainWindow(QMainWindow):
     def _on_settings_action_triggered(self) -> None:
         if self._attached:
             self.open_settings()
+
+    def _on_banner_settingsRequested(self) -> None:
+        self.open_settings()
+
+    def _on_dashboard_settingsRequested(self, provider_id: str) -> None:
+        self.open_settings(provider_id)
 
     def _on_stop_all_action_triggered(self) -> None:
         if self._attached:

@@ -34,11 +34,11 @@ from desktop_app.ui.controllers.run_state import (
 )
 
 if TYPE_CHECKING:
-    from desktop_app.engine import RunEvent, RunEventStream
+    from desktop_app.engine import LLMError, RunEvent, RunEventStream
     from desktop_app.engine.outputs import CrewOutput
     from desktop_app.ui.services import AppServices
 
-__all__ = ["RunController", "RunRequest", "describe_error"]
+__all__ = ["RunController", "RunRequest", "describe_error", "refused_provider"]
 
 log = logging.getLogger(__name__)
 
@@ -77,15 +77,35 @@ def describe_error(exc: BaseException, secrets: list[str]) -> tuple[str, bool]:
     Returns:
         The message, and whether the provider refused the key (an auth failure).
     """
-    from desktop_app.engine import LLMError, TaskExecutionError
-
-    cause = exc.cause if isinstance(exc, TaskExecutionError) else exc
-    is_auth = isinstance(cause, LLMError) and cause.kind == "auth"
     message = str(exc) or type(exc).__name__
     for secret in secrets:
         if secret:
             message = message.replace(secret, "•••")
-    return message, is_auth
+    return message, _refused_key(exc) is not None
+
+
+def refused_provider(exc: BaseException, built: BuiltCrew | None) -> tuple[str, str]:
+    """Whose key was refused, when `exc` is an auth failure.
+
+    Returns:
+        The id of the configured provider that holds the key ("" when none of the settings'
+        providers serves the model) and a name for the user (its display name, else the
+        provider as litellm names it); two empty strings when no key was refused.
+    """
+    cause = _refused_key(exc)
+    if cause is None:
+        return "", ""
+    configured = built.provider_of(cause.model) if built is not None else None
+    if configured is None:
+        return "", cause.provider
+    return configured.id, configured.display_name or configured.id
+
+
+def _refused_key(exc: BaseException) -> LLMError | None:
+    from desktop_app.engine import LLMError, TaskExecutionError
+
+    cause = exc.cause if isinstance(exc, TaskExecutionError) else exc
+    return cause if isinstance(cause, LLMError) and cause.kind == "auth" else None
 
 
 class RunController(QObject):
@@ -209,7 +229,7 @@ class RunController(QObject):
 
     async def _execute(self, state: RunState, request: RunRequest) -> None:
         recorder = RunRecorder(self._services.history, state)
-        secrets: list[str] = []
+        built: BuiltCrew | None = None
         try:
             await recorder.start(request.document.model_dump(mode="json"))
             async with self._gate:
@@ -217,7 +237,6 @@ class RunController(QObject):
                 await recorder.running()
                 await self._services.load_engine()
                 built = await self._factory.build(request.document, dry_run=request.dry_run)
-                secrets = built.secrets
                 output = await self._stream(built, state, request, recorder)
             state.set_status(RunStatus.DONE)
             usage = output.token_usage.model_dump()
@@ -226,9 +245,11 @@ class RunController(QObject):
             state.set_status(RunStatus.CANCELLED)
             await recorder.finish()
         except Exception as exc:  # noqa: BLE001 - any error ends this run, and only this one
-            message, is_auth = describe_error(exc, secrets)
+            message, is_auth = describe_error(exc, built.secrets if built is not None else [])
             log.info("run %s of %s failed: %s", state.run_id, state.crew_name, message)
-            state.fail(message, is_auth=is_auth)
+            provider_id, provider_name = refused_provider(exc, built)
+            state.fail(message, is_auth=is_auth, provider_id=provider_id,
+                       provider_name=provider_name)
             await recorder.finish()
 
     async def _stream(

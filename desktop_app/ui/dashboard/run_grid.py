@@ -24,11 +24,11 @@ class RunGrid(QScrollArea):
 
     Signals:
         stopRequested(str): A panel's Stop was pressed (the run id).
-        settingsRequested(): A panel's "Open Settings" link was followed.
+        settingsRequested(str): A panel's "Open Settings" link was followed (the provider id).
     """
 
     stopRequested = Signal(str)
-    settingsRequested = Signal()
+    settingsRequested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         """Builds an empty grid with a hint for the user.

@@ -50,10 +50,11 @@ class DashboardView(QWidget):
     """The run dashboard.
 
     Signals:
-        settingsRequested(): A panel asked for the settings (its key was refused).
+        settingsRequested(str): A panel asked for the settings of the provider with this id
+            (its key was refused; "" when no configured provider holds the key).
     """
 
-    settingsRequested = Signal()
+    settingsRequested = Signal(str)
 
     def __init__(
         self, services: AppServices, controller: RunController, parent: QWidget | None = None
