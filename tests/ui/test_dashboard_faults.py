@@ -29,7 +29,11 @@ from desktop_app.storage.paths import AppPaths
 from desktop_app.storage.settings import ProviderSettings, Settings
 from desktop_app.ui.controllers import RunState, RunStatus
 from desktop_app.ui.dashboard.run_panel import SETTINGS_LINK, RunPanel
-from desktop_app.ui.dashboard.stream_view import MAX_DOCUMENT_CHARS
+from desktop_app.ui.dashboard.stream_view import (
+    INSERT_SLICE_CHARS,
+    MAX_DOCUMENT_CHARS,
+    StreamView,
+)
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.services import AppServices
 from desktop_app.ui.settings import SettingsDialog
@@ -192,3 +196,19 @@ def test_a_1mb_answer_fills_one_panel_while_another_keeps_streaming(
         await _close(window)
 
     arun(scenario())
+
+
+def test_a_huge_piece_goes_into_the_view_in_slices(qtbot: QtBot) -> None:
+    view = StreamView()
+    qtbot.addWidget(view)
+    view.resize(400, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    text = "".join(f"word{i} " for i in range(150_000))  # about 1 MB
+    view.append_text(text)
+    assert 0 < view.document().characterCount() < 2 * INSERT_SLICE_CHARS  # one slice now
+    assert view.has_backlog
+    qtbot.waitUntil(lambda: not view.has_backlog)  # the rest, a slice per turn
+    shown = view.shown_text()
+    assert MAX_DOCUMENT_CHARS * 0.8 < len(shown) <= MAX_DOCUMENT_CHARS
+    assert text.endswith(shown)
