@@ -8,6 +8,11 @@ that run's state.
 
 Every task has an owner: the controller keeps them in a set with a done-callback that
 discards them, and `aclose()` cancels them all and waits for them briefly.
+
+The controller forgets a run once it has ended and `runEnded` was emitted: the `RunState` has
+no Qt parent, so it lives exactly as long as a view holds it (the dashboard keeps the panels of
+the latest runs only), and the run history keeps the rest. A session that runs 1,000 crews
+does not keep 1,000 states (see benchmarks/reliability_soak_ui.py).
 """
 
 from __future__ import annotations
@@ -149,7 +154,7 @@ class RunController(QObject):
 
     @property
     def runs(self) -> list[RunState]:
-        """Every run of this session, oldest first."""
+        """The runs not yet ended (queued, running, or being recorded), oldest first."""
         return list(self._runs)
 
     def active_runs(self) -> list[RunState]:
@@ -171,9 +176,9 @@ class RunController(QObject):
         """
         if self._closed:
             raise RuntimeError("the run controller is closed")
-        state = RunState(
+        state = RunState(  # no Qt parent: it lives while the controller or a view holds it
             request.document.name, crew_id=request.crew_id, mode=request.mode,
-            inputs=request.inputs, clock=self._clock, parent=self,
+            inputs=request.inputs, clock=self._clock,
         )
         self._runs.append(state)
         task = asyncio.ensure_future(self._execute(state, request))
@@ -286,6 +291,9 @@ class RunController(QObject):
         self._tasks.pop(run_id, None)
         state = next((s for s in self._runs if s.run_id == run_id), None)
         if state is not None:
+            if not state.status.is_terminal:  # cancelled before its task took a first step
+                state.set_status(RunStatus.CANCELLED)
+            self._runs.remove(state)  # ended: the views and the history keep it from here
             self.runEnded.emit(state)
         self.activeCountChanged.emit(len(self._tasks))
 
