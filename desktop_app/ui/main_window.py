@@ -201,7 +201,11 @@ class MainWindow(QMainWindow):
     # -- starting ----------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Loads settings, marks interrupted runs, fills the dashboard, restores geometry."""
+        """Loads settings, marks interrupted runs, fills the dashboard, restores geometry.
+
+        When the designer found unsaved edits of the last session (a crash), its tab is
+        shown, with its offer to restore them.
+        """
         await self.services.start()
         settings = self.services.current_settings
         self.controller.set_concurrency_limit(settings.concurrency_limit)
@@ -209,6 +213,9 @@ class MainWindow(QMainWindow):
         self._restore_geometry(settings.window_state_bytes())
         self.banner.setVisible(not self.services.has_provider())
         await self.dashboard.load_crews()
+        await self.designer.ready()
+        if self.designer.recovered_ids:
+            self.tabs.setCurrentWidget(self.designer)
         self.statusBar().showMessage(self._start_message(), 10_000)
         self.started.emit()
 
@@ -220,6 +227,8 @@ class MainWindow(QMainWindow):
             count = self.services.interrupted_runs
             parts.append(f"{count} run{'s' if count != 1 else ''} left running when CrewDesk "
                          "last closed are marked interrupted in History.")
+        if self.designer.recovered_ids:
+            parts.append("Unsaved designer edits of the last session can be restored.")
         return " ".join(parts)
 
     def _restore_geometry(self, state: bytes | None) -> None:

@@ -179,6 +179,7 @@ class RunState(QObject):
         self.refused_provider = ""
         self.started_at: float | None = None
         self.ended_at: float | None = None
+        self.text_chars = 0  # characters of streamed text received, shown or not yet
         self._clock = clock
         self._pending: list[str] = []
         self._transcript: list[tuple[str, SegmentKind]] = []
@@ -236,6 +237,7 @@ class RunState(QObject):
         """Adds streamed text; views get it at the next frame."""
         if not text:
             return
+        self.text_chars += len(text)
         self._pending.append(text)
         if self._clock is None:
             self.flush()
