@@ -126,7 +126,7 @@ def cli_cell(crew_file: Path, settings: str) -> CliCell:
             cwd=ROOT,
         )
         seconds = time.perf_counter() - start
-        requests = int(sim.fetch_stats()["requests_total"])
+        requests = int(sim.fetch_stats()["requests_total"]) - 1  # less the /stats request
     streamed = done.stdout.split("\n=== ", 1)[0]  # before the summary ("=== failed ===" ...)
     text = streamed.partition("==\n")[2].rstrip("\n")  # after the task's heading line
     lines = done.stderr.splitlines()
@@ -190,7 +190,7 @@ async def panel_cell(window: MainWindow, settings: str) -> PanelCell:
         seconds = time.perf_counter() - start
         probe.stop()
         stats = await asyncio.to_thread(sim.fetch_stats)
-    requests = int(stats["requests_total"]) - 1  # less the healthy crew's one
+    requests = int(stats["requests_total"]) - 2  # less the healthy crew's and /stats
     panel = window.dashboard.grid.panel_for(faulty.run_id)
     record = await window.services.history.get_run(faulty.run_id)
     assert panel is not None and record is not None
