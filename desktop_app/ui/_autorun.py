@@ -71,8 +71,9 @@ async def autorun(window: MainWindow, plan: AutoRun) -> None:
     if plan.edit:
         await _edit_unsaved(window, plan.edit)
     dashboard = window.dashboard
-    states = [dashboard.start(document, document.default_inputs(), crew_id)
-              for _ in range(plan.count)]
+    states = [
+        dashboard.start(document, document.default_inputs(), crew_id) for _ in range(plan.count)
+    ]
     await _report(states)
 
 
@@ -88,10 +89,8 @@ async def _edit_unsaved(window: MainWindow, role: str) -> None:
 async def _report(states: list[RunState]) -> None:
     while True:
         received = {state.run_id: state.text_chars for state in states}
-        print("CREWDESK_RUNS=" + json.dumps({"t": time.time(), "received": received}),
-              flush=True)
+        print("CREWDESK_RUNS=" + json.dumps({"t": time.time(), "received": received}), flush=True)
         if all(state.status.is_terminal for state in states):
             break
         await asyncio.sleep(REPORT_INTERVAL_S)
-    print("CREWDESK_AUTORUN_DONE=" + ",".join(state.status.value for state in states),
-          flush=True)
+    print("CREWDESK_AUTORUN_DONE=" + ",".join(state.status.value for state in states), flush=True)
