@@ -154,12 +154,14 @@ class RunResult:
         inputs: The values it ran with.
         output: Its `CrewOutput` when it succeeded.
         error: What went wrong when it failed.
+        refused_key: The provider that refused the key, when that is why it failed.
     """
 
     index: int
     inputs: dict[str, Any]
     output: Any = None
     error: str | None = None
+    refused_key: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The result as JSON-ready data."""
@@ -232,6 +234,25 @@ class StreamPrinter:
             self._line(index, text)
 
 
+def refused_key_provider(exc: BaseException) -> str | None:
+    """The provider that refused the key, when `exc` is an auth failure (else None)."""
+    from desktop_app.engine import LLMError, TaskExecutionError
+
+    cause = exc.cause if isinstance(exc, TaskExecutionError) else exc
+    return cause.provider if isinstance(cause, LLMError) and cause.kind == "auth" else None
+
+
+def key_hint(provider: str) -> str:
+    """Where to fix a refused key: CrewDesk's Settings, or the provider's variable."""
+    from desktop_app.storage.secrets import PROVIDER_ENV_VARS
+
+    variables = " or ".join(PROVIDER_ENV_VARS.get(provider, ()))
+    other = f"the environment variable {variables}" if variables else "the provider's variable"
+    return (f"hint: the key for {provider} was refused. Agents that name a credential take "
+            "their key from CrewDesk's keychain: run `crewdesk`, open Settings, pick the "
+            f"provider and check its key. Other agents use {other}.")
+
+
 async def run_one(
     crew: Crew, index: int, inputs: dict[str, Any], mode: str, printer: StreamPrinter
 ) -> RunResult:
@@ -244,7 +265,8 @@ async def run_one(
             printer.chunk(index, chunk)
         return RunResult(index, inputs, output=streaming.result)
     except Exception as exc:  # noqa: BLE001 - one failing crew must not stop the batch
-        return RunResult(index, inputs, error=str(exc) or type(exc).__name__)
+        return RunResult(index, inputs, error=str(exc) or type(exc).__name__,
+                         refused_key=refused_key_provider(exc))
     finally:
         printer.flush(index)
         if streaming is not None and not streaming.is_completed:
@@ -259,8 +281,13 @@ async def run_batch(
     mode: str,
     printer: StreamPrinter,
     progress: TextIO | None,
+    errors: TextIO | None = None,
 ) -> list[RunResult]:
-    """Runs one crew per inputs, at most ``concurrency`` at once, each to its end."""
+    """Runs one crew per inputs, at most ``concurrency`` at once, each to its end.
+
+    A crew that fails says why on ``errors`` at once (``error: [n] ...``), then the batch
+    goes on.
+    """
     semaphore = asyncio.Semaphore(concurrency)
     finished: list[RunResult] = []
 
@@ -270,6 +297,9 @@ async def run_batch(
                 printer.status(index, f"started with {json.dumps(inputs, default=str)}")
             result = await run_one(make_crew(), index, inputs, mode, printer)
         finished.append(result)
+        if result.error is not None and errors is not None:
+            errors.write(f"error: {f'[{index}] ' if len(batch) > 1 else ''}{result.error}\n")
+            errors.flush()
         if result.error is not None and len(batch) > 1:
             printer.status(index, f"failed: {result.error}")
         if progress is not None:
@@ -363,8 +393,10 @@ def _execute(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         printer = StreamPrinter(out, prefixed=len(batch) > 1, quiet=args.quiet)
         results = asyncio.run(run_batch(
             make_crew, batch, concurrency=args.concurrency, mode=args.mode, printer=printer,
-            progress=err if len(batch) > 1 else None))
+            progress=err if len(batch) > 1 else None, errors=err))
     _report(results, args.output, out)
+    for provider in dict.fromkeys(r.refused_key for r in results if r.refused_key is not None):
+        err.write(key_hint(provider) + "\n")
     return EXIT_FAILED if any(result.error is not None for result in results) else EXIT_OK
 
 

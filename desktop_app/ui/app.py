@@ -15,6 +15,10 @@ Environment switches (used by tests, benchmarks and demos):
     CREWDESK_STARTUP_PROBE=1  print `CREWDESK_WINDOW_SHOWN=<epoch seconds>` at the window's
                               first paint and `CREWDESK_WINDOW_READY=...` once the views
                               and the crew list are loaded, then quit (startup benchmark).
+    CREWDESK_AUTORUN=path     open this crew file in the designer, save it, and run it
+                              `CREWDESK_AUTORUN_COUNT` times, reporting on stdout; with
+                              `CREWDESK_AUTORUN_EDIT=text`, leave an unsaved edit (the tests
+                              and benchmarks that kill the app; see `_autorun.py`).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from desktop_app.ui.qt import QEventLoop
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
+    from desktop_app.ui._autorun import AutoRun
     from desktop_app.ui.main_window import MainWindow
     from desktop_app.ui.services import AppServices
 
@@ -132,14 +137,41 @@ async def _after_show(window: MainWindow) -> None:
         print(f"CREWDESK_WINDOW_READY={time.time():.6f}", flush=True)
         window.close()
         return
-    demo_runs = int(os.environ.get("CREWDESK_DEMO_RUNS", "0") or 0)
-    demo = asyncio.ensure_future(_demo(window, demo_runs)) if demo_runs > 0 else None
+    hooks = _start_hooks(window)  # demo runs and test hooks, owned here
     try:
-        await window.services.load_engine()
-    except Exception:
-        log.exception("could not load litellm; runs will try again")
-    if demo is not None:
-        await demo
+        try:
+            await window.services.load_engine()
+        except Exception:
+            log.exception("could not load litellm; runs will try again")
+        await asyncio.gather(*hooks)
+    finally:
+        for hook in hooks:
+            hook.cancel()
+
+
+def _start_hooks(window: MainWindow) -> list[asyncio.Future[None]]:
+    """Starts the demo runs and the autorun test hook when the environment asks for them."""
+    hooks: list[asyncio.Future[None]] = []
+    demo_runs = int(os.environ.get("CREWDESK_DEMO_RUNS", "0") or 0)
+    if demo_runs > 0:
+        hooks.append(asyncio.ensure_future(_demo(window, demo_runs)))
+    plan = _autorun_plan()
+    if plan is not None:
+        from desktop_app.ui._autorun import autorun
+
+        hooks.append(asyncio.ensure_future(autorun(window, plan)))
+    return hooks
+
+
+def _autorun_plan() -> AutoRun | None:
+    """The `CREWDESK_AUTORUN` test hook's plan, when it is switched on."""
+    path = os.environ.get("CREWDESK_AUTORUN")
+    if not path:
+        return None
+    from desktop_app.ui._autorun import AutoRun
+
+    count = int(os.environ.get("CREWDESK_AUTORUN_COUNT", "1") or 1)
+    return AutoRun(Path(path), count, os.environ.get("CREWDESK_AUTORUN_EDIT", ""))
 
 
 async def _demo(window: MainWindow, count: int) -> None:

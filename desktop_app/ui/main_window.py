@@ -188,9 +188,9 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.close)
 
     def _connect(self) -> None:
-        self.banner.settingsRequested.connect(self.open_settings)
+        self.banner.settingsRequested.connect(self._on_banner_settingsRequested)
         self.banner.simulatorRequested.connect(self._on_banner_simulatorRequested)
-        self.dashboard.settingsRequested.connect(self.open_settings)
+        self.dashboard.settingsRequested.connect(self._on_dashboard_settingsRequested)
         self.designer.runRequested.connect(self._on_designer_runRequested)
         self.designer.dirtyChanged.connect(self._on_designer_dirtyChanged)
         self.history.rerunRequested.connect(self._on_history_rerunRequested)
@@ -201,7 +201,11 @@ class MainWindow(QMainWindow):
     # -- starting ----------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Loads settings, marks interrupted runs, fills the dashboard, restores geometry."""
+        """Loads settings, marks interrupted runs, fills the dashboard, restores geometry.
+
+        When the designer found unsaved edits of the last session (a crash), its tab is
+        shown, with its offer to restore them.
+        """
         await self.services.start()
         settings = self.services.current_settings
         self.controller.set_concurrency_limit(settings.concurrency_limit)
@@ -209,6 +213,9 @@ class MainWindow(QMainWindow):
         self._restore_geometry(settings.window_state_bytes())
         self.banner.setVisible(not self.services.has_provider())
         await self.dashboard.load_crews()
+        await self.designer.ready()
+        if self.designer.recovered_ids:
+            self.tabs.setCurrentWidget(self.designer)
         self.statusBar().showMessage(self._start_message(), 10_000)
         self.started.emit()
 
@@ -220,6 +227,8 @@ class MainWindow(QMainWindow):
             count = self.services.interrupted_runs
             parts.append(f"{count} run{'s' if count != 1 else ''} left running when CrewDesk "
                          "last closed are marked interrupted in History.")
+        if self.designer.recovered_ids:
+            parts.append("Unsaved designer edits of the last session can be restored.")
         return " ".join(parts)
 
     def _restore_geometry(self, state: bytes | None) -> None:
@@ -228,11 +237,15 @@ class MainWindow(QMainWindow):
 
     # -- commands ----------------------------------------------------------------------
 
-    def open_settings(self) -> SettingsDialog:
-        """Opens the settings dialog (window-modal, no nested event loop)."""
+    def open_settings(self, provider_id: str = "") -> SettingsDialog:
+        """Opens the settings dialog (window-modal, no nested event loop).
+
+        Args:
+            provider_id: The provider to show first (a run's refused key); "" for the first.
+        """
         from desktop_app.ui.settings import SettingsDialog
 
-        dialog = SettingsDialog(self.services, self)
+        dialog = SettingsDialog(self.services, self, provider_id=provider_id)
         dialog.settingsChanged.connect(self._on_settings_dialog_settingsChanged)
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
@@ -331,6 +344,12 @@ class MainWindow(QMainWindow):
     def _on_settings_action_triggered(self) -> None:
         if self._attached:
             self.open_settings()
+
+    def _on_banner_settingsRequested(self) -> None:
+        self.open_settings()
+
+    def _on_dashboard_settingsRequested(self, provider_id: str) -> None:
+        self.open_settings(provider_id)
 
     def _on_stop_all_action_triggered(self) -> None:
         if self._attached:

@@ -118,7 +118,7 @@ def test_an_auth_error_shows_in_its_panel_while_the_other_finishes(
     async def scenario() -> None:
         services, view = await _dashboard(qtbot, sim)
         asked: list[bool] = []
-        view.settingsRequested.connect(lambda: asked.append(True))
+        view.settingsRequested.connect(lambda _provider_id: asked.append(True))
         good = make_document("Good")
         bad = make_document("Bad", model="openai/sim:status=401")
         ok = view.start(good, good.default_inputs())
@@ -130,11 +130,11 @@ def test_an_auth_error_shows_in_its_panel_while_the_other_finishes(
         assert panel.status_label.text() == "failed"
         assert panel.error_label.isVisible()
         assert "refused" in panel.error_label.text()
-        assert 'href="settings"' in panel.error_label.text()
+        assert 'href="settings:local"' in panel.error_label.text()
         assert TEST_KEY not in panel.error_label.text()
         assert f"✗ {failed.error}" in panel.shown_text()  # the whole message, in the text
         assert TEST_KEY not in panel.shown_text() and TEST_KEY not in failed.transcript()
-        panel.error_label.linkActivated.emit("settings")
+        panel.error_label.linkActivated.emit("settings:local")
         assert asked == [True]
         await _finish(view, services)
 

@@ -52,15 +52,22 @@ def provider_kind_of(model: str) -> str:
 
 @dataclass(slots=True)
 class BuiltCrew:
-    """A crew ready to run, and the keys it carries (to scrub from messages).
+    """A crew ready to run, the keys it carries (to scrub from messages), and who serves it.
 
     Attributes:
         crew: The engine crew.
         secrets: Every API key given to its agents.
+        providers: The configured provider serving each model string of the crew (so that a
+            refused key can be traced to the provider whose settings hold it).
     """
 
     crew: Crew
     secrets: list[str] = field(default_factory=list)
+    providers: dict[str, ProviderSettings] = field(default_factory=dict)
+
+    def provider_of(self, model: str) -> ProviderSettings | None:
+        """The configured provider that serves `model`, if one does."""
+        return self.providers.get(model)
 
 
 class CrewFactory:
@@ -109,10 +116,13 @@ def _default_provider(settings: Settings) -> ProviderSettings | None:
 def _build_with_keys(document: CrewDocument, settings: Settings, store: SecretStore) -> BuiltCrew:
     """Routes each agent to a configured provider, then builds the crew with their keys."""
     providers: dict[str, ProviderSettings | None] = {}
+    by_model: dict[str, ProviderSettings] = {}
     agents = []
     for spec in document.agents:
         routed, provider = _route(spec, settings)
         providers[routed.key] = provider
+        if provider is not None and routed.llm:
+            by_model.setdefault(routed.llm, provider)
         agents.append(routed)
     document = document.model_copy(update={"agents": agents})
     used: list[str] = []
@@ -128,7 +138,7 @@ def _build_with_keys(document: CrewDocument, settings: Settings, store: SecretSt
         return found.value
 
     crew = build_crew(document, resolve_api_key=resolve)
-    return BuiltCrew(crew, used)
+    return BuiltCrew(crew, used, by_model)
 
 
 def _route(spec: AgentSpec, settings: Settings) -> tuple[AgentSpec, ProviderSettings | None]:

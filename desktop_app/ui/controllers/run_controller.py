@@ -8,6 +8,11 @@ that run's state.
 
 Every task has an owner: the controller keeps them in a set with a done-callback that
 discards them, and `aclose()` cancels them all and waits for them briefly.
+
+The controller forgets a run once it has ended and `runEnded` was emitted: the `RunState` has
+no Qt parent, so it lives exactly as long as a view holds it (the dashboard keeps the panels of
+the latest runs only), and the run history keeps the rest. A session that runs 1,000 crews
+does not keep 1,000 states (see benchmarks/reliability_soak_ui.py).
 """
 
 from __future__ import annotations
@@ -34,11 +39,11 @@ from desktop_app.ui.controllers.run_state import (
 )
 
 if TYPE_CHECKING:
-    from desktop_app.engine import RunEvent, RunEventStream
+    from desktop_app.engine import LLMError, RunEvent, RunEventStream
     from desktop_app.engine.outputs import CrewOutput
     from desktop_app.ui.services import AppServices
 
-__all__ = ["RunController", "RunRequest", "describe_error"]
+__all__ = ["RunController", "RunRequest", "describe_error", "refused_provider"]
 
 log = logging.getLogger(__name__)
 
@@ -77,15 +82,35 @@ def describe_error(exc: BaseException, secrets: list[str]) -> tuple[str, bool]:
     Returns:
         The message, and whether the provider refused the key (an auth failure).
     """
-    from desktop_app.engine import LLMError, TaskExecutionError
-
-    cause = exc.cause if isinstance(exc, TaskExecutionError) else exc
-    is_auth = isinstance(cause, LLMError) and cause.kind == "auth"
     message = str(exc) or type(exc).__name__
     for secret in secrets:
         if secret:
             message = message.replace(secret, "•••")
-    return message, is_auth
+    return message, _refused_key(exc) is not None
+
+
+def refused_provider(exc: BaseException, built: BuiltCrew | None) -> tuple[str, str]:
+    """Whose key was refused, when `exc` is an auth failure.
+
+    Returns:
+        The id of the configured provider that holds the key ("" when none of the settings'
+        providers serves the model) and a name for the user (its display name, else the
+        provider as litellm names it); two empty strings when no key was refused.
+    """
+    cause = _refused_key(exc)
+    if cause is None:
+        return "", ""
+    configured = built.provider_of(cause.model) if built is not None else None
+    if configured is None:
+        return "", cause.provider
+    return configured.id, configured.display_name or configured.id
+
+
+def _refused_key(exc: BaseException) -> LLMError | None:
+    from desktop_app.engine import LLMError, TaskExecutionError
+
+    cause = exc.cause if isinstance(exc, TaskExecutionError) else exc
+    return cause if isinstance(cause, LLMError) and cause.kind == "auth" else None
 
 
 class RunController(QObject):
@@ -129,7 +154,7 @@ class RunController(QObject):
 
     @property
     def runs(self) -> list[RunState]:
-        """Every run of this session, oldest first."""
+        """The runs not yet ended (queued, running, or being recorded), oldest first."""
         return list(self._runs)
 
     def active_runs(self) -> list[RunState]:
@@ -151,9 +176,9 @@ class RunController(QObject):
         """
         if self._closed:
             raise RuntimeError("the run controller is closed")
-        state = RunState(
+        state = RunState(  # no Qt parent: it lives while the controller or a view holds it
             request.document.name, crew_id=request.crew_id, mode=request.mode,
-            inputs=request.inputs, clock=self._clock, parent=self,
+            inputs=request.inputs, clock=self._clock,
         )
         self._runs.append(state)
         task = asyncio.ensure_future(self._execute(state, request))
@@ -209,7 +234,7 @@ class RunController(QObject):
 
     async def _execute(self, state: RunState, request: RunRequest) -> None:
         recorder = RunRecorder(self._services.history, state)
-        secrets: list[str] = []
+        built: BuiltCrew | None = None
         try:
             await recorder.start(request.document.model_dump(mode="json"))
             async with self._gate:
@@ -217,7 +242,6 @@ class RunController(QObject):
                 await recorder.running()
                 await self._services.load_engine()
                 built = await self._factory.build(request.document, dry_run=request.dry_run)
-                secrets = built.secrets
                 output = await self._stream(built, state, request, recorder)
             state.set_status(RunStatus.DONE)
             usage = output.token_usage.model_dump()
@@ -226,9 +250,11 @@ class RunController(QObject):
             state.set_status(RunStatus.CANCELLED)
             await recorder.finish()
         except Exception as exc:  # noqa: BLE001 - any error ends this run, and only this one
-            message, is_auth = describe_error(exc, secrets)
+            message, is_auth = describe_error(exc, built.secrets if built is not None else [])
             log.info("run %s of %s failed: %s", state.run_id, state.crew_name, message)
-            state.fail(message, is_auth=is_auth)
+            provider_id, provider_name = refused_provider(exc, built)
+            state.fail(message, is_auth=is_auth, provider_id=provider_id,
+                       provider_name=provider_name)
             await recorder.finish()
 
     async def _stream(
@@ -265,6 +291,9 @@ class RunController(QObject):
         self._tasks.pop(run_id, None)
         state = next((s for s in self._runs if s.run_id == run_id), None)
         if state is not None:
+            if not state.status.is_terminal:  # cancelled before its task took a first step
+                state.set_status(RunStatus.CANCELLED)
+            self._runs.remove(state)  # ended: the views and the history keep it from here
             self.runEnded.emit(state)
         self.activeCountChanged.emit(len(self._tasks))
 

@@ -175,8 +175,11 @@ class RunState(QObject):
         self.cost_usd: float | None = None
         self.error = ""
         self.error_is_auth = False
+        self.refused_provider_id = ""
+        self.refused_provider = ""
         self.started_at: float | None = None
         self.ended_at: float | None = None
+        self.text_chars = 0  # characters of streamed text received, shown or not yet
         self._clock = clock
         self._pending: list[str] = []
         self._transcript: list[tuple[str, SegmentKind]] = []
@@ -234,6 +237,7 @@ class RunState(QObject):
         """Adds streamed text; views get it at the next frame."""
         if not text:
             return
+        self.text_chars += len(text)
         self._pending.append(text)
         if self._clock is None:
             self.flush()
@@ -267,10 +271,21 @@ class RunState(QObject):
         self.total_tokens, self.cost_usd = total_tokens, cost_usd
         self.usageChanged.emit(total_tokens, cost_usd)
 
-    def fail(self, message: str, *, is_auth: bool = False) -> None:
-        """The run failed with `message`; the text streamed so far stays."""
+    def fail(
+        self, message: str, *, is_auth: bool = False, provider_id: str = "",
+        provider_name: str = "",
+    ) -> None:
+        """The run failed with `message`; the text streamed so far stays.
+
+        Args:
+            message: What went wrong, for the user.
+            is_auth: The provider refused the key.
+            provider_id: The configured provider whose key was refused ("" if none is).
+            provider_name: A name for the user of the provider whose key was refused.
+        """
         self.flush()
         self.error, self.error_is_auth = message, is_auth
+        self.refused_provider_id, self.refused_provider = provider_id, provider_name
         self._transcript.append((error_line(message), "error"))
         self.errorChanged.emit(message, is_auth)
         self.set_status(RunStatus.FAILED)

@@ -1,4 +1,9 @@
-"""`RunGrid`: the run panels in a scrollable grid that reflows with the window's width."""
+"""`RunGrid`: the run panels in a scrollable grid that reflows with the window's width.
+
+The grid keeps the panels of the latest `MAX_ENDED_PANELS` ended runs (and of every run
+still going): older ones are let go as new runs end, so a session that runs 1,000 crews
+holds 50 panels, not 1,000 (each ended run stays in History).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,13 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWi
 from desktop_app.ui.controllers.run_state import RunState
 from desktop_app.ui.dashboard.run_panel import RunPanel
 
-__all__ = ["PANEL_MIN_WIDTH", "RunGrid"]
+__all__ = ["MAX_ENDED_PANELS", "PANEL_MIN_WIDTH", "RunGrid"]
 
 PANEL_MIN_WIDTH = 440
 """Narrowest a panel gets before the grid uses one column fewer."""
+
+MAX_ENDED_PANELS = 50
+"""Panels of ended runs the grid keeps; the oldest beyond this are let go."""
 
 PANELS_PER_TICK = 4
 """Panels built per event-loop turn. Building one takes 1-2 ms, so a batch of 50 runs built
@@ -22,21 +30,28 @@ at once would freeze the window for over 100 ms; in steps of 4 each turn stays s
 class RunGrid(QScrollArea):
     """Holds one `RunPanel` per run, newest last, as many per row as fit.
 
+    Attributes:
+        max_ended: Panels of ended runs kept; the oldest beyond it are let go.
+        let_go: Panels of ended runs let go so far (their runs are in History).
+
     Signals:
         stopRequested(str): A panel's Stop was pressed (the run id).
-        settingsRequested(): A panel's "Open Settings" link was followed.
+        settingsRequested(str): A panel's "Open Settings" link was followed (the provider id).
     """
 
     stopRequested = Signal(str)
-    settingsRequested = Signal()
+    settingsRequested = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, max_ended: int = MAX_ENDED_PANELS) -> None:
         """Builds an empty grid with a hint for the user.
 
         Args:
             parent: The Qt parent.
+            max_ended: Panels of ended runs to keep (see `let_go_oldest_ended`).
         """
         super().__init__(parent)
+        self.max_ended = max_ended
+        self.let_go = 0
         self.setWidgetResizable(True)
         self._inner = QWidget()
         outer = QVBoxLayout(self._inner)
@@ -110,15 +125,36 @@ class RunGrid(QScrollArea):
     def remove_finished(self) -> int:
         """Removes the panels of runs that have ended; returns how many."""
         self.build_pending()
-        keep = [p for p in self._panels if not p.state.status.is_terminal]
         gone = [p for p in self._panels if p.state.status.is_terminal]
+        self._remove(gone)
+        return len(gone)
+
+    def let_go_oldest_ended(self) -> int:
+        """Removes the oldest panels of ended runs beyond `max_ended`; returns how many.
+
+        Runs that end before their panel was built are dropped from the queue the same way.
+        """
+        ended = [p for p in self._panels if p.state.status.is_terminal]
+        waiting = [s for s in self._pending if s.status.is_terminal]
+        excess = len(ended) + len(waiting) - self.max_ended
+        if excess <= 0:
+            return 0
+        gone = ended[:excess]
+        dropped = {id(s) for s in waiting[: excess - len(gone)]}
+        self._pending = [s for s in self._pending if id(s) not in dropped]
+        if gone:
+            self._remove(gone)
+        self.let_go += excess
+        return excess
+
+    def _remove(self, gone: list[RunPanel]) -> None:
         for panel in gone:
             self._grid.removeWidget(panel)
             panel.deleteLater()
-        self._panels = keep
+        ids = {id(panel) for panel in gone}
+        self._panels = [p for p in self._panels if id(p) not in ids]
         self._reflow(force=True)
-        self.empty_hint.setVisible(not self._panels)
-        return len(gone)
+        self.empty_hint.setVisible(not self._panels and not self._pending)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # Qt override
         """Reflows the panels when the width allows more or fewer columns."""

@@ -33,10 +33,13 @@ from desktop_app.ui.controllers.run_state import (
 from desktop_app.ui.dashboard.stream_view import StreamView
 from desktop_app.ui.qt import asyncSlot
 
-__all__ = ["PANEL_HEIGHT", "RunPanel", "format_cost", "format_stats"]
+__all__ = ["PANEL_HEIGHT", "SETTINGS_LINK", "RunPanel", "format_cost", "format_stats"]
 
 PANEL_HEIGHT = 340
 """Height of a panel in the grid, in pixels."""
+
+SETTINGS_LINK = "settings:"
+"""The "Open Settings" link of a refused key: this, then the configured provider's id."""
 
 _STATUS_COLORS = {
     RunStatus.QUEUED: "#6b7280",
@@ -64,12 +67,13 @@ class RunPanel(QFrame):
 
     Signals:
         stopRequested(str): The user asked to stop the run with this id.
-        settingsRequested(): The user followed the "Settings" link of an auth failure.
+        settingsRequested(str): The user followed the "Open Settings" link of a refused key:
+            the id of the configured provider that holds the key ("" when none does).
         saved(str): The output was written to this file.
     """
 
     stopRequested = Signal(str)
-    settingsRequested = Signal()
+    settingsRequested = Signal(str)
     saved = Signal(str)
 
     def __init__(self, state: RunState, parent: QWidget | None = None) -> None:
@@ -209,8 +213,10 @@ class RunPanel(QFrame):
     def _show_error(self, message: str, is_auth: bool) -> None:
         """A one-line summary under the text (the whole message ends the text above)."""
         if is_auth:
-            text = ('<b>The provider refused the API key.</b> '
-                    '<a href="settings">Open Settings</a> to check it.')
+            who = _escape(self.state.refused_provider or "the provider")
+            text = (f"<b>The key for {who} was refused.</b> "
+                    f'<a href="{SETTINGS_LINK}{_escape(self.state.refused_provider_id)}">'
+                    "Open Settings</a> to check it.")
         else:
             text = f"<b>Failed:</b> {_escape(_shorten(_headline(message), 140))}"
         self.error_label.setText(text)
@@ -225,8 +231,9 @@ class RunPanel(QFrame):
     def _on_copy_clicked(self) -> None:
         QGuiApplication.clipboard().setText(self.state.transcript())
 
-    def _on_error_linkActivated(self, _link: str) -> None:
-        self.settingsRequested.emit()
+    def _on_error_linkActivated(self, link: str) -> None:
+        if link.startswith(SETTINGS_LINK):
+            self.settingsRequested.emit(link.removeprefix(SETTINGS_LINK))
 
     def _on_save_clicked(self) -> None:
         dialog = QFileDialog(self, "Save the run's output")

@@ -10,6 +10,8 @@ What keeps it cheap (measured on this machine, offscreen, see benchmarks/ui_stre
   The break is visual only: `shown_text()` leaves it out.
 * A view scrolled out of sight (or on a hidden tab) keeps what arrives in a backlog and
   inserts it when it is seen again (`catch_up`): runs nobody can see cost no layout.
+* Large pieces (a 1 MB answer, a long backlog) go in slices of `INSERT_SLICE_CHARS`, one per
+  turn of the event loop, so no single turn lays out more than a few milliseconds of text.
 * The vertical scroll bar is drawn flat (`_SCROLLBAR_STYLE`): it repaints on every insert
   while the view follows the end, and the default (Fusion) scroll bar took 0.6 ms a paint,
   about 40% of all painting with 20 panels streaming; the flat one takes 0.04 ms.
@@ -31,6 +33,12 @@ MAX_DOCUMENT_CHARS = 200_000
 
 SOFT_BREAK_CHARS = 1000
 """Longest paragraph (in characters) before it visually continues in a new block."""
+
+INSERT_SLICE_CHARS = 4000
+"""Most characters inserted in one turn of the event loop. Laying out wrapped text costs
+about 1 ms per 1,000 characters here, so a 1 MB answer inserted at once froze the window
+for 0.7 s; larger pieces go in slices, one per turn, and what the document would drop
+anyway (past `MAX_DOCUMENT_CHARS`) is never inserted."""
 
 TextKind = SegmentKind
 """How a piece of text is shown: model text, a tool call, its result, a failure, a heading."""
@@ -83,16 +91,15 @@ class StreamView(QPlainTextEdit):
         self._cursor = QTextCursor(self.document())
         self._backlog: list[tuple[str, TextKind]] = []
         self._backlog_chars = 0
+        self._catching_up = False
 
     def append_text(self, text: str, kind: TextKind = "text") -> None:
-        """Adds text at the end (now if the view is seen, else when it next is)."""
+        """Adds text at the end: now if the view is seen and the text is short, else in
+        slices over the next turns of the event loop (or when the view is next seen)."""
         if not text:
             return
-        if self._backlog or not self.on_screen():
-            self._backlog.append((text, kind))
-            self._backlog_chars += len(text)
-            if self._backlog_chars > 2 * MAX_DOCUMENT_CHARS:
-                self._drop_old_backlog()
+        if self._backlog or not self.on_screen() or len(text) > INSERT_SLICE_CHARS:
+            self._add_backlog(text, kind)
             if self.on_screen():
                 self.catch_up()
             return
@@ -100,7 +107,7 @@ class StreamView(QPlainTextEdit):
 
     @property
     def has_backlog(self) -> bool:
-        """Whether text waits for the view to be seen."""
+        """Whether text waits to be inserted (the view is out of sight, or catching up)."""
         return bool(self._backlog)
 
     def on_screen(self) -> bool:
@@ -108,20 +115,17 @@ class StreamView(QPlainTextEdit):
         return self.isVisible() and not self.visibleRegion().isEmpty()
 
     def catch_up(self) -> None:
-        """Inserts the backlog (text that came while the view was out of sight)."""
-        backlog, self._backlog, self._backlog_chars = self._backlog, [], 0
-        merged: list[tuple[str, TextKind]] = []
-        for text, kind in backlog:
-            if merged and merged[-1][1] == kind:
-                merged[-1] = (merged[-1][0] + text, kind)
-            else:
-                merged.append((text, kind))
-        for text, kind in merged:
-            self._insert(text, kind)
+        """Inserts a slice of the backlog now, and the rest a slice per event-loop turn
+        (while the view stays in sight)."""
+        self._insert_slice()
+        if self._backlog and not self._catching_up:
+            self._catching_up = True
+            QTimer.singleShot(0, self, self._on_catch_up_timer_timeout)
 
     def shown_text(self) -> str:
         """All text of the view (backlog included), without the visual paragraph breaks."""
-        self.catch_up()
+        while self._backlog:
+            self._insert_slice()
         parts: list[str] = []
         block = self.document().firstBlock()
         while block.isValid():
@@ -134,17 +138,51 @@ class StreamView(QPlainTextEdit):
     def showEvent(self, event: QShowEvent) -> None:  # Qt override
         """Catches up once the view is laid out on screen."""
         super().showEvent(event)
-        if self._backlog:
-            QTimer.singleShot(0, self, self._on_shown_timer_timeout)
+        if self._backlog and not self._catching_up:
+            self._catching_up = True
+            QTimer.singleShot(0, self, self._on_catch_up_timer_timeout)
 
-    def _on_shown_timer_timeout(self) -> None:
-        if self.on_screen():
+    def _on_catch_up_timer_timeout(self) -> None:
+        self._catching_up = False
+        if self._backlog and self.on_screen():
             self.catch_up()
 
-    def _drop_old_backlog(self) -> None:
-        while self._backlog and self._backlog_chars > MAX_DOCUMENT_CHARS:
-            text, _kind = self._backlog.pop(0)
+    def _add_backlog(self, text: str, kind: TextKind) -> None:
+        """Queues text; past `MAX_DOCUMENT_CHARS` queued, older text (queued or shown) goes,
+        since the document would drop it anyway once the rest is in."""
+        if self._backlog and self._backlog[-1][1] == kind:
+            self._backlog[-1] = (self._backlog[-1][0] + text, kind)
+        else:
+            self._backlog.append((text, kind))
+        self._backlog_chars += len(text)
+        excess = self._backlog_chars - MAX_DOCUMENT_CHARS
+        if excess <= 0:
+            return
+        self.document().clear()
+        while excess > 0:
+            first, first_kind = self._backlog[0]
+            if len(first) <= excess:
+                self._backlog.pop(0)
+                excess -= len(first)
+                self._backlog_chars -= len(first)
+            else:
+                self._backlog[0] = (first[excess:], first_kind)
+                self._backlog_chars -= excess
+                excess = 0
+
+    def _insert_slice(self) -> None:
+        """Inserts up to `INSERT_SLICE_CHARS` of the backlog, oldest first."""
+        budget = INSERT_SLICE_CHARS
+        while self._backlog and budget > 0:
+            text, kind = self._backlog[0]
+            if len(text) > budget:
+                cut = text.rfind(" ", budget // 2, budget) + 1 or budget
+                text, self._backlog[0] = text[:cut], (text[cut:], kind)
+            else:
+                self._backlog.pop(0)
             self._backlog_chars -= len(text)
+            budget -= len(text)
+            self._insert(text, kind)
 
     def _insert(self, text: str, kind: TextKind) -> None:
         bar = self.verticalScrollBar()

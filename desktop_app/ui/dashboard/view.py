@@ -50,10 +50,11 @@ class DashboardView(QWidget):
     """The run dashboard.
 
     Signals:
-        settingsRequested(): A panel asked for the settings (its key was refused).
+        settingsRequested(str): A panel asked for the settings of the provider with this id
+            (its key was refused; "" when no configured provider holds the key).
     """
 
-    settingsRequested = Signal()
+    settingsRequested = Signal(str)
 
     def __init__(
         self, services: AppServices, controller: RunController, parent: QWidget | None = None
@@ -360,6 +361,7 @@ class DashboardView(QWidget):
         self._update_summary()
 
     def _on_controller_runEnded(self, _state: RunState) -> None:
+        self.grid.let_go_oldest_ended()
         self._update_summary()
 
     def _on_state_statusChanged(self, _status: str) -> None:
@@ -370,5 +372,7 @@ class DashboardView(QWidget):
         for state in self.grid.states:
             counts[state.status] += 1
         parts = [f"{count} {status.value}" for status, count in counts.items() if count]
+        if self.grid.let_go:
+            parts.append(f"{self.grid.let_go} earlier in History")
         self.summary.setText(" · ".join(parts) if parts else "No runs")
         self.stop_all_button.setEnabled(counts[RunStatus.RUNNING] + counts[RunStatus.QUEUED] > 0)

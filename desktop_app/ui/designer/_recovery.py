@@ -48,6 +48,7 @@ class RecoveryKeeper(QObject):
         self._timer.setInterval(RECOVERY_DELAY_MS)
         self._timer.timeout.connect(self._on_timer_timeout)
         editor.documentChanged.connect(self._on_editor_document_changed)
+        editor.dirtyChanged.connect(self._on_editor_dirty_changed)
 
     def _wanted(self) -> str | None:
         """The id to keep a copy under, when the editor has edits worth keeping."""
@@ -58,6 +59,12 @@ class RecoveryKeeper(QObject):
 
     def _on_editor_document_changed(self) -> None:
         if self._wanted() is not None:
+            self._timer.start()
+
+    def _on_editor_dirty_changed(self, dirty: bool) -> None:
+        # The first edit after a save: `QUndoStack.push` runs the command (the document
+        # changes) before it moves its index, so the editor still read clean just above.
+        if dirty and self._wanted() is not None:
             self._timer.start()
 
     def _on_timer_timeout(self) -> None:

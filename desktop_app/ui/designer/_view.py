@@ -206,6 +206,11 @@ class DesignerView(QWidget):
         """The last status message (saved, errors ...)."""
         return self.status_label.text()
 
+    @property
+    def recovered_ids(self) -> list[str]:
+        """Ids of the recovery copies found at start and not yet restored or discarded."""
+        return [entry.id for entry in self._recovered]
+
     def _say(self, text: str) -> None:
         self.status_label.setText(text)
 

@@ -60,18 +60,22 @@ class SettingsDialog(QDialog):
 
     settingsChanged = Signal()
 
-    def __init__(self, services: ServicesLike, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, services: ServicesLike, parent: QWidget | None = None, *, provider_id: str = ""
+    ) -> None:
         """Builds the dialog; it loads the settings once the event loop runs (see `ready`).
 
         Args:
             services: The app's services (`settings`, `secrets`, `save_settings`; `simulator`
                 when present, for testing the offline simulator).
             parent: The Qt parent.
+            provider_id: The provider to show first (a run's refused key); "" for the first.
         """
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.resize(820, 520)
         self._services = services
+        self._first_provider = provider_id
         self._tasks = TaskOwner(self._on_task_failed)
         self._settings = Settings()
         self.keyring_status: KeyringStatus | None = None
@@ -171,7 +175,8 @@ class SettingsDialog(QDialog):
         self._show_keyring_status(self.keyring_status)
         self.concurrency_box.setValue(self._settings.concurrency_limit)
         self.mode_box.setCurrentIndex(max(0, self.mode_box.findData(self._settings.default_run_mode)))
-        self._show_providers(0)
+        ids = [provider.id for provider in self._settings.providers]
+        self._show_providers(ids.index(self._first_provider) if self._first_provider in ids else 0)
 
     def _show_keyring_status(self, status: KeyringStatus) -> None:
         if status.ok:
