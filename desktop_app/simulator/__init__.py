@@ -14,6 +14,9 @@ The model:
       calls a tool: one with a string parameter ``code`` gets Python computing the mean of the
       first list of numbers in the message (``values = [1, 2]\\nprint(sum(values) /
       len(values))``), otherwise the first tool gets arguments made from its JSON schema;
+    * follows a script instead when the last user message holds ``sim-call: <tool> {json}``
+      directives: one scripted call per reply, in order, then the answer (``sim-call: none``
+      answers at once; see ``_script``), so a test can script "delegate to X, ask Y, answer";
     * after a tool result, answers ``Result: <last tool message, stripped, first 500 chars>.``
       then filler;
     * reports usage: prompt tokens = words in all messages, completion tokens = chunks sent.
