@@ -6,6 +6,7 @@ imports litellm only when the first LLM call is made (off the event loop).
 """
 
 from desktop_app.engine._agent_loop import AgentStep
+from desktop_app.engine._human_input import HumanInputHandler, HumanInputRequest
 from desktop_app.engine.agent import Agent
 from desktop_app.engine.builtin_tools import (
     DirectoryReadTool,
@@ -50,6 +51,8 @@ __all__ = [
     "DirectoryReadTool",
     "FetchUrlTool",
     "FileReadTool",
+    "HumanInputHandler",
+    "HumanInputRequest",
     "LLMError",
     "MissingInputError",
     "Process",
