@@ -215,10 +215,15 @@ class Crew(BaseModel):
     async def _threaded(self, inputs: Inputs | None, emit: Emit | None) -> CrewOutput:
         flag = threading.Event()
         try:
-            return await asyncio.to_thread(self._run_blocking, inputs, emit, flag)
+            ok, value = await asyncio.to_thread(
+                _settled, lambda: self._run_blocking(inputs, emit, flag)
+            )
         except asyncio.CancelledError:
             flag.set()
             raise
+        if not ok:
+            raise value
+        return value  # type: ignore[no-any-return]  # the CrewOutput of _run_blocking
 
     # --- blocking -----------------------------------------------------------------
 
@@ -243,6 +248,19 @@ class Crew(BaseModel):
     ) -> CrewOutput:
         state = RunState(run_id=new_run_id(), emit=emit, blocking=True, cancel_flag=flag)
         return run_to_end(execute(self, inputs, state), thread_name="crewdesk-kickoff")
+
+
+def _settled(work: Callable[[], T]) -> tuple[bool, Any]:
+    """Runs `work` and returns `(True, result)` or `(False, error)`, never raising.
+
+    The thread pool of a qasync loop (the GUI's) catches only `Exception`: a cancelled
+    blocking run, which ends with `CancelledError`, would escape the job, end the pool's
+    QThread and leave the job's future unset. The error is raised on the loop instead.
+    """
+    try:
+        return True, work()
+    except BaseException as exc:  # noqa: BLE001 - re-raised by the caller, on the loop
+        return False, exc
 
 
 async def _gather_owned(coros: Sequence[Coroutine[Any, Any, T]]) -> list[T]:
