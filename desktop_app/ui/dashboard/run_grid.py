@@ -25,10 +25,12 @@ class RunGrid(QScrollArea):
     Signals:
         stopRequested(str): A panel's Stop was pressed (the run id).
         settingsRequested(): A panel's "Open Settings" link was followed.
+        inputSubmitted(str, str): A panel's run got the person's feedback (run id, text).
     """
 
     stopRequested = Signal(str)
     settingsRequested = Signal()
+    inputSubmitted = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         """Builds an empty grid with a hint for the user.
@@ -99,6 +101,7 @@ class RunGrid(QScrollArea):
     def _build_panel(self, state: RunState) -> RunPanel:
         panel = RunPanel(state, self._inner)
         panel.stopRequested.connect(self.stopRequested)
+        panel.inputSubmitted.connect(self.inputSubmitted)
         panel.settingsRequested.connect(self.settingsRequested)
         self._panels.append(panel)
         self.empty_hint.hide()
