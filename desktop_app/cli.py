@@ -8,6 +8,10 @@ Each subcommand is one entry of `COMMANDS`: a help line and a ``main(argv) -> ex
 Heavy modules (pydantic documents, the engine, litellm) are imported inside the subcommand,
 so ``crewdesk --help`` answers at once.
 
+A task with ``human_input`` asks for feedback on the terminal (on stderr, so that
+``--output -`` stays clean JSON): a line of feedback makes the agent revise, an empty line
+(or the end of stdin) approves.
+
 Exit codes of ``run``: 0 when every crew succeeded, 1 when any crew failed, 2 for a usage or
 file error (each explained on one line, without a traceback), 130 when interrupted.
 """
@@ -28,7 +32,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from desktop_app.documents import CrewDocument, LoadedCrew
-    from desktop_app.engine import Crew, StreamChunk
+    from desktop_app.engine import Crew, HumanInputRequest, StreamChunk
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -183,12 +187,13 @@ class StreamPrinter:
     _partial: dict[int, str] = field(default_factory=dict)
     _task: dict[int, int] = field(default_factory=dict)
 
-    def _prefix(self, index: int) -> str:
+    def prefix(self, index: int) -> str:
+        """The prefix of crew ``index``'s lines ("[3] " when several crews run)."""
         return f"[{index}] " if self.prefixed else ""
 
     def _line(self, index: int, text: str) -> None:
         self.flush(index)
-        self.out.write(f"{self._prefix(index)}{text}\n")
+        self.out.write(f"{self.prefix(index)}{text}\n")
         self.out.flush()
 
     def chunk(self, index: int, chunk: StreamChunk) -> None:
@@ -214,7 +219,7 @@ class StreamPrinter:
             return
         *lines, rest = (self._partial.pop(index, "") + text).split("\n")
         for line in lines:
-            self.out.write(f"{self._prefix(index)}{line}\n")
+            self.out.write(f"{self.prefix(index)}{line}\n")
         self._partial[index] = rest
         if lines:
             self.out.flush()
@@ -223,7 +228,7 @@ class StreamPrinter:
         """Ends crew ``index``'s unfinished line."""
         rest = self._partial.pop(index, "")
         if rest:
-            self.out.write(f"{self._prefix(index)}{rest}\n" if self.prefixed else "\n")
+            self.out.write(f"{self.prefix(index)}{rest}\n" if self.prefixed else "\n")
             self.out.flush()
 
     def status(self, index: int, text: str) -> None:
@@ -232,11 +237,35 @@ class StreamPrinter:
             self._line(index, text)
 
 
+def feedback_prompt(printer: StreamPrinter, index: int, request: HumanInputRequest) -> str:
+    """The question a task with ``human_input`` asks on the terminal."""
+    prefix = printer.prefix(index)
+    name = f" {request.task_name}" if request.task_name else ""
+    again = f", round {request.round}" if request.round > 1 else ""
+    shown = f"{prefix}{request.output}\n" if printer.quiet else ""
+    return (
+        f"{shown}{prefix}?? task {request.task_index + 1}{name} ({request.agent_role}{again}) "
+        "asks for feedback: type what to change, or press Enter to approve: "
+    )
+
+
+def terminal_feedback(printer: StreamPrinter, index: int) -> Callable[..., Any]:
+    """The ``human_input_handler`` of crew ``index``: asks on stderr, reads a line of stdin."""
+    from desktop_app.engine import read_stdin_line
+
+    async def ask(request: HumanInputRequest) -> str:
+        printer.flush(index)
+        return await read_stdin_line(feedback_prompt(printer, index, request), sys.stderr)
+
+    return ask
+
+
 async def run_one(
     crew: Crew, index: int, inputs: dict[str, Any], mode: str, printer: StreamPrinter
 ) -> RunResult:
     """Runs one crew to its end, streaming; an error ends this crew only."""
     streaming: Any = None
+    crew.human_input_handler = terminal_feedback(printer, index)
     try:
         kickoff = crew.akickoff if mode == "akickoff" else crew.kickoff_async
         streaming = await kickoff(inputs=inputs)

@@ -7,6 +7,7 @@ imports litellm only when the first LLM call is made (off the event loop).
 
 from desktop_app.engine._agent_loop import AgentStep
 from desktop_app.engine._human_input import HumanInputHandler, HumanInputRequest
+from desktop_app.engine._human_input import read_line as read_stdin_line
 from desktop_app.engine.agent import Agent
 from desktop_app.engine.builtin_tools import (
     DirectoryReadTool,
@@ -69,6 +70,7 @@ __all__ = [
     "ToolCallChunk",
     "UsageMetrics",
     "known_tool_names",
+    "read_stdin_line",
     "tool",
     "tool_by_name",
 ]

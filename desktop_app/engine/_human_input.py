@@ -23,7 +23,7 @@ import inspect
 import sys
 import threading
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
 
 from pydantic import BaseModel, ConfigDict
 
@@ -140,8 +140,9 @@ _STDIN_LOCK = threading.Lock()
 """One question on the terminal at a time, when several runs ask at once."""
 
 
-async def read_line(prompt: str) -> str:
-    """Prints `prompt` and reads one line from stdin in a daemon thread (EOF reads as "").
+async def read_line(prompt: str, out: TextIO | None = None) -> str:
+    """Prints `prompt` (to `out`, default stdout) and reads one line from stdin in a daemon
+    thread, one question at a time across runs; the end of stdin reads as "".
 
     A cancelled wait leaves the thread blocked on stdin; as a daemon it never holds up the
     process's exit (`asyncio.to_thread` would: the loop's executor waits for its jobs).
@@ -162,8 +163,9 @@ async def read_line(prompt: str) -> str:
         error: BaseException | None = None
         try:
             with _STDIN_LOCK:
-                sys.stdout.write(prompt)
-                sys.stdout.flush()
+                stream = out or sys.stdout
+                stream.write(prompt)
+                stream.flush()
                 line = sys.stdin.readline()
         except BaseException as exc:  # noqa: BLE001 - handed to the waiting run
             error = exc
