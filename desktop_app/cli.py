@@ -30,9 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from desktop_app._terminal_feedback import TerminalFeedback
+
 if TYPE_CHECKING:
     from desktop_app.documents import CrewDocument, LoadedCrew
-    from desktop_app.engine import Crew, HumanInputRequest, StreamChunk
+    from desktop_app.engine import Crew, StreamChunk
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -186,6 +188,7 @@ class StreamPrinter:
     quiet: bool = False
     _partial: dict[int, str] = field(default_factory=dict)
     _task: dict[int, int] = field(default_factory=dict)
+    _agent: dict[int, str] = field(default_factory=dict)
 
     def prefix(self, index: int) -> str:
         """The prefix of crew ``index``'s lines ("[3] " when several crews run)."""
@@ -202,8 +205,12 @@ class StreamPrinter:
             return
         if self._task.get(index) != chunk.task_index:
             self._task[index] = chunk.task_index
+            self._agent[index] = chunk.agent_role
             name = f" {chunk.task_name}" if chunk.task_name else ""
             self._line(index, f"== task {chunk.task_index + 1}{name} ({chunk.agent_role}) ==")
+        elif self._agent.get(index) != chunk.agent_role:  # a coworker, or the manager again
+            self._agent[index] = chunk.agent_role
+            self._line(index, f">> {chunk.agent_role}")
         if chunk.tool_call is not None:
             arguments = chunk.tool_call.arguments
             arguments = arguments if len(arguments) <= 300 else arguments[:297] + "..."
@@ -237,47 +244,33 @@ class StreamPrinter:
             self._line(index, text)
 
 
-def feedback_prompt(printer: StreamPrinter, index: int, request: HumanInputRequest) -> str:
-    """The question a task with ``human_input`` asks on the terminal."""
-    prefix = printer.prefix(index)
-    name = f" {request.task_name}" if request.task_name else ""
-    again = f", round {request.round}" if request.round > 1 else ""
-    shown = f"{prefix}{request.output}\n" if printer.quiet else ""
-    return (
-        f"{shown}{prefix}?? task {request.task_index + 1}{name} ({request.agent_role}{again}) "
-        "asks for feedback: type what to change, or press Enter to approve: "
-    )
-
-
-def terminal_feedback(printer: StreamPrinter, index: int) -> Callable[..., Any]:
-    """The ``human_input_handler`` of crew ``index``: asks on stderr, reads a line of stdin."""
-    from desktop_app.engine import read_stdin_line
-
-    async def ask(request: HumanInputRequest) -> str:
-        printer.flush(index)
-        return await read_stdin_line(feedback_prompt(printer, index, request), sys.stderr)
-
-    return ask
-
-
 async def run_one(
-    crew: Crew, index: int, inputs: dict[str, Any], mode: str, printer: StreamPrinter
+    crew: Crew,
+    index: int,
+    inputs: dict[str, Any],
+    mode: str,
+    printer: StreamPrinter,
+    feedback: TerminalFeedback | None = None,
 ) -> RunResult:
-    """Runs one crew to its end, streaming; an error ends this crew only."""
-    streaming: Any = None
-    crew.human_input_handler = terminal_feedback(printer, index)
+    """Runs one crew to its end, streaming; an error ends this crew only. Feedback questions
+    (tasks with ``human_input``) are asked on the terminal when the stream reaches them."""
+    from desktop_app.engine.streaming import chunk_of
+
+    feedback = feedback or TerminalFeedback(printer)
+    crew.human_input_handler = feedback.handler_for(index)
+    stream = crew.stream_events(inputs, mode="akickoff" if mode == "akickoff" else "kickoff_async")
     try:
-        kickoff = crew.akickoff if mode == "akickoff" else crew.kickoff_async
-        streaming = await kickoff(inputs=inputs)
-        async for chunk in streaming:
-            printer.chunk(index, chunk)
-        return RunResult(index, inputs, output=streaming.result)
+        async for event in stream:
+            if event.kind == "human_input_requested":
+                await feedback.ask(index, event)
+            elif (chunk := chunk_of(event)) is not None:
+                printer.chunk(index, chunk)
+        return RunResult(index, inputs, output=stream.value())
     except Exception as exc:  # noqa: BLE001 - one failing crew must not stop the batch
         return RunResult(index, inputs, error=str(exc) or type(exc).__name__)
     finally:
         printer.flush(index)
-        if streaming is not None and not streaming.is_completed:
-            await streaming.aclose()
+        await stream.aclose()
 
 
 async def run_batch(
@@ -292,12 +285,13 @@ async def run_batch(
     """Runs one crew per inputs, at most ``concurrency`` at once, each to its end."""
     semaphore = asyncio.Semaphore(concurrency)
     finished: list[RunResult] = []
+    feedback = TerminalFeedback(printer)
 
     async def one(index: int, inputs: dict[str, Any]) -> RunResult:
         async with semaphore:
             if len(batch) > 1:
                 printer.status(index, f"started with {json.dumps(inputs, default=str)}")
-            result = await run_one(make_crew(), index, inputs, mode, printer)
+            result = await run_one(make_crew(), index, inputs, mode, printer, feedback)
         finished.append(result)
         if result.error is not None and len(batch) > 1:
             printer.status(index, f"failed: {result.error}")

@@ -246,6 +246,9 @@ def test_a_hierarchical_crew_asks_for_feedback_on_the_terminal(
     assert err.count(question) == 1
     assert err.count("?? task 1 Note (Crew Manager, round 2) asks for feedback") == 1
     assert "== task 1 Note (Crew Manager) ==\n-> tool Delegate_work_to_coworker(" in out
+    assert ">> Writer\nAnswer to: Current Task: Draft the tides note." in out
+    assert "\n>> Crew Manager\nResult: Answer to: Current Task: Draft the tides note." in out
+    assert "asks for feedback: type what to change, or press Enter to approve: Shorter" in err
     [result] = json.loads(out[out.index("\n[\n") + 1:])
     assert result["output"]["raw"].startswith("Answer to: User feedback: Shorter please sim-call")
     assert result["output"]["token_usage"]["successful_requests"] == 4  # manager, writer, manager; the revision

@@ -30,6 +30,7 @@ _WORD_PIECE = re.compile(r"\S+\s*")
 _NUMBER = r"-?\d+(?:\.\d+)?"
 _NUMBER_LIST = re.compile(rf"\[\s*{_NUMBER}(?:\s*,\s*{_NUMBER})*\s*\]")
 _ARG_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_-]{2,}")
+_COWORKERS = re.compile(r"coworkers:[ \t]*([^\n]+)")
 _ECHO_LIMIT = 200
 _RESULT_LIMIT = 500
 
@@ -225,7 +226,17 @@ def _tool_call(tools: list[JsonObject], user_text: str, body: JsonObject) -> Too
         word = _argument_word(user_text)
         value = _value_for(schema, schema, word, 0) if isinstance(schema, dict) else {}
         name, arguments = first["name"], value if isinstance(value, dict) else {}
+        coworker = _first_coworker(first)
+        if "coworker" in arguments and coworker is not None:
+            arguments["coworker"] = coworker
     return ToolCall(id=_call_id(body), name=name, arguments=json.dumps(arguments))
+
+
+def _first_coworker(function: JsonObject) -> str | None:
+    """The first name a delegation tool lists ("... one of the following coworkers: A, B"),
+    so that a manager on the simulator delegates to a real coworker."""
+    match = _COWORKERS.search(str(function.get("description") or ""))
+    return match.group(1).split(",")[0].strip() or None if match else None
 
 
 def _has_code_parameter(function: JsonObject) -> bool:

@@ -169,3 +169,16 @@ def test_only_the_last_user_message_scripts() -> None:
             "tools": [SEARCH_TOOL]}
     reply = plan_reply(body, SETTINGS)
     assert reply.tool_call is not None and reply.tool_call.name == "search"
+
+
+def test_a_delegation_tool_gets_the_first_coworker_it_lists() -> None:
+    delegate = {"type": "function", "function": {
+        "name": "Delegate_work_to_coworker",
+        "description": "Delegate a specific task to one of the following coworkers: "
+                       "Market researcher, Copywriter\nThe input to this tool ...",
+        "parameters": {"type": "object", "properties": {
+            "task": {"type": "string"}, "context": {"type": "string"},
+            "coworker": {"type": "string"}}, "required": ["task", "coworker"]}}}
+    reply = plan_reply({"messages": [_user("Plan the launch")], "tools": [delegate]}, SETTINGS)
+    assert reply.tool_call is not None
+    assert json.loads(reply.tool_call.arguments) == {"task": "Plan", "coworker": "Market researcher"}
