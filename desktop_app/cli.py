@@ -8,6 +8,10 @@ Each subcommand is one entry of `COMMANDS`: a help line and a ``main(argv) -> ex
 Heavy modules (pydantic documents, the engine, litellm) are imported inside the subcommand,
 so ``crewdesk --help`` answers at once.
 
+A task with ``human_input`` asks for feedback on the terminal (on stderr, so that
+``--output -`` stays clean JSON): a line of feedback makes the agent revise, an empty line
+(or the end of stdin) approves.
+
 Exit codes of ``run``: 0 when every crew succeeded, 1 when any crew failed, 2 for a usage or
 file error (each explained on one line, without a traceback), 130 when interrupted.
 """
@@ -25,6 +29,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
+
+from desktop_app._terminal_feedback import TerminalFeedback
 
 if TYPE_CHECKING:
     from desktop_app.documents import CrewDocument, LoadedCrew
@@ -184,13 +190,15 @@ class StreamPrinter:
     quiet: bool = False
     _partial: dict[int, str] = field(default_factory=dict)
     _task: dict[int, int] = field(default_factory=dict)
+    _agent: dict[int, str] = field(default_factory=dict)
 
-    def _prefix(self, index: int) -> str:
+    def prefix(self, index: int) -> str:
+        """The prefix of crew ``index``'s lines ("[3] " when several crews run)."""
         return f"[{index}] " if self.prefixed else ""
 
     def _line(self, index: int, text: str) -> None:
         self.flush(index)
-        self.out.write(f"{self._prefix(index)}{text}\n")
+        self.out.write(f"{self.prefix(index)}{text}\n")
         self.out.flush()
 
     def chunk(self, index: int, chunk: StreamChunk) -> None:
@@ -199,8 +207,12 @@ class StreamPrinter:
             return
         if self._task.get(index) != chunk.task_index:
             self._task[index] = chunk.task_index
+            self._agent[index] = chunk.agent_role
             name = f" {chunk.task_name}" if chunk.task_name else ""
             self._line(index, f"== task {chunk.task_index + 1}{name} ({chunk.agent_role}) ==")
+        elif self._agent.get(index) != chunk.agent_role:  # a coworker, or the manager again
+            self._agent[index] = chunk.agent_role
+            self._line(index, f">> {chunk.agent_role}")
         if chunk.tool_call is not None:
             arguments = chunk.tool_call.arguments
             arguments = arguments if len(arguments) <= 300 else arguments[:297] + "..."
@@ -216,7 +228,7 @@ class StreamPrinter:
             return
         *lines, rest = (self._partial.pop(index, "") + text).split("\n")
         for line in lines:
-            self.out.write(f"{self._prefix(index)}{line}\n")
+            self.out.write(f"{self.prefix(index)}{line}\n")
         self._partial[index] = rest
         if lines:
             self.out.flush()
@@ -225,7 +237,7 @@ class StreamPrinter:
         """Ends crew ``index``'s unfinished line."""
         rest = self._partial.pop(index, "")
         if rest:
-            self.out.write(f"{self._prefix(index)}{rest}\n" if self.prefixed else "\n")
+            self.out.write(f"{self.prefix(index)}{rest}\n" if self.prefixed else "\n")
             self.out.flush()
 
     def status(self, index: int, text: str) -> None:
@@ -254,23 +266,33 @@ def key_hint(provider: str) -> str:
 
 
 async def run_one(
-    crew: Crew, index: int, inputs: dict[str, Any], mode: str, printer: StreamPrinter
+    crew: Crew,
+    index: int,
+    inputs: dict[str, Any],
+    mode: str,
+    printer: StreamPrinter,
+    feedback: TerminalFeedback | None = None,
 ) -> RunResult:
-    """Runs one crew to its end, streaming; an error ends this crew only."""
-    streaming: Any = None
+    """Runs one crew to its end, streaming; an error ends this crew only. Feedback questions
+    (tasks with ``human_input``) are asked on the terminal when the stream reaches them."""
+    from desktop_app.engine.streaming import chunk_of
+
+    feedback = feedback or TerminalFeedback(printer)
+    crew.human_input_handler = feedback.handler_for(index)
+    stream = crew.stream_events(inputs, mode="akickoff" if mode == "akickoff" else "kickoff_async")
     try:
-        kickoff = crew.akickoff if mode == "akickoff" else crew.kickoff_async
-        streaming = await kickoff(inputs=inputs)
-        async for chunk in streaming:
-            printer.chunk(index, chunk)
-        return RunResult(index, inputs, output=streaming.result)
+        async for event in stream:
+            if event.kind == "human_input_requested":
+                await feedback.ask(index, event)
+            elif (chunk := chunk_of(event)) is not None:
+                printer.chunk(index, chunk)
+        return RunResult(index, inputs, output=stream.value())
     except Exception as exc:  # noqa: BLE001 - one failing crew must not stop the batch
         return RunResult(index, inputs, error=str(exc) or type(exc).__name__,
                          refused_key=refused_key_provider(exc))
     finally:
         printer.flush(index)
-        if streaming is not None and not streaming.is_completed:
-            await streaming.aclose()
+        await stream.aclose()
 
 
 async def run_batch(
@@ -290,12 +312,13 @@ async def run_batch(
     """
     semaphore = asyncio.Semaphore(concurrency)
     finished: list[RunResult] = []
+    feedback = TerminalFeedback(printer)
 
     async def one(index: int, inputs: dict[str, Any]) -> RunResult:
         async with semaphore:
             if len(batch) > 1:
                 printer.status(index, f"started with {json.dumps(inputs, default=str)}")
-            result = await run_one(make_crew(), index, inputs, mode, printer)
+            result = await run_one(make_crew(), index, inputs, mode, printer, feedback)
         finished.append(result)
         if result.error is not None and errors is not None:
             errors.write(f"error: {f'[{index}] ' if len(batch) > 1 else ''}{result.error}\n")

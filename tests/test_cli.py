@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -213,3 +214,52 @@ def test_model_and_base_url_point_every_agent_elsewhere(
         assert code == 0, err
         assert {request.model for request in sim.stats.requests} == {"sim:tokens=3"}
     assert "=== final output ===" in out
+
+
+def _managed_crew_file(tmp_path: Path) -> Path:
+    from desktop_app.documents import AgentSpec, CrewDocument, CrewSettings, TaskSpec
+
+    delegate = json.dumps({"coworker": "Writer", "task": "Draft the {topic} note"})
+    doc = CrewDocument(
+        name="Managed",
+        process="hierarchical",
+        settings=CrewSettings(manager_llm="openai/gpt-4o"),
+        agents=[AgentSpec(key="writer", role="Writer", goal="Write", backstory="Clear.")],
+        tasks=[TaskSpec(key="note", name="Note", expected_output="A note.", human_input=True,
+                        description=f"Plan it\nsim-call: Delegate_work_to_coworker {delegate}")],
+    )
+    path = tmp_path / "managed.crew.yaml"
+    save_crew(doc, path)
+    return path
+
+
+@pytest.mark.parametrize("mode", ["akickoff", "kickoff-async"])
+def test_a_hierarchical_crew_asks_for_feedback_on_the_terminal(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    mode: str,
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Shorter please sim-call: none\n\n"))
+    code, out, err = run(capsys, "run", str(_managed_crew_file(tmp_path)), "--simulator",
+                         "--inputs", '{"topic": "tides"}', "--mode", mode, "--output", "-")
+    assert code == 0, err
+    question = "?? task 1 Note (Crew Manager) asks for feedback: type what to change, or press"
+    assert err.count(question) == 1
+    assert err.count("?? task 1 Note (Crew Manager, round 2) asks for feedback") == 1
+    assert "== task 1 Note (Crew Manager) ==\n-> tool Delegate_work_to_coworker(" in out
+    assert ">> Writer\nAnswer to: Current Task: Draft the tides note." in out
+    assert "\n>> Crew Manager\nResult: Answer to: Current Task: Draft the tides note." in out
+    assert "asks for feedback: type what to change, or press Enter to approve: Shorter" in err
+    [result] = json.loads(out[out.index("\n[\n") + 1:])
+    assert result["output"]["raw"].startswith("Answer to: User feedback: Shorter please sim-call")
+    assert result["output"]["token_usage"]["successful_requests"] == 4  # manager, writer, manager; the revision
+
+
+def test_the_end_of_stdin_approves(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    code, out, err = run(capsys, "run", str(_managed_crew_file(tmp_path)), "--simulator",
+                         "--inputs", '{"topic": "tides"}', "--quiet")
+    assert code == 0, err
+    assert "Result: Answer to: Current Task: Draft the tides note." in err  # shown when quiet
+    assert "=== final output ===\nResult: Answer to: Current Task: Draft the tides note." in out

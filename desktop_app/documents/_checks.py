@@ -20,8 +20,12 @@ KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 AGENT_FIELDS_IN_CREWAI = frozenset(
     {"role", "goal", "backstory", "llm", "tools", "allow_code_execution", "max_iter", "verbose"}
 )
-TASK_FIELDS_IN_CREWAI = frozenset({"name", "description", "expected_output", "agent", "context"})
-CREW_FIELDS_IN_CREWAI = frozenset({"name", "agents", "tasks", "process", "verbose", "stream"})
+TASK_FIELDS_IN_CREWAI = frozenset(
+    {"name", "description", "expected_output", "agent", "context", "human_input"}
+)
+CREW_FIELDS_IN_CREWAI = frozenset(
+    {"name", "agents", "tasks", "process", "verbose", "stream", "manager_llm", "manager_agent"}
+)
 
 Issue = tuple[Loc, str]
 
@@ -38,6 +42,7 @@ def document_issues(doc: CrewDocument) -> list[Issue]:
     issues += _duplicates("input_sets", (inputs.name for inputs in doc.input_sets), "input set")
     issues += _extra_issues(doc)
     issues += _agent_issues(doc)
+    issues += _manager_issues(doc)
     issues += _context_issues(doc.tasks)
     return sorted(issues, key=lambda issue: _order(issue[0]))
 
@@ -104,6 +109,37 @@ def _agent_issues(doc: CrewDocument) -> Iterator[Issue]:
                 ("tasks", index, "agent"),
                 f"unknown agent '{task.agent}' (agents: {', '.join(known) or 'none'})",
             )
+
+
+def _manager_issues(doc: CrewDocument) -> Iterator[Issue]:
+    """A manager agent must exist; in a hierarchical crew it has no tools and does no task."""
+    key = doc.settings.manager_agent
+    if key is None:
+        return
+    known = [agent.key for agent in doc.agents]
+    if key not in known:
+        yield (
+            ("settings", "manager_agent"),
+            f"unknown agent '{key}' (agents: {', '.join(known) or 'none'})",
+        )
+        return
+    if doc.process != "hierarchical":
+        return
+    index = known.index(key)
+    manager = doc.agents[index]
+    if manager.tools or manager.allow_code_execution:
+        yield (
+            ("agents", index, "tools" if manager.tools else "allow_code_execution"),
+            f"agent '{key}' manages the crew, so it must have no tools (nor code execution)",
+        )
+    for position, task in enumerate(doc.tasks):
+        if task.agent == key:
+            yield (
+                ("tasks", position, "agent"),
+                f"task '{task.key}' names the manager '{key}'; name a coworker, or no agent",
+            )
+    if len(known) == 1:
+        yield ("agents",), f"the crew needs agents besides its manager '{key}' to delegate to"
 
 
 def _context_issues(tasks: list[TaskSpec]) -> Iterator[Issue]:

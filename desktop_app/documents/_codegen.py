@@ -4,7 +4,9 @@
 (CrewAI runs tasks in the order of their methods), each reading its YAML config; one ``@tool``
 method per tool name, which looks the tool up in ``crewai_tools``; and the ``@crew`` method with
 the process and the crew's other settings. An agent with a base URL or LLM settings gets an
-``llm=LLM(...)``. ``main.py`` runs the crew with the first input set.
+``llm=LLM(...)``. The manager agent of a hierarchical crew gets a plain method (no ``@agent``:
+CrewAI refuses a manager among the crew's agents) that the ``@crew`` method passes as
+``manager_agent``. ``main.py`` runs the crew with the first input set.
 """
 
 from __future__ import annotations
@@ -87,6 +89,11 @@ def crew_py(doc: CrewDocument, package: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def manager_key(doc: CrewDocument) -> str | None:
+    """The key of the agent that manages a hierarchical crew, if it has one."""
+    return doc.settings.manager_agent if doc.process == "hierarchical" else None
+
+
 def _agent_methods(doc: CrewDocument) -> list[str]:
     lines: list[str] = []
     for spec in doc.agents:
@@ -95,7 +102,12 @@ def _agent_methods(doc: CrewDocument) -> list[str]:
         if llm is not None:
             arguments.append(llm)
         body = _call("Agent", arguments, "        ")
-        lines += ["", "    @agent", f"    def {spec.key}(self) -> Agent:", f"        return {body}"]
+        if spec.key == manager_key(doc):
+            head = ["", f"    def {spec.key}(self) -> Agent:",
+                    '        """The manager (not an @agent: it is not one of the crew\'s agents)."""']
+        else:
+            head = ["", "    @agent", f"    def {spec.key}(self) -> Agent:"]
+        lines += [*head, f"        return {body}"]
     return lines
 
 
@@ -128,6 +140,11 @@ def _crew_method(doc: CrewDocument) -> list[str]:
         f"process=Process.{doc.process}",
         f"verbose={doc.settings.verbose!r}",
     ]
+    manager = manager_key(doc)
+    if manager is not None:
+        arguments.append(f"manager_agent=self.{manager}()")
+    if doc.settings.manager_llm is not None:
+        arguments.append(f"manager_llm={doc.settings.manager_llm!r}")
     arguments += [f"{name}={value!r}" for name, value in doc.settings.extra.items()]
     return [
         "",

@@ -22,6 +22,7 @@ from desktop_app.documents._importing import (
     apply_sidecar,
     expect_mapping,
     llm_fields,
+    manager_model,
     read_sidecar,
     split_fields,
 )
@@ -33,7 +34,9 @@ from desktop_app.documents.model import CrewDocument
 AGENT_FIELDS = frozenset(
     {"role", "goal", "backstory", "llm", "tools", "allow_code_execution", "max_iter", "verbose"}
 )
-TASK_FIELDS = frozenset({"name", "description", "expected_output", "agent", "context"})
+TASK_FIELDS = frozenset(
+    {"name", "description", "expected_output", "agent", "context", "human_input"}
+)
 _BY_CODE = "set by code in {file}; not imported"
 
 
@@ -152,7 +155,8 @@ def _agent(read: _Read, key: str, known_tools: Collection[str] | None) -> dict[s
     entry: dict[str, Any] = {"key": key, **mapped}
     if isinstance(entry.get("llm"), dict):
         entry.update(llm_fields(entry["llm"], read.layout.agents, key, read.book))
-    hint = next((h for h in read.hints.agents if h.config_key == key), None)
+    hints = [*read.hints.agents, *([read.hints.manager] if read.hints.manager else [])]
+    hint = next((h for h in hints if h.config_key == key), None)
     _apply_hints(entry, extra, hint, read, AGENT_FIELDS)
     if hint is not None and hint.tool_classes is not None:
         entry["tools"] = hint.tool_classes
@@ -187,11 +191,15 @@ def _crew_settings(read: _Read, doc: dict[str, Any]) -> None:
     if hint is None or read.layout.crew_py is None:
         return
     settings: dict[str, Any] = {"extra": {}}
+    if read.hints.manager is not None:
+        settings["manager_agent"] = read.hints.manager.config_key
     for name, value in hint.literals.items():
         if name == "process":
             doc["process"] = value
         elif name in ("verbose", "stream"):
             settings[name] = value
+        elif name == "manager_llm":
+            settings[name] = manager_model(value, read.layout.crew_py, read.book)
         else:
             settings["extra"][name] = value
             read.book.add(read.layout.crew_py, name, "crew")

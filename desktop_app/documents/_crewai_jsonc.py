@@ -26,6 +26,7 @@ from desktop_app.documents._importing import (
     apply_sidecar,
     expect_mapping,
     llm_fields,
+    manager_model,
     read_sidecar,
     split_fields,
 )
@@ -38,9 +39,9 @@ from desktop_app.documents.model import CrewDocument
 AGENT_FIELDS = frozenset(
     {"role", "goal", "backstory", "llm", "tools", "allow_code_execution", "max_iter", "verbose"}
 )
-TASK_FIELDS = frozenset({"description", "expected_output", "agent", "context"})
+TASK_FIELDS = frozenset({"description", "expected_output", "agent", "context", "human_input"})
 CREW_FIELDS = frozenset({"name", "description", "agents", "tasks", "process", "verbose",
-                         "stream", "inputs"})
+                         "stream", "inputs", "manager_llm", "manager_agent"})
 _JSON5_ERROR = re.compile(r"^<string>:(\d+) (.*)$", re.DOTALL)
 
 
@@ -134,7 +135,13 @@ def import_jsonc(layout: JsoncLayout, known_tools: Collection[str] | None) -> Lo
 def _crew(layout: JsoncLayout, crew: dict[str, Any], book: NoticeBook) -> dict[str, Any]:
     mapped, extra = split_fields(crew, CREW_FIELDS)
     book.add_extras(layout.crew, extra, "")
-    settings = {name: mapped[name] for name in ("verbose", "stream") if name in mapped}
+    settings: dict[str, Any] = {
+        name: mapped[name] for name in ("verbose", "stream") if name in mapped
+    }
+    if "manager_llm" in mapped:
+        settings["manager_llm"] = manager_model(mapped["manager_llm"], layout.crew, book)
+    if "manager_agent" in mapped:
+        settings["manager_agent"] = mapped["manager_agent"]
     doc: dict[str, Any] = {
         "name": mapped.get("name") or layout.root.name,
         "settings": {**settings, "extra": extra},

@@ -4,7 +4,9 @@ The code is parsed with `ast`, never imported or run. From ``crew.py`` we learn 
 the ``@task`` methods, which config key each ``@agent``/``@task`` method uses, keyword arguments
 written as literals (``verbose=True``, ``output_file='report.md'``), the tool classes given as
 ``tools=[SerperDevTool()]``, an ``llm=LLM(model=..., base_url=...)``, and the crew's
-``process``. From ``main.py`` we learn the literal ``inputs`` of ``run()``. Anything computed by
+``process``, ``manager_llm`` (a string or an ``LLM(...)``) and ``manager_agent`` (an
+``Agent(config=self.agents_config[...])`` written inline, in a variable of the ``@crew``
+method, or in a method of its own). From ``main.py`` we learn the literal ``inputs`` of ``run()``. Anything computed by
 code is listed so that the import can say it was not taken over.
 """
 
@@ -44,14 +46,17 @@ class CrewPyHints:
         agents: One entry per ``@agent`` method.
         tasks: One entry per ``@task`` method, in definition order (the order tasks run).
         crew: The ``Crew(...)`` call of the ``@crew`` method, if found.
+        manager: The ``Agent(...)`` call given as the crew's ``manager_agent``, if found.
     """
 
     agents: list[CallHints] = field(default_factory=list)
     tasks: list[CallHints] = field(default_factory=list)
     crew: CallHints | None = None
+    manager: CallHints | None = None
 
 
-_SKIPPED = {"config", "agents", "tasks"}
+_SKIPPED = {"config", "agents", "tasks", "manager_agent"}
+_LLM_CALLS = {"llm", "manager_llm"}
 _NOT_LITERAL = (ValueError, TypeError, SyntaxError, RecursionError)
 
 
@@ -62,15 +67,15 @@ def read_crew_py(text: str) -> CrewPyHints:
         SyntaxError: The text is not Python.
     """
     hints = CrewPyHints()
-    for node in ast.walk(ast.parse(text)):
-        if not isinstance(node, ast.FunctionDef):
-            continue
+    functions = [node for node in ast.walk(ast.parse(text)) if isinstance(node, ast.FunctionDef)]
+    for node in functions:
         decorators = {_name_of(decorator) for decorator in node.decorator_list}
         for kind, target in (("agent", hints.agents), ("task", hints.tasks)):
             if kind in decorators:
                 target.append(_call_hints(node, kind.capitalize()))
         if "crew" in decorators:
             hints.crew = _call_hints(node, "Crew")
+            hints.manager = _manager_hints(node, {f.name: f for f in functions}, hints.crew)
     return hints
 
 
@@ -84,19 +89,58 @@ def _name_of(node: ast.expr) -> str:
     return ""
 
 
-def _call_hints(method: ast.FunctionDef, class_name: str) -> CallHints:
-    hints = CallHints(method=method.name, config_key=method.name)
-    call = next(
+def _first_call(node: ast.AST, class_name: str) -> ast.Call | None:
+    return next(
         (
-            node
-            for node in ast.walk(method)
-            if isinstance(node, ast.Call) and _name_of(node.func) == class_name
+            child
+            for child in ast.walk(node)
+            if isinstance(child, ast.Call) and _name_of(child.func) == class_name
         ),
         None,
     )
+
+
+def _call_hints(method: ast.FunctionDef, class_name: str) -> CallHints:
+    return _hints_of(_first_call(method, class_name), method.name)
+
+
+def _hints_of(call: ast.Call | None, method: str) -> CallHints:
+    hints = CallHints(method=method, config_key=method)
     for keyword in call.keywords if call is not None else []:
         if keyword.arg is not None:
             _read_keyword(hints, keyword.arg, keyword.value)
+    return hints
+
+
+def _manager_hints(
+    crew_method: ast.FunctionDef, functions: dict[str, ast.FunctionDef], crew: CallHints
+) -> CallHints | None:
+    """The ``Agent(...)`` behind ``Crew(manager_agent=...)``: written inline, assigned to a
+    variable in the ``@crew`` method, or returned by ``self.<method>()``."""
+    call = _first_call(crew_method, "Crew")
+    value = next((k.value for k in call.keywords if k.arg == "manager_agent"), None) if call else None
+    if value is None:
+        return None
+    if isinstance(value, ast.Name):
+        value = next(
+            (
+                node.value
+                for node in ast.walk(crew_method)
+                if isinstance(node, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == value.id for t in node.targets)
+            ),
+            value,
+        )
+    if isinstance(value, ast.Call) and _name_of(value.func) != "Agent":
+        method = functions.get(_name_of(value.func))
+        value = _first_call(method, "Agent") if method is not None else value
+    if not (isinstance(value, ast.Call) and _name_of(value.func) == "Agent"):
+        crew.computed.append("manager_agent")
+        return None
+    hints = _hints_of(value, "manager_agent")
+    if hints.config_key == "manager_agent":  # no config=self.agents_config[...]
+        crew.computed.append("manager_agent")
+        return None
     return hints
 
 
@@ -116,12 +160,14 @@ def _read_keyword(hints: CallHints, name: str, value: ast.expr) -> None:
             hints.tool_classes = names
         else:
             hints.computed.append(name)
-    elif name == "llm" and isinstance(value, ast.Call) and _name_of(value.func) == "LLM":
+    elif name in _LLM_CALLS and isinstance(value, ast.Call) and _name_of(value.func) == "LLM":
         options = _literal_keywords(value)
         if options is None:
             hints.computed.append(name)
-        else:
+        elif name == "llm":
             hints.llm = options
+        else:
+            hints.literals[name] = options
     else:
         try:
             hints.literals[name] = ast.literal_eval(value)

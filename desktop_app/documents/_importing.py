@@ -2,7 +2,8 @@
 
 ``crewdesk.yaml`` sits at the root of a CrewAI project that CrewDesk exported. It holds what
 CrewAI's files have no place for (the crew's display name and description, streaming, named
-input sets, each agent's credential name). CrewAI ignores it; an import reads it last.
+input sets, each agent's credential name, the manager agent of a crew that is not
+hierarchical now). CrewAI ignores it; an import reads it last.
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ class Sidecar(BaseModel):
     name: str | None = None
     description: str = ""
     stream: bool | None = None
+    manager_agent: str | None = None
     agents: dict[str, SidecarAgent] = Field(default_factory=dict)
     input_sets: list[InputSet] = Field(default_factory=list)
 
@@ -133,6 +135,8 @@ def apply_sidecar(
         doc["description"] = sidecar.description
     if sidecar.stream is not None:
         doc.setdefault("settings", {})["stream"] = sidecar.stream
+    if sidecar.manager_agent is not None:
+        doc.setdefault("settings", {})["manager_agent"] = sidecar.manager_agent
     if sidecar.input_sets:
         doc["input_sets"] = [item.model_dump() for item in sidecar.input_sets]
     agents = {agent["key"]: agent for agent in doc.get("agents", [])}
@@ -178,3 +182,26 @@ def llm_fields(
     if options:
         fields["llm_options"] = options
     return fields
+
+
+def manager_model(value: Any, path: Path, book: NoticeBook) -> str | None:
+    """A crew's ``manager_llm`` as the model string CrewDesk keeps.
+
+    A string is kept as it is; LLM settings give their model (``provider`` joined as for an
+    agent), and any other setting is reported by name: a manager that needs an endpoint or
+    options is written as a manager agent. Anything else is reported and left out.
+    """
+    if isinstance(value, str):
+        return value
+    model = value.get("model") if isinstance(value, dict) else None
+    if not isinstance(model, str):
+        book.add(path, "manager_llm", "crew", "not a model name; not imported")
+        return None
+    provider = value.get("provider")
+    if isinstance(provider, str) and "/" not in model:
+        model = f"{provider}/{model}"
+    rest = sorted(str(key) for key in value if key not in ("model", "provider"))
+    if rest:
+        book.add(path, "manager_llm", "crew", f"only its model is imported, not {', '.join(rest)}; "
+                 "for those, make the manager an agent (manager_agent)")
+    return model

@@ -4,6 +4,12 @@
 one crew per run. Keys never come from the document: a ``resolve_api_key`` callable (the secret
 store, in the app) gives each agent its key, and None lets the engine read the provider's
 environment variable.
+
+A hierarchical crew's ``manager_agent`` is built like any agent but given to the crew as its
+manager, not as a coworker. Its ``manager_llm`` (a model string) is shown to the code that
+routes agents to models and keys as one more agent spec, keyed `MANAGER_LLM_KEY`
+(`with_manager_llm_spec`), so that a dry run, a provider's base URL and the secret store
+reach the manager's model as they reach every agent's.
 """
 
 from __future__ import annotations
@@ -31,14 +37,44 @@ ToolFactory = Callable[[str], "BaseTool"]
 
 _T = TypeVar("_T")
 
+MANAGER_LLM_KEY = "_crewdesk_manager_llm"
+"""The key of the agent spec that stands for a crew's ``manager_llm`` while it is routed."""
+
+
+def with_manager_llm_spec(document: CrewDocument) -> CrewDocument:
+    """A copy of a hierarchical ``document`` whose ``manager_llm`` is also an agent spec.
+
+    Code that routes each agent to a model, an endpoint and a key (``override_llm``, the
+    app's provider settings) then routes the manager's model too; `build_crew` turns the
+    spec back into the crew's ``manager_llm``. Other documents come back as they are.
+    """
+    settings = document.settings
+    if (
+        document.process != "hierarchical"
+        or settings.manager_llm is None
+        or settings.manager_agent is not None
+        or document.agent(MANAGER_LLM_KEY) is not None
+    ):
+        return document
+    spec = AgentSpec(
+        key=MANAGER_LLM_KEY,
+        role="Crew Manager",
+        goal="Manage the team",
+        backstory="The manager CrewDesk makes for a hierarchical crew.",
+        llm=settings.manager_llm,
+    )
+    return document.model_copy(update={"agents": [*document.agents, spec]})
+
 
 def override_llm(
     document: CrewDocument, *, model: str | None = None, base_url: str | None = None
 ) -> CrewDocument:
     """A copy of ``document`` whose agents all use ``model`` and/or ``base_url``.
 
-    Used to point a whole crew at one model, such as the local simulator.
+    Used to point a whole crew at one model, such as the local simulator; a hierarchical
+    crew's ``manager_llm`` goes there too (see `with_manager_llm_spec`).
     """
+    document = with_manager_llm_spec(document)
     update: dict[str, Any] = {}
     if model is not None:
         update["llm"] = model
@@ -94,18 +130,46 @@ def build_crew(
     from desktop_app.engine.builtin_tools import tool_by_name
 
     _check_buildable(document, tool_factory)
+    document = with_manager_llm_spec(document)
     tool_factory = tool_factory or tool_by_name
+    managers = _manager_keys(document)
     agents = {spec.key: _agent(spec, document, llm_factory, resolve_api_key, tool_factory)
-              for spec in document.agents}
+              for spec in document.agents if spec.key != MANAGER_LLM_KEY}
     settings = document.settings
-    return _engine_call(Crew, {
-        "agents": list(agents.values()),
+    kwargs: dict[str, Any] = {
+        "agents": [agent for key, agent in agents.items() if key not in managers],
         "tasks": _tasks(document, agents),
         "process": Process(document.process),
         "stream": settings.stream if stream is None else stream,
         "verbose": settings.verbose,
         "name": document.name,
-    }, "")
+    }
+    if document.process == "hierarchical":
+        kwargs.update(_manager(document, agents, llm_factory, resolve_api_key))
+    return _engine_call(Crew, kwargs, "")
+
+
+def _manager_keys(document: CrewDocument) -> set[str]:
+    """Keys of agents that manage a hierarchical crew and so are not its coworkers."""
+    key = document.settings.manager_agent
+    return {key} if document.process == "hierarchical" and key is not None else set()
+
+
+def _manager(
+    document: CrewDocument,
+    agents: dict[str, Agent],
+    llm_factory: LlmFactory | None,
+    resolve_api_key: KeyResolver | None,
+) -> dict[str, Any]:
+    """The crew's ``manager_agent`` or ``manager_llm`` arguments."""
+    key = document.settings.manager_agent
+    if key is not None:
+        return {"manager_agent": agents[key]}
+    spec = document.agent(MANAGER_LLM_KEY)
+    if spec is None:  # pragma: no cover - _check_buildable refuses a crew without a manager
+        return {}
+    api_key = resolve_api_key(spec) if resolve_api_key is not None else None
+    return {"manager_llm": (llm_factory or default_llm)(spec, api_key)}
 
 
 def _tasks(document: CrewDocument, agents: dict[str, Agent]) -> list[Task]:
@@ -121,16 +185,19 @@ def _tasks(document: CrewDocument, agents: dict[str, Agent]) -> list[Task]:
         }
         if spec.context is not None:
             kwargs["context"] = [tasks[key] for key in spec.context]
+        if spec.human_input:
+            kwargs["human_input"] = True
         tasks[spec.key] = _engine_call(Task, kwargs, f"tasks[{index}]")
     return list(tasks.values())
 
 
 def _check_buildable(document: CrewDocument, tool_factory: ToolFactory | None) -> None:
     problems = [CrewProblem(issue.message, field=issue.field) for issue in document.problems()]
-    if document.process != "sequential":
+    settings = document.settings
+    if document.process == "hierarchical" and not (settings.manager_llm or settings.manager_agent):
         problems.append(CrewProblem(
-            f"the {document.process} process is kept but CrewDesk runs only sequential "
-            "crews so far", field="process"))
+            "a hierarchical crew needs a manager: set manager_llm (a model) or manager_agent "
+            "(an agent with no tools)", field="settings.manager_llm"))
     if tool_factory is None:
         problems += [
             CrewProblem(problem, field=f"agents[{index}].tools")

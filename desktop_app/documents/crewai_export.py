@@ -122,6 +122,8 @@ def task_config(spec: TaskSpec) -> dict[str, Any]:
         entry["agent"] = spec.agent
     if spec.context is not None:
         entry["context"] = list(spec.context)
+    if spec.human_input:
+        entry["human_input"] = True
     entry.update(spec.extra)
     return entry
 
@@ -131,6 +133,8 @@ def _sidecar_text(doc: CrewDocument) -> str:
     if doc.description:
         data["description"] = doc.description
     data["stream"] = doc.settings.stream
+    if doc.settings.manager_agent is not None and doc.process != "hierarchical":
+        data["manager_agent"] = doc.settings.manager_agent  # crew.py names it when hierarchical
     credentials = {s.key: {"credential": s.credential} for s in doc.agents if s.credential}
     if credentials:
         data["agents"] = credentials

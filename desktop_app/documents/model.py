@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from desktop_app.documents._checks import document_issues
 from desktop_app.documents._yaml import Loc, label_of
@@ -35,19 +35,50 @@ class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
+def _lift_from_extra(data: Any, names: tuple[str, ...], kind: type) -> Any:
+    """Moves fields that older documents kept in ``extra`` into their own fields.
+
+    Files written before these fields existed (and CrewAI imports made then) kept CrewAI's
+    ``manager_llm`` and ``human_input`` as unused extras; they now load as the real fields,
+    unless the field is set already (then the extra stays, and `problems()` names the clash).
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("extra"), dict):
+        return data
+    extra = dict(data["extra"])
+    lifted = dict(data)
+    for name in names:
+        if isinstance(extra.get(name), kind) and lifted.get(name) is None:
+            lifted[name] = extra.pop(name)
+    lifted["extra"] = extra
+    return lifted
+
+
 class CrewSettings(_Spec):
     """Crew-wide settings.
 
     Attributes:
         stream: Stream each LLM chunk while the crew runs.
         verbose: Log what the crew does (agents inherit it unless they set their own).
+        manager_llm: The model (a litellm model string) of the manager that CrewDesk makes
+            for a hierarchical crew, with CrewAI's manager texts; its key and endpoint are
+            found as for an agent with that model.
+        manager_agent: The key of the agent that manages a hierarchical crew instead (it
+            must have no tools; it is not one of the coworkers, and no task names it).
+            Either one is needed when ``process`` is hierarchical; both are ignored otherwise.
         extra: Crew fields from CrewAI files that CrewDesk keeps but does not use
-            (``memory``, ``planning``, ``manager_llm`` ...); written back on export.
+            (``memory``, ``planning`` ...); written back on export.
     """
 
     stream: bool = True
     verbose: bool = False
+    manager_llm: str | None = None
+    manager_agent: str | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lift_extras(cls, data: Any) -> Any:
+        return _lift_from_extra(data, ("manager_llm",), str)
 
 
 class AgentSpec(_Spec):
@@ -96,6 +127,8 @@ class TaskSpec(_Spec):
         agent: The key of the agent that does it (None only in a hierarchical crew).
         context: Keys of earlier tasks whose outputs it reads; None means CrewAI's default
             (a sequential crew passes on the previous outputs).
+        human_input: After the answer, ask a person for feedback; the agent revises until
+            the person approves (an empty answer).
         extra: Fields from CrewAI files that CrewDesk keeps but does not use.
     """
 
@@ -105,7 +138,13 @@ class TaskSpec(_Spec):
     expected_output: str
     agent: str | None = None
     context: list[str] | None = None
+    human_input: bool = False
     extra: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lift_extras(cls, data: Any) -> Any:
+        return _lift_from_extra(data, ("human_input",), bool)
 
 
 class InputSet(_Spec):

@@ -6,6 +6,8 @@ imports litellm only when the first LLM call is made (off the event loop).
 """
 
 from desktop_app.engine._agent_loop import AgentStep
+from desktop_app.engine._human_input import HumanInputHandler, HumanInputRequest
+from desktop_app.engine._human_input import read_line as read_stdin_line
 from desktop_app.engine.agent import Agent
 from desktop_app.engine.builtin_tools import (
     DirectoryReadTool,
@@ -50,6 +52,8 @@ __all__ = [
     "DirectoryReadTool",
     "FetchUrlTool",
     "FileReadTool",
+    "HumanInputHandler",
+    "HumanInputRequest",
     "LLMError",
     "MissingInputError",
     "Process",
@@ -66,6 +70,7 @@ __all__ = [
     "ToolCallChunk",
     "UsageMetrics",
     "known_tool_names",
+    "read_stdin_line",
     "tool",
     "tool_by_name",
 ]

@@ -28,6 +28,8 @@ from pydantic import BaseModel
 from desktop_app.engine import events as ev
 from desktop_app.engine._agent_loop import AgentLoop, AgentStep, build_messages
 from desktop_app.engine._guardrails import call_user, finish_output
+from desktop_app.engine._hierarchical import with_coworker_tools
+from desktop_app.engine._human_input import HumanInputHandler, review_with_human
 from desktop_app.engine._interpolate import interpolate, render_inputs
 from desktop_app.engine._structured import OutputFormat, format_instructions, wanted_model
 from desktop_app.engine.errors import TaskExecutionError
@@ -78,6 +80,7 @@ class PreparedTask:
     context_indexes: list[int] | None
     source: Task
     output_file: str | None = None
+    coworkers: list[PreparedAgent] | None = None
 
     @property
     def output_format(self) -> OutputFormat:
@@ -112,6 +115,7 @@ class RunState:
         cancel_flag: Set from outside to stop a blocking run at its next chunk.
         step_callback: The crew's `step_callback`, called with each `AgentStep`.
         task_callback: The crew's `task_callback`, called with each `TaskOutput`.
+        human_input_handler: The crew's `human_input_handler` (None: read stdin).
         stop_threads: Set when the run ends early, so async tasks in worker threads (the
             blocking path) stop at their next chunk.
         lock: Guards `usage` and `cost_usd`, which worker threads update too.
@@ -125,6 +129,7 @@ class RunState:
     cost_usd: float | None = None
     step_callback: Callable[[AgentStep], Any] | None = None
     task_callback: Callable[[TaskOutput], Any] | None = None
+    human_input_handler: HumanInputHandler | None = None
     stop_threads: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -154,7 +159,13 @@ def prepare_tasks(crew: Crew, inputs: Mapping[str, object] | None) -> list[Prepa
     rendered = render_inputs(inputs)
     agents: dict[int, PreparedAgent] = {}
     positions = {id(task): index for index, task in enumerate(crew.tasks)}
-    prepared = []
+
+    def prepared(agent: Agent) -> PreparedAgent:
+        if id(agent) not in agents:
+            agents[id(agent)] = _prepare_agent(agent, rendered)
+        return agents[id(agent)]
+
+    tasks: list[PreparedTask] = []
     for index, task in enumerate(crew.tasks):
         label = f"task '{task.name}'" if task.name else f"task {index + 1}"
         description = interpolate(task.description, rendered, f"{label} description")
@@ -162,22 +173,21 @@ def prepare_tasks(crew: Crew, inputs: Mapping[str, object] | None) -> list[Prepa
         output_file = task.output_file and interpolate(
             task.output_file, rendered, f"{label} output_file"
         )
-        agent = crew.agent_for(task)
-        if id(agent) not in agents:
-            agents[id(agent)] = _prepare_agent(agent, rendered)
-        prepared.append(
+        coworkers = crew.coworkers_for(task)
+        tasks.append(
             PreparedTask(
                 index=index,
                 name=task.name,
                 description=description,
                 expected_output=expected,
-                agent=agents[id(agent)],
+                agent=prepared(crew.agent_for(task)),
                 context_indexes=_context_indexes(task, positions),
                 source=task,
                 output_file=output_file,
+                coworkers=None if coworkers is None else [prepared(a) for a in coworkers],
             )
         )
-    return prepared
+    return tasks
 
 
 def _prepare_agent(agent: Agent, rendered: Mapping[str, str]) -> PreparedAgent:
@@ -208,6 +218,7 @@ async def execute(
     """
     state.step_callback = crew.step_callback
     state.task_callback = crew.task_callback
+    state.human_input_handler = crew.human_input_handler
     try:
         for before in crew.before_kickoff_callbacks:
             inputs = await call_user(before, dict(inputs or {}))
@@ -323,15 +334,19 @@ async def _task_body(
     task: PreparedTask, context_outputs: Sequence[TaskOutput], state: RunState
 ) -> TaskOutput:
     context = CONTEXT_DIVIDER.join(out.raw for out in context_outputs if out.raw)
+    on_step = _step_sink(state)
+    task = with_coworker_tools(task, state, on_step)
     meta = TaskMeta(
         run_id=state.run_id, task_index=task.index, task_name=task.name, agent_role=task.agent.role
     )
     state.send(ev.TaskStarted(description=task.description, **meta))
     model = task.output_model
     messages = build_messages(task, context, format_instructions(model) if model else "")
-    loop = AgentLoop(task, messages, state, meta, _step_sink(state))
+    loop = AgentLoop(task, messages, state, meta, on_step)
     try:
         output = await finish_output(task, loop, await loop.run())
+        if task.source.human_input:
+            output = await review_with_human(task, loop, output, state, meta)
         if task.output_file:
             await asyncio.to_thread(write_atomically, Path(task.output_file), output.raw)
     except (asyncio.CancelledError, TaskExecutionError):

@@ -16,13 +16,16 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from enum import StrEnum
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from desktop_app.engine import events as ev
 from desktop_app.engine._agent_loop import AgentStep
 from desktop_app.engine._blocking import run_to_end
+from desktop_app.engine._hierarchical import coworker_agents, default_manager, manager_problem
+from desktop_app.engine._human_input import HumanInputHandler
 from desktop_app.engine._run import RunState, execute, new_run_id
 from desktop_app.engine.agent import Agent
+from desktop_app.engine.llm import LLM
 from desktop_app.engine.outputs import CrewOutput, TaskOutput
 from desktop_app.engine.streaming import CrewStreamingOutput, RunEventStream, _BlockingPump
 from desktop_app.engine.task import Task
@@ -45,7 +48,16 @@ class Crew(BaseModel):
     Attributes:
         agents: The agents.
         tasks: The tasks, run in order.
-        process: Only `Process.sequential` runs for now.
+        process: `Process.sequential` (each task by its agent, or the crew's first) or
+            `Process.hierarchical` (a manager delegates each task to the agents; see
+            `manager_llm` and `manager_agent`).
+        manager_llm: The model of the manager CrewDesk makes for a hierarchical crew (an
+            `LLM` or a litellm model string).
+        manager_agent: The manager of a hierarchical crew, instead of one made from
+            `manager_llm`: an agent with no tools, not in `agents`.
+        human_input_handler: Answers the feedback questions of tasks with `human_input`: gets
+            a `HumanInputRequest`, returns the feedback ("" approves), sync or async. None
+            reads the feedback from stdin.
         stream: Kickoff methods return a `CrewStreamingOutput` instead of a `CrewOutput`.
         verbose: Log what the crew does.
         name: Shown in events and run history.
@@ -61,6 +73,9 @@ class Crew(BaseModel):
     agents: list[Agent] = Field(default_factory=list)
     tasks: list[Task] = Field(default_factory=list)
     process: Process = Process.sequential
+    manager_llm: LLM | None = None
+    manager_agent: Agent | None = None
+    human_input_handler: HumanInputHandler | None = None
     stream: bool = False
     verbose: bool = False
     name: str | None = None
@@ -68,11 +83,22 @@ class Crew(BaseModel):
     task_callback: Callable[[TaskOutput], Any] | None = None
     before_kickoff_callbacks: list[Callable[[dict[str, Any]], Any]] = Field(default_factory=list)
     after_kickoff_callbacks: list[Callable[[CrewOutput], Any]] = Field(default_factory=list)
+    _made_manager: tuple[LLM, Agent] | None = PrivateAttr(default=None)
+
+    @field_validator("manager_llm", mode="before")
+    @classmethod
+    def _llm_from_string(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return LLM(model=value)
+        return value
 
     @model_validator(mode="after")
     def _check(self) -> Crew:
-        if self.process is not Process.sequential:
-            raise ValueError("Only Process.sequential is supported so far.")
+        if self.process is Process.hierarchical:
+            problem = manager_problem(self.manager_llm, self.manager_agent, self.agents)
+            if problem is not None:
+                raise ValueError(problem)
+            return self
         for index, task in enumerate(self.tasks):
             if task.agent is None and not self.agents:
                 label = f"'{task.name}'" if task.name else str(index + 1)
@@ -80,8 +106,34 @@ class Crew(BaseModel):
         return self
 
     def agent_for(self, task: Task) -> Agent:
-        """The agent that does `task`: its own, or the crew's first."""
+        """The agent that does `task`: the manager in a hierarchical crew; else the task's
+        own agent, or the crew's first."""
+        if self.process is Process.hierarchical:
+            return self.manager()
         return task.agent if task.agent is not None else self.agents[0]
+
+    def coworkers_for(self, task: Task) -> list[Agent] | None:
+        """Whom the manager may delegate `task` to; None in a sequential crew."""
+        if self.process is not Process.hierarchical:
+            return None
+        return coworker_agents(self.agents, task)
+
+    def manager(self) -> Agent:
+        """The manager of a hierarchical crew: `manager_agent`, or one made (once per
+        `manager_llm`) with CrewAI's manager texts.
+
+        Raises:
+            ValueError: The crew has neither.
+        """
+        if self.manager_agent is not None:
+            return self.manager_agent
+        if self.manager_llm is None:
+            raise ValueError("this crew has no manager_llm and no manager_agent")
+        made = self._made_manager
+        if made is None or made[0] is not self.manager_llm:
+            made = (self.manager_llm, default_manager(self.manager_llm))
+            self._made_manager = made
+        return made[1]
 
     def display_name(self) -> str:
         """The crew's name, or a name made from its first task."""
@@ -163,10 +215,15 @@ class Crew(BaseModel):
     async def _threaded(self, inputs: Inputs | None, emit: Emit | None) -> CrewOutput:
         flag = threading.Event()
         try:
-            return await asyncio.to_thread(self._run_blocking, inputs, emit, flag)
+            ok, value = await asyncio.to_thread(
+                _settled, lambda: self._run_blocking(inputs, emit, flag)
+            )
         except asyncio.CancelledError:
             flag.set()
             raise
+        if not ok:
+            raise value
+        return value  # type: ignore[no-any-return]  # the CrewOutput of _run_blocking
 
     # --- blocking -----------------------------------------------------------------
 
@@ -191,6 +248,19 @@ class Crew(BaseModel):
     ) -> CrewOutput:
         state = RunState(run_id=new_run_id(), emit=emit, blocking=True, cancel_flag=flag)
         return run_to_end(execute(self, inputs, state), thread_name="crewdesk-kickoff")
+
+
+def _settled(work: Callable[[], T]) -> tuple[bool, Any]:
+    """Runs `work` and returns `(True, result)` or `(False, error)`, never raising.
+
+    The thread pool of a qasync loop (the GUI's) catches only `Exception`: a cancelled
+    blocking run, which ends with `CancelledError`, would escape the job, end the pool's
+    QThread and leave the job's future unset. The error is raised on the loop instead.
+    """
+    try:
+        return True, work()
+    except BaseException as exc:  # noqa: BLE001 - re-raised by the caller, on the loop
+        return False, exc
 
 
 async def _gather_owned(coros: Sequence[Coroutine[Any, Any, T]]) -> list[T]:

@@ -1,8 +1,12 @@
 """The typed event stream of a run.
 
 Every run emits, in order: one `RunStarted`; per task a `TaskStarted`, any number of
-`TextDelta`, `ToolCallStarted`, `ToolCallFinished` and `UsageUpdated`, then `TaskFinished`;
-and one closing event: `RunFinished`, `RunFailed` or `RunCancelled`. The GUI switches on
+`TextDelta`, `ToolCallStarted`, `ToolCallFinished` and `UsageUpdated` (and, for a task with
+`human_input`, `HumanInputRequested`/`HumanInputReceived` pairs), then `TaskFinished`;
+and one closing event: `RunFinished`, `RunFailed` or `RunCancelled`. A task event's
+`agent_role` is the agent that produced it: in a hierarchical crew the manager's own text and
+tool calls carry the manager's role, and a coworker's work (while the manager's delegation
+tool call runs) carries the coworker's. The GUI switches on
 `kind`, and run history stores the same models (`RunEventAdapter` parses them back).
 """
 
@@ -77,6 +81,26 @@ class UsageUpdated(_TaskEvent):
     cost_usd: float | None
 
 
+class HumanInputRequested(_TaskEvent):
+    """The task's answer waits for a person's feedback (`Task(human_input=True)`).
+
+    `output` is the answer to review; `round` counts the questions about this task (from 1).
+    """
+
+    kind: Literal["human_input_requested"] = "human_input_requested"
+    description: str
+    output: str
+    round: int
+
+
+class HumanInputReceived(_TaskEvent):
+    """The person answered; an empty `feedback` approved the output."""
+
+    kind: Literal["human_input_received"] = "human_input_received"
+    feedback: str
+    round: int
+
+
 class TaskFinished(_TaskEvent):
     """A task produced its output."""
 
@@ -115,6 +139,8 @@ RunEvent: TypeAlias = Annotated[
     | ToolCallStarted
     | ToolCallFinished
     | UsageUpdated
+    | HumanInputRequested
+    | HumanInputReceived
     | TaskFinished
     | RunFinished
     | RunFailed

@@ -19,7 +19,8 @@ class Task(BaseModel):
     Attributes:
         description: What to do; may hold `{placeholders}`.
         expected_output: What a good answer looks like; may hold `{placeholders}`.
-        agent: Who does it.
+        agent: Who does it. In a hierarchical crew it may be None (the manager picks among
+            all the crew's agents); when set, it is the only coworker the manager may use.
         name: A short name, shown in streams and outputs.
         context: Tasks whose outputs this one sees. None (the default) means every earlier
             task's output in a sequential crew (for an async task: the earlier ones already
@@ -35,6 +36,9 @@ class Task(BaseModel):
             agent's model checks the answer against.
         guardrail_max_retries: Retries after the guardrail refuses an answer.
         callback: Called (or awaited) with the `TaskOutput` when the task is done.
+        human_input: After the answer, a person is asked for feedback (the crew's
+            `human_input_handler`, else stdin); the agent revises until the feedback is
+            empty. In a hierarchical crew the manager revises.
     """
 
     model_config = ConfigDict(
@@ -53,6 +57,7 @@ class Task(BaseModel):
     guardrail: Callable[[TaskOutput], Any] | str | None = None
     guardrail_max_retries: int = Field(default=3, ge=0)
     callback: Callable[[TaskOutput], Any] | None = None
+    human_input: bool = False
 
     @model_validator(mode="after")
     def _one_output_model(self) -> Task:

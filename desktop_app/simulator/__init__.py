@@ -13,7 +13,12 @@ The model:
     * when the request offers ``tools`` and no ``tool`` message follows the last user message,
       calls a tool: one with a string parameter ``code`` gets Python computing the mean of the
       first list of numbers in the message (``values = [1, 2]\\nprint(sum(values) /
-      len(values))``), otherwise the first tool gets arguments made from its JSON schema;
+      len(values))``), otherwise the first tool gets arguments made from its JSON schema
+      (a ``coworker`` argument gets the first name that a delegation tool's description
+      lists after "coworkers:", so a hierarchical crew's manager delegates for real);
+    * follows a script instead when the last user message holds ``sim-call: <tool> {json}``
+      directives: one scripted call per reply, in order, then the answer (``sim-call: none``
+      answers at once; see ``_script``), so a test can script "delegate to X, ask Y, answer";
     * after a tool result, answers ``Result: <last tool message, stripped, first 500 chars>.``
       then filler;
     * reports usage: prompt tokens = words in all messages, completion tokens = chunks sent.

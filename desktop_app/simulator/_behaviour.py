@@ -1,8 +1,8 @@
 """The fake model: decides, deterministically, what a chat request is answered with.
 
 It looks like an agent model: it echoes the question (so tests see that inputs reached the
-model), calls a tool when tools are offered and none has answered yet, and reports the tool's
-result once one has. Tokens vary from one to the next, because litellm gives up on a stream
+model), calls a tool when tools are offered and none has answered yet (or the tools that the
+question scripts, see `_script`), and reports the tool's result once one has. Tokens vary from one to the next, because litellm gives up on a stream
 that repeats the same chunk.
 """
 
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktop_app.simulator._config import ModelSettings
+from desktop_app.simulator._script import scripted_calls
 
 JsonObject = dict[str, Any]
 
@@ -29,6 +30,7 @@ _WORD_PIECE = re.compile(r"\S+\s*")
 _NUMBER = r"-?\d+(?:\.\d+)?"
 _NUMBER_LIST = re.compile(rf"\[\s*{_NUMBER}(?:\s*,\s*{_NUMBER})*\s*\]")
 _ARG_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_-]{2,}")
+_COWORKERS = re.compile(r"coworkers:[ \t]*([^\n]+)")
 _ECHO_LIMIT = 200
 _RESULT_LIMIT = 500
 
@@ -91,9 +93,10 @@ def plan_reply(body: JsonObject, settings: ModelSettings) -> Reply:
         settings: The request's settings (``tokens`` and ``reply_bytes`` shape the text).
 
     Returns:
-        The reply: a tool call when tools are offered and none has answered since the last
-        user message; else a text that starts with ``Result: ...`` (after a tool result) or
-        ``Answer to: ...`` (echoing the first line of the last user message).
+        The reply: the next scripted tool call when the last user message scripts calls
+        (see `_script`); else a tool call when tools are offered and none has answered since
+        the last user message; else a text that starts with ``Result: ...`` (after a tool
+        result) or ``Answer to: ...`` (echoing the first line of the last user message).
     """
     messages: list[JsonObject] = [m for m in body["messages"] if isinstance(m, dict)]
     prompt_tokens = max(1, sum(_message_words(m) for m in messages))
@@ -101,9 +104,8 @@ def plan_reply(body: JsonObject, settings: ModelSettings) -> Reply:
     user_text = message_text(messages[last_user]) if last_user is not None else ""
     after_user = messages[last_user + 1 :] if last_user is not None else messages
     tool_results = [m for m in after_user if m.get("role") == "tool"]
-    tools = [t for t in body.get("tools") or [] if _function_of(t) is not None]
-    if tools and not tool_results:
-        call = _tool_call(tools, user_text, body)
+    call = _next_call(body, user_text, len(tool_results))
+    if call is not None:
         return Reply(pieces=(), tool_call=call, prompt_tokens=prompt_tokens)
     if tool_results:
         result = message_text(tool_results[-1]).strip()[:_RESULT_LIMIT]
@@ -114,6 +116,26 @@ def plan_reply(body: JsonObject, settings: ModelSettings) -> Reply:
         first_line = user_text.strip().split("\n", 1)[0].strip()[:_ECHO_LIMIT]
         head = f"Answer to: {first_line}."
     return Reply(pieces=_pieces(head, settings), tool_call=None, prompt_tokens=prompt_tokens)
+
+
+def _next_call(body: JsonObject, user_text: str, results: int) -> ToolCall | None:
+    """The tool call to make now: the next scripted one (see `_script`), else one of the
+    offered tools when none has answered since the last user message, else None."""
+    script = scripted_calls(user_text)
+    if script is not None:
+        if results >= len(script):
+            return None
+        scripted = script[results]
+        return ToolCall(id=_call_id(body), name=scripted.name, arguments=scripted.arguments)
+    tools = [t for t in body.get("tools") or [] if _function_of(t) is not None]
+    if tools and not results:
+        return _tool_call(tools, user_text, body)
+    return None
+
+
+def _call_id(body: JsonObject) -> str:
+    digest = hashlib.sha256(json.dumps(body.get("messages"), sort_keys=True).encode())
+    return f"call_{digest.hexdigest()[:24]}"
 
 
 def message_text(message: JsonObject) -> str:
@@ -204,9 +226,17 @@ def _tool_call(tools: list[JsonObject], user_text: str, body: JsonObject) -> Too
         word = _argument_word(user_text)
         value = _value_for(schema, schema, word, 0) if isinstance(schema, dict) else {}
         name, arguments = first["name"], value if isinstance(value, dict) else {}
-    text = json.dumps(arguments)
-    digest = hashlib.sha256(json.dumps(body.get("messages"), sort_keys=True).encode())
-    return ToolCall(id=f"call_{digest.hexdigest()[:24]}", name=name, arguments=text)
+        coworker = _first_coworker(first)
+        if "coworker" in arguments and coworker is not None:
+            arguments["coworker"] = coworker
+    return ToolCall(id=_call_id(body), name=name, arguments=json.dumps(arguments))
+
+
+def _first_coworker(function: JsonObject) -> str | None:
+    """The first name a delegation tool lists ("... one of the following coworkers: A, B"),
+    so that a manager on the simulator delegates to a real coworker."""
+    match = _COWORKERS.search(str(function.get("description") or ""))
+    return match.group(1).split(",")[0].strip() or None if match else None
 
 
 def _has_code_parameter(function: JsonObject) -> bool:

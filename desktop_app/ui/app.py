@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
     from desktop_app.ui._autorun import AutoRun
+    from desktop_app.ui.controllers.run_state import RunState
     from desktop_app.ui.main_window import MainWindow
     from desktop_app.ui.services import AppServices
 
@@ -175,16 +176,21 @@ def _autorun_plan() -> AutoRun | None:
 
 
 async def _demo(window: MainWindow, count: int) -> None:
-    """Runs `count` example crews on the simulator; saves a screenshot when asked to."""
+    """Runs `count` example crews on the simulator; saves a screenshot when asked to.
+
+    Crews with a task that asks a person for feedback are skipped: nobody answers a demo.
+    """
     from desktop_app.storage.crew_library import EXAMPLE_PREFIX
 
     dashboard = window.dashboard
     entries = [e for e in await dashboard.load_crews() if e.id.startswith(EXAMPLE_PREFIX)]
     dashboard.dry_run.setChecked(True)
-    states = []
-    for entry in entries[:count]:
+    states: list[RunState] = []
+    for entry in entries:
+        if len(states) == count:
+            break
         document = await dashboard.select_crew(entry.id)
-        if document is not None:
+        if document is not None and not any(task.human_input for task in document.tasks):
             states.append(dashboard.start(document, dashboard.inputs.values(), entry.id))
     await asyncio.gather(*(window.controller.wait(state) for state in states))
     print("CREWDESK_DEMO_DONE=" + ",".join(state.status.value for state in states), flush=True)

@@ -110,7 +110,8 @@ def test_a_custom_llm_factory_and_tools() -> None:
 
 def test_documents_the_engine_cannot_run_are_refused() -> None:
     doc = load_crew(EXAMPLES / "research_writer.crew.yaml")
-    with pytest.raises(CrewFileError, match="process: the hierarchical process is kept"):
+    with pytest.raises(CrewFileError, match="settings.manager_llm: a hierarchical crew needs a "
+                       "manager: set manager_llm"):
         build_crew(doc.model_copy(update={"process": "hierarchical"}))
     doc.tasks[1].agent = "editor"
     with pytest.raises(CrewFileError, match=r"tasks\[1\].agent: unknown agent 'editor'"):
@@ -145,3 +146,61 @@ async def test_the_research_writer_crew_passes_context(sim: Simulator) -> None:
     second_prompt = sim.stats.requests[1].body["messages"][1]["content"]
     assert result.tasks_output[0].raw in second_prompt
     assert "tides" in second_prompt
+
+
+def hierarchical_doc(**settings: object) -> CrewDocument:
+    delegate = '{"coworker": "Writer", "task": "Draft the {topic} note"}'
+    return CrewDocument(
+        name="Managed",
+        process="hierarchical",
+        settings={"stream": False, **settings},  # type: ignore[arg-type]
+        agents=[
+            AgentSpec(key="writer", role="Writer", goal="Write", backstory="Clear."),
+            AgentSpec(key="chief", role="Chief of {topic}", goal="Lead", backstory="Calm.",
+                      llm="openai/gpt-4o", credential="chief-key"),
+        ],
+        tasks=[TaskSpec(key="note", description=f"Plan it\nsim-call: Delegate_work_to_coworker "
+                        f"{delegate}", expected_output="a note", human_input=True)],
+    )
+
+
+def test_a_manager_agent_is_built_as_the_manager_and_not_as_a_coworker() -> None:
+    crew = build_crew(hierarchical_doc(manager_agent="chief"),
+                      resolve_api_key=lambda spec: f"key-of-{spec.key}")
+    assert crew.process is Process.hierarchical
+    assert [agent.role for agent in crew.agents] == ["Writer"]
+    assert crew.manager_agent is not None and crew.manager_agent.role == "Chief of {topic}"
+    assert crew.manager_agent.llm is not None and crew.manager_agent.llm.api_key == "key-of-chief"
+    assert crew.manager_llm is None
+    assert crew.tasks[0].human_input and crew.tasks[0].agent is None
+
+
+def test_a_manager_llm_gets_its_key_like_an_agent_and_follows_override_llm() -> None:
+    doc = hierarchical_doc(manager_llm="anthropic/claude-x")
+    asked: list[str | None] = []
+
+    def keys(spec: AgentSpec) -> str:
+        asked.append(spec.llm)
+        return "sk-manager" if spec.llm == "anthropic/claude-x" else "sk-agent"
+
+    crew = build_crew(doc, resolve_api_key=keys)
+    assert crew.manager_llm is not None and crew.manager_agent is None
+    assert (crew.manager_llm.model, crew.manager_llm.api_key) == ("anthropic/claude-x", "sk-manager")
+    assert [agent.role for agent in crew.agents] == ["Writer", "Chief of {topic}"]
+    assert "anthropic/claude-x" in asked
+    moved = override_llm(doc, model="openai/sim", base_url="http://127.0.0.1:5/v1")
+    manager = build_crew(moved).manager_llm
+    assert manager is not None
+    assert (manager.model, manager.base_url) == ("openai/sim", "http://127.0.0.1:5/v1")
+    assert doc.agent("_crewdesk_manager_llm") is None  # the document itself is unchanged
+
+
+@pytest.mark.asyncio
+async def test_a_hierarchical_document_runs_on_the_simulator(sim: Simulator) -> None:
+    crew = on_simulator(hierarchical_doc(manager_llm="openai/gpt-4o"), sim)
+    crew.human_input_handler = lambda request: ""
+    result = await crew.akickoff(inputs={"topic": "tides"})
+    assert result.raw.startswith("Result: Answer to: Current Task: Draft the tides note.")
+    assert [r.body["messages"][0]["content"].split(".")[0] for r in sim.stats.requests] == [
+        "You are Crew Manager", "You are Writer", "You are Crew Manager",
+    ]

@@ -266,3 +266,47 @@ def test_any_text_survives_export_and_import(tmp_path: Path, text: str, value: o
     )
     export_crewai_project(doc, tmp_path / "out", overwrite=True)
     assert import_crewai_project(tmp_path / "out").document == doc
+
+
+def managed(**settings: object) -> CrewDocument:
+    doc = made_in_crewdesk()
+    chief = AgentSpec(key="chief", role="Chief", goal="Lead", backstory="Calm.",
+                      llm="openai/gpt-4o", base_url="http://127.0.0.1:9/v1",
+                      llm_options={"temperature": 0.2})
+    tasks = [doc.tasks[0].model_copy(update={"human_input": True}),
+             doc.tasks[1].model_copy(update={"agent": None})]
+    return doc.model_copy(update={
+        "process": "hierarchical", "agents": [*doc.agents, chief], "tasks": tasks,
+        "settings": doc.settings.model_copy(update=settings),
+    })
+
+
+def test_round_trip_of_a_hierarchical_crew_with_a_manager_agent(tmp_path: Path) -> None:
+    doc = managed(manager_agent="chief")
+    package = export_crewai_project(doc, tmp_path / "out")
+    assert import_crewai_project(tmp_path / "out").document == doc
+    crew_py = (package / "crew.py").read_text(encoding="utf-8")
+    tree = ast.parse(crew_py)
+    methods = {node.name: node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+    decorators = {name: [ast.unparse(d) for d in node.decorator_list]
+                  for name, node in methods.items()}
+    assert decorators["chief"] == [] and decorators["writer"] == ["agent"]
+    assert "manager_agent=self.chief()" in crew_py
+    assert "process=Process.hierarchical" in crew_py
+    tasks = yaml_of(package / "config" / "tasks.yaml")
+    assert tasks["research"]["human_input"] is True and "human_input" not in tasks["write"]
+    assert "agent" not in tasks["write"]
+
+
+def test_round_trip_of_a_manager_llm_and_of_a_manager_agent_kept_by_a_sequential_crew(
+    tmp_path: Path,
+) -> None:
+    doc = managed(manager_llm="anthropic/claude-x")
+    package = export_crewai_project(doc, tmp_path / "llm")
+    assert "manager_llm='anthropic/claude-x'" in (package / "crew.py").read_text(encoding="utf-8")
+    assert import_crewai_project(tmp_path / "llm").document == doc
+    sequential = managed(manager_agent="chief").model_copy(update={"process": "sequential"})
+    sequential.tasks[1].agent = "writer"
+    package = export_crewai_project(sequential, tmp_path / "seq")
+    assert "manager_agent" not in (package / "crew.py").read_text(encoding="utf-8")
+    assert import_crewai_project(tmp_path / "seq").document == sequential

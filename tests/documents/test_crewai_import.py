@@ -202,3 +202,71 @@ def test_any_yaml_file_but_agents_and_tasks_opens_as_a_crewdesk_file(tmp_path: P
             / "research_writer.crew.yaml").read_text(encoding="utf-8")
     (tmp_path / "mine.yml").write_text(text, encoding="utf-8")
     assert open_crew(tmp_path / "mine.yml").document.name == "Research and write"
+
+
+HIERARCHICAL_CREW_PY = '''
+from crewai import Agent, Crew, LLM, Process, Task
+from crewai.project import CrewBase, agent, crew, task
+
+
+@CrewBase
+class ResearchCrew():
+    @agent
+    def researcher(self) -> Agent:
+        return Agent(config=self.agents_config['researcher'])
+
+    @task
+    def research_task(self) -> Task:
+        return Task(config=self.tasks_config['research_task'])
+
+    @task
+    def reporting_task(self) -> Task:
+        return Task(config=self.tasks_config['reporting_task'])
+
+    @crew
+    def crew(self) -> Crew:
+        boss = Agent(config=self.agents_config['reporting_analyst'],
+                     llm=LLM(model="gpt-4o", temperature=0.1))
+        return Crew(
+            agents=self.agents,
+            tasks=self.tasks,
+            process=Process.hierarchical,
+            manager_agent=boss,
+            manager_llm=LLM(model="llama3", provider="ollama", base_url="http://h:1"),
+        )
+'''
+
+
+def test_a_hierarchical_classic_project_keeps_its_manager_and_human_input(
+    tree: WriteTree,
+) -> None:
+    files = classic_project()
+    files["src/research_crew/crew.py"] = HIERARCHICAL_CREW_PY
+    files["src/research_crew/config/tasks.yaml"] = CLASSIC_TASKS.replace(
+        "  agent: researcher\n", "  agent: researcher\n  human_input: true\n"
+    ).replace("  agent: reporting_analyst\n", "")
+    loaded = import_crewai_project(tree(files))
+    doc = loaded.document
+
+    assert doc.process == "hierarchical"
+    assert (doc.settings.manager_agent, doc.settings.manager_llm) == (
+        "reporting_analyst", "ollama/llama3")
+    boss = doc.agent("reporting_analyst")
+    assert boss is not None and (boss.llm, boss.llm_options) == ("gpt-4o", {"temperature": 0.1})
+    assert [task.human_input for task in doc.tasks] == [True, False]
+    assert doc.tasks[1].agent is None and doc.problems() == []
+    assert notices_by_field(loaded.notices)[("crew.py", "manager_llm")] == (
+        "only its model is imported, not base_url; for those, make the manager an agent "
+        "(manager_agent) (crew)"
+    )
+
+
+def test_a_jsonc_project_keeps_manager_llm_and_human_input(tree: WriteTree) -> None:
+    files = jsonc_project()
+    files["crew.jsonc"] = files["crew.jsonc"].replace(
+        '"process": "sequential"', '"process": "hierarchical", "manager_llm": "openai/gpt-4o"'
+    ).replace('"agent": "analyst",', '"human_input": true,')
+    doc = import_crewai_project(tree(files)).document
+    assert (doc.process, doc.settings.manager_llm) == ("hierarchical", "openai/gpt-4o")
+    assert [(task.agent, task.human_input) for task in doc.tasks] == [
+        ("researcher", False), (None, True)]

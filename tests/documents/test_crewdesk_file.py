@@ -224,3 +224,28 @@ def test_open_crew_file_places_missing_inputs(tmp_path: Path) -> None:
         loaded.check_inputs({})
     assert (caught.value.line, caught.value.field) == (10, "tasks[0].description")
     assert caught.value.message == "placeholder {topic} has no input"
+
+
+def test_a_hierarchical_crew_with_human_input_round_trips(tmp_path: Path) -> None:
+    doc = full_document().model_copy(update={"process": "hierarchical"})
+    doc.settings.manager_llm = "openai/gpt-4o"
+    doc.settings.manager_agent = "researcher"
+    doc.agents[0].tools, doc.agents[0].allow_code_execution = [], False
+    doc.tasks[0].agent, doc.tasks[1].agent = None, None
+    doc.tasks[1].human_input = True
+    save_crew(doc, tmp_path / "a.crew.yaml")
+    text = (tmp_path / "a.crew.yaml").read_text(encoding="utf-8")
+    assert "  manager_llm: openai/gpt-4o\n  manager_agent: researcher\n" in text
+    assert "  human_input: true\n" in text
+    assert load_crew(tmp_path / "a.crew.yaml") == doc
+
+
+def test_older_files_that_kept_manager_llm_and_human_input_as_extras_load_them(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, VALID.replace("name: Small\n", (
+        "name: Small\nprocess: hierarchical\nsettings:\n  extra:\n    manager_llm: m/x\n"
+    )) + "    extra:\n      human_input: true\n")
+    doc = load_crew(path)
+    assert (doc.settings.manager_llm, doc.settings.extra) == ("m/x", {})
+    assert (doc.tasks[0].human_input, doc.tasks[0].extra) == (True, {})

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from desktop_app.documents import AgentSpec, CrewDocument, InputSet, TaskSpec
+from desktop_app.documents import AgentSpec, CrewDocument, CrewSettings, InputSet, TaskSpec
 
 
 def agent(key: str = "writer", **fields: object) -> AgentSpec:
@@ -137,3 +137,38 @@ def test_max_iter_must_be_positive() -> None:
 def test_documents_compare_by_value() -> None:
     assert crew(task("one")) == crew(task("one"))
     assert crew(task("one")) != crew(task("one", name="One"))
+
+
+def test_manager_llm_and_human_input_kept_as_extras_become_fields() -> None:
+    settings = CrewSettings.model_validate(
+        {"extra": {"manager_llm": "openai/gpt-4o", "memory": True}}
+    )
+    assert (settings.manager_llm, settings.extra) == ("openai/gpt-4o", {"memory": True})
+    spec = task("one", extra={"human_input": True, "markdown": True})
+    assert (spec.human_input, spec.extra) == (True, {"markdown": True})
+    clash = crew(task("one"), settings=CrewSettings(
+        manager_llm="a/b", extra={"manager_llm": "c/d"}))
+    assert messages(clash) == [
+        "settings.extra.manager_llm: 'manager_llm' is a crew field; set it there"
+    ]
+
+
+def test_the_manager_agent_must_exist_have_no_tools_and_do_no_task() -> None:
+    unknown = crew(task("one"), settings=CrewSettings(manager_agent="chief"))
+    assert messages(unknown) == [
+        "settings.manager_agent: unknown agent 'chief' (agents: writer)"
+    ]
+    chief = agent("chief", role="Chief", tools=["file_read"])
+    doc = crew(task("one", agent_key="chief"), task("two"), agents=[agent(), chief],
+               process="hierarchical", settings=CrewSettings(manager_agent="chief"))
+    assert messages(doc) == [
+        "agents[1].tools: agent 'chief' manages the crew, so it must have no tools "
+        "(nor code execution)",
+        "tasks[0].agent: task 'one' names the manager 'chief'; name a coworker, or no agent",
+    ]
+    assert messages(doc.model_copy(update={"process": "sequential"})) == []
+    alone = crew(task("one", agent_key=None), agents=[agent("chief")], process="hierarchical",
+                 settings=CrewSettings(manager_agent="chief"))
+    assert messages(alone) == [
+        "agents: the crew needs agents besides its manager 'chief' to delegate to"
+    ]

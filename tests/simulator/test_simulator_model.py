@@ -118,3 +118,67 @@ def test_bytes_makes_a_reply_of_about_that_size_in_tokens_pieces() -> None:
     assert 100_000 <= size <= 100_000 + 2_000
     assert len(reply.pieces) == 3 + 20
     assert reply.pieces[-1] != reply.pieces[-2]
+
+
+def _tool_turn(call_id: str, name: str, result: str) -> list[dict[str, Any]]:
+    return [
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": call_id, "type": "function", "function": {"name": name, "arguments": "{}"}}]},
+        {"role": "tool", "tool_call_id": call_id, "content": result},
+    ]
+
+
+SCRIPT = (
+    "Plan the launch.\n"
+    'sim-call: Delegate_work {"coworker": "Researcher", "task": "find facts"}\n'
+    'sim-call: Ask_question {"coworker": "Writer", "question": "tone?"}'
+)
+
+
+def test_scripted_calls_come_one_per_reply_then_the_answer() -> None:
+    messages: list[dict[str, Any]] = [_user(SCRIPT)]
+    first = plan_reply({"messages": messages, "tools": [SEARCH_TOOL]}, SETTINGS).tool_call
+    assert first is not None and first.name == "Delegate_work"
+    assert json.loads(first.arguments) == {"coworker": "Researcher", "task": "find facts"}
+    messages += _tool_turn(first.id, first.name, "facts found")
+    second = plan_reply({"messages": messages, "tools": [SEARCH_TOOL]}, SETTINGS).tool_call
+    assert second is not None and second.name == "Ask_question"
+    assert json.loads(second.arguments)["coworker"] == "Writer"
+    assert second.id != first.id
+    messages += _tool_turn(second.id, second.name, "a calm tone")
+    answer = plan_reply({"messages": messages, "tools": [SEARCH_TOOL]}, SETTINGS)
+    assert answer.tool_call is None
+    assert answer.text.startswith("Result: a calm tone. ")
+
+
+def test_a_script_calls_tools_that_are_not_offered_and_keeps_bad_arguments() -> None:
+    reply = plan_reply({"messages": [_user("Go\nsim-call: missing_tool {not json")]}, SETTINGS)
+    assert reply.tool_call is not None
+    assert (reply.tool_call.name, reply.tool_call.arguments) == ("missing_tool", "{not json")
+
+
+def test_sim_call_none_answers_although_tools_are_offered() -> None:
+    body = {"messages": [_user("Revise it\nsim-call: none")], "tools": [SEARCH_TOOL]}
+    reply = plan_reply(body, SETTINGS)
+    assert reply.tool_call is None
+    assert reply.text.startswith("Answer to: Revise it. ")
+
+
+def test_only_the_last_user_message_scripts() -> None:
+    body = {"messages": [_user("sim-call: none"), _user("Find lighthouses")],
+            "tools": [SEARCH_TOOL]}
+    reply = plan_reply(body, SETTINGS)
+    assert reply.tool_call is not None and reply.tool_call.name == "search"
+
+
+def test_a_delegation_tool_gets_the_first_coworker_it_lists() -> None:
+    delegate = {"type": "function", "function": {
+        "name": "Delegate_work_to_coworker",
+        "description": "Delegate a specific task to one of the following coworkers: "
+                       "Market researcher, Copywriter\nThe input to this tool ...",
+        "parameters": {"type": "object", "properties": {
+            "task": {"type": "string"}, "context": {"type": "string"},
+            "coworker": {"type": "string"}}, "required": ["task", "coworker"]}}}
+    reply = plan_reply({"messages": [_user("Plan the launch")], "tools": [delegate]}, SETTINGS)
+    assert reply.tool_call is not None
+    assert json.loads(reply.tool_call.arguments) == {"task": "Plan", "coworker": "Market researcher"}

@@ -57,7 +57,7 @@ class RunGate:
         except asyncio.CancelledError:
             if waiter.done() and not waiter.cancelled():
                 self._release()  # let in, then cancelled before it could start
-            else:
+            elif waiter in self._waiters:  # `_wake` drops cancelled waiters it meets first
                 self._waiters.remove(waiter)
             raise
 

@@ -15,7 +15,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from desktop_app.documents.build import build_crew, override_llm
+from desktop_app.documents.build import build_crew, override_llm, with_manager_llm_spec
 from desktop_app.documents.model import AgentSpec, CrewDocument
 from desktop_app.storage.secrets import SecretStore
 from desktop_app.storage.settings import ProviderSettings, Settings
@@ -114,7 +114,9 @@ def _default_provider(settings: Settings) -> ProviderSettings | None:
 
 
 def _build_with_keys(document: CrewDocument, settings: Settings, store: SecretStore) -> BuiltCrew:
-    """Routes each agent to a configured provider, then builds the crew with their keys."""
+    """Routes each agent (and a hierarchical crew's manager_llm) to a configured provider,
+    then builds the crew with their keys."""
+    document = with_manager_llm_spec(document)
     providers: dict[str, ProviderSettings | None] = {}
     by_model: dict[str, ProviderSettings] = {}
     agents = []

@@ -4,7 +4,9 @@ For each run it creates a `RunState` (observed by a panel), waits for a slot und
 concurrency limit (the run shows "queued" meanwhile), builds the crew with keys from the
 secret store, consumes the engine's typed event stream, and writes the run to the history.
 One failing crew never stops the others: each run is its own task, and every error ends in
-that run's state.
+that run's state. A task that asks for human input shows its question in the run's state
+(its panel shows a prompt) and waits for `answer()`, through the `HumanInputBroker`; stopping
+the run cancels the wait.
 
 Every task has an owner: the controller keeps them in a set with a done-callback that
 discards them, and `aclose()` cancels them all and waits for them briefly.
@@ -29,6 +31,7 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop_app.documents.model import CrewDocument
 from desktop_app.ui.controllers._gate import RunGate
+from desktop_app.ui.controllers._human_input import HumanInputBroker
 from desktop_app.ui.controllers._recorder import RunRecorder
 from desktop_app.ui.controllers.crew_factory import BuiltCrew, CrewFactory
 from desktop_app.ui.controllers.run_state import (
@@ -145,6 +148,7 @@ class RunController(QObject):
         self._factory = factory or CrewFactory(services)
         self._gate = RunGate(services.current_settings.concurrency_limit)
         self._clock = FrameClock(self)
+        self._inputs = HumanInputBroker()
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._runs: list[RunState] = []
         self._autoflush: asyncio.Task[None] | None = None
@@ -207,7 +211,16 @@ class RunController(QObject):
         if task is None or task.done():
             return False
         task.cancel()
+        self._inputs.cancel(run_id)  # a kickoff_async run waits for it in its worker thread
         return True
+
+    def answer(self, run_id: str, text: str) -> bool:
+        """Answers the question the run waits on ("" approves the task's output).
+
+        Returns:
+            Whether the run was waiting for an answer.
+        """
+        return self._inputs.answer(run_id, text)
 
     def stop_all(self) -> int:
         """Cancels every queued or running run; returns how many."""
@@ -242,6 +255,7 @@ class RunController(QObject):
                 await recorder.running()
                 await self._services.load_engine()
                 built = await self._factory.build(request.document, dry_run=request.dry_run)
+                built.crew.human_input_handler = self._inputs.handler_for(state)
                 output = await self._stream(built, state, request, recorder)
             state.set_status(RunStatus.DONE)
             usage = output.token_usage.model_dump()
@@ -256,6 +270,8 @@ class RunController(QObject):
             state.fail(message, is_auth=is_auth, provider_id=provider_id,
                        provider_name=provider_name)
             await recorder.finish()
+        finally:
+            self._inputs.cancel(state.run_id)
 
     async def _stream(
         self, built: BuiltCrew, state: RunState, request: RunRequest, recorder: RunRecorder
@@ -315,6 +331,9 @@ class RunController(QObject):
 
 def _apply(state: RunState, event: RunEvent, recorder: RunRecorder) -> None:
     """Applies one engine event (other than a task's end) to the run's state."""
+    if (event.kind == "text" or event.kind == "tool_call") and event.agent_role != state.speaker:
+        state.switch_speaker(event.agent_role)
+        recorder.text(event.task_index, event.agent_role + "\n", "agent")
     if event.kind == "text":
         state.append_text(event.content)
         recorder.text(event.task_index, event.content)
@@ -334,3 +353,6 @@ def _apply(state: RunState, event: RunEvent, recorder: RunRecorder) -> None:
         state.set_usage(event.usage.total_tokens, event.cost_usd)
     elif event.kind == "run_finished":
         state.set_usage(event.output.token_usage.total_tokens, event.cost_usd)
+    elif event.kind == "human_input_received":
+        state.give_feedback(event.feedback)
+        recorder.text(event.task_index, (event.feedback or "(approved)") + "\n", "human_input")

@@ -16,6 +16,7 @@ import json
 import time
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -24,6 +25,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 __all__ = [
     "FRAME_INTERVAL_MS",
     "FrameClock",
+    "InputPrompt",
     "RunState",
     "RunStatus",
     "SegmentKind",
@@ -41,8 +43,8 @@ BUSY_RUNS = 6
 """More runs than this flushing in one frame switch the clock to the busy interval."""
 
 
-SegmentKind = Literal["text", "heading", "tool", "result", "error"]
-"""How a piece of a run's transcript is shown."""
+SegmentKind = Literal["text", "heading", "tool", "result", "error", "human"]
+"""How a piece of a run's transcript is shown ("human": a person's feedback)."""
 
 
 def error_line(message: str) -> str:
@@ -53,6 +55,34 @@ def error_line(message: str) -> str:
 def task_heading(index: int, count: int, agent_role: str) -> str:
     """The line that opens a task's part of the output (a blank line before it)."""
     return f"\n\n── Task {index + 1} of {count} · {agent_role} ──\n"
+
+
+def speaker_line(agent_role: str) -> str:
+    """The line that shows another agent taking over within a task (a delegated coworker,
+    or the manager again)."""
+    return f"\n▸ {agent_role}\n"
+
+
+def feedback_line(feedback: str) -> str:
+    """The line that shows what the person answered to a task's question."""
+    return f"\n✎ {feedback}\n" if feedback else "\n✓ approved\n"
+
+
+@dataclass(frozen=True, slots=True)
+class InputPrompt:
+    """A task's question to the person running the crew (`Task(human_input=True)`).
+
+    Attributes:
+        task_index: The task's position, from 0.
+        agent_role: The agent whose answer waits for feedback.
+        output: That answer.
+        round: 1 for the first question about this task, then 2, 3 ...
+    """
+
+    task_index: int
+    agent_role: str
+    output: str
+    round: int
 
 
 class RunStatus(StrEnum):
@@ -131,6 +161,11 @@ class RunState(QObject):
         toolCallStarted(str, str): A tool was called: its name and the JSON arguments.
         toolCallFinished(str, str, bool): A tool returned: name, output, whether it failed.
         errorChanged(str, bool): The run failed: the message, and whether a key was refused.
+        speakerChanged(str): Another agent took over within the task (its role): a coworker
+            the manager delegated to, or the manager again.
+        inputRequested(object): The run waits for the person's feedback (an `InputPrompt`).
+        inputClosed(): No question waits any more (answered, or the run ended).
+        feedbackGiven(str): The person answered a question ("" approves).
     """
 
     statusChanged = Signal(str)
@@ -140,6 +175,10 @@ class RunState(QObject):
     toolCallStarted = Signal(str, str)
     toolCallFinished = Signal(str, str, bool)
     errorChanged = Signal(str, bool)
+    speakerChanged = Signal(str)
+    inputRequested = Signal(object)
+    inputClosed = Signal()
+    feedbackGiven = Signal(str)
 
     def __init__(
         self,
@@ -171,6 +210,8 @@ class RunState(QObject):
         self.task_index = -1
         self.task_count = 0
         self.agent_role = ""
+        self.speaker = ""
+        self.pending_input: InputPrompt | None = None
         self.total_tokens = 0
         self.cost_usd: float | None = None
         self.error = ""
@@ -223,6 +264,7 @@ class RunState(QObject):
             self.started_at = time.monotonic()
         if status.is_terminal:
             self.ended_at = time.monotonic()
+            self.close_input()
         self.status = status
         self.statusChanged.emit(status.value)
 
@@ -230,6 +272,7 @@ class RunState(QObject):
         """A task began."""
         self.flush()
         self.task_index, self.task_count, self.agent_role = index, count, agent_role
+        self.speaker = agent_role
         self._transcript.append((task_heading(index, count, agent_role), "heading"))
         self.progressChanged.emit(index, count, agent_role)
 
@@ -265,6 +308,33 @@ class RunState(QObject):
         mark = "✗" if is_error else "↳"
         self._transcript.append((f"{mark} {output}\n", "error" if is_error else "result"))
         self.toolCallFinished.emit(name, output, is_error)
+
+    def switch_speaker(self, agent_role: str) -> None:
+        """Another agent produces the task's text and tool calls from now on."""
+        if agent_role == self.speaker:
+            return
+        self.flush()
+        self.speaker = agent_role
+        self._transcript.append((speaker_line(agent_role), "heading"))
+        self.speakerChanged.emit(agent_role)
+
+    def ask_input(self, prompt: InputPrompt) -> None:
+        """The run waits for the person's feedback on a task's answer."""
+        self.flush()
+        self.pending_input = prompt
+        self.inputRequested.emit(prompt)
+
+    def close_input(self) -> None:
+        """No question waits any more."""
+        if self.pending_input is not None:
+            self.pending_input = None
+            self.inputClosed.emit()
+
+    def give_feedback(self, feedback: str) -> None:
+        """The person answered ("" approves); the answer joins the transcript."""
+        self.flush()
+        self._transcript.append((feedback_line(feedback), "human"))
+        self.feedbackGiven.emit(feedback)
 
     def set_usage(self, total_tokens: int, cost_usd: float | None) -> None:
         """Totals of the run so far."""

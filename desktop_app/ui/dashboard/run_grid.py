@@ -37,10 +37,12 @@ class RunGrid(QScrollArea):
     Signals:
         stopRequested(str): A panel's Stop was pressed (the run id).
         settingsRequested(str): A panel's "Open Settings" link was followed (the provider id).
+        inputSubmitted(str, str): A panel's run got the person's feedback (run id, text).
     """
 
     stopRequested = Signal(str)
     settingsRequested = Signal(str)
+    inputSubmitted = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None, max_ended: int = MAX_ENDED_PANELS) -> None:
         """Builds an empty grid with a hint for the user.
@@ -114,6 +116,7 @@ class RunGrid(QScrollArea):
     def _build_panel(self, state: RunState) -> RunPanel:
         panel = RunPanel(state, self._inner)
         panel.stopRequested.connect(self.stopRequested)
+        panel.inputSubmitted.connect(self.inputSubmitted)
         panel.settingsRequested.connect(self.settingsRequested)
         self._panels.append(panel)
         self.empty_hint.hide()

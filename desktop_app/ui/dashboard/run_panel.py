@@ -2,7 +2,9 @@
 
 The panel observes a `RunState` and never touches the engine. Text arrives already coalesced
 per frame (see `FrameClock`) and goes into a `StreamView`; tool calls, their results and task
-headings get their own colours so they stand out from the model's text.
+headings get their own colours so they stand out from the model's text. In a hierarchical
+crew a line names each agent that takes over (a coworker the manager delegated to, then the
+manager again). A task that waits for the person's feedback shows an `InputPromptBar`.
 """
 
 from __future__ import annotations
@@ -24,12 +26,16 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.ui.controllers.run_state import (
+    InputPrompt,
     RunState,
     RunStatus,
     describe_tool_call,
     error_line,
+    feedback_line,
+    speaker_line,
     task_heading,
 )
+from desktop_app.ui.dashboard.input_prompt import InputPromptBar
 from desktop_app.ui.dashboard.stream_view import StreamView
 from desktop_app.ui.qt import asyncSlot
 
@@ -70,11 +76,14 @@ class RunPanel(QFrame):
         settingsRequested(str): The user followed the "Open Settings" link of a refused key:
             the id of the configured provider that holds the key ("" when none does).
         saved(str): The output was written to this file.
+        inputSubmitted(str, str): The person answered the run's question: the run id and
+            the feedback ("" approves).
     """
 
     stopRequested = Signal(str)
     settingsRequested = Signal(str)
     saved = Signal(str)
+    inputSubmitted = Signal(str, str)
 
     def __init__(self, state: RunState, parent: QWidget | None = None) -> None:
         """Builds the panel for `state` and follows its signals.
@@ -120,6 +129,8 @@ class RunPanel(QFrame):
         self.output = StreamView()
         self.output.setMaximumBlockCount(5000)
         layout.addWidget(self.output, 1)
+        self.input_bar = InputPromptBar(self)
+        layout.addWidget(self.input_bar)
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
         self.error_label.setTextFormat(Qt.TextFormat.RichText)
@@ -147,6 +158,11 @@ class RunPanel(QFrame):
         state.toolCallStarted.connect(self._on_state_toolCallStarted)
         state.toolCallFinished.connect(self._on_state_toolCallFinished)
         state.errorChanged.connect(self._on_state_errorChanged)
+        state.speakerChanged.connect(self._on_state_speakerChanged)
+        state.inputRequested.connect(self._on_state_inputRequested)
+        state.inputClosed.connect(self._on_state_inputClosed)
+        state.feedbackGiven.connect(self._on_state_feedbackGiven)
+        self.input_bar.submitted.connect(self._on_input_bar_submitted)
         self.stop_button.clicked.connect(self._on_stop_clicked)
         self.copy_button.clicked.connect(self._on_copy_clicked)
         self.save_button.clicked.connect(self._on_save_clicked)
@@ -159,6 +175,8 @@ class RunPanel(QFrame):
         self._on_state_statusChanged(self.state.status.value)
         if self.state.error:
             self._show_error(self.state.error, self.state.error_is_auth)
+        if self.state.pending_input is not None:
+            self._on_state_inputRequested(self.state.pending_input)
         self._show_task()
         self.refresh_elapsed()
 
@@ -205,6 +223,21 @@ class RunPanel(QFrame):
             self.output.append_text(f"✗ {line}\n", "error")
         else:
             self.output.append_text(f"↳ {line}\n", "result")
+
+    def _on_state_speakerChanged(self, role: str) -> None:
+        self.output.append_text(speaker_line(role), "heading")
+
+    def _on_state_inputRequested(self, prompt: InputPrompt) -> None:
+        self.input_bar.ask(prompt, self.state.task_count)
+
+    def _on_state_inputClosed(self) -> None:
+        self.input_bar.close_prompt()
+
+    def _on_state_feedbackGiven(self, feedback: str) -> None:
+        self.output.append_text(feedback_line(feedback), "human")
+
+    def _on_input_bar_submitted(self, text: str) -> None:
+        self.inputSubmitted.emit(self.state.run_id, text)
 
     def _on_state_errorChanged(self, message: str, is_auth: bool) -> None:
         self.output.append_text(error_line(message), "error")

@@ -59,6 +59,7 @@ _COLORS: dict[TextKind, tuple[str | None, bool]] = {
     "result": ("#6b7280", False),
     "error": ("#b91c1c", False),
     "heading": ("#7c3aed", True),
+    "human": ("#b45309", True),
 }
 
 

@@ -167,6 +167,7 @@ class DashboardView(QWidget):
         self.stop_all_button.clicked.connect(self._on_stop_all_button_clicked)
         self.clear_button.clicked.connect(self._on_clear_button_clicked)
         self.grid.stopRequested.connect(self._controller.stop)
+        self.grid.inputSubmitted.connect(self._controller.answer)
         self.grid.settingsRequested.connect(self.settingsRequested)
         self._controller.runAdded.connect(self._on_controller_runAdded)
         self._controller.runEnded.connect(self._on_controller_runEnded)
