@@ -416,3 +416,44 @@ def test_refresh_offers_the_credentials_of_configured_providers(
         return [box.itemText(i) for i in range(box.count())]
 
     assert arun(scenario()) == ["", "work-openai"]
+
+
+def test_a_hierarchical_crew_names_its_manager_and_a_task_asks_for_feedback(
+    qtbot: QtBot, arun: Run, services: AppServices
+) -> None:
+    view = make_view(qtbot, services)
+    page = view.crew_page
+
+    async def scenario() -> str:
+        await view.ready()
+        assert await view.new_crew()
+        type_into(qtbot, page.name_edit, "Managed crew")
+        assert not page.manager_model_box.isVisibleTo(page)
+        page.process_box.setCurrentText("hierarchical")
+        page.process_box.activated.emit(page.process_box.currentIndex())
+        assert page.manager_model_box.isVisibleTo(page)
+        assert page.manager_agent_box.isVisibleTo(page)
+        # A manager agent that also does the task is a problem the page lists.
+        qtbot.mouseClick(view.agents_page.add_button, Qt.MouseButton.LeftButton)
+        index = page.manager_agent_box.findData("agent_1")
+        page.manager_agent_box.setCurrentIndex(index)
+        page.manager_agent_box.activated.emit(index)
+        problems = [page.problems_list.item(i).text() for i in range(page.problems_list.count())]
+        assert any("names the manager 'agent_1'" in text for text in problems), problems
+        # A manager model instead: the task needs no agent; it asks for feedback.
+        page.manager_agent_box.setCurrentIndex(0)
+        page.manager_agent_box.activated.emit(0)
+        page.manager_model_box.setEditText("openai/sim")
+        view.tabs.setCurrentWidget(view.tasks_page)
+        view.task_form.human_input_box.setChecked(True)
+        assert await view.save(), view.status()
+        view.editor.undo_stack.undo()
+        assert not view.editor.document.tasks[0].human_input
+        view.editor.undo_stack.redo()
+        return str(view.editor.crew_id)
+
+    saved = load_crew(services.library.path_of(arun(scenario())))
+    assert saved.process == "hierarchical"
+    assert saved.settings.manager_llm == "openai/sim"
+    assert saved.settings.manager_agent is None
+    assert saved.tasks[0].human_input

@@ -29,7 +29,7 @@ def new_document(name: str = "New crew") -> CrewDocument:
 
 
 def set_value(doc: CrewDocument, loc: Loc, value: Any) -> CrewDocument:
-    """Sets one field, such as ("agents", 0, "role") or ("name",).
+    """Sets one field, such as ("agents", 0, "role"), ("settings", "memory") or ("name",).
 
     Renaming an agent or a task key also renames the references to it, when the old key was
     unique (tasks' `agent`, and `context` lists).
@@ -40,6 +40,9 @@ def set_value(doc: CrewDocument, loc: Loc, value: Any) -> CrewDocument:
     result = doc.model_copy(deep=True)
     if len(loc) == 1:
         setattr(result, str(loc[0]), value)
+        return result
+    if len(loc) == 2:  # a crew setting: ("settings", "manager_llm")
+        setattr(getattr(result, str(loc[0])), str(loc[1]), value)
         return result
     section, index, name = str(loc[0]), int(loc[1]), str(loc[2])
     target = getattr(result, section)[index]

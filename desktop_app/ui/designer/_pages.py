@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.documents.model import CrewDocument
 from desktop_app.ui.designer import _edits
+from desktop_app.ui.designer._agent_form import COMMON_MODELS
 from desktop_app.ui.designer._editor import CrewEditor
 from desktop_app.ui.designer._edits import Loc
 from desktop_app.ui.designer._form_base import SpecForm
@@ -35,7 +36,11 @@ Issues = Mapping[Loc, Sequence[str]]
 
 
 class CrewPage(QWidget):
-    """The crew's name, description and process, the inputs it needs, and its problems."""
+    """The crew's name, description and process, the inputs it needs, and its problems.
+
+    A hierarchical crew also shows who manages it: a model (CrewDesk makes the manager, as
+    CrewAI does with `manager_llm`) or one of its agents (`manager_agent`).
+    """
 
     def __init__(self, editor: CrewEditor, parent: QWidget | None = None) -> None:
         """Builds the page."""
@@ -54,6 +59,20 @@ class CrewPage(QWidget):
         self.process_box.setObjectName("crew_process")
         self.process_box.addItems(["sequential", "hierarchical"])
         self.process_box.activated.connect(self._on_process_box_activated)
+        self.manager_model_box = QComboBox()
+        self.manager_model_box.setObjectName("crew_manager_llm")
+        self.manager_model_box.setEditable(True)
+        self.manager_model_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.manager_model_box.addItems(["", *COMMON_MODELS])
+        line = self.manager_model_box.lineEdit()
+        if line is not None:
+            line.setPlaceholderText("a model for a manager CrewDesk makes")
+        self.manager_model_box.currentTextChanged.connect(self._on_manager_model_box_changed)
+        self.manager_model_row = FieldRow(self.manager_model_box)
+        self.manager_agent_box = QComboBox()
+        self.manager_agent_box.setObjectName("crew_manager_agent")
+        self.manager_agent_box.activated.connect(self._on_manager_agent_box_activated)
+        self.manager_agent_row = FieldRow(self.manager_agent_box)
         self.placeholders_label = QLabel()
         self.placeholders_label.setObjectName("placeholders")
         self.placeholders_label.setWordWrap(True)
@@ -63,6 +82,9 @@ class CrewPage(QWidget):
         form.addRow("Name", self.name_row)
         form.addRow("Description", self.description_edit)
         form.addRow("Process", self.process_box)
+        form.addRow("Manager model", self.manager_model_row)
+        form.addRow("Manager agent", self.manager_agent_row)
+        self._form = form
         form.addRow("Inputs needed", self.placeholders_label)
         form.addRow("Problems", self.problems_list)
 
@@ -75,6 +97,7 @@ class CrewPage(QWidget):
             self.description_edit.setPlainText(doc.description)
             self.description_edit.blockSignals(blocked)
         self.process_box.setCurrentText(doc.process)
+        self._show_manager(doc, issues)
         self.name_row.set_messages([m for loc, m in issues if loc == ("name",)])
         names = doc.placeholders()
         self.placeholders_label.setText(
@@ -87,6 +110,39 @@ class CrewPage(QWidget):
             self.problems_list.addItem(item)
         if not issues:
             self.problems_list.addItem("No problems: the crew can be saved and run.")
+
+    def _show_manager(self, doc: CrewDocument, issues: list[tuple[Loc, str]]) -> None:
+        hierarchical = doc.process == "hierarchical"
+        for row in (self.manager_model_row, self.manager_agent_row):
+            self._form.setRowVisible(row, hierarchical)
+        model = doc.settings.manager_llm or ""
+        if self.manager_model_box.currentText() != model:
+            blocked = self.manager_model_box.blockSignals(True)
+            self.manager_model_box.setCurrentText(model)
+            self.manager_model_box.blockSignals(blocked)
+        wanted: list[tuple[str, str | None]] = [("(none: use the manager model)", None)]
+        wanted += [(f"{agent.key} — {agent.role}", agent.key) for agent in doc.agents]
+        box = self.manager_agent_box
+        blocked = box.blockSignals(True)
+        if [(box.itemText(i), box.itemData(i)) for i in range(box.count())] != wanted:
+            box.clear()
+            for text, key in wanted:
+                box.addItem(text, key)
+        box.setCurrentIndex(max(0, box.findData(doc.settings.manager_agent)))
+        box.blockSignals(blocked)
+        for name, row in (("manager_llm", self.manager_model_row),
+                          ("manager_agent", self.manager_agent_row)):
+            row.set_messages([m for loc, m in issues if loc == ("settings", name)])
+
+    def _on_manager_model_box_changed(self, text: str) -> None:
+        value = text.strip() or None
+        if value != self._editor.document.settings.manager_llm:
+            self._editor.set_field(("settings", "manager_llm"), value, "Change manager model")
+
+    def _on_manager_agent_box_activated(self, _index: int) -> None:
+        value = self.manager_agent_box.currentData()
+        if value != self._editor.document.settings.manager_agent:
+            self._editor.set_field(("settings", "manager_agent"), value, "Change manager agent")
 
     def _on_name_edit_text_edited(self, text: str) -> None:
         self._editor.set_field(("name",), text, "Rename crew")

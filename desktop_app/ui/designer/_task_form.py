@@ -13,7 +13,7 @@ from desktop_app.ui.designer._form_base import SpecForm, checked_names, fill_che
 
 
 class TaskForm(SpecForm):
-    """Edits one task: description, expected output, agent, context.
+    """Edits one task: description, expected output, agent, context, human input.
 
     `context` None (CrewAI's default: a sequential crew passes on the earlier outputs) is shown
     as a ticked "default" box; unticked, the listed earlier tasks are the context.
@@ -35,6 +35,9 @@ class TaskForm(SpecForm):
         self.default_context_box.toggled.connect(self._on_default_context_box_toggled)
         self.form.addRow("Context", self.default_context_box)
         self.context_list = self.checklist("context", "")
+        self.human_input_box = self.check(
+            "human_input", "Human input", "Ask me for feedback on the answer before it is final"
+        )
 
     def show_task(
         self, doc: CrewDocument, index: int, issues: Mapping[Loc, Sequence[str]]
