@@ -29,6 +29,7 @@ from desktop_app.engine import events as ev
 from desktop_app.engine._agent_loop import AgentLoop, AgentStep, build_messages
 from desktop_app.engine._guardrails import call_user, finish_output
 from desktop_app.engine._interpolate import interpolate, render_inputs
+from desktop_app.engine._recall import RunRecall, run_with_recall
 from desktop_app.engine._structured import OutputFormat, format_instructions, wanted_model
 from desktop_app.engine.errors import TaskExecutionError
 from desktop_app.engine.llm import LLM
@@ -115,6 +116,7 @@ class RunState:
         stop_threads: Set when the run ends early, so async tasks in worker threads (the
             blocking path) stop at their next chunk.
         lock: Guards `usage` and `cost_usd`, which worker threads update too.
+        recall: The run's memory and knowledge, when the crew has either.
     """
 
     run_id: str
@@ -127,6 +129,7 @@ class RunState:
     task_callback: Callable[[TaskOutput], Any] | None = None
     stop_threads: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    recall: RunRecall | None = None
 
     def cancelled(self) -> bool:
         """Whether a blocking run was asked to stop."""
@@ -218,7 +221,7 @@ async def execute(
             task_count=len(tasks),
             inputs=dict(inputs or {}),
         ))
-        result = _crew_output(await _run_tasks(tasks, state), state)
+        result = _crew_output(await run_with_recall(crew, tasks, state, _run_tasks), state)
         for after in crew.after_kickoff_callbacks:
             result = await call_user(after, result)
     except asyncio.CancelledError:
@@ -328,12 +331,16 @@ async def _task_body(
     )
     state.send(ev.TaskStarted(description=task.description, **meta))
     model = task.output_model
-    messages = build_messages(task, context, format_instructions(model) if model else "")
-    loop = AgentLoop(task, messages, state, meta, _step_sink(state))
     try:
+        recalled = await state.recall.before_task(task, meta) if state.recall else ""
+        instructions = format_instructions(model) if model else ""
+        messages = build_messages(task, context, instructions, recalled)
+        loop = AgentLoop(task, messages, state, meta, _step_sink(state))
         output = await finish_output(task, loop, await loop.run())
         if task.output_file:
             await asyncio.to_thread(write_atomically, Path(task.output_file), output.raw)
+        if state.recall:
+            await state.recall.after_task(task, output, meta)
     except (asyncio.CancelledError, TaskExecutionError):
         raise
     except Exception as exc:

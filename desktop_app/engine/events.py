@@ -2,7 +2,8 @@
 
 Every run emits, in order: one `RunStarted`; per task a `TaskStarted`, any number of
 `TextDelta`, `ToolCallStarted`, `ToolCallFinished` and `UsageUpdated`, then `TaskFinished`;
-and one closing event: `RunFinished`, `RunFailed` or `RunCancelled`. The GUI switches on
+with memory or knowledge on, `MemoryRetrieved` and `KnowledgeRetrieved` after `TaskStarted`
+and `MemorySaved` before `TaskFinished`; and one closing event: `RunFinished`, `RunFailed` or `RunCancelled`. The GUI switches on
 `kind`, and run history stores the same models (`RunEventAdapter` parses them back).
 """
 
@@ -84,6 +85,31 @@ class TaskFinished(_TaskEvent):
     output: TaskOutput
 
 
+class MemoryRetrieved(_TaskEvent):
+    """Memory was searched before a task; `items` are the texts put into its prompt."""
+
+    kind: Literal["memory_retrieved"] = "memory_retrieved"
+    memory: Literal["short_term", "long_term", "entity"]
+    query: str
+    items: list[str]
+
+
+class MemorySaved(_TaskEvent):
+    """A task's output was saved to memory; `counts` are the items per kind of memory."""
+
+    kind: Literal["memory_saved"] = "memory_saved"
+    counts: dict[str, int]
+
+
+class KnowledgeRetrieved(_TaskEvent):
+    """Knowledge chunks were found for a task and put into its prompt."""
+
+    kind: Literal["knowledge_retrieved"] = "knowledge_retrieved"
+    query: str
+    items: list[str]
+    sources: list[str]
+
+
 class RunFinished(_Event):
     """The run succeeded."""
 
@@ -116,6 +142,9 @@ RunEvent: TypeAlias = Annotated[
     | ToolCallFinished
     | UsageUpdated
     | TaskFinished
+    | MemoryRetrieved
+    | MemorySaved
+    | KnowledgeRetrieved
     | RunFinished
     | RunFailed
     | RunCancelled,

@@ -1,0 +1,143 @@
+"""A crew's memory during one run: recall before a task, remember after it.
+
+- Short-term: each task's output, kept for the rest of this run (scope: the run id) and
+  removed when the run ends; recalled for later tasks by relevance to their description.
+- Long-term: each task's description, expected output and result (and the agent), kept
+  across runs; recalled when a later run meets a related task.
+- Entity: the people, places and things a task's output names (`_entities`), each with the
+  sentence that mentions it, kept across runs.
+
+Every store call runs on the store's worker thread (`StoreHandle`); embeddings (when the crew
+has an embedder) are computed first, on the run's loop, through `Embedder`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from desktop_app.engine._fts import FtsStore, NewItem, StoredItem
+from desktop_app.engine._store_thread import StoreHandle
+from desktop_app.engine.memory._config import (
+    ENTITY,
+    LONG_TERM,
+    SHORT_TERM,
+    MemoryConfig,
+    MemoryKind,
+)
+from desktop_app.engine.memory._entities import find_entities
+
+_HEADINGS = {
+    SHORT_TERM: "Recent insights from this run",
+    LONG_TERM: "Historical data from earlier runs",
+    ENTITY: "Entities",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Recalled:
+    """What one search found: the kind of memory, and the texts."""
+
+    kind: MemoryKind
+    texts: list[str]
+
+
+@dataclass(slots=True)
+class TaskFacts:
+    """What memory needs to know about a finished task."""
+
+    description: str
+    expected_output: str
+    agent_role: str
+    output: str
+
+
+class RunMemory:
+    """One run's view of a crew's memory store."""
+
+    def __init__(self, handle: StoreHandle, run_id: str, config: MemoryConfig) -> None:
+        self._handle = handle
+        self._run_id = run_id
+        self._config = config
+
+    async def recall(
+        self, query: str, vector: Sequence[float] | None, vector_model: str | None
+    ) -> list[Recalled]:
+        """Searches the three memories for `query`; only kinds with hits are returned."""
+        config = self._config
+        run = self._run_id
+        plans: list[tuple[MemoryKind, int, list[str] | None, str | None]] = [
+            (SHORT_TERM, config.short_term_results, [run], None),
+            (LONG_TERM, config.long_term_results, None, run),
+            (ENTITY, config.entity_results, None, None),
+        ]
+        found = []
+        for kind, limit, scopes, exclude_run in plans:
+            if limit == 0:
+                continue
+            items: list[StoredItem] = await self._handle.call(
+                FtsStore.search,
+                kind,
+                query,
+                limit=limit,
+                scopes=scopes,
+                query_vector=vector,
+                vector_model=vector_model,
+                exclude_run=exclude_run,
+            )
+            if items:
+                found.append(Recalled(kind, [item.text for item in items]))
+        return found
+
+    def items_for(self, task: TaskFacts) -> list[NewItem]:
+        """The items to save for a finished task (vectors not yet filled)."""
+        limit = self._config.max_item_chars
+        meta: dict[str, Any] = {
+            "agent": task.agent_role,
+            "run_id": self._run_id,
+            "task": task.description[:300],
+        }
+        output = task.output.strip()[:limit]
+        items = [
+            NewItem(SHORT_TERM, output, scope=self._run_id, metadata=meta),
+            NewItem(
+                LONG_TERM,
+                f"Task: {task.description.strip()[:limit]}\n"
+                f"Expected: {task.expected_output.strip()[:300]}\nResult: {output}",
+                metadata={**meta, "quality": None},
+            ),
+        ]
+        for entity in find_entities(task.output, self._config.max_entities_per_task):
+            items.append(
+                NewItem(
+                    ENTITY,
+                    f"{entity.name}: {entity.mention}",
+                    scope=entity.name.lower(),
+                    metadata={**meta, "name": entity.name},
+                )
+            )
+        return items
+
+    async def save(self, items: Sequence[NewItem], vector_model: str | None) -> dict[str, int]:
+        """Saves `items`; returns how many of each kind there were."""
+        await self._handle.call(FtsStore.add, items, vector_model)
+        counts: dict[str, int] = {}
+        for item in items:
+            counts[item.kind] = counts.get(item.kind, 0) + 1
+        return counts
+
+    async def forget_run(self) -> None:
+        """Removes this run's short-term items (the run ended)."""
+        await self._handle.call(FtsStore.delete, SHORT_TERM, self._run_id)
+
+
+def memory_prompt(found: Sequence[Recalled]) -> str:
+    """The prompt section for what memory recalled ("" when nothing)."""
+    if not found:
+        return ""
+    parts = ["# Useful context from memory:"]
+    for recalled in found:
+        parts.append(f"{_HEADINGS[recalled.kind]}:")
+        parts.extend(f"- {text}" for text in recalled.texts)
+    return "\n".join(parts)
