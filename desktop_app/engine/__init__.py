@@ -24,7 +24,18 @@ from desktop_app.engine.errors import (
     TaskExecutionError,
 )
 from desktop_app.engine.events import RunEvent, RunEventAdapter
-from desktop_app.engine.llm import LLM
+from desktop_app.engine.knowledge import (
+    BaseKnowledgeSource,
+    CSVKnowledgeSource,
+    JSONKnowledgeSource,
+    KnowledgeConfig,
+    MarkdownKnowledgeSource,
+    PDFKnowledgeSource,
+    StringKnowledgeSource,
+    TextFileKnowledgeSource,
+)
+from desktop_app.engine.llm import LLM, Embedder
+from desktop_app.engine.memory import MemoryConfig
 from desktop_app.engine.outputs import CrewOutput, TaskOutput, UsageMetrics
 from desktop_app.engine.streaming import (
     CrewStreamingOutput,
@@ -40,7 +51,9 @@ __all__ = [
     "LLM",
     "Agent",
     "AgentStep",
+    "BaseKnowledgeSource",
     "BaseTool",
+    "CSVKnowledgeSource",
     "CodeInterpreterTool",
     "CodeLimits",
     "Crew",
@@ -48,10 +61,16 @@ __all__ = [
     "CrewOutput",
     "CrewStreamingOutput",
     "DirectoryReadTool",
+    "Embedder",
     "FetchUrlTool",
     "FileReadTool",
+    "JSONKnowledgeSource",
+    "KnowledgeConfig",
     "LLMError",
+    "MarkdownKnowledgeSource",
+    "MemoryConfig",
     "MissingInputError",
+    "PDFKnowledgeSource",
     "Process",
     "RunEvent",
     "RunEventAdapter",
@@ -59,9 +78,11 @@ __all__ = [
     "StreamChunk",
     "StreamChunkType",
     "StreamNotFinishedError",
+    "StringKnowledgeSource",
     "Task",
     "TaskExecutionError",
     "TaskOutput",
+    "TextFileKnowledgeSource",
     "Tool",
     "ToolCallChunk",
     "UsageMetrics",

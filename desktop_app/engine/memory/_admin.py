@@ -7,6 +7,7 @@ SQLite calls run on that store's thread too; deleting a store that a run holds i
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,8 +94,7 @@ def list_stores(kind: StoreKind = "memory", storage_dir: Path | None = None) -> 
     found = []
     for path in sorted(folder.glob(f"*{_paths.STORE_SUFFIX}")):
         counts = with_store(path, FtsStore.counts)
-        files = [path, *_sidecars(path)]
-        sizes = [f.stat() for f in files if f.exists()]
+        sizes = [info for info in map(_stat, (path, *_sidecars(path))) if info is not None]
         found.append(
             StoreInfo(
                 name=path.name.removesuffix(_paths.STORE_SUFFIX),
@@ -190,6 +190,13 @@ def _existing(name: str, kind: StoreKind, storage_dir: Path | None) -> Path:
     if not path.exists():
         raise FileNotFoundError(f"there is no {kind} store named '{name}'")
     return path
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except FileNotFoundError:  # a sidecar file goes when its store closes
+        return None
 
 
 def _sidecars(path: Path) -> tuple[Path, Path]:
