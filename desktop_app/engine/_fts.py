@@ -195,14 +195,13 @@ class FtsStore:
             for item in items
             if item.text.strip()
         ]
-        before = self._conn.total_changes
         with self._transaction():
-            self._conn.executemany(
+            cursor = self._conn.executemany(
                 "INSERT OR IGNORE INTO items (kind, scope, text, metadata, created_at, vector,"
                 " vector_model) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
-        return self._conn.total_changes - before
+        return max(0, cursor.rowcount)
 
     def delete(self, kind: str | None = None, scope: str | None = None) -> int:
         """Deletes the items of `kind` (every kind when None), of `scope` when given."""
