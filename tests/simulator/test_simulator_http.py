@@ -246,6 +246,6 @@ async def test_embeddings_of_texts_that_share_words_are_closer(client: httpx.Asy
     def cosine(a: list[float], b: list[float]) -> float:
         return math.fsum(x * y for x, y in zip(a, b, strict=True))
 
-    assert cosine(vectors[0], vectors[1]) > 0.5
+    assert cosine(vectors[0], vectors[1]) >= 0.45  # two of four words shared
     assert cosine(vectors[0], vectors[1]) > cosine(vectors[0], vectors[2]) + 0.3
     assert math.isclose(math.fsum(v * v for v in vectors[3]), 1.0, rel_tol=1e-9)  # no words
