@@ -19,10 +19,12 @@ import re
 import sqlite3
 import time
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from desktop_app.engine._vectors import VectorIndex
 
 SCHEMA_VERSION = 1
 
@@ -160,6 +162,7 @@ class FtsStore:
         """
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.path = path
+        self._vectors = VectorIndex()
         self._conn = sqlite3.connect(path, isolation_level=None, timeout=10.0)
         try:
             self._conn.execute("PRAGMA journal_mode = WAL")
@@ -195,17 +198,28 @@ class FtsStore:
             for item in items
             if item.text.strip()
         ]
+        added = 0
         with self._transaction():
-            cursor = self._conn.executemany(
-                "INSERT OR IGNORE INTO items (kind, scope, text, metadata, created_at, vector,"
-                " vector_model) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-        return max(0, cursor.rowcount)
+            for row in rows:
+                cursor = self._conn.execute(
+                    "INSERT OR IGNORE INTO items (kind, scope, text, metadata, created_at,"
+                    " vector, vector_model) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    row,
+                )
+                if cursor.rowcount != 1:
+                    continue
+                added += 1
+                if row[5] is not None and cursor.lastrowid is not None:
+                    run_id = str(json.loads(row[3]).get("run_id") or "")
+                    self._vectors.added(
+                        cursor.lastrowid, row[0], row[1], run_id, str(row[6]), row[5]
+                    )
+        return added
 
     def delete(self, kind: str | None = None, scope: str | None = None) -> int:
         """Deletes the items of `kind` (every kind when None), of `scope` when given."""
         where, params = _filter(kind, [scope] if scope is not None else None)
+        self._vectors.invalidate()
         with self._transaction():
             deleted = self._conn.execute(f"DELETE FROM items{where}", params).rowcount
             if kind in (None, "knowledge") and scope is None:
@@ -244,7 +258,16 @@ class FtsStore:
         where, params = _filter(kind, scopes, exclude_run)
         ranked = [self._bm25(query, depth, where, params)]
         if query_vector is not None and vector_model is not None:
-            ranked.append(self._cosine(query_vector, vector_model, depth, where, params))
+            hits = self._vectors.top(
+                self._conn,
+                query_vector,
+                model=vector_model,
+                kind=kind,
+                scopes=scopes,
+                exclude_run=exclude_run,
+                depth=depth,
+            )
+            ranked.append([self._by_id(item_id, score) for score, item_id in hits])
         return self._fuse(ranked, limit)
 
     def count(self, kind: str | None = None, scope: str | None = None) -> int:
@@ -288,6 +311,7 @@ class FtsStore:
     ) -> None:
         """Replaces every chunk of the source `key` (one transaction)."""
         with self._transaction():
+            self._vectors.invalidate()
             self._conn.execute("DELETE FROM items WHERE kind = 'knowledge' AND scope = ?", (key,))
             self._conn.execute(
                 "INSERT OR REPLACE INTO sources (key, stamp, digest, chunks, indexed_at)"
@@ -299,7 +323,7 @@ class FtsStore:
     # --- internals --------------------------------------------------------------------
 
     def _transaction(self) -> _Transaction:
-        return _Transaction(self._conn)
+        return _Transaction(self._conn, self._vectors.invalidate)
 
     def _bm25(self, query: str, depth: int, where: str, params: list[Any]) -> list[StoredItem]:
         match = fts_query(query)
@@ -313,28 +337,6 @@ class FtsStore:
             [*params, match, depth],
         ).fetchall()
         return [_item(row[:6], -float(row[6])) for row in rows]
-
-    def _cosine(
-        self,
-        query_vector: Sequence[float],
-        vector_model: str,
-        depth: int,
-        where: str,
-        params: list[Any],
-    ) -> list[StoredItem]:
-        query = unpack_vector(pack_vector(query_vector))
-        scored: list[tuple[float, int]] = []
-        rows = self._conn.execute(
-            f"SELECT id, vector FROM items{where} AND vector_model = ?", [*params, vector_model]
-        )
-        for item_id, blob in rows:
-            vector = unpack_vector(blob)
-            if len(vector) == len(query):
-                scored.append(
-                    (math.fsum(a * b for a, b in zip(query, vector, strict=True)), int(item_id))
-                )
-        scored.sort(reverse=True)
-        return [self._by_id(item_id, score) for score, item_id in scored[:depth]]
 
     def _by_id(self, item_id: int, score: float) -> StoredItem:
         row = self._conn.execute(
@@ -358,10 +360,11 @@ class FtsStore:
 
 
 class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error); nests as a no-op."""
+    """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error, then `on_rollback`); nests as a no-op."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, on_rollback: Callable[[], None]) -> None:
         self._conn = conn
+        self._on_rollback = on_rollback
         self._outer = False
 
     def __enter__(self) -> None:
@@ -370,8 +373,11 @@ class _Transaction:
             self._conn.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if self._outer:
-            self._conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        if self._outer and exc_type is None:
+            self._conn.execute("COMMIT")
+        elif self._outer:
+            self._conn.execute("ROLLBACK")
+            self._on_rollback()
 
 
 def _filter(
