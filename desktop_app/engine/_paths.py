@@ -13,8 +13,6 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "CrewDesk"
 HOME_ENV_VAR = "CREWDESK_HOME"
 STORE_SUFFIX = ".sqlite3"
@@ -27,6 +25,8 @@ def data_dir() -> Path:
     home = os.environ.get(HOME_ENV_VAR, "").strip()
     if home:
         return Path(home).expanduser() / "data"
+    import platformdirs  # here, not at the top: `import desktop_app.engine` stays light
+
     return platformdirs.PlatformDirs(APP_NAME, appauthor=False).user_data_path
 
 

@@ -256,3 +256,18 @@ def events_output(events: list[RunEvent], index: int) -> str:
 def _vector_models(store: FtsStore) -> set[str]:
     rows = store._conn.execute("SELECT DISTINCT vector_model FROM items").fetchall()
     return {str(row[0]) for row in rows}
+
+
+def test_async_tasks_of_a_blocking_kickoff_use_memory_from_their_own_loops(
+    sim_thread: SimulatorThread,
+) -> None:
+    llm = make_llm(sim_thread.base_url, "tokens=4")
+    crew = one_agent_crew(llm, "Research Quimper", "Research Vannes", memory=True, name="Async")
+    for task in crew.tasks:
+        task.async_execution = True
+    crew.kickoff()
+    result = crew.kickoff()
+
+    assert len(result.tasks_output) == 2
+    assert all(HISTORY in prompt for prompt in chat_prompts(sim_thread)[2:])
+    assert _counts(crew) == {"long_term": 2, "entity": 2}
