@@ -33,6 +33,11 @@ from desktop_app.engine.knowledge._sources import BaseKnowledgeSource
 from desktop_app.engine.llm import Embedder
 from desktop_app.engine.memory._admin import knowledge_path_of, memory_path_of
 from desktop_app.engine.memory._config import MemoryConfig
+from desktop_app.engine.memory._evaluate import (
+    Evaluation,
+    evaluation_messages,
+    parse_evaluation,
+)
 from desktop_app.engine.memory._run_memory import RunMemory, TaskFacts, memory_prompt
 from desktop_app.engine.outputs import TaskOutput
 
@@ -151,7 +156,10 @@ class RunRecall:
         if self.memory is None:
             return
         facts = TaskFacts(task.description, task.expected_output, task.agent.role, output.raw)
-        items = self.memory.items_for(facts)
+        evaluation = (
+            await self._evaluate(task, facts, meta) if self.memory.config.evaluate else None
+        )
+        items = self.memory.items_for(facts, evaluation)
         vectors = await self.embed([item.text for item in items])
         if vectors is not None:
             items = [
@@ -159,6 +167,25 @@ class RunRecall:
             ]
         counts = await self.memory.save(items, self.vector_model)
         self._state.send(ev.MemorySaved(counts=counts, **meta))
+
+    async def _evaluate(
+        self, task: PreparedTask, facts: TaskFacts, meta: TaskMeta
+    ) -> Evaluation | None:
+        """One call of the agent's model rating the result (`MemoryConfig.evaluate`)."""
+        state, llm = self._state, task.agent.llm
+        messages = evaluation_messages(facts.description, facts.expected_output, facts.output)
+        if state.blocking:
+            result = llm.call(messages, cancelled=state.cancelled)
+        else:
+            result = await llm.acall(messages)
+        with state.lock:
+            state.usage.add(result.usage)
+            if result.cost_usd is not None:
+                state.cost_usd = (state.cost_usd or 0.0) + result.cost_usd
+            usage, cost = state.usage.model_copy(), state.cost_usd
+        state.send(ev.UsageUpdated(usage=usage, cost_usd=cost, **meta))
+        assert self.memory is not None
+        return parse_evaluation(result.text, self.memory.config.max_entities_per_task)
 
 
 def _with_vector(item: NewItem, vector: Sequence[float]) -> NewItem:

@@ -7,6 +7,7 @@ The simulator's model echoes the first line of the task prompt ("Answer to: Curr
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import threading
 from collections.abc import Callable
@@ -271,3 +272,44 @@ def test_async_tasks_of_a_blocking_kickoff_use_memory_from_their_own_loops(
     assert len(result.tasks_output) == 2
     assert all(HISTORY in prompt for prompt in chat_prompts(sim_thread)[2:])
     assert _counts(crew) == {"long_term": 2, "entity": 2}
+
+
+@pytest.mark.asyncio
+async def test_evaluate_asks_the_model_once_per_task_and_keeps_its_rating(
+    sim: Simulator, llm_on: Callable[..., LLM]
+) -> None:
+    # The simulator echoes the first line of the last user message: for the evaluation
+    # request that is "Task: <description>", so a description holding the JSON asked for
+    # comes back as the model's evaluation.
+    verdict = {
+        "quality": 8,
+        "suggestions": ["cite the tide tables"],
+        "entities": [{"name": "Brest harbour", "description": "A port in Brittany."}],
+    }
+    config = MemoryConfig(evaluate=True)
+    crew = one_agent_crew(
+        llm_on("tokens=4"),
+        json.dumps(verdict),
+        "Research Lorient",
+        memory=True,
+        name="Judged",
+        memory_config=config,
+    )
+    result = await crew.akickoff()
+
+    evaluations = [
+        r.body["messages"]
+        for r in sim.stats.requests
+        if r.body["messages"][0]["content"].startswith("You evaluate the work")
+    ]
+    assert len(evaluations) == 2
+    assert evaluations[1][1]["content"].startswith("Task: Research Lorient\n")
+    assert result.token_usage.successful_requests == 4  # two tasks, two evaluations
+    name = store_name_of(crew)
+    judged = store_items(name, item_kind="long_term")
+    assert {item.metadata["quality"] for item in judged} == {8.0, None}  # the echo is no JSON
+    rated = next(item for item in judged if item.metadata["quality"] == 8.0)
+    assert rated.text.endswith("\nQuality: 8/10\nSuggestion: cite the tide tables")
+    entities = {item.text for item in store_items(name, item_kind="entity")}
+    assert "Brest harbour: A port in Brittany." in entities  # from the evaluation
+    assert any(text.startswith("Lorient: ") for text in entities)  # heuristic fallback

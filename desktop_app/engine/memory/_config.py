@@ -28,6 +28,9 @@ class MemoryConfig(BaseModel):
         entity_results: Entities recalled before a task.
         max_item_chars: Longest text kept for one item (longer outputs are cut).
         max_entities_per_task: Most entities saved from one task's output.
+        evaluate: After each task, one more call of its agent's model rates the result,
+            suggests improvements and names its entities (CrewAI's task evaluation), kept in
+            long-term and entity memory. Off: entities are found in the text, no call.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -39,3 +42,4 @@ class MemoryConfig(BaseModel):
     entity_results: int = Field(default=3, ge=0)
     max_item_chars: int = Field(default=2000, ge=100)
     max_entities_per_task: int = Field(default=10, ge=0)
+    evaluate: bool = False

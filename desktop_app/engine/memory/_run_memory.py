@@ -27,6 +27,7 @@ from desktop_app.engine.memory._config import (
     MemoryKind,
 )
 from desktop_app.engine.memory._entities import find_entities
+from desktop_app.engine.memory._evaluate import Evaluation
 
 _HEADINGS = {
     SHORT_TERM: "Recent insights from this run",
@@ -90,7 +91,12 @@ class RunMemory:
                 found.append(Recalled(kind, [item.text for item in items]))
         return found
 
-    def items_for(self, task: TaskFacts) -> list[NewItem]:
+    @property
+    def config(self) -> MemoryConfig:
+        """The crew's memory settings."""
+        return self._config
+
+    def items_for(self, task: TaskFacts, evaluation: Evaluation | None = None) -> list[NewItem]:
         """The items to save for a finished task (vectors not yet filled)."""
         limit = self._config.max_item_chars
         meta: dict[str, Any] = {
@@ -99,16 +105,23 @@ class RunMemory:
             "task": task.description[:300],
         }
         output = task.output.strip()[:limit]
+        lessons = ""
+        if evaluation is not None:
+            lessons = f"\nQuality: {evaluation.quality:g}/10" + "".join(
+                f"\nSuggestion: {text}" for text in evaluation.suggestions
+            )
         items = [
             NewItem(SHORT_TERM, output, scope=self._run_id, metadata=meta),
             NewItem(
                 LONG_TERM,
                 f"Task: {task.description.strip()[:limit]}\n"
-                f"Expected: {task.expected_output.strip()[:300]}\nResult: {output}",
-                metadata={**meta, "quality": None},
+                f"Expected: {task.expected_output.strip()[:300]}\nResult: {output}{lessons}",
+                metadata={**meta, "quality": evaluation.quality if evaluation else None},
             ),
         ]
-        for entity in find_entities(task.output, self._config.max_entities_per_task):
+        most = self._config.max_entities_per_task
+        found = evaluation.entities if evaluation else find_entities(task.output, most)
+        for entity in found or find_entities(task.output, most):
             items.append(
                 NewItem(
                     ENTITY,
