@@ -6,8 +6,9 @@ worker thread), on an event loop with a 5 ms sleeper measuring the loop's lag, i
 temporary folder.
 
 1. Memory: a store filled with `--items` items (long-term and entity texts made from a
-   vocabulary), then 200 rounds of what a task does: recall (3 searches: short-term,
-   long-term, entity) before it and save (3 items) after it. p50/p99 per recall and save,
+   vocabulary), then 200 rounds of what a task does, through the engine's `RunMemory`: recall
+   (3 searches: short-term, long-term, entity, in one hop to the store's thread) before it
+   and save (3 items) after it. p50/p99 per recall and save,
    with and without 64-dim vectors (the embedder path: BM25 + a cosine scan), and the
    loop's lag meanwhile. For scale, the same calls made on the loop itself (blocking).
 2. Knowledge: a `--megabytes` text file indexed (read, chunked 4,000/200, written), then
@@ -22,29 +23,36 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from pathlib import Path
 from typing import Any
 
 from desktop_app.engine._fts import FtsStore, NewItem
-from desktop_app.engine._store_thread import StoreHandle, open_store
+from desktop_app.engine._store_thread import open_store
 from desktop_app.engine.knowledge import TextFileKnowledgeSource
 from desktop_app.engine.knowledge._index import apply_plan, plan_index, plan_items
+from desktop_app.engine.memory import MemoryConfig
+from desktop_app.engine.memory._run_memory import RunMemory, SearchPlan, search_all
 from desktop_app.simulator._openai import embedding_vector
 
-WORDS = (
+_WORD_TEXT = (
     "tide harbour moon river bridge market budget report figure owner deadline draft risk "
     "source metric goal chart table review plan customer invoice refund shipment warehouse "
     "engine pump valve sensor alarm shift nurse ward patient dose trial lab sample protein "
     "court claim contract clause tenant lease roof boiler garden school pupil exam grade"
-).split()
-NAMES = "Curie Morvan Abgrall Le Goff Tanguy Riou Kerleroux Paris Brest Nantes Lisbon Oslo".split()
-_SYLLABLES = "ka ri mo en ta lu po se vi na de or ul sa mi te bo ga ne".split()
-STOP = "the of and to a in is that for it as with was on be by at this are from or an".split()
-VOCABULARY = STOP + WORDS + [a + b + c for a in _SYLLABLES for b in _SYLLABLES for c in _SYLLABLES[:10]]
+)
+WORDS = _WORD_TEXT.split()
+_NAME_TEXT = "Curie Morvan Abgrall Le Goff Tanguy Riou Kerleroux Paris Brest Nantes Lisbon Oslo"
+NAMES = _NAME_TEXT.split()
+_SYLLABLE_TEXT = "ka ri mo en ta lu po se vi na de or ul sa mi te bo ga ne"
+_SYLLABLES = _SYLLABLE_TEXT.split()
+_STOP_TEXT = "the of and to a in is that for it as with was on be by at this are from or an"
+STOP = _STOP_TEXT.split()
+VOCABULARY = (
+    STOP + WORDS + [a + b + c for a in _SYLLABLES for b in _SYLLABLES for c in _SYLLABLES[:10]]
+)
 """About 4,000 words, drawn with Zipf's law (weight 1/rank) as words of real text are: the
 commonest are stop words (which searches skip), then topic words, then rarer made-up ones."""
 ZIPF = [1.0 / rank for rank in range(1, len(VOCABULARY) + 1)]
@@ -108,52 +116,50 @@ def memory_items(rng: random.Random, count: int, vectors: bool) -> list[NewItem]
         text = f"Task: {sentence(rng, 8)}\nResult: {sentence(rng)} {sentence(rng)} #{n}"
         kind = "long_term" if n % 3 else "entity"
         vector = embedding_vector(text) if vectors else None
-        items.append(NewItem(kind, text, scope=str(n % 97), metadata={"run_id": f"r{n % 50}"},
-                             vector=vector))
+        items.append(
+            NewItem(kind, text, scope=str(n % 97), metadata={"run_id": f"r{n % 50}"}, vector=vector)
+        )
     return items
 
 
-async def timed(call: Callable[[], Awaitable[Any]]) -> float:
-    """Seconds one awaited call takes."""
+async def timed(awaitable: Awaitable[Any]) -> float:
+    """Seconds `awaitable` takes."""
     start = time.perf_counter()
-    await call()
+    await awaitable
     return time.perf_counter() - start
 
 
-async def memory_rounds(handle: StoreHandle, rng: random.Random, rounds: int, vectors: bool,
-                        on_loop: FtsStore | None = None) -> tuple[list[float], list[float]]:
-    """Recall (3 searches) and save (3 items) `rounds` times; their latencies.
-
-    With `on_loop`, the same calls run on the loop itself (blocking), for comparison.
-    """
+async def memory_rounds(
+    memory: RunMemory, rng: random.Random, rounds: int, vectors: bool
+) -> tuple[list[float], list[float]]:
+    """`rounds` times what a task does: recall before it, save 3 items after it; latencies."""
     model = "sim" if vectors else None
     recalls, saves = [], []
-    for n in range(rounds):
+    for _ in range(rounds):
         query = sentence(rng, 8)
         vector = embedding_vector(query) if vectors else None
-
-        async def recall() -> None:
-            for kind, scopes, exclude in (("short_term", [f"run{n}"], None),
-                                          ("long_term", None, f"run{n}"), ("entity", None, None)):
-                options: dict[str, Any] = {"limit": 3, "scopes": scopes, "exclude_run": exclude,
-                                           "query_vector": vector, "vector_model": model}
-                if on_loop is not None:
-                    on_loop.search(kind, query, **options)
-                else:
-                    await handle.call(FtsStore.search, kind, query, **options)
-
         new = memory_items(rng, 3, vectors)
-
-        async def save() -> None:
-            if on_loop is not None:
-                on_loop.add(new, model)
-            else:
-                await handle.call(FtsStore.add, new, model)
-
-        recalls.append(await timed(recall))
-        saves.append(await timed(save))
-        await asyncio.sleep(0)  # lets the lag meter see the loop between rounds
+        recalls.append(await timed(memory.recall(query, vector, model)))
+        saves.append(await timed(memory.save(new, model)))
     return recalls, saves
+
+
+async def rounds_on_loop(store: FtsStore, rng: random.Random, rounds: int) -> list[float]:
+    """The same recalls run on the loop itself (blocking), for comparison."""
+    plans = [
+        SearchPlan("short_term", 3, ["bench"], None),
+        SearchPlan("long_term", 3, None, "bench"),
+        SearchPlan("entity", 3, None, None),
+    ]
+    recalls = []
+    for _ in range(rounds):
+        query = sentence(rng, 8)
+        start = time.perf_counter()
+        search_all(store, plans, query, None, None)
+        recalls.append(time.perf_counter() - start)
+        store.add(memory_items(rng, 3, False))
+        await asyncio.sleep(0)  # lets the lag meter see the loop between rounds
+    return recalls
 
 
 async def bench_memory(folder: Path, items: int) -> None:
@@ -167,19 +173,24 @@ async def bench_memory(folder: Path, items: int) -> None:
             start = time.perf_counter()
             await handle.call(FtsStore.add, filled, "sim" if vectors else None)
             fill = time.perf_counter() - start
+            memory = RunMemory(handle, "bench", MemoryConfig())
             async with LagMeter() as lag:
-                recalls, saves = await memory_rounds(handle, rng, ROUNDS, vectors)
+                recalls, saves = await memory_rounds(memory, rng, ROUNDS, vectors)
         label = "BM25 + 64-dim vectors" if vectors else "BM25 only"
-        print(f"- {label}: filled in {fill:.2f} s; recall {ms(recalls)}; save {ms(saves)}; "
-              f"loop lag {lag.summary()}")
+        print(
+            f"- {label}: filled in {fill:.2f} s; recall {ms(recalls)}; save {ms(saves)}; "
+            f"loop lag {lag.summary()}"
+        )
     store = FtsStore(folder / "memory-False.sqlite3")
     try:
         async with LagMeter() as lag:
-            recalls, saves = await memory_rounds(None, rng, ROUNDS, False, on_loop=store)  # type: ignore[arg-type]
+            recalls = await rounds_on_loop(store, rng, ROUNDS)
     finally:
         store.close()
-    print(f"- for scale, the same calls ON the loop (what the engine never does): recall "
-          f"{ms(recalls)}; loop lag {lag.summary()}")
+    print(
+        f"- for scale, the same recalls ON the loop (what the engine never does): "
+        f"{ms(recalls)}; loop lag {lag.summary()}"
+    )
 
 
 def write_corpus(path: Path, megabytes: float, rng: random.Random) -> None:
@@ -206,40 +217,121 @@ async def bench_knowledge(folder: Path, megabytes: float) -> None:
             for plan in plans:
                 await handle.call(apply_plan, plan, plan_items(plan, None), None)
             indexed = time.perf_counter() - start
-            again = await timed(lambda: handle.call(plan_index, [source], ""))
+            again = await timed(handle.call(plan_index, [source], ""))
         chunks = sum(plan.state.chunks for plan in plans)
-        print(f"- index: {indexed:.2f} s for {chunks:,} chunks ({megabytes / indexed:.1f} MB/s); "
-              f"loop lag meanwhile {lag.summary()}; check when unchanged {again * 1000:.1f} ms")
+        print(
+            f"- index: {indexed:.2f} s for {chunks:,} chunks ({megabytes / indexed:.1f} MB/s); "
+            f"loop lag meanwhile {lag.summary()}; check when unchanged {again * 1000:.1f} ms"
+        )
         latencies = []
         async with LagMeter() as lag:
             for _ in range(ROUNDS):
                 query = sentence(rng, 10)
-                latencies.append(await timed(lambda q=query: handle.call(
-                    FtsStore.search, "knowledge", q, limit=3, scopes=keys)))
+                latencies.append(
+                    await timed(
+                        handle.call(FtsStore.search, "knowledge", query, limit=3, scopes=keys)
+                    )
+                )
         print(f"- retrieval (top 3): {ms(latencies)}; loop lag {lag.summary()}")
 
 
 FACTS = [
-    ("The lighthouse on Ouessant is kept by Corentin Abgrall.", "Who keeps the Ouessant lighthouse?", "Corentin Abgrall"),
-    ("Invoices from the Brest warehouse are paid within 45 days.", "How many days until Brest warehouse invoices are paid?", "45 days"),
-    ("The boiler in building C was replaced in March 2021.", "When was the building C boiler replaced?", "March 2021"),
-    ("Pump P-7 trips its alarm above 8 bar of pressure.", "At what pressure does pump P-7 raise its alarm?", "8 bar"),
-    ("Refunds for damaged shipments need a photo within 3 days.", "What do customers need for a damaged shipment refund?", "photo within 3 days"),
-    ("The night shift on ward 4 starts at 21:30.", "What time does the ward 4 night shift begin?", "21:30"),
+    (
+        "The lighthouse on Ouessant is kept by Corentin Abgrall.",
+        "Who keeps the Ouessant lighthouse?",
+        "Corentin Abgrall",
+    ),
+    (
+        "Invoices from the Brest warehouse are paid within 45 days.",
+        "How many days until Brest warehouse invoices are paid?",
+        "45 days",
+    ),
+    (
+        "The boiler in building C was replaced in March 2021.",
+        "When was the building C boiler replaced?",
+        "March 2021",
+    ),
+    (
+        "Pump P-7 trips its alarm above 8 bar of pressure.",
+        "At what pressure does pump P-7 raise its alarm?",
+        "8 bar",
+    ),
+    (
+        "Refunds for damaged shipments need a photo within 3 days.",
+        "What do customers need for a damaged shipment refund?",
+        "photo within 3 days",
+    ),
+    (
+        "The night shift on ward 4 starts at 21:30.",
+        "What time does the ward 4 night shift begin?",
+        "21:30",
+    ),
     ("Trial NX-12 enrols patients aged 40 to 65.", "Which ages can join trial NX-12?", "40 to 65"),
-    ("The Nantes bridge closes for maintenance every first Monday.", "When is the Nantes bridge shut for maintenance?", "first Monday"),
-    ("Tenant deposits equal two months of rent under clause 9.", "How large is a tenant deposit according to clause 9?", "two months of rent"),
-    ("The quarterly budget report is owned by Nadia Riou.", "Who owns the quarterly budget report?", "Nadia Riou"),
-    ("Sensor S-3 is calibrated with a 0.5 percent tolerance.", "What tolerance is sensor S-3 calibrated to?", "0.5 percent"),
-    ("Protein samples are stored at minus 80 degrees in lab 2.", "At what temperature does lab 2 store protein samples?", "minus 80 degrees"),
-    ("The school exam grades are published on 14 July.", "On which date are exam grades published?", "14 July"),
-    ("High tide at Saint-Malo can reach 13 metres.", "How high can the tide get at Saint-Malo?", "13 metres"),
-    ("The Lisbon office handles customer claims in Portuguese and Spanish.", "Which languages does the Lisbon office use for claims?", "Portuguese and Spanish"),
-    ("Valve V-21 must be inspected every 500 running hours.", "How often is valve V-21 inspected?", "500 running hours"),
-    ("The river market opens at 6 in the morning on Saturdays.", "When does the river market open on Saturdays?", "6 in the morning"),
-    ("Contract renewals need approval from the legal team by 1 October.", "By when must the legal team approve contract renewals?", "1 October"),
-    ("The garden roof of the Oslo office holds 40 beehives.", "How many beehives are on the Oslo office roof?", "40 beehives"),
-    ("Dose changes on ward 6 are signed by two nurses.", "Who signs dose changes on ward 6?", "two nurses"),
+    (
+        "The Nantes bridge closes for maintenance every first Monday.",
+        "When is the Nantes bridge shut for maintenance?",
+        "first Monday",
+    ),
+    (
+        "Tenant deposits equal two months of rent under clause 9.",
+        "How large is a tenant deposit according to clause 9?",
+        "two months of rent",
+    ),
+    (
+        "The quarterly budget report is owned by Nadia Riou.",
+        "Who owns the quarterly budget report?",
+        "Nadia Riou",
+    ),
+    (
+        "Sensor S-3 is calibrated with a 0.5 percent tolerance.",
+        "What tolerance is sensor S-3 calibrated to?",
+        "0.5 percent",
+    ),
+    (
+        "Protein samples are stored at minus 80 degrees in lab 2.",
+        "At what temperature does lab 2 store protein samples?",
+        "minus 80 degrees",
+    ),
+    (
+        "The school exam grades are published on 14 July.",
+        "On which date are exam grades published?",
+        "14 July",
+    ),
+    (
+        "High tide at Saint-Malo can reach 13 metres.",
+        "How high can the tide get at Saint-Malo?",
+        "13 metres",
+    ),
+    (
+        "The Lisbon office handles customer claims in Portuguese and Spanish.",
+        "Which languages does the Lisbon office use for claims?",
+        "Portuguese and Spanish",
+    ),
+    (
+        "Valve V-21 must be inspected every 500 running hours.",
+        "How often is valve V-21 inspected?",
+        "500 running hours",
+    ),
+    (
+        "The river market opens at 6 in the morning on Saturdays.",
+        "When does the river market open on Saturdays?",
+        "6 in the morning",
+    ),
+    (
+        "Contract renewals need approval from the legal team by 1 October.",
+        "By when must the legal team approve contract renewals?",
+        "1 October",
+    ),
+    (
+        "The garden roof of the Oslo office holds 40 beehives.",
+        "How many beehives are on the Oslo office roof?",
+        "40 beehives",
+    ),
+    (
+        "Dose changes on ward 6 are signed by two nurses.",
+        "Who signs dose changes on ward 6?",
+        "two nurses",
+    ),
 ]
 
 
@@ -248,7 +340,9 @@ async def bench_quality(folder: Path) -> None:
     rng = random.Random(5)
     paragraphs = [" ".join(sentence(rng, 12) for _ in range(3)) for _ in range(400)]
     for fact, _, _ in FACTS:
-        paragraphs.insert(rng.randrange(len(paragraphs)), f"{sentence(rng, 10)} {fact} {sentence(rng, 10)}")
+        paragraphs.insert(
+            rng.randrange(len(paragraphs)), f"{sentence(rng, 10)} {fact} {sentence(rng, 10)}"
+        )
     items = [NewItem("knowledge", text, vector=embedding_vector(text)) for text in paragraphs]
     print(f"\n## Retrieval quality: {len(FACTS)} questions, {len(paragraphs)} paragraphs")
     async with open_store(folder / "quality.sqlite3") as handle:
@@ -257,9 +351,13 @@ async def bench_quality(folder: Path) -> None:
             hits = 0
             for _, question, answer in FACTS:
                 found = await handle.call(
-                    FtsStore.search, "knowledge", question, limit=3,
+                    FtsStore.search,
+                    "knowledge",
+                    question,
+                    limit=3,
                     query_vector=embedding_vector(question) if vectors else None,
-                    vector_model="sim" if vectors else None)
+                    vector_model="sim" if vectors else None,
+                )
                 hits += any(answer in item.text for item in found)
             print(f"- {label}: hit@3 {hits}/{len(FACTS)}")
 

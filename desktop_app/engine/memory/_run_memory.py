@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from desktop_app.engine._fts import FtsStore, NewItem, StoredItem
+from desktop_app.engine._fts import FtsStore, NewItem
 from desktop_app.engine._store_thread import StoreHandle
 from desktop_app.engine.memory._config import (
     ENTITY,
@@ -54,6 +54,42 @@ class TaskFacts:
     output: str
 
 
+@dataclass(frozen=True, slots=True)
+class SearchPlan:
+    """One memory search: which kind, how many, in which scopes, leaving out which run."""
+
+    kind: MemoryKind
+    limit: int
+    scopes: list[str] | None
+    exclude_run: str | None
+
+
+def search_all(
+    store: FtsStore,
+    plans: Sequence[SearchPlan],
+    query: str,
+    vector: Sequence[float] | None,
+    vector_model: str | None,
+) -> list[Recalled]:
+    """On the store's thread: every search of `plans`, kinds without hits left out."""
+    found = []
+    for plan in plans:
+        if plan.limit == 0:
+            continue
+        items = store.search(
+            plan.kind,
+            query,
+            limit=plan.limit,
+            scopes=plan.scopes,
+            query_vector=vector,
+            vector_model=vector_model,
+            exclude_run=plan.exclude_run,
+        )
+        if items:
+            found.append(Recalled(plan.kind, [item.text for item in items]))
+    return found
+
+
 class RunMemory:
     """One run's view of a crew's memory store."""
 
@@ -65,31 +101,16 @@ class RunMemory:
     async def recall(
         self, query: str, vector: Sequence[float] | None, vector_model: str | None
     ) -> list[Recalled]:
-        """Searches the three memories for `query`; only kinds with hits are returned."""
+        """Searches the three memories for `query` (one hop to the store's thread); only
+        kinds with hits are returned."""
         config = self._config
         run = self._run_id
-        plans: list[tuple[MemoryKind, int, list[str] | None, str | None]] = [
-            (SHORT_TERM, config.short_term_results, [run], None),
-            (LONG_TERM, config.long_term_results, None, run),
-            (ENTITY, config.entity_results, None, None),
+        plans: list[SearchPlan] = [
+            SearchPlan(SHORT_TERM, config.short_term_results, [run], None),
+            SearchPlan(LONG_TERM, config.long_term_results, None, run),
+            SearchPlan(ENTITY, config.entity_results, None, None),
         ]
-        found = []
-        for kind, limit, scopes, exclude_run in plans:
-            if limit == 0:
-                continue
-            items: list[StoredItem] = await self._handle.call(
-                FtsStore.search,
-                kind,
-                query,
-                limit=limit,
-                scopes=scopes,
-                query_vector=vector,
-                vector_model=vector_model,
-                exclude_run=exclude_run,
-            )
-            if items:
-                found.append(Recalled(kind, [item.text for item in items]))
-        return found
+        return await self._handle.call(search_all, plans, query, vector, vector_model)
 
     @property
     def config(self) -> MemoryConfig:
