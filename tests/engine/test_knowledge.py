@@ -249,3 +249,16 @@ async def test_with_an_embedder_chunks_are_embedded_once_and_found_without_a_sha
     inputs = [r.body["input"] for r in sim.stats.requests if r.path == "/v1/embeddings"]
     assert inputs.count(["Yvonne Le Goff runs the port."]) == 1  # indexed once
     assert inputs.count([unrelated]) == 2  # the query, each run
+
+
+@pytest.mark.asyncio
+async def test_a_missing_file_fails_the_run_before_any_task_and_names_the_file(
+    sim: Simulator, llm_on: Callable[..., LLM], tmp_path: Path
+) -> None:
+    missing = tmp_path / "gone.md"
+    crew = one_agent_crew(
+        llm_on(), QUESTION, knowledge_sources=[MarkdownKnowledgeSource(file_paths=[missing])]
+    )
+    with pytest.raises(FileNotFoundError, match="MarkdownKnowledgeSource: the file .*gone.md"):
+        await crew.akickoff()
+    assert chat_prompts(sim) == []

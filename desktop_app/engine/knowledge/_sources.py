@@ -132,7 +132,12 @@ class BaseFileKnowledgeSource(BaseKnowledgeSource):
 
     def _unit(self, path: Path) -> SourceUnit:
         def stamp() -> str:
-            info = path.stat()
+            try:
+                info = path.stat()
+            except FileNotFoundError:
+                raise FileNotFoundError(
+                    f"{type(self).__name__}: the file {path} does not exist"
+                ) from None
             return f"{info.st_mtime_ns}:{info.st_size}"
 
         return SourceUnit(
