@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -175,7 +176,7 @@ def _source_rows(store: FtsStore) -> list[tuple[str, float]]:
 
 @pytest.mark.asyncio
 async def test_agents_see_their_own_sources_and_the_crews(
-    sim: Simulator, llm_on: Callable[..., LLM]
+    sim: Simulator, llm_on: Callable[..., LLM], sqlite_threads: set[int]
 ) -> None:
     llm = llm_on("tokens=4")
 
@@ -213,6 +214,7 @@ async def test_agents_see_their_own_sources_and_the_crews(
     assert "Beta knows" not in alpha_prompt
     assert "Alpha knows" not in beta_prompt
     assert beta_prompt.count("\n- (string)") == 1  # its results_limit
+    assert sqlite_threads and threading.get_ident() not in sqlite_threads  # never on the loop
 
 
 def test_blocking_kickoff_retrieves_knowledge(sim_thread: SimulatorThread) -> None:
