@@ -70,6 +70,10 @@ _MAX_QUERY_TERMS = 32
 _RRF_K = 60.0
 
 
+class StoreError(RuntimeError):
+    """A store file cannot be opened (damaged, not a store, no access)."""
+
+
 @dataclass(frozen=True, slots=True)
 class NewItem:
     """An item to save.
@@ -158,23 +162,32 @@ class FtsStore:
         """Opens (creating) the store file.
 
         Raises:
-            sqlite3.DatabaseError: The file is not a store (or SQLite has no FTS5).
+            StoreError: The file is not a store, is damaged, or SQLite has no FTS5.
         """
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.path = path
         self._vectors = VectorIndex()
         self._conn = sqlite3.connect(path, isolation_level=None, timeout=10.0)
         try:
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute("PRAGMA synchronous = NORMAL")
-            self._conn.executescript(_SCHEMA)
-            self._conn.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
-                (str(SCHEMA_VERSION),),
-            )
+            self._prepare()
+        except sqlite3.DatabaseError as exc:
+            self._conn.close()
+            raise StoreError(
+                f"cannot open the store {path}: {exc}; reset or delete it to start afresh"
+            ) from exc
         except BaseException:
             self._conn.close()
             raise
+
+    def _prepare(self) -> None:
+        """Sets the journal mode and creates the tables that are missing."""
+        self._conn.execute("PRAGMA journal_mode = WAL")
+        self._conn.execute("PRAGMA synchronous = NORMAL")
+        self._conn.executescript(_SCHEMA)
+        self._conn.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+            (str(SCHEMA_VERSION),),
+        )
 
     def close(self) -> None:
         """Closes the connection."""

@@ -14,6 +14,7 @@ LLM calls do.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field, replace
@@ -40,6 +41,8 @@ from desktop_app.engine.memory._evaluate import (
 )
 from desktop_app.engine.memory._run_memory import RunMemory, TaskFacts, memory_prompt
 from desktop_app.engine.outputs import TaskOutput
+
+log = logging.getLogger("desktop_app.engine")
 
 if TYPE_CHECKING:
     from desktop_app.engine._run import PreparedTask, RunState, TaskMeta
@@ -188,6 +191,15 @@ class RunRecall:
         return parse_evaluation(result.text, self.memory.config.max_entities_per_task)
 
 
+async def _forget(memory: RunMemory) -> None:
+    """Removes the run's short-term items; a failure is logged, not raised over the run's
+    own outcome."""
+    try:
+        await memory.forget_run()
+    except Exception:
+        log.warning("could not remove a run's short-term memory", exc_info=True)
+
+
 def _with_vector(item: NewItem, vector: Sequence[float]) -> NewItem:
     return replace(item, vector=vector)
 
@@ -220,8 +232,9 @@ async def run_with_recall(
     async with AsyncExitStack() as stack:
         if crew.memory:
             handle = await stack.enter_async_context(open_store(memory_path_of(crew)))
+            await handle.call(FtsStore.count)  # opens it: a damaged store fails the run now
             recall.memory = RunMemory(handle, state.run_id, config)
-            stack.push_async_callback(recall.memory.forget_run)
+            stack.push_async_callback(_forget, recall.memory)
         if _has_knowledge(crew):
             handle = await stack.enter_async_context(open_store(knowledge_path_of(crew)))
             limit = (crew.knowledge_config or KnowledgeConfig()).results_limit

@@ -20,6 +20,7 @@ from desktop_app.engine._fts import FtsStore
 from desktop_app.engine._store_thread import open_store, open_store_count
 from desktop_app.engine.events import MemoryRetrieved, MemorySaved, RunEvent, TaskFinished
 from desktop_app.engine.memory import (
+    StoreError,
     StoreInUseError,
     delete_store,
     list_stores,
@@ -313,3 +314,20 @@ async def test_evaluate_asks_the_model_once_per_task_and_keeps_its_rating(
     entities = {item.text for item in store_items(name, item_kind="entity")}
     assert "Brest harbour: A port in Brittany." in entities  # from the evaluation
     assert any(text.startswith("Lorient: ") for text in entities)  # heuristic fallback
+
+
+@pytest.mark.asyncio
+async def test_a_damaged_store_fails_the_run_with_its_path_and_can_be_deleted(
+    sim: Simulator, llm_on: Callable[..., LLM]
+) -> None:
+    crew = one_agent_crew(llm_on(), "Research tides", memory=True, name="Damaged")
+    path = memory_path_of(crew)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"this is not a database" * 100)
+
+    with pytest.raises(StoreError, match="cannot open the store .*damaged-.*sqlite3"):
+        await crew.akickoff()
+    assert chat_prompts(sim) == []  # no task started
+    assert delete_store(store_name_of(crew)) is True
+    await crew.akickoff()
+    assert _counts(crew) == {"long_term": 1}

@@ -13,7 +13,7 @@ event loop. The functions below let the app (or a script) list, search, reset an
 stores; they are blocking (call them through `asyncio.to_thread` from a loop).
 """
 
-from desktop_app.engine._fts import StoredItem
+from desktop_app.engine._fts import StoredItem, StoreError
 from desktop_app.engine.memory._admin import (
     StoreInfo,
     StoreInUseError,
@@ -47,6 +47,7 @@ __all__ = [
     "Entity",
     "MemoryConfig",
     "MemoryKind",
+    "StoreError",
     "StoreInUseError",
     "StoreInfo",
     "StoreKind",
