@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import threading
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -78,8 +79,14 @@ _handles: dict[Path, StoreHandle] = {}
 _handles_lock = threading.Lock()
 
 
+def _key(path: Path) -> Path:
+    """The registry key of a store file: its absolute path (no file system call, so it can
+    run on an event loop; `Path.resolve` would stat the file)."""
+    return Path(os.path.abspath(path))
+
+
 def _acquire(path: Path) -> StoreHandle:
-    key = path.resolve()
+    key = _key(path)
     with _handles_lock:
         handle = _handles.get(key)
         if handle is None:
@@ -127,4 +134,4 @@ def open_store_count() -> int:
 def is_open(path: Path) -> bool:
     """Whether a run holds the store at `path`."""
     with _handles_lock:
-        return path.resolve() in _handles
+        return _key(path) in _handles
