@@ -104,8 +104,8 @@ class Crew(BaseModel):
         return self.tasks[0].name or "crew" if self.tasks else "crew"
 
     def reset_memories(self, command_type: str = "all") -> None:
-        """Empties the crew's stores, as CrewAI's: "short", "long", "entities", "memory",
-        "knowledge" or "all" (blocking: from a loop, use `asyncio.to_thread`)."""
+        """Empties the crew's stores, as CrewAI's: "short", "long", "entity", "knowledge" or
+        "all" (blocking: from a loop, use `asyncio.to_thread`)."""
         reset_crew_memories(self, command_type)
 
     # --- async, native --------------------------------------------------------------

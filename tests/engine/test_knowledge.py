@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import threading
@@ -159,6 +160,11 @@ async def test_a_file_is_indexed_once_and_again_only_when_its_content_changes(
     assert (await _indexed(crew))[1] != first[1]
     last = chat_prompts(sim)[-1].split(SECTION, 1)[1]
     assert "Jean Morvan" in last and "Yvonne" not in last
+
+    await asyncio.to_thread(crew.reset_memories, "knowledge")
+    assert [info.counts for info in list_stores("knowledge")] == [{}]
+    await crew.akickoff()  # indexed afresh
+    assert "Jean Morvan" in chat_prompts(sim)[-1].split(SECTION, 1)[1]
 
 
 async def _indexed(crew: Crew) -> tuple[str, float]:

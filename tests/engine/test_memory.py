@@ -147,6 +147,8 @@ async def test_reset_and_delete_a_crews_store(sim: Simulator, llm_on: Callable[.
 
     await asyncio.to_thread(crew.reset_memories, "long")
     assert _counts(crew) == {"entity": 2}
+    await asyncio.to_thread(crew.reset_memories, "kickoff_outputs")  # CrewAI's; nothing here
+    assert _counts(crew) == {"entity": 2}
     assert await asyncio.to_thread(reset_store, name) == 2
     assert _counts(crew) == {}
 

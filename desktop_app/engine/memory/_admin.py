@@ -26,10 +26,14 @@ StoreKind = Literal["memory", "knowledge"]
 _RESET_KINDS: dict[str, tuple[StoreKind, str | None]] = {
     "short": ("memory", SHORT_TERM),
     "long": ("memory", LONG_TERM),
+    "entity": ("memory", ENTITY),
     "entities": ("memory", ENTITY),
     "memory": ("memory", None),
     "knowledge": ("knowledge", None),
+    "agent_knowledge": ("knowledge", None),
 }
+_NOTHING_TO_RESET = frozenset({"kickoff_outputs"})
+"""CrewAI keeps the last kickoff's task outputs; CrewDesk keeps runs in the app's history."""
 
 
 class StoreInUseError(RuntimeError):
@@ -167,12 +171,15 @@ def delete_store(name: str, kind: StoreKind = "memory", storage_dir: Path | None
 
 
 def reset_crew_memories(crew: Crew, command_type: str = "all") -> None:
-    """CrewAI's `Crew.reset_memories`: "short", "long", "entities", "memory", "knowledge"
-    or "all".
+    """CrewAI's `Crew.reset_memories`: "short", "long", "entity", "knowledge" or "all"
+    (also "memory": the three memories; "agent_knowledge": the whole knowledge index, rebuilt
+    at the next run; "kickoff_outputs": nothing to reset here).
 
     Raises:
         ValueError: An unknown `command_type`.
     """
+    if command_type in _NOTHING_TO_RESET:
+        return
     if command_type == "all":
         targets = [_RESET_KINDS["memory"], _RESET_KINDS["knowledge"]]
     elif command_type in _RESET_KINDS:
