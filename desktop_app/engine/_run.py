@@ -29,7 +29,7 @@ from desktop_app.engine import events as ev
 from desktop_app.engine._agent_loop import AgentLoop, AgentStep, build_messages
 from desktop_app.engine._guardrails import call_user, finish_output
 from desktop_app.engine._interpolate import interpolate, render_inputs
-from desktop_app.engine._recall import RunRecall, run_with_recall
+from desktop_app.engine._recall import run_with_recall
 from desktop_app.engine._structured import OutputFormat, format_instructions, wanted_model
 from desktop_app.engine.errors import TaskExecutionError
 from desktop_app.engine.llm import LLM
@@ -37,6 +37,7 @@ from desktop_app.engine.outputs import CrewOutput, TaskOutput, UsageMetrics
 from desktop_app.engine.tools import BaseTool
 
 if TYPE_CHECKING:
+    from desktop_app.engine._recall_run import RunRecall
     from desktop_app.engine.agent import Agent
     from desktop_app.engine.crew import Crew
     from desktop_app.engine.task import Task

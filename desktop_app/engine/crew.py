@@ -24,7 +24,7 @@ from desktop_app.engine._blocking import run_to_end
 from desktop_app.engine._run import RunState, execute, new_run_id
 from desktop_app.engine.agent import Agent
 from desktop_app.engine.knowledge import BaseKnowledgeSource, KnowledgeConfig
-from desktop_app.engine.memory import MemoryConfig, reset_crew_memories
+from desktop_app.engine.memory import MemoryConfig
 from desktop_app.engine.outputs import CrewOutput, TaskOutput
 from desktop_app.engine.streaming import CrewStreamingOutput, RunEventStream, _BlockingPump
 from desktop_app.engine.task import Task
@@ -106,6 +106,8 @@ class Crew(BaseModel):
     def reset_memories(self, command_type: str = "all") -> None:
         """Empties the crew's stores, as CrewAI's: "short", "long", "entity", "knowledge" or
         "all" (blocking: from a loop, use `asyncio.to_thread`)."""
+        from desktop_app.engine.memory._admin import reset_crew_memories
+
         reset_crew_memories(self, command_type)
 
     # --- async, native --------------------------------------------------------------

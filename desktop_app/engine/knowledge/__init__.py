@@ -14,7 +14,7 @@ sources and its agent's) go into the agent's prompt.
 """
 
 from desktop_app.engine.knowledge._chunking import chunk_text
-from desktop_app.engine.knowledge._index import KnowledgeConfig
+from desktop_app.engine.knowledge._config import KnowledgeConfig
 from desktop_app.engine.knowledge._sources import (
     BaseFileKnowledgeSource,
     BaseKnowledgeSource,

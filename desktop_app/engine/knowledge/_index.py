@@ -11,26 +11,12 @@ import hashlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from desktop_app.engine._fts import FtsStore, NewItem, SourceState
 from desktop_app.engine.knowledge._sources import BaseKnowledgeSource
 
 KNOWLEDGE = "knowledge"
 
 Embed = Callable[[Sequence[str]], Awaitable[list[list[float]]]]
-
-
-class KnowledgeConfig(BaseModel):
-    """How knowledge is retrieved, as CrewAI's `KnowledgeConfig`.
-
-    Attributes:
-        results_limit: Chunks put into a task's prompt.
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    results_limit: int = Field(default=3, ge=1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,9 +11,7 @@ Relative file paths are looked up in the working folder, then in `knowledge/` un
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import re
 from abc import ABC, abstractmethod
@@ -178,6 +176,9 @@ class CSVKnowledgeSource(BaseFileKnowledgeSource):
 
     def chunks_from_file(self, path: Path) -> list[str]:
         """Rows as lines, chunked."""
+        import csv
+        import io
+
         text = path.read_text(encoding=self.encoding)
         reader = csv.DictReader(io.StringIO(text), delimiter=self.delimiter)
         lines = [

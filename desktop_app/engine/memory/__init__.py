@@ -13,22 +13,9 @@ event loop. The functions below let the app (or a script) list, search, reset an
 stores; they are blocking (call them through `asyncio.to_thread` from a loop).
 """
 
-from desktop_app.engine._fts import StoredItem, StoreError
-from desktop_app.engine.memory._admin import (
-    StoreInfo,
-    StoreInUseError,
-    StoreKind,
-    delete_store,
-    knowledge_path_of,
-    list_stores,
-    memory_path_of,
-    reset_crew_memories,
-    reset_store,
-    search_store,
-    store_items,
-    store_name_of,
-    store_path,
-)
+import importlib
+from typing import TYPE_CHECKING
+
 from desktop_app.engine.memory._config import (
     ENTITY,
     LONG_TERM,
@@ -37,7 +24,55 @@ from desktop_app.engine.memory._config import (
     MemoryConfig,
     MemoryKind,
 )
-from desktop_app.engine.memory._entities import Entity, find_entities
+
+if TYPE_CHECKING:
+    from desktop_app.engine._fts import StoredItem, StoreError
+    from desktop_app.engine.memory._admin import (
+        StoreInfo,
+        StoreInUseError,
+        StoreKind,
+        delete_store,
+        knowledge_path_of,
+        list_stores,
+        memory_path_of,
+        reset_crew_memories,
+        reset_store,
+        search_store,
+        store_items,
+        store_name_of,
+        store_path,
+    )
+    from desktop_app.engine.memory._entities import Entity, find_entities
+
+_LAZY = {
+    "desktop_app.engine._fts": ("StoredItem", "StoreError"),
+    "desktop_app.engine.memory._admin": (
+        "StoreInfo",
+        "StoreInUseError",
+        "StoreKind",
+        "delete_store",
+        "knowledge_path_of",
+        "list_stores",
+        "memory_path_of",
+        "reset_crew_memories",
+        "reset_store",
+        "search_store",
+        "store_items",
+        "store_name_of",
+        "store_path",
+    ),
+    "desktop_app.engine.memory._entities": ("Entity", "find_entities"),
+}
+"""Names imported on first use, so that `Crew` can name `MemoryConfig` without loading the
+stores (SQLite and the rest) into every `import desktop_app.engine`."""
+
+
+def __getattr__(name: str) -> object:
+    for module, names in _LAZY.items():
+        if name in names:
+            return getattr(importlib.import_module(module), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ENTITY",

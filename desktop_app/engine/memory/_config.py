@@ -33,7 +33,7 @@ class MemoryConfig(BaseModel):
             long-term and entity memory. Off: entities are found in the text, no call.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     storage_dir: Path | None = None
     store_name: str | None = None
