@@ -280,7 +280,7 @@ class FtsStore:
                 exclude_run=exclude_run,
                 depth=depth,
             )
-            ranked.append([self._by_id(item_id, score) for score, item_id in hits])
+            ranked.append(self._by_ids(hits))
         return self._fuse(ranked, limit)
 
     def count(self, kind: str | None = None, scope: str | None = None) -> int:
@@ -351,12 +351,17 @@ class FtsStore:
         ).fetchall()
         return [_item(row[:6], -float(row[6])) for row in rows]
 
-    def _by_id(self, item_id: int, score: float) -> StoredItem:
-        row = self._conn.execute(
-            "SELECT id, kind, scope, text, metadata, created_at FROM items WHERE id = ?",
-            (item_id,),
-        ).fetchone()
-        return _item(row, score)
+    def _by_ids(self, hits: Sequence[tuple[float, int]]) -> list[StoredItem]:
+        """The items of (score, id) pairs, in the same order (one query)."""
+        if not hits:
+            return []
+        marks = ", ".join("?" for _ in hits)
+        rows = self._conn.execute(
+            f"SELECT id, kind, scope, text, metadata, created_at FROM items WHERE id IN ({marks})",
+            [item_id for _, item_id in hits],
+        ).fetchall()
+        by_id = {int(row[0]): row for row in rows}
+        return [_item(by_id[item_id], score) for score, item_id in hits if item_id in by_id]
 
     @staticmethod
     def _fuse(rankings: list[list[StoredItem]], limit: int) -> list[StoredItem]:
