@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.engine import LLM, Crew, MemoryConfig
+from desktop_app.engine import LLM, Crew, MemoryConfig, RunEventAdapter
 from desktop_app.engine._fts import FtsStore
 from desktop_app.engine._store_thread import open_store, open_store_count
 from desktop_app.engine.events import MemoryRetrieved, MemorySaved, RunEvent, TaskFinished
@@ -134,6 +134,8 @@ async def test_memory_events_are_emitted_around_each_task(
     short = [event for event in recalled if event.memory == "short_term"]
     assert [event.items for event in short] == [[events_output(events, 0)]]
     assert saved[0].counts["short_term"] == 1 and saved[0].counts["long_term"] == 1
+    for event in [*recalled, *saved]:  # run history stores events as JSON and reads them back
+        assert RunEventAdapter.validate_json(RunEventAdapter.dump_json(event)) == event
 
 
 @pytest.mark.asyncio
