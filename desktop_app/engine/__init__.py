@@ -26,7 +26,18 @@ from desktop_app.engine.errors import (
     TaskExecutionError,
 )
 from desktop_app.engine.events import RunEvent, RunEventAdapter
-from desktop_app.engine.llm import LLM
+from desktop_app.engine.knowledge import (
+    BaseKnowledgeSource,
+    CSVKnowledgeSource,
+    JSONKnowledgeSource,
+    KnowledgeConfig,
+    MarkdownKnowledgeSource,
+    PDFKnowledgeSource,
+    StringKnowledgeSource,
+    TextFileKnowledgeSource,
+)
+from desktop_app.engine.llm import LLM, Embedder
+from desktop_app.engine.memory import MemoryConfig
 from desktop_app.engine.outputs import CrewOutput, TaskOutput, UsageMetrics
 from desktop_app.engine.streaming import (
     CrewStreamingOutput,
@@ -42,7 +53,9 @@ __all__ = [
     "LLM",
     "Agent",
     "AgentStep",
+    "BaseKnowledgeSource",
     "BaseTool",
+    "CSVKnowledgeSource",
     "CodeInterpreterTool",
     "CodeLimits",
     "Crew",
@@ -50,12 +63,18 @@ __all__ = [
     "CrewOutput",
     "CrewStreamingOutput",
     "DirectoryReadTool",
+    "Embedder",
     "FetchUrlTool",
     "FileReadTool",
     "HumanInputHandler",
     "HumanInputRequest",
+    "JSONKnowledgeSource",
+    "KnowledgeConfig",
     "LLMError",
+    "MarkdownKnowledgeSource",
+    "MemoryConfig",
     "MissingInputError",
+    "PDFKnowledgeSource",
     "Process",
     "RunEvent",
     "RunEventAdapter",
@@ -63,9 +82,11 @@ __all__ = [
     "StreamChunk",
     "StreamChunkType",
     "StreamNotFinishedError",
+    "StringKnowledgeSource",
     "Task",
     "TaskExecutionError",
     "TaskOutput",
+    "TextFileKnowledgeSource",
     "Tool",
     "ToolCallChunk",
     "UsageMetrics",

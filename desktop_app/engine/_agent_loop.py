@@ -50,8 +50,11 @@ class AgentStep(BaseModel):
 StepSink = Callable[[AgentStep], Awaitable[None]]
 
 
-def build_messages(task: PreparedTask, context: str, instructions: str = "") -> list[Message]:
-    """The first two messages of a task: who the agent is, and what to do."""
+def build_messages(
+    task: PreparedTask, context: str, instructions: str = "", recalled: str = ""
+) -> list[Message]:
+    """The first two messages of a task: who the agent is, and what to do (with what memory
+    and knowledge recalled for it)."""
     agent = task.agent
     system = f"You are {agent.role}. {agent.backstory}\nYour personal goal is: {agent.goal}"
     if agent.tools:
@@ -65,6 +68,8 @@ def build_messages(task: PreparedTask, context: str, instructions: str = "") -> 
         user += f"\n{instructions}"
     if context:
         user += f"\n\nThis is the context you're working with:\n{context}"
+    if recalled:
+        user += f"\n\n{recalled}"
     user += "\n\nBegin! This is VERY important to you, give your best Final Answer."
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 

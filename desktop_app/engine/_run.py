@@ -31,6 +31,7 @@ from desktop_app.engine._guardrails import call_user, finish_output
 from desktop_app.engine._hierarchical import with_coworker_tools
 from desktop_app.engine._human_input import HumanInputHandler, review_with_human
 from desktop_app.engine._interpolate import interpolate, render_inputs
+from desktop_app.engine._recall import run_with_recall
 from desktop_app.engine._structured import OutputFormat, format_instructions, wanted_model
 from desktop_app.engine.errors import TaskExecutionError
 from desktop_app.engine.llm import LLM
@@ -38,6 +39,7 @@ from desktop_app.engine.outputs import CrewOutput, TaskOutput, UsageMetrics
 from desktop_app.engine.tools import BaseTool
 
 if TYPE_CHECKING:
+    from desktop_app.engine._recall_run import RunRecall
     from desktop_app.engine.agent import Agent
     from desktop_app.engine.crew import Crew
     from desktop_app.engine.task import Task
@@ -119,6 +121,7 @@ class RunState:
         stop_threads: Set when the run ends early, so async tasks in worker threads (the
             blocking path) stop at their next chunk.
         lock: Guards `usage` and `cost_usd`, which worker threads update too.
+        recall: The run's memory and knowledge, when the crew has either.
     """
 
     run_id: str
@@ -132,6 +135,7 @@ class RunState:
     human_input_handler: HumanInputHandler | None = None
     stop_threads: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    recall: RunRecall | None = None
 
     def cancelled(self) -> bool:
         """Whether a blocking run was asked to stop."""
@@ -229,7 +233,7 @@ async def execute(
             task_count=len(tasks),
             inputs=dict(inputs or {}),
         ))
-        result = _crew_output(await _run_tasks(tasks, state), state)
+        result = _crew_output(await run_with_recall(crew, tasks, state, _run_tasks), state)
         for after in crew.after_kickoff_callbacks:
             result = await call_user(after, result)
     except asyncio.CancelledError:
@@ -341,14 +345,18 @@ async def _task_body(
     )
     state.send(ev.TaskStarted(description=task.description, **meta))
     model = task.output_model
-    messages = build_messages(task, context, format_instructions(model) if model else "")
-    loop = AgentLoop(task, messages, state, meta, on_step)
     try:
+        recalled = await state.recall.before_task(task, meta) if state.recall else ""
+        instructions = format_instructions(model) if model else ""
+        messages = build_messages(task, context, instructions, recalled)
+        loop = AgentLoop(task, messages, state, meta, on_step)
         output = await finish_output(task, loop, await loop.run())
         if task.source.human_input:
             output = await review_with_human(task, loop, output, state, meta)
         if task.output_file:
             await asyncio.to_thread(write_atomically, Path(task.output_file), output.raw)
+        if state.recall:
+            await state.recall.after_task(task, output, meta)
     except (asyncio.CancelledError, TaskExecutionError):
         raise
     except Exception as exc:

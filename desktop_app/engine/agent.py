@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from desktop_app.engine.knowledge import BaseKnowledgeSource, KnowledgeConfig
 from desktop_app.engine.llm import LLM, default_base_url, default_model
 from desktop_app.engine.tools import BaseTool
 
@@ -27,6 +28,8 @@ class Agent(BaseModel):
         allow_code_execution: Gives it a tool that runs Python code in a separate process.
         max_iter: Most LLM calls with tool use for one task before a final answer is forced.
         verbose: Log what the agent does.
+        knowledge_sources: Knowledge only this agent draws on (beside the crew's).
+        knowledge_config: How many knowledge chunks go into its prompts.
     """
 
     model_config = ConfigDict(
@@ -41,6 +44,8 @@ class Agent(BaseModel):
     allow_code_execution: bool = False
     max_iter: int = Field(default=25, ge=1)
     verbose: bool = False
+    knowledge_sources: list[BaseKnowledgeSource] = Field(default_factory=list)
+    knowledge_config: KnowledgeConfig | None = None
 
     @field_validator("llm", mode="before")
     @classmethod

@@ -25,7 +25,9 @@ from desktop_app.engine._hierarchical import coworker_agents, default_manager, m
 from desktop_app.engine._human_input import HumanInputHandler
 from desktop_app.engine._run import RunState, execute, new_run_id
 from desktop_app.engine.agent import Agent
+from desktop_app.engine.knowledge import BaseKnowledgeSource, KnowledgeConfig
 from desktop_app.engine.llm import LLM
+from desktop_app.engine.memory import MemoryConfig
 from desktop_app.engine.outputs import CrewOutput, TaskOutput
 from desktop_app.engine.streaming import CrewStreamingOutput, RunEventStream, _BlockingPump
 from desktop_app.engine.task import Task
@@ -66,6 +68,12 @@ class Crew(BaseModel):
         before_kickoff_callbacks: Each gets the inputs dict and returns the inputs to use
             (sync or async), before the run starts.
         after_kickoff_callbacks: Each gets the `CrewOutput` and returns the one to return.
+        memory: Short-term, long-term and entity memory (`desktop_app.engine.memory`).
+        memory_config: Where the crew's stores live and how much is recalled.
+        embedder: CrewAI's embedder setting (`{"provider": "openai", "config": {"model":
+            ...}}`): adds semantic search to memory and knowledge. None: full-text only.
+        knowledge_sources: Knowledge every agent of the crew draws on.
+        knowledge_config: How many knowledge chunks go into a prompt.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True, defer_build=True)
@@ -83,6 +91,12 @@ class Crew(BaseModel):
     task_callback: Callable[[TaskOutput], Any] | None = None
     before_kickoff_callbacks: list[Callable[[dict[str, Any]], Any]] = Field(default_factory=list)
     after_kickoff_callbacks: list[Callable[[CrewOutput], Any]] = Field(default_factory=list)
+    # Memory and knowledge (desktop_app.engine.memory, desktop_app.engine.knowledge).
+    memory: bool = False
+    memory_config: MemoryConfig | None = None
+    embedder: dict[str, Any] | None = None
+    knowledge_sources: list[BaseKnowledgeSource] = Field(default_factory=list)
+    knowledge_config: KnowledgeConfig | None = None
     _made_manager: tuple[LLM, Agent] | None = PrivateAttr(default=None)
 
     @field_validator("manager_llm", mode="before")
@@ -140,6 +154,13 @@ class Crew(BaseModel):
         if self.name:
             return self.name
         return self.tasks[0].name or "crew" if self.tasks else "crew"
+
+    def reset_memories(self, command_type: str = "all") -> None:
+        """Empties the crew's stores, as CrewAI's: "short", "long", "entity", "knowledge" or
+        "all" (blocking: from a loop, use `asyncio.to_thread`)."""
+        from desktop_app.engine.memory._admin import reset_crew_memories
+
+        reset_crew_memories(self, command_type)
 
     # --- async, native --------------------------------------------------------------
 

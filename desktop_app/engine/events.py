@@ -3,10 +3,11 @@
 Every run emits, in order: one `RunStarted`; per task a `TaskStarted`, any number of
 `TextDelta`, `ToolCallStarted`, `ToolCallFinished` and `UsageUpdated` (and, for a task with
 `human_input`, `HumanInputRequested`/`HumanInputReceived` pairs), then `TaskFinished`;
-and one closing event: `RunFinished`, `RunFailed` or `RunCancelled`. A task event's
-`agent_role` is the agent that produced it: in a hierarchical crew the manager's own text and
-tool calls carry the manager's role, and a coworker's work (while the manager's delegation
-tool call runs) carries the coworker's. The GUI switches on
+with memory or knowledge on, `MemoryRetrieved` and `KnowledgeRetrieved` after `TaskStarted`
+and `MemorySaved` before `TaskFinished`; and one closing event: `RunFinished`, `RunFailed` or
+`RunCancelled`. A task event's `agent_role` is the agent that produced it: in a hierarchical
+crew the manager's own text and tool calls carry the manager's role, and a coworker's work
+(while the manager's delegation tool call runs) carries the coworker's. The GUI switches on
 `kind`, and run history stores the same models (`RunEventAdapter` parses them back).
 """
 
@@ -108,6 +109,31 @@ class TaskFinished(_TaskEvent):
     output: TaskOutput
 
 
+class MemoryRetrieved(_TaskEvent):
+    """Memory was searched before a task; `items` are the texts put into its prompt."""
+
+    kind: Literal["memory_retrieved"] = "memory_retrieved"
+    memory: Literal["short_term", "long_term", "entity"]
+    query: str
+    items: list[str]
+
+
+class MemorySaved(_TaskEvent):
+    """A task's output was saved to memory; `counts` are the items per kind of memory."""
+
+    kind: Literal["memory_saved"] = "memory_saved"
+    counts: dict[str, int]
+
+
+class KnowledgeRetrieved(_TaskEvent):
+    """Knowledge chunks were found for a task and put into its prompt."""
+
+    kind: Literal["knowledge_retrieved"] = "knowledge_retrieved"
+    query: str
+    items: list[str]
+    sources: list[str]
+
+
 class RunFinished(_Event):
     """The run succeeded."""
 
@@ -142,6 +168,9 @@ RunEvent: TypeAlias = Annotated[
     | HumanInputRequested
     | HumanInputReceived
     | TaskFinished
+    | MemoryRetrieved
+    | MemorySaved
+    | KnowledgeRetrieved
     | RunFinished
     | RunFailed
     | RunCancelled,

@@ -532,3 +532,109 @@ def _cost_of(litellm: ModuleType, model: str, usage: UsageMetrics) -> float | No
     if price is None:
         return None
     return float(usage.prompt_tokens * price[0] + usage.completion_tokens * price[1])
+
+
+_EMBEDDER_ROUTES = {"google": "gemini", "google-generativeai": "gemini", "voyageai": "voyage"}
+"""CrewAI's embedder provider names that litellm spells another way."""
+
+
+class Embedder:
+    """An embedding model and how to call it, built from CrewAI's `embedder` setting.
+
+    Args:
+        model: A litellm model string ("openai/text-embedding-3-small").
+        api_base: The provider's base URL.
+        api_key: The key; None lets litellm read the provider's environment variable.
+        dimensions: Ask the provider for vectors of this size (where it supports that).
+        batch_size: Texts sent in one request.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        api_base: str | None = None,
+        api_key: str | None = None,
+        dimensions: int | None = None,
+        batch_size: int = 64,
+    ) -> None:
+        self.model = model
+        self.api_base = api_base
+        self.api_key = api_key
+        self.dimensions = dimensions
+        self.batch_size = max(1, batch_size)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Embedder:
+        """Builds one from CrewAI's `{"provider": ..., "config": {"model": ...}}` shape.
+
+        Raises:
+            ValueError: No model is named.
+        """
+        provider = str(config.get("provider") or "openai")
+        options = dict(config.get("config") or {})
+        model = options.get("model") or options.get("model_name")
+        if not model:
+            raise ValueError("the embedder needs a model: {'config': {'model': ...}}")
+        route = _EMBEDDER_ROUTES.get(provider, provider)
+        model = str(model) if "/" in str(model) else f"{route}/{model}"
+        return cls(
+            model,
+            api_base=options.get("api_base") or options.get("base_url") or options.get("url"),
+            api_key=options.get("api_key"),
+            dimensions=options.get("dimensions"),
+        )
+
+    @property
+    def identity(self) -> str:
+        """What makes two embedders' vectors comparable: model and size."""
+        return f"{self.model}:{self.dimensions or ''}"
+
+    async def aembed(self, texts: Sequence[str]) -> list[list[float]]:
+        """Embeds `texts` through litellm's async API, in batches.
+
+        Raises:
+            LLMError: The provider refused or failed.
+        """
+        litellm = await _aload_litellm()
+        vectors: list[list[float]] = []
+        for start in range(0, len(texts), self.batch_size):
+            batch = list(texts[start : start + self.batch_size])
+            try:
+                response = await litellm.aembedding(**self._request(batch))
+            except Exception as exc:
+                raise self._error(exc) from exc
+            vectors.extend(_vectors_of(response))
+        return vectors
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """The blocking twin of `aembed` (the `kickoff` path)."""
+        litellm = load_litellm()
+        vectors: list[list[float]] = []
+        for start in range(0, len(texts), self.batch_size):
+            batch = list(texts[start : start + self.batch_size])
+            try:
+                response = litellm.embedding(**self._request(batch))
+            except Exception as exc:
+                raise self._error(exc) from exc
+            vectors.extend(_vectors_of(response))
+        return vectors
+
+    def _request(self, batch: list[str]) -> dict[str, Any]:
+        request: dict[str, Any] = {"model": self.model, "input": batch}
+        optional = {
+            "api_base": self.api_base,
+            "api_key": self.api_key,
+            "dimensions": self.dimensions,
+        }
+        request.update({key: value for key, value in optional.items() if value is not None})
+        return request
+
+    def _error(self, exc: Exception) -> LLMError:
+        provider = self.model.split("/", 1)[0]
+        return classify(exc, provider=provider, model=self.model, streaming=False)
+
+
+def _vectors_of(response: Any) -> list[list[float]]:
+    data = sorted(_field(response, "data") or [], key=lambda item: _field(item, "index") or 0)
+    return [[float(v) for v in _field(item, "embedding")] for item in data]

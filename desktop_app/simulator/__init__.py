@@ -43,7 +43,8 @@ Model-string grammar (per-request settings; the engine sends ``sim...`` for
     bytes=<n>         reply of about n bytes, sent in ``tokens`` big pieces
 
 Embeddings honour ``status``, ``fail_times``, ``retry_after`` and ``hang``; the other settings
-shape chat replies only. For example ``openai/sim:ttft=0.5,tps=200,tokens=20``, ``openai/sim:status=500,fail_times=2``.
+shape chat replies only. An embedding is a hashed bag of the text's words (64 dimensions unless
+``dimensions`` says otherwise, unit length), so texts that share words have a high cosine. For example ``openai/sim:ttft=0.5,tps=200,tokens=20``, ``openai/sim:status=500,fail_times=2``.
 Unknown keys, bad values and duplicates are answered with HTTP 400 naming the problem; a model
 other than ``sim`` gets 404 ``model_not_found``. ``max_tokens`` and ``n`` are ignored.
 

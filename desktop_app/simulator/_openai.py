@@ -7,6 +7,7 @@ import functools
 import hashlib
 import json
 import math
+import re
 import struct
 from typing import Any
 
@@ -153,17 +154,36 @@ def _delta(delta: JsonObject, finish_reason: str | None = None) -> JsonObject:
     return {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
 
 
+_EMBED_WORD = re.compile(r"[a-z0-9]+")
+
+
 def embedding_vector(text: str, dimensions: int = EMBEDDING_DIMENSIONS) -> list[float]:
-    """Return a deterministic unit vector derived from a hash of ``text``."""
+    """Return a deterministic unit vector: a hashed bag of the words of ``text``.
+
+    Each lower-cased word (a trailing "s" dropped) adds +1 or -1 to one dimension chosen by
+    its hash, so texts that share words get similar vectors (cosine), as a real embedding
+    model would give related texts. A text without words gets a vector from a hash of it.
+    """
+    values = [0.0] * dimensions
+    for word in _EMBED_WORD.findall(text.lower()):
+        stem = word[:-1] if len(word) > 3 and word.endswith("s") else word
+        digest = hashlib.sha256(stem.encode()).digest()
+        index = int.from_bytes(digest[:4], "little") % dimensions
+        values[index] += 1.0 if digest[4] & 1 else -1.0
+    if not any(values):
+        values = _hashed_vector(text, dimensions)
+    norm = math.sqrt(math.fsum(v * v for v in values))
+    return [v / norm for v in values]
+
+
+def _hashed_vector(text: str, dimensions: int) -> list[float]:
     raw = b""
     counter = 0
     while len(raw) < dimensions * 4:
         raw += hashlib.sha256(f"{counter}:{text}".encode()).digest()
         counter += 1
-    values = [(n / 0xFFFFFFFF) * 2.0 - 1.0 for n in struct.unpack(f"<{dimensions}I",
-                                                                   raw[: dimensions * 4])]
-    norm = math.sqrt(sum(v * v for v in values)) or 1.0
-    return [v / norm for v in values]
+    return [(n / 0xFFFFFFFF) * 2.0 - 1.0 for n in struct.unpack(f"<{dimensions}I",
+                                                               raw[: dimensions * 4])]
 
 
 def embeddings(inputs: list[str], model: str, dimensions: int, encoding: str) -> JsonObject:

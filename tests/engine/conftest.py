@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -36,3 +39,20 @@ def make_llm(base_url: str, settings: str = "", **options: object) -> LLM:
 def llm_on(sim: Simulator) -> Callable[..., LLM]:
     """Makes LLMs on the async simulator."""
     return lambda settings="", **options: make_llm(sim.base_url, settings, **options)
+
+
+@pytest.fixture
+def sqlite_threads(monkeypatch: pytest.MonkeyPatch) -> Iterator[set[int]]:
+    """The ids of the threads that ran SQL on a store opened meanwhile (any statement)."""
+    from desktop_app.engine import _fts
+
+    threads: set[int] = set()
+    real_connect = sqlite3.connect
+
+    def connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        conn = real_connect(*args, **kwargs)
+        conn.set_trace_callback(lambda _sql: threads.add(threading.get_ident()))
+        return conn
+
+    monkeypatch.setattr(_fts.sqlite3, "connect", connect)
+    yield threads

@@ -22,3 +22,13 @@ def test_the_public_api_is_declared() -> None:
                  "Process", "StreamChunk", "StreamChunkType", "CrewStreamingOutput"):
         assert name in engine.__all__
         assert getattr(engine, name) is not None
+
+
+def test_memory_and_knowledge_load_only_when_a_crew_uses_them() -> None:
+    code = (
+        "import sys, desktop_app.engine\n"
+        "mods = ('sqlite3', 'desktop_app.engine._recall_run', 'desktop_app.engine._fts')\n"
+        "print(sorted(m for m in mods if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -236,3 +236,16 @@ async def test_embeddings_are_deterministic_unit_vectors(client: httpx.AsyncClie
     )).json()["data"][0]["embedding"]
     decoded = struct.unpack("<16f", base64.b64decode(encoded))
     assert math.isclose(math.fsum(v * v for v in decoded), 1.0, rel_tol=1e-5)
+
+
+async def test_embeddings_of_texts_that_share_words_are_closer(client: httpx.AsyncClient) -> None:
+    texts = ["the tides of Brest", "tides at Brest harbour", "baking rye bread", ""]
+    body = {"model": "sim", "input": texts}
+    vectors = [item["embedding"] for item in (await client.post("/embeddings", json=body)).json()["data"]]
+
+    def cosine(a: list[float], b: list[float]) -> float:
+        return math.fsum(x * y for x, y in zip(a, b, strict=True))
+
+    assert cosine(vectors[0], vectors[1]) >= 0.45  # two of four words shared
+    assert cosine(vectors[0], vectors[1]) > cosine(vectors[0], vectors[2]) + 0.3
+    assert math.isclose(math.fsum(v * v for v in vectors[3]), 1.0, rel_tol=1e-9)  # no words
