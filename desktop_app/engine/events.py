@@ -178,8 +178,9 @@ RunEvent: TypeAlias = Annotated[
 ]
 """Any event of a run, tagged by `kind`."""
 
-RunEventAdapter: TypeAdapter[RunEvent] = TypeAdapter(RunEvent)
-"""Validates and dumps `RunEvent` values (JSON in run history)."""
+RunEventAdapter: TypeAdapter[RunEvent] = TypeAdapter(RunEvent, config=ConfigDict(defer_build=True))
+"""Validates and dumps `RunEvent` values (JSON in run history). Its schema is built on first
+use, not at import (it cost about 20 ms of `import desktop_app.engine`)."""
 
 TERMINAL_KINDS = frozenset({"run_finished", "run_failed", "run_cancelled"})
 """Kinds of the events that close a run."""
