@@ -19,7 +19,12 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from desktop_app.documents.build import build_crew, override_llm, with_manager_llm_spec
+from desktop_app.documents.build import (
+    EMBEDDER_KEY,
+    build_crew,
+    override_llm,
+    with_manager_llm_spec,
+)
 from desktop_app.documents.model import AgentSpec, CrewDocument
 from desktop_app.storage.secrets import SecretStore
 from desktop_app.storage.settings import ProviderSettings, Settings
@@ -146,6 +151,7 @@ def _build_with_keys(
             by_model.setdefault(routed.llm, provider)
         agents.append(routed)
     document = document.model_copy(update={"agents": agents})
+    document, providers[EMBEDDER_KEY] = _route_embedder(document, settings)
     used: list[str] = []
 
     def resolve(spec: AgentSpec) -> str | None:
@@ -160,6 +166,32 @@ def _build_with_keys(
 
     crew = build_crew(document, resolve_api_key=resolve, base_dir=base_dir, memory_dir=data_dir)
     return BuiltCrew(crew, used, by_model)
+
+
+def _route_embedder(
+    document: CrewDocument, settings: Settings
+) -> tuple[CrewDocument, ProviderSettings | None]:
+    """The crew's embedder sent to the provider that serves its model (its base URL), and
+    that provider (whose key `build_crew` is given for it)."""
+    embedder = document.settings.embedder
+    if embedder is None:
+        return document, None
+    from desktop_app.engine import Embedder
+
+    try:
+        model = Embedder.from_config(embedder).model
+    except ValueError:  # no model: build_crew names the problem
+        return document, None
+    spec = AgentSpec(key=EMBEDDER_KEY, role="Embedder", goal="Embed", backstory="-", llm=model)
+    _routed, provider = _route(spec, settings)
+    config = dict(embedder.get("config") or {})
+    if provider is None or not provider.base_url or any(
+        config.get(name) for name in ("api_base", "base_url", "url")
+    ):
+        return document, provider
+    config["api_base"] = provider.base_url
+    routed = document.settings.model_copy(update={"embedder": {**embedder, "config": config}})
+    return document.model_copy(update={"settings": routed}), provider
 
 
 def _route(spec: AgentSpec, settings: Settings) -> tuple[AgentSpec, ProviderSettings | None]:
