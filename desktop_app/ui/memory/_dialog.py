@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -102,6 +103,8 @@ class MemoryDialog(QDialog):
         self.search_button = self._button("Search", "memorySearchButton")
         self.search_button.clicked.connect(lambda: self._tasks.spawn(self.search()))
         self.items_table = _table("memoryItems", _ITEM_COLUMNS)
+        self.items_table.header().setStretchLastSection(False)
+        self.items_table.header().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.refresh_button = self._button("Refresh", "memoryRefresh")
         self.refresh_button.clicked.connect(lambda: self._tasks.spawn(self.refresh()))
         self.reset_button = self._button("Reset…", "memoryReset")
@@ -203,6 +206,8 @@ class MemoryDialog(QDialog):
                         ]
                     )
                 )
+            for column in range(len(_STORE_COLUMNS) - 1):
+                self.stores_table.resizeColumnToContents(column)
             wanted = chosen or next((r for r in self._rows if r.crew == self._crew_name), None)
             self.select(wanted)
         finally:
