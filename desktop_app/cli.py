@@ -375,6 +375,7 @@ def _open(args: argparse.Namespace, err: TextIO) -> tuple[LoadedCrew, list[dict[
     batch = resolve_inputs(args, loaded.document)
     for inputs in batch:
         loaded.check_inputs(inputs)
+    loaded.check_files()
     return loaded, batch
 
 
@@ -405,11 +406,13 @@ def _execute(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(f"--output: no folder {Path(args.output).parent}")
     loaded, batch = _open(args, err)
     with _llm_target(args) as (model, base_url, api_key):
-        document = override_llm(loaded.document, model=model, base_url=base_url)
+        document = override_llm(loaded.document, model=model, base_url=base_url,
+                                embedding_model="sim" if args.simulator else None)
         keys = {} if api_key else stored_keys(document)
+        base_dir = loaded.base_dir
 
         def make_crew() -> Crew:
-            return build_crew(document, stream=True,
+            return build_crew(document, stream=True, base_dir=base_dir,
                               resolve_api_key=lambda spec: api_key or keys.get(spec.key))
 
         make_crew()  # refuse a crew the engine cannot build before any run starts

@@ -263,3 +263,66 @@ def test_the_end_of_stdin_approves(
     assert code == 0, err
     assert "Result: Answer to: Current Task: Draft the tides note." in err  # shown when quiet
     assert "=== final output ===\nResult: Answer to: Current Task: Draft the tides note." in out
+
+
+def _desk_crew_file(tmp_path: Path, *, with_file: bool = True, embedder: bool = True) -> Path:
+    from desktop_app.documents import AgentSpec, CrewDocument, CrewSettings, TaskSpec
+    from desktop_app.documents import KnowledgeSourceSpec as Source
+
+    if with_file:
+        (tmp_path / "knowledge").mkdir(parents=True)
+        (tmp_path / "knowledge" / "hours.txt").write_text(
+            "The help desk answers calls from eight until noon.", encoding="utf-8")
+    doc = CrewDocument(
+        name="Help desk",
+        settings=CrewSettings(memory=True, embedder={"provider": "openai", "config": {
+            "model": "emb"}} if embedder else None),
+        agents=[AgentSpec(key="clerk", role="Clerk", goal="Answer", backstory="Kind.",
+                          knowledge_sources=[Source(kind="text", path="knowledge/hours.txt")])],
+        tasks=[TaskSpec(key="hours", description="When does the help desk answer calls?",
+                        expected_output="The hours", agent="clerk")],
+    )
+    tmp_path.mkdir(exist_ok=True)
+    path = tmp_path / "desk.crew.yaml"
+    save_crew(doc, path)
+    return path
+
+
+def test_a_crew_with_memory_and_a_knowledge_file_runs_on_the_simulator(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    crew_file = _desk_crew_file(tmp_path / "crews")
+    monkeypatch.chdir(tmp_path)  # the knowledge file is found beside the crew file, not here
+    code, out, err = run(capsys, "run", str(crew_file), "--simulator", "--quiet")
+    assert code == 0, err
+    assert "=== final output ===" in out
+    memory = list((tmp_path / "crewdesk-home" / "data" / "memory").glob("help-desk-*.sqlite3"))
+    assert len(memory) == 1
+
+
+def test_the_knowledge_reaches_the_prompt_through_the_cli(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop_app.simulator import SimulatorConfig, SimulatorThread
+
+    crew_file = _desk_crew_file(tmp_path, embedder=False)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-environment")
+    with SimulatorThread(SimulatorConfig(ttft=0.0, tokens_per_second=5000.0)) as sim:
+        code, _, err = run(capsys, "run", str(crew_file), "--model", "openai/sim",
+                           "--base-url", sim.base_url, "--quiet")
+        assert code == 0, err
+        chats = [r.body for r in sim.stats.requests if r.path.endswith("/chat/completions")]
+    assert len(chats) == 1
+    assert "from eight until noon" in chats[0]["messages"][-1]["content"]
+
+
+def test_a_missing_knowledge_file_is_named_before_any_run(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    crew_file = _desk_crew_file(tmp_path, with_file=False)
+    code, out, err = run(capsys, "run", str(crew_file), "--simulator")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: {crew_file}:19: agents[0].knowledge_sources[0].path: the knowledge file "
+        f"'knowledge/hours.txt' does not exist (looked for {tmp_path / 'knowledge/hours.txt'})\n"
+    )

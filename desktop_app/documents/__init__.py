@@ -12,6 +12,7 @@ Typical use::
     crew = build_crew(loaded.document, stream=True)
 """
 
+from desktop_app.documents._knowledge import FILE_KINDS, kind_of_file, rebase_knowledge
 from desktop_app.documents.build import (
     KeyResolver,
     LlmFactory,
@@ -44,12 +45,15 @@ from desktop_app.documents.model import (
     CrewSettings,
     DocumentIssue,
     InputSet,
+    KnowledgeKind,
+    KnowledgeSourceSpec,
     TaskSpec,
 )
 
 __all__ = [
     "CREW_FILE_SUFFIX",
     "CURRENT_SCHEMA_VERSION",
+    "FILE_KINDS",
     "MIGRATIONS",
     "PLACEHOLDER_RE",
     "AgentSpec",
@@ -60,6 +64,8 @@ __all__ = [
     "DocumentIssue",
     "ImportNotice",
     "InputSet",
+    "KnowledgeKind",
+    "KnowledgeSourceSpec",
     "KeyResolver",
     "LlmFactory",
     "LoadedCrew",
@@ -72,10 +78,12 @@ __all__ = [
     "export_crewai_project",
     "find_crewai_layout",
     "import_crewai_project",
+    "kind_of_file",
     "load_crew",
     "migrate",
     "open_crew",
     "open_crew_file",
     "override_llm",
+    "rebase_knowledge",
     "save_crew",
 ]

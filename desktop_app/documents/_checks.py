@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from desktop_app.documents._knowledge import knowledge_places, resolve_path
 from desktop_app.documents._yaml import Loc
 
 if TYPE_CHECKING:
@@ -18,14 +20,22 @@ KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 """What an agent or task key may look like."""
 
 AGENT_FIELDS_IN_CREWAI = frozenset(
-    {"role", "goal", "backstory", "llm", "tools", "allow_code_execution", "max_iter", "verbose"}
+    {"role", "goal", "backstory", "llm", "tools", "allow_code_execution", "max_iter", "verbose",
+     "knowledge_sources"}
 )
 TASK_FIELDS_IN_CREWAI = frozenset(
     {"name", "description", "expected_output", "agent", "context", "human_input"}
 )
 CREW_FIELDS_IN_CREWAI = frozenset(
-    {"name", "agents", "tasks", "process", "verbose", "stream", "manager_llm", "manager_agent"}
+    {"name", "agents", "tasks", "process", "verbose", "stream", "manager_llm", "manager_agent",
+     "memory", "embedder", "knowledge_sources"}
 )
+_KEPT_WHEN_UNSET = frozenset({"knowledge_sources"})
+"""Extras that older CrewAI imports kept in a shape CrewDesk cannot read (code, names): only a
+clash with the field, when it is set too, is a problem."""
+
+SECRET_NAMES = frozenset({"api_key", "key", "token"})
+"""Settings that hold a key, which a crew document never keeps."""
 
 Issue = tuple[Loc, str]
 
@@ -43,8 +53,32 @@ def document_issues(doc: CrewDocument) -> list[Issue]:
     issues += _extra_issues(doc)
     issues += _agent_issues(doc)
     issues += _manager_issues(doc)
+    issues += _embedder_issues(doc.settings.embedder)
     issues += _context_issues(doc.tasks)
     return sorted(issues, key=lambda issue: _order(issue[0]))
+
+
+def knowledge_file_issues(doc: CrewDocument, base_dir: Path | None) -> list[Issue]:
+    """One issue per knowledge file that is not there (blocking: it looks at the disk).
+
+    Args:
+        doc: The crew.
+        base_dir: The folder relative paths start from; None: the working folder, then its
+            ``knowledge/`` folder (as the engine looks for them).
+    """
+    issues: list[Issue] = []
+    for loc, spec in knowledge_places(doc):
+        if spec.path is None:
+            continue
+        file = resolve_path(spec.path, base_dir)
+        candidates = [file]
+        if base_dir is None and not file.is_absolute():
+            candidates.append(Path("knowledge") / file)
+        if not any(candidate.is_file() for candidate in candidates):
+            where = f" (looked for {file})" if str(file) != spec.path else ""
+            issues.append(((*loc, "path"), f"the knowledge file '{spec.path}' does not "
+                           f"exist{where}"))
+    return issues
 
 
 def _order(loc: Loc) -> tuple[int, int]:
@@ -79,16 +113,19 @@ def _duplicates(section: str, names: Iterable[str], kind: str) -> Iterator[Issue
 
 
 def _extra_issues(doc: CrewDocument) -> Iterator[Issue]:
-    def clashes(extra: dict[str, object], names: frozenset[str]) -> list[str]:
-        return sorted(set(extra) & names)
+    def clashes(extra: dict[str, object], names: frozenset[str], spec: object) -> list[str]:
+        return sorted(
+            name for name in set(extra) & names
+            if name not in _KEPT_WHEN_UNSET or getattr(spec, name)
+        )
 
-    for name in clashes(doc.settings.extra, CREW_FIELDS_IN_CREWAI):
+    for name in clashes(doc.settings.extra, CREW_FIELDS_IN_CREWAI, doc.settings):
         yield ("settings", "extra", name), f"'{name}' is a crew field; set it there"
     for index, agent in enumerate(doc.agents):
-        for name in clashes(agent.extra, AGENT_FIELDS_IN_CREWAI | {"key"}):
+        for name in clashes(agent.extra, AGENT_FIELDS_IN_CREWAI | {"key"}, agent):
             yield ("agents", index, "extra", name), f"'{name}' is an agent field; set it there"
     for index, task in enumerate(doc.tasks):
-        for name in clashes(task.extra, TASK_FIELDS_IN_CREWAI | {"key"}):
+        for name in clashes(task.extra, TASK_FIELDS_IN_CREWAI | {"key"}, task):
             yield ("tasks", index, "extra", name), f"'{name}' is a task field; set it there"
 
 
@@ -140,6 +177,22 @@ def _manager_issues(doc: CrewDocument) -> Iterator[Issue]:
             )
     if len(known) == 1:
         yield ("agents",), f"the crew needs agents besides its manager '{key}' to delegate to"
+
+
+def _embedder_issues(embedder: dict[str, object] | None) -> Iterator[Issue]:
+    """An embedder names its model and holds no key."""
+    if embedder is None:
+        return
+    loc: Loc = ("settings", "embedder")
+    config = embedder.get("config", {})
+    if not isinstance(config, dict):
+        yield loc, "the embedder's config must be a mapping ({'model': ...})"
+        return
+    if not (config.get("model") or config.get("model_name")):
+        yield loc, "the embedder needs a model: {provider: openai, config: {model: ...}}"
+    for name in sorted(SECRET_NAMES & (set(config) | set(embedder))):
+        yield loc, (f"'{name}': a crew file never holds a key; remove it (the embedder's key "
+                    "is found as for an agent with its model)")
 
 
 def _context_issues(tasks: list[TaskSpec]) -> Iterator[Issue]:

@@ -6,15 +6,24 @@ method per tool name, which looks the tool up in ``crewai_tools``; and the ``@cr
 the process and the crew's other settings. An agent with a base URL or LLM settings gets an
 ``llm=LLM(...)``. The manager agent of a hierarchical crew gets a plain method (no ``@agent``:
 CrewAI refuses a manager among the crew's agents) that the ``@crew`` method passes as
-``manager_agent``. ``main.py`` runs the crew with the first input set.
+``manager_agent``. Memory, the embedder and knowledge sources are arguments of ``Crew(...)``
+and ``Agent(...)``, each source a CrewAI knowledge source call naming its file under the
+project's ``knowledge/`` folder (see `_knowledge.export_plan`). ``main.py`` runs the crew with
+the first input set.
 """
 
 from __future__ import annotations
 
 import pprint
 import re
+from collections.abc import Mapping
 
-from desktop_app.documents.model import AgentSpec, CrewDocument
+from desktop_app.documents._knowledge import CREWAI_CLASS, crewai_call, knowledge_places
+from desktop_app.documents._yaml import Loc
+from desktop_app.documents.model import AgentSpec, CrewDocument, KnowledgeSourceSpec
+
+KnowledgeNames = Mapping[Loc, str]
+"""Each knowledge file's path under ``knowledge/`` (from `_knowledge.export_plan`), by place."""
 
 CREWAI_REQUIREMENT = "crewai[tools]>=0.100.0,<2.0.0"
 
@@ -54,8 +63,16 @@ def _llm_argument(agent: AgentSpec) -> str | None:
     return "llm=" + _call("LLM", [f"{key}={value!r}" for key, value in options.items()], "            ")
 
 
-def crew_py(doc: CrewDocument, package: str) -> str:
-    """The text of ``crew.py``."""
+def crew_py(doc: CrewDocument, package: str, names: KnowledgeNames | None = None) -> str:
+    """The text of ``crew.py``.
+
+    Args:
+        doc: The crew.
+        package: Its package name.
+        names: Each knowledge file's path under ``knowledge/``; a file without one is
+            named by its path in the document.
+    """
+    names = names or {}
     cls = class_name(package)
     lines = [
         f'"""The {doc.name} crew. Exported by CrewDesk; agents and tasks are in config/."""',
@@ -64,6 +81,7 @@ def crew_py(doc: CrewDocument, package: str) -> str:
         "from crewai.agents.agent_builder.base_agent import BaseAgent",
         "from crewai.project import CrewBase, agent, crew, task, tool",
         "from crewai.tools import BaseTool",
+        *_knowledge_imports(doc),
         "",
         "",
         "def _crewai_tool(name: str) -> BaseTool:",
@@ -85,8 +103,26 @@ def crew_py(doc: CrewDocument, package: str) -> str:
         "    agents: list[BaseAgent]",
         "    tasks: list[Task]",
     ]
-    lines += _agent_methods(doc) + _task_methods(doc) + _tool_methods(doc) + _crew_method(doc)
+    lines += _agent_methods(doc, names) + _task_methods(doc) + _tool_methods(doc)
+    lines += _crew_method(doc, names)
     return "\n".join(lines) + "\n"
+
+
+def _knowledge_imports(doc: CrewDocument) -> list[str]:
+    """``from crewai.knowledge.source... import ...`` for each class the sources use."""
+    used = {CREWAI_CLASS[spec.kind] for _loc, spec in knowledge_places(doc)}
+    return [f"from {module} import {name}" for name, module in sorted(used, key=lambda c: c[1])]
+
+
+def _knowledge_argument(
+    specs: list[KnowledgeSourceSpec], place: Loc, names: KnowledgeNames, indent: str
+) -> str:
+    """``knowledge_sources=[...]`` with one source call per line."""
+    calls = []
+    for index, spec in enumerate(specs):
+        class_name, arguments = crewai_call(spec, names.get((*place, index)))
+        calls.append(f"{indent}        {class_name}({', '.join(arguments)}),\n")
+    return f"knowledge_sources=[\n{''.join(calls)}{indent}    ]"
 
 
 def manager_key(doc: CrewDocument) -> str | None:
@@ -94,13 +130,17 @@ def manager_key(doc: CrewDocument) -> str | None:
     return doc.settings.manager_agent if doc.process == "hierarchical" else None
 
 
-def _agent_methods(doc: CrewDocument) -> list[str]:
+def _agent_methods(doc: CrewDocument, names: KnowledgeNames) -> list[str]:
     lines: list[str] = []
-    for spec in doc.agents:
+    for index, spec in enumerate(doc.agents):
         arguments = [f"config=self.agents_config[{spec.key!r}]  # type: ignore[index]"]
         llm = _llm_argument(spec)
         if llm is not None:
             arguments.append(llm)
+        if spec.knowledge_sources:
+            place = ("agents", index, "knowledge_sources")
+            arguments.append(_knowledge_argument(spec.knowledge_sources, place, names,
+                                                 "        "))
         body = _call("Agent", arguments, "        ")
         if spec.key == manager_key(doc):
             head = ["", f"    def {spec.key}(self) -> Agent:",
@@ -133,7 +173,7 @@ def _tool_methods(doc: CrewDocument) -> list[str]:
     return lines
 
 
-def _crew_method(doc: CrewDocument) -> list[str]:
+def _crew_method(doc: CrewDocument, names: KnowledgeNames) -> list[str]:
     arguments = [
         "agents=self.agents",
         "tasks=self.tasks",
@@ -145,6 +185,13 @@ def _crew_method(doc: CrewDocument) -> list[str]:
         arguments.append(f"manager_agent=self.{manager}()")
     if doc.settings.manager_llm is not None:
         arguments.append(f"manager_llm={doc.settings.manager_llm!r}")
+    if doc.settings.memory:
+        arguments.append("memory=True")
+    if doc.settings.embedder is not None:
+        arguments.append(f"embedder={doc.settings.embedder!r}")
+    if doc.settings.knowledge_sources:
+        arguments.append(_knowledge_argument(doc.settings.knowledge_sources,
+                                             ("settings", "knowledge_sources"), names, "        "))
     arguments += [f"{name}={value!r}" for name, value in doc.settings.extra.items()]
     return [
         "",

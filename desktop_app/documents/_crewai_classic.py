@@ -20,7 +20,9 @@ from desktop_app.documents._crewpy import CallHints, CrewPyHints, read_crew_py, 
 from desktop_app.documents._importing import (
     NoticeBook,
     apply_sidecar,
+    embedder_setting,
     expect_mapping,
+    knowledge_setting,
     llm_fields,
     manager_model,
     read_sidecar,
@@ -162,6 +164,9 @@ def _agent(read: _Read, key: str, known_tools: Collection[str] | None) -> dict[s
         entry["tools"] = hint.tool_classes
     if hint is not None and hint.llm is not None and read.layout.crew_py is not None:
         entry.update(llm_fields(hint.llm, read.layout.crew_py, key, read.book))
+    if hint is not None and hint.knowledge is not None and read.layout.crew_py is not None:
+        entry["knowledge_sources"] = knowledge_setting(hint.knowledge, read.layout.crew_py, key,
+                                                       read.book)
     if isinstance(entry.get("tools"), list):
         tools = [str(tool) for tool in entry["tools"]]
         read.book.unknown_tools(read.layout.agents, tools, key, known_tools)
@@ -193,18 +198,24 @@ def _crew_settings(read: _Read, doc: dict[str, Any]) -> None:
     settings: dict[str, Any] = {"extra": {}}
     if read.hints.manager is not None:
         settings["manager_agent"] = read.hints.manager.config_key
+    crew_py = read.layout.crew_py
     for name, value in hint.literals.items():
         if name == "process":
             doc["process"] = value
-        elif name in ("verbose", "stream"):
+        elif name in ("verbose", "stream", "memory"):
             settings[name] = value
         elif name == "manager_llm":
-            settings[name] = manager_model(value, read.layout.crew_py, read.book)
+            settings[name] = manager_model(value, crew_py, read.book)
+        elif name == "embedder":
+            settings[name] = embedder_setting(value, crew_py, "crew", read.book)
         else:
             settings["extra"][name] = value
-            read.book.add(read.layout.crew_py, name, "crew")
+            read.book.add(crew_py, name, "crew")
+    if hint.knowledge is not None:
+        settings["knowledge_sources"] = knowledge_setting(hint.knowledge, crew_py, "crew",
+                                                          read.book)
     for name in hint.computed:
-        read.book.add(read.layout.crew_py, name, "crew", _BY_CODE.format(file="crew.py"))
+        read.book.add(crew_py, name, "crew", _BY_CODE.format(file="crew.py"))
     doc["settings"] = settings
 
 

@@ -24,12 +24,14 @@ from pydantic import ValidationError
 from desktop_app.documents._importing import (
     NoticeBook,
     apply_sidecar,
+    embedder_setting,
     expect_mapping,
     llm_fields,
     manager_model,
     read_sidecar,
     split_fields,
 )
+from desktop_app.documents._knowledge import specs_from_json
 from desktop_app.documents._locate import Origin, SourceMap
 from desktop_app.documents._yaml import LineIndex, load_yaml, read_text
 from desktop_app.documents.errors import CrewFileError
@@ -37,11 +39,13 @@ from desktop_app.documents.loaded import LoadedCrew, checked
 from desktop_app.documents.model import CrewDocument
 
 AGENT_FIELDS = frozenset(
-    {"role", "goal", "backstory", "llm", "tools", "allow_code_execution", "max_iter", "verbose"}
+    {"role", "goal", "backstory", "llm", "tools", "allow_code_execution", "max_iter", "verbose",
+     "knowledge_sources"}
 )
 TASK_FIELDS = frozenset({"description", "expected_output", "agent", "context", "human_input"})
 CREW_FIELDS = frozenset({"name", "description", "agents", "tasks", "process", "verbose",
-                         "stream", "inputs", "manager_llm", "manager_agent"})
+                         "stream", "inputs", "manager_llm", "manager_agent", "memory",
+                         "embedder", "knowledge_sources"})
 _JSON5_ERROR = re.compile(r"^<string>:(\d+) (.*)$", re.DOTALL)
 
 
@@ -136,8 +140,12 @@ def _crew(layout: JsoncLayout, crew: dict[str, Any], book: NoticeBook) -> dict[s
     mapped, extra = split_fields(crew, CREW_FIELDS)
     book.add_extras(layout.crew, extra, "")
     settings: dict[str, Any] = {
-        name: mapped[name] for name in ("verbose", "stream") if name in mapped
+        name: mapped[name] for name in ("verbose", "stream", "memory") if name in mapped
     }
+    if "embedder" in mapped:
+        settings["embedder"] = embedder_setting(mapped["embedder"], layout.crew, "crew", book)
+    if "knowledge_sources" in mapped:
+        _knowledge(mapped["knowledge_sources"], settings, extra, layout.crew, "crew", book)
     if "manager_llm" in mapped:
         settings["manager_llm"] = manager_model(mapped["manager_llm"], layout.crew, book)
     if "manager_agent" in mapped:
@@ -153,6 +161,20 @@ def _crew(layout: JsoncLayout, crew: dict[str, Any], book: NoticeBook) -> dict[s
     if inputs:
         doc["input_sets"] = [{"name": "default", "values": inputs}]
     return doc
+
+
+def _knowledge(
+    value: Any, target: dict[str, Any], extra: dict[str, Any], path: Path, place: str,
+    book: NoticeBook,
+) -> None:
+    """Reads ``knowledge_sources`` into ``target``; a form CrewDesk cannot read stays an extra."""
+    specs = specs_from_json(value)
+    if specs is None:
+        extra["knowledge_sources"] = value
+        book.add(path, "knowledge_sources", place, "not in a form CrewDesk reads (file names, "
+                 "or {kind, content or file_paths}); kept but not used by CrewDesk")
+    else:
+        target["knowledge_sources"] = specs
 
 
 def _agent_file(layout: JsoncLayout, name: str) -> Path | None:
@@ -184,6 +206,8 @@ def _agent(
     entry: dict[str, Any] = {"key": name, **mapped}
     if isinstance(entry.get("llm"), dict):
         entry.update(llm_fields(entry["llm"], path, name, book))
+    if "knowledge_sources" in entry:
+        _knowledge(entry.pop("knowledge_sources"), entry, extra, path, name, book)
     tools = entry.get("tools")
     if isinstance(tools, list):
         entry["tools"] = [tool for tool in tools if isinstance(tool, str)]

@@ -6,13 +6,16 @@ written as literals (``verbose=True``, ``output_file='report.md'``), the tool cl
 ``tools=[SerperDevTool()]``, an ``llm=LLM(model=..., base_url=...)``, and the crew's
 ``process``, ``manager_llm`` (a string or an ``LLM(...)``) and ``manager_agent`` (an
 ``Agent(config=self.agents_config[...])`` written inline, in a variable of the ``@crew``
-method, or in a method of its own). From ``main.py`` we learn the literal ``inputs`` of ``run()``. Anything computed by
-code is listed so that the import can say it was not taken over.
+method, or in a method of its own), and ``knowledge_sources=[...]`` of knowledge source calls
+with literal arguments (written inline, or assigned to a name in the module or the method).
+From ``main.py`` we learn the literal ``inputs`` of ``run()``. Anything computed by code is
+listed so that the import can say it was not taken over.
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +30,8 @@ class CallHints:
         literals: Keyword arguments whose values are literals.
         tool_classes: Class names called in a ``tools=[...]`` list.
         llm: Literal keyword arguments of an ``llm=LLM(...)`` call.
+        knowledge: The class name and literal keyword arguments of each knowledge source
+            of ``knowledge_sources=[...]``.
         computed: Names of keyword arguments computed by code.
     """
 
@@ -35,6 +40,7 @@ class CallHints:
     literals: dict[str, Any] = field(default_factory=dict)
     tool_classes: list[str] | None = None
     llm: dict[str, Any] | None = None
+    knowledge: list[tuple[str, dict[str, Any]]] | None = None
     computed: list[str] = field(default_factory=list)
 
 
@@ -67,16 +73,31 @@ def read_crew_py(text: str) -> CrewPyHints:
         SyntaxError: The text is not Python.
     """
     hints = CrewPyHints()
-    functions = [node for node in ast.walk(ast.parse(text)) if isinstance(node, ast.FunctionDef)]
+    module = ast.parse(text)
+    functions = [node for node in ast.walk(module) if isinstance(node, ast.FunctionDef)]
+    module_names = _assigned(module.body)
     for node in functions:
+        names = {**module_names, **_assigned(ast.walk(node))}
         decorators = {_name_of(decorator) for decorator in node.decorator_list}
         for kind, target in (("agent", hints.agents), ("task", hints.tasks)):
             if kind in decorators:
-                target.append(_call_hints(node, kind.capitalize()))
+                target.append(_call_hints(node, kind.capitalize(), names))
         if "crew" in decorators:
-            hints.crew = _call_hints(node, "Crew")
-            hints.manager = _manager_hints(node, {f.name: f for f in functions}, hints.crew)
+            hints.crew = _call_hints(node, "Crew", names)
+            hints.manager = _manager_hints(node, {f.name: f for f in functions}, hints.crew,
+                                           names)
     return hints
+
+
+def _assigned(nodes: Iterable[ast.AST]) -> dict[str, ast.expr]:
+    """The value last assigned to each plain name among ``nodes`` (``x = ...``)."""
+    found: dict[str, ast.expr] = {}
+    for node in nodes:
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    found[target.id] = node.value
+    return found
 
 
 def _name_of(node: ast.expr) -> str:
@@ -100,20 +121,23 @@ def _first_call(node: ast.AST, class_name: str) -> ast.Call | None:
     )
 
 
-def _call_hints(method: ast.FunctionDef, class_name: str) -> CallHints:
-    return _hints_of(_first_call(method, class_name), method.name)
+def _call_hints(
+    method: ast.FunctionDef, class_name: str, names: dict[str, ast.expr]
+) -> CallHints:
+    return _hints_of(_first_call(method, class_name), method.name, names)
 
 
-def _hints_of(call: ast.Call | None, method: str) -> CallHints:
+def _hints_of(call: ast.Call | None, method: str, names: dict[str, ast.expr]) -> CallHints:
     hints = CallHints(method=method, config_key=method)
     for keyword in call.keywords if call is not None else []:
         if keyword.arg is not None:
-            _read_keyword(hints, keyword.arg, keyword.value)
+            _read_keyword(hints, keyword.arg, keyword.value, names)
     return hints
 
 
 def _manager_hints(
-    crew_method: ast.FunctionDef, functions: dict[str, ast.FunctionDef], crew: CallHints
+    crew_method: ast.FunctionDef, functions: dict[str, ast.FunctionDef], crew: CallHints,
+    names: dict[str, ast.expr],
 ) -> CallHints | None:
     """The ``Agent(...)`` behind ``Crew(manager_agent=...)``: written inline, assigned to a
     variable in the ``@crew`` method, or returned by ``self.<method>()``."""
@@ -137,14 +161,16 @@ def _manager_hints(
     if not (isinstance(value, ast.Call) and _name_of(value.func) == "Agent"):
         crew.computed.append("manager_agent")
         return None
-    hints = _hints_of(value, "manager_agent")
+    hints = _hints_of(value, "manager_agent", names)
     if hints.config_key == "manager_agent":  # no config=self.agents_config[...]
         crew.computed.append("manager_agent")
         return None
     return hints
 
 
-def _read_keyword(hints: CallHints, name: str, value: ast.expr) -> None:
+def _read_keyword(
+    hints: CallHints, name: str, value: ast.expr, assigned: dict[str, ast.expr]
+) -> None:
     if name == "config":
         key = _config_key(value)
         if key is not None:
@@ -160,6 +186,12 @@ def _read_keyword(hints: CallHints, name: str, value: ast.expr) -> None:
             hints.tool_classes = names
         else:
             hints.computed.append(name)
+    elif name == "knowledge_sources" and isinstance(value, ast.List):
+        sources = [_source_call(item, assigned) for item in value.elts]
+        if all(source is not None for source in sources):
+            hints.knowledge = [source for source in sources if source is not None]
+        else:
+            hints.computed.append(name)
     elif name in _LLM_CALLS and isinstance(value, ast.Call) and _name_of(value.func) == "LLM":
         options = _literal_keywords(value)
         if options is None:
@@ -173,6 +205,21 @@ def _read_keyword(hints: CallHints, name: str, value: ast.expr) -> None:
             hints.literals[name] = ast.literal_eval(value)
         except _NOT_LITERAL:
             hints.computed.append(name)
+
+
+def _source_call(
+    item: ast.expr, names: dict[str, ast.expr]
+) -> tuple[str, dict[str, Any]] | None:
+    """A knowledge source call's class name and literal arguments (through one name)."""
+    if isinstance(item, ast.Name):
+        item = names.get(item.id, item)
+    if not isinstance(item, ast.Call) or item.args:
+        return None
+    options = _literal_keywords(item)
+    class_name = _name_of(item.func)
+    if options is None or not class_name.endswith("Source"):
+        return None
+    return class_name, options
 
 
 def _config_key(value: ast.expr) -> str | None:

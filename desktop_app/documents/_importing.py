@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from desktop_app.documents._knowledge import specs_from_crewai
 from desktop_app.documents._locate import Origin, SourceMap
 from desktop_app.documents._yaml import load_yaml
 from desktop_app.documents.errors import CrewFileError, ImportNotice
@@ -205,3 +206,44 @@ def manager_model(value: Any, path: Path, book: NoticeBook) -> str | None:
         book.add(path, "manager_llm", "crew", f"only its model is imported, not {', '.join(rest)}; "
                  "for those, make the manager an agent (manager_agent)")
     return model
+
+
+def embedder_setting(value: Any, path: Path, place: str, book: NoticeBook) -> dict[str, Any] | None:
+    """A crew's ``embedder`` as the document keeps it: CrewAI's mapping without its key.
+
+    A key is never taken into the document (it is reported, as an LLM's is); an embedder that
+    is not a mapping, or names no model, is reported and left out.
+    """
+    if not isinstance(value, dict):
+        book.add(path, "embedder", place, "not a mapping of settings; not imported")
+        return None
+    embedder = {str(key): item for key, item in value.items() if key not in _SECRET_OPTIONS}
+    config = embedder.get("config")
+    if isinstance(config, dict):
+        embedder["config"] = {str(k): v for k, v in config.items() if k not in _SECRET_OPTIONS}
+    secrets = sorted(_SECRET_OPTIONS & (set(value) | set(config if isinstance(config, dict)
+                                                          else ())))
+    for name in secrets:
+        book.add(path, f"embedder.{name}", place, "a key in a project file is not imported; "
+                 "store it as a CrewDesk credential")
+    if not isinstance(config, dict) or not (config.get("model") or config.get("model_name")):
+        book.add(path, "embedder", place, "names no model (config: {model: ...}); not imported")
+        return None
+    return embedder
+
+
+def knowledge_setting(
+    calls: list[tuple[str, dict[str, Any]]], path: Path, place: str, book: NoticeBook
+) -> list[dict[str, Any]]:
+    """Knowledge source calls of a ``crew.py`` as document specs; others are reported."""
+    specs: list[dict[str, Any]] = []
+    for class_name, options in calls:
+        found = specs_from_crewai(class_name, options)
+        if found is None:
+            book.add(path, f"knowledge_sources.{class_name}", place,
+                     "not a knowledge source CrewDesk reads; not imported")
+            continue
+        specs += found[0]
+        for name in found[1]:
+            book.add(path, f"knowledge_sources.{class_name}.{name}", place, "not imported")
+    return specs

@@ -10,21 +10,31 @@ manager, not as a coworker. Its ``manager_llm`` (a model string) is shown to the
 routes agents to models and keys as one more agent spec, keyed `MANAGER_LLM_KEY`
 (`with_manager_llm_spec`), so that a dry run, a provider's base URL and the secret store
 reach the manager's model as they reach every agent's.
+
+Memory and knowledge: ``settings.memory`` and the ``embedder`` pass to the crew as they are,
+but an embedder's key, like an agent's, comes from ``resolve_api_key`` (given a spec keyed
+`EMBEDDER_KEY` whose ``llm`` is the embedder's model). Each knowledge source becomes the
+engine's source of its kind, its relative path joined to ``base_dir`` (the crew file's
+folder). ``memory_dir`` puts the crew's stores in another data folder than the engine's
+default (the app passes its own).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import ValidationError
 
 from desktop_app.documents._importing import LLM_OPTIONS_USED
+from desktop_app.documents._knowledge import resolve_path
 from desktop_app.documents.errors import CrewFileError, CrewProblem
-from desktop_app.documents.model import AgentSpec, CrewDocument
+from desktop_app.documents.model import AgentSpec, CrewDocument, KnowledgeSourceSpec
 
 if TYPE_CHECKING:
     from desktop_app.engine import LLM, Agent, BaseTool, Crew, Task
+    from desktop_app.engine.knowledge import BaseKnowledgeSource
 
 KeyResolver = Callable[[AgentSpec], "str | None"]
 """Gives the API key for an agent (from its credential name), or None for the environment."""
@@ -39,6 +49,9 @@ _T = TypeVar("_T")
 
 MANAGER_LLM_KEY = "_crewdesk_manager_llm"
 """The key of the agent spec that stands for a crew's ``manager_llm`` while it is routed."""
+
+EMBEDDER_KEY = "_crewdesk_embedder"
+"""The key of the agent spec `resolve_api_key` is given for the crew's embedder."""
 
 
 def with_manager_llm_spec(document: CrewDocument) -> CrewDocument:
@@ -67,12 +80,18 @@ def with_manager_llm_spec(document: CrewDocument) -> CrewDocument:
 
 
 def override_llm(
-    document: CrewDocument, *, model: str | None = None, base_url: str | None = None
+    document: CrewDocument,
+    *,
+    model: str | None = None,
+    base_url: str | None = None,
+    embedding_model: str | None = None,
 ) -> CrewDocument:
     """A copy of ``document`` whose agents all use ``model`` and/or ``base_url``.
 
     Used to point a whole crew at one model, such as the local simulator; a hierarchical
-    crew's ``manager_llm`` goes there too (see `with_manager_llm_spec`).
+    crew's ``manager_llm`` goes there too (see `with_manager_llm_spec`). With a
+    ``base_url``, the crew's embedder is asked there too (as an OpenAI-compatible endpoint),
+    for ``embedding_model`` when given (the simulator's is ``sim``), else for its own model.
     """
     document = with_manager_llm_spec(document)
     update: dict[str, Any] = {}
@@ -81,7 +100,24 @@ def override_llm(
     if base_url is not None:
         update["base_url"] = base_url
     agents = [agent.model_copy(update=update) for agent in document.agents]
-    return document.model_copy(update={"agents": agents})
+    changes: dict[str, Any] = {"agents": agents}
+    embedder = document.settings.embedder
+    if base_url is not None and embedder is not None:
+        changes["settings"] = document.settings.model_copy(
+            update={"embedder": _embedder_at(embedder, base_url, embedding_model)}
+        )
+    return document.model_copy(update=changes)
+
+
+def _embedder_at(
+    embedder: dict[str, Any], base_url: str, model: str | None
+) -> dict[str, Any]:
+    """The embedder served by the OpenAI-compatible endpoint ``base_url`` (a simulator)."""
+    config = dict(embedder.get("config") or {})
+    model = model or str(config.get("model") or config.get("model_name") or "embedding")
+    config.update(model=model.rsplit("/", 1)[-1], api_base=base_url)
+    config.pop("model_name", None)
+    return {**embedder, "provider": "openai", "config": config}
 
 
 def default_llm(spec: AgentSpec, api_key: str | None) -> LLM | None:
@@ -107,6 +143,8 @@ def build_crew(
     resolve_api_key: KeyResolver | None = None,
     tool_factory: ToolFactory | None = None,
     stream: bool | None = None,
+    base_dir: Path | None = None,
+    memory_dir: Path | None = None,
 ) -> Crew:
     """Makes an engine `Crew` from a document.
 
@@ -118,22 +156,27 @@ def build_crew(
         tool_factory: Makes a tool from its name (default: the engine's built-in tools,
             `desktop_app.engine.builtin_tools.tool_by_name`).
         stream: Overrides the document's ``settings.stream``.
+        base_dir: The folder relative knowledge paths start from (the crew file's folder);
+            None: the working folder (and its ``knowledge/``), as the engine reads them.
+        memory_dir: The data folder of the crew's memory and knowledge stores; None: the
+            engine's default (``$CREWDESK_HOME/data``, else the platform's).
 
     Returns:
         A new crew, ready for ``kickoff``/``akickoff``.
 
     Raises:
         CrewFileError: The document has problems, uses a process or tool the engine lacks,
-            or the engine refuses a value.
+            names a knowledge file that is not there, or the engine refuses a value.
     """
     from desktop_app.engine import Crew, Process
     from desktop_app.engine.builtin_tools import tool_by_name
 
-    _check_buildable(document, tool_factory)
+    _check_buildable(document, tool_factory, base_dir)
     document = with_manager_llm_spec(document)
     tool_factory = tool_factory or tool_by_name
     managers = _manager_keys(document)
-    agents = {spec.key: _agent(spec, document, llm_factory, resolve_api_key, tool_factory)
+    agents = {spec.key: _agent(spec, document, llm_factory, resolve_api_key, tool_factory,
+                               base_dir)
               for spec in document.agents if spec.key != MANAGER_LLM_KEY}
     settings = document.settings
     kwargs: dict[str, Any] = {
@@ -146,7 +189,80 @@ def build_crew(
     }
     if document.process == "hierarchical":
         kwargs.update(_manager(document, agents, llm_factory, resolve_api_key))
+    kwargs.update(_recall(document, resolve_api_key, base_dir, memory_dir))
     return _engine_call(Crew, kwargs, "")
+
+
+def _recall(
+    document: CrewDocument,
+    resolve_api_key: KeyResolver | None,
+    base_dir: Path | None,
+    memory_dir: Path | None,
+) -> dict[str, Any]:
+    """The crew's memory, embedder, knowledge and store folder arguments."""
+    settings = document.settings
+    kwargs: dict[str, Any] = {}
+    if settings.memory:
+        kwargs["memory"] = True
+    if settings.knowledge_sources:
+        kwargs["knowledge_sources"] = _sources(settings.knowledge_sources, base_dir,
+                                               "settings.knowledge_sources")
+    if settings.embedder is not None:
+        kwargs["embedder"] = _embedder(settings.embedder, resolve_api_key)
+    if memory_dir is not None:
+        from desktop_app.engine import MemoryConfig
+
+        kwargs["memory_config"] = MemoryConfig(storage_dir=memory_dir)
+    return kwargs
+
+
+def _embedder(embedder: dict[str, Any], resolve_api_key: KeyResolver | None) -> dict[str, Any]:
+    """The crew's embedder setting, with the key ``resolve_api_key`` finds for its model."""
+    if resolve_api_key is None:
+        return embedder
+    from desktop_app.engine import Embedder
+
+    try:
+        model = Embedder.from_config(embedder).model
+    except ValueError as exc:  # pragma: no cover - problems() names an embedder with no model
+        raise CrewFileError(str(exc), field="settings.embedder") from None
+    spec = AgentSpec(key=EMBEDDER_KEY, role="Embedder", goal="Embed texts",
+                     backstory="The crew's embedding model.", llm=model)
+    api_key = resolve_api_key(spec)
+    if api_key is None:
+        return embedder
+    return {**embedder, "config": {**(embedder.get("config") or {}), "api_key": api_key}}
+
+
+_SOURCE_CLASSES = {
+    "text": "TextFileKnowledgeSource",
+    "markdown": "MarkdownKnowledgeSource",
+    "csv": "CSVKnowledgeSource",
+    "json": "JSONKnowledgeSource",
+    "pdf": "PDFKnowledgeSource",
+}
+
+
+def _sources(
+    specs: list[KnowledgeSourceSpec], base_dir: Path | None, field: str
+) -> list[BaseKnowledgeSource]:
+    """The engine's knowledge sources for ``specs``."""
+    from desktop_app.engine import knowledge
+
+    sources: list[BaseKnowledgeSource] = []
+    for index, spec in enumerate(specs):
+        kwargs: dict[str, Any] = {
+            name: value for name in ("chunk_size", "chunk_overlap")
+            if (value := getattr(spec, name)) is not None
+        }
+        if spec.kind == "string":
+            kind: Callable[..., BaseKnowledgeSource] = knowledge.StringKnowledgeSource
+            kwargs["content"] = spec.content
+        else:
+            kind = getattr(knowledge, _SOURCE_CLASSES[spec.kind])
+            kwargs["file_paths"] = [resolve_path(spec.path or "", base_dir)]
+        sources.append(_engine_call(kind, kwargs, f"{field}[{index}]"))
+    return sources
 
 
 def _manager_keys(document: CrewDocument) -> set[str]:
@@ -191,8 +307,12 @@ def _tasks(document: CrewDocument, agents: dict[str, Agent]) -> list[Task]:
     return list(tasks.values())
 
 
-def _check_buildable(document: CrewDocument, tool_factory: ToolFactory | None) -> None:
+def _check_buildable(
+    document: CrewDocument, tool_factory: ToolFactory | None, base_dir: Path | None
+) -> None:
     problems = [CrewProblem(issue.message, field=issue.field) for issue in document.problems()]
+    problems += [CrewProblem(issue.message, field=issue.field)
+                 for issue in document.file_problems(base_dir)]
     settings = document.settings
     if document.process == "hierarchical" and not (settings.manager_llm or settings.manager_agent):
         problems.append(CrewProblem(
@@ -215,6 +335,7 @@ def _agent(
     llm_factory: LlmFactory | None,
     resolve_api_key: KeyResolver | None,
     tool_factory: ToolFactory | None,
+    base_dir: Path | None,
 ) -> Agent:
     from desktop_app.engine import Agent
 
@@ -231,6 +352,9 @@ def _agent(
     }
     if spec.max_iter is not None:
         kwargs["max_iter"] = spec.max_iter
+    if spec.knowledge_sources:
+        kwargs["knowledge_sources"] = _sources(spec.knowledge_sources, base_dir,
+                                               f"agents[{index}].knowledge_sources")
     return _engine_call(Agent, kwargs, f"agents[{index}]")
 
 

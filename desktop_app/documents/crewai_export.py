@@ -8,19 +8,25 @@ The folder is what ``crewai create crew --classic`` makes, filled in::
 
 ``agents.yaml`` and ``tasks.yaml`` use CrewAI's keys, followed by the fields kept from an
 import. ``crewdesk.yaml`` keeps what CrewAI has no place for (the crew's name, streaming, input
-sets, credential names), so that importing the folder again gives an equal document. Every
-file is written atomically.
+sets, credential names), so that importing the folder again gives an equal document. Knowledge
+files are copied into ``<folder>/knowledge/``, where CrewAI looks for them. Every file is
+written atomically.
 """
 
 from __future__ import annotations
 
 import keyword
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from desktop_app.documents._checks import knowledge_file_issues
 from desktop_app.documents._codegen import crew_py, main_py, package_name, pyproject_toml, readme
 from desktop_app.documents._importing import SIDECAR_NAME
+from desktop_app.documents._knowledge import CREWAI_KNOWLEDGE_DIR, ExportedFile, export_plan
 from desktop_app.documents._locate import Origin, SourceMap
 from desktop_app.documents._yaml import Loc, dump_yaml
 from desktop_app.documents.crewdesk_file import atomic_write_text
@@ -36,7 +42,11 @@ RESERVED_NAMES = frozenset(
 
 
 def export_crewai_project(
-    document: CrewDocument, folder: Path | str, *, overwrite: bool = False
+    document: CrewDocument,
+    folder: Path | str,
+    *,
+    overwrite: bool = False,
+    base_dir: Path | None = None,
 ) -> Path:
     """Writes ``document`` as a CrewAI project.
 
@@ -45,18 +55,22 @@ def export_crewai_project(
         folder: The project folder to make.
         overwrite: Write into a folder that already holds files (ours are replaced, others
             are left alone).
+        base_dir: The folder relative knowledge paths start from (the crew file's folder);
+            None: the working folder.
 
     Returns:
         The package folder, ``<folder>/src/<package>``.
 
     Raises:
-        CrewFileError: The document has problems, a key cannot be a CrewAI method name, the
-            folder is not empty (without ``overwrite``), or a file cannot be written.
+        CrewFileError: The document has problems, a key cannot be a CrewAI method name, a
+            knowledge file is missing, the folder is not empty (without ``overwrite``), or a
+            file cannot be written.
     """
     folder = Path(folder)
     source = SourceMap(Origin(folder))
     issues = [(issue.loc, issue.message) for issue in document.problems()]
     issues += list(_name_issues(document))
+    issues += knowledge_file_issues(document, base_dir)
     if issues:
         raise source.error(issues)
     if folder.is_dir() and any(folder.iterdir()) and not overwrite:
@@ -67,12 +81,39 @@ def export_crewai_project(
         config.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CrewFileError(f"cannot make folder: {exc.strerror or exc}", path=config) from None
-    for path, text in _files(document, folder, package).items():
+    plan = export_plan(document, base_dir)
+    for path, text in _files(document, folder, package, plan).items():
         atomic_write_text(path, text)
+    for exported in plan:
+        _copy_file(exported.source, folder / CREWAI_KNOWLEDGE_DIR / exported.name)
     return config.parent
 
 
-def _files(doc: CrewDocument, folder: Path, package: str) -> dict[Path, str]:
+def _copy_file(source: Path, target: Path) -> None:
+    """Copies a knowledge file into the project atomically (nothing when it is there already).
+
+    Raises:
+        CrewFileError: The file cannot be read or written.
+    """
+    try:
+        if target.exists() and target.samefile(source):
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        os.close(descriptor)
+        try:
+            shutil.copyfile(source, temp_name)
+            os.replace(temp_name, target)
+        finally:
+            Path(temp_name).unlink(missing_ok=True)
+    except OSError as exc:
+        raise CrewFileError(f"cannot copy the knowledge file {source}: {exc.strerror or exc}",
+                            path=target) from None
+
+
+def _files(
+    doc: CrewDocument, folder: Path, package: str, plan: list[ExportedFile]
+) -> dict[Path, str]:
     src = folder / "src" / package
     header = f"# {{}} of the {doc.name} crew, in CrewAI's format. Exported by CrewDesk.\n"
     return {
@@ -81,7 +122,7 @@ def _files(doc: CrewDocument, folder: Path, package: str) -> dict[Path, str]:
         folder / ".gitignore": ".env\n__pycache__/\n.venv/\n",
         folder / SIDECAR_NAME: _sidecar_text(doc),
         src / "__init__.py": "",
-        src / "crew.py": crew_py(doc, package),
+        src / "crew.py": crew_py(doc, package, {item.loc: item.name for item in plan}),
         src / "main.py": main_py(doc, package),
         src / "config" / "agents.yaml": header.format("Agents") + _yaml_or_empty(
             {spec.key: agent_config(spec) for spec in doc.agents}),

@@ -33,6 +33,22 @@ class LoadedCrew:
             return CrewProblem(message, path=self.path)
         return self.source.problem(loc, message)
 
+    @property
+    def base_dir(self) -> Path:
+        """The folder relative knowledge paths start from: the crew file's folder, or the
+        CrewAI project's folder (blocking: it asks the disk which one ``path`` is)."""
+        return self.path if self.path.is_dir() else self.path.parent
+
+    def check_files(self) -> None:
+        """Raises when a knowledge file of the crew is not on disk (blocking).
+
+        Raises:
+            CrewFileError: One problem per missing file, at its place in the file.
+        """
+        missing = self.document.file_problems(self.base_dir)
+        if missing:
+            raise CrewFileError([self.problem(issue.loc, issue.message) for issue in missing])
+
     def check_inputs(self, values: Mapping[str, object]) -> None:
         """Raises when a placeholder has no value in ``values``.
 

@@ -15,11 +15,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from desktop_app.documents._checks import document_issues
+from desktop_app.documents._checks import document_issues, knowledge_file_issues
 from desktop_app.documents._yaml import Loc, label_of
 
 CURRENT_SCHEMA_VERSION = 1
@@ -30,6 +31,9 @@ PLACEHOLDER_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 Process = Literal["sequential", "hierarchical"]
 
+KnowledgeKind = Literal["string", "text", "markdown", "csv", "json", "pdf"]
+"""What a knowledge source is: a text in the document (``string``) or a file of this kind."""
+
 
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
@@ -39,18 +43,75 @@ def _lift_from_extra(data: Any, names: tuple[str, ...], kind: type) -> Any:
     """Moves fields that older documents kept in ``extra`` into their own fields.
 
     Files written before these fields existed (and CrewAI imports made then) kept CrewAI's
-    ``manager_llm`` and ``human_input`` as unused extras; they now load as the real fields,
-    unless the field is set already (then the extra stays, and `problems()` names the clash).
+    ``manager_llm``, ``human_input``, ``memory``, ``embedder`` and ``knowledge_sources`` as
+    unused extras; they now load as the real fields, unless the field is set already (then
+    the extra stays, and `problems()` names the clash). A value of another type (a
+    ``knowledge_sources`` list not written as `KnowledgeSourceSpec` items) stays an extra.
     """
     if not isinstance(data, dict) or not isinstance(data.get("extra"), dict):
         return data
     extra = dict(data["extra"])
     lifted = dict(data)
     for name in names:
-        if isinstance(extra.get(name), kind) and lifted.get(name) is None:
+        value = extra.get(name)
+        if kind is list and not _knowledge_list(value):
+            continue
+        if isinstance(value, kind) and lifted.get(name) is None:
             lifted[name] = extra.pop(name)
     lifted["extra"] = extra
     return lifted
+
+
+def _knowledge_list(value: object) -> bool:
+    """Whether ``value`` is written as `KnowledgeSourceSpec` items (mappings with a kind)."""
+    return isinstance(value, list) and all(
+        isinstance(item, dict) and "kind" in item for item in value
+    )
+
+
+class KnowledgeSourceSpec(_Spec):
+    """One knowledge source: a text written in the document, or a file.
+
+    Attributes:
+        kind: ``string`` (``content`` is the text), or the kind of the file at ``path``:
+            ``text``, ``markdown`` (chunked by section), ``csv``, ``json`` or ``pdf``.
+        content: The text of a ``string`` source.
+        path: The file of the other kinds; a relative path is relative to the folder of the
+            crew file (for an imported CrewAI project, to the project's folder).
+        chunk_size: Most characters in one chunk; None for the engine's default (4,000).
+        chunk_overlap: Characters a chunk repeats from the one before; None for the
+            engine's default (200).
+    """
+
+    kind: KnowledgeKind
+    content: str | None = None
+    path: str | None = None
+    chunk_size: int | None = Field(default=None, ge=20)
+    chunk_overlap: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _content_or_path(self) -> KnowledgeSourceSpec:
+        if self.kind == "string":
+            if self.content is None or self.path is not None:
+                raise ValueError("a string source has content and no path")
+        elif self.path is None or self.content is not None:
+            raise ValueError(f"a {self.kind} source has a path and no content")
+        elif not self.path.strip():
+            raise ValueError(f"a {self.kind} source needs a file path")
+        if (
+            self.chunk_size is not None
+            and self.chunk_overlap is not None
+            and self.chunk_overlap >= self.chunk_size
+        ):
+            raise ValueError("chunk_overlap must be smaller than chunk_size")
+        return self
+
+    def label(self) -> str:
+        """A short name for lists: the file's name, or the first words of the text."""
+        if self.path is not None:
+            return self.path.replace("\\", "/").rsplit("/", 1)[-1] or self.path
+        text = " ".join((self.content or "").split())
+        return text if len(text) <= 60 else text[:59] + "…"
 
 
 class CrewSettings(_Spec):
@@ -65,20 +126,32 @@ class CrewSettings(_Spec):
         manager_agent: The key of the agent that manages a hierarchical crew instead (it
             must have no tools; it is not one of the coworkers, and no task names it).
             Either one is needed when ``process`` is hierarchical; both are ignored otherwise.
+        memory: Short-term, long-term and entity memory, kept in the crew's store in the
+            app's data folder (CrewAI's ``memory=True``).
+        embedder: CrewAI's embedder setting (``{"provider": "openai", "config": {"model":
+            ...}}``): adds semantic search to memory and knowledge. Never a key: the key is
+            found as for an agent with the embedder's model. None: full-text search only.
+        knowledge_sources: Knowledge every agent of the crew draws on.
         extra: Crew fields from CrewAI files that CrewDesk keeps but does not use
-            (``memory``, ``planning`` ...); written back on export.
+            (``planning`` ...); written back on export.
     """
 
     stream: bool = True
     verbose: bool = False
     manager_llm: str | None = None
     manager_agent: str | None = None
+    memory: bool = False
+    embedder: dict[str, Any] | None = None
+    knowledge_sources: list[KnowledgeSourceSpec] = Field(default_factory=list)
     extra: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
     def _lift_extras(cls, data: Any) -> Any:
-        return _lift_from_extra(data, ("manager_llm",), str)
+        data = _lift_from_extra(data, ("manager_llm",), str)
+        data = _lift_from_extra(data, ("memory",), bool)
+        data = _lift_from_extra(data, ("embedder",), dict)
+        return _lift_from_extra(data, ("knowledge_sources",), list)
 
 
 class AgentSpec(_Spec):
@@ -98,6 +171,7 @@ class AgentSpec(_Spec):
         allow_code_execution: Give it a tool that runs Python code.
         max_iter: Most LLM calls for one task, or None for the engine's default.
         verbose: Log what it does; None inherits the crew's setting.
+        knowledge_sources: Knowledge only this agent draws on (beside the crew's).
         extra: Fields from CrewAI files that CrewDesk keeps but does not use.
     """
 
@@ -113,7 +187,13 @@ class AgentSpec(_Spec):
     allow_code_execution: bool = False
     max_iter: int | None = None
     verbose: bool | None = None
+    knowledge_sources: list[KnowledgeSourceSpec] = Field(default_factory=list)
     extra: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lift_extras(cls, data: Any) -> Any:
+        return _lift_from_extra(data, ("knowledge_sources",), list)
 
 
 class TaskSpec(_Spec):
@@ -249,3 +329,14 @@ class CrewDocument(_Spec):
     def problems(self) -> list[DocumentIssue]:
         """Everything that keeps this document from being loaded as valid or run."""
         return [DocumentIssue(loc, message) for loc, message in document_issues(self)]
+
+    def file_problems(self, base_dir: Path | None) -> list[DocumentIssue]:
+        """One issue per knowledge file that is not on disk (blocking: it looks at files).
+
+        Args:
+            base_dir: The folder relative paths start from (the crew file's); None: the
+                working folder.
+        """
+        return [
+            DocumentIssue(loc, message) for loc, message in knowledge_file_issues(self, base_dir)
+        ]

@@ -31,7 +31,7 @@ from urllib.parse import quote, unquote
 import yaml
 from pydantic import ValidationError
 
-from desktop_app.documents import crewai_project
+from desktop_app.documents import crewai_project, rebase_knowledge
 from desktop_app.documents.crewdesk_file import (
     CREW_FILE_SUFFIX,
     atomic_write_text,
@@ -173,6 +173,30 @@ class CrewLibrary:
             raise ValueError(f"not a crew id: {crew_id!r}")
         return folder / f"{stem}{CREW_FILE_SUFFIX}"
 
+    def base_dir_of(self, crew_id: str | None) -> Path | None:
+        """The folder a crew's relative knowledge paths start from (its file's folder).
+
+        None for a crew never saved (None or a draft id), or an id that is not a crew's.
+        """
+        if crew_id is None or crew_id.startswith(DRAFT_PREFIX):
+            return None
+        try:
+            return self.path_of(crew_id).parent
+        except ValueError:
+            return None
+
+    def read_file(self, path: Path) -> CrewDocument:
+        """Reads a `.crew.yaml` file from anywhere, to be saved into the library.
+
+        Its relative knowledge paths are made absolute (from the file's folder), so that they
+        still lead to the files once the crew lives among the user's crews.
+
+        Raises:
+            CrewFileError: The file is missing or has problems.
+        """
+        path = Path(path)
+        return rebase_knowledge(load_crew(path), path.parent.resolve())
+
     def load(self, crew_id: str) -> CrewDocument:
         """Reads and checks a crew.
 
@@ -232,22 +256,28 @@ class CrewLibrary:
             path: The project folder, or its `config` folder.
 
         Returns:
-            The document (not saved yet) and notices for the user, one per field kept but not
-            used by CrewDesk.
+            The document (not saved yet; its knowledge paths made absolute, from the
+            project's folder) and notices for the user, one per field kept but not used by
+            CrewDesk.
 
         Raises:
             CrewFileError: The project cannot be read.
         """
         loaded = crewai_project.import_crewai(Path(path))
-        return loaded.document, [str(notice) for notice in loaded.notices]
+        document = rebase_knowledge(loaded.document, loaded.base_dir.resolve())
+        return document, [str(notice) for notice in loaded.notices]
 
-    def export_crewai(self, doc: CrewDocument, folder: Path) -> Path:
+    def export_crewai(
+        self, doc: CrewDocument, folder: Path, base_dir: Path | None = None
+    ) -> Path:
         """Writes a crew as a CrewAI project (pyproject, src/<pkg>/config/agents.yaml ...).
 
         Args:
             doc: The crew; it must have no problems.
             folder: An empty or new folder for the project; when it already holds files, the
                 project goes into a new subfolder named after the crew.
+            base_dir: The folder its relative knowledge paths start from (`base_dir_of`);
+                its knowledge files are copied into the project's `knowledge/` folder.
 
         Returns:
             The project folder written.
@@ -261,7 +291,7 @@ class CrewLibrary:
             target, number = base, 2
             while target.exists():
                 target, number = base.with_name(f"{base.name}_{number}"), number + 1
-        crewai_project.export_crewai(doc, target)
+        crewai_project.export_crewai(doc, target, base_dir=base_dir)
         return target
 
     # -- recovery copies ---------------------------------------------------------------

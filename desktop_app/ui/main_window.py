@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from desktop_app.ui.dashboard import DashboardView
     from desktop_app.ui.designer import DesignerView
     from desktop_app.ui.history import HistoryView
+    from desktop_app.ui.memory import MemoryDialog
     from desktop_app.ui.services import AppServices
     from desktop_app.ui.settings import SettingsDialog
 
@@ -170,10 +171,13 @@ class MainWindow(QMainWindow):
         self.settings_action = QAction("&Settings…", self)
         self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
         self.stop_all_action = QAction("Stop &all runs", self)
+        self.memory_action = QAction("&Memory and knowledge…", self)
+        self.memory_action.setToolTip("Look into, search, reset or delete the crews' stores")
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(self.settings_action)
+        file_menu.addAction(self.memory_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         run_menu = self.menuBar().addMenu("&Run")
@@ -182,8 +186,10 @@ class MainWindow(QMainWindow):
         toolbar.setObjectName("MainToolbar")
         toolbar.setMovable(False)
         toolbar.addAction(self.settings_action)
+        toolbar.addAction(self.memory_action)
         toolbar.addAction(self.stop_all_action)
         self.settings_action.triggered.connect(self._on_settings_action_triggered)
+        self.memory_action.triggered.connect(self._on_memory_action_triggered)
         self.stop_all_action.triggered.connect(self._on_stop_all_action_triggered)
         self.quit_action.triggered.connect(self.close)
 
@@ -193,6 +199,7 @@ class MainWindow(QMainWindow):
         self.dashboard.settingsRequested.connect(self._on_dashboard_settingsRequested)
         self.designer.runRequested.connect(self._on_designer_runRequested)
         self.designer.dirtyChanged.connect(self._on_designer_dirtyChanged)
+        self.designer.crew_page.memoryRequested.connect(self._on_crew_page_memoryRequested)
         self.history.rerunRequested.connect(self._on_history_rerunRequested)
         self.tabs.currentChanged.connect(self._on_tabs_currentChanged)
         self.controller.runEnded.connect(self._on_controller_runEnded)
@@ -247,6 +254,19 @@ class MainWindow(QMainWindow):
 
         dialog = SettingsDialog(self.services, self, provider_id=provider_id)
         dialog.settingsChanged.connect(self._on_settings_dialog_settingsChanged)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
+
+    def open_memory(self, crew_name: str | None = None) -> MemoryDialog:
+        """Opens the crews' memory and knowledge stores (window-modal, no nested loop).
+
+        Args:
+            crew_name: The crew whose stores to select first; None for none.
+        """
+        from desktop_app.ui.memory import MemoryDialog
+
+        dialog = MemoryDialog(self.services, crew_name, self)
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
         return dialog
@@ -344,6 +364,13 @@ class MainWindow(QMainWindow):
     def _on_settings_action_triggered(self) -> None:
         if self._attached:
             self.open_settings()
+
+    def _on_memory_action_triggered(self) -> None:
+        if self._attached:
+            self.open_memory()
+
+    def _on_crew_page_memoryRequested(self) -> None:
+        self.open_memory(self.designer.editor.document.name)
 
     def _on_banner_settingsRequested(self) -> None:
         self.open_settings()

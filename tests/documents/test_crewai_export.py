@@ -52,7 +52,7 @@ def made_in_crewdesk() -> CrewDocument:
     return CrewDocument(
         name="Market research & report",
         description="Finds facts and writes them up.",
-        settings=CrewSettings(stream=False, verbose=True, extra={"memory": True}),
+        settings=CrewSettings(stream=False, verbose=True, memory=True, extra={"planning": True}),
         agents=[
             AgentSpec(key="researcher", role="{topic} researcher", goal="Find facts\nabout it\n",
                       backstory="Digs.", llm="openai/gpt-4o-mini", base_url="http://127.0.0.1:9/v1",
@@ -99,7 +99,7 @@ def test_round_trip_of_a_crew_made_in_crewdesk(tmp_path: Path) -> None:
     assert package == tmp_path / "out" / "src" / "market_research_report"
     again = import_crewai_project(tmp_path / "out")
     assert again.document == doc
-    assert {notice.field for notice in again.notices} == {"llm.seed", "memory"}
+    assert {notice.field for notice in again.notices} == {"llm.seed", "planning"}
 
 
 @pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.crew.yaml")), ids=lambda p: p.name)
@@ -164,6 +164,7 @@ def test_crew_py_uses_crewai_decorators_in_task_order(tmp_path: Path) -> None:
     assert "from crewai.project import CrewBase, agent, crew, task, tool" in text
     assert "self.agents_config['researcher']" in text and "self.tasks_config['write']" in text
     assert "process=Process.sequential" in text and "memory=True" in text
+    assert "planning=True" in text
     assert "base_url='http://127.0.0.1:9/v1'" in text and "seed=7" in text
 
 

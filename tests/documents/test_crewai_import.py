@@ -52,7 +52,7 @@ def test_classic_project_keeps_agents_tasks_context_placeholders_llm_and_tools(
     assert report.extra == {"markdown": True, "output_file": "report.md"}
     assert doc.placeholders() == ["topic", "current_year"]
     assert doc.process == "sequential"
-    assert (doc.settings.verbose, doc.settings.extra) == (True, {"memory": True})
+    assert (doc.settings.verbose, doc.settings.memory, doc.settings.extra) == (True, True, {})
     assert [(s.name, s.values) for s in doc.input_sets] == [("default", {"topic": "AI LLMs"})]
 
 
@@ -65,7 +65,6 @@ def test_classic_project_reports_each_kept_field_once(tree: WriteTree) -> None:
             "set by code in crew.py; not imported (reporting_analyst)",
         ("tasks.yaml", "markdown"): "kept but not used by CrewDesk (reporting_task)",
         ("crew.py", "output_file"): "kept but not used by CrewDesk (reporting_task)",
-        ("crew.py", "memory"): "kept but not used by CrewDesk (crew)",
         ("main.py", "inputs.current_year"):
             "set by code in main.py; not imported; give it in an input set",
     }
@@ -158,7 +157,7 @@ def test_jsonc_project_maps_crew_agents_settings_llm_and_inputs(tree: WriteTree)
     assert (report.context, report.extra) == (["research_task"], {"output_file": "output/report.md"})
     assert doc.placeholders() == ["topic", "audience"]
     assert doc.input_sets[0].values == {"topic": "AI agents", "audience": "engineers"}
-    assert (doc.settings.verbose, doc.settings.extra) == (True, {"memory": False})
+    assert (doc.settings.verbose, doc.settings.memory, doc.settings.extra) == (True, False, {})
 
 
 def test_jsonc_project_notices(tree: WriteTree) -> None:
@@ -169,7 +168,6 @@ def test_jsonc_project_notices(tree: WriteTree) -> None:
         ("analyst.jsonc", "llm.api_key"): "a key in a project file is not imported; "
         "store it as a CrewDesk credential (analyst)",
         ("crew.jsonc", "tasks.output_file"): "kept but not used by CrewDesk (report_task)",
-        ("crew.jsonc", "memory"): "kept but not used by CrewDesk",
     }
 
 

@@ -33,7 +33,7 @@ def full_document() -> CrewDocument:
     return CrewDocument(
         name="Research and write",
         description="Two agents.\nSecond line.",
-        settings=CrewSettings(stream=False, verbose=True, extra={"memory": True}),
+        settings=CrewSettings(stream=False, verbose=True, memory=True, extra={"planning": True}),
         agents=[
             AgentSpec(key="researcher", role="{topic} researcher", goal="Find facts\n",
                       backstory="Digs.", llm="openai/gpt-4o-mini", base_url="http://x/v1",

@@ -141,9 +141,9 @@ def test_documents_compare_by_value() -> None:
 
 def test_manager_llm_and_human_input_kept_as_extras_become_fields() -> None:
     settings = CrewSettings.model_validate(
-        {"extra": {"manager_llm": "openai/gpt-4o", "memory": True}}
+        {"extra": {"manager_llm": "openai/gpt-4o", "planning": True}}
     )
-    assert (settings.manager_llm, settings.extra) == ("openai/gpt-4o", {"memory": True})
+    assert (settings.manager_llm, settings.extra) == ("openai/gpt-4o", {"planning": True})
     spec = task("one", extra={"human_input": True, "markdown": True})
     assert (spec.human_input, spec.extra) == (True, {"markdown": True})
     clash = crew(task("one"), settings=CrewSettings(

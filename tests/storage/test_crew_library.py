@@ -145,3 +145,48 @@ def test_async_wrappers_run_off_the_loop(library: CrewLibrary) -> None:
 def test_slugify() -> None:
     assert slugify("My Crew!") == "my_crew"
     assert slugify("***") == "crew"
+
+
+def _knowing(path: str) -> CrewDocument:
+    from desktop_app.documents import KnowledgeSourceSpec
+
+    doc = _crew("Desk")
+    doc.settings.knowledge_sources = [KnowledgeSourceSpec(kind="text", path=path)]
+    return doc
+
+
+def test_crews_read_from_elsewhere_keep_their_knowledge_files(
+    library: CrewLibrary, tmp_path: Path
+) -> None:
+    from desktop_app.documents import save_crew
+
+    outside = tmp_path / "outside"
+    (outside / "knowledge").mkdir(parents=True)
+    (outside / "knowledge" / "faq.txt").write_text("Open at nine.", encoding="utf-8")
+    save_crew(_knowing("knowledge/faq.txt"), outside / "desk.crew.yaml")
+    doc = library.read_file(outside / "desk.crew.yaml")
+    assert doc.settings.knowledge_sources[0].path == str(outside / "knowledge" / "faq.txt")
+    crew_id = library.save(doc)
+    assert library.base_dir_of(crew_id) == library.crews_dir
+    assert library.load(crew_id).file_problems(library.base_dir_of(crew_id)) == []
+    assert library.base_dir_of("example:research_writer") == library.examples_dir
+    assert library.base_dir_of(None) is None and library.base_dir_of("draft:abc") is None
+    # Exported, the file goes into the project's knowledge/ folder; imported back from
+    # there, the crew names the project's copy.
+    project = library.export_crewai(doc, tmp_path / "project")
+    assert (project / "knowledge" / "faq.txt").read_text(encoding="utf-8") == "Open at nine."
+    again, _notices = library.import_crewai(project)
+    assert again.settings.knowledge_sources[0].path == str(project / "knowledge" / "faq.txt")
+
+
+def test_an_export_of_a_saved_crew_finds_its_files_from_its_folder(
+    library: CrewLibrary, tmp_path: Path
+) -> None:
+    crew_id = library.save(_knowing("notes.txt"))
+    with pytest.raises(CrewFileError, match="the knowledge file 'notes.txt' does not exist"):
+        library.export_crewai(library.load(crew_id), tmp_path / "a",
+                              library.base_dir_of(crew_id))
+    (library.crews_dir / "notes.txt").write_text("n", encoding="utf-8")
+    project = library.export_crewai(library.load(crew_id), tmp_path / "b",
+                                    library.base_dir_of(crew_id))
+    assert (project / "knowledge" / "notes.txt").read_text(encoding="utf-8") == "n"

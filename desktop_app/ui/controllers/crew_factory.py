@@ -3,7 +3,9 @@
 Keys never come from the document: each agent's key is resolved through the secret store
 (its own credential, else the configured provider of its model's kind, else the provider's
 environment variable). Resolving may block on the keychain, so the whole build runs in a
-worker thread. A dry run points every agent at the built-in offline simulator.
+worker thread. A dry run points every agent (and the crew's embedder) at the built-in offline
+simulator. A crew's memory and knowledge stores live in the app's data folder, and its
+relative knowledge paths start from its crew file's folder.
 
 The keys used are returned with the crew, so that the controller can scrub them from any
 error message before it is shown or stored.
@@ -13,9 +15,16 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from desktop_app.documents.build import build_crew, override_llm, with_manager_llm_spec
+from desktop_app.documents.build import (
+    EMBEDDER_KEY,
+    build_crew,
+    override_llm,
+    with_manager_llm_spec,
+)
 from desktop_app.documents.model import AgentSpec, CrewDocument
 from desktop_app.storage.secrets import SecretStore
 from desktop_app.storage.settings import ProviderSettings, Settings
@@ -81,30 +90,39 @@ class CrewFactory:
         """
         self._services = services
 
-    async def build(self, document: CrewDocument, *, dry_run: bool = False) -> BuiltCrew:
+    async def build(
+        self, document: CrewDocument, *, dry_run: bool = False, base_dir: Path | None = None
+    ) -> BuiltCrew:
         """Builds a crew for one run.
 
         Args:
             document: The crew.
             dry_run: Run every agent on the offline simulator.
+            base_dir: The folder its relative knowledge paths start from (its file's).
 
         Raises:
-            CrewFileError: The document cannot be run (problems, unknown tools ...).
+            CrewFileError: The document cannot be run (problems, unknown tools, missing
+                knowledge files ...).
         """
         settings = self._services.current_settings
+        data_dir = self._services.paths.data_dir
         default = _default_provider(settings)
         if dry_run or (default is not None and default.kind == "simulator"):
             base_url = await self._services.simulator.base_url()
             model = default.default_model if default and default.kind == "simulator" else ""
             from desktop_app.ui.services import SIMULATOR_MODEL
 
-            routed = override_llm(document, model=model or SIMULATOR_MODEL, base_url=base_url)
+            routed = override_llm(document, model=model or SIMULATOR_MODEL, base_url=base_url,
+                                  embedding_model="sim")
             crew = await asyncio.to_thread(
-                build_crew, routed, resolve_api_key=lambda _spec: SIMULATOR_KEY
+                partial(build_crew, routed, resolve_api_key=lambda _spec: SIMULATOR_KEY,
+                        base_dir=base_dir, memory_dir=data_dir)
             )
             return BuiltCrew(crew)
         secrets = self._services.secrets
-        return await asyncio.to_thread(_build_with_keys, document, settings, secrets)
+        return await asyncio.to_thread(
+            _build_with_keys, document, settings, secrets, base_dir, data_dir
+        )
 
 
 def _default_provider(settings: Settings) -> ProviderSettings | None:
@@ -113,9 +131,15 @@ def _default_provider(settings: Settings) -> ProviderSettings | None:
     return None
 
 
-def _build_with_keys(document: CrewDocument, settings: Settings, store: SecretStore) -> BuiltCrew:
+def _build_with_keys(
+    document: CrewDocument,
+    settings: Settings,
+    store: SecretStore,
+    base_dir: Path | None,
+    data_dir: Path,
+) -> BuiltCrew:
     """Routes each agent (and a hierarchical crew's manager_llm) to a configured provider,
-    then builds the crew with their keys."""
+    then builds the crew with their keys (the embedder's too: by its model's provider)."""
     document = with_manager_llm_spec(document)
     providers: dict[str, ProviderSettings | None] = {}
     by_model: dict[str, ProviderSettings] = {}
@@ -127,6 +151,7 @@ def _build_with_keys(document: CrewDocument, settings: Settings, store: SecretSt
             by_model.setdefault(routed.llm, provider)
         agents.append(routed)
     document = document.model_copy(update={"agents": agents})
+    document, providers[EMBEDDER_KEY] = _route_embedder(document, settings)
     used: list[str] = []
 
     def resolve(spec: AgentSpec) -> str | None:
@@ -139,8 +164,34 @@ def _build_with_keys(document: CrewDocument, settings: Settings, store: SecretSt
         used.append(found.value)
         return found.value
 
-    crew = build_crew(document, resolve_api_key=resolve)
+    crew = build_crew(document, resolve_api_key=resolve, base_dir=base_dir, memory_dir=data_dir)
     return BuiltCrew(crew, used, by_model)
+
+
+def _route_embedder(
+    document: CrewDocument, settings: Settings
+) -> tuple[CrewDocument, ProviderSettings | None]:
+    """The crew's embedder sent to the provider that serves its model (its base URL), and
+    that provider (whose key `build_crew` is given for it)."""
+    embedder = document.settings.embedder
+    if embedder is None:
+        return document, None
+    from desktop_app.engine import Embedder
+
+    try:
+        model = Embedder.from_config(embedder).model
+    except ValueError:  # no model: build_crew names the problem
+        return document, None
+    spec = AgentSpec(key=EMBEDDER_KEY, role="Embedder", goal="Embed", backstory="-", llm=model)
+    _routed, provider = _route(spec, settings)
+    config = dict(embedder.get("config") or {})
+    if provider is None or not provider.base_url or any(
+        config.get(name) for name in ("api_base", "base_url", "url")
+    ):
+        return document, provider
+    config["api_base"] = provider.base_url
+    routed = document.settings.model_copy(update={"embedder": {**embedder, "config": config}})
+    return document.model_copy(update={"settings": routed}), provider
 
 
 def _route(spec: AgentSpec, settings: Settings) -> tuple[AgentSpec, ProviderSettings | None]:

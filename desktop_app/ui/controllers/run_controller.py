@@ -254,7 +254,9 @@ class RunController(QObject):
                 state.set_status(RunStatus.RUNNING)
                 await recorder.running()
                 await self._services.load_engine()
-                built = await self._factory.build(request.document, dry_run=request.dry_run)
+                built = await self._factory.build(
+                    request.document, dry_run=request.dry_run,
+                    base_dir=self._services.library.base_dir_of(request.crew_id))
                 built.crew.human_input_handler = self._inputs.handler_for(state)
                 output = await self._stream(built, state, request, recorder)
             state.set_status(RunStatus.DONE)

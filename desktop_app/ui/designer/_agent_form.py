@@ -6,10 +6,13 @@ from collections.abc import Mapping, Sequence
 
 from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
-from desktop_app.documents.model import CrewDocument
+from desktop_app.documents.model import CrewDocument, KnowledgeSourceSpec
+from desktop_app.ui.designer import _edits
 from desktop_app.ui.designer._editor import CrewEditor
 from desktop_app.ui.designer._edits import Loc
 from desktop_app.ui.designer._form_base import SpecForm, checked_names, fill_checklist
+from desktop_app.ui.designer._knowledge import KnowledgeList
+from desktop_app.ui.widgets.tasks import TaskOwner
 
 COMMON_MODELS: tuple[str, ...] = (
     "openai/gpt-4o-mini",
@@ -31,14 +34,23 @@ KNOWN_TOOLS: tuple[str, ...] = ()
 
 
 class AgentForm(SpecForm):
-    """Edits one agent: role, goal, backstory, model, credential, tools, code execution.
+    """Edits one agent: role, goal, backstory, model, credential, tools, code execution and
+    the knowledge only this agent draws on.
 
     Signals:
         edited(): The user changed a field.
     """
 
-    def __init__(self, editor: CrewEditor, parent: QWidget | None = None) -> None:
-        """Builds the form; `show_agent` picks the agent to show."""
+    def __init__(
+        self, editor: CrewEditor, tasks: TaskOwner | None = None, parent: QWidget | None = None
+    ) -> None:
+        """Builds the form; `show_agent` picks the agent to show.
+
+        Args:
+            editor: The crew being designed.
+            tasks: Owns the tasks of the knowledge list's dialogs (the view's).
+            parent: The Qt parent.
+        """
         super().__init__(editor, "agents", parent)
         self.key_edit = self.line("key", "Key", "how tasks name this agent, e.g. researcher")
         self.role_edit = self.line("role", "Role", "e.g. Senior Research Analyst")
@@ -60,6 +72,9 @@ class AgentForm(SpecForm):
         self.form.addRow("", self.new_tool_edit)
         self.code_box = self.check("allow_code_execution", "Code", "Allow code execution")
         self.max_iter_box = self.spin("max_iter", "Max iterations", "engine default")
+        self.knowledge = KnowledgeList("agents", tasks or TaskOwner())
+        self.knowledge.sourcesEdited.connect(self._on_knowledge_sources_edited)
+        self.add_row("knowledge_sources", "Knowledge", self.knowledge, lambda _value: None)
 
     def set_credentials(self, names: Sequence[str]) -> None:
         """Offers these credential names (from the configured providers)."""
@@ -84,6 +99,15 @@ class AgentForm(SpecForm):
         used = [name for other in doc.agents for name in other.tools]
         names = list(dict.fromkeys([*KNOWN_TOOLS, *used]))
         fill_checklist(self.tools_list, names, agent.tools)
+        self.knowledge.show_sources(agent.knowledge_sources)
+
+    def _on_knowledge_sources_edited(self, specs: list[KnowledgeSourceSpec]) -> None:
+        if self.index < 0:
+            return
+        loc = ("agents", self.index, "knowledge_sources")
+        # One undo step per added or removed source (set_field would merge them).
+        self._editor.edit("Change agent knowledge", lambda doc: _edits.set_value(doc, loc, specs))
+        self.edited.emit()
 
     def _on_new_tool_edit_return_pressed(self) -> None:
         name = self.new_tool_edit.text().strip()

@@ -7,8 +7,11 @@ sends the user's edits to the editor.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
@@ -24,26 +27,73 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.documents.model import CrewDocument
+from desktop_app.documents.model import CrewDocument, KnowledgeSourceSpec
 from desktop_app.ui.designer import _edits
 from desktop_app.ui.designer._agent_form import COMMON_MODELS
 from desktop_app.ui.designer._editor import CrewEditor
 from desktop_app.ui.designer._edits import Loc
 from desktop_app.ui.designer._form_base import SpecForm
+from desktop_app.ui.designer._knowledge import KnowledgeList
 from desktop_app.ui.widgets.fields import FieldRow
+from desktop_app.ui.widgets.tasks import TaskOwner
 
 Issues = Mapping[Loc, Sequence[str]]
 
+EMBEDDING_MODELS: tuple[str, ...] = (
+    "openai/text-embedding-3-small",
+    "openai/text-embedding-3-large",
+    "ollama/nomic-embed-text",
+    "gemini/text-embedding-004",
+)
+"""Embedding models offered in the embedder box; any litellm model string may be typed."""
+
+
+def embedder_text(embedder: dict[str, Any] | None) -> str:
+    """The embedder setting as a model string ("" for none): ``ollama/nomic-embed-text``."""
+    if embedder is None:
+        return ""
+    config = embedder.get("config")
+    if not isinstance(config, dict):
+        config = {}
+    model = str(config.get("model") or config.get("model_name") or "")
+    return model if "/" in model else f"{embedder.get('provider') or 'openai'}/{model}"
+
+
+def embedder_of(text: str, old: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The embedder setting for a typed model string, keeping the old one's other settings."""
+    text = text.strip()
+    if not text:
+        return None
+    provider, _, model = text.rpartition("/")
+    config = dict(old.get("config") or {}) if old is not None else {}
+    config.pop("model_name", None)
+    config["model"] = model
+    return {**(old or {}), "provider": provider or "openai", "config": config}
+
 
 class CrewPage(QWidget):
-    """The crew's name, description and process, the inputs it needs, and its problems.
+    """The crew's name, description and process, its memory and knowledge, the inputs it
+    needs, and its problems.
 
     A hierarchical crew also shows who manages it: a model (CrewDesk makes the manager, as
     CrewAI does with `manager_llm`) or one of its agents (`manager_agent`).
+
+    Signals:
+        memoryRequested(): The user asked to see the crew's memory and knowledge stores.
     """
 
-    def __init__(self, editor: CrewEditor, parent: QWidget | None = None) -> None:
-        """Builds the page."""
+    memoryRequested = Signal()
+
+    def __init__(
+        self, editor: CrewEditor, tasks: TaskOwner | None = None, parent: QWidget | None = None
+    ) -> None:
+        """Builds the page.
+
+        Args:
+            editor: The crew being designed.
+            tasks: Owns the tasks of the knowledge list's dialogs (the view's).
+            parent: The Qt parent.
+        """
         super().__init__(parent)
         self._editor = editor
         self.name_edit = QLineEdit()
@@ -73,6 +123,7 @@ class CrewPage(QWidget):
         self.manager_agent_box.setObjectName("crew_manager_agent")
         self.manager_agent_box.activated.connect(self._on_manager_agent_box_activated)
         self.manager_agent_row = FieldRow(self.manager_agent_box)
+        self._build_recall(tasks or TaskOwner())
         self.placeholders_label = QLabel()
         self.placeholders_label.setObjectName("placeholders")
         self.placeholders_label.setWordWrap(True)
@@ -84,9 +135,73 @@ class CrewPage(QWidget):
         form.addRow("Process", self.process_box)
         form.addRow("Manager model", self.manager_model_row)
         form.addRow("Manager agent", self.manager_agent_row)
+        form.addRow("Memory", self.memory_row)
+        form.addRow("Embedder", self.embedder_row)
+        form.addRow("Knowledge", self.knowledge_row)
         self._form = form
         form.addRow("Inputs needed", self.placeholders_label)
         form.addRow("Problems", self.problems_list)
+
+    def _build_recall(self, tasks: TaskOwner) -> None:
+        """The memory checkbox, the embedder box and the crew's knowledge list."""
+        self.memory_box = QCheckBox("Remember across runs (short-term, long-term and entity "
+                                    "memory)")
+        self.memory_box.setObjectName("crew_memory")
+        self.memory_box.toggled.connect(self._on_memory_box_toggled)
+        self.memory_button = QPushButton("Memory…")
+        self.memory_button.setObjectName("crew_memory_stores")
+        self.memory_button.setToolTip("Look into, reset or delete this crew's stores")
+        self.memory_button.clicked.connect(self.memoryRequested)
+        row = QWidget()
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        line.addWidget(self.memory_box, 1)
+        line.addWidget(self.memory_button)
+        self.memory_row = FieldRow(row)
+        self.embedder_box = QComboBox()
+        self.embedder_box.setObjectName("crew_embedder")
+        self.embedder_box.setEditable(True)
+        self.embedder_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.embedder_box.addItems(["", *EMBEDDING_MODELS])
+        edit = self.embedder_box.lineEdit()
+        if edit is not None:
+            edit.setPlaceholderText("none: full-text search only")
+        self.embedder_box.currentTextChanged.connect(self._on_embedder_box_changed)
+        self.embedder_row = FieldRow(self.embedder_box)
+        self.knowledge = KnowledgeList("crew", tasks)
+        self.knowledge.sourcesEdited.connect(self._on_knowledge_sources_edited)
+        self.knowledge_row = FieldRow(self.knowledge)
+
+    def _show_recall(self, doc: CrewDocument, issues: list[tuple[Loc, str]]) -> None:
+        settings = doc.settings
+        if self.memory_box.isChecked() != settings.memory:
+            blocked = self.memory_box.blockSignals(True)
+            self.memory_box.setChecked(settings.memory)
+            self.memory_box.blockSignals(blocked)
+        text = embedder_text(settings.embedder)
+        if embedder_of(self.embedder_box.currentText(), settings.embedder) != settings.embedder:
+            blocked = self.embedder_box.blockSignals(True)
+            self.embedder_box.setCurrentText(text)
+            self.embedder_box.blockSignals(blocked)
+        self.knowledge.show_sources(settings.knowledge_sources)
+        for name, field_row in (("memory", self.memory_row), ("embedder", self.embedder_row),
+                                ("knowledge_sources", self.knowledge_row)):
+            field_row.set_messages([m for loc, m in issues if loc[:2] == ("settings", name)])
+
+    def _on_memory_box_toggled(self, on: bool) -> None:
+        if on != self._editor.document.settings.memory:
+            self._editor.edit("Turn memory on" if on else "Turn memory off",
+                              lambda doc: _edits.set_value(doc, ("settings", "memory"), on))
+
+    def _on_embedder_box_changed(self, text: str) -> None:
+        old = self._editor.document.settings.embedder
+        value = embedder_of(text, old)
+        if value != old:
+            self._editor.set_field(("settings", "embedder"), value, "Change embedder")
+
+    def _on_knowledge_sources_edited(self, specs: list[KnowledgeSourceSpec]) -> None:
+        loc = ("settings", "knowledge_sources")  # one undo step per added or removed source
+        self._editor.edit("Change crew knowledge", lambda doc: _edits.set_value(doc, loc, specs))
 
     def refresh(self, doc: CrewDocument, issues: list[tuple[Loc, str]]) -> None:
         """Shows the document and what is wrong with it."""
@@ -98,6 +213,7 @@ class CrewPage(QWidget):
             self.description_edit.blockSignals(blocked)
         self.process_box.setCurrentText(doc.process)
         self._show_manager(doc, issues)
+        self._show_recall(doc, issues)
         self.name_row.set_messages([m for loc, m in issues if loc == ("name",)])
         names = doc.placeholders()
         self.placeholders_label.setText(

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.documents.crewdesk_file import load_crew
 from desktop_app.documents.errors import CrewFileError
 from desktop_app.documents.model import CrewDocument
 from desktop_app.storage.crew_library import (
@@ -112,8 +111,8 @@ class DesignerView(QWidget):
         self.example_banner.add_button("Save a copy", "saveCopy").clicked.connect(
             lambda: self._tasks.spawn(self.save_as())
         )
-        self.crew_page = CrewPage(self.editor)
-        self.agent_form = AgentForm(self.editor)
+        self.crew_page = CrewPage(self.editor, self._tasks)
+        self.agent_form = AgentForm(self.editor, self._tasks)
         self.task_form = TaskForm(self.editor)
         self.agents_page = ItemsPage(self.editor, "agents", self.agent_form,
                                      self.agent_form.show_agent)
@@ -344,7 +343,7 @@ class DesignerView(QWidget):
     async def open_file(self, path: Path) -> bool:
         """Opens a `.crew.yaml` file from anywhere as a new crew (saved into the library)."""
         try:
-            doc = await asyncio.to_thread(load_crew, path)
+            doc = await asyncio.to_thread(self._library.read_file, path)
         except CrewFileError as exc:
             self._say(f"Cannot open {path}:\n{exc}")
             return False
@@ -365,7 +364,8 @@ class DesignerView(QWidget):
     async def export_crewai(self, folder: Path) -> bool:
         """Writes the open crew as a CrewAI project into `folder`."""
         try:
-            await asyncio.to_thread(self._library.export_crewai, self.editor.document, folder)
+            await asyncio.to_thread(self._library.export_crewai, self.editor.document, folder,
+                                    self._library.base_dir_of(self.editor.crew_id))
         except CrewFileError as exc:
             self._say(f"Cannot export:\n{exc}")
             return False
