@@ -25,6 +25,7 @@ it in a worker thread once (`_aload_litellm`), the sync path imports it where it
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import os
 import random
@@ -57,6 +58,11 @@ def load_litellm() -> ModuleType:
     """Imports and configures litellm (blocking: seconds on first call).
 
     Sets `LITELLM_LOCAL_MODEL_COST_MAP` first, so the import never reaches the network.
+    Then moves every object alive out of the garbage collector's reach (`gc.freeze`): litellm's
+    import leaves hundreds of thousands of long-lived objects, and each later full collection
+    scanned them all while holding the GIL, a 250 ms stall of the event loop in the middle of
+    200 streaming crews (benchmarks/README.md). Those objects live as long as the process
+    anyway; what a program frees later is collected as before.
     """
     global _litellm
     with _import_lock:
@@ -68,6 +74,7 @@ def load_litellm() -> ModuleType:
             # The engine reads usage from the provider and logs nothing through litellm:
             # its per-stream logging only costs CPU (about 0.3 ms a call, measured here).
             module.disable_streaming_logging = True
+            gc.freeze()
             _litellm = module
     return _litellm
 
