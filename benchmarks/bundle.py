@@ -18,7 +18,6 @@ Usage: ``uv run python benchmarks/bundle.py [--runs 5]``
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import re
 import shutil
@@ -28,23 +27,16 @@ import sys
 import tarfile
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT / "packaging"), str(ROOT)]
 
-from desktop_app import __version__  # noqa: E402
+from build import MB, folder_size, release_name  # noqa: E402  (packaging/build.py)
+from tests.xvfb import xvfb_display  # noqa: E402
 
-MB = 1_000_000
-RELEASE = f"CrewDesk-{__version__}-linux-{platform.machine().lower()}"
+RELEASE = release_name()
 GLIBC = re.compile(rb"GLIBC_(\d+)\.(\d+)")
-
-
-def folder_size(path: Path) -> int:
-    """Bytes of every file under `path` (links not followed)."""
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
 
 
 def is_elf(path: Path) -> bool:
@@ -65,25 +57,6 @@ def newest_glibc(folder: Path) -> tuple[tuple[int, int], str]:
             if version > newest:
                 newest, owner = version, str(path.relative_to(folder))
     return newest, owner
-
-
-@contextmanager
-def xvfb() -> Iterator[str]:
-    """A fresh Xvfb server; yields its DISPLAY."""
-    read_fd, write_fd = os.pipe()
-    server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_fd)
-    try:
-        with os.fdopen(read_fd) as pipe:
-            yield ":" + pipe.readline().strip()
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def window_shown(binary: Path, display: str) -> float:
@@ -139,7 +112,7 @@ def main() -> int:
             f"{platform.libc_ver()[1]}"
         )
         binary = unpacked / "crewdesk" / "crewdesk"
-        with xvfb() as display:
+        with xvfb_display() as display:
             first = window_shown(binary, display)
             warm = [window_shown(binary, display) for _ in range(args.runs)]
         print(

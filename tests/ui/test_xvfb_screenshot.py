@@ -13,10 +13,13 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QImage
+
+from tests.xvfb import XvfbNotStartedError, xvfb_display
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOT = REPO / "artifacts" / "screenshots" / "dashboard.png"
@@ -32,32 +35,19 @@ pytestmark = pytest.mark.xvfb
 
 @pytest.fixture
 def display() -> Iterator[str]:
-    """A fresh Xvfb server; yields its DISPLAY value."""
+    """A fresh Xvfb server (`tests/xvfb.py`); yields its DISPLAY value."""
     xvfb = shutil.which("Xvfb")
     if xvfb is None:
         pytest.fail(
             "Xvfb is not installed. Install it and Qt's X11 libraries with: "
             f"apt-get install -y --no-install-recommends {APT_PACKAGES}"
         )
-    read_fd, write_fd = os.pipe()
-    server = subprocess.Popen(
-        [xvfb, "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    os.close(write_fd)
-    try:
-        with os.fdopen(read_fd) as pipe:
-            number = pipe.readline().strip()
-        if not number:
-            pytest.fail("Xvfb did not start (it printed no display number)")
-        yield f":{number}"
-    finally:
-        server.terminate()
+    with ExitStack() as stack:
         try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+            name = stack.enter_context(xvfb_display(xvfb))
+        except XvfbNotStartedError as exc:
+            pytest.fail(str(exc))
+        yield name
 
 
 def _distinct_colours(image: QImage, step: int = 7) -> int:
