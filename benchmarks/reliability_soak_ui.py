@@ -21,7 +21,6 @@ import gc
 import os
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -31,6 +30,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 import keyring  # noqa: E402
 from PySide6.QtCore import QObject  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from reliability_soak import counts as process_counts  # noqa: E402 (benchmarks/)
 
 from desktop_app.documents.model import AgentSpec, CrewDocument, TaskSpec  # noqa: E402
 from desktop_app.simulator import SimulatorConfig, SimulatorProcess  # noqa: E402
@@ -47,22 +47,9 @@ COLUMNS = ("rss_mb", "tasks", "threads", "fds", "sockets", "panels", "run_states
 
 
 def counts(window: MainWindow) -> dict[str, float]:
-    """What the process holds now (after a full collection)."""
-    gc.collect()
-    targets = []
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            targets.append(os.readlink(f"/proc/self/fd/{fd}"))
-        except OSError:  # the descriptor listdir itself used, closed since
-            continue
-    with open("/proc/self/statm") as statm:
-        rss_pages = int(statm.read().split()[1])
+    """What the process holds now (after a full collection), and what the window holds."""
     return {
-        "rss_mb": rss_pages * os.sysconf("SC_PAGE_SIZE") / 2**20,
-        "tasks": len(asyncio.all_tasks()),
-        "threads": threading.active_count(),
-        "fds": len(targets),
-        "sockets": sum(1 for target in targets if target.startswith("socket:")),
+        **process_counts(),
         "panels": len(window.dashboard.grid.panels),
         "run_states": sum(1 for obj in gc.get_objects() if isinstance(obj, RunState)),
         "qobjects": len(window.findChildren(QObject)),
