@@ -396,7 +396,7 @@ class SecretStore:
                 value = self._session.get(credential_name)
             if value:
                 return ResolvedSecret(value, "session", credential_name)
-        return self._from_environment(provider_kind)
+        return self.from_environment(provider_kind)
 
     async def aget(self, name: str) -> str | None:
         """`get` in a worker thread."""
@@ -428,7 +428,8 @@ class SecretStore:
         """`resolve` in a worker thread."""
         return await asyncio.to_thread(self.resolve, credential_name, provider_kind)
 
-    def _from_environment(self, provider_kind: str) -> ResolvedSecret | None:
+    def from_environment(self, provider_kind: str) -> ResolvedSecret | None:
+        """The provider's key from its usual environment variable (`OPENAI_API_KEY`, ...)."""
         environ = os.environ if self._environ is None else self._environ
         for variable in PROVIDER_ENV_VARS.get(provider_kind, ()):
             value = environ.get(variable, "").strip()

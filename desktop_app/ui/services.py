@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import os
 from typing import TYPE_CHECKING
 
 from desktop_app.storage.paths import AppPaths
@@ -209,7 +208,7 @@ class AppServices:
         """
         if self.current_settings.providers:
             return True
-        return any(os.environ.get(name) for names in PROVIDER_ENV_VARS.values() for name in names)
+        return any(self.secrets.from_environment(kind) for kind in PROVIDER_ENV_VARS)
 
     async def use_simulator_provider(self) -> None:
         """Adds the offline simulator as a provider and makes it the default."""
