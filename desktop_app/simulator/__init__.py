@@ -4,7 +4,7 @@ Tests and benchmarks drive the real engine through real litellm over HTTP agains
 users rehearse a crew offline with ``python -m desktop_app.simulator``. Stdlib only.
 
 Endpoints (all on 127.0.0.1): ``POST /v1/chat/completions`` (streamed as SSE or not),
-``POST /v1/embeddings``, ``GET /v1/models``, ``GET /health``, and ``GET /stats`` (the
+``POST /v1/embeddings``, ``GET /v1/models`` (and ``/v1/models/<any name>``), ``GET /health``, and ``GET /stats`` (the
 counters of ``Simulator.stats``). Errors use OpenAI's ``{"error": {...}}`` shape.
 
 The model:
@@ -45,8 +45,11 @@ Model-string grammar (per-request settings; the engine sends ``sim...`` for
 Embeddings honour ``status``, ``fail_times``, ``retry_after`` and ``hang``; the other settings
 shape chat replies only. An embedding is a hashed bag of the text's words (64 dimensions unless
 ``dimensions`` says otherwise, unit length), so texts that share words have a high cosine. For example ``openai/sim:ttft=0.5,tps=200,tokens=20``, ``openai/sim:status=500,fail_times=2``.
-Unknown keys, bad values and duplicates are answered with HTTP 400 naming the problem; a model
-other than ``sim`` gets 404 ``model_not_found``. ``max_tokens`` and ``n`` are ignored.
+In a ``sim:`` string, unknown keys, bad values and duplicates are answered with HTTP 400 naming
+the problem. A provider prefix is allowed (``openai/sim:tokens=5``). Any other model name
+(``gpt-4o``, ``anthropic/claude-3-5-sonnet``, ``ollama/llama3:8b``) is answered like plain
+``sim`` with the server's defaults, so a real CrewAI project dry-runs whatever models it names.
+``max_tokens`` and ``n`` are ignored.
 
 Ways to run it: ``async with Simulator(config) as sim`` in a test's event loop,
 ``with SimulatorThread(config) as sim`` for synchronous code, ``with SimulatorProcess(config)
@@ -57,7 +60,6 @@ from desktop_app.simulator._config import (
     ModelSettings,
     ModelStringError,
     SimulatorConfig,
-    UnknownModelError,
     parse_model_string,
 )
 from desktop_app.simulator._runners import SimulatorProcess, SimulatorThread
@@ -73,6 +75,5 @@ __all__ = [
     "SimulatorProcess",
     "SimulatorStats",
     "SimulatorThread",
-    "UnknownModelError",
     "parse_model_string",
 ]

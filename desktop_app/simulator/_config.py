@@ -20,9 +20,14 @@ by its model string (the engine sends ``sim...`` for ``openai/sim...``)::
     bytes        int >= 1               reply of about this many bytes, in ``tokens`` pieces
 
 Examples: ``sim``, ``sim:ttft=0.5,tps=200,tokens=20``, ``sim:status=429,retry_after=1``,
-``sim:status=500,fail_times=2``, ``sim:drop_after=5``, ``sim:bytes=1000000``.
-Anything else (an unknown key, a bad value, a duplicate) is answered with HTTP 400 whose
-message names the offending part.
+``sim:status=500,fail_times=2``, ``sim:drop_after=5``, ``sim:bytes=1000000``. A provider
+prefix is allowed (``openai/sim:tokens=5``). A ``sim:`` string that breaks the grammar (an
+unknown key, a bad value, a duplicate) is answered with HTTP 400 whose message names the
+offending part.
+
+Any other model name (``gpt-4o``, ``anthropic/claude-3-5-sonnet``, ``ollama/llama3:8b``,
+``simulator``) gets the server's defaults, exactly like plain ``sim``: a real CrewAI project
+names its own models, and a dry run must answer all of them.
 """
 
 from __future__ import annotations
@@ -33,17 +38,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 MODEL_NAME = "sim"
-"""The one model the simulator serves."""
+"""The model name whose ``sim:key=value,...`` strings carry per-request settings."""
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class ModelStringError(ValueError):
-    """A model string that does not follow the grammar (see the module docstring)."""
-
-
-class UnknownModelError(ModelStringError):
-    """A model string that does not name the ``sim`` model at all."""
+    """A ``sim:`` model string that does not follow the grammar (see the module docstring)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,21 +158,20 @@ def parse_model_string(model: str, defaults: ModelSettings) -> ModelSettings:
     """Merge the settings written in a model string over ``defaults``.
 
     Args:
-        model: The ``model`` field of a request, e.g. ``"sim:ttft=0.5,tokens=20"``.
+        model: The ``model`` field of a request, e.g. ``"sim:ttft=0.5,tokens=20"``, or any
+            other model name (which gets ``defaults``).
         defaults: The server-wide settings.
 
     Returns:
         The settings for this request.
 
     Raises:
-        ModelStringError: The string does not follow the grammar in the module docstring.
+        ModelStringError: A ``sim:`` string does not follow the grammar in the module
+            docstring.
     """
     name, sep, spec = model.partition(":")
-    if name != MODEL_NAME:
-        raise UnknownModelError(
-            f"The model `{model}` does not exist: the simulator serves `{MODEL_NAME}`, "
-            f"optionally followed by `:key=value,...` settings."
-        )
+    if name.rsplit("/", 1)[-1] != MODEL_NAME:
+        return defaults  # any other model (gpt-4o, ollama/llama3:8b) behaves like plain sim
     if not sep:
         return defaults
     if not spec:

@@ -15,7 +15,6 @@ from desktop_app.simulator._behaviour import Reply, plan_reply
 from desktop_app.simulator._config import (
     ModelSettings,
     ModelStringError,
-    UnknownModelError,
     parse_model_string,
 )
 from desktop_app.simulator._emission import Emission, Outcome, Schedule, Ticker
@@ -78,9 +77,6 @@ def settings_for(state: ServerState, body: JsonObject, request: Request) -> Mode
         raise _invalid("You must provide a model parameter.", "model")
     try:
         settings = parse_model_string(model, state.defaults)
-    except UnknownModelError as exc:
-        raise RequestRejected(404, _openai.error_body(
-            str(exc), "invalid_request_error", "model_not_found", "model")) from None
     except ModelStringError as exc:
         raise _invalid(str(exc), "model") from None
     if settings.status is not None and _should_fail(state, model, settings):

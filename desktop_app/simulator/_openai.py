@@ -205,6 +205,6 @@ def model_list() -> JsonObject:
     return {"object": "list", "data": [model_entry()]}
 
 
-def model_entry() -> JsonObject:
-    """Return the one model the simulator serves."""
-    return {"id": MODEL_NAME, "object": "model", "created": 0, "owned_by": "crewdesk"}
+def model_entry(model: str = MODEL_NAME) -> JsonObject:
+    """Return a model's entry: ``sim`` is listed, and any other name is served too."""
+    return {"id": model, "object": "model", "created": 0, "owned_by": "crewdesk"}

@@ -26,7 +26,6 @@ _GET_ROUTES: dict[str, Callable[[SimulatorStats], object]] = {
     "/health": lambda stats: {"status": "ok"},
     "/stats": lambda stats: stats.counters(),
     "/v1/models": lambda stats: _openai.model_list(),
-    "/v1/models/sim": lambda stats: _openai.model_entry(),
 }
 
 
@@ -175,6 +174,10 @@ class Simulator:
         keep_alive = request.keep_alive
         if request.method == "GET" and request.path in _GET_ROUTES:
             connection.send_json(200, _GET_ROUTES[request.path](self.stats), keep_alive)
+            return keep_alive
+        if request.method == "GET" and request.path.startswith("/v1/models/"):
+            model = request.path.removeprefix("/v1/models/")
+            connection.send_json(200, _openai.model_entry(model), keep_alive)
             return keep_alive
         handler = _POST_ROUTES.get(request.path)
         if handler is None or request.method != "POST":

@@ -7,7 +7,6 @@ import pytest
 from desktop_app.simulator import (
     ModelStringError,
     SimulatorConfig,
-    UnknownModelError,
     parse_model_string,
 )
 
@@ -73,13 +72,21 @@ def test_bad_model_strings_are_named_in_the_error(model: str, expected: str) -> 
     with pytest.raises(ModelStringError) as caught:
         parse_model_string(model, DEFAULTS)
     assert expected in str(caught.value)
-    assert not isinstance(caught.value, UnknownModelError)
 
 
-@pytest.mark.parametrize("model", ["gpt-4o", "openai/sim", "simulator", "SIM", ""])
-def test_other_models_are_unknown(model: str) -> None:
-    with pytest.raises(UnknownModelError, match="does not exist"):
-        parse_model_string(model, DEFAULTS)
+@pytest.mark.parametrize(
+    "model",
+    ["gpt-4o", "anthropic/claude-3-5-sonnet-20241022", "ollama/llama3:8b", "simulator", "SIM",
+     "gpt-4o:tokens=nope", ""],
+)
+def test_any_other_model_gets_the_defaults(model: str) -> None:
+    assert parse_model_string(model, DEFAULTS) == DEFAULTS
+
+
+def test_a_provider_prefix_keeps_the_grammar() -> None:
+    assert parse_model_string("openai/sim:tokens=3", DEFAULTS).tokens == 3
+    with pytest.raises(ModelStringError, match="Unknown setting 'nope'"):
+        parse_model_string("openai/sim:nope=1", DEFAULTS)
 
 
 @pytest.mark.parametrize(
