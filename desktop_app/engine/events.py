@@ -134,6 +134,22 @@ class KnowledgeRetrieved(_TaskEvent):
     sources: list[str]
 
 
+class PlanCreated(_TaskEvent):
+    """A plan for a task was made before the task ran, and added to its description.
+
+    `source` "crew_planning": `Crew(planning=True)`'s planner, one event per task right after
+    `RunStarted` (`agent_role` is the task's agent). "agent_reasoning": `Agent(reasoning=True)`,
+    after the task's `TaskStarted`; `ready` is whether the agent said it was ready, and
+    `attempts` how many plans it made.
+    """
+
+    kind: Literal["plan_created"] = "plan_created"
+    source: Literal["crew_planning", "agent_reasoning"]
+    plan: str
+    ready: bool = True
+    attempts: int = 1
+
+
 class RunFinished(_Event):
     """The run succeeded."""
 
@@ -171,6 +187,7 @@ RunEvent: TypeAlias = Annotated[
     | MemoryRetrieved
     | MemorySaved
     | KnowledgeRetrieved
+    | PlanCreated
     | RunFinished
     | RunFailed
     | RunCancelled,
