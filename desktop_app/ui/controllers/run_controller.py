@@ -331,8 +331,28 @@ class RunController(QObject):
                 return
 
 
+def _warning_of(event: object) -> str | None:
+    """The warning line of an event that warns (`SettingIgnored`), else None.
+
+    Read by its `kind` tag, so that a new kind of warning event needs no change here."""
+    if getattr(event, "kind", None) != "setting_ignored":
+        return None
+    message = getattr(event, "message", "")
+    if isinstance(message, str) and message:
+        return message
+    return f"{getattr(event, 'owner', '?')}: {getattr(event, 'setting', '?')} is ignored"
+
+
 def _apply(state: RunState, event: RunEvent, recorder: RunRecorder) -> None:
-    """Applies one engine event (other than a task's end) to the run's state."""
+    """Applies one engine event (other than a task's end) to the run's state.
+
+    A kind this does not know is skipped (the engine may add kinds before the app shows them).
+    """
+    warning = _warning_of(event)
+    if warning is not None:
+        state.warn(warning)
+        recorder.text(max(getattr(event, "task_index", 0) or 0, 0), warning + "\n", "warning")
+        return
     if (event.kind == "text" or event.kind == "tool_call") and event.agent_role != state.speaker:
         state.switch_speaker(event.agent_role)
         recorder.text(event.task_index, event.agent_role + "\n", "agent")

@@ -31,6 +31,7 @@ __all__ = [
     "SegmentKind",
     "error_line",
     "task_heading",
+    "warning_line",
 ]
 
 FRAME_INTERVAL_MS = 16
@@ -43,8 +44,9 @@ BUSY_RUNS = 6
 """More runs than this flushing in one frame switch the clock to the busy interval."""
 
 
-SegmentKind = Literal["text", "heading", "tool", "result", "error", "human"]
-"""How a piece of a run's transcript is shown ("human": a person's feedback)."""
+SegmentKind = Literal["text", "heading", "tool", "result", "error", "human", "warning"]
+"""How a piece of a run's transcript is shown ("human": a person's feedback; "warning": a
+setting the engine ignored, or another thing the user should know)."""
 
 
 def error_line(message: str) -> str:
@@ -61,6 +63,11 @@ def speaker_line(agent_role: str) -> str:
     """The line that shows another agent taking over within a task (a delegated coworker,
     or the manager again)."""
     return f"\n▸ {agent_role}\n"
+
+
+def warning_line(message: str) -> str:
+    """The line that shows a warning of the run (a CrewAI setting CrewDesk ignores ...)."""
+    return f"⚠ {message}\n"
 
 
 def feedback_line(feedback: str) -> str:
@@ -166,6 +173,7 @@ class RunState(QObject):
         inputRequested(object): The run waits for the person's feedback (an `InputPrompt`).
         inputClosed(): No question waits any more (answered, or the run ended).
         feedbackGiven(str): The person answered a question ("" approves).
+        warningAdded(str): A warning for the user (a setting the engine ignores ...).
     """
 
     statusChanged = Signal(str)
@@ -179,6 +187,7 @@ class RunState(QObject):
     inputRequested = Signal(object)
     inputClosed = Signal()
     feedbackGiven = Signal(str)
+    warningAdded = Signal(str)
 
     def __init__(
         self,
@@ -221,6 +230,7 @@ class RunState(QObject):
         self.started_at: float | None = None
         self.ended_at: float | None = None
         self.text_chars = 0  # characters of streamed text received, shown or not yet
+        self.warnings: list[str] = []
         self._clock = clock
         self._pending: list[str] = []
         self._transcript: list[tuple[str, SegmentKind]] = []
@@ -335,6 +345,13 @@ class RunState(QObject):
         self.flush()
         self._transcript.append((feedback_line(feedback), "human"))
         self.feedbackGiven.emit(feedback)
+
+    def warn(self, message: str) -> None:
+        """Adds a warning (kept in `warnings`; it joins the transcript as its own line)."""
+        self.flush()
+        self.warnings.append(message)
+        self._transcript.append((warning_line(message), "warning"))
+        self.warningAdded.emit(message)
 
     def set_usage(self, total_tokens: int, cost_usd: float | None) -> None:
         """Totals of the run so far."""

@@ -34,6 +34,7 @@ from desktop_app.ui.controllers.run_state import (
     feedback_line,
     speaker_line,
     task_heading,
+    warning_line,
 )
 from desktop_app.ui.dashboard.input_prompt import InputPromptBar
 from desktop_app.ui.dashboard.stream_view import StreamView
@@ -162,6 +163,7 @@ class RunPanel(QFrame):
         state.inputRequested.connect(self._on_state_inputRequested)
         state.inputClosed.connect(self._on_state_inputClosed)
         state.feedbackGiven.connect(self._on_state_feedbackGiven)
+        state.warningAdded.connect(self._on_state_warningAdded)
         self.input_bar.submitted.connect(self._on_input_bar_submitted)
         self.stop_button.clicked.connect(self._on_stop_clicked)
         self.copy_button.clicked.connect(self._on_copy_clicked)
@@ -235,6 +237,9 @@ class RunPanel(QFrame):
 
     def _on_state_feedbackGiven(self, feedback: str) -> None:
         self.output.append_text(feedback_line(feedback), "human")
+
+    def _on_state_warningAdded(self, message: str) -> None:
+        self.output.append_text(warning_line(message), "warning")
 
     def _on_input_bar_submitted(self, text: str) -> None:
         self.inputSubmitted.emit(self.state.run_id, text)

@@ -60,6 +60,7 @@ _COLORS: dict[TextKind, tuple[str | None, bool]] = {
     "error": ("#b91c1c", False),
     "heading": ("#7c3aed", True),
     "human": ("#b45309", True),
+    "warning": ("#a16207", False),
 }
 
 

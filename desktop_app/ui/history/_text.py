@@ -34,6 +34,8 @@ def task_texts(record: RunRecord) -> list[TaskText]:
         parts = pieces.setdefault(segment.task_index, [])
         if segment.kind == "text":
             parts.append(segment.text)
+        elif segment.kind == "warning":
+            parts.append(f"\n⚠ {segment.text.strip()}\n")
         else:
             parts.append(f"\n⚙ {segment.kind}: {segment.text.strip()}\n")
     finals = {output.task_index: output for output in record.task_outputs}
