@@ -11,7 +11,7 @@ The model:
     * answers ``Answer to: <first line of the last user message>.`` then filler words, up to
       ``tokens`` tokens (one token = one SSE chunk = a word and a space; the echo is never cut);
     * when the request offers ``tools`` and no ``tool`` message follows the last user message,
-      calls a tool: one with a string parameter ``code`` gets Python computing the mean of the
+      calls a tool (tools come first, then the structured answer when one is asked for): one with a string parameter ``code`` gets Python computing the mean of the
       first list of numbers in the message (``values = [1, 2]\\nprint(sum(values) /
       len(values))``), otherwise the first tool gets arguments made from its JSON schema
       (a ``coworker`` argument gets the first name that a delegation tool's description
@@ -21,6 +21,14 @@ The model:
       answers at once; see ``_script``), so a test can script "delegate to X, ask Y, answer";
     * after a tool result, answers ``Result: <last tool message, stripped, first 500 chars>.``
       then filler;
+    * answers structured output requests with JSON that validates (see ``_structured``):
+      ``response_format`` ``json_schema`` gets a value of the schema (every property; arrays
+      of 1-2 items; strings that name their property and the question's first words, e.g.
+      ``"title: Report on tides"``), ``json_object`` gets ``{"answer": "Answer to: ..."}``;
+      a ``tool_choice`` that forces a function (instructor's way), or a sole tool that looks
+      like an output model, gets a call whose arguments fit that tool's schema, so
+      ``output_pydantic`` tasks and CrewAI's planner dry-run; ``tool_choice: "none"`` answers
+      in text; forcing a function that is not offered is a 400;
     * reports usage: prompt tokens = words in all messages, completion tokens = chunks sent.
 
 Model-string grammar (per-request settings; the engine sends ``sim...`` for

@@ -16,6 +16,13 @@ from typing import Any
 
 from desktop_app.simulator._config import ModelSettings
 from desktop_app.simulator._script import scripted_calls
+from desktop_app.simulator._structured import (
+    forced_function_name,
+    looks_like_output_model,
+    response_schema,
+    topic_of,
+    value_for_schema,
+)
 
 JsonObject = dict[str, Any]
 
@@ -93,10 +100,12 @@ def plan_reply(body: JsonObject, settings: ModelSettings) -> Reply:
         settings: The request's settings (``tokens`` and ``reply_bytes`` shape the text).
 
     Returns:
-        The reply: the next scripted tool call when the last user message scripts calls
-        (see `_script`); else a tool call when tools are offered and none has answered since
-        the last user message; else a text that starts with ``Result: ...`` (after a tool
-        result) or ``Answer to: ...`` (echoing the first line of the last user message).
+        The reply: a call of the function ``tool_choice`` forces; else the next scripted
+        tool call when the last user message scripts calls (see `_script`); else a tool call
+        when tools are offered and none has answered since the last user message; else a
+        text that starts with ``Result: ...`` (after a tool result) or ``Answer to: ...``
+        (echoing the first line of the last user message), or the JSON that the request's
+        ``response_format`` asks for (see `_structured`).
     """
     messages: list[JsonObject] = [m for m in body["messages"] if isinstance(m, dict)]
     prompt_tokens = max(1, sum(_message_words(m) for m in messages))
@@ -115,22 +124,51 @@ def plan_reply(body: JsonObject, settings: ModelSettings) -> Reply:
             user_text = message_text(messages[-1])
         first_line = user_text.strip().split("\n", 1)[0].strip()[:_ECHO_LIMIT]
         head = f"Answer to: {first_line}."
-    return Reply(pieces=_pieces(head, settings), tool_call=None, prompt_tokens=prompt_tokens)
+    pieces = _answer_pieces(body, head, user_text, settings)
+    return Reply(pieces=pieces, tool_call=None, prompt_tokens=prompt_tokens)
+
+
+def _answer_pieces(body: JsonObject, head: str, user_text: str, settings: ModelSettings
+                   ) -> tuple[str, ...]:
+    """The answer's tokens: ``head`` and filler, or the JSON ``response_format`` asks for
+    (``{"answer": head}`` for ``json_object``, a value of the schema for ``json_schema``)."""
+    wanted = response_schema(body)
+    if wanted is None:
+        return _pieces(head, settings)
+    kind, schema = wanted
+    if kind == "json_object":
+        return _json_pieces(json.dumps({"answer": head}))
+    return _json_pieces(json.dumps(value_for_schema(schema, topic_of(user_text))))
 
 
 def _next_call(body: JsonObject, user_text: str, results: int) -> ToolCall | None:
-    """The tool call to make now: the next scripted one (see `_script`), else one of the
-    offered tools when none has answered since the last user message, else None."""
+    """The tool call to make now: the function ``tool_choice`` forces (with arguments that
+    fit its schema); else the next scripted one (see `_script`); else, when no tool has
+    answered since the last user message and ``tool_choice`` is not ``"none"``, a sole
+    output-model tool (see `_structured`) or one of the offered tools; else None."""
+    functions = [f for f in map(_function_of, body.get("tools") or []) if f is not None]
+    forced = forced_function_name(body)
+    if forced is not None:
+        function = next((f for f in functions if f["name"] == forced), {"name": forced})
+        return _structured_call(function, user_text, body)
     script = scripted_calls(user_text)
     if script is not None:
         if results >= len(script):
             return None
         scripted = script[results]
         return ToolCall(id=_call_id(body), name=scripted.name, arguments=scripted.arguments)
-    tools = [t for t in body.get("tools") or [] if _function_of(t) is not None]
-    if tools and not results:
-        return _tool_call(tools, user_text, body)
-    return None
+    if not functions or results or body.get("tool_choice") == "none":
+        return None
+    if len(functions) == 1 and looks_like_output_model(functions[0]):
+        return _structured_call(functions[0], user_text, body)
+    return _tool_call(functions, user_text, body)
+
+
+def _structured_call(function: JsonObject, user_text: str, body: JsonObject) -> ToolCall:
+    """Call ``function`` with arguments made to fit its parameters (see `_structured`)."""
+    arguments = value_for_schema(function.get("parameters", {}), topic_of(user_text))
+    return ToolCall(id=_call_id(body), name=function["name"],
+                    arguments=json.dumps(arguments if isinstance(arguments, dict) else {}))
 
 
 def _call_id(body: JsonObject) -> str:
@@ -187,6 +225,18 @@ def _pieces(head: str, settings: ModelSettings) -> tuple[str, ...]:
     return tuple(pieces)
 
 
+def _json_pieces(text: str) -> tuple[str, ...]:
+    """Split a JSON text at its spaces into tokens; equal neighbours are joined, since
+    litellm gives up on a stream that repeats a chunk."""
+    pieces: list[str] = []
+    for piece in _WORD_PIECE.findall(text) or [text]:
+        if pieces and pieces[-1] == piece:
+            pieces[-1] += piece
+        else:
+            pieces.append(piece)
+    return tuple(pieces)
+
+
 def _sized_pieces(head: list[str], size: int, tokens: int) -> tuple[str, ...]:
     """Make a reply of about ``size`` bytes: the head, then ``tokens`` big filler pieces."""
     remaining = max(0, size - sum(len(p.encode()) for p in head))
@@ -214,9 +264,8 @@ def _function_of(tool: object) -> JsonObject | None:
     return None
 
 
-def _tool_call(tools: list[JsonObject], user_text: str, body: JsonObject) -> ToolCall:
+def _tool_call(functions: list[JsonObject], user_text: str, body: JsonObject) -> ToolCall:
     """Pick a tool and make up its arguments (see ``plan_reply``)."""
-    functions = [f for f in map(_function_of, tools) if f is not None]
     code_tool = next((f for f in functions if _has_code_parameter(f)), None)
     if code_tool is not None:
         name, arguments = code_tool["name"], {"code": python_code_for(user_text)}

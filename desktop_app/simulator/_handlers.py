@@ -20,6 +20,7 @@ from desktop_app.simulator._config import (
 from desktop_app.simulator._emission import Emission, Outcome, Schedule, Ticker
 from desktop_app.simulator._http import Connection, Request, response_head
 from desktop_app.simulator._stats import SimulatorStats
+from desktop_app.simulator._structured import forced_function_name
 
 JsonObject = dict[str, Any]
 Spawn = Callable[[Coroutine[Any, Any, None]], "asyncio.Task[None]"]
@@ -115,6 +116,7 @@ async def chat_completions(state: ServerState, connection: Connection, request: 
         raise _invalid("Each message must be an object.", "messages")
     if not isinstance(body.get("tools") or [], list):
         raise _invalid("'tools' must be an array.", "tools")
+    _check_tool_choice(body)
     streaming = body.get("stream") is True
     reply = plan_reply(body, settings)
     if streaming:
@@ -128,6 +130,23 @@ async def chat_completions(state: ServerState, connection: Connection, request: 
     elif streaming and outcome is Outcome.PEER_GONE:
         state.stats.streams_aborted_by_client += 1
     return request.keep_alive and outcome is Outcome.COMPLETED
+
+
+def _check_tool_choice(body: JsonObject) -> None:
+    """Reject a ``tool_choice`` that forces a function the request does not offer.
+
+    Raises:
+        RequestRejected: With OpenAI's 400, naming the function.
+    """
+    forced = forced_function_name(body)
+    if forced is None:
+        return
+    tools = body.get("tools") or []
+    names = {t["function"].get("name") for t in tools
+             if isinstance(t, dict) and isinstance(t.get("function"), dict)}
+    if forced not in names:
+        raise _invalid(f"Invalid value for 'tool_choice': function '{forced}' is not one of "
+                       "the 'tools' of the request.", "tool_choice")
 
 
 def _stream_schedule(state: ServerState, body: JsonObject, reply: Reply,

@@ -124,3 +124,42 @@ async def test_embeddings(sim: Simulator) -> None:
     assert vectors[0] != vectors[1]
     assert abs(sum(v * v for v in vectors[0]) - 1.0) < 1e-4
     assert response.usage.prompt_tokens == 2
+
+
+class _Step(pydantic.BaseModel):
+    task_number: int = pydantic.Field(ge=1)
+    plan: str
+
+
+class _Plan(pydantic.BaseModel):
+    steps: list[_Step]
+    note: str | None = None
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_response_format_from_a_pydantic_model_validates(sim: Simulator,
+                                                                stream: bool) -> None:
+    messages = [{"role": "user", "content": "Plan the launch"}]
+    response = await _complete(sim, "openai/gpt-4o", messages, response_format=_Plan,
+                               stream=stream)
+    if stream:
+        text = ""
+        async for chunk in response:
+            if chunk.choices and chunk.choices[0].delta.content:
+                text += chunk.choices[0].delta.content
+    else:
+        text = response.choices[0].message.content
+    plan = _Plan.model_validate_json(text)
+    assert plan.steps[0].plan == "plan: Plan the launch"
+    assert sim.stats.requests[-1].body["response_format"]["type"] == "json_schema"
+
+
+async def test_a_forced_tool_call_fits_its_schema(sim: Simulator) -> None:
+    tool = {"type": "function", "function": {"name": "_Plan", "description": "The plan",
+                                             "parameters": _Plan.model_json_schema()}}
+    response = await _complete(sim, "openai/ollama/llama3:8b",
+                               [{"role": "user", "content": "Plan"}], tools=[tool],
+                               tool_choice={"type": "function", "function": {"name": "_Plan"}})
+    call = response.choices[0].message.tool_calls[0]
+    assert call.function.name == "_Plan"
+    _Plan.model_validate_json(call.function.arguments)
