@@ -1,0 +1,173 @@
+"""The import hook: `crewai` and `crewai_tools` resolve to CrewDesk's compatibility modules.
+
+A `sys.meta_path` finder, placed first, answers for `crewai`, `crewai.*`, `crewai_tools` and
+`crewai_tools.*`. Each name is served by the module of the same path under
+`desktop_app.compat` (`crewai.project` is `desktop_app.compat.crewai.project`): the very same
+module object, aliased in `sys.modules`, so classes keep one identity whichever name imported
+them. A real CrewAI installed elsewhere is shadowed in this process only, while installed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+import threading
+from collections.abc import Sequence
+from types import ModuleType
+
+ROOTS = ("crewai", "crewai_tools")
+"""The top-level names the hook answers for."""
+
+_TARGET_PREFIX = "desktop_app.compat."
+DOCS = "docs/COMPATIBILITY.md"
+
+_FLOWS = (
+    "CrewAI Flows ({name}) are not supported by CrewDesk yet (planned: issue 15). Run the "
+    "crews a Flow uses directly (their @CrewBase class, or a Crew), or run the Flow with "
+    f"CrewAI itself. See {DOCS}."
+)
+_HINTS: dict[str, str] = {
+    "crewai.flow": _FLOWS,
+    "crewai.knowledge.source.crew_docling_source": (
+        "{name} (CrewDoclingSource, docling) is not supported by CrewDesk: use "
+        "TextFileKnowledgeSource, PDFKnowledgeSource or CSVKnowledgeSource from "
+        f"crewai.knowledge.source instead. See {DOCS}."
+    ),
+    "crewai.knowledge.source.excel_knowledge_source": (
+        "{name} (ExcelKnowledgeSource) is not supported by CrewDesk: save the sheet as CSV and "
+        f"use CSVKnowledgeSource instead. See {DOCS}."
+    ),
+    "crewai.mcp": (
+        "{name} (MCP servers) is not supported by CrewDesk: give the agent @tool functions "
+        f"instead. See {DOCS}."
+    ),
+    "crewai.a2a": f"{{name}} (agent-to-agent, A2A) is not supported by CrewDesk. See {DOCS}.",
+    "crewai.cli": (
+        "{name} (CrewAI's command line) is not part of CrewDesk: use `crewdesk run PATH` "
+        f"instead. See {DOCS}."
+    ),
+}
+"""What CrewDesk offers instead of modules it does not have, by module (and its children)."""
+
+
+def _hint_for(name: str) -> str | None:
+    parts = name.split(".")
+    for end in range(len(parts), 0, -1):
+        hint = _HINTS.get(".".join(parts[:end]))
+        if hint is not None:
+            return hint.format(name=name)
+    return None
+
+
+def missing_module_error(name: str) -> ModuleNotFoundError:
+    """The error for a CrewAI module CrewDesk does not provide, saying what to use instead."""
+    hint = _hint_for(name)
+    if hint is not None:
+        return ModuleNotFoundError(hint, name=name)
+    message = (
+        f"No module named {name!r}: CrewDesk's CrewAI compatibility layer does not provide "
+        f"it. {DOCS} lists the CrewAI modules and names CrewDesk offers."
+    )
+    return ModuleNotFoundError(message, name=name)
+
+
+def flows_error(name: str) -> ModuleNotFoundError:
+    """The error for a CrewAI Flow name (`crewai.Flow`, `crewai.flow`)."""
+    return ModuleNotFoundError(_FLOWS.format(name=name), name="crewai.flow")
+
+
+def _is_ours(name: str) -> bool:
+    return any(name == root or name.startswith(root + ".") for root in ROOTS)
+
+
+class _AliasLoader(importlib.abc.Loader):
+    """Loads a `crewai...` name as the already importable `desktop_app.compat...` module."""
+
+    def __init__(self, target: str) -> None:
+        self._target = target
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
+        return importlib.import_module(self._target)
+
+    def exec_module(self, module: ModuleType) -> None:
+        """Nothing to run: the target module ran when it was imported."""
+
+
+class CompatFinder(importlib.abc.MetaPathFinder):
+    """Finds `crewai...` and `crewai_tools...` modules under `desktop_app.compat`."""
+
+    def find_spec(
+        self,
+        fullname: str,
+        path: Sequence[str] | None = None,
+        target: ModuleType | None = None,
+    ) -> importlib.machinery.ModuleSpec | None:
+        if not _is_ours(fullname):
+            return None
+        real = _TARGET_PREFIX + fullname
+        if _hint_for(fullname) is not None:
+            raise missing_module_error(fullname)
+        try:
+            found = importlib.util.find_spec(real)
+        except ModuleNotFoundError:
+            found = None
+        if found is None:
+            raise missing_module_error(fullname)
+        return importlib.machinery.ModuleSpec(
+            fullname,
+            _AliasLoader(real),
+            is_package=found.submodule_search_locations is not None,
+        )
+
+
+_lock = threading.Lock()
+_finder: CompatFinder | None = None
+_shadowed: dict[str, ModuleType] = {}
+
+
+def install() -> None:
+    """Puts the finder first on `sys.meta_path` (once) and sets aside a real CrewAI.
+
+    Modules of a real CrewAI already imported are taken out of `sys.modules` (and put back by
+    `uninstall`), so later imports get CrewDesk's.
+    """
+    global _finder
+    with _lock:
+        if _finder is not None:
+            if sys.meta_path[0] is not _finder:
+                sys.meta_path.remove(_finder)
+                sys.meta_path.insert(0, _finder)
+            return
+        for name, module in list(sys.modules.items()):
+            if _is_ours(name) and not _is_alias(module):
+                _shadowed[name] = sys.modules.pop(name)
+        _finder = CompatFinder()
+        sys.meta_path.insert(0, _finder)
+
+
+def uninstall() -> None:
+    """Removes the finder and the `crewai...` aliases, and brings back a set-aside CrewAI."""
+    global _finder
+    with _lock:
+        if _finder is None:
+            return
+        if _finder in sys.meta_path:
+            sys.meta_path.remove(_finder)
+        _finder = None
+        for name, module in list(sys.modules.items()):
+            if _is_ours(name) and _is_alias(module):
+                del sys.modules[name]
+        sys.modules.update(_shadowed)
+        _shadowed.clear()
+
+
+def is_installed() -> bool:
+    """Whether the finder is installed."""
+    return _finder is not None
+
+
+def _is_alias(module: ModuleType | None) -> bool:
+    return getattr(module, "__name__", "").startswith(_TARGET_PREFIX)

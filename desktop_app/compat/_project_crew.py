@@ -1,0 +1,154 @@
+"""The crew inside a project's code: its ``@CrewBase`` class, ``@crew`` method, inputs, keys.
+
+Read from the objects the project's code made (the markers CrewAI's decorators set:
+``is_crew_class`` on the class, ``is_crew`` on the method), so any way of writing them works.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime
+import inspect
+import types
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from desktop_app.compat._project_errors import ProjectError, ProjectWarning
+
+if TYPE_CHECKING:
+    from desktop_app.engine import Crew
+
+
+def crew_classes(namespace: dict[str, object], module_name: str) -> list[type]:
+    """The ``@CrewBase`` classes of a module, those defined in it first, in source order."""
+    classes = [value for value in namespace.values()
+               if isinstance(value, type) and getattr(value, "is_crew_class", False)]
+    own = [cls for cls in classes if cls.__module__ == module_name]
+    return sorted(own, key=_source_line) + [cls for cls in classes if cls not in own]
+
+
+def _source_line(cls: type) -> int:
+    try:
+        return inspect.getsourcelines(cls)[1]
+    except (OSError, TypeError):
+        return 0
+
+
+def crew_method(cls: type, path: Path) -> str:
+    """The name of the class's ``@crew`` method.
+
+    Raises:
+        ProjectError: It has none.
+    """
+    for name in dir(cls):
+        if getattr(getattr(cls, name, None), "is_crew", False):
+            return name
+    raise ProjectError(path, _source_line(cls) or None,
+                       f"@CrewBase class {cls.__name__} has no @crew method")
+
+
+def config_path(cls: type, crew_py: Path, attribute: str, default: str) -> Path | None:
+    """The YAML file a ``@CrewBase`` class reads (``agents_config = "config/agents.yaml"``)."""
+    value = getattr(cls, attribute, default)
+    if not isinstance(value, str | Path):
+        value = default
+    path = crew_py.parent / value
+    return path if path.is_file() else None
+
+
+def is_crew(value: object) -> bool:
+    """True for an engine `Crew` (what ``crewai.Crew`` is under the hook)."""
+    from desktop_app.engine import Crew
+
+    return isinstance(value, Crew)
+
+
+def main_inputs(main_py: Path) -> dict[str, Any]:
+    """The ``inputs = {...}`` dict of a ``main.py`` (its ``run`` function's, else the first).
+
+    Values are evaluated alone with only ``datetime`` and builtins at hand (the template's
+    ``str(datetime.now().year)``); a value that needs more is left out with a warning.
+    """
+    try:
+        tree = ast.parse(main_py.read_text(encoding="utf-8"), str(main_py))
+    except (OSError, UnicodeDecodeError, SyntaxError):
+        return {}
+    found = _inputs_dict(tree)
+    if found is None:
+        return {}
+    values: dict[str, Any] = {}
+    namespace = {"datetime": datetime.datetime, "date": datetime.date}
+    for key_node, value_node in zip(found.keys, found.values, strict=True):
+        if not isinstance(key_node, ast.Constant) or not isinstance(key_node.value, str):
+            continue
+        try:
+            code = compile(ast.Expression(value_node), str(main_py), "eval")
+            values[key_node.value] = eval(code, namespace)  # noqa: S307 - the project's own
+        except Exception as exc:  # noqa: BLE001 - any failure leaves this input out
+            warnings.warn(ProjectWarning(
+                f"{main_py}:{value_node.lineno}: input {key_node.value!r} could not be "
+                f"worked out without running main.py ({type(exc).__name__}); left out"),
+                stacklevel=2)
+    return values
+
+
+def _inputs_dict(tree: ast.Module) -> ast.Dict | None:
+    functions = [node for node in tree.body
+                 if isinstance(node, ast.FunctionDef) and node.name == "run"]
+    for scope in [*functions, tree]:
+        for node in ast.walk(scope):
+            if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict)
+                    and any(isinstance(t, ast.Name) and t.id == "inputs" for t in node.targets)):
+                return node.value
+    return None
+
+
+def check_tool_keys(crew: Crew, fallback: Path) -> None:
+    """Refuses a crew whose tools need a key that is nowhere (environment, .env, Settings).
+
+    A tool asks for its key only when it runs, and then the model gets the error while the
+    run goes on; a project run checks first, so the user hears it at once, with the line of
+    the agent that has the tool.
+
+    Raises:
+        ProjectError: A required key is missing; it names the tool, the variable and where.
+    """
+    from desktop_app.engine.toolkit._keys import key_for
+
+    for owner, tools in _tools_of(crew):
+        for tool in tools:
+            if getattr(tool, "api_key", None):
+                continue
+            for variable in getattr(tool, "env_vars", None) or ():
+                name = getattr(variable, "name", None)
+                if not (isinstance(name, str) and getattr(variable, "required", True)):
+                    continue
+                if key_for(name) is None:
+                    path, line = _where(owner, fallback)
+                    raise ProjectError(path, line, (
+                        f"{getattr(tool, 'name', type(tool).__name__)} needs the key {name}: "
+                        f"set the environment variable {name} (or put it in the project's "
+                        f".env, or add {name} in CrewDesk's Settings, under tool keys)"))
+
+
+def _tools_of(crew: Crew) -> Iterable[tuple[object, list[object]]]:
+    for agent in crew.agents:
+        yield agent, list(getattr(agent, "tools", None) or ())
+    for task in crew.tasks:
+        yield task, list(getattr(task, "tools", None) or ())
+
+
+def _where(owner: object, fallback: Path) -> tuple[Path, int | None]:
+    from desktop_app.compat import provenance_of
+
+    provenance = provenance_of(owner)
+    if provenance is None:
+        return fallback, None
+    return provenance.file, provenance.line
+
+
+def module_globals(module: types.ModuleType) -> dict[str, object]:
+    """A module's namespace as a plain dict."""
+    return dict(vars(module))

@@ -1,0 +1,92 @@
+"""What went wrong in a project's code, as one line naming its file and line.
+
+A project is someone else's code: a syntax error, a missing module or an exception while it
+loads must reach the user as ``path:line: message``, never as a traceback. The line is the one
+in the project's own files where things failed (the innermost frame under the project's root),
+since the frames of CrewDesk or of libraries below it say nothing the user can fix.
+"""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+
+class ProjectError(Exception):
+    """A CrewAI project (folder, script or notebook) that cannot be found, loaded or run.
+
+    Attributes:
+        path: The file (or folder) at fault.
+        line: Its 1-based line, when there is one.
+        message: What is wrong, for the user.
+    """
+
+    def __init__(self, path: Path, line: int | None, message: str) -> None:
+        self.path = path
+        self.line = line
+        self.message = message
+        where = f"{path}:{line}" if line is not None else str(path)
+        super().__init__(f"{where}: {message}")
+
+
+class ProjectWarning(UserWarning):
+    """Something of a project that CrewDesk skips (a notebook's ``%magic`` line, ...)."""
+
+
+_OURS = Path(__file__).resolve().parents[1]  # desktop_app/
+
+
+def _is_project_file(path: Path, root: Path) -> bool:
+    """True for a file of the project under ``root``: not CrewDesk's, not an installed library."""
+    try:
+        resolved = path.resolve()
+        resolved.relative_to(root.resolve())
+    except (ValueError, OSError):
+        return False
+    return not resolved.is_relative_to(_OURS) and "site-packages" not in resolved.parts
+
+
+def project_frame(tb: TracebackType | None, root: Path) -> tuple[Path, int] | None:
+    """The innermost frame of ``tb`` in the project's own files (under ``root``).
+
+    Args:
+        tb: The traceback of the exception.
+        root: The project's root folder (or a script's folder).
+    """
+    found: tuple[Path, int] | None = None
+    for frame in traceback.extract_tb(tb):
+        path = Path(frame.filename)
+        if frame.lineno is not None and _is_project_file(path, root):
+            found = (path, frame.lineno)
+    return found
+
+
+def describe(exc: BaseException) -> str:
+    """The message of ``exc`` for the user: its text, with its type when that helps."""
+    text = str(exc).strip()
+    if isinstance(exc, ImportError):
+        return text or f"cannot import {exc.name}"
+    name = type(exc).__name__
+    return f"{name}: {text}" if text else name
+
+
+def from_exception(exc: BaseException, root: Path, fallback: Path) -> ProjectError:
+    """The `ProjectError` for an exception raised by project code.
+
+    A syntax error names its own file and line; any other error names the project's innermost
+    frame, else ``fallback`` (the file being loaded) without a line.
+
+    Args:
+        exc: What the project's code raised.
+        root: The project's root folder.
+        fallback: The file to name when no frame of the project is in the traceback.
+    """
+    if isinstance(exc, ProjectError):
+        return exc
+    if isinstance(exc, SyntaxError) and exc.filename:
+        message = f"syntax error: {exc.msg}"
+        return ProjectError(Path(exc.filename), exc.lineno, message)
+    frame = project_frame(exc.__traceback__, root)
+    path, line = frame if frame is not None else (fallback, None)
+    return ProjectError(path, line, describe(exc))

@@ -1,0 +1,36 @@
+"""`crewai`: CrewAI's top-level names, on CrewDesk's engine.
+
+`Agent`, `Task`, `Crew`, `LLM`... are the engine's own classes (`crewai.Agent is
+desktop_app.engine.Agent`). Names CrewAI has and CrewDesk does not (`Flow`, `Memory`...) raise
+an `ImportError` that says what to use instead.
+"""
+
+from __future__ import annotations
+
+from desktop_app.compat._unsupported import unsupported_name
+from desktop_app.compat.crewai.knowledge.knowledge import Knowledge
+from desktop_app.engine import LLM, Agent, Crew, CrewOutput, Process, Task, TaskOutput
+
+BaseLLM = LLM
+"""CrewAI's base class of LLMs; CrewDesk has one LLM class (litellm underneath)."""
+
+__version__ = "1.15.30"
+"""The CrewAI version whose API this package mirrors."""
+
+
+def __getattr__(name: str) -> object:
+    raise unsupported_name(__name__, name)
+
+
+__all__ = [
+    "LLM",
+    "Agent",
+    "BaseLLM",
+    "Crew",
+    "CrewOutput",
+    "Knowledge",
+    "Process",
+    "Task",
+    "TaskOutput",
+    "__version__",
+]

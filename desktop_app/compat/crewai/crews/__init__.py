@@ -1,0 +1,5 @@
+"""`crewai.crews`: `CrewOutput`."""
+
+from desktop_app.engine import CrewOutput
+
+__all__ = ["CrewOutput"]

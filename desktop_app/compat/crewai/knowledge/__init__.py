@@ -1,0 +1,1 @@
+"""`crewai.knowledge`: knowledge sources for agents and crews (the engine's)."""

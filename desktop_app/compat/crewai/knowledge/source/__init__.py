@@ -1,0 +1,1 @@
+"""`crewai.knowledge.source`: knowledge source classes, one module each as in CrewAI."""

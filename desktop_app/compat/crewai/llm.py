@@ -1,0 +1,7 @@
+"""`crewai.llm`: CrewAI's `LLM` (the engine's LLM client, litellm underneath)."""
+
+from desktop_app.engine import LLM
+
+BaseLLM = LLM
+
+__all__ = ["LLM", "BaseLLM"]

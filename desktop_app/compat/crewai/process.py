@@ -1,0 +1,5 @@
+"""`crewai.process`: CrewAI's `Process` (sequential, hierarchical)."""
+
+from desktop_app.engine import Process
+
+__all__ = ["Process"]

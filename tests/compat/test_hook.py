@@ -1,0 +1,130 @@
+"""The import hook: `crewai...` names are CrewDesk's modules while installed, and only then."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import pytest
+
+import desktop_app.compat as compat
+from desktop_app import engine
+
+
+def test_crewai_names_are_the_engine_classes(hook: None) -> None:
+    import crewai
+    from crewai import LLM, Agent, BaseLLM, Crew, CrewOutput, Process, Task, TaskOutput
+
+    assert Agent is engine.Agent and Task is engine.Task and Crew is engine.Crew
+    assert LLM is engine.LLM and BaseLLM is engine.LLM and Process is engine.Process
+    assert TaskOutput is engine.TaskOutput and CrewOutput is engine.CrewOutput
+    assert crewai.__version__.startswith("1.")
+    assert sys.modules["crewai"] is importlib.import_module("desktop_app.compat.crewai")
+
+
+@pytest.mark.parametrize(
+    ("module", "names"),
+    [
+        ("crewai.project", ["CrewBase", "agent", "task", "crew", "before_kickoff",
+                            "after_kickoff", "llm", "tool", "callback", "cache_handler",
+                            "output_json", "output_pydantic"]),
+        ("crewai.tools", ["BaseTool", "tool", "EnvVar"]),
+        ("crewai.tools.base_tool", ["BaseTool", "tool", "EnvVar"]),
+        ("crewai.agents.agent_builder.base_agent", ["BaseAgent"]),
+        ("crewai.agent", ["Agent"]),
+        ("crewai.task", ["Task"]),
+        ("crewai.crew", ["Crew"]),
+        ("crewai.process", ["Process"]),
+        ("crewai.llm", ["LLM"]),
+        ("crewai.llms.base_llm", ["BaseLLM"]),
+        ("crewai.tasks.task_output", ["TaskOutput"]),
+        ("crewai.tasks.conditional_task", ["ConditionalTask"]),
+        ("crewai.tasks", ["TaskOutput", "OutputFormat"]),
+        ("crewai.crews.crew_output", ["CrewOutput"]),
+        ("crewai.knowledge.source.string_knowledge_source", ["StringKnowledgeSource"]),
+        ("crewai.knowledge.source.text_file_knowledge_source", ["TextFileKnowledgeSource"]),
+        ("crewai.knowledge.source.pdf_knowledge_source", ["PDFKnowledgeSource"]),
+        ("crewai.knowledge.source.csv_knowledge_source", ["CSVKnowledgeSource"]),
+        ("crewai.knowledge.source.json_knowledge_source", ["JSONKnowledgeSource"]),
+        ("crewai.knowledge.knowledge", ["Knowledge"]),
+        ("crewai.memory", ["MemoryConfig"]),
+    ],
+)
+def test_crewai_module_paths(hook: None, module: str, names: list[str]) -> None:
+    imported = importlib.import_module(module)
+    for name in names:
+        assert hasattr(imported, name), f"{module}.{name}"
+    assert sys.modules[module] is importlib.import_module("desktop_app.compat." + module)
+
+
+def test_unknown_submodule_names_it_and_the_docs(hook: None) -> None:
+    with pytest.raises(ModuleNotFoundError) as caught:
+        importlib.import_module("crewai.no_such_module")
+    assert "crewai.no_such_module" in str(caught.value)
+    assert "docs/COMPATIBILITY.md" in str(caught.value)
+    assert caught.value.name == "crewai.no_such_module"
+
+
+@pytest.mark.parametrize("module", ["crewai.flow", "crewai.flow.flow"])
+def test_flows_say_they_are_not_supported_yet(hook: None, module: str) -> None:
+    with pytest.raises(ModuleNotFoundError, match="Flows .* not supported by CrewDesk yet"):
+        importlib.import_module(module)
+
+
+def test_flow_name_from_crewai(hook: None) -> None:
+    with pytest.raises(ImportError, match="Flows"):
+        from crewai import Flow  # noqa: F401
+
+
+def test_unsupported_knowledge_source_says_what_instead(hook: None) -> None:
+    with pytest.raises(ModuleNotFoundError, match="TextFileKnowledgeSource"):
+        importlib.import_module("crewai.knowledge.source.crew_docling_source")
+
+
+def test_memory_object_says_what_instead(hook: None) -> None:
+    with pytest.raises(ImportError, match=r"Crew\(memory=True\)"):
+        from crewai.memory import Memory  # noqa: F401
+
+
+def test_conditional_task_is_a_clear_error(hook: None) -> None:
+    from crewai.tasks.conditional_task import ConditionalTask
+
+    with pytest.raises(NotImplementedError, match="ConditionalTask"):
+        ConditionalTask(description="d", expected_output="e", condition=lambda _: True)
+
+
+def test_uninstall_removes_finder_and_aliases() -> None:
+    compat.install()
+    importlib.import_module("crewai.project")
+    compat.uninstall()
+    assert not any(type(f).__name__ == "CompatFinder" for f in sys.meta_path)
+    assert "crewai" not in sys.modules and "crewai.project" not in sys.modules
+    assert not compat.is_installed()
+
+
+def test_installed_restores_previous_state() -> None:
+    with compat.installed():
+        assert compat.is_installed()
+        assert type(sys.meta_path[0]).__name__ == "CompatFinder"
+        importlib.import_module("crewai")
+    assert not compat.is_installed()
+    assert "crewai" not in sys.modules
+
+
+def test_install_twice_keeps_one_finder(hook: None) -> None:
+    compat.install()
+    assert sum(type(f).__name__ == "CompatFinder" for f in sys.meta_path) == 1
+
+
+def test_a_real_crewai_is_set_aside_and_restored() -> None:
+    fake = type(sys)("crewai")
+    sys.modules["crewai"] = fake
+    try:
+        with compat.installed():
+            import crewai
+
+            assert crewai is not fake
+            assert crewai.Agent is engine.Agent
+        assert sys.modules["crewai"] is fake
+    finally:
+        sys.modules.pop("crewai", None)
