@@ -18,6 +18,8 @@ by its model string (the engine sends ``sim...`` for ``openai/sim...``)::
     hang         0 | 1                  accept the request and never answer
     malformed    0 | 1                  send one SSE chunk of invalid JSON after the first token
     bytes        int >= 1               reply of about this many bytes, in ``tokens`` pieces
+    context      int >= 1               context window in words: a longer request (all its
+                                        messages) gets OpenAI's 400 context_length_exceeded
 
 Examples: ``sim``, ``sim:ttft=0.5,tps=200,tokens=20``, ``sim:status=429,retry_after=1``,
 ``sim:status=500,fail_times=2``, ``sim:drop_after=5``, ``sim:bytes=1000000``. A provider
@@ -125,6 +127,7 @@ class ModelSettings:
     hang: bool
     malformed: bool
     reply_bytes: int | None
+    context: int | None = None
 
 
 def _parse_float(text: str) -> float:
@@ -151,6 +154,7 @@ _KEYS: dict[str, tuple[str, Callable[[str], object], str]] = {
     "hang": ("hang", _parse_flag, "0 or 1"),
     "malformed": ("malformed", _parse_flag, "0 or 1"),
     "bytes": ("reply_bytes", int, "an integer >= 1"),
+    "context": ("context", int, "an integer >= 1"),
 }
 
 
@@ -229,6 +233,7 @@ def _validate(settings: ModelSettings) -> None:
         (settings.drop_after is not None and settings.drop_after < 0,
          "drop_after must be >= 0"),
         (settings.reply_bytes is not None and settings.reply_bytes < 1, "bytes must be >= 1"),
+        (settings.context is not None and settings.context < 1, "context must be >= 1"),
         (settings.status is None and settings.retry_after is not None,
          "retry_after needs status"),
         (settings.status is None and settings.fail_times is not None,

@@ -119,6 +119,8 @@ async def chat_completions(state: ServerState, connection: Connection, request: 
     _check_tool_choice(body)
     streaming = body.get("stream") is True
     reply = plan_reply(body, settings)
+    if settings.context is not None and reply.prompt_tokens > settings.context:
+        raise _context_exceeded(settings.context, reply.prompt_tokens)
     if streaming:
         schedule = _stream_schedule(state, body, reply, settings)
     else:
@@ -130,6 +132,14 @@ async def chat_completions(state: ServerState, connection: Connection, request: 
     elif streaming and outcome is Outcome.PEER_GONE:
         state.stats.streams_aborted_by_client += 1
     return request.keep_alive and outcome is Outcome.COMPLETED
+
+
+def _context_exceeded(window: int, used: int) -> RequestRejected:
+    """OpenAI's 400 for a request longer than the model's context window (``context=N``)."""
+    return RequestRejected(400, _openai.error_body(
+        f"This model's maximum context length is {window} tokens. However, your messages "
+        f"resulted in {used} tokens. Please reduce the length of the messages.",
+        "invalid_request_error", "context_length_exceeded", "messages"))
 
 
 def _check_tool_choice(body: JsonObject) -> None:
