@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from desktop_app.engine import events as ev
-from desktop_app.engine.errors import CrewError
+from desktop_app.engine._context_window import fit_conversation, is_context_overflow
+from desktop_app.engine._function_calling import repaired_call
+from desktop_app.engine.errors import CrewError, LLMError
 from desktop_app.engine.llm import LLMResult, Message
 
 if TYPE_CHECKING:
@@ -137,17 +139,31 @@ class AgentLoop:
     async def _call_llm(
         self, tools: list[dict[str, Any]] | None, aside: list[Message] | None = None
     ) -> LLMResult:
-        llm = self._task.agent.llm
+        try:
+            result = await self._request(tools, aside)
+        except LLMError as error:
+            if aside is not None or not is_context_overflow(error):
+                raise
+            agent, state = self._task.agent, self._state
+            await fit_conversation(agent, self._messages, state, self._meta, error)
+            result = await self._request(tools, aside)
+        self._add_usage(result)
+        return result
+
+    async def _request(
+        self, tools: list[dict[str, Any]] | None, aside: list[Message] | None
+    ) -> LLMResult:
+        """One call of the agent's model, after its `max_rpm` turn (see `_rate_limit`)."""
+        llm, limiter = self._task.agent.llm, self._task.agent.behaviour.limiter
+        if limiter is not None:
+            await limiter.wait_turn(self._state.cancelled, f"agent '{self._task.agent.role}'")
         on_text = self._text_sink() if aside is None else None
         messages = self._messages if aside is None else aside
         if self._state.blocking:
-            result = llm.call(
+            return llm.call(
                 messages, tools=tools, on_text=on_text, cancelled=self._state.cancelled
             )
-        else:
-            result = await llm.acall(messages, tools=tools, on_text=on_text)
-        self._add_usage(result)
-        return result
+        return await llm.acall(messages, tools=tools, on_text=on_text)
 
     def _text_sink(self) -> Callable[[str], None] | None:
         emit = self._state.emit
@@ -180,6 +196,9 @@ class AgentLoop:
         ))
 
     async def _run_tool(self, name: str, arguments: str) -> tuple[str, bool]:
+        name, arguments = await repaired_call(
+            self._task.agent, self._tools, name, arguments, self._state, self._meta
+        )
         tool = self._tools.get(name)
         if tool is None:
             known = ", ".join(self._tools) or "none"

@@ -27,10 +27,14 @@ from pydantic import BaseModel
 
 from desktop_app.engine import events as ev
 from desktop_app.engine._agent_loop import AgentLoop, AgentStep, build_messages
+from desktop_app.engine._behaviours import AgentBehaviour, behaviour_of
+from desktop_app.engine._delegation import delegation_coworkers, with_coworker_tools
 from desktop_app.engine._guardrails import call_user, finish_output
-from desktop_app.engine._hierarchical import with_coworker_tools
 from desktop_app.engine._human_input import HumanInputHandler, review_with_human
 from desktop_app.engine._interpolate import interpolate, render_inputs
+from desktop_app.engine._planning import plan_tasks
+from desktop_app.engine._rate_limit import crew_limiter
+from desktop_app.engine._reasoning import with_reasoning
 from desktop_app.engine._recall import run_with_recall
 from desktop_app.engine._structured import OutputFormat, format_instructions, wanted_model
 from desktop_app.engine.errors import TaskExecutionError
@@ -68,6 +72,7 @@ class PreparedAgent:
     llm: LLM
     tools: list[BaseTool]
     max_iter: int
+    behaviour: AgentBehaviour = field(default_factory=AgentBehaviour)
 
 
 @dataclass(slots=True)
@@ -163,10 +168,12 @@ def prepare_tasks(crew: Crew, inputs: Mapping[str, object] | None) -> list[Prepa
     rendered = render_inputs(inputs)
     agents: dict[int, PreparedAgent] = {}
     positions = {id(task): index for index, task in enumerate(crew.tasks)}
+    limiter = crew_limiter(crew.max_rpm)
 
     def prepared(agent: Agent) -> PreparedAgent:
         if id(agent) not in agents:
             agents[id(agent)] = _prepare_agent(agent, rendered)
+            agents[id(agent)].behaviour = behaviour_of(crew, agent, limiter)
         return agents[id(agent)]
 
     tasks: list[PreparedTask] = []
@@ -177,7 +184,7 @@ def prepare_tasks(crew: Crew, inputs: Mapping[str, object] | None) -> list[Prepa
         output_file = task.output_file and interpolate(
             task.output_file, rendered, f"{label} output_file"
         )
-        coworkers = crew.coworkers_for(task)
+        coworkers = delegation_coworkers(crew, task)
         tasks.append(
             PreparedTask(
                 index=index,
@@ -233,6 +240,7 @@ async def execute(
             task_count=len(tasks),
             inputs=dict(inputs or {}),
         ))
+        tasks = await plan_tasks(crew, tasks, state)
         result = _crew_output(await run_with_recall(crew, tasks, state, _run_tasks), state)
         for after in crew.after_kickoff_callbacks:
             result = await call_user(after, result)
@@ -346,6 +354,7 @@ async def _task_body(
     state.send(ev.TaskStarted(description=task.description, **meta))
     model = task.output_model
     try:
+        task = await with_reasoning(task, state, meta)
         recalled = await state.recall.before_task(task, meta) if state.recall else ""
         instructions = format_instructions(model) if model else ""
         messages = build_messages(task, context, instructions, recalled)
