@@ -1,8 +1,10 @@
 """Built-in tools that need no account, and the registry that finds a tool by its name.
 
-`tool_by_name("read_file")` (or CrewAI's class name, `"FileReadTool"`) makes a fresh tool;
-crew documents list tools by these names. `fetch_url` reaches the network, so it is off by
-default: pass `allow_network=True` or set `CREWDESK_ENABLE_FETCH_URL=1` to register it.
+`tool_by_name("read_file")` makes a fresh tool; so does a `crewai_tools` class name CrewDesk
+has (`"FileReadTool"`, `"SerperDevTool"`...: the CrewAI-named tools of
+`desktop_app.engine.toolkit`). Crew documents list tools by these names. `fetch_url` (and
+the toolkit's `ScrapeWebsiteTool` and `WebsiteSearchTool`) fetch any address, so they are
+off by default: pass `allow_network=True` or set `CREWDESK_ENABLE_FETCH_URL=1`.
 File work and HTTP never block the event loop (worker threads, httpx's async client).
 """
 
@@ -20,6 +22,7 @@ from desktop_app.engine.code_execution import CodeInterpreterTool
 from desktop_app.engine.tools import BaseTool
 
 __all__ = [
+    "CREWAI_TOOL_NAMES",
     "DirectoryReadTool",
     "FetchUrlTool",
     "FileReadTool",
@@ -70,18 +73,36 @@ class FileReadTool(BaseTool):
     args_schema: type[BaseModel] = FileReadArgs
     max_chars: int = 100_000
     base_dir: str | None = None
+    file_path: str | None = None
+    encoding: str = "utf-8"
 
     def _run(self, **kwargs: Any) -> str:
-        path = resolve_inside(str(kwargs["file_path"]), self.base_dir)
+        given = kwargs.get("file_path")
+        path = self._path_to_read(str(given) if given else None)
         if not path.is_file():
             raise FileNotFoundError(f"no file at '{path}'")
-        text = path.read_text(encoding="utf-8", errors="replace")
-        lines = text.splitlines(keepends=True)[int(kwargs.get("start_line") or 1) - 1 :]
+        text = path.read_text(encoding=self.encoding, errors="replace")
+        start = int(kwargs.get("start_line") or 1)
+        lines = text.splitlines(keepends=True)
+        if start > 1 and start > len(lines):
+            raise ValueError(f"start line {start} is past the end of the file ({len(lines)} lines)")
         count = kwargs.get("line_count")
-        body = "".join(lines[: int(count)] if count else lines)
+        body = "".join(lines[start - 1 : start - 1 + int(count)] if count else lines[start - 1 :])
         if len(body) > self.max_chars:
             body = body[: self.max_chars] + "\n[cut: the file is longer]"
         return body
+
+    def _path_to_read(self, given: str | None) -> Path:
+        """The model's path (kept inside `base_dir`), else the tool's own `file_path`.
+
+        Raises:
+            ValueError: Neither the model nor the tool named a file.
+        """
+        if given:
+            return resolve_inside(given, self.base_dir)
+        if self.file_path is None:
+            raise ValueError("no file to read: give its path as file_path")
+        return Path(self.base_dir or ".").expanduser() / Path(self.file_path).expanduser()
 
 
 class DirectoryArgs(BaseModel):
@@ -103,9 +124,11 @@ class DirectoryReadTool(BaseTool):
     args_schema: type[BaseModel] = DirectoryArgs
     max_entries: int = 500
     base_dir: str | None = None
+    directory: str | None = None
 
     def _run(self, **kwargs: Any) -> str:
-        root = resolve_inside(str(kwargs["directory"]), self.base_dir)
+        given = kwargs.get("directory")
+        root = self._directory_to_list(str(given) if given else None)
         if not root.is_dir():
             raise NotADirectoryError(f"no directory at '{root}'")
         entries: list[str] = []
@@ -113,10 +136,31 @@ class DirectoryReadTool(BaseTool):
             if len(entries) == self.max_entries:
                 entries.append(f"[cut: more than {self.max_entries} entries]")
                 break
-            suffix = "/" if path.is_dir() else ""
-            entries.append(f"- {path.relative_to(root).as_posix()}{suffix}")
+            entry = self._entry(root, path)
+            if entry is not None:
+                entries.append(f"- {entry}")
         listing = "\n".join(entries) if entries else "(empty)"
-        return f"File paths under {root}:\n{listing}"
+        return f"{self._heading(root)}\n{listing}"
+
+    def _directory_to_list(self, given: str | None) -> Path:
+        """The model's directory (kept inside `base_dir`), else the tool's own `directory`.
+
+        Raises:
+            ValueError: Neither the model nor the tool named a directory.
+        """
+        if given:
+            return resolve_inside(given, self.base_dir)
+        if self.directory is None:
+            raise ValueError("no directory to list: give its path as directory")
+        return Path(self.directory).expanduser()
+
+    def _entry(self, root: Path, path: Path) -> str | None:
+        """How `path` is listed (None: not listed); folders end with "/"."""
+        return path.relative_to(root).as_posix() + ("/" if path.is_dir() else "")
+
+    def _heading(self, root: Path) -> str:
+        """The line above the entries."""
+        return f"File paths under {root}:"
 
 
 class FetchUrlArgs(BaseModel):
@@ -150,10 +194,12 @@ class FetchUrlTool(BaseTool):
     async def _arun(self, **kwargs: Any) -> str:
         import httpx
 
-        url = str(kwargs["website_url"])
+        url = self._url(kwargs)
         if not url.startswith(("http://", "https://")):
             raise ValueError("only http:// and https:// addresses can be fetched")
-        client = httpx.AsyncClient(timeout=self.timeout_s, follow_redirects=True)
+        client = httpx.AsyncClient(
+            timeout=self.timeout_s, follow_redirects=True, **self._client_options()
+        )
         async with client, client.stream("GET", url) as response:
             response.raise_for_status()
             body = bytearray()
@@ -165,6 +211,18 @@ class FetchUrlTool(BaseTool):
         text = bytes(body[: self.max_bytes]).decode("utf-8", errors="replace")
         if "html" in kind:
             text = html_text(text)
+        return self._present(text)
+
+    def _url(self, kwargs: dict[str, Any]) -> str:
+        """The address to fetch, from the model's arguments."""
+        return str(kwargs["website_url"])
+
+    def _client_options(self) -> dict[str, Any]:
+        """Extra `httpx.AsyncClient` options (headers, cookies); none by default."""
+        return {}
+
+    def _present(self, text: str) -> str:
+        """The page's text as the model gets it: at most `max_chars` characters."""
         return text[: self.max_chars] + ("\n[cut]" if len(text) > self.max_chars else "")
 
 
@@ -201,12 +259,28 @@ _FACTORIES: dict[str, Callable[[], BaseTool]] = {
     "code_interpreter": CodeInterpreterTool,
 }
 _NETWORK_FACTORIES: dict[str, Callable[[], BaseTool]] = {"fetch_url": FetchUrlTool}
-_ALIASES = {
-    "FileReadTool": "read_file",
-    "DirectoryReadTool": "list_directory",
-    "CodeInterpreterTool": "code_interpreter",
-    "ScrapeWebsiteTool": "fetch_url",
-}
+
+CREWAI_TOOL_NAMES = (
+    "BraveSearchTool", "CSVSearchTool", "CodeInterpreterTool", "DirectoryReadTool",
+    "DirectorySearchTool", "EXASearchTool", "ExaSearchTool", "FileReadTool", "FileWriterTool",
+    "JSONSearchTool", "MDXSearchTool", "PDFSearchTool", "ScrapeWebsiteTool", "SerperDevTool",
+    "TXTSearchTool", "TavilySearchTool", "WebsiteSearchTool",
+)
+"""The `crewai_tools` classes CrewDesk has (`desktop_app.engine.toolkit`), by class name."""
+
+_CREWAI_NETWORK_TOOLS = frozenset({"ScrapeWebsiteTool", "WebsiteSearchTool"})
+"""Toolkit tools that fetch any address the model gives: off by default, as `fetch_url`.
+(The search tools reach one service only, with a key the user set up.)"""
+
+
+def _toolkit_tool(name: str) -> BaseTool:
+    """A fresh `desktop_app.engine.toolkit` tool made with no arguments (imported on first
+    use, so `import desktop_app.engine` stays light)."""
+    from desktop_app.engine import toolkit
+
+    made = getattr(toolkit, name)()
+    assert isinstance(made, BaseTool)
+    return made
 
 
 def _network_allowed(allow_network: bool | None) -> bool:
@@ -216,34 +290,42 @@ def _network_allowed(allow_network: bool | None) -> bool:
 
 
 def known_tool_names(*, allow_network: bool | None = None) -> list[str]:
-    """The names `tool_by_name` knows (CrewAI class names are accepted too)."""
-    names = list(_FACTORIES)
-    if _network_allowed(allow_network):
+    """The names `tool_by_name` knows: the built-in tools' names and CrewAI's class names
+    of the toolkit (those that fetch any address only when the network is allowed)."""
+    allowed = _network_allowed(allow_network)
+    names = list(_FACTORIES) + [
+        name for name in CREWAI_TOOL_NAMES if allowed or name not in _CREWAI_NETWORK_TOOLS
+    ]
+    if allowed:
         names += list(_NETWORK_FACTORIES)
     return sorted(names)
 
 
 def tool_by_name(name: str, *, allow_network: bool | None = None) -> BaseTool:
-    """A fresh built-in tool by its name or CrewAI class name.
+    """A fresh tool by its built-in name or its `crewai_tools` class name.
 
     Args:
-        name: "read_file", "list_directory", "code_interpreter" or "fetch_url", or
-            "FileReadTool", "DirectoryReadTool", "CodeInterpreterTool", "ScrapeWebsiteTool".
-        allow_network: Registers `fetch_url`; None reads `CREWDESK_ENABLE_FETCH_URL`.
+        name: "read_file", "list_directory", "code_interpreter" or "fetch_url", or a
+            `crewai_tools` class name CrewDesk has ("SerperDevTool", "FileReadTool", ...:
+            `CREWAI_TOOL_NAMES`), made with no arguments, as CrewAI's YAML tools are.
+        allow_network: Registers `fetch_url`, `ScrapeWebsiteTool` and `WebsiteSearchTool`;
+            None reads `CREWDESK_ENABLE_FETCH_URL`.
 
     Raises:
-        KeyError: No such tool (the message lists the known names), or `fetch_url` while
-            the network is off (the message says how to turn it on).
+        KeyError: No such tool (the message lists the known names), or a tool that fetches
+            any address while the network is off (the message says how to turn it on).
     """
-    key = _ALIASES.get(name, name)
-    if key in _FACTORIES:
-        return _FACTORIES[key]()
-    if key in _NETWORK_FACTORIES:
-        if _network_allowed(allow_network):
-            return _NETWORK_FACTORIES[key]()
+    if name in _FACTORIES:
+        return _FACTORIES[name]()
+    network = name in _NETWORK_FACTORIES or name in _CREWAI_NETWORK_TOOLS
+    if network and not _network_allowed(allow_network):
         raise KeyError(
             f"the tool '{name}' reaches the network and is off by default; set "
             f"{FETCH_URL_ENV}=1 (or pass allow_network=True) to enable it"
         )
+    if name in _NETWORK_FACTORIES:
+        return _NETWORK_FACTORIES[name]()
+    if name in CREWAI_TOOL_NAMES:
+        return _toolkit_tool(name)
     known = ", ".join(known_tool_names(allow_network=allow_network))
     raise KeyError(f"CrewDesk has no tool named '{name}'; known tools: {known}")

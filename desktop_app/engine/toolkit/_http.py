@@ -1,0 +1,147 @@
+"""HTTP for the toolkit's network tools: where each service is, and one request each way.
+
+Every tool has a blocking path (`_run`, httpx's `Client`) and an async one (`_arun`,
+httpx's `AsyncClient`), so the event loop is never blocked. A service's address comes from
+the tool's own argument where CrewAI has one, else from an override variable
+(`CREWDESK_SERPER_URL`...; contract C8, so tests point tools at the simulator), else the
+real service.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from desktop_app.engine.tools import BaseTool
+
+__all__ = [
+    "Request",
+    "ServiceError",
+    "ServiceTool",
+    "aexchange",
+    "exchange",
+    "save_results",
+    "service_url",
+]
+
+
+class ServiceError(RuntimeError):
+    """A search service refused or failed; the message names the service and the status."""
+
+
+def service_url(override_env: str, default: str) -> str:
+    """The override variable's address when set, else `default` (the real service)."""
+    value = os.environ.get(override_env, "").strip()
+    return value or default
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One request to a service.
+
+    Attributes:
+        service: Shown in errors ("Serper").
+        method: "GET" or "POST".
+        url: The full address.
+        key_env: The variable the key comes from, named when the service refuses it.
+        headers: Sent as given (the key is one of them).
+        json: The JSON body of a POST.
+        params: The query string of a GET.
+        timeout_s: Seconds for the whole request.
+    """
+
+    service: str
+    method: str
+    url: str
+    key_env: str
+    headers: dict[str, str] = field(default_factory=dict)
+    json: dict[str, Any] | None = None
+    params: dict[str, Any] | None = None
+    timeout_s: float = 30.0
+
+    def build(self, client: httpx.Client | httpx.AsyncClient) -> httpx.Request:
+        """The httpx request."""
+        return client.build_request(
+            self.method, self.url, headers=self.headers, json=self.json, params=self.params
+        )
+
+
+def exchange(request: Request) -> Any:
+    """Sends `request`, blocking, and returns its JSON answer.
+
+    Raises:
+        ServiceError: The service cannot be reached, refused the key, failed, or did not
+            answer JSON.
+    """
+    try:
+        with httpx.Client(timeout=request.timeout_s, follow_redirects=True) as client:
+            response = client.send(request.build(client))
+    except httpx.HTTPError as exc:
+        raise ServiceError(f"cannot reach {request.service} at {request.url}: {exc}") from exc
+    return _answer(request, response)
+
+
+async def aexchange(request: Request) -> Any:
+    """Sends `request` without blocking the loop and returns its JSON answer.
+
+    Raises:
+        ServiceError: As `exchange`.
+    """
+    try:
+        async with httpx.AsyncClient(
+            timeout=request.timeout_s, follow_redirects=True
+        ) as client:
+            response = await client.send(request.build(client))
+    except httpx.HTTPError as exc:
+        raise ServiceError(f"cannot reach {request.service} at {request.url}: {exc}") from exc
+    return _answer(request, response)
+
+
+def _answer(request: Request, response: httpx.Response) -> Any:
+    if response.status_code in (401, 403):
+        raise ServiceError(
+            f"{request.service} refused the API key (HTTP {response.status_code}); "
+            f"check {request.key_env}"
+        )
+    if response.is_error:
+        raise ServiceError(
+            f"{request.service} answered HTTP {response.status_code}: {response.text[:300]}"
+        )
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise ServiceError(f"{request.service} did not answer JSON: {exc}") from exc
+
+
+class ServiceTool(BaseTool):
+    """A tool that sends one request to a web service and shapes its answer.
+
+    Subclasses build the request (`_request`, which also checks the key) and shape the JSON
+    answer (`_result`); the blocking path uses httpx's `Client`, the async one its
+    `AsyncClient`.
+    """
+
+    def _request(self, kwargs: dict[str, Any]) -> Request:
+        raise NotImplementedError
+
+    def _result(self, data: Any, kwargs: dict[str, Any]) -> Any:
+        return data
+
+    def _run(self, **kwargs: Any) -> Any:
+        return self._result(exchange(self._request(kwargs)), kwargs)
+
+    async def _arun(self, **kwargs: Any) -> Any:
+        return self._result(await aexchange(self._request(kwargs)), kwargs)
+
+
+def save_results(content: str) -> str:
+    """Writes search results to `search_results_<time>.txt` in the working folder, as
+    CrewAI's `save_file=True` does; returns the file name."""
+    name = f"search_results_{datetime.datetime.now().strftime('%Y-%m-%d_%H-%M-%S')}.txt"
+    Path(name).write_text(content, encoding="utf-8")
+    return name

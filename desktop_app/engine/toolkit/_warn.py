@@ -1,0 +1,27 @@
+"""Warnings for CrewAI tool settings CrewDesk accepts but does not use."""
+
+from __future__ import annotations
+
+import warnings
+
+__all__ = ["warn_ignored"]
+
+
+def _warning_class() -> type[UserWarning]:
+    """The engine's `IgnoredSettingWarning` (contract C1), a `UserWarning`."""
+    from desktop_app.engine import errors
+
+    found = getattr(errors, "IgnoredSettingWarning", UserWarning)
+    return found if isinstance(found, type) and issubclass(found, UserWarning) else UserWarning
+
+
+def warn_ignored(tool: str, setting: str, why: str) -> None:
+    """Warns that `tool`'s `setting` is accepted but ignored, and why.
+
+    The message reads like the engine's other ignored settings:
+    "SerperDevTool: save_file=True is not supported by CrewDesk and is ignored (why)".
+    """
+    warnings.warn(
+        _warning_class()(f"{tool}: {setting} is not supported by CrewDesk and is ignored ({why})"),
+        stacklevel=4,
+    )
