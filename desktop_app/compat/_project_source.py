@@ -38,6 +38,23 @@ class Program:
     path: Path
     code: types.CodeType
     cells: tuple[tuple[int, int], ...] = ()
+    source: str = ""
+
+    def setup_code(self) -> types.CodeType:
+        """The program up to its first top-level statement that kicks a crew off.
+
+        What builds a crew from a script: its agents, tasks and crew are made before its
+        ``crew.kickoff(...)``, which must not run when CrewDesk kicks the crew off itself.
+        """
+        tree = ast.parse(self.source, str(self.path))
+        body: list[ast.stmt] = []
+        for statement in tree.body:
+            if _kicks_off(statement):
+                break
+            body.append(statement)
+        module = ast.Module(body=body, type_ignores=[])
+        return compile(module, str(self.path), "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
+                       dont_inherit=True)
 
     def error(self, exc: BaseException, root: Path) -> ProjectError:
         """The `ProjectError` for ``exc`` raised by this program, its cell named."""
@@ -48,6 +65,15 @@ class Program:
             return ProjectError(self.path, None, error.message)
         cell, line = self.cells[error.line - 1]
         return ProjectError(self.path, None, f"cell {cell}, line {line}: {error.message}")
+
+
+_KICKOFFS = frozenset({"kickoff", "kickoff_async", "akickoff", "kickoff_for_each",
+                       "kickoff_for_each_async", "akickoff_for_each"})
+
+
+def _kicks_off(statement: ast.stmt) -> bool:
+    return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+               and node.func.attr in _KICKOFFS for node in ast.walk(statement))
 
 
 def read_program(path: Path) -> Program:
@@ -66,7 +92,7 @@ def read_program(path: Path) -> Program:
                        dont_inherit=True)
     except SyntaxError as exc:
         raise Program(path, compile("", str(path), "exec"), cells).error(exc, path.parent) from None
-    return Program(path, code, cells)
+    return Program(path, code, cells, source)
 
 
 def _notebook_source(path: Path, text: str) -> tuple[str, tuple[tuple[int, int], ...]]:
@@ -129,8 +155,10 @@ def _module(name: str, path: Path) -> Iterator[types.ModuleType]:
             sys.modules.pop(name, None)
 
 
-def execute(program: Program, name: str, root: Path) -> dict[str, object]:
-    """Runs ``program`` as module ``name`` (``"__main__"`` for a script's own run).
+def execute(
+    program: Program, name: str, root: Path, code: types.CodeType | None = None
+) -> dict[str, object]:
+    """Runs ``program`` (or ``code`` of it) as module ``name`` (``"__main__"`` for its own run).
 
     Returns:
         The module's globals after the run.
@@ -140,7 +168,7 @@ def execute(program: Program, name: str, root: Path) -> dict[str, object]:
     """
     with _module(name, program.path) as module:
         try:
-            result = eval(program.code, module.__dict__)  # noqa: S307 - the user's own program
+            result = eval(code or program.code, module.__dict__)  # noqa: S307 - the user's own program
             if inspect.iscoroutine(result):  # a notebook's top-level await
                 asyncio.run(result)
         except (SystemExit, KeyboardInterrupt):

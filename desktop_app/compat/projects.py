@@ -89,9 +89,9 @@ class LoadedProject:
     def build_crew(self) -> Crew:
         """A fresh crew: a new instance of the ``@CrewBase`` class, its ``@crew`` method called.
 
-        For a JSON crew, its definition loaded; for a script or notebook, the program run as a
-        module that is not ``__main__`` (code under ``if __name__ == "__main__":`` does not
-        run; a ``kickoff`` at the top level would) and its crew taken.
+        For a JSON crew, its definition loaded; for a script or notebook, the program run up to
+        its first top-level ``kickoff`` as a module that is not ``__main__`` (so code under
+        ``if __name__ == "__main__":`` does not run either), and its crew taken.
 
         Raises:
             ProjectError: The project's code failed, or there is no crew to build.
@@ -166,7 +166,7 @@ class LoadedProject:
         return self.spec.entry
 
     def _script_crew(self, program: Program) -> Crew:
-        namespace = execute(program, _SCRIPT_MODULE, self.spec.root)
+        namespace = execute(program, _SCRIPT_MODULE, self.spec.root, program.setup_code())
         classes = crew_code.crew_classes(namespace, _SCRIPT_MODULE)
         if classes:
             method = crew_code.crew_method(classes[0], program.path)
