@@ -4,8 +4,18 @@ Tests and benchmarks drive the real engine through real litellm over HTTP agains
 users rehearse a crew offline with ``python -m desktop_app.simulator``. Stdlib only.
 
 Endpoints (all on 127.0.0.1): ``POST /v1/chat/completions`` (streamed as SSE or not),
-``POST /v1/embeddings``, ``GET /v1/models`` (and ``/v1/models/<any name>``), ``GET /health``, and ``GET /stats`` (the
-counters of ``Simulator.stats``). Errors use OpenAI's ``{"error": {...}}`` shape.
+``POST /v1/embeddings``, ``GET /v1/models`` (and ``/v1/models/<any name>``), ``GET /health``,
+and ``GET /stats`` (the counters of ``Simulator.stats``). Errors use OpenAI's
+``{"error": {...}}`` shape. ``base_url`` is ``http://127.0.0.1:PORT/v1``; ``root_url`` is
+``http://127.0.0.1:PORT``.
+
+Search and scrape endpoints for web tools, on ``root_url`` (see ``_tool_apis``), answered in
+each service's own JSON shape, the same results for the same query, each needing its key
+(any non-empty value) or answering 401: ``POST /serper/search`` and ``/serper/news``
+(``X-API-KEY``), ``POST /tavily/search`` (``Authorization: Bearer`` or ``api_key`` in the
+body), ``POST /exa/search`` (``x-api-key``), ``GET /brave/res/v1/web/search?q=``
+(``X-Subscription-Token``); and ``GET /web/<any path>``, a small HTML page naming its path,
+which the search results link to. ``stats.tool_requests`` counts them by service.
 
 The model:
     * answers ``Answer to: <first line of the last user message>.`` then filler words, up to

@@ -59,7 +59,10 @@ async def _serve(config: SimulatorConfig) -> None:
             "CrewDesk simulator is serving a fake model. To rehearse a crew with it, give an "
             f"agent the model `openai/sim`, the base URL {sim.base_url} and any API key.\n"
             "Per-agent behaviour goes in the model string, e.g. openai/sim:ttft=0.5,tokens=50 "
-            "or openai/sim:status=429,retry_after=1. Press Ctrl+C to stop.",
+            "or openai/sim:status=429,retry_after=1. Any other model name is answered too.\n"
+            f"Search and scrape endpoints for web tools: {sim.root_url}/serper/search, "
+            "/tavily/search, /exa/search, /brave/res/v1/web/search and /web/<path> (any "
+            "API key). Press Ctrl+C to stop.",
             flush=True)
         await stop.wait()
 

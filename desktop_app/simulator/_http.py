@@ -40,6 +40,7 @@ class Request:
         headers: Header names lower-cased; repeated headers keep the last value.
         body: The raw body.
         keep_alive: Whether the connection stays open after the response.
+        query: The query string (after ``?``, still encoded), or ``""``.
     """
 
     method: str
@@ -47,6 +48,7 @@ class Request:
     headers: dict[str, str]
     body: bytes
     keep_alive: bool
+    query: str = ""
 
 
 class Connection:
@@ -100,9 +102,10 @@ class Connection:
                 return None
         head = bytes(self._buffer[:end]).decode("latin-1")
         del self._buffer[: end + 4]
-        method, path, version, headers = _parse_head(head)
+        method, target, version, headers = _parse_head(head)
         body = await self._read_body(headers)
-        return Request(method, path, headers, body, _keep_alive(version, headers))
+        path, _, query = target.partition("?")
+        return Request(method, path, headers, body, _keep_alive(version, headers), query)
 
     async def _read_body(self, headers: dict[str, str]) -> bytes:
         if "transfer-encoding" in headers:
@@ -175,7 +178,7 @@ LAST_CHUNK = b"0\r\n\r\n"
 
 
 def _parse_head(head: str) -> tuple[str, str, str, dict[str, str]]:
-    """Split a request head into method, path, version and headers.
+    """Split a request head into method, target (path and query), version and headers.
 
     Raises:
         HttpError: The head is malformed.
@@ -191,7 +194,7 @@ def _parse_head(head: str) -> tuple[str, str, str, dict[str, str]]:
         if not colon or not name or name != name.strip():
             raise HttpError(400, f"Malformed header line {line[:100]!r}.")
         headers[name.lower()] = value.strip()
-    return method, target.split("?", 1)[0], version, headers
+    return method, target, version, headers
 
 
 def _keep_alive(version: str, headers: dict[str, str]) -> bool:

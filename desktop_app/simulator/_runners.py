@@ -28,8 +28,8 @@ _PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 class SimulatorThread:
     """The simulator on a private event loop in a daemon thread, for synchronous code.
 
-    Use it as ``with SimulatorThread(config) as sim:``; ``sim.base_url`` and ``sim.stats``
-    work as on ``Simulator``.
+    Use it as ``with SimulatorThread(config) as sim:``; ``sim.base_url``, ``sim.root_url``
+    and ``sim.stats`` work as on ``Simulator``.
     """
 
     def __init__(self, config: SimulatorConfig | None = None) -> None:
@@ -40,8 +40,14 @@ class SimulatorThread:
 
     @property
     def base_url(self) -> str:
-        """The OpenAI base URL of the running server."""
+        """The OpenAI base URL of the running server, ``http://127.0.0.1:PORT/v1``."""
         return self.simulator.base_url
+
+    @property
+    def root_url(self) -> str:
+        """The root URL of the running server, ``http://127.0.0.1:PORT``, under which the
+        search and scrape endpoints live (``root_url + "/serper/search"``...)."""
+        return self.simulator.root_url
 
     @property
     def port(self) -> int:
@@ -138,6 +144,11 @@ class SimulatorProcess:
         return self._base_url
 
     @property
+    def root_url(self) -> str:
+        """The root URL (search and scrape endpoints), the base URL less ``/v1``."""
+        return self.base_url.removesuffix("/v1")
+
+    @property
     def port(self) -> int:
         """The port the child listens on."""
         return int(self.base_url.rsplit(":", 1)[1].split("/", 1)[0])
@@ -187,8 +198,7 @@ class SimulatorProcess:
 
     def fetch_stats(self, timeout: float = 10.0) -> dict[str, Any]:
         """Return the child's counters (``GET /stats``)."""
-        root = self.base_url.removesuffix("/v1")
-        with urllib.request.urlopen(f"{root}/stats", timeout=timeout) as response:
+        with urllib.request.urlopen(f"{self.root_url}/stats", timeout=timeout) as response:
             counters: dict[str, Any] = json.load(response)
         return counters
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Coroutine
 from types import TracebackType
 from typing import Any, Self
 
-from desktop_app.simulator import _handlers, _openai
+from desktop_app.simulator import _handlers, _openai, _tool_apis
 from desktop_app.simulator._config import SimulatorConfig
 from desktop_app.simulator._emission import Ticker
 from desktop_app.simulator._http import Connection, HttpError, Request
@@ -60,9 +60,15 @@ class Simulator:
     @property
     def base_url(self) -> str:
         """The OpenAI base URL, e.g. ``http://127.0.0.1:8765/v1``."""
+        return f"{self.root_url}/v1"
+
+    @property
+    def root_url(self) -> str:
+        """The server's root URL, e.g. ``http://127.0.0.1:8765``, under which the search and
+        scrape endpoints live (``/serper/search``, ``/web/<path>``... see `_tool_apis`)."""
         host = self.config.host
         host = f"[{host}]" if ":" in host else host
-        return f"http://{host}:{self.port}/v1"
+        return f"http://{host}:{self.port}"
 
     async def start(self) -> None:
         """Start listening on ``config.host`` and ``config.port``.
@@ -172,6 +178,13 @@ class Simulator:
     async def _answer(self, connection: Connection, request: Request) -> bool:
         """Route one request; return whether the connection can serve another."""
         keep_alive = request.keep_alive
+        service = _tool_apis.service_of(request.path)
+        if service is not None:
+            result = _tool_apis.answer(request, self.root_url)
+            self.stats.record_tool_request(service, RecordedRequest(
+                request.path, None, result.recorded, time.monotonic()))
+            connection.send(result.status, result.body, keep_alive, result.content_type)
+            return keep_alive
         if request.method == "GET" and request.path in _GET_ROUTES:
             connection.send_json(200, _GET_ROUTES[request.path](self.stats), keep_alive)
             return keep_alive

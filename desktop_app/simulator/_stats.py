@@ -9,6 +9,9 @@ from typing import Any
 
 MAX_RECORDED_REQUESTS = 1000
 
+TOOL_SERVICES = ("serper", "tavily", "exa", "brave", "web")
+"""The search and scrape services counted in ``SimulatorStats.tool_requests``."""
+
 
 @dataclass(frozen=True, slots=True)
 class RecordedRequest:
@@ -41,6 +44,9 @@ class SimulatorStats:
         streams_aborted_by_client: Streams whose client closed the connection before the end.
         max_lateness: The most seconds any timed write (a token, a delayed answer) went out
             after its due time; it stays near the 5 ms tick unless the server is overloaded.
+        tool_requests: Requests to the search and scrape endpoints, answered or refused, by
+            service: ``serper``, ``tavily``, ``exa``, ``brave`` and ``web`` (see
+            `_tool_apis`), so a test can assert that a tool really called the service.
     """
 
     def __init__(self) -> None:
@@ -53,10 +59,12 @@ class SimulatorStats:
         self.streams_completed = 0
         self.streams_aborted_by_client = 0
         self.max_lateness = 0.0
+        self.tool_requests: dict[str, int] = dict.fromkeys(TOOL_SERVICES, 0)
 
     @property
     def requests(self) -> list[RecordedRequest]:
-        """The last 1,000 JSON request bodies received, oldest first."""
+        """The last 1,000 JSON request bodies received, oldest first (for search and scrape
+        endpoints: the JSON body, or a GET's query parameters)."""
         with self._lock:
             return list(self._requests)
 
@@ -64,6 +72,12 @@ class SimulatorStats:
         """Remember a request body."""
         with self._lock:
             self._requests.append(request)
+
+    def record_tool_request(self, service: str, request: RecordedRequest) -> None:
+        """Count a request to a search or scrape endpoint and remember its body."""
+        with self._lock:
+            self.tool_requests[service] = self.tool_requests.get(service, 0) + 1
+        self.record(request)
 
     def request_started(self) -> None:
         """Count a request that is now being answered."""
@@ -89,6 +103,8 @@ class SimulatorStats:
         self.streams_completed = 0
         self.streams_aborted_by_client = 0
         self.max_lateness = 0.0
+        with self._lock:
+            self.tool_requests = dict.fromkeys(TOOL_SERVICES, 0)
 
     def counters(self) -> dict[str, float]:
         """Return the counters as a dict (served at ``GET /stats``)."""
@@ -99,6 +115,7 @@ class SimulatorStats:
             "streams_completed": self.streams_completed,
             "streams_aborted_by_client": self.streams_aborted_by_client,
             "max_lateness": round(self.max_lateness, 6),
+            **{f"{service}_requests": count for service, count in self.tool_requests.items()},
         }
 
     def __repr__(self) -> str:

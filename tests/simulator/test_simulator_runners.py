@@ -30,6 +30,7 @@ def test_process_runs_the_cli_with_the_whole_config() -> None:
     with SimulatorProcess(config) as sim, httpx.Client(base_url=sim.base_url,
                                                        timeout=5.0) as client:
         assert sim.base_url == f"http://127.0.0.1:{sim.port}/v1"
+        assert sim.root_url == f"http://127.0.0.1:{sim.port}"
         first = client.post("/chat/completions", json={"model": "sim", "messages": QUESTION})
         second = client.post("/chat/completions", json={"model": "sim", "messages": QUESTION})
         counters = sim.fetch_stats()
@@ -46,3 +47,14 @@ def test_cli_rejects_bad_settings(capsys: pytest.CaptureFixture[str]) -> None:
     assert "tokens must be >= 1" in capsys.readouterr().err
     assert main(["--host", "0.0.0.0", "--port", "0"]) == 2
     assert "loopback" in capsys.readouterr().err
+
+
+def test_the_thread_runner_has_a_root_url() -> None:
+    with SimulatorThread() as sim:
+        assert sim.root_url == f"http://127.0.0.1:{sim.port}"
+        assert sim.base_url == sim.root_url + "/v1"
+        response = httpx.post(sim.root_url + "/serper/search", json={"q": "x"},
+                              headers={"X-API-KEY": "k"})
+        assert response.status_code == 200
+        assert sim.stats.tool_requests["serper"] == 1
+        assert httpx.get(sim.root_url + "/stats").json()["serper_requests"] == 1
