@@ -128,3 +128,21 @@ def test_a_real_crewai_is_set_aside_and_restored() -> None:
         assert sys.modules["crewai"] is fake
     finally:
         sys.modules.pop("crewai", None)
+
+
+def test_crewai_tools_are_the_toolkit(hook: None) -> None:
+    import crewai_tools
+    from crewai_tools import BaseTool, SerperDevTool, tool
+
+    from desktop_app.engine import toolkit
+
+    assert SerperDevTool is toolkit.SerperDevTool
+    assert BaseTool is engine.BaseTool and tool is engine.tool
+    assert set(toolkit.__all__) <= set(crewai_tools.__all__)
+
+
+def test_crewai_tools_unknown_tool_names_it(hook: None) -> None:
+    with pytest.raises(ImportError, match="'MCPServerAdapter'.*@tool"):
+        from crewai_tools import MCPServerAdapter  # noqa: F401
+    with pytest.raises(ModuleNotFoundError, match=r"crewai_tools\.tools.*COMPATIBILITY"):
+        importlib.import_module("crewai_tools.tools.whatever")
