@@ -5,7 +5,9 @@ Task` and CrewAI's async examples run as they are. This package imports no Qt, a
 imports litellm only when the first LLM call is made (off the event loop).
 """
 
+from desktop_app.engine import bus
 from desktop_app.engine._agent_loop import AgentStep
+from desktop_app.engine._crewai_surface import IgnoredSetting
 from desktop_app.engine._human_input import HumanInputHandler, HumanInputRequest
 from desktop_app.engine._human_input import read_line as read_stdin_line
 from desktop_app.engine.agent import Agent
@@ -20,6 +22,7 @@ from desktop_app.engine.code_execution import CodeInterpreterTool, CodeLimits
 from desktop_app.engine.crew import Crew, Process
 from desktop_app.engine.errors import (
     CrewError,
+    IgnoredSettingWarning,
     LLMError,
     MissingInputError,
     StreamNotFinishedError,
@@ -36,7 +39,7 @@ from desktop_app.engine.knowledge import (
     StringKnowledgeSource,
     TextFileKnowledgeSource,
 )
-from desktop_app.engine.llm import LLM, Embedder
+from desktop_app.engine.llm import LLM, Embedder, force_llm_target
 from desktop_app.engine.memory import MemoryConfig
 from desktop_app.engine.outputs import CrewOutput, TaskOutput, UsageMetrics
 from desktop_app.engine.streaming import (
@@ -68,6 +71,8 @@ __all__ = [
     "FileReadTool",
     "HumanInputHandler",
     "HumanInputRequest",
+    "IgnoredSetting",
+    "IgnoredSettingWarning",
     "JSONKnowledgeSource",
     "KnowledgeConfig",
     "LLMError",
@@ -90,6 +95,8 @@ __all__ = [
     "Tool",
     "ToolCallChunk",
     "UsageMetrics",
+    "bus",
+    "force_llm_target",
     "known_tool_names",
     "read_stdin_line",
     "tool",

@@ -166,7 +166,7 @@ class AgentLoop:
         return await llm.acall(messages, tools=tools, on_text=on_text)
 
     def _text_sink(self) -> Callable[[str], None] | None:
-        emit = self._state.emit
+        emit = self._state.listening()
         if emit is None:
             return None
         meta = self._meta

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from pydantic import BaseModel
 
+from desktop_app.engine import bus
 from desktop_app.engine import events as ev
 from desktop_app.engine._agent_loop import AgentLoop, AgentStep, build_messages
 from desktop_app.engine._behaviours import AgentBehaviour, behaviour_of
@@ -116,7 +117,8 @@ class RunState:
 
     Attributes:
         run_id: Unique id of the run, on every event.
-        emit: Receives events, or None when nobody listens.
+        emit: The run's own listener, or None. Events also go to the bus's subscribers
+            (`desktop_app.engine.bus`); `send` gives them to both.
         blocking: True on the `kickoff` path: LLM calls and tools block this run's private
             loop (which serves this run alone) instead of awaiting.
         cancel_flag: Set from outside to stop a blocking run at its next chunk.
@@ -149,9 +151,18 @@ class RunState:
         return self.cancel_flag is not None and self.cancel_flag.is_set()
 
     def send(self, event: ev.RunEvent) -> None:
-        """Gives `event` to the listener, if any."""
+        """Gives `event` to the run's listener, if any, and to the bus's subscribers."""
         if self.emit is not None:
             self.emit(event)
+        if bus.active():
+            bus.publish(event)
+
+    def listening(self) -> Emit | None:
+        """Where events go now (the run's listener and the bus), or None when nobody listens,
+        so that a run makes no per-chunk events for nobody."""
+        if self.emit is None and not bus.active():
+            return None
+        return self.send
 
 
 def new_run_id() -> str:
@@ -240,6 +251,13 @@ async def execute(
             task_count=len(tasks),
             inputs=dict(inputs or {}),
         ))
+        for ignored in crew.all_ignored_settings():
+            state.send(ev.SettingIgnored(
+                run_id=state.run_id,
+                owner=ignored.owner,
+                setting=ignored.setting,
+                message=ignored.message,
+            ))
         tasks = await plan_tasks(crew, tasks, state)
         result = _crew_output(await run_with_recall(crew, tasks, state, _run_tasks), state)
         for after in crew.after_kickoff_callbacks:
@@ -321,11 +339,6 @@ def _failure_event(run_id: str, exc: Exception) -> ev.RunFailed:
         task_index=task_error.task_index if task_error else None,
         agent_role=task_error.agent_role if task_error else None,
     )
-
-
-def _emit(state: RunState, event: ev.RunEvent) -> None:
-    if state.emit is not None:
-        state.emit(event)
 
 
 async def _execute_in_thread(

@@ -6,17 +6,24 @@ state, so one agent can work on many tasks and crews at the same time.
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from collections.abc import Callable
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
+from desktop_app.engine._crewai_surface import CrewAIModel
 from desktop_app.engine.knowledge import BaseKnowledgeSource, KnowledgeConfig
 from desktop_app.engine.llm import LLM, default_base_url, default_model
 from desktop_app.engine.tools import BaseTool
 
 
-class Agent(BaseModel):
+class Agent(CrewAIModel):
     """An agent, as CrewAI's `Agent`.
+
+    Takes every parameter of CrewAI 1.15's `Agent` and `config=` (a dict, e.g. from
+    agents.yaml, merged under the explicit keywords); parameters CrewDesk does not act on
+    warn (`IgnoredSettingWarning`, see `_crewai_surface.IGNORED`).
 
     Attributes:
         role: What the agent is ("Python Data Analyst"); may hold `{placeholders}`.
@@ -27,14 +34,32 @@ class Agent(BaseModel):
         tools: Tools it may call.
         allow_code_execution: Gives it a tool that runs Python code in a separate process.
         max_iter: Most LLM calls with tool use for one task before a final answer is forced.
-        verbose: Log what the agent does.
+        verbose: Log what the agent does (CrewAI's bool, or an old project's level: 2).
         knowledge_sources: Knowledge only this agent draws on (beside the crew's).
         knowledge_config: How many knowledge chunks go into its prompts.
+        config: CrewAI's `config`: parameters as a dict, under the explicit keywords.
+        id: A unique id (uuid4), as CrewAI's.
+        max_execution_time: Seconds one task of this agent may take; longer fails the task.
+        max_retry_limit: Times a task of this agent is run again after it failed.
+        inject_date: Tells the agent today's date (`date_format`) in each task.
+        date_format: The `strftime` format of that date.
+        step_callback: Called (or awaited) with each `AgentStep` of this agent.
+        guardrail: A guardrail for `Agent.kickoff` (as `Task.guardrail`).
+        guardrail_max_retries: Retries after that guardrail refuses an answer.
+        allow_delegation: Gives the agent CrewAI's coworker tools in a sequential crew.
+        planning: The agent plans before a task (CrewAI's agent planning).
+        reasoning: The agent reflects and plans before a task.
+        max_reasoning_attempts: Most plan refinements (None: CrewAI's default).
+        max_rpm: Most LLM requests per minute of this agent.
+        function_calling_llm: The model that makes this agent's tool calls.
+        respect_context_window: Summarise the conversation when it outgrows the model's
+            context window, instead of failing.
     """
 
     model_config = ConfigDict(
         arbitrary_types_allowed=True, validate_assignment=True, defer_build=True
     )
+    crewai_class: ClassVar[str] = "Agent"
 
     role: str
     goal: str
@@ -43,16 +68,43 @@ class Agent(BaseModel):
     tools: list[BaseTool] = Field(default_factory=list)
     allow_code_execution: bool = False
     max_iter: int = Field(default=25, ge=1)
-    verbose: bool = False
+    verbose: bool | int = False
     knowledge_sources: list[BaseKnowledgeSource] = Field(default_factory=list)
     knowledge_config: KnowledgeConfig | None = None
+    config: dict[str, Any] | None = None
+    id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    # Behaviours of engine-core (_run.py, agent.py).
+    max_execution_time: float | None = Field(default=None, gt=0)
+    max_retry_limit: int = Field(default=2, ge=0)
+    inject_date: bool = False
+    date_format: str = "%Y-%m-%d"
+    step_callback: Callable[..., Any] | None = None
+    guardrail: Callable[..., Any] | str | None = None
+    guardrail_max_retries: int = Field(default=3, ge=0)
+    # Behaviours of _delegation, _planning, _reasoning, _rate_limit, _context_window.
+    allow_delegation: bool = False
+    planning: bool = False
+    reasoning: bool = False
+    max_reasoning_attempts: int | None = None
+    max_rpm: int | None = None
+    function_calling_llm: LLM | None = None
+    respect_context_window: bool = True
 
-    @field_validator("llm", mode="before")
+    @field_validator("llm", "function_calling_llm", mode="before")
     @classmethod
     def _llm_from_string(cls, value: Any) -> Any:
         if isinstance(value, str):
             return LLM(model=value)
         return value
+
+    @field_validator("tools", "knowledge_sources", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+    def owner_label(self) -> str:
+        """How messages name this agent: "Agent 'Researcher'"."""
+        return f"Agent '{self.role}'"
 
     def resolved_llm(self) -> LLM:
         """The LLM this agent calls: its own, or the default from the environment."""

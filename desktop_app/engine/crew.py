@@ -11,16 +11,19 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
+import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from enum import StrEnum
-from typing import Any, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from desktop_app.engine import events as ev
 from desktop_app.engine._agent_loop import AgentStep
 from desktop_app.engine._blocking import run_to_end
+from desktop_app.engine._crewai_surface import CrewAIModel, IgnoredSetting
 from desktop_app.engine._hierarchical import coworker_agents, default_manager, manager_problem
 from desktop_app.engine._human_input import HumanInputHandler
 from desktop_app.engine._run import RunState, execute, new_run_id
@@ -28,7 +31,7 @@ from desktop_app.engine.agent import Agent
 from desktop_app.engine.knowledge import BaseKnowledgeSource, KnowledgeConfig
 from desktop_app.engine.llm import LLM
 from desktop_app.engine.memory import MemoryConfig
-from desktop_app.engine.outputs import CrewOutput, TaskOutput
+from desktop_app.engine.outputs import CrewOutput, TaskOutput, UsageMetrics
 from desktop_app.engine.streaming import CrewStreamingOutput, RunEventStream, _BlockingPump
 from desktop_app.engine.task import Task
 
@@ -44,8 +47,11 @@ class Process(StrEnum):
     hierarchical = "hierarchical"
 
 
-class Crew(BaseModel):
+class Crew(CrewAIModel):
     """A crew, as CrewAI's `Crew`.
+
+    Takes every parameter of CrewAI 1.15's `Crew`; parameters CrewDesk does not act on warn
+    (`IgnoredSettingWarning`, see `_crewai_surface.IGNORED`).
 
     Attributes:
         agents: The agents.
@@ -74,9 +80,21 @@ class Crew(BaseModel):
             ...}}`): adds semantic search to memory and knowledge. None: full-text only.
         knowledge_sources: Knowledge every agent of the crew draws on.
         knowledge_config: How many knowledge chunks go into a prompt.
+        config: CrewAI's crew `config`: a dict (or JSON text) with "agents" and "tasks"
+            (a task's "agent" is a role), used when `agents` and `tasks` are not given.
+        id: A unique id (uuid4), as CrewAI's.
+        planning: Before the run, a planner writes a step-by-step plan for every task.
+        planning_llm: The planner's model.
+        max_rpm: Most LLM requests per minute of the whole crew.
+        function_calling_llm: The model that makes tool calls for agents with none of their own.
+        output_log_file: Log the run to a file: True for "logs.txt", or a path ending in
+            ".txt" or ".json", as CrewAI.
+        usage_metrics: Token usage of the latest run (set when it ends, as CrewAI).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True, defer_build=True)
+    crewai_class: ClassVar[str] = "Crew"
+    merges_config: ClassVar[bool] = False
 
     agents: list[Agent] = Field(default_factory=list)
     tasks: list[Task] = Field(default_factory=list)
@@ -97,14 +115,61 @@ class Crew(BaseModel):
     embedder: dict[str, Any] | None = None
     knowledge_sources: list[BaseKnowledgeSource] = Field(default_factory=list)
     knowledge_config: KnowledgeConfig | None = None
+    config: dict[str, Any] | None = None
+    id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    output_log_file: bool | str | None = None
+    usage_metrics: UsageMetrics | None = None
+    # Behaviours of _planning, _rate_limit and _delegation.
+    planning: bool = False
+    planning_llm: LLM | None = None
+    max_rpm: int | None = None
+    function_calling_llm: LLM | None = None
     _made_manager: tuple[LLM, Agent] | None = PrivateAttr(default=None)
 
-    @field_validator("manager_llm", mode="before")
+    @field_validator("manager_llm", "planning_llm", "function_calling_llm", mode="before")
     @classmethod
     def _llm_from_string(cls, value: Any) -> Any:
         if isinstance(value, str):
             return LLM(model=value)
         return value
+
+    @field_validator("knowledge_sources", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+    @field_validator("planning", "verbose", "stream", mode="before")
+    @classmethod
+    def _none_is_false(cls, value: Any) -> Any:
+        return False if value is None else value
+
+    @field_validator("config", mode="before")
+    @classmethod
+    def _config_from_json(cls, value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _from_config(self) -> Crew:
+        """Builds agents and tasks from `config`, as CrewAI, when none are given."""
+        if not self.config or self.agents or self.tasks:
+            return self
+        agents_config = self.config.get("agents")
+        tasks_config = self.config.get("tasks")
+        if not agents_config or not tasks_config:
+            raise ValueError("Crew(config=...) needs both 'agents' and 'tasks'.")
+        self.__dict__["process"] = Process(self.config.get("process", self.process))
+        agents = [Agent(**dict(one)) for one in agents_config]
+        by_role = {agent.role: agent for agent in agents}
+        tasks = []
+        for one in tasks_config:
+            values = dict(one)
+            role = values.pop("agent", None)
+            if role is not None and role not in by_role:
+                raise ValueError(f"Crew config: task agent '{role}' is not one of the agents.")
+            tasks.append(Task(**values, agent=by_role.get(role) if role else None))
+        self.__dict__["agents"] = agents
+        self.__dict__["tasks"] = tasks
+        return self
 
     @model_validator(mode="after")
     def _check(self) -> Crew:
@@ -118,6 +183,32 @@ class Crew(BaseModel):
                 label = f"'{task.name}'" if task.name else str(index + 1)
                 raise ValueError(f"Task {label} has no agent and the crew has no agents.")
         return self
+
+    def owner_label(self) -> str:
+        """How messages name this crew: "Crew 'name'"."""
+        return f"Crew '{self.display_name()}'"
+
+    def all_ignored_settings(self) -> list[IgnoredSetting]:
+        """The ignored settings of the crew, its agents (and manager), their LLMs and its
+        tasks, each object once: what a run reports as `SettingIgnored` events."""
+        found: list[IgnoredSetting] = list(self.ignored_settings())
+        seen: set[int] = set()
+        agents = [*self.agents, *(t.agent for t in self.tasks if t.agent is not None)]
+        if self.manager_agent is not None:
+            agents.append(self.manager_agent)
+        llms = [self.manager_llm, self.planning_llm, self.function_calling_llm]
+        for agent in agents:
+            if id(agent) not in seen:
+                seen.add(id(agent))
+                found.extend(agent.ignored_settings())
+                llms.extend([agent.llm, agent.function_calling_llm])
+        for task in self.tasks:
+            found.extend(task.ignored_settings())
+        for llm in llms:
+            if llm is not None and id(llm) not in seen:
+                seen.add(id(llm))
+                found.extend(llm.ignored_settings())
+        return found
 
     def agent_for(self, task: Task) -> Agent:
         """The agent that does `task`: the manager in a hierarchical crew; else the task's

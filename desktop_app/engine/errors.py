@@ -119,3 +119,9 @@ class TaskExecutionError(CrewError):
 
 class StreamNotFinishedError(CrewError, RuntimeError):
     """`.result` was read before the streaming output was consumed to its end."""
+
+
+class IgnoredSettingWarning(UserWarning):
+    """A CrewAI setting CrewDesk accepts but does not act on (or a keyword CrewAI does not
+    have). The message names the object, the parameter and why; the object keeps the list
+    (`ignored_settings()`), and every run reports it as a `SettingIgnored` event."""

@@ -1,6 +1,7 @@
 """The typed event stream of a run.
 
-Every run emits, in order: one `RunStarted`; per task a `TaskStarted`, any number of
+Every run emits, in order: one `RunStarted`; one `SettingIgnored` per setting of the crew,
+its agents and tasks that CrewDesk does not act on; per task a `TaskStarted`, any number of
 `TextDelta`, `ToolCallStarted`, `ToolCallFinished` and `UsageUpdated` (and, for a task with
 `human_input`, `HumanInputRequested`/`HumanInputReceived` pairs), then `TaskFinished`;
 with memory or knowledge on, `MemoryRetrieved` and `KnowledgeRetrieved` after `TaskStarted`
@@ -39,6 +40,19 @@ class RunStarted(_Event):
     crew_name: str
     task_count: int
     inputs: dict[str, object]
+
+
+class SettingIgnored(_Event):
+    """A setting of the crew, an agent, a task or an LLM that CrewDesk accepts but does not
+    act on (the same text as the `IgnoredSettingWarning` given when it was built).
+
+    `owner` names the object ("Agent 'Researcher'"), `setting` the parameter.
+    """
+
+    kind: Literal["setting_ignored"] = "setting_ignored"
+    owner: str
+    setting: str
+    message: str
 
 
 class TaskStarted(_TaskEvent):
@@ -176,6 +190,7 @@ class RunCancelled(_Event):
 
 RunEvent: TypeAlias = Annotated[
     RunStarted
+    | SettingIgnored
     | TaskStarted
     | TextDelta
     | ToolCallStarted

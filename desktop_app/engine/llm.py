@@ -31,13 +31,21 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
 from desktop_app.engine import _litellm_pacing as _pacing
 from desktop_app.engine import _litellm_sse as _sse
+from desktop_app.engine._crewai_surface import (
+    IGNORED,
+    NO_EFFECT,
+    IgnoredSetting,
+    find_ignored,
+    warn_ignored,
+)
 from desktop_app.engine._provider_errors import classify
 from desktop_app.engine.errors import LLMError
 from desktop_app.engine.outputs import UsageMetrics
@@ -115,6 +123,50 @@ def default_base_url() -> str | None:
     return os.environ.get("OPENAI_BASE_URL") or os.environ.get("OPENAI_API_BASE") or None
 
 
+@dataclass(frozen=True, slots=True)
+class LLMTarget:
+    """Where an LLM call goes: the model string, base URL and key (None: not set)."""
+
+    model: str
+    base_url: str | None
+    api_key: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Forced:
+    model: str | None
+    base_url: str | None
+    api_key: str | None
+
+
+_forced: _Forced | None = None
+_forced_lock = threading.Lock()
+
+
+@contextmanager
+def force_llm_target(
+    model: str | None, base_url: str | None, api_key: str | None
+) -> Iterator[None]:
+    """Sends every LLM and embedding call of the process to one target while active.
+
+    Process-wide, on every thread and loop: agents, managers, planners and embedders that
+    build their own `LLM("gpt-4o")` (a CrewAI project's code) all go there. `crewdesk run
+    --simulator` uses it. `model` None keeps each LLM's model; `base_url` None keeps each
+    LLM's base URL (and its key, unless `api_key` is given); with a `base_url`, `api_key` is
+    the only key sent, so a provider's key never goes to the forced endpoint. Nested uses
+    restore the previous target when they end.
+    """
+    global _forced
+    with _forced_lock:
+        previous = _forced
+        _forced = _Forced(model, base_url, api_key)
+    try:
+        yield
+    finally:
+        with _forced_lock:
+            _forced = previous
+
+
 class LLM:
     """A model and how to call it, as CrewAI's `LLM`.
 
@@ -133,6 +185,10 @@ class LLM:
         max_concurrency: Requests to this provider (route and base URL) open at once, counted
             over every `LLM`, loop and thread; more wait their turn (default 256).
         **kwargs: Passed to litellm as they are (top_p, stop, seed, api_version, ...).
+            CrewAI's own parameters are understood: `provider` (prefixes a bare model name),
+            `additional_params` (merged into the request), `context_window_size` (kept);
+            `stream` and `is_litellm` change nothing (calls always stream through litellm);
+            `callbacks`, `interceptor` and `prefer_upload` warn and are ignored.
     """
 
     def __init__(
@@ -163,18 +219,35 @@ class LLM:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
         self.max_concurrency = max_concurrency
-        self.extra: dict[str, Any] = dict(kwargs)
-        self._provider: str | None = None
+        self.context_window_size: int | None = kwargs.pop("context_window_size", None)
+        provider = kwargs.pop("provider", None)
+        if provider and "/" not in model:
+            self.model = f"{provider}/{model}"
+        self.extra: dict[str, Any] = dict(kwargs.pop("additional_params", None) or {})
+        self._ignored = _crewai_llm_keywords(self.model, kwargs)
+        self.extra.update(kwargs)
+
+    def ignored_settings(self) -> list[IgnoredSetting]:
+        """CrewAI settings given to this LLM that CrewDesk does not act on."""
+        return list(self._ignored)
 
     def __repr__(self) -> str:
         return f"LLM(model={self.model!r}, base_url={self.base_url!r})"
 
+    def target(self) -> LLMTarget:
+        """Where calls go now: this LLM's model, base URL and key, or the forced target
+        (`force_llm_target`) while one is active."""
+        forced = _forced
+        if forced is None:
+            return LLMTarget(self.model, self.base_url, self.api_key)
+        if forced.base_url is None:
+            return LLMTarget(forced.model or self.model, self.base_url, forced.api_key or self.api_key)
+        return LLMTarget(forced.model or self.model, forced.base_url, forced.api_key)
+
     @property
     def provider(self) -> str:
         """The provider name litellm picks for this model (e.g. "openai")."""
-        if self._provider is None:
-            self._provider = _provider_of(load_litellm(), self.model, self.base_url)
-        return self._provider
+        return _provider_for(load_litellm(), self.target())
 
     async def acall(
         self,
@@ -194,8 +267,6 @@ class LLM:
             LLMError: The provider refused or failed; retries were used up.
         """
         litellm = await _aload_litellm()
-        if self._provider is None:
-            self._provider = _provider_of(litellm, self.model, self.base_url)
         attempt = 0
         while True:
             acc = _Accumulator(on_text)
@@ -226,8 +297,6 @@ class LLM:
                 `asyncio.CancelledError` is raised.
         """
         litellm = load_litellm()
-        if self._provider is None:
-            self._provider = _provider_of(litellm, self.model, self.base_url)
         attempt = 0
         while True:
             acc = _Accumulator(on_text)
@@ -247,24 +316,25 @@ class LLM:
         tools: Sequence[Mapping[str, Any]] | None,
         acc: _Accumulator,
     ) -> LLMResult:
-        provider = self.provider
-        limit = _pacing.provider_limit(provider, self.base_url)
+        target = self.target()
+        provider = _provider_for(litellm, target)
+        limit = _pacing.provider_limit(provider, target.base_url)
         await limit.acquire(self.max_concurrency)
         try:
             await _pacing.setup_turn()
             try:
-                wrapper = await litellm.acompletion(**self._request(messages, tools))
+                wrapper = await litellm.acompletion(**self._request(target, messages, tools))
             except Exception as exc:
-                raise classify(exc, provider=provider, model=self.model, streaming=False) from exc
+                raise classify(exc, provider=provider, model=target.model, streaming=False) from exc
             try:
                 await _aread(wrapper, provider, acc)
             except Exception as exc:
-                raise classify(exc, provider=provider, model=self.model, streaming=True) from exc
+                raise classify(exc, provider=provider, model=target.model, streaming=True) from exc
             finally:
                 await wrapper.aclose()
         finally:
             limit.release()
-        return self._finish(litellm, acc)
+        return self._finish(litellm, target, provider, acc)
 
     def _call_once(
         self,
@@ -274,37 +344,41 @@ class LLM:
         acc: _Accumulator,
         cancelled: Callable[[], bool] | None,
     ) -> LLMResult:
-        provider = self.provider
-        limit = _pacing.provider_limit(provider, self.base_url)
+        target = self.target()
+        provider = _provider_for(litellm, target)
+        limit = _pacing.provider_limit(provider, target.base_url)
         limit.acquire_blocking(self.max_concurrency)
         try:
             try:
-                wrapper = litellm.completion(**self._request(messages, tools))
+                wrapper = litellm.completion(**self._request(target, messages, tools))
             except Exception as exc:
-                raise classify(exc, provider=provider, model=self.model, streaming=False) from exc
+                raise classify(exc, provider=provider, model=target.model, streaming=False) from exc
             try:
                 _read(wrapper, provider, acc, cancelled)
             except Exception as exc:
-                raise classify(exc, provider=provider, model=self.model, streaming=True) from exc
+                raise classify(exc, provider=provider, model=target.model, streaming=True) from exc
             finally:
                 wrapper.close()
         finally:
             limit.release()
-        return self._finish(litellm, acc)
+        return self._finish(litellm, target, provider, acc)
 
     def _request(
-        self, messages: Sequence[Message], tools: Sequence[Mapping[str, Any]] | None
+        self,
+        target: LLMTarget,
+        messages: Sequence[Message],
+        tools: Sequence[Mapping[str, Any]] | None,
     ) -> dict[str, Any]:
         request: dict[str, Any] = {
-            "model": self.model,
+            "model": target.model,
             "messages": list(messages),
             "stream": True,
             "stream_options": {"include_usage": True},
             "max_retries": 0,
         }
         optional = {
-            "api_base": self.base_url,
-            "api_key": self.api_key,
+            "api_base": target.base_url,
+            "api_key": target.api_key,
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
             "timeout": self.timeout,
@@ -314,20 +388,22 @@ class LLM:
         request.update(self.extra)
         return request
 
-    def _finish(self, litellm: ModuleType, acc: _Accumulator) -> LLMResult:
+    def _finish(
+        self, litellm: ModuleType, target: LLMTarget, provider: str, acc: _Accumulator
+    ) -> LLMResult:
         if acc.finish_reason is None:
             raise LLMError(
                 "stream_dropped",
                 "the stream ended without a finish reason",
-                provider=self.provider,
-                model=self.model,
+                provider=provider,
+                model=target.model,
             )
         usage = acc.usage_metrics()
         return LLMResult(
             text="".join(acc.parts),
             tool_calls=acc.tool_calls(),
             usage=usage,
-            cost_usd=_cost_of(litellm, self.model, usage),
+            cost_usd=_cost_of(litellm, target.model, usage),
             finish_reason=acc.finish_reason,
         )
 
@@ -339,6 +415,17 @@ class LLM:
             return min(err.retry_after, self.retry_max_delay)
         backoff = min(self.retry_max_delay, self.retry_base_delay * 2.0**attempt)
         return backoff * (0.5 + random.random() / 2)
+
+
+def _crewai_llm_keywords(model: str, kwargs: dict[str, Any]) -> list[IgnoredSetting]:
+    """Takes CrewAI's LLM-only keywords out of `kwargs` (the rest go to litellm); warns for
+    the ignored ones and returns them."""
+    for name in NO_EFFECT["LLM"]:
+        kwargs.pop(name, None)
+    ignored = {name: kwargs.pop(name) for name in IGNORED["LLM"] if name in kwargs}
+    found = find_ignored("LLM", f"LLM '{model}'", ignored, {})
+    warn_ignored(found)
+    return found
 
 
 async def _aread(wrapper: Any, provider: str, acc: _Accumulator) -> None:
@@ -513,6 +600,18 @@ def _field(obj: Any, name: str) -> Any:
     return getattr(obj, name, None)
 
 
+_providers: dict[tuple[str, str | None], str] = {}
+
+
+def _provider_for(litellm: ModuleType, target: LLMTarget) -> str:
+    """The provider litellm picks for a target (remembered per model and base URL)."""
+    key = (target.model, target.base_url)
+    provider = _providers.get(key)
+    if provider is None:
+        provider = _providers[key] = _provider_of(litellm, target.model, target.base_url)
+    return provider
+
+
 def _provider_of(litellm: ModuleType, model: str, base_url: str | None) -> str:
     try:
         _, provider, _, _ = litellm.get_llm_provider(model=model, api_base=base_url)
@@ -628,10 +727,18 @@ class Embedder:
         return vectors
 
     def _request(self, batch: list[str]) -> dict[str, Any]:
-        request: dict[str, Any] = {"model": self.model, "input": batch}
+        model, api_base, api_key = self.model, self.api_base, self.api_key
+        forced = _forced
+        if forced is not None:
+            model = forced.model or model
+            if forced.base_url is not None:
+                api_base, api_key = forced.base_url, forced.api_key
+            else:
+                api_key = forced.api_key or api_key
+        request: dict[str, Any] = {"model": model, "input": batch}
         optional = {
-            "api_base": self.api_base,
-            "api_key": self.api_key,
+            "api_base": api_base,
+            "api_key": api_key,
             "dimensions": self.dimensions,
         }
         request.update({key: value for key, value in optional.items() if value is not None})

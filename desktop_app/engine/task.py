@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import uuid
+import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from desktop_app.engine._crewai_surface import CrewAIModel
 from desktop_app.engine.agent import Agent
 from desktop_app.engine.outputs import TaskOutput
+from desktop_app.engine.tools import BaseTool
 
 __all__ = ["Task", "TaskOutput"]
 
 
-class Task(BaseModel):
+class Task(CrewAIModel):
     """A task, as CrewAI's `Task`.
+
+    Takes every parameter of CrewAI 1.15's `Task` and `config=` (a dict, e.g. from
+    tasks.yaml, merged under the explicit keywords); parameters CrewDesk does not act on
+    warn (`IgnoredSettingWarning`, see `_crewai_surface.IGNORED`).
 
     Attributes:
         description: What to do; may hold `{placeholders}`.
@@ -39,11 +47,21 @@ class Task(BaseModel):
         human_input: After the answer, a person is asked for feedback (the crew's
             `human_input_handler`, else stdin); the agent revises until the feedback is
             empty. In a hierarchical crew the manager revises.
+        config: CrewAI's `config`: parameters as a dict, under the explicit keywords.
+        id: A unique id (uuid4), as CrewAI's.
+        tools: Tools for this task only: when not empty, they replace the agent's tools
+            (as CrewAI).
+        create_directory: Make `output_file`'s folder when it is missing (else a missing
+            folder fails the task).
+        markdown: Ask the agent to answer in Markdown (CrewAI's instruction).
+        max_retries: CrewAI's deprecated name of `guardrail_max_retries`.
+        output: The output of the latest run of this task (set when it finishes, as CrewAI).
     """
 
     model_config = ConfigDict(
         arbitrary_types_allowed=True, validate_assignment=True, defer_build=True
     )
+    crewai_class: ClassVar[str] = "Task"
 
     description: str
     expected_output: str
@@ -58,12 +76,47 @@ class Task(BaseModel):
     guardrail_max_retries: int = Field(default=3, ge=0)
     callback: Callable[[TaskOutput], Any] | None = None
     human_input: bool = False
+    config: dict[str, Any] | None = None
+    id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    tools: list[BaseTool] = Field(default_factory=list)
+    create_directory: bool = True
+    markdown: bool = False
+    max_retries: int | None = Field(default=None, ge=0)
+    output: TaskOutput | None = None
+
+    @field_validator("tools", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+    @field_validator("async_execution", "human_input", "markdown", "create_directory", mode="before")
+    @classmethod
+    def _none_is_default(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name is not None:
+            return cls.model_fields[info.field_name].default
+        return value
 
     @model_validator(mode="after")
     def _one_output_model(self) -> Task:
         if self.output_pydantic is not None and self.output_json is not None:
             raise ValueError("Only one output format can be set: output_pydantic or output_json.")
+        if self.max_retries is not None:
+            warnings.warn(
+                "Task: the 'max_retries' parameter is deprecated (as in CrewAI); "
+                "use 'guardrail_max_retries' instead.",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            self.__dict__["guardrail_max_retries"] = self.max_retries
+            self.__dict__["max_retries"] = None
         return self
+
+    def owner_label(self) -> str:
+        """How messages name this task: "Task 'name'" or its description's first words."""
+        if self.name:
+            return f"Task '{self.name}'"
+        text = " ".join(self.description.split())
+        return f"Task '{text[:40]}...'" if len(text) > 40 else f"Task '{text}'"
 
     def __hash__(self) -> int:
         return id(self)
