@@ -21,9 +21,10 @@ The model:
     * answers ``Answer to: <first line of the last user message>.`` then filler words, up to
       ``tokens`` tokens (one token = one SSE chunk = a word and a space; the echo is never cut);
     * when the request offers ``tools`` and no ``tool`` message follows the last user message,
-      calls a tool (tools come first, then the structured answer when one is asked for): one with a string parameter ``code`` gets Python computing the mean of the
-      first list of numbers in the message (``values = [1, 2]\\nprint(sum(values) /
-      len(values))``), otherwise the first tool gets arguments made from its JSON schema
+      calls a tool (tools come first, then the structured answer when one is asked for):
+      one with a string parameter ``code`` gets Python computing the mean of the first list
+      of numbers in the message (``values = [1, 2]\\nprint(sum(values) / len(values))``),
+      otherwise the first tool gets arguments made from its JSON schema
       (a ``coworker`` argument gets the first name that a delegation tool's description
       lists after "coworkers:", so a hierarchical crew's manager delegates for real);
     * follows a script instead when the last user message holds ``sim-call: <tool> {json}``
@@ -59,6 +60,8 @@ Model-string grammar (per-request settings; the engine sends ``sim...`` for
     malformed=1       send one chunk of invalid JSON after the first token (non-streamed:
                       a truncated JSON body)
     bytes=<n>         reply of about n bytes, sent in ``tokens`` big pieces
+    context=<n>       context window in words: a longer request gets OpenAI's 400
+                      ``context_length_exceeded``
 
 Embeddings honour ``status``, ``fail_times``, ``retry_after`` and ``hang``; the other settings
 shape chat replies only. An embedding is a hashed bag of the text's words (64 dimensions unless
