@@ -53,8 +53,9 @@ class Program:
                 break
             body.append(statement)
         module = ast.Module(body=body, type_ignores=[])
-        return compile(module, str(self.path), "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
-                       dont_inherit=True)
+        code: types.CodeType = compile(module, str(self.path), "exec",
+                                       flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+        return code
 
     def error(self, exc: BaseException, root: Path) -> ProjectError:
         """The `ProjectError` for ``exc`` raised by this program, its cell named."""
