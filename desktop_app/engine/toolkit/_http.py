@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from desktop_app.engine.toolkit._warn import WarnsUnknownSettings
 from desktop_app.engine.tools import BaseTool
 
 __all__ = [
@@ -118,7 +119,7 @@ def _answer(request: Request, response: httpx.Response) -> Any:
         raise ServiceError(f"{request.service} did not answer JSON: {exc}") from exc
 
 
-class ServiceTool(BaseTool):
+class ServiceTool(WarnsUnknownSettings, BaseTool):
     """A tool that sends one request to a web service and shapes its answer.
 
     Subclasses build the request (`_request`, which also checks the key) and shape the JSON

@@ -28,7 +28,7 @@ from desktop_app.engine.knowledge._index import KNOWLEDGE, apply_plan, plan_inde
 from desktop_app.engine.knowledge._sources import BaseKnowledgeSource
 from desktop_app.engine.llm import Embedder
 from desktop_app.engine.toolkit._rag_sources import PageSource, fetch_page_text
-from desktop_app.engine.toolkit._warn import warn_ignored
+from desktop_app.engine.toolkit._warn import WarnsUnknownSettings, warn_ignored
 from desktop_app.engine.tools import BaseTool
 
 __all__ = ["RagTool"]
@@ -38,7 +38,7 @@ CHUNK_OVERLAP = 100
 _EMBEDDER_KEYS = ("embedding_model", "embedder")
 
 
-class RagTool(BaseTool):
+class RagTool(WarnsUnknownSettings, BaseTool):
     """CrewAI's `RagTool`: search the content of the sources it was given.
 
     Attributes:

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from desktop_app.engine import code_execution
-from desktop_app.engine.toolkit._warn import warn_ignored
+from desktop_app.engine.toolkit._warn import WarnsUnknownSettings, warn_ignored
 
 __all__ = ["CodeInterpreterTool"]
 
@@ -45,7 +45,7 @@ _DOCKER_SETTINGS = {
 }
 
 
-class CodeInterpreterTool(code_execution.CodeInterpreterTool):
+class CodeInterpreterTool(WarnsUnknownSettings, code_execution.CodeInterpreterTool):
     """CrewAI's `CodeInterpreterTool` (name, description, arguments and settings).
 
     Attributes:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from desktop_app.engine import builtin_tools
 from desktop_app.engine.builtin_tools import resolve_inside
+from desktop_app.engine.toolkit._warn import WarnsUnknownSettings
 from desktop_app.engine.tools import BaseTool
 
 __all__ = ["DirectoryReadTool", "FileReadTool", "FileWriterTool"]
@@ -38,7 +39,7 @@ class FileReadToolSchema(BaseModel):
     )
 
 
-class FileReadTool(builtin_tools.FileReadTool):
+class FileReadTool(WarnsUnknownSettings, builtin_tools.FileReadTool):
     """CrewAI's `FileReadTool`: reads a text file, the tool's own or one the model names."""
 
     name: str = "Read a file's content"
@@ -69,7 +70,8 @@ class FileReadTool(builtin_tools.FileReadTool):
                 "tool's allowed directory and a path that resolves outside it is rejected. "
                 "Specify 'start_line' and 'line_count' to read specific parts of the file."
             ))
-        super().__init__(file_path=file_path, base_dir=base_dir, encoding=encoding, **kwargs)
+        kwargs.update(file_path=file_path, base_dir=base_dir, encoding=encoding)
+        super().__init__(**kwargs)
 
     def _path_to_read(self, given: str | None) -> Path:
         declared = None if self.file_path is None else super()._path_to_read(None)
@@ -92,7 +94,7 @@ class DirectoryReadToolSchema(FixedDirectoryReadToolSchema):
     directory: str = Field(..., description="Mandatory directory to list content")
 
 
-class DirectoryReadTool(builtin_tools.DirectoryReadTool):
+class DirectoryReadTool(WarnsUnknownSettings, builtin_tools.DirectoryReadTool):
     """CrewAI's `DirectoryReadTool`: lists the files under a folder, recursively."""
 
     name: str = "List files in directory"
@@ -106,7 +108,8 @@ class DirectoryReadTool(builtin_tools.DirectoryReadTool):
                 "description", f"A tool that can be used to list {directory}'s content."
             )
             kwargs.setdefault("args_schema", FixedDirectoryReadToolSchema)
-        super().__init__(directory=directory, **kwargs)
+        kwargs["directory"] = directory
+        super().__init__(**kwargs)
 
     def _directory_to_list(self, given: str | None) -> Path:
         if given:
@@ -161,7 +164,7 @@ def _flag(value: str | bool) -> bool:
     raise ValueError(f"overwrite must be true or false, not {value!r}")
 
 
-class FileWriterTool(BaseTool):
+class FileWriterTool(WarnsUnknownSettings, BaseTool):
     """CrewAI's `FileWriterTool`: writes text to a file inside `base_dir` (default: the
     working folder), creating folders; an existing file is replaced only with `overwrite`.
 
