@@ -1,0 +1,1 @@
+"""`crewai.events.types`: CrewAI's event classes by module (see `crewai.events`)."""

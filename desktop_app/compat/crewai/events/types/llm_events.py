@@ -1,0 +1,7 @@
+"""`crewai.events.types.llm_events`: CrewAI's llm_events classes (see `crewai.events`)."""
+
+from desktop_app.compat.crewai.events import (
+    LLMStreamChunkEvent,
+)
+
+__all__ = ["LLMStreamChunkEvent"]

@@ -1,0 +1,1 @@
+"""`crewai.utilities`: only `crewai.utilities.events`, the events' path before CrewAI 0.150."""
