@@ -39,7 +39,8 @@ The model:
       a ``tool_choice`` that forces a function (instructor's way), or a sole tool that looks
       like an output model, gets a call whose arguments fit that tool's schema, so
       ``output_pydantic`` tasks and CrewAI's planner dry-run; ``tool_choice: "none"`` answers
-      in text; forcing a function that is not offered is a 400;
+      in text, ``"required"`` calls a tool even after a result; forcing a function that is
+      not offered is a 400;
     * reports usage: prompt tokens = words in all messages, completion tokens = chunks sent.
 
 Model-string grammar (per-request settings; the engine sends ``sim...`` for

@@ -144,8 +144,9 @@ def _answer_pieces(body: JsonObject, head: str, user_text: str, settings: ModelS
 def _next_call(body: JsonObject, user_text: str, results: int) -> ToolCall | None:
     """The tool call to make now: the function ``tool_choice`` forces (with arguments that
     fit its schema); else the next scripted one (see `_script`); else, when no tool has
-    answered since the last user message and ``tool_choice`` is not ``"none"``, a sole
-    output-model tool (see `_structured`) or one of the offered tools; else None."""
+    answered since the last user message (or ``tool_choice`` is ``"required"``) and
+    ``tool_choice`` is not ``"none"``, a sole output-model tool (see `_structured`) or one
+    of the offered tools; else None."""
     functions = [f for f in map(_function_of, body.get("tools") or []) if f is not None]
     forced = forced_function_name(body)
     if forced is not None:
@@ -157,7 +158,8 @@ def _next_call(body: JsonObject, user_text: str, results: int) -> ToolCall | Non
             return None
         scripted = script[results]
         return ToolCall(id=_call_id(body), name=scripted.name, arguments=scripted.arguments)
-    if not functions or results or body.get("tool_choice") == "none":
+    choice = body.get("tool_choice")
+    if not functions or choice == "none" or (results and choice != "required"):
         return None
     if len(functions) == 1 and looks_like_output_model(functions[0]):
         return _structured_call(functions[0], user_text, body)

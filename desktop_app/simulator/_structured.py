@@ -9,7 +9,7 @@ planner dry-run on the simulator:
 * ``response_format: {"type": "json_object"}``: the reply text is ``{"answer": "<the text
   the model would have said>"}``;
 * ``tool_choice`` forcing one function (``{"type": "function", "function": {"name": ...}}``,
-  as instructor sends), or a sole tool that looks like an output model (its name is its
+  as instructor sends, or Anthropic's ``{"type": "tool", "name": ...}``), or a sole tool that looks like an output model (its name is its
   parameters' ``title``, or ``json_tool_call`` / ``final_result`` / ``final_answer``): a
   call of that tool whose arguments fit its parameters.
 

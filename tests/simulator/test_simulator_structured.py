@@ -160,6 +160,24 @@ def test_a_sole_output_model_tool_is_called_with_a_fitting_value() -> None:
                .list_of_plans_per_task) == 2
 
 
+def test_tool_choice_required_calls_again_after_a_result() -> None:
+    body: dict[str, Any] = {
+        "messages": [_user("Plan it"), {"role": "tool", "tool_call_id": "c", "content": "1"}],
+        "tools": [_function("search", {"type": "object", "properties": {}})]}
+    assert plan_reply(body, SETTINGS).tool_call is None
+    body["tool_choice"] = "required"
+    call = plan_reply(body, SETTINGS).tool_call
+    assert call is not None and call.name == "search"
+
+
+def test_an_anthropic_style_tool_choice_forces_too() -> None:
+    body = {"messages": [_user("x")], "tool_choice": {"type": "tool", "name": "Source"},
+            "tools": [_function("search", {}), _function("Source", Source.model_json_schema())]}
+    call = plan_reply(body, SETTINGS).tool_call
+    assert call is not None and call.name == "Source"
+    Source.model_validate_json(call.arguments)
+
+
 def test_tool_choice_none_answers_in_text() -> None:
     body = {"messages": [_user("Plan it")], "tool_choice": "none",
             "tools": [_function("search", {"type": "object", "properties": {}})]}
