@@ -7,6 +7,7 @@ guardrail said no, or the answer did not fit the task's output model) with what 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Literal
@@ -14,9 +15,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from desktop_app.engine import events as ev
-from desktop_app.engine._context_window import fit_conversation, is_context_overflow
+from desktop_app.engine._context_window import call_fitting
 from desktop_app.engine._function_calling import repaired_call
-from desktop_app.engine.errors import CrewError, LLMError
+from desktop_app.engine.errors import CrewError
 from desktop_app.engine.llm import LLMResult, Message
 
 if TYPE_CHECKING:
@@ -139,13 +140,11 @@ class AgentLoop:
     async def _call_llm(
         self, tools: list[dict[str, Any]] | None, aside: list[Message] | None = None
     ) -> LLMResult:
-        try:
-            result = await self._request(tools, aside)
-        except LLMError as error:
-            if aside is not None or not is_context_overflow(error):
-                raise
-            agent, state = self._task.agent, self._state
-            await fit_conversation(agent, self._messages, state, self._meta, error)
+        if aside is None:
+            agent, state, meta = self._task.agent, self._state, self._meta
+            request = functools.partial(self._request, tools, None)
+            result = await call_fitting(agent, self._messages, state, meta, request)
+        else:
             result = await self._request(tools, aside)
         self._add_usage(result)
         return result

@@ -11,7 +11,7 @@ by CrewAI's phrases (`CONTEXT_LIMIT_ERRORS`).
   the summary. CrewAI cuts the conversation into chunks that fit a context size it looks up
   in a model table; CrewDesk, which has no such table, asks for the summary of the whole
   text and halves a piece whenever the summary request is itself too long, then joins the
-  summaries in order. The failed call is then made again, once.
+  summaries in order. The failed call is then made again, once (`call_fitting`).
 - `respect_context_window=False`: the task fails with `ContextWindowExceededError`, which
   names the agent and says what to do (CrewAI ends the program with a similar message).
 """
@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from desktop_app.engine._behaviours import call_aside
 from desktop_app.engine.errors import CrewError, LLMError
-from desktop_app.engine.llm import Message
+from desktop_app.engine.llm import LLMResult, Message
 
 if TYPE_CHECKING:
     from desktop_app.engine._run import PreparedAgent, RunState, TaskMeta
@@ -64,6 +65,9 @@ SUMMARY = (
 )
 MAX_SPLIT_DEPTH = 6
 """Most times a piece of the conversation is halved (64 pieces) before giving up."""
+MIN_SPLIT_CHARS = 500
+"""A piece this short is not halved again: the summary request is too long for the model
+because of its own instructions, and smaller pieces would not help."""
 _SUMMARY_TAGS = re.compile(r"<summary>(.*?)</summary>", re.DOTALL)
 
 
@@ -130,6 +134,35 @@ async def fit_conversation(
     messages[:] = [*system, {"role": "user", "content": SUMMARY.format(merged_summary=summary)}]
 
 
+async def call_fitting(
+    agent: PreparedAgent,
+    messages: list[Message],
+    state: RunState,
+    meta: TaskMeta,
+    request: Callable[[], Awaitable[LLMResult]],
+) -> LLMResult:
+    """Makes the task's call `request`; when the conversation (`messages`) is too long for
+    the model, fits it (`fit_conversation`) and makes the call once more.
+
+    Raises:
+        ContextWindowExceededError: It does not fit, and cannot be made to.
+    """
+    try:
+        return await request()
+    except LLMError as error:
+        if not is_context_overflow(error):
+            raise
+        await fit_conversation(agent, messages, state, meta, error)
+    try:
+        return await request()
+    except LLMError as error:
+        if is_context_overflow(error):
+            raise ContextWindowExceededError(
+                agent.role, error.provider_message, summarized=True
+            ) from error
+        raise
+
+
 def conversation_text(messages: list[Message]) -> str:
     """The messages as one text ("role: content" blocks), tool calls included."""
     blocks = []
@@ -155,12 +188,12 @@ async def _summarize(
             agent.llm, request, state, meta=meta, limiter=agent.behaviour.limiter
         )
     except LLMError as exc:
-        if not is_context_overflow(exc) or depth >= MAX_SPLIT_DEPTH or len(text) < 2:
-            if is_context_overflow(exc):
-                raise ContextWindowExceededError(
-                    agent.role, exc.provider_message, summarized=True
-                ) from exc
+        if not is_context_overflow(exc):
             raise
+        if depth >= MAX_SPLIT_DEPTH or len(text) < MIN_SPLIT_CHARS:
+            raise ContextWindowExceededError(
+                agent.role, exc.provider_message, summarized=True
+            ) from exc
         middle = len(text) // 2
         first = await _summarize(agent, text[:middle], state, meta, depth + 1)
         second = await _summarize(agent, text[middle:], state, meta, depth + 1)

@@ -177,3 +177,18 @@ async def test_without_function_calling_llm_a_bad_call_goes_back_to_the_model(
 
     result = next(e for e in events if e.kind == "tool_result")
     assert result.is_error and "not valid JSON" in result.output
+
+
+@pytest.mark.asyncio
+async def test_a_window_too_small_even_for_the_summary_fails_naming_the_agent(
+    sim: Simulator, llm_on: Callable[..., LLM]
+) -> None:
+    agent = Agent(role="Reader", goal="Read", backstory="Patient.", llm=llm_on("context=100"))
+    task = Task(description=f"Read this: {LONG_TASK}", expected_output="a digest", agent=agent)
+    with pytest.raises(TaskExecutionError) as caught:
+        await Crew(agents=[agent], tasks=[task]).akickoff()
+
+    cause = caught.value.cause
+    assert isinstance(cause, ContextWindowExceededError)
+    assert "Agent 'Reader'" in str(cause) and "even after it was summarized" in str(cause)
+    assert len(sim.stats.requests) <= 5
