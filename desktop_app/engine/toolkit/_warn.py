@@ -7,15 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, model_validator
 
+from desktop_app.engine.errors import IgnoredSettingWarning
+
 __all__ = ["WarnsUnknownSettings", "warn_ignored"]
-
-
-def _warning_class() -> type[UserWarning]:
-    """The engine's `IgnoredSettingWarning` (contract C1), a `UserWarning`."""
-    from desktop_app.engine import errors
-
-    found = getattr(errors, "IgnoredSettingWarning", UserWarning)
-    return found if isinstance(found, type) and issubclass(found, UserWarning) else UserWarning
 
 
 def warn_ignored(tool: str, setting: str, why: str) -> None:
@@ -24,10 +18,8 @@ def warn_ignored(tool: str, setting: str, why: str) -> None:
     The message reads like the engine's other ignored settings:
     "SerperDevTool: save_file=True is not supported by CrewDesk and is ignored (why)".
     """
-    warnings.warn(
-        _warning_class()(f"{tool}: {setting} is not supported by CrewDesk and is ignored ({why})"),
-        stacklevel=4,
-    )
+    message = f"{tool}: {setting} is not supported by CrewDesk and is ignored ({why})"
+    warnings.warn(IgnoredSettingWarning(message), stacklevel=4)
 
 
 class WarnsUnknownSettings(BaseModel):
