@@ -1,7 +1,9 @@
 """The typed event stream of a run.
 
 Every run emits, in order: one `RunStarted`; one `SettingIgnored` per setting of the crew,
-its agents and tasks that CrewDesk does not act on; per task a `TaskStarted`, any number of
+its agents and tasks that CrewDesk does not act on; with `Crew(planning=True)`, one
+`PlanCreated` per task; per task a `TaskStarted` (then, for an agent with `reasoning=True`,
+its `PlanCreated`), any number of
 `TextDelta`, `ToolCallStarted`, `ToolCallFinished` and `UsageUpdated` (and, for a task with
 `human_input`, `HumanInputRequested`/`HumanInputReceived` pairs), then `TaskFinished`;
 with memory or knowledge on, `MemoryRetrieved` and `KnowledgeRetrieved` after `TaskStarted`
