@@ -156,6 +156,8 @@ def _render(value: Any, old: yaml.Node, key_column: int, json_mode: bool) -> str
     if json_mode:
         return json.dumps(value, ensure_ascii=False)
     style = old.style if isinstance(old, yaml.ScalarNode) else None
+    if isinstance(value, str) and style in ("|", ">") and str(old.value).endswith("\n"):
+        value = value if value.endswith("\n") else value + "\n"  # keep `>`, not `>-`
     if isinstance(value, str):
         if "\n" in value or style in ("|", ">"):
             folded = style == ">" and "\n" not in value.rstrip("\n")

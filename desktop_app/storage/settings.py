@@ -154,6 +154,8 @@ class Settings(BaseModel):
         default_run_mode: The run mode preselected in the dashboard.
         recent_files: Crew files opened lately, most recent first.
         window_state: The main window's saved state (Qt bytes) as base64; see `window_state_bytes`.
+        project_trust: CrewAI project folders the user was asked about: True when their
+            code may run (opened trusted), False when they open without running code.
     """
 
     model_config = ConfigDict(extra="ignore", validate_assignment=True)
@@ -165,6 +167,7 @@ class Settings(BaseModel):
     default_run_mode: RunMode = "akickoff"
     recent_files: list[str] = Field(default_factory=list)
     window_state: str | None = None
+    project_trust: dict[str, bool] = Field(default_factory=dict)
 
     @field_validator("providers")
     @classmethod

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, Qt, Signal
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.ui.keys import install_key_source
 from desktop_app.ui.qt import asyncSlot
 
 if TYPE_CHECKING:
@@ -39,6 +41,8 @@ if TYPE_CHECKING:
     from desktop_app.ui.designer import DesignerView
     from desktop_app.ui.history import HistoryView
     from desktop_app.ui.memory import MemoryDialog
+    from desktop_app.ui.projects._opener import ProjectOpener
+    from desktop_app.ui.projects._session import OpenProject
     from desktop_app.ui.services import AppServices
     from desktop_app.ui.settings import SettingsDialog
 
@@ -103,6 +107,7 @@ class MainWindow(QMainWindow):
     designer: DesignerView
     dashboard: DashboardView
     history: HistoryView
+    project_opener: ProjectOpener
 
     def __init__(self, services: AppServices | None = None, parent: QWidget | None = None) -> None:
         """Builds the window's shell, and its views too when `services` are given.
@@ -150,6 +155,7 @@ class MainWindow(QMainWindow):
         from desktop_app.ui.dashboard import DashboardView
         from desktop_app.ui.designer import DesignerView
         from desktop_app.ui.history import HistoryView
+        from desktop_app.ui.projects._opener import ProjectOpener
 
         if self._attached:
             raise RuntimeError("the window already has its services")
@@ -164,6 +170,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.dashboard, "Dashboard")
         self.tabs.addTab(self.history, "History")
         self.tabs.setCurrentWidget(self.dashboard)
+        self.project_opener = ProjectOpener(services, self)
+        self.designer.import_handler = self.open_project
         self._attached = True
         self._connect()
 
@@ -173,9 +181,14 @@ class MainWindow(QMainWindow):
         self.stop_all_action = QAction("Stop &all runs", self)
         self.memory_action = QAction("&Memory and knowledge…", self)
         self.memory_action.setToolTip("Look into, search, reset or delete the crews' stores")
+        self.open_project_action = QAction("Open CrewAI &project…", self)
+        self.open_project_action.setToolTip(
+            "Open a CrewAI project folder: see its crew in the designer and run it")
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(self.open_project_action)
+        file_menu.addSeparator()
         file_menu.addAction(self.settings_action)
         file_menu.addAction(self.memory_action)
         file_menu.addSeparator()
@@ -190,6 +203,7 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.stop_all_action)
         self.settings_action.triggered.connect(self._on_settings_action_triggered)
         self.memory_action.triggered.connect(self._on_memory_action_triggered)
+        self.open_project_action.triggered.connect(self._on_open_project_action_triggered)
         self.stop_all_action.triggered.connect(self._on_stop_all_action_triggered)
         self.quit_action.triggered.connect(self.close)
 
@@ -214,6 +228,7 @@ class MainWindow(QMainWindow):
         shown, with its offer to restore them.
         """
         await self.services.start()
+        await install_key_source(self.services.secrets)
         settings = self.services.current_settings
         self.controller.set_concurrency_limit(settings.concurrency_limit)
         self.dashboard.mode.setCurrentText(settings.default_run_mode)
@@ -284,6 +299,38 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             "Runs use the offline simulator. Add a real provider in Settings any time.", 10_000
         )
+
+    async def open_project(self, folder: Path) -> OpenProject | None:
+        """Opens a CrewAI project folder in the designer (asking about trust once per
+        folder) and lists it on the dashboard; a project that cannot be opened is said so
+        in the designer, and the app goes on.
+
+        Returns:
+            The open project, or None (cancelled, or it cannot be opened).
+        """
+        from desktop_app.compat.projects import ProjectError
+        from desktop_app.documents.errors import CrewFileError
+
+        try:
+            opened = await self.project_opener.open(folder)
+        except (CrewFileError, ProjectError) as exc:
+            self.designer.show_project_error(folder, str(exc))
+            self.tabs.setCurrentWidget(self.designer)
+            return None
+        if opened is None or not await self.designer.show_project(opened):
+            return None
+        self.tabs.setCurrentWidget(self.designer)
+        await self.dashboard.load_crews()
+        if opened.error:
+            self.dashboard.show_message(f"{opened.document.name}: {opened.error}")
+        return opened
+
+    async def choose_project(self) -> OpenProject | None:
+        """Asks for a CrewAI project folder, then opens it (`open_project`)."""
+        from desktop_app.ui.widgets.ask import choose_path
+
+        folder = await choose_path(self, "Open a CrewAI project folder", directory=True)
+        return None if folder is None else await self.open_project(folder)
 
     async def run_from_designer(self, crew_id: str) -> None:
         """Shows the dashboard and runs the crew the designer asked for."""
@@ -364,6 +411,10 @@ class MainWindow(QMainWindow):
     def _on_settings_action_triggered(self) -> None:
         if self._attached:
             self.open_settings()
+
+    def _on_open_project_action_triggered(self) -> None:
+        if self._attached:
+            self._spawn(self.choose_project())
 
     def _on_memory_action_triggered(self) -> None:
         if self._attached:

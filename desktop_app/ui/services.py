@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from desktop_app.storage.paths import AppPaths
 from desktop_app.storage.secrets import PROVIDER_ENV_VARS, SecretStore
 from desktop_app.storage.settings import ProviderSettings, Settings, SettingsStore
+from desktop_app.ui.projects._registry import OpenProjects
 
 if TYPE_CHECKING:
     from desktop_app.simulator import SimulatorThread
@@ -128,6 +129,7 @@ class AppServices:
         history: The run history (SQLite).
         library: The user's crews and the bundled examples.
         simulator: The offline simulator, started on demand.
+        projects: The CrewAI projects open in the app.
         current_settings: The settings as last loaded or saved.
         settings_warning: A sentence for the user when the settings file was unusable.
     """
@@ -161,6 +163,7 @@ class AppServices:
         self.history: RunHistory = history or RunHistory(paths)
         self.library: CrewLibrary = library or CrewLibrary(paths)
         self.simulator = simulator or SimulatorService()
+        self.projects = OpenProjects()
         self.current_settings = Settings()
         self.settings_warning: str | None = None
         self.interrupted_runs = 0

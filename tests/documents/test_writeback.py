@@ -70,11 +70,11 @@ def test_changing_one_goal_changes_only_that_value(tree: WriteTree) -> None:
     assert result.written == (agents,) and result.refused == ()
     expected = AGENTS.replace(
         "  goal: >\n    Uncover cutting-edge developments in {topic}\n",
-        "  goal: >-\n    Find what is new in {topic}\n",
+        "  goal: >\n    Find what is new in {topic}\n",
     )
     assert agents.read_text(encoding="utf-8") == expected
     assert (root / "src/research/config/tasks.yaml").read_text(encoding="utf-8") == TASKS
-    assert reread(crew).document.agents[0].goal == "Find what is new in {topic}"
+    assert reread(crew).document.agents[0].goal == "Find what is new in {topic}\n"
 
 
 def test_edits_keep_comments_other_keys_and_quoting(tree: WriteTree) -> None:
@@ -100,7 +100,7 @@ def test_edits_keep_comments_other_keys_and_quoting(tree: WriteTree) -> None:
     tasks = yaml.safe_load(tasks_text)
     assert agents["writer"] == {"role": "Writer's role", "goal": "Write it up\n",
                                 "backstory": "plain words", "max_iter": 4}
-    assert tasks["research_task"]["description"] == "Two lines\nabout {topic}"
+    assert tasks["research_task"]["description"] == "Two lines\nabout {topic}\n"  # `>` kept
     assert tasks["write_task"]["human_input"] is True
     assert list(tasks) == ["research_task", "write_task"]
 

@@ -28,6 +28,12 @@ from desktop_app.documents.build import (
 from desktop_app.documents.model import AgentSpec, CrewDocument
 from desktop_app.storage.secrets import SecretStore
 from desktop_app.storage.settings import ProviderSettings, Settings
+from desktop_app.ui.controllers._project_build import (
+    ModelRoute,
+    ProjectRun,
+    build_project_crew,
+    route_models,
+)
 
 if TYPE_CHECKING:
     from desktop_app.engine import Crew
@@ -123,6 +129,59 @@ class CrewFactory:
         return await asyncio.to_thread(
             _build_with_keys, document, settings, secrets, base_dir, data_dir
         )
+
+
+    async def build_project(self, run: ProjectRun, *, dry_run: bool = False) -> BuiltCrew:
+        """Builds a CrewAI project's own crew for one run (its code runs in a worker thread).
+
+        Args:
+            run: The project and its agent and task configs (unsaved edits included).
+            dry_run: Send every model of the crew to the offline simulator.
+
+        Raises:
+            ProjectError: The project's code failed (file:line: message).
+        """
+        settings = self._services.current_settings
+        default = _default_provider(settings)
+        if dry_run or (default is not None and default.kind == "simulator"):
+            base_url = await self._services.simulator.base_url()
+            model = default.default_model if default and default.kind == "simulator" else ""
+            from desktop_app.ui.services import SIMULATOR_MODEL
+
+            target = ModelRoute(model or SIMULATOR_MODEL, base_url, SIMULATOR_KEY, force=True)
+
+            def build() -> Crew:
+                crew = build_project_crew(run)
+                route_models(crew, lambda _model: target)
+                return crew
+
+            return BuiltCrew(await asyncio.to_thread(build))
+        return await asyncio.to_thread(
+            _build_project_with_keys, run, settings, self._services.secrets
+        )
+
+
+def _build_project_with_keys(run: ProjectRun, settings: Settings, store: SecretStore) -> BuiltCrew:
+    """A project's crew with each model sent to the provider that serves it, with its key."""
+    crew = build_project_crew(run)
+    used: list[str] = []
+    by_model: dict[str, ProviderSettings] = {}
+
+    def route(model: str | None) -> ModelRoute | None:
+        spec = AgentSpec(key="project", role="-", goal="-", backstory="-", llm=model)
+        routed, provider = _route(spec, settings)
+        if not routed.llm:
+            return None  # no model anywhere: the engine's default, as CrewAI's
+        kind = provider.kind if provider else provider_kind_of(routed.llm)
+        found = store.resolve(provider.credential_name if provider else None, kind)
+        if found is not None:
+            used.append(found.value)
+        if provider is not None:
+            by_model.setdefault(routed.llm, provider)
+        return ModelRoute(routed.llm, routed.base_url, found.value if found else None)
+
+    route_models(crew, route)
+    return BuiltCrew(crew, used, by_model)
 
 
 def _default_provider(settings: Settings) -> ProviderSettings | None:

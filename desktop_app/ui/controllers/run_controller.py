@@ -25,6 +25,7 @@ import functools
 import logging
 from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from PySide6.QtCore import QObject, Signal
@@ -32,6 +33,7 @@ from PySide6.QtCore import QObject, Signal
 from desktop_app.documents.model import CrewDocument
 from desktop_app.ui.controllers._gate import RunGate
 from desktop_app.ui.controllers._human_input import HumanInputBroker
+from desktop_app.ui.controllers._project_build import ProjectRun
 from desktop_app.ui.controllers._recorder import RunRecorder
 from desktop_app.ui.controllers.crew_factory import BuiltCrew, CrewFactory
 from desktop_app.ui.controllers.run_state import (
@@ -46,7 +48,14 @@ if TYPE_CHECKING:
     from desktop_app.engine.outputs import CrewOutput
     from desktop_app.ui.services import AppServices
 
-__all__ = ["RunController", "RunRequest", "describe_error", "refused_provider"]
+__all__ = [
+    "PROJECT_ID_PREFIX",
+    "ProjectRun",
+    "RunController",
+    "RunRequest",
+    "describe_error",
+    "refused_provider",
+]
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +68,9 @@ AUTOFLUSH_INTERVAL = 0.5
 
 RunMode = Literal["akickoff", "kickoff_async"]
 
+PROJECT_ID_PREFIX = "project:"
+"""Crew ids of CrewAI projects opened in the app start with this (then the project's folder)."""
+
 
 @dataclass(frozen=True, slots=True)
 class RunRequest:
@@ -70,6 +82,8 @@ class RunRequest:
         mode: "akickoff" (native async) or "kickoff_async" (a worker thread).
         crew_id: The crew's id in the library, when it has one.
         dry_run: Run every agent on the offline simulator.
+        project: For a CrewAI project's crew: its loaded code and configs; the crew is then
+            made by the project's code (`document` is what history keeps of it).
     """
 
     document: CrewDocument
@@ -77,6 +91,7 @@ class RunRequest:
     mode: RunMode = "akickoff"
     crew_id: str | None = None
     dry_run: bool = False
+    project: ProjectRun | None = None
 
 
 def describe_error(exc: BaseException, secrets: list[str]) -> tuple[str, bool]:
@@ -254,9 +269,7 @@ class RunController(QObject):
                 state.set_status(RunStatus.RUNNING)
                 await recorder.running()
                 await self._services.load_engine()
-                built = await self._factory.build(
-                    request.document, dry_run=request.dry_run,
-                    base_dir=self._services.library.base_dir_of(request.crew_id))
+                built = await self._build(request)
                 built.crew.human_input_handler = self._inputs.handler_for(state)
                 output = await self._stream(built, state, request, recorder)
             state.set_status(RunStatus.DONE)
@@ -274,6 +287,17 @@ class RunController(QObject):
             await recorder.finish()
         finally:
             self._inputs.cancel(state.run_id)
+
+    async def _build(self, request: RunRequest) -> BuiltCrew:
+        if request.project is not None:
+            return await self._factory.build_project(request.project, dry_run=request.dry_run)
+        crew_id = request.crew_id
+        if crew_id is not None and crew_id.startswith(PROJECT_ID_PREFIX):
+            base_dir: Path | None = Path(crew_id.removeprefix(PROJECT_ID_PREFIX))
+        else:
+            base_dir = self._services.library.base_dir_of(crew_id)
+        return await self._factory.build(request.document, dry_run=request.dry_run,
+                                         base_dir=base_dir)
 
     async def _stream(
         self, built: BuiltCrew, state: RunState, request: RunRequest, recorder: RunRecorder

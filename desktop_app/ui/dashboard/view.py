@@ -177,6 +177,8 @@ class DashboardView(QWidget):
     async def load_crews(self) -> list[CrewEntry]:
         """Reads the crew library (off the GUI thread) and lists its crews."""
         entries = await self._services.library.alist()
+        entries += [CrewEntry(opened.crew_id, f"{opened.document.name} (CrewAI project)",
+                              opened.root, False) for opened in self._services.projects.all()]
         self._documents.clear()
         self.picker.set_entries(entries)
         current = self.picker.current_id()
@@ -199,6 +201,9 @@ class DashboardView(QWidget):
         return document
 
     async def _document(self, crew_id: str) -> CrewDocument | None:
+        opened = self._services.projects.get(crew_id)
+        if opened is not None:  # the designer's values, saved or not
+            return opened.document
         if crew_id not in self._documents:
             try:
                 self._documents[crew_id] = await self._services.library.aload(crew_id)
@@ -228,8 +233,10 @@ class DashboardView(QWidget):
     ) -> RunState:
         """Starts one run with the mode and dry-run choice shown in the dashboard."""
         chosen = mode or RUN_MODES[max(0, self.mode.currentIndex())]
+        opened = self._services.projects.get(crew_id)
         request = RunRequest(document, inputs, mode=chosen, crew_id=crew_id,
-                             dry_run=self.dry_run.isChecked())
+                             dry_run=self.dry_run.isChecked(),
+                             project=opened.run_for(document) if opened else None)
         return self._controller.start(request)
 
     async def run_checked(self) -> list[RunState]:

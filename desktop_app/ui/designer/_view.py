@@ -12,6 +12,7 @@ non-blocking dialog and a future), never a nested event loop.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -42,8 +43,16 @@ from desktop_app.ui.designer._bars import DIRTY_MARK, Banner, CrewList, Recovery
 from desktop_app.ui.designer._editor import CrewEditor
 from desktop_app.ui.designer._flow import TaskFlowWidget
 from desktop_app.ui.designer._pages import CrewPage, ItemsPage
+from desktop_app.ui.designer._project import (
+    ProjectPanel,
+    code_notes,
+    lock_rows,
+    unlock_rows,
+    yaml_fields,
+)
 from desktop_app.ui.designer._recovery import RecoveryKeeper
 from desktop_app.ui.designer._task_form import TaskForm
+from desktop_app.ui.projects._session import OpenProject
 from desktop_app.ui.widgets.ask import ask, choose_path
 from desktop_app.ui.widgets.protocols import ServicesLike
 from desktop_app.ui.widgets.tasks import TaskOwner
@@ -79,6 +88,7 @@ class DesignerView(QWidget):
         self._entries: list[CrewEntry] = []
         self._recovered: list[RecoveryEntry] = []
         self._start_task: asyncio.Task[None] | None = None
+        self.import_handler: Callable[[Path], Awaitable[object]] | None = None
         self.editor = CrewEditor(self)
         self.editor.draft_id = new_draft_id()
         self.recovery = RecoveryKeeper(self.editor, self._library, self._on_task_failed)
@@ -115,8 +125,9 @@ class DesignerView(QWidget):
         self.agent_form = AgentForm(self.editor, self._tasks)
         self.task_form = TaskForm(self.editor)
         self.agents_page = ItemsPage(self.editor, "agents", self.agent_form,
-                                     self.agent_form.show_agent)
-        self.tasks_page = ItemsPage(self.editor, "tasks", self.task_form, self.task_form.show_task)
+                                     self._show_agent)
+        self.tasks_page = ItemsPage(self.editor, "tasks", self.task_form, self._show_task)
+        self.project_panel = ProjectPanel()
         self.tasks_page.items_list.currentRowChanged.connect(self._on_tasks_list_row_changed)
         self.flow = TaskFlowWidget()
         self.flow.taskClicked.connect(self._on_flow_task_clicked)
@@ -177,6 +188,7 @@ class DesignerView(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.recovery_banner)
         column.addWidget(self.example_banner)
+        column.addWidget(self.project_panel)
         column.addLayout(toolbar)
         column.addWidget(self.tabs, 1)
         column.addWidget(QLabel("Task order and context"))
@@ -221,11 +233,29 @@ class DesignerView(QWidget):
         self.agents_page.refresh(doc, grouped)
         self.tasks_page.refresh(doc, grouped)
         self.flow.show_document(doc, self.tasks_page.items_list.currentRow())
+        self._follow_project(doc)
         self.setWindowTitle(self.title())
         self.buttons["run"].setToolTip(
             f"Fix {len(issues)} problem(s) first" if issues else "Save and run this crew"
         )
         self._show_read_only()
+
+    def _show_agent(self, doc: CrewDocument, index: int, issues: Mapping[_edits.Loc, Sequence[str]]) -> None:
+        self.agent_form.show_agent(doc, index, issues)
+        self._lock_form(self.agent_form, "agents", doc.agents[index].key
+                        if 0 <= index < len(doc.agents) else None)
+
+    def _show_task(self, doc: CrewDocument, index: int, issues: Mapping[_edits.Loc, Sequence[str]]) -> None:
+        self.task_form.show_task(doc, index, issues)
+        self._lock_form(self.task_form, "tasks", doc.tasks[index].key
+                        if 0 <= index < len(doc.tasks) else None)
+
+    def _lock_form(self, form: AgentForm | TaskForm, kind: str, key: str | None) -> None:
+        opened = self.open_project
+        if opened is None or key is None:
+            unlock_rows(form)
+        else:
+            lock_rows(form, yaml_fields(kind), code_notes(opened.crew, kind, key))
 
     def _show_read_only(self) -> None:
         for page in (self.crew_page, self.agents_page, self.tasks_page):
@@ -257,6 +287,57 @@ class DesignerView(QWidget):
 
     def _on_task_failed(self, error: BaseException) -> None:
         self._say(f"Failed: {error}")
+
+    # -- CrewAI projects ----------------------------------------------------------------
+
+    @property
+    def open_project(self) -> OpenProject | None:
+        """The CrewAI project the designer shows, if it shows one."""
+        return self._services.projects.get(self.editor.crew_id)
+
+    def _follow_project(self, doc: CrewDocument) -> None:
+        opened = self.open_project
+        if opened is None:
+            self.project_panel.hide()
+            return
+        opened.document = doc  # runs use the designer's values, saved or not
+
+    async def show_project(self, opened: OpenProject) -> bool:
+        """Shows an open CrewAI project (after asking about unsaved changes)."""
+        if not await self.confirm_discard():
+            return False
+        self.project_panel.show_project(opened)
+        self.editor.open(opened.document, crew_id=opened.crew_id,
+                         dirty=opened.document != opened.crew.document)
+        self.tabs.setCurrentWidget(self.crew_page)
+        self._show_list()
+        self._say(f"Opened the CrewAI project {opened.root}."
+                  + (f"\n{opened.error}" if opened.error else ""))
+        return True
+
+    def show_project_error(self, path: Path, message: str) -> None:
+        """Says why the project at ``path`` could not be opened."""
+        self._say(f"Cannot open the CrewAI project {path}:\n{message}")
+
+    async def _save_project(self, opened: OpenProject) -> bool:
+        from desktop_app.documents.project_crew import reread, save_project_crew
+
+        doc = self.editor.document
+        if self.editor.issues():
+            self._say(f"Not saved: fix {len(self.editor.issues())} problem(s) first.")
+            return False
+        try:
+            result = await asyncio.to_thread(save_project_crew, opened.crew, doc)
+            opened.crew = await asyncio.to_thread(reread, opened.crew)
+        except CrewFileError as exc:
+            self._say(f"Not saved:\n{exc}")
+            return False
+        if self.editor.document == doc and not result.refused:
+            self.editor.mark_saved(opened.crew_id)
+        names = ", ".join(path.name for path in result.written) or "nothing changed"
+        self._say(f"Saved into the project ({names})."
+                  + "".join(f"\nNot saved: {line}" for line in result.refused))
+        return not result.refused
 
     # -- start -------------------------------------------------------------------------
 
@@ -379,7 +460,11 @@ class DesignerView(QWidget):
 
     async def _choose_import(self) -> None:
         path = await choose_path(self, "Import a CrewAI project folder", directory=True)
-        if path is not None:
+        if path is None:
+            return
+        if self.import_handler is not None:  # the window's "Open CrewAI project…"
+            await self.import_handler(path)
+        else:
             await self.import_crewai(path)
 
     async def _choose_export(self) -> None:
@@ -395,6 +480,9 @@ class DesignerView(QWidget):
         Returns:
             True when it is saved; False when it has problems or cannot be written.
         """
+        opened = self.open_project
+        if opened is not None:
+            return await self._save_project(opened)
         if self.editor.read_only or self.editor.crew_id is None:
             return await self.save_as()
         if not self.editor.dirty:
@@ -448,7 +536,16 @@ class DesignerView(QWidget):
         return True
 
     async def run(self) -> bool:
-        """Saves the crew if needed, then asks the app to run it (`runRequested`)."""
+        """Saves the crew if needed, then asks the app to run it (`runRequested`).
+
+        A CrewAI project runs with the designer's values as they are, saved or not."""
+        opened = self.open_project
+        if opened is not None:
+            if self.editor.issues():
+                self._say(f"Fix {len(self.editor.issues())} problem(s) first.")
+                return False
+            self.runRequested.emit(opened.crew_id)
+            return True
         needs_save = self.editor.dirty or self.editor.crew_id is None
         if not self.editor.read_only and needs_save and not await self.save():
             return False

@@ -14,6 +14,7 @@ from desktop_app.storage.history import RunHistory
 from desktop_app.storage.paths import AppPaths
 from desktop_app.storage.secrets import SecretStore
 from desktop_app.storage.settings import Settings, SettingsStore
+from desktop_app.ui.projects._registry import OpenProjects
 
 
 class ServicesLike(Protocol):
@@ -25,6 +26,7 @@ class ServicesLike(Protocol):
         secrets: The keychain store.
         history: The run history.
         library: The user's crews and the bundled examples.
+        projects: The CrewAI projects open in the app.
     """
 
     @property
@@ -41,6 +43,9 @@ class ServicesLike(Protocol):
 
     @property
     def library(self) -> CrewLibrary: ...
+
+    @property
+    def projects(self) -> OpenProjects: ...
 
     async def save_settings(self, settings: Settings) -> None:
         """Saves the settings and makes them the app's current ones."""

@@ -1,0 +1,237 @@
+"""CrewAI projects in the app: trust once, the designer, runs of the project's own code."""
+
+from __future__ import annotations
+
+import asyncio
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
+from pytestqt.qtbot import QtBot
+from test_app_support import (
+    litellm_loaded,  # noqa: F401 - a fixture
+    make_services,
+    sim_fixture,  # noqa: F401 - the `sim` fixture
+    wait_until,
+)
+
+from desktop_app.simulator import SimulatorThread
+from desktop_app.ui.controllers import RunStatus
+from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.projects._session import project_id
+from desktop_app.ui.services import AppServices
+
+Arun = Callable[..., Any]
+
+pytestmark = pytest.mark.usefixtures("litellm_loaded")
+
+AGENTS = """\
+# The researcher of the demo crew
+researcher:
+  role: >
+    {topic} Researcher
+  goal: >
+    Find facts about {topic}
+  backstory: >
+    Knows where facts hide.
+  llm: openai/gpt-4o   # the project's own model
+"""
+
+TASKS = """\
+research_task:
+  description: >
+    Research {topic} with the fact finder.
+  expected_output: >
+    One fact about {topic}
+  agent: researcher
+"""
+
+CREW_PY = '''\
+from crewai import Agent, Crew, Process, Task
+from crewai.project import CrewBase, agent, crew, task
+from crewai.tools import tool
+
+
+@tool("Fact finder")
+def fact_finder(query: str) -> str:
+    """Finds one fact about a query."""
+    return f"Fact about {query}: they sleep a lot."
+
+
+@CrewBase
+class DemoCrew:
+    """The demo crew."""
+
+    agents_config = "config/agents.yaml"
+    tasks_config = "config/tasks.yaml"
+
+    @agent
+    def researcher(self) -> Agent:
+        return Agent(config=self.agents_config["researcher"], tools=[fact_finder])
+
+    @task
+    def research_task(self) -> Task:
+        return Task(config=self.tasks_config["research_task"])
+
+    @crew
+    def crew(self) -> Crew:
+        return Crew(agents=self.agents, tasks=self.tasks, process=Process.sequential)
+'''
+
+MAIN_PY = '''\
+from demo.crew import DemoCrew
+
+
+def run():
+    inputs = {"topic": "cats"}
+    DemoCrew().crew().kickoff(inputs=inputs)
+'''
+
+
+def write_project(root: Path, crew_py: str = CREW_PY) -> Path:
+    """A small CrewAI project in the current template's layout."""
+    files = {
+        "pyproject.toml": '[project]\nname = "demo"\nversion = "0.1.0"\n\n'
+                          '[project.scripts]\nrun_crew = "demo.main:run"\n',
+        "src/demo/__init__.py": "",
+        "src/demo/config/agents.yaml": AGENTS,
+        "src/demo/config/tasks.yaml": TASKS,
+        "src/demo/crew.py": crew_py,
+        "src/demo/main.py": MAIN_PY,
+    }
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return root
+
+
+async def _window(qtbot: QtBot, services: AppServices) -> MainWindow:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    app.setQuitOnLastWindowClosed(False)
+    window = MainWindow(services)
+    qtbot.addWidget(window)
+    window.show()
+    await window.start()
+    return window
+
+
+async def _answer_trust(window: MainWindow, button: str) -> None:
+    await wait_until(lambda: (box := window.findChild(QMessageBox, "trustBox")) is not None
+                     and box.isVisible())
+    box = window.findChild(QMessageBox, "trustBox")
+    assert box is not None
+    found = box.findChild(QPushButton, button)
+    assert found is not None
+    found.click()
+
+
+async def _close(window: MainWindow) -> None:
+    closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def done() -> None:
+        if not closed.done():
+            closed.set_result(None)
+
+    window.closed.connect(done)
+    window.close()
+    await asyncio.wait_for(closed, 20)
+
+
+def test_a_trusted_project_runs_its_own_code_and_saves_into_its_yaml(
+    sim: SimulatorThread, qtbot: QtBot, arun: Arun, tmp_path: Path
+) -> None:
+    root = write_project(tmp_path / "demo")
+    agents_yaml = root / "src/demo/config/agents.yaml"
+
+    async def scenario() -> None:
+        services = await make_services(sim.base_url)
+        window = await _window(qtbot, services)
+        answering = asyncio.ensure_future(_answer_trust(window, "trustButton"))
+        opened = await window.open_project(root)
+        await answering
+        assert opened is not None and opened.runs_code, opened and opened.error
+        assert services.current_settings.project_trust == {str(root): True}
+        designer = window.designer
+        assert designer.editor.crew_id == project_id(root)
+        code = [designer.project_panel.code.item(i).text()
+                for i in range(designer.project_panel.code.count())]
+        assert any("tools: Fact finder" in line and "crew.py:20" in line for line in code), code
+        designer.agents_page.select(0)
+        assert not designer.agent_form.rows["tools"].isEnabled()  # made by code
+        assert designer.agent_form.rows["goal"].isEnabled()
+
+        designer.agent_form.goal_edit.setPlainText("Find three facts about {topic}")
+        assert designer.dirty and opened.document.agents[0].goal.startswith("Find three")
+        state = await window.dashboard.run_crew(opened.crew_id)  # unsaved: runs as shown
+        assert state is not None, window.dashboard.message.text()
+        streamed: list[str] = []
+        state.textAppended.connect(streamed.append)
+        await window.controller.wait(state)
+        assert state.status is RunStatus.DONE, state.error
+        assert streamed and "Result:" in state.transcript()
+        assert "↳ Fact about" in state.transcript()  # the code's tool ran
+        bodies = [r.body for r in sim.stats.requests if r.path.endswith("/chat/completions")]
+        offered = [t["function"]["name"] for b in bodies for t in b.get("tools", [])]
+        assert any("Fact" in name for name in offered), offered
+        assert any("Find three facts about cats" in str(b["messages"]) for b in bodies)
+
+        assert await designer.save()
+        text = agents_yaml.read_text(encoding="utf-8")
+        assert text == AGENTS.replace("Find facts about {topic}\n",
+                                      "Find three facts about {topic}\n")
+        await _close(window)
+
+    arun(scenario(), timeout=120)
+
+
+def test_trust_is_asked_once_per_folder_and_untrusted_opens_statically(
+    qtbot: QtBot, arun: Arun, tmp_path: Path
+) -> None:
+    root = write_project(tmp_path / "demo")
+
+    async def scenario() -> None:
+        services = await make_services("http://127.0.0.1:9/v1")
+        window = await _window(qtbot, services)
+        answering = asyncio.ensure_future(_answer_trust(window, "staticButton"))
+        opened = await window.open_project(root)
+        await answering
+        assert opened is not None and not opened.runs_code and not opened.trusted
+        panel = window.designer.project_panel
+        assert "without running its code" in panel.note.text()
+        assert window.designer.agent_form.rows["goal"].isEnabled()
+        again = await window.open_project(root)  # no question this time
+        assert again is not None and not again.trusted
+        box = window.findChild(QMessageBox, "trustBox")
+        assert box is None or not box.isVisible()
+        await _close(window)
+
+    arun(scenario(), timeout=60)
+
+
+def test_a_project_whose_code_fails_opens_with_its_error(
+    qtbot: QtBot, arun: Arun, tmp_path: Path
+) -> None:
+    broken = CREW_PY.replace("    @task\n", "    @task\n    def oops(self:\n", 1)
+    root = write_project(tmp_path / "broken", broken)
+
+    async def scenario() -> None:
+        services = await make_services("http://127.0.0.1:9/v1")
+        window = await _window(qtbot, services)
+        answering = asyncio.ensure_future(_answer_trust(window, "trustButton"))
+        opened = await window.open_project(root)
+        await answering
+        assert opened is not None and not opened.runs_code
+        assert "crew.py:" in opened.error and "syntax" in opened.error.lower()
+        panel = window.designer.project_panel
+        assert panel.error.isVisible() and "crew.py:" in panel.error.text()
+        assert "crew.py:" in window.dashboard.message.text()
+        nothing = await window.open_project(tmp_path / "nowhere")
+        assert nothing is None and "Cannot open" in window.designer.status()
+        await _close(window)
+
+    arun(scenario(), timeout=60)
