@@ -9,6 +9,7 @@ real service.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import os
 from dataclasses import dataclass, field
@@ -137,7 +138,10 @@ class ServiceTool(WarnsUnknownSettings, BaseTool):
         return self._result(exchange(self._request(kwargs)), kwargs)
 
     async def _arun(self, **kwargs: Any) -> Any:
-        return self._result(await aexchange(self._request(kwargs)), kwargs)
+        # The key source may ask the keychain and `_result` may save a file: both block.
+        request = await asyncio.to_thread(self._request, kwargs)
+        data = await aexchange(request)
+        return await asyncio.to_thread(self._result, data, kwargs)
 
 
 def save_results(content: str) -> str:

@@ -7,6 +7,7 @@ in crewai-tools 1.15; names, descriptions and argument schemas are CrewAI's.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -58,8 +59,8 @@ class _SearchTool(RagTool):
 
     async def _arun(self, **kwargs: Any) -> str:
         ref = kwargs.get(self.ref_arg)
-        if ref:
-            self.add_from_model(str(ref))
+        if ref:  # checks the path on the file system: off the loop
+            await asyncio.to_thread(self.add_from_model, str(ref))
         query = str(kwargs.get(self.query_arg) or "").strip()
         if not query:
             raise ValueError(f"give what to search for as {self.query_arg}")

@@ -5,6 +5,7 @@ from the environment or the installed key source (C4), both the blocking and asy
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -21,6 +22,7 @@ from desktop_app.engine.toolkit import (
 )
 from desktop_app.engine.toolkit._http import ServiceError
 from desktop_app.engine.toolkit._keys import MissingKeyError, set_key_source
+from desktop_app.engine.toolkit.simulated import simulated_services
 from desktop_app.simulator import SimulatorThread
 from tests.engine.conftest import make_llm
 
@@ -170,3 +172,19 @@ async def test_a_missing_key_reaches_the_model_and_the_panel_as_a_tool_error(
                 if isinstance(event, ev.ToolCallFinished)]
     assert finished[0].is_error
     assert "set the environment variable SERPER_API_KEY" in finished[0].output
+
+
+@pytest.mark.asyncio
+async def test_simulated_services_point_every_search_tool_at_the_simulator(
+    sim_thread: SimulatorThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in (*_KEYS, "CREWDESK_SERPER_URL", "CREWDESK_TAVILY_URL", "CREWDESK_EXA_URL",
+                 "CREWDESK_BRAVE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    with simulated_services(sim_thread.root_url):
+        assert (await SerperDevTool().arun(search_query="tides"))["organic"]
+        assert json.loads(await TavilySearchTool().arun(query="tides"))["results"]
+        assert json.loads(await EXASearchTool().arun(search_query="tides"))["results"]
+        assert json.loads(await BraveSearchTool().arun(q="tides"))
+    assert "CREWDESK_SERPER_URL" not in os.environ and "SERPER_API_KEY" not in os.environ
+    assert sim_thread.stats.tool_requests["brave"] == 1
