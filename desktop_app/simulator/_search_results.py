@@ -1,8 +1,8 @@
 """Made-up web search results and web pages, deterministic from the query text.
 
 Every provider's answer is built from the same hits: hit ``i`` (from 1) of a query has a
-title that quotes the query, a snippet that starts with the query and goes on with words
-picked by a hash of the query and ``i``, and a link to the simulator's own ``/web/`` pages
+title that quotes the query, a snippet of two sentences about the query picked by a hash
+of the query and ``i``, and a link to the simulator's own ``/web/`` pages
 (``<root>/web/<query-slug>/result-<i>``), so a crew that searches, then scrapes a link it
 found, stays on the simulator. A page names its path in its title, headings and paragraphs.
 """
@@ -29,14 +29,17 @@ _TITLES = (
     "Experts weigh in on {q}",
     "{Q}: what changed this year",
 )
-_WORDS = (
-    "researchers", "reported", "steady", "growth", "across", "regions", "while", "costs",
-    "fell", "analysts", "expect", "further", "changes", "next", "year", "according", "to",
-    "recent", "surveys", "official", "figures", "show", "new", "records", "in", "several",
-    "markets", "experts", "recommend", "careful", "planning", "and", "regular", "reviews",
+_SENTENCES = (
+    "Recent surveys show steady interest in {q} across several regions",
+    "Analysts expect {q} to change further over the next year",
+    "Experts recommend careful planning and regular reviews when dealing with {q}",
+    "Official figures on {q} were updated this quarter",
+    "Costs linked to {q} fell slightly while demand kept growing",
+    "Several teams have published new findings about {q}",
+    "Most readers ask how {q} compares with the alternatives",
+    "A step by step overview of {q} helps newcomers get started",
 )
 _SLUG = re.compile(r"[^a-z0-9]+")
-_SNIPPET_WORDS = 14
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,14 +77,17 @@ def hits(query: str, count: int, root_url: str) -> list[Hit]:
         if position > len(_TITLES):
             title += f" (part {(position - 1) // len(_TITLES) + 1})"
         url = f"{root_url}/web/{slug_of(clean)}/result-{position}"
-        snippet = f"{capital}: {_sentence(clean, position)}."
+        snippet = f"{_sentence(clean, position)}."
         result.append(Hit(position, title, url, snippet, round(0.98 - 0.04 * position, 2)))
     return result
 
 
 def _sentence(query: str, position: int) -> str:
+    """Two sentences about the query, picked by a hash of the query and ``position``."""
     digest = hashlib.sha256(f"{position}:{query}".encode()).digest()
-    return " ".join(_WORDS[b % len(_WORDS)] for b in digest[:_SNIPPET_WORDS])
+    first = _SENTENCES[digest[0] % len(_SENTENCES)]
+    second = _SENTENCES[(digest[0] + 1 + digest[1] % (len(_SENTENCES) - 1)) % len(_SENTENCES)]
+    return f"{first.format(q=query)}. {second.format(q=query)}"
 
 
 def page_text(hit: Hit) -> str:
@@ -108,10 +114,10 @@ def web_page(path: str, query: str) -> str:
         f"<p>This page at {shown} is about {name}. It is served by the CrewDesk simulator "
         "for dry runs of scraping tools.</p>\n"
         f"<h2>Key facts about {name}</h2>\n"
-        f"<p>{html.escape(_sentence(words, 1)).capitalize()}.</p>\n"
+        f"<p>{html.escape(_sentence(words, 1))}.</p>\n"
         f"<ul><li>{name} fact one</li><li>{name} fact two</li></ul>\n"
         f"<h2>More on {name}</h2>\n"
-        f"<p>{html.escape(_sentence(words, 2)).capitalize()}.</p>\n"
+        f"<p>{html.escape(_sentence(words, 2))}.</p>\n"
         f"<p><a href=\"{html.escape(base)}details\">Details of {name}</a> | "
         f"<a href=\"{html.escape(base)}sources\">Sources for {name}</a></p>\n"
         "</body>\n</html>\n"

@@ -36,7 +36,8 @@ async def test_serper_answers_in_serpers_shape(sim: Simulator, web: httpx.AsyncC
     assert set(first) == {"title", "link", "snippet", "position"}
     assert first["title"] == "Tides in Brest - Overview"
     assert first["link"] == f"{sim.root_url}/web/tides-in-brest/result-1"
-    assert first["snippet"].startswith("Tides in Brest: ")
+    assert "tides in Brest" in first["snippet"]
+    assert first["snippet"].endswith(".")
     assert data["knowledgeGraph"]["title"] == "tides in Brest"
     assert data["peopleAlsoAsk"][0]["question"] == "What is tides in Brest?"
     again = await web.post("/serper/search", json=body, headers=SERPER_KEY)
@@ -87,7 +88,8 @@ async def test_tavily_takes_a_bearer_or_a_body_key(sim: Simulator,
     data = (await web.post("/tavily/search", json=body,
                            headers={"Authorization": "Bearer tvly-test"})).json()
     assert data["query"] == "tides"
-    assert data["answer"].startswith("In short: Tides: ")
+    assert data["answer"].startswith("In short: ")
+    assert "tides" in data["answer"]
     assert len(data["results"]) == 2
     assert set(data["results"][0]) == {"title", "url", "content", "score", "raw_content"}
     assert data["results"][0]["score"] > data["results"][1]["score"]
