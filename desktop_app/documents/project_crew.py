@@ -18,6 +18,7 @@ Everything here blocks (files, project code): the app calls it through ``asyncio
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,6 +31,7 @@ from desktop_app.documents.crewai_import import find_crewai_layout, import_crewa
 from desktop_app.documents.loaded import LoadedCrew
 from desktop_app.documents.model import CrewDocument
 from desktop_app.documents.writeback import REMOVE, write_edits
+from desktop_app.engine.errors import IgnoredSettingWarning
 
 if TYPE_CHECKING:
     from desktop_app.compat.projects import LoadedProject
@@ -101,6 +103,8 @@ class ProjectCrew:
         code: Fields set in code, by part; empty until `with_code` read the project.
         code_only: Agents and tasks made wholly in code (not in the YAML).
         trusted: The project's code was loaded (`with_code`).
+        ignored: Settings of the crew the engine ignores (one message each; every run
+            reports them too, as warnings).
     """
 
     loaded: LoadedCrew
@@ -110,6 +114,7 @@ class ProjectCrew:
     code: dict[Part, tuple[CodeField, ...]] = field(default_factory=dict)
     code_only: tuple[tuple[str, CodeField], ...] = ()
     trusted: bool = False
+    ignored: tuple[str, ...] = ()
 
     @property
     def document(self) -> CrewDocument:
@@ -157,8 +162,17 @@ def with_code(crew: ProjectCrew, project: LoadedProject) -> ProjectCrew:
     """
     from desktop_app.compat import project_configs, provenance_of
 
-    with project_configs(crew.agents_data or None, crew.tasks_data or None):
-        built = project.build_crew()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", IgnoredSettingWarning)
+        with project_configs(crew.agents_data or None, crew.tasks_data or None):
+            built = project.build_crew()
+    ignored = []
+    for warning in caught:
+        if issubclass(warning.category, IgnoredSettingWarning):
+            ignored.append(str(warning.message))
+        else:  # not ours to keep: on to the usual handling
+            warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                                   warning.lineno)
     keys = {"agents": [a.key for a in crew.document.agents],
             "tasks": [t.key for t in crew.document.tasks]}
     code: dict[Part, tuple[CodeField, ...]] = {}
@@ -176,7 +190,8 @@ def with_code(crew: ProjectCrew, project: LoadedProject) -> ProjectCrew:
                 code_only.append((label, CodeField("*", origin.file, origin.line)))
             else:
                 code[(kind, key)] = fields
-    return replace(crew, code=code, code_only=tuple(code_only), trusted=True)
+    return replace(crew, code=code, code_only=tuple(code_only), trusted=True,
+                   ignored=tuple(dict.fromkeys(ignored)))
 
 
 def reread(crew: ProjectCrew) -> ProjectCrew:
@@ -187,7 +202,8 @@ def reread(crew: ProjectCrew) -> ProjectCrew:
     """
     fresh = read_project_crew(crew.root if isinstance(crew.layout, ClassicLayout)
                               else crew.layout.crew)
-    return replace(fresh, code=crew.code, code_only=crew.code_only, trusted=crew.trusted)
+    return replace(fresh, code=crew.code, code_only=crew.code_only, trusted=crew.trusted,
+                   ignored=crew.ignored)
 
 
 def _key_of(method: str, position: int, keys: list[str], from_yaml: bool) -> str | None:

@@ -18,10 +18,14 @@ from test_app_support import (
     wait_until,
 )
 
+from desktop_app.engine.toolkit._keys import key_for, set_key_source
 from desktop_app.simulator import SimulatorThread
-from desktop_app.ui.controllers import RunStatus
+from desktop_app.ui.controllers import RunController, RunRequest, RunStatus
+from desktop_app.ui.controllers.run_controller import RunMode
+from desktop_app.ui.dashboard.run_panel import RunPanel
+from desktop_app.ui.keys import install_key_source
 from desktop_app.ui.main_window import MainWindow
-from desktop_app.ui.projects._session import project_id
+from desktop_app.ui.projects._session import load_project, project_id
 from desktop_app.ui.services import AppServices
 
 Arun = Callable[..., Any]
@@ -235,3 +239,62 @@ def test_a_project_whose_code_fails_opens_with_its_error(
         await _close(window)
 
     arun(scenario(), timeout=60)
+
+
+@pytest.mark.parametrize("mode", ["akickoff", "kickoff_async"])
+def test_a_project_dry_run_shows_ignored_settings_as_warnings_kept_in_history(
+    qtbot: QtBot, arun: Arun, tmp_path: Path, mode: RunMode
+) -> None:
+    root = write_project(tmp_path / "demo")
+    agents_yaml = root / "src/demo/config/agents.yaml"
+    agents_yaml.write_text(AGENTS + "  multimodal: true\n", encoding="utf-8")
+
+    async def scenario() -> None:
+        services = await make_services("http://127.0.0.1:9/v1")  # unreachable: dry run only
+        controller = RunController(services)
+        opened = await asyncio.to_thread(load_project, root, True)
+        assert opened.runs_code, opened.error
+        assert any("multimodal" in message for message in opened.crew.ignored)
+        services.projects.add(opened)
+        request = RunRequest(opened.document, {"topic": "owls"}, mode=mode,
+                             crew_id=opened.crew_id, dry_run=True, project=opened.run_for())
+        state = controller.start(request)
+        panel = RunPanel(state)
+        qtbot.addWidget(panel)
+        await controller.wait(state)
+        assert state.status is RunStatus.DONE, state.error
+        assert any("multimodal" in line for line in state.warnings), state.warnings
+        assert "⚠" in panel.shown_text() and "multimodal" in panel.shown_text()
+        assert "↳ Fact about" in state.transcript()
+        await services.history.flush()
+        record = await services.history.get_run(state.run_id)
+        assert record is not None and record.status == "finished"
+        assert any(s.kind == "warning" and "multimodal" in s.text for s in record.segments)
+        await controller.aclose()
+        await services.close()
+
+    arun(scenario(), timeout=90)
+
+
+def test_tool_keys_come_from_the_keychain_never_on_the_gui_thread(
+    arun: Arun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SERPER_API_KEY", raising=False)
+    monkeypatch.delenv("TAVILY_API_KEY", raising=False)
+
+    async def scenario() -> None:
+        services = await make_services("http://127.0.0.1:9/v1")
+        await services.secrets.aset("SERPER_API_KEY", "serper-from-the-keychain")
+        source = await install_key_source(services.secrets)
+        try:
+            assert key_for("SERPER_API_KEY") == "serper-from-the-keychain"  # warmed at start
+            await services.secrets.aset("TAVILY_API_KEY", "tavily-later")
+            assert source("TAVILY_API_KEY") is None  # the GUI thread never asks the keychain
+            assert await asyncio.to_thread(key_for, "TAVILY_API_KEY") == "tavily-later"
+            monkeypatch.setenv("SERPER_API_KEY", "from-the-environment")
+            assert key_for("SERPER_API_KEY") == "from-the-environment"
+        finally:
+            set_key_source(None)
+            await services.close()
+
+    arun(scenario())

@@ -74,6 +74,7 @@ class ProjectPanel(QFrame):
                            "Saving writes the YAML fields back into the project's files.")
         self.show_error(opened.error)
         notes = [] if opened.trusted or jsonc else [_UNTRUSTED, *_static_notes(crew)]
+        notes += [f"⚠ {message}" for message in crew.ignored]
         self.note.setText("\n".join(notes))
         self.note.setVisible(bool(notes))
         lines = code_lines(crew)
