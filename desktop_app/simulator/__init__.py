@@ -63,6 +63,9 @@ Model-string grammar (per-request settings; the engine sends ``sim...`` for
     bytes=<n>         reply of about n bytes, sent in ``tokens`` big pieces
     context=<n>       context window in words: a longer request gets OpenAI's 400
                       ``context_length_exceeded``
+    structured=0      ignore ``response_format``, ``tool_choice`` and output-model tools;
+                      answer in text, as a model that does not follow JSON schemas (to test
+                      format retries)
 
 Embeddings honour ``status``, ``fail_times``, ``retry_after`` and ``hang``; the other settings
 shape chat replies only. An embedding is a hashed bag of the text's words (64 dimensions unless

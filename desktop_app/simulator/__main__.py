@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     add("--bytes", type=int, help="make replies about this many bytes long")
     add("--hang", action="store_true", help="never answer")
     add("--malformed", action="store_true", help="send one invalid JSON chunk per stream")
+    add("--no-structured", action="store_true",
+        help="ignore response_format and forced tools; answer in text")
     return parser
 
 
@@ -45,7 +47,8 @@ def _config(args: argparse.Namespace) -> SimulatorConfig:
         ttft=args.ttft, tokens_per_second=args.tps, tokens=args.tokens, status=args.status,
         retry_after=args.retry_after, fail_times=args.fail_times,
         drop_after=args.drop_after, hang=args.hang, malformed=args.malformed,
-        reply_bytes=args.bytes, host=args.host, port=args.port)
+        reply_bytes=args.bytes, structured=not args.no_structured, host=args.host,
+        port=args.port)
 
 
 async def _serve(config: SimulatorConfig) -> None:

@@ -113,7 +113,7 @@ def plan_reply(body: JsonObject, settings: ModelSettings) -> Reply:
     user_text = message_text(messages[last_user]) if last_user is not None else ""
     after_user = messages[last_user + 1 :] if last_user is not None else messages
     tool_results = [m for m in after_user if m.get("role") == "tool"]
-    call = _next_call(body, user_text, len(tool_results))
+    call = _next_call(body, user_text, len(tool_results), settings.structured)
     if call is not None:
         return Reply(pieces=(), tool_call=call, prompt_tokens=prompt_tokens)
     if tool_results:
@@ -132,7 +132,7 @@ def _answer_pieces(body: JsonObject, head: str, user_text: str, settings: ModelS
                    ) -> tuple[str, ...]:
     """The answer's tokens: ``head`` and filler, or the JSON ``response_format`` asks for
     (``{"answer": head}`` for ``json_object``, a value of the schema for ``json_schema``)."""
-    wanted = response_schema(body)
+    wanted = response_schema(body) if settings.structured else None
     if wanted is None:
         return _pieces(head, settings)
     kind, schema = wanted
@@ -141,14 +141,16 @@ def _answer_pieces(body: JsonObject, head: str, user_text: str, settings: ModelS
     return _json_pieces(json.dumps(value_for_schema(schema, topic_of(user_text))))
 
 
-def _next_call(body: JsonObject, user_text: str, results: int) -> ToolCall | None:
+def _next_call(body: JsonObject, user_text: str, results: int, structured: bool
+               ) -> ToolCall | None:
     """The tool call to make now: the function ``tool_choice`` forces (with arguments that
     fit its schema); else the next scripted one (see `_script`); else, when no tool has
     answered since the last user message (or ``tool_choice`` is ``"required"``) and
     ``tool_choice`` is not ``"none"``, a sole output-model tool (see `_structured`) or one
-    of the offered tools; else None."""
+    of the offered tools; else None. Without ``structured``, ``tool_choice`` and output
+    models are ignored (the first tool is called, once)."""
     functions = [f for f in map(_function_of, body.get("tools") or []) if f is not None]
-    forced = forced_function_name(body)
+    forced = forced_function_name(body) if structured else None
     if forced is not None:
         function = next((f for f in functions if f["name"] == forced), {"name": forced})
         return _structured_call(function, user_text, body)
@@ -158,10 +160,10 @@ def _next_call(body: JsonObject, user_text: str, results: int) -> ToolCall | Non
             return None
         scripted = script[results]
         return ToolCall(id=_call_id(body), name=scripted.name, arguments=scripted.arguments)
-    choice = body.get("tool_choice")
+    choice = body.get("tool_choice") if structured else None
     if not functions or choice == "none" or (results and choice != "required"):
         return None
-    if len(functions) == 1 and looks_like_output_model(functions[0]):
+    if structured and len(functions) == 1 and looks_like_output_model(functions[0]):
         return _structured_call(functions[0], user_text, body)
     return _tool_call(functions, user_text, body)
 

@@ -20,6 +20,9 @@ by its model string (the engine sends ``sim...`` for ``openai/sim...``)::
     bytes        int >= 1               reply of about this many bytes, in ``tokens`` pieces
     context      int >= 1               context window in words: a longer request (all its
                                         messages) gets OpenAI's 400 context_length_exceeded
+    structured   0 | 1                  0: ignore ``response_format`` and forced tools and
+                                        answer in text, as a model that does not follow
+                                        JSON schemas (default 1)
 
 Examples: ``sim``, ``sim:ttft=0.5,tps=200,tokens=20``, ``sim:status=429,retry_after=1``,
 ``sim:status=500,fail_times=2``, ``sim:drop_after=5``, ``sim:bytes=1000000``. A provider
@@ -65,6 +68,7 @@ class SimulatorConfig:
         hang: Accept requests and never answer them.
         malformed: Send one SSE chunk of invalid JSON in each stream.
         reply_bytes: Make replies about this many bytes long.
+        structured: Answer structured output requests with JSON that fits (else in text).
         host: Loopback address to bind.
         port: TCP port to bind; 0 picks a free one.
     """
@@ -79,6 +83,7 @@ class SimulatorConfig:
     hang: bool = False
     malformed: bool = False
     reply_bytes: int | None = None
+    structured: bool = True
     host: str = "127.0.0.1"
     port: int = 0
 
@@ -107,6 +112,7 @@ class SimulatorConfig:
             hang=self.hang,
             malformed=self.malformed,
             reply_bytes=self.reply_bytes,
+            structured=self.structured,
         )
 
 
@@ -128,6 +134,7 @@ class ModelSettings:
     malformed: bool
     reply_bytes: int | None
     context: int | None = None
+    structured: bool = True
 
 
 def _parse_float(text: str) -> float:
@@ -155,6 +162,7 @@ _KEYS: dict[str, tuple[str, Callable[[str], object], str]] = {
     "malformed": ("malformed", _parse_flag, "0 or 1"),
     "bytes": ("reply_bytes", int, "an integer >= 1"),
     "context": ("context", int, "an integer >= 1"),
+    "structured": ("structured", _parse_flag, "0 or 1"),
 }
 
 

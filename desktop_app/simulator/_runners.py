@@ -120,6 +120,7 @@ def command_line(config: SimulatorConfig) -> list[str]:
             args += [flag, str(value)]
     args += ["--hang"] if config.hang else []
     args += ["--malformed"] if config.malformed else []
+    args += [] if config.structured else ["--no-structured"]
     return args
 
 

@@ -40,6 +40,14 @@ def test_fault_settings() -> None:
     assert settings.reply_bytes == 900
 
 
+def test_context_and_structured_settings() -> None:
+    settings = parse_model_string("sim:context=50,structured=0", DEFAULTS)
+    assert (settings.context, settings.structured) == (50, False)
+    assert DEFAULTS.structured is True
+    with pytest.raises(ModelStringError, match="'structured' .* must be 0 or 1"):
+        parse_model_string("sim:structured=no", DEFAULTS)
+
+
 def test_server_wide_settings_are_the_base_of_overrides() -> None:
     defaults = SimulatorConfig(ttft=1.0, tokens=3, drop_after=2).settings()
     settings = parse_model_string("sim:tokens=9", defaults)

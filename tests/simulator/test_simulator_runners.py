@@ -7,6 +7,7 @@ import pytest
 
 from desktop_app.simulator import SimulatorConfig, SimulatorProcess, SimulatorThread
 from desktop_app.simulator.__main__ import main
+from desktop_app.simulator._runners import command_line
 
 QUESTION = [{"role": "user", "content": "Ready?"}]
 
@@ -40,6 +41,11 @@ def test_process_runs_the_cli_with_the_whole_config() -> None:
     assert counters["requests_total"] == 3  # the two completions and this GET /stats
     with pytest.raises(httpx.ConnectError):
         httpx.get(url + "/models", timeout=2.0)
+
+
+def test_command_line_carries_structured() -> None:
+    assert "--no-structured" in command_line(SimulatorConfig(structured=False))
+    assert "--no-structured" not in command_line(SimulatorConfig())
 
 
 def test_cli_rejects_bad_settings(capsys: pytest.CaptureFixture[str]) -> None:

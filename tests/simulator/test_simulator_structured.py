@@ -209,3 +209,23 @@ async def test_forcing_a_tool_that_is_not_offered_is_a_400(client: httpx.AsyncCl
     response = await client.post("/chat/completions", json=body)
     assert response.status_code == 400
     assert "function 'Report' is not one of the 'tools'" in response.json()["error"]["message"]
+
+
+def test_structured_0_ignores_formats_and_forced_tools() -> None:
+    settings = SimulatorConfig(tokens=10, structured=False).settings()
+    body: dict[str, Any] = {"messages": [_user("Plan it")],
+                            "response_format": _json_schema(PlannerTaskPydanticOutput)}
+    assert plan_reply(body, settings).text.startswith("Answer to: Plan it. ")
+    body["tools"] = [_function("search", {"type": "object", "properties": {}}),
+                     _function("Source", Source.model_json_schema())]
+    body["tool_choice"] = {"type": "function", "function": {"name": "Source"}}
+    call = plan_reply(body, settings).tool_call
+    assert call is not None and call.name == "search"
+
+
+@pytest.mark.asyncio
+async def test_structured_0_in_the_model_string(client: httpx.AsyncClient) -> None:
+    body = {"model": "sim:structured=0", "messages": [_user("Plan")],
+            "response_format": {"type": "json_object"}}
+    response = await client.post("/chat/completions", json=body)
+    assert response.json()["choices"][0]["message"]["content"].startswith("Answer to: Plan.")
