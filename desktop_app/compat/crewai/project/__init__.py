@@ -33,6 +33,8 @@ from desktop_app.compat.crewai.project._annotations import (
 )
 from desktop_app.compat.crewai.project._config import ConfigError
 from desktop_app.compat.crewai.project._crew_base import CrewBase
+from desktop_app.compat.crewai.project.crew_loader import load_crew, load_crew_and_kickoff
+from desktop_app.compat.crewai.project.json_loader import strip_jsonc_comments
 
 __all__ = [
     "ConfigError",
@@ -44,8 +46,11 @@ __all__ = [
     "callback",
     "crew",
     "llm",
+    "load_crew",
+    "load_crew_and_kickoff",
     "output_json",
     "output_pydantic",
+    "strip_jsonc_comments",
     "task",
     "tool",
 ]
