@@ -2,8 +2,10 @@
 
 `crewdesk run --simulator` (and tests) wrap a run in `simulated_services(sim.root_url)`: the
 search tools then reach the simulator's Serper, Tavily, Exa and Brave endpoints (contract
-C7) with stand-in keys, so a project that uses them dry-runs offline and never sends a real
-key anywhere. Tools made with an explicit address (`SerperDevTool(base_url=...)`) keep it.
+C7) instead of the real services, so a project that uses them dry-runs offline. Keys are
+still the project's (a dry run still says which key is missing, as a real run would);
+`stand_in_keys=True` adds keys the simulator accepts. Tools made with an explicit address
+(`SerperDevTool(base_url=...)`) keep it.
 """
 
 from __future__ import annotations
@@ -26,20 +28,22 @@ SIMULATOR_KEY = "sim-tool-key"
 """The stand-in key the simulator accepts (it checks that a key is sent, not which)."""
 
 
-def simulator_environment(root_url: str) -> dict[str, str]:
-    """The variables that point every search tool at the simulator at `root_url`."""
+def simulator_environment(root_url: str, *, stand_in_keys: bool = False) -> dict[str, str]:
+    """The variables that point every search tool at the simulator at `root_url` (and, with
+    `stand_in_keys`, give each a key the simulator accepts)."""
     root = root_url.rstrip("/")
     env = {name: root + path for name, path in _PATHS.items()}
-    env.update(dict.fromkeys(_KEYS, SIMULATOR_KEY))
+    if stand_in_keys:
+        env.update(dict.fromkeys(_KEYS, SIMULATOR_KEY))
     return env
 
 
 @contextmanager
-def simulated_services(root_url: str) -> Iterator[None]:
-    """Sets `simulator_environment(root_url)` in this process while the block runs, then
-    puts the previous values back (the variables are process-wide: use it around a whole
-    dry run, as the CLI does)."""
-    wanted = simulator_environment(root_url)
+def simulated_services(root_url: str, *, stand_in_keys: bool = False) -> Iterator[None]:
+    """Sets `simulator_environment(root_url, stand_in_keys=...)` in this process while the
+    block runs, then puts the previous values back (the variables are process-wide: use it
+    around a whole dry run, as the CLI does)."""
+    wanted = simulator_environment(root_url, stand_in_keys=stand_in_keys)
     previous = {name: os.environ.get(name) for name in wanted}
     os.environ.update(wanted)
     try:

@@ -181,7 +181,9 @@ async def test_simulated_services_point_every_search_tool_at_the_simulator(
     for name in (*_KEYS, "CREWDESK_SERPER_URL", "CREWDESK_TAVILY_URL", "CREWDESK_EXA_URL",
                  "CREWDESK_BRAVE_URL"):
         monkeypatch.delenv(name, raising=False)
-    with simulated_services(sim_thread.root_url):
+    with simulated_services(sim_thread.root_url), pytest.raises(MissingKeyError):
+        await SerperDevTool().arun(search_query="tides")  # keys stay the project's
+    with simulated_services(sim_thread.root_url, stand_in_keys=True):
         assert (await SerperDevTool().arun(search_query="tides"))["organic"]
         assert json.loads(await TavilySearchTool().arun(query="tides"))["results"]
         assert json.loads(await EXASearchTool().arun(search_query="tides"))["results"]
