@@ -82,10 +82,15 @@ def run_parser() -> argparse.ArgumentParser:
         description="Run a crew headless, streaming each crew's output to the terminal. "
         "Values given with --inputs or --inputs-file are laid over the crew's first input "
         "set. Agents that name a credential get its key from CrewDesk's secret store; "
-        "others use the provider's environment variable (OPENAI_API_KEY ...).",
+        "others use the provider's environment variable (OPENAI_API_KEY ...). "
+        "Running a CrewAI project folder, a .py script or an .ipynb notebook RUNS ITS CODE, "
+        "as `crewai run` does (its `from crewai ...` imports resolve to CrewDesk): with no "
+        "--inputs, its own run entry (main.run() and its inputs); with --inputs, its crew. "
+        "Use --static to read a project's YAML without running any of its code.",
     )
     add = parser.add_argument
-    add("crew", metavar="CREW", help="a .crew.yaml file, or a CrewAI project folder as it is")
+    add("crew", metavar="CREW", help="a .crew.yaml file, a CrewAI project folder, a .py script "
+        "or an .ipynb notebook")
     given = parser.add_mutually_exclusive_group()
     given.add_argument("--inputs", metavar="JSON", help='placeholder values: \'{"topic": "AI"}\'')
     given.add_argument("--inputs-file", metavar="FILE.jsonl", type=Path,
@@ -101,6 +106,9 @@ def run_parser() -> argparse.ArgumentParser:
     add("--simulator", action="store_true",
         help=f"start the built-in LLM simulator and point every agent at it ({SIMULATOR_MODEL})")
     add("--quiet", action="store_true", help="do not stream chunks; print only the outcome")
+    add("--static", action="store_true",
+        help="read a CrewAI project's agents.yaml/tasks.yaml (or crew.jsonc) without running "
+        "its code (for code you do not trust; what lives in code is left out)")
     return parser
 
 
@@ -188,6 +196,8 @@ class StreamPrinter:
     out: TextIO
     prefixed: bool
     quiet: bool = False
+    err: TextIO | None = None
+    _warned: set[str] = field(default_factory=set)
     _partial: dict[int, str] = field(default_factory=dict)
     _task: dict[int, int] = field(default_factory=dict)
     _agent: dict[int, str] = field(default_factory=dict)
@@ -205,14 +215,15 @@ class StreamPrinter:
         """Shows one chunk of crew ``index``."""
         if self.quiet:
             return
+        role = " ".join(chunk.agent_role.split())  # a YAML role ("role: >") ends in "\n"
         if self._task.get(index) != chunk.task_index:
             self._task[index] = chunk.task_index
-            self._agent[index] = chunk.agent_role
+            self._agent[index] = role
             name = f" {chunk.task_name}" if chunk.task_name else ""
-            self._line(index, f"== task {chunk.task_index + 1}{name} ({chunk.agent_role}) ==")
-        elif self._agent.get(index) != chunk.agent_role:  # a coworker, or the manager again
-            self._agent[index] = chunk.agent_role
-            self._line(index, f">> {chunk.agent_role}")
+            self._line(index, f"== task {chunk.task_index + 1}{name} ({role}) ==")
+        elif self._agent.get(index) != role:  # a coworker, or the manager again
+            self._agent[index] = role
+            self._line(index, f">> {role}")
         if chunk.tool_call is not None:
             arguments = chunk.tool_call.arguments
             arguments = arguments if len(arguments) <= 300 else arguments[:297] + "..."
@@ -239,6 +250,14 @@ class StreamPrinter:
         if rest:
             self.out.write(f"{self.prefix(index)}{rest}\n" if self.prefixed else "\n")
             self.out.flush()
+
+    def warning(self, text: str) -> None:
+        """Shows ``warning: text`` on ``err`` (stderr), once per text (even when quiet)."""
+        if self.err is None or text in self._warned:
+            return
+        self._warned.add(text)
+        self.err.write(f"warning: {text}\n")
+        self.err.flush()
 
     def status(self, index: int, text: str) -> None:
         """Shows a line about crew ``index`` (a start, an end)."""
@@ -284,6 +303,8 @@ async def run_one(
         async for event in stream:
             if event.kind == "human_input_requested":
                 await feedback.ask(index, event)
+            elif event.kind == "setting_ignored":
+                printer.warning(event.message)
             elif (chunk := chunk_of(event)) is not None:
                 printer.chunk(index, chunk)
         return RunResult(index, inputs, output=stream.value())
@@ -402,8 +423,6 @@ def stored_keys(document: CrewDocument) -> dict[str, str]:
 def _execute(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from desktop_app.documents import build_crew, override_llm
 
-    if args.output not in (None, "-") and not Path(args.output).parent.is_dir():
-        raise UsageError(f"--output: no folder {Path(args.output).parent}")
     loaded, batch = _open(args, err)
     with _llm_target(args) as (model, base_url, api_key):
         document = override_llm(loaded.document, model=model, base_url=base_url,
@@ -416,7 +435,7 @@ def _execute(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                               resolve_api_key=lambda spec: api_key or keys.get(spec.key))
 
         make_crew()  # refuse a crew the engine cannot build before any run starts
-        printer = StreamPrinter(out, prefixed=len(batch) > 1, quiet=args.quiet)
+        printer = StreamPrinter(out, prefixed=len(batch) > 1, quiet=args.quiet, err=err)
         results = asyncio.run(run_batch(
             make_crew, batch, concurrency=args.concurrency, mode=args.mode, printer=printer,
             progress=err if len(batch) > 1 else None, errors=err))
@@ -426,13 +445,27 @@ def _execute(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_FAILED if any(result.error is not None for result in results) else EXIT_OK
 
 
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.output not in (None, "-") and not Path(args.output).parent.is_dir():
+        raise UsageError(f"--output: no folder {Path(args.output).parent}")
+    from desktop_app._cli_project import run_project, runs_project_code
+
+    if runs_project_code(args):
+        return run_project(args, out, err)
+    return _execute(args, out, err)
+
+
 def run_main(argv: list[str]) -> int:
     """``crewdesk run``: runs a crew, or one crew per line of an inputs file."""
     args = run_parser().parse_args(argv)
+    from desktop_app.compat.projects import ProjectError
     from desktop_app.documents import CrewFileError
 
     try:
-        return _execute(args, sys.stdout, sys.stderr)
+        return _run(args, sys.stdout, sys.stderr)
+    except ProjectError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except CrewFileError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import datetime
 import inspect
+import sys
 import types
 import warnings
 from collections.abc import Iterable
@@ -121,16 +122,29 @@ def check_tool_keys(crew: Crew, fallback: Path) -> None:
         for tool in tools:
             if getattr(tool, "api_key", None):
                 continue
-            for variable in getattr(tool, "env_vars", None) or ():
-                name = getattr(variable, "name", None)
-                if not (isinstance(name, str) and getattr(variable, "required", True)):
-                    continue
+            for name in _required_keys(tool):
                 if key_for(name) is None:
-                    path, line = _where(owner, fallback)
+                    path, line = _where(owner, tool, fallback)
                     raise ProjectError(path, line, (
-                        f"{getattr(tool, 'name', type(tool).__name__)} needs the key {name}: "
+                        f"{type(tool).__name__} needs the key {name}: "
                         f"set the environment variable {name} (or put it in the project's "
                         f".env, or add {name} in CrewDesk's Settings, under tool keys)"))
+
+
+def _required_keys(tool: object) -> list[str]:
+    """The variables a tool cannot run without: its CrewAI-style ``env_vars`` (required, no
+    default), else the ``KEY_ENV`` its toolkit module names (Serper, Tavily, Exa, Brave)."""
+    declared = getattr(tool, "env_vars", None) or ()
+    names = [variable.name for variable in declared
+             if isinstance(getattr(variable, "name", None), str)
+             and getattr(variable, "required", True) and not getattr(variable, "default", None)]
+    if names:
+        return names
+    for cls in type(tool).__mro__:
+        key = getattr(sys.modules.get(cls.__module__), "KEY_ENV", None)
+        if isinstance(key, str) and cls.__module__.startswith("desktop_app.engine.toolkit"):
+            return [key]
+    return []
 
 
 def _tools_of(crew: Crew) -> Iterable[tuple[object, list[object]]]:
@@ -140,13 +154,37 @@ def _tools_of(crew: Crew) -> Iterable[tuple[object, list[object]]]:
         yield task, list(getattr(task, "tools", None) or ())
 
 
-def _where(owner: object, fallback: Path) -> tuple[Path, int | None]:
+def _where(owner: object, tool: object, fallback: Path) -> tuple[Path, int | None]:
+    """The line that made ``tool``: its call in the ``@agent``/``@task`` method that built
+    ``owner`` (else elsewhere in that file), else the method's own line."""
     from desktop_app.compat import provenance_of
 
     provenance = provenance_of(owner)
     if provenance is None:
         return fallback, None
-    return provenance.file, provenance.line
+    line = _call_line(provenance.file, provenance.line, type(tool).__name__)
+    return provenance.file, line or provenance.line
+
+
+def _call_line(path: Path, method_line: int, class_name: str) -> int | None:
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    except (OSError, UnicodeDecodeError, SyntaxError):
+        return None
+    functions = ast.FunctionDef | ast.AsyncFunctionDef
+    methods = [node for node in ast.walk(tree) if isinstance(node, functions)
+               and method_line in (node.lineno, *(d.lineno for d in node.decorator_list))]
+    for scope in [*methods, tree]:
+        for node in ast.walk(scope):
+            if isinstance(node, ast.Call) and _called_name(node.func) == class_name:
+                return node.lineno
+    return None
+
+
+def _called_name(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    return func.attr if isinstance(func, ast.Attribute) else None
 
 
 def module_globals(module: types.ModuleType) -> dict[str, object]:

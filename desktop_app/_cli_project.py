@@ -1,0 +1,305 @@
+"""``crewdesk run PATH`` for a CrewAI project folder, a Python script or a notebook.
+
+Running a project runs its code (as ``crewai run`` does), with its ``crewai`` imports resolved
+to CrewDesk's engine. With no inputs given it runs the project's own entry (``main.run()``, or
+the script), and its crews are printed from the engine's process-wide event bus: each crew run
+(a ``run_id``) is numbered in the order it started, and once two run at once every line gets
+its crew's ``[n]`` prefix. With ``--inputs``/``--inputs-file`` the project's crew is built and
+run with them, as a ``.crew.yaml`` is.
+
+Runs started with ``kickoff_async`` deliver their events on worker threads, so every print
+goes through one lock (`BusPrinter`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib.util
+import json
+import os
+import threading
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from desktop_app.cli import (
+    EXIT_FAILED,
+    EXIT_OK,
+    RunResult,
+    StreamPrinter,
+    UsageError,
+    _llm_target,
+    _parse_json_object,
+    _report,
+    read_inputs_file,
+    run_batch,
+)
+
+if TYPE_CHECKING:
+    from desktop_app.compat.projects import LoadedProject
+    from desktop_app.engine.events import RunEvent
+
+
+class BusPrinter:
+    """Prints every crew run of the process from the event bus, and keeps how each ended.
+
+    Called from any thread; one lock orders the prints. Runs are numbered in the order their
+    `RunStarted` arrives.
+    """
+
+    def __init__(self, printer: StreamPrinter, err: TextIO) -> None:
+        self.printer = printer
+        self.err = err
+        self.lock = threading.RLock()
+        self._index: dict[str, int] = {}
+        self._inputs: dict[str, dict[str, Any]] = {}
+        self._active: set[int] = set()
+        self._results: dict[int, RunResult] = {}
+
+    @property
+    def results(self) -> list[RunResult]:
+        """How each run ended, by number (a run still going is left out)."""
+        with self.lock:
+            return [self._results[index] for index in sorted(self._results)]
+
+    @property
+    def started(self) -> int:
+        """How many runs have started."""
+        with self.lock:
+            return len(self._index)
+
+    def __call__(self, event: RunEvent) -> None:
+        """Shows one event of any run (the bus's listener)."""
+        from desktop_app.engine.streaming import chunk_of
+
+        with self.lock:
+            index = self._number(event.run_id)
+            kind = event.kind
+            if kind == "run_started":
+                self._started(index, event.run_id, getattr(event, "crew_name", ""),
+                              dict(getattr(event, "inputs", {})))
+            elif kind == "setting_ignored":
+                self.printer.warning(str(getattr(event, "message", "")))
+            elif kind in ("run_finished", "run_failed", "run_cancelled"):
+                self._ended(index, event)
+            elif (chunk := chunk_of(event)) is not None:
+                self.printer.chunk(index, chunk)
+
+    def _number(self, run_id: str) -> int:
+        if run_id not in self._index:
+            self._index[run_id] = len(self._index) + 1
+        return self._index[run_id]
+
+    def _started(self, index: int, run_id: str, crew_name: str, inputs: dict[str, Any]) -> None:
+        self._inputs[run_id] = inputs
+        self._active.add(index)
+        if len(self._active) > 1 and not self.printer.prefixed:
+            for other in self._active:
+                self.printer.flush(other)
+            self.printer.prefixed = True
+        if self.printer.prefixed:
+            self.printer.status(index, f"started {crew_name} with {json.dumps(inputs, default=str)}")
+
+    def _ended(self, index: int, event: RunEvent) -> None:
+        self.printer.flush(index)
+        self._active.discard(index)
+        inputs = self._inputs.get(event.run_id, {})
+        if event.kind == "run_finished":
+            self._results[index] = RunResult(index, inputs, output=getattr(event, "output", None))
+            return
+        error = str(getattr(event, "error", "")) or "the run was cancelled"
+        self._results[index] = RunResult(index, inputs, error=error)
+        prefix = f"[{index}] " if self.printer.prefixed else ""
+        self.err.write(f"error: {prefix}{error}\n")
+        self.err.flush()
+
+    def warn(self, message: str) -> None:
+        """Prints a warning line (``warning: ...``) once, under the lock."""
+        with self.lock:
+            self.printer.warning(message)
+
+
+@contextlib.contextmanager
+def warnings_printed(show: Callable[[str], None]) -> Iterator[None]:
+    """CrewDesk's warnings about a project (ignored settings, skipped lines) go to ``show``.
+
+    Each is shown as ``warning: ...`` (once per text) instead of Python's warning format, and
+    never turned into an error, whatever the process's warning filters say.
+    """
+    from desktop_app.compat.projects import ProjectWarning
+    from desktop_app.engine.errors import IgnoredSettingWarning
+
+    ours = (IgnoredSettingWarning, ProjectWarning)
+    with warnings.catch_warnings():
+        original = warnings.showwarning
+        for category in ours:
+            warnings.simplefilter("always", category)
+
+        def showwarning(message: Warning | str, category: type[Warning], filename: str,
+                        lineno: int, file: TextIO | None = None, line: str | None = None) -> None:
+            if issubclass(category, ours):
+                show(str(message))
+            else:
+                original(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = showwarning
+        yield
+
+
+@contextlib.contextmanager
+def _environ(values: dict[str, str]) -> Iterator[None]:
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _store_key(name: str) -> str | None:
+    """A tool's key from CrewDesk's secret store (the environment is asked first by C4)."""
+    from desktop_app.storage.secrets import SecretStore, SecretStoreError
+
+    try:
+        return SecretStore().get(name)
+    except (SecretStoreError, ValueError):
+        return None
+
+
+@contextlib.contextmanager
+def project_target(args: argparse.Namespace) -> Iterator[None]:
+    """Points every LLM of the project's code at ``--simulator``/``--model``/``--base-url``.
+
+    Project agents build their own LLMs (``LLM("gpt-4o")``), so the target is forced
+    process-wide (C3), and the variables code reads (``OPENAI_API_KEY``, ``MODEL`` ...) are
+    set while it runs. Tool keys come from the environment, then the secret store (C4).
+    """
+    from desktop_app.engine.llm import force_llm_target
+    from desktop_app.engine.toolkit._keys import set_key_source
+
+    with _llm_target(args) as (model, base_url, api_key):
+        values: dict[str, str] = {}
+        if args.simulator and model and base_url and api_key:
+            values = {"OPENAI_API_KEY": api_key, "OPENAI_BASE_URL": base_url,
+                      "OPENAI_API_BASE": base_url, "MODEL": model}
+        forced = (force_llm_target(model, base_url, api_key) if model or base_url
+                  else contextlib.nullcontext())
+        set_key_source(_store_key)
+        try:
+            with _environ(values), forced:
+                yield
+        finally:
+            set_key_source(None)
+
+
+def project_batch(args: argparse.Namespace, defaults: dict[str, Any]) -> list[dict[str, Any]]:
+    """The inputs of each run of a project's crew: given values over its ``main.py`` inputs.
+
+    Raises:
+        UsageError: Values that cannot be read, or ``--input-set`` (``.crew.yaml`` only).
+    """
+    if args.input_set is not None:
+        raise UsageError("--input-set is for .crew.yaml files; give a project's values "
+                         "with --inputs or --inputs-file")
+    if args.inputs is not None:
+        return [{**defaults, **_parse_json_object(args.inputs, "--inputs")}]
+    return [{**defaults, **values} for values in read_inputs_file(args.inputs_file)]
+
+
+def run_project(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Runs a project folder, script or notebook (its code); returns the exit code.
+
+    Raises:
+        ProjectError: The project cannot be loaded, or failed before any crew ran.
+        UsageError: A mistake in the command line.
+    """
+    from desktop_app.compat.projects import load, locate
+
+    spec = locate(Path(args.crew))
+    printer = StreamPrinter(out, prefixed=False, quiet=args.quiet, err=err)
+    bus_printer = BusPrinter(printer, err)
+    with warnings_printed(bus_printer.warn), project_target(args):
+        project = load(spec)
+        given = args.inputs is not None or args.inputs_file is not None
+        if given or args.input_set is not None:
+            return _run_with_inputs(args, project, printer, out, err)
+        results, failed = _run_entry(project, bus_printer)
+    _report(results, args.output, out)
+    if not results and not failed:
+        err.write("note: the project ran no crew\n")
+    return EXIT_FAILED if failed or any(r.error is not None for r in results) else EXIT_OK
+
+
+def _run_entry(project: LoadedProject, bus_printer: BusPrinter) -> tuple[list[RunResult], bool]:
+    from desktop_app.compat.projects import ProjectError
+    from desktop_app.engine import bus
+
+    unsubscribe = bus.subscribe(bus_printer)
+    failed = False
+    try:
+        project.run_entry()
+    except ProjectError as exc:
+        if not bus_printer.started:
+            raise
+        with bus_printer.lock:
+            bus_printer.err.write(f"error: {exc}\n")
+        failed = True
+    except SystemExit as exc:
+        failed = exc.code not in (None, 0)
+    finally:
+        unsubscribe()
+    return bus_printer.results, failed
+
+
+def _run_with_inputs(args: argparse.Namespace, project: LoadedProject, printer: StreamPrinter,
+                     out: TextIO, err: TextIO) -> int:
+    from desktop_app.compat._project_crew import check_tool_keys
+
+    batch = project_batch(args, project.default_inputs)
+    printer.prefixed = len(batch) > 1
+    with project.activated():
+        check_tool_keys(project.build_crew(), project.spec.entry)  # refuse before any run
+        results = asyncio.run(run_batch(
+            project.build_crew, batch, concurrency=args.concurrency, mode=args.mode,
+            printer=printer, progress=err if len(batch) > 1 else None, errors=err))
+    _report(results, args.output, out)
+    return EXIT_FAILED if any(result.error is not None for result in results) else EXIT_OK
+
+
+def runs_project_code(args: argparse.Namespace) -> bool:
+    """True when ``args.crew`` is run as code: a project folder, a script or a notebook.
+
+    A ``.crew.yaml`` (any YAML file), a ``crew.jsonc`` and ``--static`` take the static path,
+    as does a folder with YAML but no ``crew.py`` (nothing to run).
+    """
+    path = Path(args.crew)
+    if args.static or path.suffix in (".yaml", ".yml", ".jsonc", ".json"):
+        return False
+    if path.is_file() or not path.exists():
+        return path.suffix in (".py", ".ipynb")
+    from desktop_app.compat.projects import ProjectError, locate
+
+    try:
+        spec = locate(path)
+    except ProjectError:
+        return not _static_layout_exists(path)
+    return not spec.is_json_crew or importlib.util.find_spec(
+        "desktop_app.compat.crewai.project.crew_loader") is not None
+
+
+def _static_layout_exists(path: Path) -> bool:
+    from desktop_app.documents import CrewFileError
+    from desktop_app.documents.crewai_import import find_crewai_layout
+
+    try:
+        find_crewai_layout(path)
+    except CrewFileError:
+        return False
+    return True
