@@ -16,7 +16,13 @@ import threading
 
 from desktop_app.storage.secrets import SecretStore, SecretStoreError
 
-__all__ = ["TOOL_KEY_NAMES", "KeychainKeySource", "install_key_source"]
+__all__ = [
+    "TOOL_KEY_NAMES",
+    "KeychainKeySource",
+    "forget_key",
+    "install_key_source",
+    "remember_key",
+]
 
 TOOL_KEY_NAMES = ("SERPER_API_KEY", "TAVILY_API_KEY", "EXA_API_KEY", "BRAVE_API_KEY")
 """The variables the toolkit's tools read their keys from."""
@@ -44,6 +50,16 @@ class KeychainKeySource:
             return cached
         return self._read(env_name)
 
+    def remember(self, env_name: str, value: str) -> None:
+        """Takes a key just stored (Settings), so that lookups on any thread see it."""
+        with self._lock:
+            self._found[env_name] = value
+
+    def forget(self, env_name: str) -> None:
+        """Drops a key just removed."""
+        with self._lock:
+            self._found.pop(env_name, None)
+
     def warm(self, names: tuple[str, ...] = TOOL_KEY_NAMES) -> None:
         """Reads these keys into the cache (blocking: call it in a worker thread)."""
         for name in names:
@@ -60,11 +76,28 @@ class KeychainKeySource:
         return value or None
 
 
+_installed: KeychainKeySource | None = None
+
+
 async def install_key_source(store: SecretStore) -> KeychainKeySource:
     """Installs a keychain source for the toolkit's keys, warmed off the GUI thread."""
     from desktop_app.engine.toolkit._keys import set_key_source
 
+    global _installed
     source = KeychainKeySource(store)
     await asyncio.to_thread(source.warm)
     set_key_source(source)
+    _installed = source
     return source
+
+
+def remember_key(env_name: str, value: str) -> None:
+    """Tells the installed source about a key just stored (no-op when none is installed)."""
+    if _installed is not None:
+        _installed.remember(env_name, value)
+
+
+def forget_key(env_name: str) -> None:
+    """Tells the installed source that a key was removed."""
+    if _installed is not None:
+        _installed.forget(env_name)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 from test_app_support import (
     litellm_loaded,  # noqa: F401 - a fixture
@@ -26,6 +26,7 @@ from desktop_app.ui.dashboard.run_panel import RunPanel
 from desktop_app.ui.keys import install_key_source
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.projects._session import load_project, project_id
+from desktop_app.ui.settings import SettingsDialog
 from desktop_app.ui.services import AppServices
 
 Arun = Callable[..., Any]
@@ -295,6 +296,37 @@ def test_tool_keys_come_from_the_keychain_never_on_the_gui_thread(
             assert key_for("SERPER_API_KEY") == "from-the-environment"
         finally:
             set_key_source(None)
+            await services.close()
+
+    arun(scenario())
+
+
+def test_tool_keys_are_stored_from_settings_and_seen_by_tools_at_once(
+    qtbot: QtBot, arun: Arun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("EXA_API_KEY", raising=False)
+
+    async def scenario() -> None:
+        services = await make_services("http://127.0.0.1:9/v1")
+        await install_key_source(services.secrets)
+        parent = QWidget()
+        qtbot.addWidget(parent)
+        dialog = SettingsDialog(services, parent)
+        dialog.open()
+        try:
+            await dialog.ready()
+            page = dialog.tool_keys
+            assert page.states["EXA_API_KEY"].text() == "not set"
+            page.edits["EXA_API_KEY"].setText("exa-key-1234567890")
+            assert await page.store("EXA_API_KEY")
+            assert key_for("EXA_API_KEY") == "exa-key-1234567890"  # GUI thread: no keychain call
+            assert "keychain" in page.states["EXA_API_KEY"].text()
+            assert "exa-key-1234567890" not in page.states["EXA_API_KEY"].text()
+            await page.remove("EXA_API_KEY")
+            assert key_for("EXA_API_KEY") is None
+        finally:
+            set_key_source(None)
+            dialog.reject()
             await services.close()
 
     arun(scenario())

@@ -37,6 +37,7 @@ from desktop_app.storage.settings import ProviderKind, ProviderSettings, Setting
 from desktop_app.ui.settings._connection import ConnectionResult, check_connection
 from desktop_app.ui.settings._provider_form import ProviderForm
 from desktop_app.ui.settings._providers import KINDS, new_provider
+from desktop_app.ui.settings._tool_keys import ToolKeysPage
 from desktop_app.ui.widgets.fields import named
 from desktop_app.ui.widgets.protocols import ServicesLike
 from desktop_app.ui.widgets.tasks import TaskOwner
@@ -115,6 +116,8 @@ class SettingsDialog(QDialog):
         tabs = QTabWidget()
         tabs.addTab(self._providers_page(), "Providers")
         tabs.addTab(self._runs_page(), "Runs")
+        self.tool_keys = ToolKeysPage(self._services.secrets, self._tasks)
+        tabs.addTab(self.tool_keys, "Tool keys")
         layout = QVBoxLayout(self)
         layout.addWidget(self.keychain_banner)
         layout.addWidget(tabs, 1)
@@ -173,6 +176,7 @@ class SettingsDialog(QDialog):
             self._say(loaded.warning)
         self.keyring_status = await self._services.secrets.aavailable()
         self._show_keyring_status(self.keyring_status)
+        await self.tool_keys.refresh()
         self.concurrency_box.setValue(self._settings.concurrency_limit)
         self.mode_box.setCurrentIndex(max(0, self.mode_box.findData(self._settings.default_run_mode)))
         ids = [provider.id for provider in self._settings.providers]
