@@ -26,8 +26,8 @@ from desktop_app.ui.dashboard.run_panel import RunPanel
 from desktop_app.ui.keys import install_key_source
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.projects._session import load_project, project_id
-from desktop_app.ui.settings import SettingsDialog
 from desktop_app.ui.services import AppServices
+from desktop_app.ui.settings import SettingsDialog
 
 Arun = Callable[..., Any]
 
