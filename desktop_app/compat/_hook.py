@@ -45,6 +45,18 @@ _HINTS: dict[str, str] = {
         f"instead. See {DOCS}."
     ),
     "crewai.a2a": f"{{name}} (agent-to-agent, A2A) is not supported by CrewDesk. See {DOCS}.",
+    "crewai.lite_agent": (
+        "{name} (LiteAgent) is not supported by CrewDesk: use an Agent with a one-task "
+        f"Crew. See {DOCS}."
+    ),
+    "crewai.memory.storage": (
+        "{name} (custom memory storages) is not supported by CrewDesk: use Crew(memory=True); "
+        f"MemoryConfig(storage_dir=...) from desktop_app.engine.memory says where. See {DOCS}."
+    ),
+    "crewai.agents.parser": (
+        "{name} (AgentAction, AgentFinish) is not part of CrewDesk: a step_callback gets an "
+        f"AgentStep (desktop_app.engine.AgentStep) with the step's text and tool calls. See {DOCS}."
+    ),
     "crewai.cli": (
         "{name} (CrewAI's command line) is not part of CrewDesk: use `crewdesk run PATH` "
         f"instead. See {DOCS}."

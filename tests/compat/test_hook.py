@@ -146,3 +146,25 @@ def test_crewai_tools_unknown_tool_names_it(hook: None) -> None:
         from crewai_tools import MCPServerAdapter  # noqa: F401
     with pytest.raises(ModuleNotFoundError, match=r"crewai_tools\.tools.*COMPATIBILITY"):
         importlib.import_module("crewai_tools.tools.whatever")
+
+
+@pytest.mark.parametrize(
+    ("module", "says"),
+    [
+        ("crewai.lite_agent", "LiteAgent"),
+        ("crewai.memory.storage.rag_storage", "Crew\\(memory=True\\)"),
+        ("crewai.agents.parser", "AgentStep"),
+        ("crewai.mcp", "MCP"),
+    ],
+)
+def test_modules_crewdesk_lacks_say_what_instead(hook: None, module: str, says: str) -> None:
+    with pytest.raises(ModuleNotFoundError, match=says):
+        importlib.import_module(module)
+
+
+def test_small_modules(hook: None) -> None:
+    from crewai.telemetry import Telemetry
+    from crewai.types.usage_metrics import UsageMetrics
+
+    assert UsageMetrics is engine.UsageMetrics
+    Telemetry().set_tracer()

@@ -1,0 +1,1 @@
+"""`crewai.types`: `usage_metrics` is what projects import from it."""

@@ -1,0 +1,5 @@
+"""`crewai.types.usage_metrics`: `UsageMetrics` (the engine's token counts)."""
+
+from desktop_app.engine import UsageMetrics
+
+__all__ = ["UsageMetrics"]
