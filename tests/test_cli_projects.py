@@ -1,0 +1,260 @@
+"""``crewdesk run`` on CrewAI projects, scripts and notebooks: their code runs, on the simulator.
+
+Projects are written in each test the way ``crewai create crew`` writes them; their agents
+build their own ``LLM("gpt-4o")``, which ``--simulator`` forces to the simulator.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from desktop_app import cli
+
+AGENTS = """researcher:
+  role: >
+    {topic} Researcher
+  goal: >
+    Find facts about {topic}
+  backstory: >
+    You are thorough.
+  llm: openai/gpt-4o
+"""
+TASKS = """research_task:
+  description: >
+    Research {topic} in {year}.
+  expected_output: >
+    Three facts about {topic}.
+  agent: researcher
+"""
+CREW = '''from crewai import LLM, Agent, Crew, Process, Task
+from crewai.project import CrewBase, agent, crew, task
+{imports}
+
+
+@CrewBase
+class TideCrew:
+    """The crew."""
+
+    @agent
+    def researcher(self) -> Agent:
+        return Agent(config=self.agents_config["researcher"],{agent_extra})
+
+    @task
+    def research_task(self) -> Task:
+        return Task(config=self.tasks_config["research_task"], output_file="report.md")
+
+    @crew
+    def crew(self) -> Crew:
+        return Crew(agents=self.agents, tasks=self.tasks, process=Process.sequential)
+'''
+MAIN = '''from datetime import datetime
+
+from tide_crew.crew import TideCrew
+
+
+def run():
+    inputs = {"topic": "tides", "year": str(datetime.now().year)}
+    try:
+        TideCrew().crew().kickoff(inputs=inputs)
+    except Exception as e:
+        raise Exception(f"An error occurred while running the crew: {e}")
+'''
+
+
+@pytest.fixture(autouse=True)
+def _process_state() -> Iterator[None]:
+    """A project's .env and modules do not outlive the test."""
+    environ, path, cwd = dict(os.environ), list(sys.path), Path.cwd()
+    yield
+    os.environ.clear()
+    os.environ.update(environ)
+    sys.path[:] = path
+    os.chdir(cwd)
+    for name in [name for name in sys.modules if name.split(".")[0] == "tide_crew"]:
+        del sys.modules[name]
+
+
+def write(path: Path, text: str = "") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def make_project(root: Path, *, imports: str = "", agent_extra: str = "",
+                 main: str = MAIN) -> Path:
+    write(root / "pyproject.toml", '[project]\nname = "tide_crew"\n\n[project.scripts]\n'
+          'run_crew = "tide_crew.main:run"\n\n[tool.crewai]\ntype = "crew"\n')
+    write(root / ".env", "MODEL=gpt-4o\nOPENAI_API_KEY=sk-from-dotenv\n")
+    package = root / "src" / "tide_crew"
+    write(package / "__init__.py")
+    write(package / "config" / "agents.yaml", AGENTS)
+    write(package / "config" / "tasks.yaml", TASKS)
+    write(package / "crew.py", CREW.format(imports=imports, agent_extra=agent_extra))
+    write(package / "main.py", main)
+    return root
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_help_says_a_project_runs_its_code(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["run", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "RUNS ITS CODE" in text and "--static" in text and ".ipynb" in text
+
+
+def test_a_project_runs_its_own_entry_with_its_own_inputs(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    root = make_project(tmp_path / "proj")
+    out_file = tmp_path / "out.json"
+    code, out, err = run(capsys, "run", str(root), "--simulator", "--output", str(out_file))
+    assert code == 0, err
+    assert out.startswith("== task 1 research_task (tides Researcher) ==\n")
+    assert "=== final output ===" in out and "Research tides in" in out
+    [result] = json.loads(out_file.read_text(encoding="utf-8"))
+    assert result["status"] == "succeeded" and result["inputs"]["topic"] == "tides"
+    assert result["output"]["raw"]
+    assert (root / "report.md").is_file()  # run from the project's root, as `crewai run`
+
+
+def test_with_inputs_the_crew_is_built_and_run_with_them(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    root = make_project(tmp_path / "proj")
+    code, out, err = run(capsys, "run", str(root), "--simulator", "--inputs",
+                         '{"topic": "waves"}', "--output", "-")
+    assert code == 0, err
+    [result] = json.loads(out[out.index("\n[\n") + 1:])
+    assert result["inputs"]["topic"] == "waves" and "year" in result["inputs"]  # over main.py's
+    assert "Research waves in" in result["output"]["raw"]
+    batch = write(tmp_path / "in.jsonl", '{"topic": "a"}\n{"topic": "b"}\n')
+    code, out, err = run(capsys, "run", str(root), "--simulator", "--inputs-file", str(batch),
+                         "--quiet")
+    assert code == 0, err
+    assert "=== [1] final output ===" in out and "=== [2] final output ===" in out
+    code, _, err = run(capsys, "run", str(root), "--input-set", "x")
+    assert code == 2 and err.startswith("error: --input-set is for .crew.yaml files")
+
+
+SCRIPT = '''import asyncio
+from crewai import Agent, Crew, Task
+
+writer = Agent(role="Writer", goal="Write about {topic}", backstory="Terse.",
+               llm="gpt-4o-mini", multimodal=True)
+task = Task(description="Write about {topic}.", expected_output="A line.", agent=writer)
+crew = Crew(agents=[writer], tasks=[task])
+
+
+async def main():
+    await asyncio.gather(crew.kickoff_async(inputs={"topic": "moons"}),
+                         crew.kickoff_async(inputs={"topic": "suns"}))
+
+asyncio.run(main())
+'''
+
+
+def test_a_script_running_two_crews_at_once_gets_prefixes_and_warnings(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    script = write(tmp_path / "two.py", SCRIPT)
+    code, out, err = run(capsys, "run", str(script), "--simulator", "--output",
+                         str(tmp_path / "o.json"))
+    assert code == 0, err
+    assert err.count("warning: Agent 'Writer': multimodal=True") == 1
+    stream = out.split("\n\n=== ")[0].splitlines()
+    assert stream and all(line[:4] in ("[1] ", "[2] ") for line in stream[1:]), stream
+    assert "=== [1] final output ===" in out and "=== [2] final output ===" in out
+    results = json.loads((tmp_path / "o.json").read_text(encoding="utf-8"))
+    assert sorted(r["inputs"]["topic"] for r in results) == ["moons", "suns"]
+    assert [r["index"] for r in results] == [1, 2]
+
+
+def test_a_notebook_runs_its_cells_and_names_the_skipped_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    cells = ["!pip install crewai", SCRIPT.split("\n\nasync def")[0],
+             'result = crew.kickoff(inputs={"topic": "rivers"})\nprint(result.raw[:5])']
+    notebook = write(tmp_path / "nb.ipynb", json.dumps({"cells": [
+        {"cell_type": "code", "source": cell} for cell in cells], "nbformat": 4}))
+    code, out, err = run(capsys, "run", str(notebook), "--simulator", "--quiet")
+    assert code == 0, err
+    assert f"warning: {notebook}: cell 1, line 1: !pip is an IPython command" in err
+    assert "=== final output ===" in out
+
+
+def test_a_broken_project_is_one_error_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    root = make_project(tmp_path / "proj", imports="from crewai_tools import NoSuchTool")
+    crew_py = root / "src" / "tide_crew" / "crew.py"
+    for extra in ([], ["--inputs", '{"topic": "x"}']):
+        code, out, err = run(capsys, "run", str(root), "--simulator", *extra)
+        assert code == 2 and out == ""
+        assert err.startswith(f"error: {crew_py}:3: ") and "NoSuchTool" in err
+        assert len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_a_tool_without_its_key_is_refused_with_its_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SERPER_API_KEY", raising=False)
+    root = make_project(tmp_path / "proj", imports="from crewai_tools import SerperDevTool",
+                        agent_extra="\n                     tools=[SerperDevTool()]")
+    code, out, err = run(capsys, "run", str(root), "--simulator")
+    assert code == 2 and out == ""
+    assert err.startswith(f"error: {root / 'src' / 'tide_crew' / 'crew.py'}:13: SerperDevTool "
+                          "needs the key SERPER_API_KEY")
+
+
+def test_a_failing_run_exits_1_and_names_the_project_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    root = make_project(tmp_path / "proj")
+    code, out, err = run(capsys, "run", str(root), "--simulator", "--model",
+                         "openai/sim:status=400", "--quiet")
+    assert code == 1
+    main_py = root / "src" / "tide_crew" / "main.py"
+    assert f"error: {main_py}:11: Exception: An error occurred while running the crew" in err
+    assert "Traceback" not in err and "=== failed ===" in out
+
+
+def test_static_reads_the_yaml_without_running_code(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    root = make_project(tmp_path / "proj", imports="raise SystemExit('code ran')")
+    code, out, err = run(capsys, "run", str(root), "--static", "--simulator", "--quiet",
+                         "--inputs", '{"topic": "t", "year": "2024"}')
+    assert code == 0, err
+    assert "=== final output ===" in out
+
+
+def test_a_script_without_a_crew_says_so(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, err = run(capsys, "run", str(write(tmp_path / "s.py", "print('hi')\n")))
+    assert (code, out, err) == (0, "hi\n", "note: the project ran no crew\n")
+    code, out, err = run(capsys, "run", str(write(tmp_path / "e.py", "import sys\nsys.exit(3)\n")))
+    assert code == 1
+
+
+def test_uv_run_crewdesk_runs_a_project(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "proj")
+    process = subprocess.run(
+        ["uv", "run", "--project", str(Path(__file__).parents[1]), "crewdesk", "run", str(root),
+         "--simulator", "--quiet"],
+        capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path,
+    )
+    assert process.returncode == 0, process.stderr
+    assert "=== final output ===" in process.stdout and "Traceback" not in process.stderr
