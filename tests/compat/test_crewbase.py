@@ -274,3 +274,53 @@ def test_context_cycle_is_an_error(hook: None, load_module: Loader) -> None:
     module = _project(load_module, **{"config/tasks.yaml": looping})
     with pytest.raises(ConfigError, match="context loops"):
         module.ResearchCrew()
+
+
+CODE_ONLY_PY = """\
+from crewai import Agent, Crew, Task
+from crewai.project import CrewBase, agent, crew, task
+
+
+@CrewBase
+class CodeCrew:
+    @agent
+    async def helper(self) -> Agent:
+        return Agent(role="Helper", goal="Help", backstory="Kind.", llm="openai/sim")
+
+    @task
+    def help_task(self) -> Task:
+        return Task(description="Help", expected_output="Help", agent=self.helper())
+
+    @crew
+    def crew(self) -> Crew:
+        return Crew(agents=self.agents, tasks=self.tasks, name="Named in code")
+"""
+
+
+def test_code_only_crew_without_config_files(hook: None, load_module: Loader) -> None:
+    module = load_module("crew.py", {"crew.py": CODE_ONLY_PY})
+    instance = module.CodeCrew()
+    crew = instance.crew()
+
+    assert instance.agents_config == {} and instance.tasks_config == {}
+    assert crew.name == "Named in code"
+    assert isinstance(crew.agents[0], engine.Agent) and crew.agents[0] is instance.helper()
+    assert crew.tasks[0].agent is crew.agents[0]
+    with pytest.raises(KeyError, match="does not exist, so there is no agent 'x'"):
+        instance.agents_config["x"]
+
+
+def test_load_yaml_and_injected_tasks(
+    hook: None, load_module: Loader, sim_env: SimulatorThread, tmp_path: Path
+) -> None:
+    module = _project(load_module)
+    import yaml
+
+    loaded = module.ResearchCrew.load_yaml(tmp_path / "config" / "tasks.yaml")
+    assert loaded == yaml.safe_load(TASKS_YAML)
+    tasks = yaml.safe_load(TASKS_YAML)
+    tasks["research_task"]["description"] = "Edited {topic}"
+    with project_configs(None, tasks):
+        instance = module.ResearchCrew()
+    assert instance.research_task().description == "Edited {topic}"
+    assert instance.research_task().agent is instance.researcher()

@@ -141,7 +141,7 @@ def load_config(path: Path, kind: str, explicit: bool, where: str) -> ConfigDict
             ) from None
         return ConfigDict(path=path, kind=kind, exists=False)
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(path, None, f"cannot read the {kind}s config: {exc}") from exc
+        raise ConfigError(path, None, f"cannot read this file: {exc}") from exc
     return _checked(_parse(text, path, kind))
 
 
@@ -157,9 +157,7 @@ def _parse(text: str, path: Path, kind: str) -> ConfigDict:
     if data is None:
         return ConfigDict(path=path, kind=kind)
     if not isinstance(data, dict):
-        raise ConfigError(
-            path, 1, f"the {kind}s config must map {kind} names to their settings"
-        )
+        raise ConfigError(path, 1, f"the file must map {kind} names to their settings")
     return ConfigDict(data, path=path, kind=kind, lines=_lines_of(root))
 
 

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from desktop_app.compat._hook import DOCS
 from desktop_app.compat.crewai.project._annotations import MARKERS, DecoratedMethod
-from desktop_app.compat.crewai.project._config import ConfigDict, load_config
+from desktop_app.compat.crewai.project._config import ConfigDict, ConfigError, load_config
 from desktop_app.compat.crewai.project._mapping import map_agent_entry, map_task_entries
 from desktop_app.engine import Agent, Crew
 
@@ -111,7 +111,9 @@ def load_yaml(config_path: Path) -> dict[str, Any]:
         ConfigError: The file is missing or is not a mapping of mappings.
     """
     path = Path(config_path)
-    return dict(load_config(path, "entrie", True, str(path)))
+    if not path.is_file():
+        raise ConfigError(path, None, "this YAML file does not exist")
+    return dict(load_config(path, "entry", True, str(path)))
 
 
 def get_mcp_tools(self: Any, *tool_names: str) -> list[Any]:
