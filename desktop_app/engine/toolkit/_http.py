@@ -18,8 +18,7 @@ from typing import Any
 
 import httpx
 
-from desktop_app.engine.toolkit._warn import WarnsUnknownSettings
-from desktop_app.engine.tools import BaseTool
+from desktop_app.engine.toolkit._face import CrewAIToolFace
 
 __all__ = [
     "Request",
@@ -120,7 +119,7 @@ def _answer(request: Request, response: httpx.Response) -> Any:
         raise ServiceError(f"{request.service} did not answer JSON: {exc}") from exc
 
 
-class ServiceTool(WarnsUnknownSettings, BaseTool):
+class ServiceTool(CrewAIToolFace):
     """A tool that sends one request to a web service and shapes its answer.
 
     Subclasses build the request (`_request`, which also checks the key) and shape the JSON

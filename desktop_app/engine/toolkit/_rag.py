@@ -27,9 +27,9 @@ from desktop_app.engine.builtin_tools import resolve_inside
 from desktop_app.engine.knowledge._index import KNOWLEDGE, apply_plan, plan_index, plan_items
 from desktop_app.engine.knowledge._sources import BaseKnowledgeSource
 from desktop_app.engine.llm import Embedder
+from desktop_app.engine.toolkit._face import CrewAIToolFace
 from desktop_app.engine.toolkit._rag_sources import PageSource, fetch_page_text
-from desktop_app.engine.toolkit._warn import WarnsUnknownSettings, warn_ignored
-from desktop_app.engine.tools import BaseTool
+from desktop_app.engine.toolkit._warn import warn_ignored
 
 __all__ = ["RagTool"]
 
@@ -38,7 +38,7 @@ CHUNK_OVERLAP = 100
 _EMBEDDER_KEYS = ("embedding_model", "embedder")
 
 
-class RagTool(WarnsUnknownSettings, BaseTool):
+class RagTool(CrewAIToolFace):
     """CrewAI's `RagTool`: search the content of the sources it was given.
 
     Attributes:

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any
-
-from pydantic import BaseModel, model_validator
 
 from desktop_app.engine.errors import IgnoredSettingWarning
 
-__all__ = ["WarnsUnknownSettings", "warn_ignored"]
+__all__ = ["warn_ignored"]
 
 
 def warn_ignored(tool: str, setting: str, why: str) -> None:
@@ -21,16 +18,3 @@ def warn_ignored(tool: str, setting: str, why: str) -> None:
     message = f"{tool}: {setting} is not supported by CrewDesk and is ignored ({why})"
     warnings.warn(IgnoredSettingWarning(message), stacklevel=4)
 
-
-class WarnsUnknownSettings(BaseModel):
-    """A mixin for toolkit tools: a keyword the tool has no field for is warned about
-    (pydantic would drop it silently), e.g. CrewAI's `result_as_answer` or `env_vars`."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _warn_unknown(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            for key in data:
-                if key not in cls.model_fields:
-                    warn_ignored(cls.__name__, str(key), "this tool has no such setting")
-        return data

@@ -13,7 +13,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from desktop_app.engine import code_execution
-from desktop_app.engine.toolkit._warn import WarnsUnknownSettings, warn_ignored
+from desktop_app.engine.toolkit._face import CrewAIToolFace
+from desktop_app.engine.toolkit._warn import warn_ignored
 
 __all__ = ["CodeInterpreterTool"]
 
@@ -45,7 +46,7 @@ _DOCKER_SETTINGS = {
 }
 
 
-class CodeInterpreterTool(WarnsUnknownSettings, code_execution.CodeInterpreterTool):
+class CodeInterpreterTool(CrewAIToolFace, code_execution.CodeInterpreterTool):
     """CrewAI's `CodeInterpreterTool` (name, description, arguments and settings).
 
     Attributes:

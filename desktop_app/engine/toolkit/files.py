@@ -17,8 +17,7 @@ from pydantic import BaseModel, Field
 
 from desktop_app.engine import builtin_tools
 from desktop_app.engine.builtin_tools import resolve_inside
-from desktop_app.engine.toolkit._warn import WarnsUnknownSettings
-from desktop_app.engine.tools import BaseTool
+from desktop_app.engine.toolkit._face import CrewAIToolFace
 
 __all__ = ["DirectoryReadTool", "FileReadTool", "FileWriterTool"]
 
@@ -39,7 +38,7 @@ class FileReadToolSchema(BaseModel):
     )
 
 
-class FileReadTool(WarnsUnknownSettings, builtin_tools.FileReadTool):
+class FileReadTool(CrewAIToolFace, builtin_tools.FileReadTool):
     """CrewAI's `FileReadTool`: reads a text file, the tool's own or one the model names."""
 
     name: str = "Read a file's content"
@@ -94,7 +93,7 @@ class DirectoryReadToolSchema(FixedDirectoryReadToolSchema):
     directory: str = Field(..., description="Mandatory directory to list content")
 
 
-class DirectoryReadTool(WarnsUnknownSettings, builtin_tools.DirectoryReadTool):
+class DirectoryReadTool(CrewAIToolFace, builtin_tools.DirectoryReadTool):
     """CrewAI's `DirectoryReadTool`: lists the files under a folder, recursively."""
 
     name: str = "List files in directory"
@@ -164,7 +163,7 @@ def _flag(value: str | bool) -> bool:
     raise ValueError(f"overwrite must be true or false, not {value!r}")
 
 
-class FileWriterTool(WarnsUnknownSettings, BaseTool):
+class FileWriterTool(CrewAIToolFace):
     """CrewAI's `FileWriterTool`: writes text to a file inside `base_dir` (default: the
     working folder), creating folders; an existing file is replaced only with `overwrite`.
 

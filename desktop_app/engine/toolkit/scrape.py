@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from desktop_app.engine.builtin_tools import FetchUrlTool
-from desktop_app.engine.toolkit._warn import WarnsUnknownSettings
+from desktop_app.engine.toolkit._face import CrewAIToolFace
 
 __all__ = ["ScrapeWebsiteTool"]
 
@@ -40,7 +40,7 @@ def _default_headers() -> dict[str, str]:
     }
 
 
-class ScrapeWebsiteTool(WarnsUnknownSettings, FetchUrlTool):
+class ScrapeWebsiteTool(CrewAIToolFace, FetchUrlTool):
     """CrewAI's `ScrapeWebsiteTool` (name, description, arguments, `website_url`, `cookies`,
     `headers`).
 
