@@ -10,20 +10,32 @@ read-only except those that live in the project's YAML files.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection, Mapping
 
 from PySide6.QtWidgets import QFrame, QLabel, QListWidget, QVBoxLayout, QWidget
 
 from desktop_app.documents._crewai_jsonc import JsoncLayout
+from desktop_app.documents.errors import CrewFileError
+from desktop_app.documents.model import CrewDocument
 from desktop_app.documents.project_crew import (
     AGENT_YAML_FIELDS,
     TASK_YAML_FIELDS,
     ProjectCrew,
+    reread,
+    save_project_crew,
 )
 from desktop_app.ui.designer._form_base import SpecForm
 from desktop_app.ui.projects._session import OpenProject
 
-__all__ = ["ProjectPanel", "code_notes", "lock_rows", "unlock_rows"]
+__all__ = [
+    "ProjectPanel",
+    "code_notes",
+    "lock_form",
+    "lock_rows",
+    "save_into_project",
+    "unlock_rows",
+]
 
 _UNTRUSTED = (
     "Opened without running its code: only its YAML files were read. Tools, output models, "
@@ -134,3 +146,30 @@ def unlock_rows(form: SpecForm) -> None:
 def yaml_fields(kind: str) -> tuple[str, ...]:
     """The fields of an agent or task that live in the project's YAML files."""
     return AGENT_YAML_FIELDS if kind == "agents" else TASK_YAML_FIELDS
+
+
+def lock_form(form: SpecForm, opened: OpenProject | None, kind: str, key: str | None) -> None:
+    """Locks the rows of a project's agent or task that do not live in its YAML (unlocks
+    every row for a library crew)."""
+    if opened is None or key is None:
+        unlock_rows(form)
+    else:
+        lock_rows(form, yaml_fields(kind), code_notes(opened.crew, kind, key))
+
+
+async def save_into_project(opened: OpenProject, doc: CrewDocument) -> tuple[bool, str]:
+    """Writes ``doc``'s YAML-backed values into the project's files (in a worker thread)
+    and reads them again.
+
+    Returns:
+        Whether everything was saved (nothing refused), and a message for the status line.
+    """
+    try:
+        result = await asyncio.to_thread(save_project_crew, opened.crew, doc)
+        opened.crew = await asyncio.to_thread(reread, opened.crew)
+    except CrewFileError as exc:
+        return False, f"Not saved:\n{exc}"
+    names = ", ".join(path.name for path in result.written) or "nothing changed"
+    message = f"Saved into the project ({names})." + "".join(
+        f"\nNot saved: {line}" for line in result.refused)
+    return not result.refused, message

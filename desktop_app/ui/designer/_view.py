@@ -43,13 +43,7 @@ from desktop_app.ui.designer._bars import DIRTY_MARK, Banner, CrewList, Recovery
 from desktop_app.ui.designer._editor import CrewEditor
 from desktop_app.ui.designer._flow import TaskFlowWidget
 from desktop_app.ui.designer._pages import CrewPage, ItemsPage
-from desktop_app.ui.designer._project import (
-    ProjectPanel,
-    code_notes,
-    lock_rows,
-    unlock_rows,
-    yaml_fields,
-)
+from desktop_app.ui.designer._project import ProjectPanel, lock_form, save_into_project
 from desktop_app.ui.designer._recovery import RecoveryKeeper
 from desktop_app.ui.designer._task_form import TaskForm
 from desktop_app.ui.projects._session import OpenProject
@@ -251,11 +245,7 @@ class DesignerView(QWidget):
                         if 0 <= index < len(doc.tasks) else None)
 
     def _lock_form(self, form: AgentForm | TaskForm, kind: str, key: str | None) -> None:
-        opened = self.open_project
-        if opened is None or key is None:
-            unlock_rows(form)
-        else:
-            lock_rows(form, yaml_fields(kind), code_notes(opened.crew, kind, key))
+        lock_form(form, self.open_project, kind, key)
 
     def _show_read_only(self) -> None:
         for page in (self.crew_page, self.agents_page, self.tasks_page):
@@ -320,24 +310,15 @@ class DesignerView(QWidget):
         self._say(f"Cannot open the CrewAI project {path}:\n{message}")
 
     async def _save_project(self, opened: OpenProject) -> bool:
-        from desktop_app.documents.project_crew import reread, save_project_crew
-
         doc = self.editor.document
         if self.editor.issues():
             self._say(f"Not saved: fix {len(self.editor.issues())} problem(s) first.")
             return False
-        try:
-            result = await asyncio.to_thread(save_project_crew, opened.crew, doc)
-            opened.crew = await asyncio.to_thread(reread, opened.crew)
-        except CrewFileError as exc:
-            self._say(f"Not saved:\n{exc}")
-            return False
-        if self.editor.document == doc and not result.refused:
+        clean, message = await save_into_project(opened, doc)
+        if clean and self.editor.document == doc:
             self.editor.mark_saved(opened.crew_id)
-        names = ", ".join(path.name for path in result.written) or "nothing changed"
-        self._say(f"Saved into the project ({names})."
-                  + "".join(f"\nNot saved: {line}" for line in result.refused))
-        return not result.refused
+        self._say(message)
+        return clean
 
     # -- start -------------------------------------------------------------------------
 
