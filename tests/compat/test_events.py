@@ -135,3 +135,18 @@ def test_old_import_paths(events: Any) -> None:
     assert BaseEventListener is events.BaseEventListener
     assert TaskCompletedEvent is events.TaskCompletedEvent
     assert CrewKickoffStartedEvent is events.CrewKickoffStartedEvent
+
+
+def test_project_event_classes_are_emitted_by_the_project(events: Any) -> None:
+    class ReportReady(events.BaseEvent):  # type: ignore[misc]
+        type: str = "report_ready"
+        path: str
+
+    got: list[str] = []
+
+    @events.crewai_event_bus.on(ReportReady)
+    def on_ready(source: Any, event: Any) -> None:
+        got.append(event.path)
+
+    events.crewai_event_bus.emit(object(), ReportReady(path="report.md"))
+    assert got == ["report.md"]

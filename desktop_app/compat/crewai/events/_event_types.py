@@ -262,3 +262,10 @@ def never_emitted(name: str) -> type[BaseEvent] | None:
         made = type(name, (BaseEvent,), {"__doc__": doc, "__module__": __name__})
         _made[name] = made
     return _made[name]
+
+
+def is_never_emitted(event_type: type[BaseEvent]) -> bool:
+    """Whether `event_type` is one of CrewAI's event classes that CrewDesk never emits."""
+    return _made.get(event_type.__name__) is event_type or event_type in (
+        BaseEvent, CrewBaseEvent, ToolUsageEvent
+    )

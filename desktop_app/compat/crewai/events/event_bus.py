@@ -11,7 +11,8 @@ event into CrewAI's events (see `_translate`). Handlers are called in the run's 
 the order they were registered (`async def` handlers on a loop of the bus's own thread); a
 handler's exception is logged and never breaks the run. `source` is None: CrewDesk's events
 carry names (`crew_name`, `task_name`, `agent_role`), not the objects. Registering for an
-event class CrewDesk never emits warns (`IgnoredSettingWarning`) instead of waiting silently.
+event class of CrewAI's that CrewDesk never emits warns
+(a project's own event classes, which it emits itself, do not) (`IgnoredSettingWarning`) instead of waiting silently.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from desktop_app.compat.crewai.events._event_types import EMITTED, BaseEvent
+from desktop_app.compat.crewai.events._event_types import BaseEvent, is_never_emitted
 from desktop_app.compat.crewai.events._translate import Translator
 from desktop_app.engine import bus
 from desktop_app.engine.errors import IgnoredSettingWarning
@@ -58,7 +59,7 @@ class CrewAIEventsBus:
 
     def register_handler(self, event_type: type[BaseEvent], handler: Handler) -> None:
         """Registers `handler` for events of exactly `event_type` (as CrewAI)."""
-        if event_type not in EMITTED:
+        if is_never_emitted(event_type):
             warnings.warn(
                 IgnoredSettingWarning(
                     f"crewai_event_bus.on({event_type.__name__}): CrewDesk never emits "
