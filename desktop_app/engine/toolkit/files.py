@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from desktop_app.engine import builtin_tools
 from desktop_app.engine.builtin_tools import resolve_inside
@@ -51,6 +51,8 @@ class FileReadTool(CrewAIToolFace, builtin_tools.FileReadTool):
     )
     args_schema: type[BaseModel] = FileReadToolSchema
 
+    _declared: Path | None = PrivateAttr(default=None)
+
     def __init__(
         self,
         file_path: str | None = None,
@@ -71,11 +73,13 @@ class FileReadTool(CrewAIToolFace, builtin_tools.FileReadTool):
             ))
         kwargs.update(file_path=file_path, base_dir=base_dir, encoding=encoding)
         super().__init__(**kwargs)
+        # Pinned now, as CrewAI does, so a later change of folder cannot repoint it.
+        self._declared = None if file_path is None else _anchored(file_path, base_dir)
 
     def _path_to_read(self, given: str | None) -> Path:
-        declared = None if self.file_path is None else super()._path_to_read(None)
-        if given and declared is not None and (
-            given == self.file_path or _anchored(given, self.base_dir) == declared.resolve()
+        declared = self._declared
+        if declared is not None and (
+            not given or given == self.file_path or _anchored(given, self.base_dir) == declared
         ):
             return declared
         if given:

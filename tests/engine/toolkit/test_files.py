@@ -123,3 +123,15 @@ async def test_an_agent_calls_the_crewai_named_tools_through_the_simulator(
     result = await Crew(agents=[agent], tasks=[task]).akickoff()
     assert (tmp_path / "copy.txt").read_text(encoding="utf-8") == "copied"
     assert "Content successfully written to copy.txt" in result.raw
+
+
+def test_the_declared_file_is_pinned_when_the_tool_is_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "data.csv").write_text("kept", encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "project")
+    tool = FileReadTool(file_path="data.csv")
+    monkeypatch.chdir(tmp_path)
+    assert tool.run() == "kept"
+    assert tool.run(file_path="data.csv") == "kept"  # the label the model was shown
