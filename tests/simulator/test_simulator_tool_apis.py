@@ -144,6 +144,9 @@ async def test_web_pages_name_their_path(sim: Simulator, web: httpx.AsyncClient)
     assert (await web.post("/web/x")).status_code == 405
     assert sim.stats.tool_requests["web"] == 3
     assert sim.stats.counters()["web_requests"] == 3
+    sim.reset()
+    assert sim.stats.tool_requests == dict.fromkeys(
+        ("serper", "tavily", "exa", "brave", "web"), 0)
 
 
 async def test_a_search_result_can_be_scraped(web: httpx.AsyncClient) -> None:
