@@ -27,6 +27,7 @@ from desktop_app.engine.errors import (
     MissingInputError,
     StreamNotFinishedError,
     TaskExecutionError,
+    TaskTimeoutError,
 )
 from desktop_app.engine.events import RunEvent, RunEventAdapter
 from desktop_app.engine.knowledge import (
@@ -41,7 +42,13 @@ from desktop_app.engine.knowledge import (
 )
 from desktop_app.engine.llm import LLM, Embedder, force_llm_target
 from desktop_app.engine.memory import MemoryConfig
-from desktop_app.engine.outputs import CrewOutput, TaskOutput, UsageMetrics
+from desktop_app.engine.outputs import (
+    CrewOutput,
+    LiteAgentOutput,
+    OutputFormat,
+    TaskOutput,
+    UsageMetrics,
+)
 from desktop_app.engine.streaming import (
     CrewStreamingOutput,
     RunEventStream,
@@ -76,9 +83,11 @@ __all__ = [
     "JSONKnowledgeSource",
     "KnowledgeConfig",
     "LLMError",
+    "LiteAgentOutput",
     "MarkdownKnowledgeSource",
     "MemoryConfig",
     "MissingInputError",
+    "OutputFormat",
     "PDFKnowledgeSource",
     "Process",
     "RunEvent",
@@ -90,6 +99,7 @@ __all__ = [
     "StringKnowledgeSource",
     "Task",
     "TaskExecutionError",
+    "TaskTimeoutError",
     "TaskOutput",
     "TextFileKnowledgeSource",
     "Tool",

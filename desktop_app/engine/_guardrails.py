@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from desktop_app.engine._structured import convert, extract_json_object, format_instructions
-from desktop_app.engine.outputs import TaskOutput
+from desktop_app.engine.outputs import OutputFormat, TaskOutput
 
 if TYPE_CHECKING:
     from desktop_app.engine._agent_loop import AgentLoop
@@ -47,7 +47,7 @@ def make_output(task: PreparedTask, raw: str) -> tuple[TaskOutput, str | None]:
         summary=" ".join(task.description.split()[:10]) + "...",
         raw=raw,
         agent=task.agent.role,
-        output_format=task.output_format,
+        output_format=OutputFormat(task.output_format),
         json_dict=converted.json_dict,
         pydantic=converted.pydantic,
     )

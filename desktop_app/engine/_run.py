@@ -19,7 +19,7 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -38,6 +38,14 @@ from desktop_app.engine._rate_limit import crew_limiter
 from desktop_app.engine._reasoning import with_reasoning
 from desktop_app.engine._recall import run_with_recall
 from desktop_app.engine._structured import OutputFormat, format_instructions, wanted_model
+from desktop_app.engine._task_limits import (
+    RunLogFile,
+    check_output_folder,
+    expired_here,
+    file_content,
+    prompt_additions,
+    run_with_limits,
+)
 from desktop_app.engine.errors import TaskExecutionError
 from desktop_app.engine.llm import LLM
 from desktop_app.engine.outputs import CrewOutput, TaskOutput, UsageMetrics
@@ -74,6 +82,11 @@ class PreparedAgent:
     tools: list[BaseTool]
     max_iter: int
     behaviour: AgentBehaviour = field(default_factory=AgentBehaviour)
+    max_execution_time: float | None = None
+    max_retry_limit: int = 0
+    inject_date: bool = False
+    date_format: str = "%Y-%m-%d"
+    step_callback: Callable[..., Any] | None = None
 
 
 @dataclass(slots=True)
@@ -129,6 +142,7 @@ class RunState:
             blocking path) stop at their next chunk.
         lock: Guards `usage` and `cost_usd`, which worker threads update too.
         recall: The run's memory and knowledge, when the crew has either.
+        log_file: The crew's `output_log_file`, when it has one.
     """
 
     run_id: str
@@ -143,10 +157,12 @@ class RunState:
     stop_threads: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     recall: RunRecall | None = None
+    log_file: RunLogFile | None = None
 
     def cancelled(self) -> bool:
-        """Whether a blocking run was asked to stop."""
-        if self.stop_threads.is_set():
+        """Whether a blocking run was asked to stop (or the task on this thread ran out of
+        its `max_execution_time`)."""
+        if self.stop_threads.is_set() or expired_here():
             return True
         return self.cancel_flag is not None and self.cancel_flag.is_set()
 
@@ -195,6 +211,9 @@ def prepare_tasks(crew: Crew, inputs: Mapping[str, object] | None) -> list[Prepa
         output_file = task.output_file and interpolate(
             task.output_file, rendered, f"{label} output_file"
         )
+        agent = prepared(crew.agent_for(task))
+        if task.tools:
+            agent = replace(agent, tools=with_code_tools(task.tools, crew.agent_for(task)))
         coworkers = delegation_coworkers(crew, task)
         tasks.append(
             PreparedTask(
@@ -202,7 +221,7 @@ def prepare_tasks(crew: Crew, inputs: Mapping[str, object] | None) -> list[Prepa
                 name=task.name,
                 description=description,
                 expected_output=expected,
-                agent=prepared(crew.agent_for(task)),
+                agent=agent,
                 context_indexes=_context_indexes(task, positions),
                 source=task,
                 output_file=output_file,
@@ -221,7 +240,18 @@ def _prepare_agent(agent: Agent, rendered: Mapping[str, str]) -> PreparedAgent:
         llm=agent.resolved_llm(),
         tools=agent.all_tools(),
         max_iter=agent.max_iter,
+        max_execution_time=agent.max_execution_time,
+        max_retry_limit=agent.max_retry_limit,
+        inject_date=agent.inject_date,
+        date_format=agent.date_format,
+        step_callback=agent.step_callback,
     )
+
+
+def with_code_tools(tools: Sequence[BaseTool], agent: Agent) -> list[BaseTool]:
+    """A task's own tools (which replace its agent's, as CrewAI), plus the code interpreter
+    when the agent may run code."""
+    return [*tools, *agent.all_tools()[len(agent.tools) :]]
 
 
 def _context_indexes(task: Task, positions: Mapping[int, int]) -> list[int] | None:
@@ -241,6 +271,8 @@ async def execute(
     state.step_callback = crew.step_callback
     state.task_callback = crew.task_callback
     state.human_input_handler = crew.human_input_handler
+    if crew.output_log_file:
+        state.log_file = RunLogFile(crew.output_log_file)
     try:
         for before in crew.before_kickoff_callbacks:
             inputs = await call_user(before, dict(inputs or {}))
@@ -260,6 +292,7 @@ async def execute(
             ))
         tasks = await plan_tasks(crew, tasks, state)
         result = _crew_output(await run_with_recall(crew, tasks, state, _run_tasks), state)
+        crew.usage_metrics = result.token_usage.model_copy()
         for after in crew.after_kickoff_callbacks:
             result = await call_user(after, result)
     except asyncio.CancelledError:
@@ -359,31 +392,31 @@ async def _task_body(
     task: PreparedTask, context_outputs: Sequence[TaskOutput], state: RunState
 ) -> TaskOutput:
     context = CONTEXT_DIVIDER.join(out.raw for out in context_outputs if out.raw)
-    on_step = _step_sink(state)
+    on_step = _step_sink(state, task.agent)
     task = with_coworker_tools(task, state, on_step)
     meta = TaskMeta(
         run_id=state.run_id, task_index=task.index, task_name=task.name, agent_role=task.agent.role
     )
     state.send(ev.TaskStarted(description=task.description, **meta))
-    model = task.output_model
+    await _log(state, task, "started")
     try:
-        task = await with_reasoning(task, state, meta)
-        recalled = await state.recall.before_task(task, meta) if state.recall else ""
-        instructions = format_instructions(model) if model else ""
-        messages = build_messages(task, context, instructions, recalled)
-        loop = AgentLoop(task, messages, state, meta, on_step)
-        output = await finish_output(task, loop, await loop.run())
+        loop, answer = await run_with_limits(
+            task, state.blocking, lambda: _execute_once(task, context, state, meta, on_step)
+        )
+        output = await finish_output(task, loop, answer)
         if task.source.human_input:
             output = await review_with_human(task, loop, output, state, meta)
         if task.output_file:
-            await asyncio.to_thread(write_atomically, Path(task.output_file), output.raw)
+            await asyncio.to_thread(save_output, task, output)
         if state.recall:
             await state.recall.after_task(task, output, meta)
     except (asyncio.CancelledError, TaskExecutionError):
         raise
     except Exception as exc:
         raise TaskExecutionError(task.index, task.name, task.agent.role, exc) from exc
+    task.source.__dict__["output"] = output  # CrewAI's Task.output: the latest run's
     state.send(ev.TaskFinished(output=output, **meta))
+    await _log(state, task, "completed", output=output.raw)
     if task.source.callback is not None:
         await call_user(task.source.callback, output)
     if state.task_callback is not None:
@@ -391,12 +424,60 @@ async def _task_body(
     return output
 
 
+async def _execute_once(
+    task: PreparedTask,
+    context: str,
+    state: RunState,
+    meta: TaskMeta,
+    on_step: Callable[[AgentStep], Any] | None,
+) -> tuple[AgentLoop, str]:
+    """One execution of the task by its agent, up to its first answer (what
+    `max_retry_limit` runs again and `max_execution_time` limits); returns the loop, which
+    guardrails and output models ask again."""
+    task = await with_reasoning(task, state, meta)
+    recalled = await state.recall.before_task(task, meta) if state.recall else ""
+    model = task.output_model
+    agent = task.agent
+    instructions = "\n\n".join(part for part in (
+        format_instructions(model) if model else "",
+        prompt_additions(
+            markdown=task.source.markdown,
+            inject_date=agent.inject_date,
+            date_format=agent.date_format,
+        ),
+    ) if part)
+    messages = build_messages(task, context, instructions, recalled)
+    loop = AgentLoop(task, messages, state, meta, on_step)
+    return loop, await loop.run()
+
+
+async def _log(state: RunState, task: PreparedTask, status: str, **more: str) -> None:
+    """An entry of the crew's `output_log_file` (CrewAI's fields), written off the loop."""
+    log_file = state.log_file
+    if log_file is None:
+        return
+    role = task.source.agent.role if task.source.agent is not None else "None"
+    await asyncio.to_thread(
+        log_file.log, task_name=task.name, task=task.description, agent=role, status=status,
+        **more,
+    )
+
+
+def save_output(task: PreparedTask, output: TaskOutput) -> None:
+    """Writes the answer to the task's `output_file` as CrewAI does (blocking)."""
+    assert task.output_file is not None
+    path = Path(task.output_file).expanduser()
+    check_output_folder(path, task.source.create_directory)
+    write_atomically(path, file_content(output))
+
+
 async def _outputs_of(jobs: Sequence[asyncio.Task[TaskOutput]]) -> list[TaskOutput]:
     return [await job for job in jobs]
 
 
-def _step_sink(state: RunState) -> Callable[[AgentStep], Any] | None:
-    callback = state.step_callback
+def _step_sink(state: RunState, agent: PreparedAgent) -> Callable[[AgentStep], Any] | None:
+    """Where the agent's steps go: its own `step_callback`, else the crew's (as CrewAI)."""
+    callback = agent.step_callback or state.step_callback
     if callback is None:
         return None
 

@@ -7,15 +7,42 @@ state, so one agent can work on many tasks and crews at the same time.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from typing import Any, ClassVar
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, ClassVar, Protocol
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from desktop_app.engine._crewai_surface import CrewAIModel
 from desktop_app.engine.knowledge import BaseKnowledgeSource, KnowledgeConfig
 from desktop_app.engine.llm import LLM, default_base_url, default_model
+from desktop_app.engine.outputs import CrewOutput, LiteAgentOutput
 from desktop_app.engine.tools import BaseTool
+
+Messages = str | Sequence[Mapping[str, Any]]
+"""What `Agent.kickoff` takes: a prompt, or a chat in OpenAI's message format."""
+
+
+class OneTaskCrew(Protocol):
+    """A crew of one task made for `Agent.kickoff` (a `Crew`; see `install_one_task_crew`)."""
+
+    def kickoff(self, inputs: Mapping[str, Any] | None = None) -> Any: ...
+
+    def akickoff(self, inputs: Mapping[str, Any] | None = None) -> Awaitable[Any]: ...
+
+
+OneTaskCrewFactory = Callable[
+    ["Agent", Messages, "type[BaseModel] | None"], tuple[OneTaskCrew, dict[str, Any]]
+]
+"""Makes the one-task crew of `Agent.kickoff` and the inputs that keep its text literal."""
+
+_one_task_crew: OneTaskCrewFactory | None = None
+
+
+def install_one_task_crew(factory: OneTaskCrewFactory) -> None:
+    """Called once by `crew.py`, which sits above this module: the crew layer provides the
+    one-task run that `Agent.kickoff` needs, so agents never import crews."""
+    global _one_task_crew
+    _one_task_crew = factory
 
 
 class Agent(CrewAIModel):
@@ -121,8 +148,44 @@ class Agent(CrewAIModel):
             tools.append(CodeInterpreterTool())
         return tools
 
+    def kickoff(
+        self, messages: Messages, response_format: type[BaseModel] | None = None
+    ) -> LiteAgentOutput:
+        """Runs this agent alone on `messages` (CrewAI's `Agent.kickoff`): one task whose
+        description is the prompt (or the chat), with the agent's tools, guardrail and
+        `response_format` as the output model; blocks until it ends.
+
+        Returns:
+            A `LiteAgentOutput`: `.raw`, `.pydantic`, `.agent_role`, `.usage_metrics`.
+        """
+        crew, inputs = self._one_task(messages, response_format)
+        return _lite_output(self, crew.kickoff(inputs))
+
+    async def kickoff_async(
+        self, messages: Messages, response_format: type[BaseModel] | None = None
+    ) -> LiteAgentOutput:
+        """`kickoff`, natively async on the caller's loop."""
+        crew, inputs = self._one_task(messages, response_format)
+        return _lite_output(self, await crew.akickoff(inputs))
+
+    def _one_task(
+        self, messages: Messages, response_format: type[BaseModel] | None
+    ) -> tuple[OneTaskCrew, dict[str, Any]]:
+        if _one_task_crew is None:  # only when crew.py was never imported
+            raise NotImplementedError("Agent.kickoff needs desktop_app.engine.crew loaded")
+        return _one_task_crew(self, messages, response_format)
+
     def __hash__(self) -> int:
         return id(self)
 
     def __eq__(self, other: object) -> bool:
         return self is other
+
+
+def _lite_output(agent: Agent, output: CrewOutput) -> LiteAgentOutput:
+    return LiteAgentOutput(
+        raw=output.raw,
+        pydantic=output.pydantic,
+        agent_role=agent.role,
+        usage_metrics=output.token_usage.model_dump(),
+    )

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from enum import StrEnum
 from typing import Any, ClassVar, Literal, TypeVar
 
-from pydantic import ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from desktop_app.engine import events as ev
 from desktop_app.engine._agent_loop import AgentStep
@@ -26,8 +26,9 @@ from desktop_app.engine._blocking import run_to_end
 from desktop_app.engine._crewai_surface import CrewAIModel, IgnoredSetting
 from desktop_app.engine._hierarchical import coworker_agents, default_manager, manager_problem
 from desktop_app.engine._human_input import HumanInputHandler
+from desktop_app.engine._interpolate import placeholders
 from desktop_app.engine._run import RunState, execute, new_run_id
-from desktop_app.engine.agent import Agent
+from desktop_app.engine.agent import Agent, Messages, install_one_task_crew
 from desktop_app.engine.knowledge import BaseKnowledgeSource, KnowledgeConfig
 from desktop_app.engine.llm import LLM
 from desktop_app.engine.memory import MemoryConfig
@@ -246,6 +247,45 @@ class Crew(CrewAIModel):
             return self.name
         return self.tasks[0].name or "crew" if self.tasks else "crew"
 
+    def train(
+        self, n_iterations: int = 1, filename: str = "", inputs: Inputs | None = None
+    ) -> None:
+        """CrewAI's training loop: not supported by CrewDesk.
+
+        Raises:
+            NotImplementedError: Always; names what to do instead.
+        """
+        raise NotImplementedError(
+            "Crew.train() is not supported by CrewDesk. Run the crew with "
+            "Task(human_input=True) to give feedback on answers, and put what you learn into "
+            "the agents' backstory or the tasks' expected_output."
+        )
+
+    def test(
+        self, n_iterations: int = 1, eval_llm: LLM | str | None = None, inputs: Inputs | None = None
+    ) -> None:
+        """CrewAI's evaluation loop: not supported by CrewDesk.
+
+        Raises:
+            NotImplementedError: Always; names what to do instead.
+        """
+        raise NotImplementedError(
+            "Crew.test() is not supported by CrewDesk. Run the crew with kickoff_for_each() "
+            "over your test inputs and check each task's output with a guardrail."
+        )
+
+    def replay(self, task_id: str, inputs: Inputs | None = None) -> None:
+        """CrewAI's replay from a task of the latest run: not supported by CrewDesk.
+
+        Raises:
+            NotImplementedError: Always; names what to do instead.
+        """
+        raise NotImplementedError(
+            f"Crew.replay(task_id={task_id!r}) is not supported by CrewDesk. Run the crew "
+            "again with kickoff(), or open the run in the app's History to see every task's "
+            "output."
+        )
+
     def reset_memories(self, command_type: str = "all") -> None:
         """Empties the crew's stores, as CrewAI's: "short", "long", "entity", "knowledge" or
         "all" (blocking: from a loop, use `asyncio.to_thread`)."""
@@ -360,6 +400,35 @@ class Crew(CrewAIModel):
     ) -> CrewOutput:
         state = RunState(run_id=new_run_id(), emit=emit, blocking=True, cancel_flag=flag)
         return run_to_end(execute(self, inputs, state), thread_name="crewdesk-kickoff")
+
+
+def _one_task_crew(
+    agent: Agent, messages: Messages, response_format: type[BaseModel] | None
+) -> tuple[Crew, dict[str, Any]]:
+    """The crew `Agent.kickoff` runs: one task for the agent, whose description is the
+    prompt (a chat's messages one per paragraph), and inputs that keep any `{name}` in the
+    prompt and the agent's texts as written (CrewAI does not fill them there)."""
+    if isinstance(messages, str):
+        prompt = messages
+    else:
+        prompt = "\n\n".join(
+            f"{message.get('role', 'user')}: {message.get('content') or ''}"
+            for message in messages
+        )
+    task = Task(
+        description=prompt,
+        expected_output="The best answer to the request above.",
+        agent=agent,
+        output_pydantic=response_format,
+        guardrail=agent.guardrail,
+        guardrail_max_retries=agent.guardrail_max_retries,
+    )
+    texts = (prompt, agent.role, agent.goal, agent.backstory)
+    literal = {name: f"{{{name}}}" for text in texts for name in placeholders(text)}
+    return Crew(agents=[agent], tasks=[task], name=agent.role), literal
+
+
+install_one_task_crew(_one_task_crew)
 
 
 def _settled(work: Callable[[], T]) -> tuple[bool, Any]:

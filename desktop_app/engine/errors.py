@@ -125,3 +125,20 @@ class IgnoredSettingWarning(UserWarning):
     """A CrewAI setting CrewDesk accepts but does not act on (or a keyword CrewAI does not
     have). The message names the object, the parameter and why; the object keeps the list
     (`ignored_settings()`), and every run reports it as a `SettingIgnored` event."""
+
+
+class TaskTimeoutError(CrewError, TimeoutError):
+    """An agent worked on a task longer than its `max_execution_time`.
+
+    Attributes:
+        agent_role: The agent's role.
+        limit: The limit in seconds.
+    """
+
+    def __init__(self, agent_role: str, limit: float) -> None:
+        self.agent_role = agent_role
+        self.limit = limit
+        super().__init__(
+            f"agent '{agent_role}' did not finish within its max_execution_time of {limit:g} "
+            "seconds; increase max_execution_time or make the task smaller"
+        )
