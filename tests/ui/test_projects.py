@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import textwrap
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,7 @@ researcher:
 TASKS = """\
 research_task:
   description: >
-    Research {topic} with the fact finder.
+    Research {topic} with the fact finder (it is {year}).
   expected_output: >
     One fact about {topic}
   agent: researcher
@@ -87,11 +88,13 @@ class DemoCrew:
 '''
 
 MAIN_PY = '''\
+from datetime import datetime
+
 from demo.crew import DemoCrew
 
 
 def run():
-    inputs = {"topic": "cats"}
+    inputs = {"topic": "cats", "year": str(datetime.now().year)}
     DemoCrew().crew().kickoff(inputs=inputs)
 '''
 
@@ -163,6 +166,8 @@ def test_a_trusted_project_runs_its_own_code_and_saves_into_its_yaml(
         assert services.current_settings.project_trust == {str(root): True}
         designer = window.designer
         assert designer.editor.crew_id == project_id(root)
+        year = str(datetime.now().year)  # worked out from main.py by the project's loader
+        assert opened.document.default_inputs() == {"topic": "cats", "year": year}
         code = [designer.project_panel.code.item(i).text()
                 for i in range(designer.project_panel.code.count())]
         assert any("tools: Fact finder" in line and "crew.py:20" in line for line in code), code
@@ -257,7 +262,7 @@ def test_a_project_dry_run_shows_ignored_settings_as_warnings_kept_in_history(
         assert opened.runs_code, opened.error
         assert any("multimodal" in message for message in opened.crew.ignored)
         services.projects.add(opened)
-        request = RunRequest(opened.document, {"topic": "owls"}, mode=mode,
+        request = RunRequest(opened.document, {"topic": "owls", "year": "2026"}, mode=mode,
                              crew_id=opened.crew_id, dry_run=True, project=opened.run_for())
         state = controller.start(request)
         panel = RunPanel(state)

@@ -13,12 +13,12 @@ project its code) and is called in a worker thread.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from desktop_app.documents._crewai_jsonc import JsoncLayout
-from desktop_app.documents.model import CrewDocument
+from desktop_app.documents.model import CrewDocument, InputSet
 from desktop_app.documents.project_crew import (
     ProjectCrew,
     configs_for,
@@ -104,7 +104,19 @@ def load_project(path: Path, trusted: bool) -> OpenProject:
         crew = with_code(crew, project)
     except ProjectError as exc:
         return OpenProject(crew, error=str(exc), trusted=True)
-    return OpenProject(crew, project, trusted=True)
+    return OpenProject(_with_inputs(crew, project.default_inputs), project, trusted=True)
+
+
+def _with_inputs(crew: ProjectCrew, values: dict[str, Any]) -> ProjectCrew:
+    """The crew with the inputs its own run uses (``main.py``'s, worked out by the project
+    loader, ``datetime.now().year`` and the like included) as its first input set."""
+    if not values:
+        return crew
+    document = crew.document
+    first = document.input_sets[0] if document.input_sets else InputSet(name="default")
+    merged = first.model_copy(update={"values": {**first.values, **values}})
+    document = document.model_copy(update={"input_sets": [merged, *document.input_sets[1:]]})
+    return replace(crew, loaded=replace(crew.loaded, document=document))
 
 
 def is_code_free(path: Path) -> bool:
