@@ -40,6 +40,7 @@ def _crew(sim_thread: SimulatorThread) -> Any:
 
 def test_listener_gets_crewai_events_in_order(events: Any, sim_thread: SimulatorThread) -> None:
     seen: list[tuple[str, Any]] = []
+    sources: list[Any] = []
 
     class Recorder(events.BaseEventListener):  # type: ignore[misc]
         def setup_listeners(self, crewai_event_bus: Any) -> None:
@@ -51,7 +52,7 @@ def test_listener_gets_crewai_events_in_order(events: Any, sim_thread: Simulator
                 events.LLMStreamChunkEvent,
             ):
                 crewai_event_bus.on(event_type)(
-                    lambda source, event: seen.append((event.type, event))
+                    lambda source, event: (seen.append((event.type, event)), sources.append(source))
                 )
 
     Recorder()
@@ -69,7 +70,10 @@ def test_listener_gets_crewai_events_in_order(events: Any, sim_thread: Simulator
     finished = next(event for kind, event in seen if kind == "tool_usage_finished")
     assert "looked up" in str(finished.output) and finished.finished_at >= finished.started_at
     done = seen[-1][1]
-    assert done.output is output and done.crew_name == "Finders"
+    assert done.output is output and done.crew_name == "Finders" and done.crew.name == "Finders"
+    agent_done = next(event for kind, event in seen if kind == "agent_execution_completed")
+    assert agent_done.agent.role == "Researcher" and agent_done.task.description == "Find tides"
+    assert tool_started.agent.role == "Researcher" and sources[0].name == "Finders"
     task_done = next(event for kind, event in seen if kind == "task_completed")
     assert task_done.output.raw == output.raw
 

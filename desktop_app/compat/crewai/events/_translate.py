@@ -1,18 +1,48 @@
 """The engine's run events as CrewAI's events.
 
 One engine event may become several CrewAI events (a `TaskStarted` is CrewAI's
-`TaskStartedEvent` then `AgentExecutionStartedEvent`), in CrewAI's order.
+`TaskStartedEvent` then `AgentExecutionStartedEvent`), in CrewAI's order. Engine events name
+the crew, task and agent rather than holding them, so the events' `crew`, `task` and `agent`
+fields (and the handlers' `source`) are small stand-ins with those names: `CrewRef(name)`,
+`TaskRef(name, description)`, `AgentRef(role)`, enough for `event.agent.role` and
+`source.name` in listeners.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from desktop_app.compat.crewai.events import _event_types as ct
 from desktop_app.engine import events as ev
+
+
+@dataclass(frozen=True)
+class CrewRef:
+    """The crew of an event: its name."""
+
+    name: str | None
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class TaskRef:
+    """The task of an event: its name and (placeholders filled) description."""
+
+    name: str | None
+    description: str | None = None
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class AgentRef:
+    """The agent of an event: its role."""
+
+    role: str
+    id: str | None = None
 
 
 class Translator:
@@ -22,14 +52,42 @@ class Translator:
         self._lock = threading.Lock()
         self._crews: dict[str, str] = {}
         self._tool_starts: dict[str, datetime] = {}
+        self._descriptions: dict[tuple[str, str | None], str] = {}
 
     def translate(self, event: ev.RunEvent) -> list[ct.BaseEvent]:
         """The CrewAI events for `event` (none for kinds CrewAI has no event for)."""
+        if isinstance(event, ev.TaskStarted):
+            with self._lock:
+                self._descriptions[(event.run_id, event.task_name)] = event.description
         if isinstance(event, ev.RunStarted | ev.RunFinished | ev.RunFailed | ev.RunCancelled):
-            return self._crew_event(event)
-        if isinstance(event, ev.ToolCallStarted | ev.ToolCallFinished):
-            return [self._tool_event(event)]
-        return _task_events(event)
+            made = self._crew_event(event)
+        elif isinstance(event, ev.ToolCallStarted | ev.ToolCallFinished):
+            made = [self._tool_event(event)]
+        else:
+            made = _task_events(event)
+        for one in made:
+            self._add_refs(one)
+        if isinstance(event, ev.RunFinished | ev.RunFailed | ev.RunCancelled):
+            with self._lock:
+                for key in [k for k in self._descriptions if k[0] == event.run_id]:
+                    del self._descriptions[key]
+        return made
+
+    def _add_refs(self, event: ct.BaseEvent) -> None:
+        fields = type(event).model_fields
+        if isinstance(event, ct.CrewBaseEvent) and event.crew is None:
+            event.crew = CrewRef(event.crew_name)
+        if event.agent_role is not None:
+            for name in ("agent", "from_agent"):
+                if name in fields and getattr(event, name) is None:
+                    setattr(event, name, AgentRef(event.agent_role))
+        if event.task_name is not None:
+            with self._lock:
+                description = self._descriptions.get((event.run_id or "", event.task_name))
+            for name in ("task", "from_task"):
+                if name in fields and getattr(event, name) is None:
+                    setattr(event, name, TaskRef(event.task_name, description))
+
 
     def _crew_event(
         self, event: ev.RunStarted | ev.RunFinished | ev.RunFailed | ev.RunCancelled
@@ -120,3 +178,12 @@ def _task_events(event: ev.RunEvent) -> list[ct.BaseEvent]:
             query=event.query, retrieved_knowledge="\n".join(event.items), **_common(event)
         )]
     return []
+
+
+def source_of(event: ct.BaseEvent) -> Any:
+    """What CrewAI passes as a handler's `source`: the crew, task or agent of the event."""
+    if isinstance(event, ct.CrewBaseEvent):
+        return event.crew
+    if isinstance(event, ct.TaskStartedEvent | ct.TaskCompletedEvent | ct.TaskFailedEvent):
+        return event.task
+    return getattr(event, "agent", None) or getattr(event, "from_agent", None)

@@ -9,8 +9,9 @@
 While it has handlers, the bus subscribes to `desktop_app.engine.bus` and turns each run
 event into CrewAI's events (see `_translate`). Handlers are called in the run's thread, in
 the order they were registered (`async def` handlers on a loop of the bus's own thread); a
-handler's exception is logged and never breaks the run. `source` is None: CrewDesk's events
-carry names (`crew_name`, `task_name`, `agent_role`), not the objects. Registering for an
+handler's exception is logged and never breaks the run. `source` and the events' `crew`,
+`task` and `agent` are stand-ins carrying the names CrewDesk's events have (`source.name`,
+`event.agent.role`, `event.task.description`), not the objects themselves. Registering for an
 event class of CrewAI's that CrewDesk never emits warns
 (a project's own event classes, which it emits itself, do not) (`IgnoredSettingWarning`) instead of waiting silently.
 """
@@ -27,7 +28,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from desktop_app.compat.crewai.events._event_types import BaseEvent, is_never_emitted
-from desktop_app.compat.crewai.events._translate import Translator
+from desktop_app.compat.crewai.events._translate import Translator, source_of
 from desktop_app.engine import bus
 from desktop_app.engine.errors import IgnoredSettingWarning
 from desktop_app.engine.events import RunEvent
@@ -125,7 +126,7 @@ class CrewAIEventsBus:
             if not self._handlers:
                 return
         for translated in self._translator.translate(event):
-            self.emit(None, translated)
+            self.emit(source_of(translated), translated)
 
     def _call(self, handler: Handler, source: Any, event: BaseEvent) -> None:
         try:
