@@ -88,7 +88,6 @@ class Translator:
                 if name in fields and getattr(event, name) is None:
                     setattr(event, name, TaskRef(event.task_name, description))
 
-
     def _crew_event(
         self, event: ev.RunStarted | ev.RunFinished | ev.RunFailed | ev.RunCancelled
     ) -> list[ct.BaseEvent]:
