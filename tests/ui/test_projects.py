@@ -335,3 +335,48 @@ def test_tool_keys_are_stored_from_settings_and_seen_by_tools_at_once(
             await services.close()
 
     arun(scenario())
+
+
+def test_a_jsonc_project_opens_without_a_question_saves_into_crew_jsonc_and_runs(
+    qtbot: QtBot, arun: Arun, tmp_path: Path
+) -> None:
+    root = tmp_path / "trip"
+    (root / "agents").mkdir(parents=True)
+    crew_jsonc = root / "crew.jsonc"
+    crew_jsonc.write_text(textwrap.dedent("""\
+        {
+          // the trip crew
+          "name": "Trip",
+          "agents": ["planner"],
+          "tasks": [
+            {"name": "plan", "description": "Plan a day in {city}",
+             "expected_output": "A plan", "agent": "planner"},
+          ],
+          "inputs": {"city": "Lyon"},
+        }
+        """), encoding="utf-8")
+    (root / "agents/planner.jsonc").write_text(
+        '{"role": "Planner", "goal": "Plan well", "backstory": "Has travelled"}\n',
+        encoding="utf-8")
+
+    async def scenario() -> None:
+        services = await make_services("http://127.0.0.1:9/v1")
+        window = await _window(qtbot, services)
+        opened = await window.open_project(root)  # no code: nothing to trust
+        assert opened is not None and not opened.runs_code
+        assert services.current_settings.project_trust == {}
+        designer = window.designer
+        designer.tasks_page.select(0)
+        designer.task_form.description_edit.setPlainText("Plan two days in {city}")
+        assert await designer.save()
+        text = crew_jsonc.read_text(encoding="utf-8")
+        assert '"description": "Plan two days in {city}"' in text and "// the trip crew" in text
+        window.dashboard.dry_run.setChecked(True)
+        state = await window.dashboard.run_crew(opened.crew_id)
+        assert state is not None, window.dashboard.message.text()
+        await window.controller.wait(state)
+        assert state.status is RunStatus.DONE, state.error
+        assert "Plan two days in Lyon" in state.transcript()
+        await _close(window)
+
+    arun(scenario(), timeout=90)
