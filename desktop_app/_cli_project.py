@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import importlib.util
 import json
 import os
 import threading
@@ -274,24 +273,24 @@ def _run_with_inputs(args: argparse.Namespace, project: LoadedProject, printer: 
 
 
 def runs_project_code(args: argparse.Namespace) -> bool:
-    """True when ``args.crew`` is run as code: a project folder, a script or a notebook.
+    """True when ``args.crew`` is run as code: a project folder (a JSON crew's too, whose
+    custom tools and python references are code), a script or a notebook.
 
-    A ``.crew.yaml`` (any YAML file), a ``crew.jsonc`` and ``--static`` take the static path,
-    as does a folder with YAML but no ``crew.py`` (nothing to run).
+    A ``.crew.yaml`` (any YAML file) and ``--static`` take the static path, as does a folder
+    with YAML but no ``crew.py`` (there is no code to run).
     """
     path = Path(args.crew)
-    if args.static or path.suffix in (".yaml", ".yml", ".jsonc", ".json"):
+    if args.static or path.suffix in (".yaml", ".yml"):
         return False
     if path.is_file() or not path.exists():
-        return path.suffix in (".py", ".ipynb")
+        return path.suffix in (".py", ".ipynb") or path.name in ("crew.jsonc", "crew.json")
     from desktop_app.compat.projects import ProjectError, locate
 
     try:
-        spec = locate(path)
+        locate(path)
     except ProjectError:
         return not _static_layout_exists(path)
-    return not spec.is_json_crew or importlib.util.find_spec(
-        "desktop_app.compat.crewai.project.crew_loader") is not None
+    return True
 
 
 def _static_layout_exists(path: Path) -> bool:

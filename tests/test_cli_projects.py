@@ -258,3 +258,22 @@ def test_uv_run_crewdesk_runs_a_project(tmp_path: Path) -> None:
     )
     assert process.returncode == 0, process.stderr
     assert "=== final output ===" in process.stdout and "Traceback" not in process.stderr
+
+
+def test_a_json_crew_runs_from_its_definition_and_statically(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    root = tmp_path / "jcrew"
+    write(root / "crew.jsonc", '{\n  // comments as the template has them\n  "name": "Tides",\n'
+          '  "agents": ["researcher"],\n  "tasks": [{"name": "research", "description": '
+          '"Research {topic}.", "expected_output": "Facts.", "agent": "researcher"}],\n'
+          '  "inputs": {"topic": "tides"}\n}\n')
+    write(root / "agents" / "researcher.jsonc", '{"role": "Researcher", "goal": "Find {topic}",'
+          ' "backstory": "Thorough.", "llm": "openai/gpt-4o"}')
+    for given in (root, root / "crew.jsonc"):
+        code, out, err = run(capsys, "run", str(given), "--simulator", "--quiet")
+        assert code == 0, err
+        assert "=== final output ===\nAnswer to: Current Task: Research tides." in out
+    code, out, err = run(capsys, "run", str(root), "--static", "--simulator", "--quiet",
+                         "--inputs", '{"topic": "tides"}')
+    assert code == 0, err

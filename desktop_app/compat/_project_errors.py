@@ -75,7 +75,8 @@ def from_exception(exc: BaseException, root: Path, fallback: Path) -> ProjectErr
     """The `ProjectError` for an exception raised by project code.
 
     A syntax error names its own file and line; any other error names the project's innermost
-    frame, else ``fallback`` (the file being loaded) without a line.
+    frame, else the file and line the error knows (a YAML or JSON entry), else ``fallback``
+    (the file being loaded) without a line.
 
     Args:
         exc: What the project's code raised.
@@ -88,5 +89,17 @@ def from_exception(exc: BaseException, root: Path, fallback: Path) -> ProjectErr
         message = f"syntax error: {exc.msg}"
         return ProjectError(Path(exc.filename), exc.lineno, message)
     frame = project_frame(exc.__traceback__, root)
+    located = _located(exc)
+    if located is not None and frame is None:
+        return ProjectError(*located)
     path, line = frame if frame is not None else (fallback, None)
-    return ProjectError(path, line, describe(exc))
+    return ProjectError(path, line, str(exc) if located is not None else describe(exc))
+
+
+def _located(exc: BaseException) -> tuple[Path, int | None, str] | None:
+    """The file, line and message of an error that knows them (compat's ``ConfigError`` of a
+    YAML entry, a JSON crew's ``JSONProjectError``), else None."""
+    path, line, message = (getattr(exc, name, None) for name in ("path", "line", "message"))
+    if isinstance(path, Path) and isinstance(message, str) and isinstance(line, int | None):
+        return path, line, message
+    return None

@@ -275,3 +275,23 @@ def test_notebook_errors_name_the_cell_and_its_line(tmp_path: Path) -> None:
         loaded(path).run_entry()
     with pytest.raises(ProjectError, match="not a Jupyter notebook"):
         loaded(write(tmp_path / "nb3.ipynb", "[]"))
+
+
+def test_a_json_crew_builds_from_its_definition(tmp_path: Path) -> None:
+    root = tmp_path / "jcrew"
+    write(root / "pyproject.toml", '[tool.crewai]\ntype = "crew"\ndefinition = "crew.jsonc"\n')
+    write(root / "crew.jsonc", '{\n  // the template\'s comments\n  "name": "Tides",\n'
+          '  "agents": ["researcher"],\n  "tasks": [{"name": "research", "description": '
+          '"Research {topic}.", "expected_output": "Facts.", "agent": "researcher"}],\n'
+          '  "inputs": {"topic": "tides"}\n}\n')
+    write(root / "agents" / "researcher.jsonc", '{"role": "Researcher", "goal": "Find {topic}",'
+          ' "backstory": "Thorough.", "llm": "openai/gpt-4o"}')
+    project = loaded(root)
+    crew = project.build_crew()
+    assert [agent.role for agent in crew.agents] == ["Researcher"]
+    assert project.default_inputs == {"topic": "tides"}
+    (root / "agents" / "researcher.jsonc").unlink()
+    with pytest.raises(ProjectError) as caught:
+        loaded(root).build_crew()
+    assert caught.value.path == root / "agents" / "researcher.jsonc"
+    assert "has no definition" in caught.value.message
