@@ -137,7 +137,9 @@ def test_crewai_tools_are_the_toolkit(hook: None) -> None:
     from desktop_app.engine import toolkit
 
     assert SerperDevTool is toolkit.SerperDevTool
-    assert BaseTool is engine.BaseTool and tool is engine.tool
+    from crewai.tools import tool as crewai_tool
+
+    assert BaseTool is engine.BaseTool and tool is crewai_tool
     assert set(toolkit.__all__) <= set(crewai_tools.__all__)
 
 
@@ -168,3 +170,29 @@ def test_small_modules(hook: None) -> None:
 
     assert UsageMetrics is engine.UsageMetrics
     Telemetry().set_tracer()
+
+
+def test_tool_decorator_takes_crewai_keywords(hook: None) -> None:
+    from crewai.tools import tool
+
+    from desktop_app.engine.errors import IgnoredSettingWarning
+
+    @tool
+    def plain(text: str) -> str:
+        """Echoes."""
+        return text
+
+    @tool("Named")
+    def named(text: str) -> str:
+        """Echoes."""
+        return text
+
+    assert isinstance(plain, engine.Tool) and plain.name == "plain" and named.name == "Named"
+    with pytest.warns(IgnoredSettingWarning, match="Tool 'Final': result_as_answer=True"):
+
+        @tool("Final", result_as_answer=True)
+        def final(text: str) -> str:
+            """Echoes."""
+            return text
+
+    assert final.run(text="x") == "x"

@@ -9,10 +9,10 @@ silently missing from an agent.
 
 from __future__ import annotations
 
+from desktop_app.compat.crewai.tools.base_tool import BaseTool, tool
 from desktop_app.engine.toolkit import *  # noqa: F403  # the toolkit's __all__ is this surface
 from desktop_app.engine.toolkit import __all__ as _toolkit_names
 from desktop_app.engine.toolkit.unsupported import unsupported_tool_error
-from desktop_app.engine.tools import BaseTool, tool
 
 
 def __getattr__(name: str) -> object:

@@ -6,9 +6,15 @@ and `@tool("Name")` make a tool from a function whose docstring is its descripti
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
+from typing import Any
+
 from pydantic import BaseModel
 
-from desktop_app.engine.tools import BaseTool, Tool, tool
+from desktop_app.engine.errors import IgnoredSettingWarning
+from desktop_app.engine.tools import BaseTool, Tool
+from desktop_app.engine.tools import tool as _engine_tool
 
 
 class EnvVar(BaseModel):
@@ -25,6 +31,38 @@ class EnvVar(BaseModel):
     description: str
     required: bool = True
     default: str | None = None
+
+
+def tool(
+    *args: Any, result_as_answer: bool = False, max_usage_count: int | None = None
+) -> Any:
+    """CrewAI's `@tool`, `@tool("Name")`: the engine's `tool`, taking CrewAI's keywords.
+
+    `result_as_answer` and `max_usage_count` are not acted on by CrewDesk: given, they warn
+    (`IgnoredSettingWarning`) naming the tool, never silently.
+    """
+    given = {"result_as_answer": result_as_answer, "max_usage_count": max_usage_count}
+    ignored = {key: value for key, value in given.items() if value not in (False, None)}
+
+    def finish(made: Tool) -> Tool:
+        for key, value in ignored.items():
+            warnings.warn(
+                IgnoredSettingWarning(
+                    f"Tool '{made.name}': {key}={value!r} is not supported by CrewDesk and is "
+                    "ignored"
+                ),
+                stacklevel=3,
+            )
+        return made
+
+    if len(args) == 1 and callable(args[0]):
+        return finish(_engine_tool(args[0]))
+    name: str | None = args[0] if args else None
+
+    def decorate(func: Callable[..., Any]) -> Tool:
+        return finish(_engine_tool(name)(func) if name else _engine_tool(func))
+
+    return decorate
 
 
 __all__ = ["BaseTool", "EnvVar", "Tool", "tool"]
