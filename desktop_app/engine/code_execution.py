@@ -7,14 +7,19 @@ process group (so a timeout or a cancelled run kills everything it started), and
 isolated mode (`-I`: no user site, no PYTHON* variables). Its stdout, stderr and exit status
 go back to the model. No Docker needed.
 
+The child runs inside the OS sandbox that `desktop_app.engine.sandbox.detect()` picks
+(Linux: bubblewrap, else Landlock + seccomp): it sees only the interpreter read-only and its
+run folder writable, no network, no D-Bus, no other process. With no sandbox here, code
+execution is refused unless the limits opt in (`CodeLimits(allow_unsandboxed=True)`).
+
 Before the model's code runs, a guard (`GUARD_SOURCE`, an audit hook, PEP 578) refuses writes,
 removals, renames and new folders outside the working directory's tree, shell commands and
 programs other than this Python; Python processes the code starts load the same guard (as
 `sitecustomize`, through `PYTHONPATH`) unless they were started with flags that skip it, which
 the guard refuses (`-I`, `-E`, `-S`). After each run every process still carrying the run's marker in its
 environment is killed, even one that left the process group (`setsid`). Audit hooks see
-Python's own operations, not native code, so this is a fence against mistakes and casual
-misuse, not a sandbox against a determined author; run CrewDesk in a container for that.
+Python's own operations, not native code, so the guard is a second fence inside the
+sandbox, against mistakes; the sandbox is what holds against a determined author.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from desktop_app.engine import sandbox
 from desktop_app.engine.tools import BaseTool
 
 _SAFE_ENV_NAMES = ("PATH", "LANG", "LC_ALL", "TZ", "SYSTEMROOT")
@@ -170,12 +176,27 @@ class CodeLimits:
         cpu_s: CPU seconds before the child gets SIGXCPU (POSIX only); None: the time-out
             plus one second.
         max_output_chars: Output beyond this is cut, with a note saying so.
+        max_processes: Processes the code may have at once (in the sandbox).
+        disk_mb: What its folder may hold, in MiB (in the sandbox).
+        allow_unsandboxed: Run the code without an OS sandbox when none works on this
+            machine (only the guard and the limits then). Off: code execution is refused.
     """
 
     timeout_s: float = 20.0
     memory_mb: int = 1024
     cpu_s: float | None = None
     max_output_chars: int = 8000
+    max_processes: int = 64
+    disk_mb: int = 256
+    allow_unsandboxed: bool = False
+
+    def isolation(self) -> sandbox.IsolationLimits:
+        """The limits the OS sandbox enforces."""
+        cpu = math.ceil(self.cpu_s) if self.cpu_s is not None else int(self.timeout_s) + 1
+        return sandbox.IsolationLimits(
+            memory_mb=self.memory_mb, cpu_s=cpu, max_processes=self.max_processes,
+            disk_mb=self.disk_mb,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,11 +207,15 @@ class CodeResult:
     stderr: str
     exit_code: int | None
     timed_out: bool
+    refused: str = ""
+    """Why the code was not run at all (no sandbox here), or empty."""
 
     def for_model(self, limits: CodeLimits) -> str:
         """The text that goes back to the model."""
         parts = []
-        if self.timed_out:
+        if self.refused:
+            parts.append(f"Error: code execution is off: {self.refused}")
+        elif self.timed_out:
             parts.append(f"Error: the code was stopped after {limits.timeout_s:g} s (time limit).")
         elif self.exit_code == -_SIGXCPU:
             parts.append("Error: the code was stopped at its CPU-time limit.")
@@ -254,13 +279,29 @@ def _limit_resources(limits: CodeLimits) -> None:  # pragma: no cover - runs in 
 
 
 def _popen_options(limits: CodeLimits, run: _RunFolders) -> dict[str, Any]:
-    options: dict[str, Any] = {
-        "cwd": run.workdir, "env": child_environment(run.workdir, run.guard_dir)
-    }
+    options: dict[str, Any] = {"cwd": run.workdir, "env": run.env}
     if os.name == "posix":
         options["start_new_session"] = True
-        options["preexec_fn"] = lambda: _limit_resources(limits)
+        launch = run.launch
+        options["preexec_fn"] = (
+            launch.preexec if launch is not None else lambda: _limit_resources(limits)
+        )
     return options
+
+
+def _prepare(run: _RunFolders, limits: CodeLimits) -> str:
+    """Wraps the run's command in the OS sandbox; returns why it cannot run, or ""."""
+    detection = sandbox.detect()
+    if detection.backend is None:
+        if limits.allow_unsandboxed:
+            return ""
+        return (f"{detection.reason}. Install bubblewrap, or let this crew run model code "
+                "unsandboxed (allow_unsandboxed)")
+    run.launch = detection.isolator().prepare(
+        argv=run.command, run_folder=run.workdir, limits=limits.isolation(), env=run.env,
+        read_only=[run.guard_dir, run.script],
+    )
+    return ""
 
 
 def _kill_group(pid: int) -> None:
@@ -298,22 +339,40 @@ def _decode(data: bytes | None) -> str:
     return (data or b"").decode("utf-8", errors="replace")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _RunFolders:
     """The run's working folder (holding `main.py`) and the guard's folder beside it."""
 
     workdir: str
     guard_dir: str
+    launch: sandbox.Launch | None = None
 
     @property
     def command(self) -> list[str]:
         return python_command(str(Path(self.guard_dir) / "run.py"), self.script)
 
     @property
+    def argv(self) -> list[str]:
+        """What to spawn: the sandbox's command, or the bare one."""
+        return self.launch.argv if self.launch is not None else self.command
+
+    @property
+    def env(self) -> dict[str, str]:
+        return child_environment(self.workdir, self.guard_dir)
+
+    def status(self, code: int | None) -> int | None:
+        """The exit status, with a sandbox's 128 + N turned back into -N (killed by N)."""
+        if self.launch is not None and code is not None and 128 < code < 128 + 65:
+            return 128 - code
+        return code
+
+    @property
     def script(self) -> str:
         return str(Path(self.workdir) / "main.py")
 
     def remove(self) -> None:
+        if self.launch is not None:
+            self.launch.cleanup()
         for folder in (self.workdir, self.guard_dir):
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -339,9 +398,13 @@ async def arun_python(code: str, limits: CodeLimits = CodeLimits()) -> CodeResul
     Cancelling the awaiting task kills the child's whole process group.
     """
     run = await asyncio.to_thread(_write_script, code)
+    refused = await asyncio.to_thread(_prepare, run, limits)
+    if refused:
+        await asyncio.to_thread(run.remove)
+        return CodeResult("", "", None, False, refused)
     try:
         process = await asyncio.create_subprocess_exec(
-            *run.command,
+            *run.argv,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
@@ -352,7 +415,7 @@ async def arun_python(code: str, limits: CodeLimits = CodeLimits()) -> CodeResul
         raise
     try:
         stdout, stderr = await asyncio.wait_for(_acommunicate(process, run), limits.timeout_s)
-        return CodeResult(_decode(stdout), _decode(stderr), process.returncode, False)
+        return CodeResult(_decode(stdout), _decode(stderr), run.status(process.returncode), False)
     except TimeoutError:
         return CodeResult("", "", None, True)
     finally:
@@ -409,8 +472,11 @@ def run_python(code: str, limits: CodeLimits = CodeLimits()) -> CodeResult:
     run = _write_script(code)
     pid: int | None = None
     try:
+        refused = _prepare(run, limits)
+        if refused:
+            return CodeResult("", "", None, False, refused)
         with subprocess.Popen(
-            run.command,
+            run.argv,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -419,7 +485,7 @@ def run_python(code: str, limits: CodeLimits = CodeLimits()) -> CodeResult:
             pid = process.pid
             try:
                 stdout, stderr = _communicate(process, run, limits.timeout_s)
-                return CodeResult(_decode(stdout), _decode(stderr), process.returncode, False)
+                return CodeResult(_decode(stdout), _decode(stderr), run.status(process.returncode), False)
             except subprocess.TimeoutExpired:
                 return CodeResult("", "", None, True)
             finally:

@@ -1,0 +1,76 @@
+"""The bubblewrap backend: new namespaces, a read-only interpreter, a capped tmpfs run folder.
+
+`bwrap --unshare-all` gives the program its own user, mount, PID, network, IPC, UTS and
+cgroup namespaces: it sees only the interpreter's prefix (and the C libraries under
+`/usr/lib`) read-only, its extra read-only files, a fresh `/proc` of its own PID namespace,
+a minimal `/dev`, and the run folder as a size-capped tmpfs at the same path; no `$HOME`,
+no `/run/user` (so no D-Bus and no keyring), no network but its own loopback. Every
+capability is dropped (also when CrewDesk runs as root), `--new-session` stops it typing
+into the terminal, `--die-with-parent` ends it with CrewDesk, and when the program exits
+bwrap's PID 1 goes and the kernel kills everything left in the namespace.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Mapping, Sequence
+
+from desktop_app.engine.sandbox._base import IsolationLimits, Launch, interpreter_paths
+from desktop_app.engine.sandbox._limits import RunCaps
+
+_TOP_LINKS = ("/lib", "/lib64", "/bin", "/sbin", "/usr/lib64")
+
+
+def bwrap_path() -> str | None:
+    """Where `bwrap` is (PATH, then the usual places), or None."""
+    return shutil.which("bwrap") or next(
+        (p for p in ("/usr/bin/bwrap", "/usr/local/bin/bwrap") if os.access(p, os.X_OK)), None
+    )
+
+
+def mounts(run_folder: str, limits: IsolationLimits, read_only: Sequence[str]) -> list[str]:
+    """bwrap's options for the file system the program sees."""
+    options = ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    for link in _TOP_LINKS:
+        if os.path.islink(link):
+            options += ["--symlink", os.readlink(link), link]
+    for path in [*interpreter_paths(), *read_only]:
+        if os.path.islink(path) and path in _TOP_LINKS:
+            continue
+        options += ["--ro-bind", path, path]
+    options += ["--size", str(limits.disk_mb * 1024 * 1024), "--tmpfs", run_folder]
+    return options
+
+
+class BwrapIsolator:
+    """Runs the program under bubblewrap."""
+
+    name = "bwrap"
+
+    def __init__(self, executable: str | None = None) -> None:
+        self.executable = executable or bwrap_path() or "bwrap"
+
+    def prepare(
+        self,
+        *,
+        argv: Sequence[str],
+        run_folder: str,
+        limits: IsolationLimits,
+        env: Mapping[str, str],
+        read_only: Sequence[str] = (),
+    ) -> Launch:
+        """The bwrap command around `argv` (see `Isolator.prepare`)."""
+        outside = [p for p in read_only if not p.startswith(run_folder + os.sep)]
+        inside = [p for p in read_only if p.startswith(run_folder + os.sep)]
+        command = [
+            self.executable, "--unshare-all", "--die-with-parent", "--new-session",
+            "--cap-drop", "ALL", "--hostname", "sandbox",
+            *mounts(run_folder, limits, outside),
+            *[option for path in inside for option in ("--ro-bind", path, path)],  # over the tmpfs
+            "--chdir", run_folder, "--clearenv",
+        ]
+        for name, value in env.items():
+            command += ["--setenv", name, value]
+        caps = RunCaps(limits, extra_processes=2)  # bwrap's own two processes
+        return Launch([*command, "--", *argv], dict(env), caps.preexec, caps.release)
