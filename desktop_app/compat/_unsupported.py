@@ -17,7 +17,10 @@ _INSTEAD: dict[str, str] = {
         "LLMGuardrail is not supported by CrewDesk: give the task the requirement as text "
         "(Task(guardrail='The answer cites its sources')), which the agent's model checks"
     ),
-    "PlanningConfig": "PlanningConfig is not supported by CrewDesk: use Crew(planning=True)",
+    "PlanningConfig": (
+        "PlanningConfig is not supported by CrewDesk: use Agent(reasoning=True, "
+        "max_reasoning_attempts=...) or Crew(planning=True, planning_llm=...)"
+    ),
     "RuntimeState": "RuntimeState (checkpoints) is not supported by CrewDesk",
     "ExecutionContext": "ExecutionContext is not supported by CrewDesk",
     "Entity": "checkpoint entities are not supported by CrewDesk",

@@ -196,3 +196,16 @@ def test_tool_decorator_takes_crewai_keywords(hook: None) -> None:
             return text
 
     assert final.run(text="x") == "x"
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [("PlanningConfig", "reasoning=True"), ("LLMGuardrail", "guardrail="), ("Memory", "memory")],
+)
+def test_crewai_names_crewdesk_lacks_say_what_instead(hook: None, name: str, says: str) -> None:
+    import crewai
+
+    with pytest.raises(ImportError, match=says):
+        getattr(crewai, name)
+    with pytest.raises(AttributeError):
+        crewai.NoSuchThing  # noqa: B018
