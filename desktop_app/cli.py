@@ -543,6 +543,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         The exit code.
     """
+    from desktop_app._hardening import harden_process
+
+    harden_process()  # Linux: no same-user process may read this one's memory or environ
     arguments = list(sys.argv[1:] if argv is None else argv)
     from desktop_app._frozen import exec_python_request
 
