@@ -8,9 +8,11 @@ crewai-tools 1.15, so a CrewAI project's tools and prompts work unchanged:
 
 Keys come from `toolkit._keys.key_for` (the environment, then the keychain the app or CLI
 installed), asked when a tool runs. Any other `crewai_tools` name is an `ImportError` made by
-`unsupported.unsupported_tool_error`, naming the tool and how to replace it.
+`unsupported.unsupported_tool_error`, naming the tool and how to replace it. `RagTool` is the
+base of the RAG tools, usable alone (`RagTool().add("notes.md")`), as CrewAI's.
 """
 
+from desktop_app.engine.toolkit._rag import RagTool
 from desktop_app.engine.toolkit.brave import BraveSearchTool
 from desktop_app.engine.toolkit.code import CodeInterpreterTool
 from desktop_app.engine.toolkit.exa import EXASearchTool, ExaSearchTool
@@ -41,6 +43,7 @@ __all__ = [
     "JSONSearchTool",
     "MDXSearchTool",
     "PDFSearchTool",
+    "RagTool",
     "ScrapeWebsiteTool",
     "SerperDevTool",
     "TXTSearchTool",

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import PrivateAttr
+from pydantic import BaseModel, PrivateAttr
 
 from desktop_app.engine._blocking import run_to_end
 from desktop_app.engine._fts import FtsStore, StoredItem
@@ -38,6 +38,14 @@ CHUNK_OVERLAP = 100
 _EMBEDDER_KEYS = ("embedding_model", "embedder")
 
 
+class RagToolSchema(BaseModel):
+    """Input for RagTool (CrewAI derives it from `RagTool._run`)."""
+
+    query: str
+    similarity_threshold: float | None = None
+    limit: int | None = None
+
+
 class RagTool(CrewAIToolFace):
     """CrewAI's `RagTool`: search the content of the sources it was given.
 
@@ -53,6 +61,7 @@ class RagTool(CrewAIToolFace):
 
     name: str = "Knowledge base"
     description: str = "A knowledge base that can be used to answer questions."
+    args_schema: type[BaseModel] = RagToolSchema
     is_async_native = True
     summarize: bool = False
     similarity_threshold: float = 0.6
@@ -120,8 +129,15 @@ class RagTool(CrewAIToolFace):
     def _run(self, **kwargs: Any) -> str:
         return str(run_to_end(self._arun(**kwargs), thread_name="crewdesk-tool"))
 
-    async def search(self, query: str) -> str:
-        """The chunks of this tool's sources most relevant to `query`, as CrewAI words it.
+    async def _arun(self, **kwargs: Any) -> str:
+        query = str(kwargs.get("query") or "").strip()
+        if not query:
+            raise ValueError("give what to search for as query")
+        return await self.search(query, kwargs.get("limit"))
+
+    async def search(self, query: str, limit: int | None = None) -> str:
+        """The chunks of this tool's sources most relevant to `query` (at most `limit`, else
+        the tool's), as CrewAI words it.
 
         Raises:
             ValueError: The tool has no source yet.
@@ -133,7 +149,7 @@ class RagTool(CrewAIToolFace):
                              "file, folder or website to search")
         async with open_store(self._store_file()) as handle:
             keys = await self._index(handle, sources)
-            found = await self._find(handle, query, keys)
+            found = await self._find(handle, query, keys, limit or self.limit)
         if not found:
             return "Relevant Content:\nNo relevant content found."
         return "Relevant Content:\n" + "\n\n".join(item.text for item in found)
@@ -160,13 +176,15 @@ class RagTool(CrewAIToolFace):
             await handle.call(apply_plan, plan, plan_items(plan, vectors), model)
         return keys
 
-    async def _find(self, handle: StoreHandle, query: str, keys: list[str]) -> list[StoredItem]:
+    async def _find(
+        self, handle: StoreHandle, query: str, keys: list[str], limit: int
+    ) -> list[StoredItem]:
         vectors = await self._embed([query])
         found: list[StoredItem] = await handle.call(
             FtsStore.search,
             KNOWLEDGE,
             query,
-            limit=self.limit,
+            limit=limit,
             scopes=keys,
             query_vector=vectors[0] if vectors else None,
             vector_model=self._embedder.identity if self._embedder is not None else None,

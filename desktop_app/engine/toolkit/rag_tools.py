@@ -64,7 +64,7 @@ class _SearchTool(RagTool):
         query = str(kwargs.get(self.query_arg) or "").strip()
         if not query:
             raise ValueError(f"give what to search for as {self.query_arg}")
-        return await self.search(query)
+        return await self.search(query, kwargs.get("limit"))
 
 
 def _schemas(

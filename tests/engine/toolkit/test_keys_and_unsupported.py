@@ -50,8 +50,9 @@ def test_unsupported_tools_name_themselves_and_the_way_out() -> None:
 
 
 def test_the_toolkit_exports_exactly_the_registry_names() -> None:
-    assert sorted(toolkit.__all__) == sorted(builtin_tools.CREWAI_TOOL_NAMES)
-    for name in toolkit.__all__:
+    # RagTool has no source until code adds one: not a tool a crew file can list by name.
+    assert set(toolkit.__all__) - {"RagTool"} == set(builtin_tools.CREWAI_TOOL_NAMES)
+    for name in builtin_tools.CREWAI_TOOL_NAMES:
         made = builtin_tools.tool_by_name(name, allow_network=True)
         assert type(made) is getattr(toolkit, name)  # made with no key and no file
 

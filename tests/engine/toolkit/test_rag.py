@@ -16,6 +16,7 @@ from desktop_app.engine.toolkit import (
     JSONSearchTool,
     MDXSearchTool,
     PDFSearchTool,
+    RagTool,
     TXTSearchTool,
 )
 from tests.engine.test_knowledge import tiny_pdf
@@ -120,3 +121,14 @@ async def test_an_agent_searches_a_csv_through_the_simulator(
     task = Task(description=script, expected_output="a city", agent=agent)
     result = await Crew(agents=[agent], tasks=[task]).akickoff()
     assert "Helsinki" in result.raw
+
+
+@pytest.mark.asyncio
+async def test_rag_tool_alone_searches_what_code_added(folder: Path) -> None:
+    tool = RagTool()
+    tool.add("facts.txt", data_type="text_file")
+    tool.add("guide.mdx")
+    assert set(tool.args_schema.model_fields) == {"query", "similarity_threshold", "limit"}
+    found = await tool.arun(query="moon rings", limit=1)
+    assert found.count("\n\n") == 0 and found.startswith("Relevant Content:\n")
+    assert "pulls water" in tool.run(query="moon")
