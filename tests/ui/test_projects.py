@@ -190,6 +190,11 @@ def test_a_trusted_project_runs_its_own_code_and_saves_into_its_yaml(
         assert any("Fact" in name for name in offered), offered
         assert any("Find three facts about cats" in str(b["messages"]) for b in bodies)
 
+        again = await window.dashboard.rerun(state.run_id)  # History's "Run again"
+        assert again is not None, window.dashboard.message.text()
+        await window.controller.wait(again)
+        assert again.status is RunStatus.DONE and "↳ Fact about" in again.transcript()
+
         assert await designer.save()
         text = agents_yaml.read_text(encoding="utf-8")
         assert text == AGENTS.replace("Find facts about {topic}\n",

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PROJECT_ID_PREFIX",
+    "PROJECT_SNAPSHOT_KEY",
     "ProjectRun",
     "RunController",
     "RunRequest",
@@ -70,6 +71,10 @@ RunMode = Literal["akickoff", "kickoff_async"]
 
 PROJECT_ID_PREFIX = "project:"
 """Crew ids of CrewAI projects opened in the app start with this (then the project's folder)."""
+
+PROJECT_SNAPSHOT_KEY = "crewdesk_project"
+"""The key, in a history snapshot's `settings.extra`, of the project crew id a run came from
+(so that "Run again" runs the project's code again)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +97,14 @@ class RunRequest:
     crew_id: str | None = None
     dry_run: bool = False
     project: ProjectRun | None = None
+
+
+def _snapshot(request: RunRequest) -> dict[str, Any]:
+    """The crew as history keeps it; a project's run notes its project's crew id."""
+    snapshot: dict[str, Any] = request.document.model_dump(mode="json")
+    if request.crew_id is not None and request.crew_id.startswith(PROJECT_ID_PREFIX):
+        snapshot["settings"]["extra"][PROJECT_SNAPSHOT_KEY] = request.crew_id
+    return snapshot
 
 
 def describe_error(exc: BaseException, secrets: list[str]) -> tuple[str, bool]:
@@ -264,7 +277,7 @@ class RunController(QObject):
         recorder = RunRecorder(self._services.history, state)
         built: BuiltCrew | None = None
         try:
-            await recorder.start(request.document.model_dump(mode="json"))
+            await recorder.start(_snapshot(request))
             async with self._gate:
                 state.set_status(RunStatus.RUNNING)
                 await recorder.running()

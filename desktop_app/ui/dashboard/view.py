@@ -32,7 +32,13 @@ from PySide6.QtWidgets import (
 
 from desktop_app.documents.model import CrewDocument
 from desktop_app.storage.crew_library import CrewEntry
-from desktop_app.ui.controllers.run_controller import RunController, RunMode, RunRequest
+from desktop_app.ui.controllers.run_controller import (
+    PROJECT_ID_PREFIX,
+    PROJECT_SNAPSHOT_KEY,
+    RunController,
+    RunMode,
+    RunRequest,
+)
 from desktop_app.ui.controllers.run_state import RunState, RunStatus
 from desktop_app.ui.dashboard.inputs import BatchTable, CrewPicker, InputsForm, parse_jsonl
 from desktop_app.ui.dashboard.run_grid import RunGrid
@@ -320,7 +326,18 @@ class DashboardView(QWidget):
             self.show_message(f"The crew of that run cannot be read any more: {exc}")
             return None
         mode: RunMode = "kickoff_async" if record.mode == "kickoff_async" else "akickoff"
-        return self.start(document, dict(record.inputs), None, mode)
+        extra = dict(document.settings.extra)
+        project_id = extra.pop(PROJECT_SNAPSHOT_KEY, None)
+        if not isinstance(project_id, str):
+            return self.start(document, dict(record.inputs), None, mode)
+        if self._services.projects.get(project_id) is None:
+            folder = project_id.removeprefix(PROJECT_ID_PREFIX)
+            self.show_message(f"Open the CrewAI project {folder} first (File › Open CrewAI "
+                              "project…) to run it again with its code.")
+            return None
+        settings = document.settings.model_copy(update={"extra": extra})
+        document = document.model_copy(update={"settings": settings})
+        return self.start(document, dict(record.inputs), project_id, mode)
 
     def stop_all(self) -> int:
         """Stops every queued or running run."""
