@@ -95,6 +95,8 @@ CASES = [
          inputs={"city": "Ghent", "attendees": "40"}),
     Case("daily_digest", ["Pick the three most important stories", "Write the digest of"],
          inputs={"topic": "robotics"}, files=["digest.log"]),
+    Case("trend_brief_json", ["Collect the five newest facts about", "Write a one-page brief"],
+         inputs={"topic": "sodium batteries"}, files=["output/brief.md"]),
     Case("research_script.py", ["Research the latest developments in",
                                 "Using the research, write a short article"],
          tools={"Using the research": {"Reading time"}}, inputs={"topic": "wind turbines"}),
@@ -136,15 +138,19 @@ class RecordingSimulator(SimulatorThread):
     """The CLI's ``--simulator``, fast, remembered so the test can read its requests."""
 
     started: list[SimulatorThread] = []
+    points_serper = True
+    """Whether the test points the toolkit's Serper endpoint at it (C8), or leaves that to
+    ``crewdesk run --simulator``."""
 
     def __init__(self, config: SimulatorConfig | None = None) -> None:
         super().__init__(FAST)
         RecordingSimulator.started.append(self)
 
     def start(self, timeout: float = 10.0) -> None:
-        """Starts it and points the toolkit's Serper endpoint at it (C8)."""
+        """Starts it (and points Serper at it, see `points_serper`)."""
         super().start(timeout)
-        os.environ["CREWDESK_SERPER_URL"] = root_url(self) + "/serper/search"
+        if RecordingSimulator.points_serper:
+            os.environ["CREWDESK_SERPER_URL"] = root_url(self) + "/serper/search"
 
 
 def root_url(sim: SimulatorThread) -> str:
@@ -365,6 +371,25 @@ def test_crewdesk_run_project_as_crewai_run(
         assert "-- your daily digest" in out
     if name == "research_notebook.ipynb":
         assert "pip" in err  # the skipped `!pip install` line is named
+
+
+def test_a_simulator_dry_run_keeps_search_tools_off_the_network(
+    tmp_path: Path, cli_sim: Callable[[], SimulatorThread], events: list[RunEvent],
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``--simulator`` is a dry run: the project's SerperDevTool must be answered by the
+    simulator too, not by Serper with the key in the project's .env."""
+    monkeypatch.setattr(RecordingSimulator, "points_serper", False)
+    monkeypatch.delenv("CREWDESK_SERPER_URL", raising=False)
+    root = copy_fixture("market_research", tmp_path)
+
+    code, _, err = run_cli([str(root), "--simulator"], capsys)
+
+    assert code == 0, err
+    assert any(r.path.startswith("/serper") for r in cli_sim().stats.requests)
+    serper = [e for e in events if isinstance(e, ToolCallFinished)
+              and "serper" in function_name(e.tool_name)]
+    assert serper and not serper[0].is_error, serper
 
 
 @pytest.mark.parametrize("name", sorted(BY_NAME))
