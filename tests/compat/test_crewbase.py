@@ -324,3 +324,46 @@ def test_load_yaml_and_injected_tasks(
         instance = module.ResearchCrew()
     assert instance.research_task().description == "Edited {topic}"
     assert instance.research_task().agent is instance.researcher()
+
+
+CUSTOM_LLM_PY = """\
+from crewai import Agent, Crew, Task
+from crewai.llms.base_llm import BaseLLM
+
+CALLS = []
+
+
+class EchoLLM(BaseLLM):
+    def call(self, messages, tools=None, callbacks=None, available_functions=None, **kwargs):
+        CALLS.append((messages[-1]["content"][:30], tools))
+        return "Echo: " + messages[-1]["content"][:20]
+
+
+def crew():
+    agent = Agent(role="Echo", goal="Echo", backstory="Echoes.", llm=EchoLLM(model="echo-1"))
+    task = Task(description="Say hi", expected_output="A greeting", agent=agent)
+    return Crew(agents=[agent], tasks=[task])
+"""
+
+
+@pytest.mark.parametrize("mode", ["kickoff", "akickoff"])
+def test_custom_base_llm_subclass_answers(hook: None, load_module: Loader, mode: str) -> None:
+    import asyncio
+
+    module = load_module("custom_llm.py", {"custom_llm.py": CUSTOM_LLM_PY})
+    crew = module.crew()
+    output = crew.kickoff() if mode == "kickoff" else asyncio.run(crew.akickoff())
+    assert output.raw.startswith("Echo: ")
+    assert len(module.CALLS) == 1
+    assert module.EchoLLM(model="x").call([{"role": "user", "content": "direct"}]) == "Echo: direct"
+
+
+def test_custom_base_llm_goes_to_a_forced_target(
+    hook: None, load_module: Loader, sim_thread: SimulatorThread
+) -> None:
+    from desktop_app.engine.llm import force_llm_target
+
+    module = load_module("custom_llm.py", {"custom_llm.py": CUSTOM_LLM_PY})
+    with force_llm_target("openai/sim:tokens=4", sim_thread.base_url, "sk-test"):
+        output = module.crew().kickoff()
+    assert module.CALLS == [] and output.raw

@@ -16,7 +16,7 @@ def test_crewai_names_are_the_engine_classes(hook: None) -> None:
     from crewai import LLM, Agent, BaseLLM, Crew, CrewOutput, Process, Task, TaskOutput
 
     assert Agent is engine.Agent and Task is engine.Task and Crew is engine.Crew
-    assert LLM is engine.LLM and BaseLLM is engine.LLM and Process is engine.Process
+    assert LLM is engine.LLM and issubclass(BaseLLM, engine.LLM) and Process is engine.Process
     assert TaskOutput is engine.TaskOutput and CrewOutput is engine.CrewOutput
     assert crewai.__version__.startswith("1.")
     assert sys.modules["crewai"] is importlib.import_module("desktop_app.compat.crewai")

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from desktop_app.compat._unsupported import unsupported_name
 from desktop_app.compat.crewai.knowledge.knowledge import Knowledge
+from desktop_app.compat.crewai.llms.base_llm import BaseLLM
 from desktop_app.engine import LLM, Agent, Crew, CrewOutput, Process, Task, TaskOutput
-
-BaseLLM = LLM
-"""CrewAI's base class of LLMs; CrewDesk has one LLM class (litellm underneath)."""
 
 __version__ = "1.15.30"
 """The CrewAI version whose API this package mirrors."""
