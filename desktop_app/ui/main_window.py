@@ -214,6 +214,8 @@ class MainWindow(QMainWindow):
         self.designer.runRequested.connect(self._on_designer_runRequested)
         self.designer.dirtyChanged.connect(self._on_designer_dirtyChanged)
         self.designer.crew_page.memoryRequested.connect(self._on_crew_page_memoryRequested)
+        self.designer.project_panel.trustChangeRequested.connect(
+            self._on_project_panel_trustChangeRequested)
         self.history.rerunRequested.connect(self._on_history_rerunRequested)
         self.tabs.currentChanged.connect(self._on_tabs_currentChanged)
         self.controller.runEnded.connect(self._on_controller_runEnded)
@@ -325,6 +327,11 @@ class MainWindow(QMainWindow):
             self.dashboard.show_message(f"{opened.document.name}: {opened.error}")
         return opened
 
+    async def reconsider_trust(self, folder: Path) -> OpenProject | None:
+        """Forgets the trust answer for a project folder and opens it again (asking)."""
+        await self.project_opener.forget_trust(folder)
+        return await self.open_project(folder)
+
     async def choose_project(self) -> OpenProject | None:
         """Asks for a CrewAI project folder, then opens it (`open_project`)."""
         from desktop_app.ui.widgets.ask import choose_path
@@ -415,6 +422,9 @@ class MainWindow(QMainWindow):
     def _on_open_project_action_triggered(self) -> None:
         if self._attached:
             self._spawn(self.choose_project())
+
+    def _on_project_panel_trustChangeRequested(self, folder: str) -> None:
+        self._spawn(self.reconsider_trust(Path(folder)))
 
     def _on_memory_action_triggered(self) -> None:
         if self._attached:

@@ -223,6 +223,12 @@ def test_trust_is_asked_once_per_folder_and_untrusted_opens_statically(
         assert again is not None and not again.trusted
         box = window.findChild(QMessageBox, "trustBox")
         assert box is None or not box.isVisible()
+        answering = asyncio.ensure_future(_answer_trust(window, "trustButton"))
+        panel.trust_button.click()  # changed my mind: asked again
+        await answering
+        await wait_until(lambda: (p := services.projects.get(project_id(root))) is not None
+                         and p.runs_code)
+        assert services.current_settings.project_trust == {str(root): True}
         await _close(window)
 
     arun(scenario(), timeout=60)

@@ -13,7 +13,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Collection, Mapping
 
-from PySide6.QtWidgets import QFrame, QLabel, QListWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop_app.documents._crewai_jsonc import JsoncLayout
 from desktop_app.documents.errors import CrewFileError
@@ -48,7 +57,14 @@ def _escape(text: str) -> str:
 
 
 class ProjectPanel(QFrame):
-    """Shows the open CrewAI project (hidden while a library crew is open)."""
+    """Shows the open CrewAI project (hidden while a library crew is open).
+
+    Signals:
+        trustChangeRequested(str): "Change trust…" was pressed: ask again whether the code
+            of this project folder may run.
+    """
+
+    trustChangeRequested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         """Builds the panel, hidden."""
@@ -69,16 +85,31 @@ class ProjectPanel(QFrame):
         self.code = QListWidget()
         self.code.setObjectName("projectCodeList")
         self.code.setMaximumHeight(110)
+        self.trust_button = QPushButton("Change trust…")
+        self.trust_button.setObjectName("projectTrustButton")
+        self.trust_button.setToolTip("Ask again whether this folder's code may run")
+        self.trust_button.clicked.connect(self._on_trust_button_clicked)
+        self._root = ""
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(self.trust_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
-        for widget in (self.title, self.error, self.note, self.code):
+        layout.addLayout(top)
+        for widget in (self.error, self.note, self.code):
             layout.addWidget(widget)
         self.hide()
+
+    def _on_trust_button_clicked(self) -> None:
+        if self._root:
+            self.trustChangeRequested.emit(self._root)
 
     def show_project(self, opened: OpenProject) -> None:
         """Shows this project."""
         crew = opened.crew
         jsonc = isinstance(crew.layout, JsoncLayout)
+        self._root = str(opened.root)
+        self.trust_button.setVisible(not jsonc)
         how = ("a crew.jsonc project; saving writes into its files" if jsonc
                else "its code runs" if opened.runs_code
                else "its code does not run")
