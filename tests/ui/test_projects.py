@@ -251,6 +251,8 @@ def test_a_project_whose_code_fails_opens_with_its_error(
         panel = window.designer.project_panel
         assert panel.error.isVisible() and "crew.py:" in panel.error.text()
         assert "crew.py:" in window.dashboard.message.text()
+        assert await window.dashboard.run_crew(opened.crew_id) is None  # not without its code
+        assert "failed to load" in window.dashboard.message.text()
         nothing = await window.open_project(tmp_path / "nowhere")
         assert nothing is None and "Cannot open" in window.designer.status()
         await _close(window)

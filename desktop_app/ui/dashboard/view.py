@@ -218,6 +218,16 @@ class DashboardView(QWidget):
                 return None
         return self._documents[crew_id]
 
+    def _code_failed(self, crew_id: str) -> bool:
+        """Says so when a trusted project's code failed to load (its runs would lack what
+        the code makes); reopen the project once it is fixed."""
+        opened = self._services.projects.get(crew_id)
+        if opened is None or not opened.error:
+            return False
+        self.show_message(f"{opened.document.name} cannot run: its code failed to load: "
+                          f"{opened.error}. Fix it, then open the project again.")
+        return True
+
     def _remember_typed(self) -> None:
         if self._current is not None:
             self._typed[self._current] = self.inputs.values()
@@ -254,6 +264,8 @@ class DashboardView(QWidget):
             return []
         planned: list[tuple[str, CrewDocument, dict[str, Any]]] = []
         for crew_id in ids:
+            if self._code_failed(crew_id):
+                return []
             document = await self._document(crew_id)
             if document is None:
                 return []
@@ -272,6 +284,8 @@ class DashboardView(QWidget):
         self._documents.pop(crew_id, None)
         await self.load_crews()
         document = await self.select_crew(crew_id)
+        if self._code_failed(crew_id):
+            return None
         if document is None:
             return None
         values = self.inputs.values()
@@ -286,6 +300,8 @@ class DashboardView(QWidget):
         """Runs the current crew once per row of the for-each table."""
         if self._current is None:
             self.show_message("Pick a crew first.")
+            return []
+        if self._code_failed(self._current):
             return []
         document = await self._document(self._current)
         rows = self.batch.rows()
