@@ -1,13 +1,16 @@
 """CrewAI's `CodeInterpreterTool`, run by the engine's own code runner.
 
 crewai-tools ran the model's code in Docker (or, with `unsafe_mode`, on the host); CrewDesk
-runs it in a separate, limited Python process (`desktop_app.engine.code_execution`), with no
-Docker. The Docker settings are accepted and warned about; `libraries_used` cannot be
-installed, and the model is told so when an import fails.
+runs it in a separate, limited Python process (`desktop_app.engine.code_execution`) under the
+OS sandbox, with no Docker (`unsafe_mode=True` lets it run where no sandbox works). It starts
+in an empty temporary folder: unlike CrewAI's Docker run, which mounted the working folder,
+the code does not see the project's files. The Docker settings are accepted and warned
+about; `libraries_used` cannot be installed, and the model is told so when an import fails.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -42,7 +45,6 @@ _DOCKER_SETTINGS = {
     "user_dockerfile_path": None,
     "user_docker_base_url": None,
     "default_image_tag": "code-interpreter:latest",
-    "unsafe_mode": False,
 }
 
 
@@ -54,7 +56,9 @@ class CodeInterpreterTool(CrewAIToolFace, code_execution.CodeInterpreterTool):
         user_dockerfile_path: Accepted; not used (no Docker).
         user_docker_base_url: Accepted; not used.
         default_image_tag: Accepted; not used.
-        unsafe_mode: Accepted; the code still runs in the limited child process.
+        unsafe_mode: Lets the code run where no OS sandbox works on this machine (still in
+            the limited child process, under the guard); without it such a machine refuses
+            to run code, as `CodeLimits.allow_unsandboxed`.
     """
 
     name: str = "Code Interpreter"
@@ -67,8 +71,10 @@ class CodeInterpreterTool(CrewAIToolFace, code_execution.CodeInterpreterTool):
     unsafe_mode: bool = False
 
     def model_post_init(self, context: Any, /) -> None:
-        """Warns about each Docker setting given, since none of them takes effect."""
+        """Maps `unsafe_mode` onto the limits; warns about each Docker setting given."""
         super().model_post_init(context)
+        if self.unsafe_mode and not self.limits.allow_unsandboxed:
+            self.limits = dataclasses.replace(self.limits, allow_unsandboxed=True)
         for setting, default in _DOCKER_SETTINGS.items():
             if getattr(self, setting) != default:
                 warn_ignored(

@@ -101,8 +101,8 @@ async def test_code_interpreter_tool_runs_code_with_crewais_arguments() -> None:
 def test_code_interpreter_docker_settings_warn() -> None:
     with pytest.warns(UserWarning, match="user_dockerfile_path is not supported by CrewDesk"):
         CodeInterpreterTool(user_dockerfile_path="Dockerfile")
-    with pytest.warns(UserWarning, match="unsafe_mode"):
-        CodeInterpreterTool(unsafe_mode=True)
+    assert CodeInterpreterTool(unsafe_mode=True).limits.allow_unsandboxed
+    assert not CodeInterpreterTool().limits.allow_unsandboxed
 
 
 @pytest.mark.asyncio
@@ -135,3 +135,4 @@ def test_the_declared_file_is_pinned_when_the_tool_is_made(
     monkeypatch.chdir(tmp_path)
     assert tool.run() == "kept"
     assert tool.run(file_path="data.csv") == "kept"  # the label the model was shown
+
