@@ -20,8 +20,7 @@ from desktop_app.engine.llm import LLM, LLMResult, Message
 
 if TYPE_CHECKING:
     from desktop_app.engine._run import RunState, TaskMeta
-    from desktop_app.engine.agent import Agent
-    from desktop_app.engine.crew import Crew
+    from desktop_app.engine._specs import AgentSpec, CrewSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +46,9 @@ class AgentBehaviour:
     allow_delegation: bool = False
 
 
-def behaviour_of(crew: Crew, agent: Agent, crew_limiter: RateLimiter | None) -> AgentBehaviour:
+def behaviour_of(
+    crew: CrewSpec, agent: AgentSpec, crew_limiter: RateLimiter | None
+) -> AgentBehaviour:
     """The behaviour of `agent` in a run of `crew` (CrewAI: the agent's settings win)."""
     return AgentBehaviour(
         limiter=limiter_for(agent.max_rpm, crew_limiter),

@@ -14,19 +14,18 @@ coworkers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from desktop_app.engine._hierarchical import with_coworker_tools
 
 if TYPE_CHECKING:
-    from desktop_app.engine.agent import Agent
-    from desktop_app.engine.crew import Crew
-    from desktop_app.engine.task import Task
+    from desktop_app.engine._specs import AgentSpec, CrewSpec, TaskSpec
 
 __all__ = ["delegation_coworkers", "with_coworker_tools"]
 
 
-def delegation_coworkers(crew: Crew, task: Task) -> list[Agent] | None:
+def delegation_coworkers(crew: CrewSpec, task: TaskSpec) -> Sequence[AgentSpec] | None:
     """Whom the agent doing `task` may delegate to in a run of `crew`; None: no delegation.
 
     Hierarchical: the manager's coworkers. Sequential: the crew's other agents, when the

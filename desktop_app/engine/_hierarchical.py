@@ -20,15 +20,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, Field, PrivateAttr
 
 from desktop_app.engine._agent_loop import AgentLoop, StepSink, build_messages
 from desktop_app.engine._blocking import run_to_end
-from desktop_app.engine.agent import Agent
+from desktop_app.engine._specs import AgentSpec, CoworkerRequest
 from desktop_app.engine.llm import LLM
-from desktop_app.engine.task import Task
 from desktop_app.engine.tools import BaseTool
 
 if TYPE_CHECKING:
@@ -50,13 +49,17 @@ DELEGATE_TOOL_NAME = "Delegate work to coworker"
 ASK_TOOL_NAME = "Ask question to coworker"
 
 
-def default_manager(llm: LLM) -> Agent:
-    """The manager CrewDesk makes around a crew's `manager_llm` (CrewAI's texts)."""
-    return Agent(role=MANAGER_ROLE, goal=MANAGER_GOAL, backstory=MANAGER_BACKSTORY, llm=llm)
+A = TypeVar("A", bound=AgentSpec)
+
+
+def default_manager_fields(llm: LLM) -> dict[str, Any]:
+    """The fields of the manager CrewDesk makes around a crew's `manager_llm` (CrewAI's
+    texts); `Crew` makes the `Agent` (this module sits below the public classes)."""
+    return {"role": MANAGER_ROLE, "goal": MANAGER_GOAL, "backstory": MANAGER_BACKSTORY, "llm": llm}
 
 
 def manager_problem(
-    manager_llm: LLM | None, manager_agent: Agent | None, agents: Sequence[Agent]
+    manager_llm: LLM | None, manager_agent: AgentSpec | None, agents: Sequence[AgentSpec]
 ) -> str | None:
     """Why a hierarchical crew with these settings cannot run, or None when it can."""
     if manager_llm is None and manager_agent is None:
@@ -80,9 +83,10 @@ def manager_problem(
     return None
 
 
-def coworker_agents(agents: Sequence[Agent], task: Task) -> list[Agent]:
-    """Whom the manager may delegate `task` to: its own agent if it has one, else everyone."""
-    return [task.agent] if task.agent is not None else list(agents)
+def coworker_agents(agents: Sequence[A], task_agent: A | None) -> list[A]:
+    """Whom the manager may delegate a task to: the task's own agent if it has one, else
+    everyone."""
+    return [task_agent] if task_agent is not None else list(agents)
 
 
 def sanitize_role(role: str) -> str:
@@ -140,7 +144,7 @@ class _Team:
             expected_output=COWORKER_EXPECTED_OUTPUT,
             agent=coworker,
             context_indexes=None,
-            source=Task(description=request, expected_output=COWORKER_EXPECTED_OUTPUT),
+            source=CoworkerRequest(description=request, expected_output=COWORKER_EXPECTED_OUTPUT),
             output_file=None,
             coworkers=None,
         )

@@ -30,7 +30,7 @@ from desktop_app.engine.llm import LLM, Message, default_base_url, default_model
 
 if TYPE_CHECKING:
     from desktop_app.engine._run import PreparedAgent, PreparedTask, RunState
-    from desktop_app.engine.crew import Crew
+    from desktop_app.engine._specs import CrewSpec
 
 log = logging.getLogger("desktop_app.engine")
 
@@ -80,7 +80,7 @@ class PlanningError(CrewError):
 
 
 async def plan_tasks(
-    crew: Crew, tasks: Sequence[PreparedTask], state: RunState
+    crew: CrewSpec, tasks: Sequence[PreparedTask], state: RunState
 ) -> list[PreparedTask]:
     """The run's tasks with the planner's plans appended, when the crew plans; else as given.
 

@@ -17,34 +17,33 @@ from desktop_app.engine.outputs import TaskOutput
 
 if TYPE_CHECKING:
     from desktop_app.engine._run import PreparedTask, RunState
-    from desktop_app.engine.agent import Agent
-    from desktop_app.engine.crew import Crew
+    from desktop_app.engine._specs import AgentSpec, CrewSpec
 
 RunTasks = Callable[[Sequence["PreparedTask"], "RunState"], Awaitable[list[TaskOutput]]]
 
 _MODULE = "desktop_app.engine._recall_run"
 
 
-def agents_of(crew: Crew) -> list[Agent]:
+def agents_of(crew: CrewSpec) -> list[AgentSpec]:
     """The crew's agents and its tasks' agents, each once, in order."""
-    seen: dict[int, Agent] = {}
+    seen: dict[int, AgentSpec] = {}
     for agent in [*crew.agents, *(task.agent for task in crew.tasks if task.agent)]:
         seen.setdefault(id(agent), agent)
     return list(seen.values())
 
 
-def has_knowledge(crew: Crew) -> bool:
+def has_knowledge(crew: CrewSpec) -> bool:
     """Whether the crew or one of its agents has knowledge sources."""
     return bool(crew.knowledge_sources) or any(a.knowledge_sources for a in agents_of(crew))
 
 
-def wants_recall(crew: Crew) -> bool:
+def wants_recall(crew: CrewSpec) -> bool:
     """Whether a run of `crew` uses memory or knowledge."""
     return crew.memory or has_knowledge(crew)
 
 
 async def run_with_recall(
-    crew: Crew, tasks: Sequence[PreparedTask], state: RunState, run_tasks: RunTasks
+    crew: CrewSpec, tasks: Sequence[PreparedTask], state: RunState, run_tasks: RunTasks
 ) -> list[TaskOutput]:
     """Runs `run_tasks`, with the crew's memory and knowledge when it has either."""
     if not wants_recall(crew):

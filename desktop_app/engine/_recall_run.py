@@ -43,7 +43,7 @@ log = logging.getLogger("desktop_app.engine")
 
 if TYPE_CHECKING:
     from desktop_app.engine._run import PreparedTask, RunState, TaskMeta
-    from desktop_app.engine.crew import Crew
+    from desktop_app.engine._specs import CrewSpec
 
 
 @dataclass(slots=True)
@@ -58,7 +58,7 @@ class _Knowledge:
 class RunRecall:
     """Memory and knowledge for one run (see the module docstring)."""
 
-    def __init__(self, crew: Crew, state: RunState, embedder: Embedder | None) -> None:
+    def __init__(self, crew: CrewSpec, state: RunState, embedder: Embedder | None) -> None:
         self._crew = crew
         self._state = state
         self._embedder = embedder
@@ -199,7 +199,7 @@ def _with_vector(item: NewItem, vector: Sequence[float]) -> NewItem:
 
 
 async def run_with_recall(
-    crew: Crew, tasks: Sequence[PreparedTask], state: RunState, run_tasks: RunTasks
+    crew: CrewSpec, tasks: Sequence[PreparedTask], state: RunState, run_tasks: RunTasks
 ) -> list[TaskOutput]:
     """Runs `run_tasks` with the crew's memory and knowledge (see the module docstring)."""
     config = crew.memory_config or MemoryConfig()

@@ -1,7 +1,9 @@
 """One run of a crew: its own state, its tasks in order, and its events.
 
-Nothing here writes to `Crew`, `Agent` or `Task` objects: each run fills its own copies of
-the texts and keeps its own usage, so runs of the same objects never see each other.
+A run reads the crew, its agents and tasks through the protocols of `_specs` (this module
+sits below `crew.py`, `task.py` and `agent.py`). It fills its own copies of the texts and
+keeps its own usage, so runs of the same objects never see each other; the only writes are
+CrewAI's "latest result" attributes, `Task.output` and `Crew.usage_metrics`, set at the end.
 
 Tasks run in order; a task with `async_execution=True` starts and the run goes on to the
 next task at once. A task waits only for the earlier tasks whose output it reads (its
@@ -14,13 +16,10 @@ own in a worker thread, as CrewAI runs it in a thread.
 from __future__ import annotations
 
 import asyncio
-import os
-import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from pydantic import BaseModel
@@ -40,11 +39,10 @@ from desktop_app.engine._recall import run_with_recall
 from desktop_app.engine._structured import OutputFormat, format_instructions, wanted_model
 from desktop_app.engine._task_limits import (
     RunLogFile,
-    check_output_folder,
     expired_here,
-    file_content,
     prompt_additions,
     run_with_limits,
+    save_output,
 )
 from desktop_app.engine.errors import TaskExecutionError
 from desktop_app.engine.llm import LLM
@@ -53,9 +51,7 @@ from desktop_app.engine.tools import BaseTool
 
 if TYPE_CHECKING:
     from desktop_app.engine._recall_run import RunRecall
-    from desktop_app.engine.agent import Agent
-    from desktop_app.engine.crew import Crew
-    from desktop_app.engine.task import Task
+    from desktop_app.engine._specs import AgentSpec, CrewSpec, TaskSpec
 
 Emit = Callable[[ev.RunEvent], None]
 
@@ -99,7 +95,7 @@ class PreparedTask:
     expected_output: str
     agent: PreparedAgent
     context_indexes: list[int] | None
-    source: Task
+    source: TaskSpec
     output_file: str | None = None
     coworkers: list[PreparedAgent] | None = None
 
@@ -186,7 +182,7 @@ def new_run_id() -> str:
     return uuid.uuid4().hex
 
 
-def prepare_tasks(crew: Crew, inputs: Mapping[str, object] | None) -> list[PreparedTask]:
+def prepare_tasks(crew: CrewSpec, inputs: Mapping[str, object] | None) -> list[PreparedTask]:
     """Fills every text of the crew for one run.
 
     Raises:
@@ -197,7 +193,7 @@ def prepare_tasks(crew: Crew, inputs: Mapping[str, object] | None) -> list[Prepa
     positions = {id(task): index for index, task in enumerate(crew.tasks)}
     limiter = crew_limiter(crew.max_rpm)
 
-    def prepared(agent: Agent) -> PreparedAgent:
+    def prepared(agent: AgentSpec) -> PreparedAgent:
         if id(agent) not in agents:
             agents[id(agent)] = _prepare_agent(agent, rendered)
             agents[id(agent)].behaviour = behaviour_of(crew, agent, limiter)
@@ -231,7 +227,7 @@ def prepare_tasks(crew: Crew, inputs: Mapping[str, object] | None) -> list[Prepa
     return tasks
 
 
-def _prepare_agent(agent: Agent, rendered: Mapping[str, str]) -> PreparedAgent:
+def _prepare_agent(agent: AgentSpec, rendered: Mapping[str, str]) -> PreparedAgent:
     where = f"agent '{agent.role}'"
     return PreparedAgent(
         role=interpolate(agent.role, rendered, f"{where} role"),
@@ -248,20 +244,20 @@ def _prepare_agent(agent: Agent, rendered: Mapping[str, str]) -> PreparedAgent:
     )
 
 
-def with_code_tools(tools: Sequence[BaseTool], agent: Agent) -> list[BaseTool]:
+def with_code_tools(tools: Sequence[BaseTool], agent: AgentSpec) -> list[BaseTool]:
     """A task's own tools (which replace its agent's, as CrewAI), plus the code interpreter
     when the agent may run code."""
     return [*tools, *agent.all_tools()[len(agent.tools) :]]
 
 
-def _context_indexes(task: Task, positions: Mapping[int, int]) -> list[int] | None:
+def _context_indexes(task: TaskSpec, positions: Mapping[int, int]) -> list[int] | None:
     if task.context is None:
         return None
     return [positions[id(other)] for other in task.context if id(other) in positions]
 
 
 async def execute(
-    crew: Crew, inputs: Mapping[str, object] | None, state: RunState
+    crew: CrewSpec, inputs: Mapping[str, object] | None, state: RunState
 ) -> CrewOutput:
     """Runs the crew's tasks and returns its output.
 
@@ -407,7 +403,9 @@ async def _task_body(
         if task.source.human_input:
             output = await review_with_human(task, loop, output, state, meta)
         if task.output_file:
-            await asyncio.to_thread(save_output, task, output)
+            await asyncio.to_thread(
+                save_output, task.output_file, task.source.create_directory, output
+            )
         if state.recall:
             await state.recall.after_task(task, output, meta)
     except (asyncio.CancelledError, TaskExecutionError):
@@ -463,14 +461,6 @@ async def _log(state: RunState, task: PreparedTask, status: str, **more: str) ->
     )
 
 
-def save_output(task: PreparedTask, output: TaskOutput) -> None:
-    """Writes the answer to the task's `output_file` as CrewAI does (blocking)."""
-    assert task.output_file is not None
-    path = Path(task.output_file).expanduser()
-    check_output_folder(path, task.source.create_directory)
-    write_atomically(path, file_content(output))
-
-
 async def _outputs_of(jobs: Sequence[asyncio.Task[TaskOutput]]) -> list[TaskOutput]:
     return [await job for job in jobs]
 
@@ -485,22 +475,3 @@ def _step_sink(state: RunState, agent: PreparedAgent) -> Callable[[AgentStep], A
         await call_user(callback, step)
 
     return sink
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Writes `text` to `path` through a temporary file in the same folder (blocking).
-
-    The file keeps the mode of the file it replaces (0o644 for a new one), not the private
-    mode of the temporary file.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

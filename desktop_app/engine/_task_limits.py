@@ -20,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import tempfile
 import threading
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -146,6 +148,17 @@ def file_content(output: TaskOutput) -> str:
     return output.raw
 
 
+def save_output(output_file: str, create_directory: bool, output: TaskOutput) -> None:
+    """Writes the answer to the task's `output_file` as CrewAI does (blocking).
+
+    Raises:
+        FileNotFoundError: The folder is missing and `create_directory` is False.
+    """
+    path = Path(output_file).expanduser()
+    check_output_folder(path, create_directory)
+    write_atomically(path, file_content(output))
+
+
 def check_output_folder(path: Path, create_directory: bool) -> None:
     """Raises when the folder of `output_file` is missing and may not be made (blocking).
 
@@ -200,3 +213,22 @@ class RunLogFile:
             entries = []
         entries.append(entry)
         self.path.write_text(json.dumps(entries, indent=4) + "\n", encoding="utf-8")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Writes `text` to `path` through a temporary file in the same folder (blocking).
+
+    The file keeps the mode of the file it replaces (0o644 for a new one), not the private
+    mode of the temporary file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -24,7 +24,11 @@ from desktop_app.engine import events as ev
 from desktop_app.engine._agent_loop import AgentStep
 from desktop_app.engine._blocking import run_to_end
 from desktop_app.engine._crewai_surface import CrewAIModel, IgnoredSetting
-from desktop_app.engine._hierarchical import coworker_agents, default_manager, manager_problem
+from desktop_app.engine._hierarchical import (
+    coworker_agents,
+    default_manager_fields,
+    manager_problem,
+)
 from desktop_app.engine._human_input import HumanInputHandler
 from desktop_app.engine._interpolate import placeholders
 from desktop_app.engine._run import RunState, execute, new_run_id
@@ -222,7 +226,7 @@ class Crew(CrewAIModel):
         """Whom the manager may delegate `task` to; None in a sequential crew."""
         if self.process is not Process.hierarchical:
             return None
-        return coworker_agents(self.agents, task)
+        return coworker_agents(self.agents, task.agent)
 
     def manager(self) -> Agent:
         """The manager of a hierarchical crew: `manager_agent`, or one made (once per
@@ -237,7 +241,7 @@ class Crew(CrewAIModel):
             raise ValueError("this crew has no manager_llm and no manager_agent")
         made = self._made_manager
         if made is None or made[0] is not self.manager_llm:
-            made = (self.manager_llm, default_manager(self.manager_llm))
+            made = (self.manager_llm, Agent(**default_manager_fields(self.manager_llm)))
             self._made_manager = made
         return made[1]
 

@@ -19,7 +19,7 @@ from desktop_app.engine._store_thread import is_open, with_store
 from desktop_app.engine.memory._config import ENTITY, LONG_TERM, SHORT_TERM, MemoryConfig
 
 if TYPE_CHECKING:
-    from desktop_app.engine.crew import Crew
+    from desktop_app.engine._specs import CrewSpec
 
 StoreKind = Literal["memory", "knowledge"]
 
@@ -61,7 +61,7 @@ class StoreInfo:
     counts: dict[str, int]
 
 
-def store_name_of(crew: Crew) -> str:
+def store_name_of(crew: CrewSpec) -> str:
     """The name of the crew's stores: `memory_config.store_name`, else made from its name
     (or, without one, from its agents' roles and tasks' descriptions)."""
     config = crew.memory_config or MemoryConfig()
@@ -71,17 +71,17 @@ def store_name_of(crew: Crew) -> str:
     return _paths.store_key(crew.name, parts)
 
 
-def memory_path_of(crew: Crew) -> Path:
+def memory_path_of(crew: CrewSpec) -> Path:
     """The crew's memory store file."""
     return _paths.store_path("memory", store_name_of(crew), _storage_dir(crew))
 
 
-def knowledge_path_of(crew: Crew) -> Path:
+def knowledge_path_of(crew: CrewSpec) -> Path:
     """The crew's knowledge store file."""
     return _paths.store_path("knowledge", store_name_of(crew), _storage_dir(crew))
 
 
-def _storage_dir(crew: Crew) -> Path | None:
+def _storage_dir(crew: CrewSpec) -> Path | None:
     return crew.memory_config.storage_dir if crew.memory_config else None
 
 
@@ -170,7 +170,7 @@ def delete_store(name: str, kind: StoreKind = "memory", storage_dir: Path | None
     return existed
 
 
-def reset_crew_memories(crew: Crew, command_type: str = "all") -> None:
+def reset_crew_memories(crew: CrewSpec, command_type: str = "all") -> None:
     """CrewAI's `Crew.reset_memories`: "short", "long", "entity", "knowledge" or "all"
     (also "memory": the three memories; "agent_knowledge": the whole knowledge index, rebuilt
     at the next run; "kickoff_outputs": nothing to reset here).
