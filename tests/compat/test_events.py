@@ -49,7 +49,7 @@ def test_listener_gets_crewai_events_in_order(events: Any, sim_thread: Simulator
                 events.TaskStartedEvent, events.TaskCompletedEvent,
                 events.AgentExecutionStartedEvent, events.AgentExecutionCompletedEvent,
                 events.ToolUsageStartedEvent, events.ToolUsageFinishedEvent,
-                events.LLMStreamChunkEvent,
+                events.LLMStreamChunkEvent, events.LLMCallCompletedEvent,
             ):
                 crewai_event_bus.on(event_type)(
                     lambda source, event: (seen.append((event.type, event)), sources.append(source))
@@ -59,9 +59,14 @@ def test_listener_gets_crewai_events_in_order(events: Any, sim_thread: Simulator
     output = _crew(sim_thread).kickoff(inputs={"topic": "tides"})
 
     kinds = [kind for kind, _ in seen]
+    assert kinds[-4] == "llm_call_completed"
+    kinds = [kind for kind in kinds if kind != "llm_call_completed"]
     assert kinds[:3] == ["crew_kickoff_started", "task_started", "agent_execution_started"]
     assert kinds[-3:] == ["agent_execution_completed", "task_completed", "crew_kickoff_completed"]
     assert "llm_stream_chunk" in kinds
+    calls = [event for kind, event in seen if kind == "llm_call_completed"]
+    assert len(calls) >= 2 and calls[-1].response in output.raw
+    assert sum(c.usage["total_tokens"] for c in calls) == output.token_usage.total_tokens
     started = next(event for kind, event in seen if kind == "crew_kickoff_started")
     assert started.crew_name == "Finders" and started.inputs == {"topic": "tides"}
     tool_started = next(event for kind, event in seen if kind == "tool_usage_started")

@@ -12,7 +12,7 @@
 
 Emitted (from the engine's typed events): crew kickoff started/completed/failed, task
 started/completed/failed, agent execution started/completed/error, tool usage
-started/finished/error, LLM stream chunks, memory retrieval and save, knowledge retrieval.
+started/finished/error, LLM stream chunks and completed calls, memory retrieval and save, knowledge retrieval.
 CrewAI's other event classes can be imported, and registering for one warns that it never
 comes.
 """
@@ -30,6 +30,7 @@ from desktop_app.compat.crewai.events._event_types import (
     CrewKickoffFailedEvent,
     CrewKickoffStartedEvent,
     KnowledgeRetrievalCompletedEvent,
+    LLMCallCompletedEvent,
     LLMStreamChunkEvent,
     MemoryRetrievalCompletedEvent,
     MemorySaveCompletedEvent,
@@ -81,6 +82,7 @@ __all__ = [
     "CrewKickoffStartedEvent",
     "Depends",
     "KnowledgeRetrievalCompletedEvent",
+    "LLMCallCompletedEvent",
     "LLMStreamChunkEvent",
     "MemoryRetrievalCompletedEvent",
     "MemorySaveCompletedEvent",

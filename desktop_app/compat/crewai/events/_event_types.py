@@ -162,6 +162,21 @@ class LLMStreamChunkEvent(BaseEvent):
     from_agent: Any | None = None
 
 
+class LLMCallCompletedEvent(BaseEvent):
+    """An LLM call finished: `response` is the text it streamed, `usage` its token counts."""
+
+    type: str = "llm_call_completed"
+    messages: Any = None
+    response: Any = None
+    call_type: str = "llm_call"
+    usage: dict[str, Any] | None = None
+    finish_reason: str | None = None
+    call_id: str = ""
+    model: str | None = None
+    from_task: Any | None = None
+    from_agent: Any | None = None
+
+
 class MemoryRetrievalCompletedEvent(BaseEvent):
     """Memory was searched before a task; `memory_content` is what went into its prompt."""
 
@@ -207,6 +222,7 @@ EMITTED: tuple[type[BaseEvent], ...] = (
     ToolUsageFinishedEvent,
     ToolUsageErrorEvent,
     LLMStreamChunkEvent,
+    LLMCallCompletedEvent,
     MemoryRetrievalCompletedEvent,
     MemorySaveCompletedEvent,
     KnowledgeRetrievalCompletedEvent,
@@ -231,7 +247,7 @@ NEVER_EMITTED = frozenset(
     CrewTrainStartedEvent FlowCreatedEvent FlowEvent FlowFailedEvent FlowFinishedEvent
     FlowPlotEvent FlowStartedEvent HumanFeedbackReceivedEvent HumanFeedbackRequestedEvent
     KnowledgeQueryCompletedEvent KnowledgeQueryFailedEvent KnowledgeQueryStartedEvent
-    KnowledgeRetrievalStartedEvent KnowledgeSearchQueryFailedEvent LLMCallCompletedEvent
+    KnowledgeRetrievalStartedEvent KnowledgeSearchQueryFailedEvent
     LLMCallFailedEvent LLMCallStartedEvent LLMGuardrailCompletedEvent
     LLMGuardrailStartedEvent LLMThinkingChunkEvent LiteAgentExecutionCompletedEvent
     LiteAgentExecutionErrorEvent LiteAgentExecutionStartedEvent MCPConfigFetchFailedEvent

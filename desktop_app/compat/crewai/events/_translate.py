@@ -53,6 +53,8 @@ class Translator:
         self._crews: dict[str, str] = {}
         self._tool_starts: dict[str, datetime] = {}
         self._descriptions: dict[tuple[str, str | None], str] = {}
+        self._texts: dict[tuple[str, int, str], list[str]] = {}
+        self._usage: dict[str, dict[str, int]] = {}
 
     def translate(self, event: ev.RunEvent) -> list[ct.BaseEvent]:
         """The CrewAI events for `event` (none for kinds CrewAI has no event for)."""
@@ -63,15 +65,37 @@ class Translator:
             made = self._crew_event(event)
         elif isinstance(event, ev.ToolCallStarted | ev.ToolCallFinished):
             made = [self._tool_event(event)]
+        elif isinstance(event, ev.UsageUpdated):
+            made = [self._call_completed(event)]
         else:
             made = _task_events(event)
+            if isinstance(event, ev.TextDelta):
+                with self._lock:
+                    text_of = (event.run_id, event.task_index, event.agent_role)
+                    self._texts.setdefault(text_of, []).append(event.content)
         for one in made:
             self._add_refs(one)
         if isinstance(event, ev.RunFinished | ev.RunFailed | ev.RunCancelled):
             with self._lock:
-                for key in [k for k in self._descriptions if k[0] == event.run_id]:
-                    del self._descriptions[key]
+                for described in [k for k in self._descriptions if k[0] == event.run_id]:
+                    del self._descriptions[described]
+                for text_key in [k for k in self._texts if k[0] == event.run_id]:
+                    del self._texts[text_key]
+                self._usage.pop(event.run_id, None)
         return made
+
+    def _call_completed(self, event: ev.UsageUpdated) -> ct.BaseEvent:
+        """One LLM call's event: its streamed text, and its tokens (the change of the run's
+        totals since the run's last call)."""
+        totals = event.usage.model_dump()
+        with self._lock:
+            before = self._usage.get(event.run_id, {})
+            self._usage[event.run_id] = totals
+            pieces = self._texts.pop((event.run_id, event.task_index, event.agent_role), [])
+        usage = {key: value - before.get(key, 0) for key, value in totals.items()}
+        return ct.LLMCallCompletedEvent(
+            response="".join(pieces), usage=usage, call_id=event.run_id, **_common(event)
+        )
 
     def _add_refs(self, event: ct.BaseEvent) -> None:
         fields = type(event).model_fields
