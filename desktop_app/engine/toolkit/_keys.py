@@ -12,9 +12,13 @@ import os
 import threading
 from collections.abc import Callable
 
-__all__ = ["MissingKeyError", "key_for", "require_key", "set_key_source"]
+__all__ = ["TOOL_KEY_NAMES", "MissingKeyError", "key_for", "require_key", "set_key_source"]
 
 KeySource = Callable[[str], str | None]
+
+TOOL_KEY_NAMES = ("SERPER_API_KEY", "TAVILY_API_KEY", "EXA_API_KEY", "BRAVE_API_KEY")
+"""Every variable a toolkit tool reads its key from (each network module's `KEY_ENV`), for
+Settings to offer and for checks that a project's keys are somewhere."""
 
 _lock = threading.Lock()
 _source: KeySource | None = None

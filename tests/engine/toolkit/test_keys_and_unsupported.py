@@ -62,3 +62,10 @@ def test_a_setting_a_toolkit_tool_lacks_is_warned_about_not_dropped() -> None:
         toolkit.SerperDevTool.model_validate({"result_as_answer": True})
     with pytest.warns(UserWarning, match="TavilySearchTool: proxies"):
         toolkit.TavilySearchTool(proxies={"https": "http://proxy:1"})
+
+
+def test_every_network_tool_names_its_key_variable() -> None:
+    from desktop_app.engine.toolkit import brave, exa, serper, tavily
+    from desktop_app.engine.toolkit._keys import TOOL_KEY_NAMES
+
+    assert {module.KEY_ENV for module in (serper, tavily, exa, brave)} == set(TOOL_KEY_NAMES)
