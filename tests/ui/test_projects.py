@@ -24,6 +24,7 @@ from desktop_app.simulator import SimulatorThread
 from desktop_app.ui.controllers import RunController, RunRequest, RunStatus
 from desktop_app.ui.controllers.run_controller import RunMode
 from desktop_app.ui.dashboard.run_panel import RunPanel
+from desktop_app.ui.designer import DesignerView
 from desktop_app.ui.keys import install_key_source
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.projects._session import load_project, project_id
@@ -393,3 +394,33 @@ def test_a_jsonc_project_opens_without_a_question_saves_into_crew_jsonc_and_runs
         await _close(window)
 
     arun(scenario(), timeout=90)
+
+
+def test_unsaved_project_edits_are_recovered_into_the_project(
+    qtbot: QtBot, arun: Arun, tmp_path: Path
+) -> None:
+    root = write_project(tmp_path / "demo")
+
+    async def scenario() -> None:
+        services = await make_services("http://127.0.0.1:9/v1")
+        window = await _window(qtbot, services)
+        answering = asyncio.ensure_future(_answer_trust(window, "staticButton"))
+        opened = await window.open_project(root)
+        await answering
+        assert opened is not None
+        window.designer.agents_page.select(0)
+        window.designer.agent_form.goal_edit.setPlainText("Recovered goal about {topic}")
+        await window.designer.flush_recovery()
+        later = DesignerView(services)  # as after a crash: the copy is offered at start
+        qtbot.addWidget(later)
+        await later.ready()
+        assert opened.crew_id in later.recovered_ids
+        assert await later.restore_recovery(opened.crew_id)
+        assert later.open_project is opened and later.dirty
+        assert later.editor.document.agents[0].goal == "Recovered goal about {topic}"
+        later.editor.undo_stack.setClean()  # nothing to ask about when closing
+        await window.designer.recovery.drop(opened.crew_id)
+        window.designer.editor.undo_stack.setClean()
+        await _close(window)
+
+    arun(scenario(), timeout=60)

@@ -37,6 +37,7 @@ from desktop_app.storage.crew_library import (
     RecoveryEntry,
     new_draft_id,
 )
+from desktop_app.ui.controllers.run_controller import PROJECT_ID_PREFIX
 from desktop_app.ui.designer import _edits
 from desktop_app.ui.designer._agent_form import AgentForm
 from desktop_app.ui.designer._bars import DIRTY_MARK, Banner, CrewList, RecoveryBanner
@@ -547,6 +548,8 @@ class DesignerView(QWidget):
         entry = next((e for e in self._recovered if e.id == recovery_id), None)
         if entry is None or not await self.confirm_discard():
             return False
+        if recovery_id.startswith(PROJECT_ID_PREFIX):
+            return await self._restore_project_edits(recovery_id, entry.document)
         saved: CrewDocument | None = None
         if not recovery_id.startswith("draft:"):
             try:
@@ -561,6 +564,21 @@ class DesignerView(QWidget):
         self._forget_recovered(recovery_id)
         self._show_list()
         self._say(f"Restored unsaved edits of {entry.document.name}.")
+        return True
+
+    async def _restore_project_edits(self, crew_id: str, document: CrewDocument) -> bool:
+        opened = self._services.projects.get(crew_id)
+        if opened is None:
+            folder = crew_id.removeprefix(PROJECT_ID_PREFIX)
+            self._say(f"Open the CrewAI project {folder} first (File › Open CrewAI project…), "
+                      "then restore its edits.")
+            return False
+        self.project_panel.show_project(opened)
+        self.editor.open(opened.crew.document, crew_id=crew_id)
+        self.editor.push("Recovered edits", document)
+        self._forget_recovered(crew_id)
+        self._show_list()
+        self._say(f"Restored unsaved edits of the project {opened.root}.")
         return True
 
     async def discard_recovery(self, recovery_id: str) -> None:
