@@ -25,7 +25,7 @@ from desktop_app.engine._paths import store_key, store_path
 from desktop_app.engine._store_thread import StoreHandle, open_store
 from desktop_app.engine.builtin_tools import resolve_inside
 from desktop_app.engine.knowledge._index import KNOWLEDGE, apply_plan, plan_index, plan_items
-from desktop_app.engine.knowledge._sources import BaseKnowledgeSource
+from desktop_app.engine.knowledge._sources import BaseKnowledgeSource, StringKnowledgeSource
 from desktop_app.engine.llm import Embedder
 from desktop_app.engine.toolkit._face import CrewAIToolFace
 from desktop_app.engine.toolkit._rag_sources import PageSource, fetch_page_text
@@ -89,11 +89,20 @@ class RagTool(CrewAIToolFace):
     # --- sources ----------------------------------------------------------------------
 
     def add(self, *args: Any, **kwargs: Any) -> None:
-        """Adds sources to search (paths or http(s) addresses), as CrewAI's `add`.
+        """Adds sources to search, as CrewAI's `add`: paths or http(s) addresses, or texts
+        with `data_type="text"`.
 
         Raises:
             FileNotFoundError: A local path does not exist.
         """
+        kind = kwargs.get("data_type")
+        if str(getattr(kind, "value", kind)).lower() == "text":
+            for text in args:
+                source = StringKnowledgeSource(
+                    content=str(text), chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP
+                )
+                self._sources[f"text:{hash(str(text))}"] = source
+            return
         for ref in [*args, *(kwargs[k] for k in ("path", "file_path", "url") if k in kwargs)]:
             self._add_ref(str(ref))
 

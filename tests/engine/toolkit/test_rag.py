@@ -132,3 +132,5 @@ async def test_rag_tool_alone_searches_what_code_added(folder: Path) -> None:
     found = await tool.arun(query="moon rings", limit=1)
     assert found.count("\n\n") == 0 and found.startswith("Relevant Content:\n")
     assert "pulls water" in tool.run(query="moon")
+    tool.add("Refunds are accepted within 30 days.", data_type="text")
+    assert "30 days" in tool.run(query="refunds")
