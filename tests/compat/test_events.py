@@ -159,3 +159,22 @@ def test_project_event_classes_are_emitted_by_the_project(events: Any) -> None:
 
     events.crewai_event_bus.emit(object(), ReportReady(path="report.md"))
     assert got == ["report.md"]
+
+
+def test_failed_run_gives_task_and_crew_failed_events(
+    events: Any, sim_thread: SimulatorThread
+) -> None:
+    from crewai import LLM, Agent, Crew, Task
+
+    failed: list[Any] = []
+    for event_type in (events.TaskFailedEvent, events.CrewKickoffFailedEvent):
+        events.crewai_event_bus.on(event_type)(lambda source, event: failed.append(event))
+    llm = LLM(model="openai/sim:status=400", base_url=sim_thread.base_url, api_key="sk-test")
+    agent = Agent(role="Broken", goal="Fail", backstory="Fails.", llm=llm)
+    task = Task(description="Fail", expected_output="Nothing", agent=agent, name="doomed")
+    with pytest.raises(Exception):  # noqa: B017  # the engine's own error, tested there
+        Crew(agents=[agent], tasks=[task], name="Doomed crew").kickoff()
+
+    assert [event.type for event in failed] == ["task_failed", "crew_kickoff_failed"]
+    assert failed[0].task_name == "doomed" and failed[0].task.name == "doomed"
+    assert failed[1].crew_name == "Doomed crew" and failed[1].error

@@ -53,14 +53,13 @@ class Translator:
         self._crews: dict[str, str] = {}
         self._tool_starts: dict[str, datetime] = {}
         self._descriptions: dict[tuple[str, str | None], str] = {}
+        self._task_names: dict[tuple[str, int], str | None] = {}
         self._texts: dict[tuple[str, int, str], list[str]] = {}
         self._usage: dict[str, dict[str, int]] = {}
 
     def translate(self, event: ev.RunEvent) -> list[ct.BaseEvent]:
         """The CrewAI events for `event` (none for kinds CrewAI has no event for)."""
-        if isinstance(event, ev.TaskStarted):
-            with self._lock:
-                self._descriptions[(event.run_id, event.task_name)] = event.description
+        self._remember(event)
         if isinstance(event, ev.RunStarted | ev.RunFinished | ev.RunFailed | ev.RunCancelled):
             made = self._crew_event(event)
         elif isinstance(event, ev.ToolCallStarted | ev.ToolCallFinished):
@@ -69,20 +68,30 @@ class Translator:
             made = [self._call_completed(event)]
         else:
             made = _task_events(event)
-            if isinstance(event, ev.TextDelta):
-                with self._lock:
-                    text_of = (event.run_id, event.task_index, event.agent_role)
-                    self._texts.setdefault(text_of, []).append(event.content)
         for one in made:
             self._add_refs(one)
         if isinstance(event, ev.RunFinished | ev.RunFailed | ev.RunCancelled):
-            with self._lock:
-                for described in [k for k in self._descriptions if k[0] == event.run_id]:
-                    del self._descriptions[described]
-                for text_key in [k for k in self._texts if k[0] == event.run_id]:
-                    del self._texts[text_key]
-                self._usage.pop(event.run_id, None)
+            self._forget(event.run_id)
         return made
+
+    def _remember(self, event: ev.RunEvent) -> None:
+        with self._lock:
+            if isinstance(event, ev.TaskStarted):
+                self._descriptions[(event.run_id, event.task_name)] = event.description
+                self._task_names[(event.run_id, event.task_index)] = event.task_name
+            elif isinstance(event, ev.TextDelta):
+                text_of = (event.run_id, event.task_index, event.agent_role)
+                self._texts.setdefault(text_of, []).append(event.content)
+
+    def _forget(self, run_id: str) -> None:
+        with self._lock:
+            tables: tuple[dict[Any, Any], ...] = (
+                self._descriptions, self._task_names, self._texts
+            )
+            for table in tables:
+                for key in [k for k in table if k[0] == run_id]:
+                    del table[key]
+            self._usage.pop(run_id, None)
 
     def _call_completed(self, event: ev.UsageUpdated) -> ct.BaseEvent:
         """One LLM call's event: its streamed text, and its tokens (the change of the run's
@@ -133,12 +142,12 @@ class Translator:
             )]
         failed: list[ct.BaseEvent] = []
         if event.task_index is not None:
-            failed.append(ct.AgentExecutionErrorEvent(
-                run_id=event.run_id, agent_role=event.agent_role, error=event.error
-            ))
-            failed.append(ct.TaskFailedEvent(
-                run_id=event.run_id, agent_role=event.agent_role, error=event.error
-            ))
+            with self._lock:
+                task_name = self._task_names.get((event.run_id, event.task_index))
+            where: dict[str, Any] = {"run_id": event.run_id, "agent_role": event.agent_role,
+                     "task_name": task_name, "error": event.error}
+            failed.append(ct.AgentExecutionErrorEvent(**where))
+            failed.append(ct.TaskFailedEvent(**where))
         failed.append(ct.CrewKickoffFailedEvent(
             run_id=event.run_id, crew_name=name, error=event.error
         ))
