@@ -436,6 +436,45 @@ def test_app_controller_path_runs_project(
         assert any("pip" in str(w.message) for w in recwarn)
 
 
+@pytest.mark.parametrize("name", sorted(BY_NAME))
+def test_app_dry_run_runs_project_as_the_run_controller_does(name: str, tmp_path: Path) -> None:
+    """The app's own steps for a dry run of a trusted project (``CrewFactory.build_project``):
+    ``build_project_crew`` in a worker thread, every model routed to the simulator, the crew's
+    events consumed on the loop; the app's working folder is not the project's."""
+    from desktop_app.compat.projects import load, locate
+    from desktop_app.ui.controllers._project_build import (
+        ModelRoute,
+        ProjectRun,
+        build_project_crew,
+        route_models,
+    )
+
+    case = BY_NAME[name]
+    root = copy_fixture(name, tmp_path)
+    elsewhere = tmp_path / "app-working-folder"
+    elsewhere.mkdir()
+    os.chdir(elsewhere)
+    seen: list[RunEvent] = []
+    with SimulatorThread(FAST) as sim:
+        os.environ["CREWDESK_SERPER_URL"] = root_url(sim) + "/serper/search"
+        target = ModelRoute("openai/sim", sim.base_url, "sk-test", force=True)
+
+        def build() -> Crew:
+            crew = build_project_crew(ProjectRun(load(locate(root))))
+            route_models(crew, lambda _model: target)
+            return crew
+
+        async def dry_run() -> None:
+            crew = await asyncio.to_thread(build)
+            await consume(crew, case.inputs, seen)
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the app lists them in the project's panel
+            asyncio.run(dry_run())
+        check_run(case, sim, seen, root if root.is_dir() else tmp_path)
+    assert not any(elsewhere.iterdir()), sorted(p.name for p in elsewhere.iterdir())
+
+
 @pytest.mark.parametrize("name", ["research_script.py", "research_notebook.ipynb"])
 def test_building_a_script_crew_runs_nothing(name: str, tmp_path: Path) -> None:
     """The app builds a script's crew to show it in the designer: that must not run it
