@@ -1,13 +1,15 @@
 """Real CrewAI projects, run unchanged on the simulator: the CLI and the app's controller path.
 
 Every fixture in ``tests/compat/projects/`` (see its README) is a CrewAI 1.15 project as users
-write it. Each one runs three ways:
+write it. Each one runs four ways:
 
 - ``crewdesk run PATH --simulator``: the project's own entry (``main.run()``, the script, the
   notebook), as ``crewai run`` does;
 - ``crewdesk run PATH --simulator --inputs JSON``: its crew built and kicked off with them;
-- the app's path: ``projects.load(locate(PATH)).build_crew()`` and ``Crew.stream_events``
-  under ``force_llm_target``, as the ``RunController`` does.
+- the controller contract: ``projects.load(locate(PATH)).build_crew()`` and
+  ``Crew.stream_events`` under ``force_llm_target``, inside the project's process state;
+- the app's own dry-run steps (``CrewFactory.build_project``): ``build_project_crew`` in a
+  worker thread, every model routed to the simulator, the app's working folder elsewhere.
 
 Each run must show that every task ran (a ``TaskFinished`` per task, from the process-wide
 event bus), that each task's model request offered its tools (the simulator's recorded
