@@ -141,8 +141,14 @@ _shadowed: dict[str, ModuleType] = {}
 
 
 def install() -> None:
-    """Puts the finder first on `sys.meta_path` (once) and sets aside a real CrewAI.
+    """Makes `crewai` and `crewai_tools` imports in this process resolve to CrewDesk.
 
+        import desktop_app.compat
+
+        desktop_app.compat.install()
+        from crewai import Agent, Crew, Task   # CrewDesk's engine classes
+
+    Puts the finder first on `sys.meta_path` (once; calling again does nothing more).
     Modules of a real CrewAI already imported are taken out of `sys.modules` (and put back by
     `uninstall`), so later imports get CrewDesk's.
     """
