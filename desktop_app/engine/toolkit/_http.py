@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,13 @@ __all__ = [
     "save_results",
     "service_url",
 ]
+
+
+RETRIES = 2
+"""Times a request is sent again after a 429 or a 5xx."""
+
+MAX_WAIT_S = 10.0
+"""The longest wait before sending again, whatever `Retry-After` says."""
 
 
 class ServiceError(RuntimeError):
@@ -81,7 +89,12 @@ def exchange(request: Request) -> Any:
     """
     try:
         with httpx.Client(timeout=request.timeout_s, follow_redirects=True) as client:
-            response = client.send(request.build(client))
+            for attempt in range(RETRIES + 1):
+                response = client.send(request.build(client))
+                wait = _retry_after(response, attempt)
+                if wait is None:
+                    break
+                time.sleep(wait)
     except httpx.HTTPError as exc:
         raise ServiceError(f"cannot reach {request.service} at {request.url}: {exc}") from exc
     return _answer(request, response)
@@ -97,10 +110,27 @@ async def aexchange(request: Request) -> Any:
         async with httpx.AsyncClient(
             timeout=request.timeout_s, follow_redirects=True
         ) as client:
-            response = await client.send(request.build(client))
+            for attempt in range(RETRIES + 1):
+                response = await client.send(request.build(client))
+                wait = _retry_after(response, attempt)
+                if wait is None:
+                    break
+                await asyncio.sleep(wait)
     except httpx.HTTPError as exc:
         raise ServiceError(f"cannot reach {request.service} at {request.url}: {exc}") from exc
     return _answer(request, response)
+
+
+def _retry_after(response: httpx.Response, attempt: int) -> float | None:
+    """Seconds to wait before asking again after a rate limit (429) or a server failure
+    (5xx), as crewai-tools' Brave tool does: the service's `Retry-After`, else 1 s, 2 s;
+    None: do not ask again."""
+    if attempt >= RETRIES or not (response.status_code == 429 or response.status_code >= 500):
+        return None
+    try:
+        return min(MAX_WAIT_S, max(0.0, float(response.headers.get("retry-after", ""))))
+    except ValueError:
+        return float(2**attempt)
 
 
 def _answer(request: Request, response: httpx.Response) -> Any:

@@ -4,11 +4,14 @@ from the environment or the installed key source (C4), both the blocking and asy
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
+import pytest_asyncio
 
 from desktop_app.engine import LLM, Agent, Crew, Task
 from desktop_app.engine import events as ev
@@ -190,3 +193,39 @@ async def test_simulated_services_point_every_search_tool_at_the_simulator(
         assert json.loads(await BraveSearchTool().arun(q="tides"))
     assert "CREWDESK_SERPER_URL" not in os.environ and "SERPER_API_KEY" not in os.environ
     assert sim_thread.stats.tool_requests["brave"] == 1
+
+
+@pytest_asyncio.fixture
+async def busy_then_ok() -> AsyncIterator[tuple[str, list[str]]]:
+    """A loopback service that answers 429 (Retry-After: 0), then Serper's JSON; it records
+    the status of each answer."""
+    answers: list[str] = []
+    body = json.dumps({"organic": [{"title": "T", "link": "http://x", "snippet": "s"}]})
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = re.search(rb"content-length: (\d+)", head.lower())
+        await reader.readexactly(int(length.group(1)) if length else 0)
+        status = "429 Too Many Requests" if not answers else "200 OK"
+        answers.append(status)
+        payload = b"{}" if answers[-1].startswith("429") else body.encode()
+        writer.write(f"HTTP/1.1 {status}\r\nRetry-After: 0\r\nContent-Type: application/json"
+                     f"\r\nContent-Length: {len(payload)}\r\nConnection: close\r\n\r\n".encode()
+                     + payload)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    async with server:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}", answers
+
+
+@pytest.mark.asyncio
+async def test_a_rate_limited_request_is_sent_again(
+    busy_then_ok: tuple[str, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, answers = busy_then_ok
+    monkeypatch.setenv("SERPER_API_KEY", "sk-serper")
+    found = await SerperDevTool(base_url=url).arun(search_query="tides")
+    assert answers == ["429 Too Many Requests", "200 OK"]
+    assert found["organic"][0]["title"] == "T"
