@@ -16,13 +16,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import io
 import json
 import os
 import threading
 import warnings
+from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from desktop_app.cli import (
     EXIT_FAILED,
@@ -42,6 +44,85 @@ if TYPE_CHECKING:
     from desktop_app.engine.events import RunEvent
 
 
+class Terminal(io.TextIOBase):
+    """The standard output that the project's own prints and CrewDesk's share.
+
+    Remembers who wrote last and whether the line is open, so that each side starts on a
+    fresh line when the other left one open (a script printing its own stream, chunk by
+    chunk, while CrewDesk prints task headers and tool calls).
+    """
+
+    def __init__(self, out: TextIO) -> None:
+        super().__init__()
+        self.out = out
+        self.line_open = False
+        self.last_writer = ""
+
+    def write(self, text: str) -> int:
+        """Writes ``text`` as it is."""
+        if text:
+            self.out.write(text)
+            self.line_open = not text.endswith("\n")
+        return len(text)
+
+    def flush(self) -> None:
+        """Flushes the real stream."""
+        self.out.flush()
+
+    def take_line(self, writer: str) -> None:
+        """Ends the line the other writer left open, before ``writer`` writes."""
+        if self.line_open and self.last_writer not in ("", writer):
+            self.write("\n")
+        self.last_writer = writer
+
+    def end_line(self) -> None:
+        """Ends an open line (before the report)."""
+        if self.line_open:
+            self.write("\n")
+
+
+class TerminalSide(io.TextIOBase):
+    """One writer's way into the `Terminal`: it takes the line before each write."""
+
+    def __init__(self, terminal: Terminal, writer: str) -> None:
+        super().__init__()
+        self.terminal = terminal
+        self.writer = writer
+
+    def write(self, text: str) -> int:
+        """Writes ``text`` on a line of this writer's own."""
+        if text:
+            self.terminal.take_line(self.writer)
+        return self.terminal.write(text)
+
+    def flush(self) -> None:
+        """Flushes the real stream."""
+        self.terminal.flush()
+
+
+class ProjectOutput(io.TextIOBase):
+    """``sys.stdout`` while the project's code runs: its prints, ordered with CrewDesk's.
+
+    A project that prints the chunks of a running crew is showing that crew's stream itself
+    (``for chunk in streaming: print(chunk.content, end="")``): from then on CrewDesk shows
+    only the task headers and tool calls, not the text a second time.
+    """
+
+    def __init__(self, bus_printer: BusPrinter) -> None:
+        super().__init__()
+        self.bus_printer = bus_printer
+
+    def write(self, text: str) -> int:
+        """Writes the project's text under the printing lock."""
+        with self.bus_printer.lock:
+            self.bus_printer.project_wrote(text)
+            return self.bus_printer.terminal.write(text)
+
+    def flush(self) -> None:
+        """Flushes the real stream."""
+        self.bus_printer.terminal.flush()
+
+
 class BusPrinter:
     """Prints every crew run of the process from the event bus, and keeps how each ended.
 
@@ -49,14 +130,38 @@ class BusPrinter:
     `RunStarted` arrives.
     """
 
-    def __init__(self, printer: StreamPrinter, err: TextIO) -> None:
+    def __init__(self, printer: StreamPrinter, err: TextIO, terminal: Terminal) -> None:
         self.printer = printer
         self.err = err
+        self.terminal = terminal
         self.lock = threading.RLock()
+        self.text_shown = True
+        self._chunks: deque[str] = deque(maxlen=64)
+        self._printed: deque[str] = deque(maxlen=64)
         self._index: dict[str, int] = {}
-        self._inputs: dict[str, dict[str, Any]] = {}
+        self._inputs: dict[int, tuple[str, dict[str, Any]]] = {}
         self._active: set[int] = set()
         self._results: dict[int, RunResult] = {}
+
+    def project_wrote(self, text: str) -> None:
+        """The project printed ``text``: CrewDesk's open lines end, and when it is a chunk
+        of a running crew, the project shows the crews' text from now on."""
+        if not text:
+            return
+        for index in sorted(self._active):
+            self.printer.flush(index)
+        if self._active and text in self._chunks:
+            self.text_shown = False
+        self._printed.append(text)
+        self.terminal.take_line("project")
+
+    def _shows_text(self, content: str) -> bool:
+        """Whether CrewDesk prints a text chunk (not when the project prints its stream)."""
+        if content:
+            if content in self._printed:
+                self.text_shown = False
+            self._chunks.append(content)
+        return self.text_shown
 
     @property
     def results(self) -> list[RunResult]:
@@ -77,14 +182,17 @@ class BusPrinter:
         with self.lock:
             index = self._number(event.run_id)
             kind = event.kind
-            if kind == "run_started":
-                self._started(index, event.run_id, getattr(event, "crew_name", ""),
-                              dict(getattr(event, "inputs", {})))
-            elif kind == "setting_ignored":
+            if kind == "setting_ignored":
                 self.printer.warning(str(getattr(event, "message", "")))
+                return
+            if kind == "run_started":
+                self._started(index, getattr(event, "crew_name", ""),
+                              dict(getattr(event, "inputs", {})))
             elif kind in ("run_finished", "run_failed", "run_cancelled"):
                 self._ended(index, event)
             elif (chunk := chunk_of(event)) is not None:
+                if not self._shows_text(chunk.content) and chunk.tool_call is None:
+                    chunk = chunk.model_copy(update={"content": ""})
                 self.printer.chunk(index, chunk)
 
     def _number(self, run_id: str) -> int:
@@ -92,20 +200,26 @@ class BusPrinter:
             self._index[run_id] = len(self._index) + 1
         return self._index[run_id]
 
-    def _started(self, index: int, run_id: str, crew_name: str, inputs: dict[str, Any]) -> None:
-        self._inputs[run_id] = inputs
+    def _started(self, index: int, crew_name: str, inputs: dict[str, Any]) -> None:
+        self._inputs[index] = (crew_name, inputs)
         self._active.add(index)
         if len(self._active) > 1 and not self.printer.prefixed:
-            for other in self._active:
+            for other in sorted(self._active):
                 self.printer.flush(other)
             self.printer.prefixed = True
+            for other in sorted(self._active - {index}):  # the runs already going
+                self._status(other)
         if self.printer.prefixed:
-            self.printer.status(index, f"started {crew_name} with {json.dumps(inputs, default=str)}")
+            self._status(index)
+
+    def _status(self, index: int) -> None:
+        crew_name, inputs = self._inputs[index]
+        self.printer.status(index, f"started {crew_name} with {json.dumps(inputs, default=str)}")
 
     def _ended(self, index: int, event: RunEvent) -> None:
         self.printer.flush(index)
         self._active.discard(index)
-        inputs = self._inputs.get(event.run_id, {})
+        inputs = self._inputs.get(index, ("", {}))[1]
         if event.kind == "run_finished":
             self._results[index] = RunResult(index, inputs, output=getattr(event, "output", None))
             return
@@ -222,8 +336,10 @@ def run_project(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from desktop_app.compat.projects import load, locate
 
     spec = locate(Path(args.crew))
-    printer = StreamPrinter(out, prefixed=False, quiet=args.quiet, err=err)
-    bus_printer = BusPrinter(printer, err)
+    terminal = Terminal(out)
+    side = TerminalSide(terminal, "crewdesk")
+    printer = StreamPrinter(cast(TextIO, side), prefixed=False, quiet=args.quiet, err=err)
+    bus_printer = BusPrinter(printer, err, terminal)
     with warnings_printed(bus_printer.warn), project_target(args):
         project = load(spec)
         given = args.inputs is not None or args.inputs_file is not None
@@ -243,7 +359,8 @@ def _run_entry(project: LoadedProject, bus_printer: BusPrinter) -> tuple[list[Ru
     unsubscribe = bus.subscribe(bus_printer)
     failed = False
     try:
-        project.run_entry()
+        with contextlib.redirect_stdout(ProjectOutput(bus_printer)):
+            project.run_entry()
     except ProjectError as exc:
         if not bus_printer.started:
             raise
@@ -254,6 +371,7 @@ def _run_entry(project: LoadedProject, bus_printer: BusPrinter) -> tuple[list[Ru
         failed = exc.code not in (None, 0)
     finally:
         unsubscribe()
+        bus_printer.terminal.end_line()
     return bus_printer.results, failed
 
 

@@ -277,3 +277,42 @@ def test_a_json_crew_runs_from_its_definition_and_statically(
     code, out, err = run(capsys, "run", str(root), "--static", "--simulator", "--quiet",
                          "--inputs", '{"topic": "tides"}')
     assert code == 0, err
+
+
+STREAMING_SCRIPT = '''from crewai import Agent, Crew, Task
+
+writer = Agent(role="Writer", goal="Write", backstory="Terse.", llm="gpt-4o-mini")
+task = Task(description="Write about {topic}.", expected_output="A line.", agent=writer)
+crew = Crew(agents=[writer], tasks=[task], stream=True)
+print("before the run")
+streaming = crew.kickoff(inputs={"topic": "comets"})
+for chunk in streaming:
+    print(chunk.content, end="", flush=True)
+print("\\nScript final:", streaming.result.raw[:12])
+'''
+
+
+def test_a_script_printing_its_own_stream_is_not_shown_twice(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    script = write(tmp_path / "stream.py", STREAMING_SCRIPT)
+    code, out, err = run(capsys, "run", str(script), "--simulator")
+    assert code == 0, err
+    stream, _, report = out.partition("\n=== final output ===\n")
+    answer = report.strip()
+    lines = stream.splitlines()
+    assert lines[:2] == ["before the run", "== task 1 (Writer) =="], lines
+    assert stream.count(answer) == 1  # the script's own print only
+    assert lines[-1] == f"Script final: {answer[:12]}"
+
+
+def test_a_script_printing_other_things_during_a_run_keeps_the_stream(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    script = write(tmp_path / "steps.py", STREAMING_SCRIPT.split("print(\"before")[0].replace(
+        "stream=True", "step_callback=lambda step: print('STEP')") +
+        'print(crew.kickoff(inputs={"topic": "comets"}).raw[:5])\n')
+    code, out, err = run(capsys, "run", str(script), "--simulator")
+    assert code == 0, err
+    stream, _, report = out.partition("\n=== final output ===\n")
+    assert "STEP" in stream and stream.count(report.strip()) == 1  # CrewDesk's stream
