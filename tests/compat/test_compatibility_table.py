@@ -172,6 +172,7 @@ def _examples() -> dict[str, Callable[[], dict[str, Any]]]:
         "Task.config": lambda: {"config": {"name": "from_yaml"}},
         "Task.context": lambda: {"context": [Task(description="d", expected_output="e")]},
         "Task.guardrail": lambda: {"guardrail": _guardrail},
+        "Task.guardrails": lambda: {"guardrails": [_guardrail, "Answers in one line."]},
         "Task.output_file": lambda: {"output_file": "out/answer.md"},
         "Task.output_json": lambda: {"output_json": Answer},
         "Task.output_pydantic": lambda: {"output_pydantic": Answer},
