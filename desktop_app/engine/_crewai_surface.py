@@ -128,7 +128,6 @@ IGNORED: dict[str, dict[str, str]] = {
     "Task": {
         "allow_crewai_trigger_context": "CrewAI AMP triggers are not supported by CrewDesk",
         "converter_cls": "CrewDesk converts output with its own structured-output step",
-        "guardrails": "a list of guardrails is not supported; use guardrail=",
         "input_files": "input files (multimodal) are not supported by CrewDesk",
         "response_model": "response_model is not supported; use output_pydantic",
         "security_config": _SECURITY,

@@ -64,24 +64,35 @@ async def finish_output(task: PreparedTask, loop: AgentLoop, raw: str) -> TaskOu
     guardrail_failures = format_failures = 0
     while True:
         output, error = make_output(task, raw)
-        if task.guardrail is not None:
-            passed, value = await _check(task.guardrail, loop, output)
-            if not passed:
-                guardrail_failures += 1
-                if guardrail_failures > task.guardrail_max_retries:
-                    raise ValueError(
-                        f"Task failed guardrail validation after {task.guardrail_max_retries} "
-                        f"retries. Last error: {value}"
-                    )
-                raw = await loop.revise(_guardrail_feedback(value), use_tools=True)
-                continue
-            output, error = _accepted(task, output, value)
+        passed, value, output, error = await _check_all(task, loop, output, error)
+        if not passed:
+            guardrail_failures += 1
+            if guardrail_failures > task.guardrail_max_retries:
+                raise ValueError(
+                    f"Task failed guardrail validation after {task.guardrail_max_retries} "
+                    f"retries. Last error: {value}"
+                )
+            raw = await loop.revise(_guardrail_feedback(value), use_tools=True)
+            continue
         if error is None:
             return output
         format_failures += 1
         if format_failures > FORMAT_RETRIES:
             raise ValueError(_format_failure(task, error, format_failures))
         raw = await loop.revise(_format_feedback(task, error), use_tools=False)
+
+
+async def _check_all(
+    task: PreparedTask, loop: AgentLoop, output: TaskOutput, error: str | None
+) -> tuple[bool, Any, TaskOutput, str | None]:
+    """Runs the task's guardrails in order (CrewAI: `guardrails`, then `guardrail`), each on
+    the output the one before accepted; stops at the first refusal."""
+    for guardrail in task.all_guardrails:
+        passed, value = await _check(guardrail, loop, output)
+        if not passed:
+            return False, value, output, error
+        output, error = _accepted(task, output, value)
+    return True, None, output, error
 
 
 async def _check(

@@ -44,6 +44,7 @@ from desktop_app.engine._task_limits import (
     run_with_limits,
     save_output,
 )
+from desktop_app.engine._verbose import verbose_roles, with_printer
 from desktop_app.engine.errors import TaskExecutionError
 from desktop_app.engine.llm import LLM
 from desktop_app.engine.outputs import CrewOutput, TaskOutput, UsageMetrics
@@ -113,6 +114,13 @@ class PreparedTask:
     def guardrail(self) -> Callable[[TaskOutput], Any] | str | None:
         """The task's guardrail: a function, or a requirement for the model to check."""
         return self.source.guardrail
+
+    @property
+    def all_guardrails(self) -> list[Callable[[TaskOutput], Any] | str]:
+        """The task's `guardrails`, then its `guardrail`, in the order CrewAI runs them."""
+        many = self.source.guardrails
+        listed = [many] if callable(many) or isinstance(many, str) else list(many or [])
+        return [*listed, *([self.guardrail] if self.guardrail is not None else [])]
 
     @property
     def guardrail_max_retries(self) -> int:
@@ -269,6 +277,8 @@ async def execute(
     state.human_input_handler = crew.human_input_handler
     if crew.output_log_file:
         state.log_file = RunLogFile(crew.output_log_file)
+    roles = verbose_roles(crew.verbose, [(agent.role, agent.verbose) for agent in crew.agents])
+    state.emit = with_printer(state.emit, roles)
     try:
         for before in crew.before_kickoff_callbacks:
             inputs = await call_user(before, dict(inputs or {}))

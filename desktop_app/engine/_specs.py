@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from pydantic import BaseModel
 
@@ -25,7 +25,10 @@ if TYPE_CHECKING:
     from desktop_app.engine.outputs import TaskOutput, UsageMetrics
     from desktop_app.engine.tools import BaseTool
 
-__all__ = ["AgentSpec", "CoworkerRequest", "CrewSpec", "TaskSpec"]
+__all__ = ["AgentSpec", "CoworkerRequest", "CrewSpec", "Guardrail", "TaskSpec"]
+
+Guardrail: TypeAlias = "Callable[[TaskOutput], Any] | str"
+"""A guardrail: a function of the `TaskOutput`, or a requirement the agent's model checks."""
 
 
 class AgentSpec(Protocol):
@@ -73,6 +76,8 @@ class AgentSpec(Protocol):
     def knowledge_sources(self) -> Sequence[BaseKnowledgeSource]: ...
     @property
     def knowledge_config(self) -> KnowledgeConfig | None: ...
+    @property
+    def verbose(self) -> bool | int: ...
 
     def resolved_llm(self) -> LLM: ...
     def all_tools(self) -> list[BaseTool]: ...
@@ -104,6 +109,8 @@ class TaskSpec(Protocol):
     def create_directory(self) -> bool: ...
     @property
     def guardrail(self) -> Callable[[TaskOutput], Any] | str | None: ...
+    @property
+    def guardrails(self) -> Sequence[Guardrail] | Guardrail | None: ...
     @property
     def guardrail_max_retries(self) -> int: ...
     @property
@@ -159,6 +166,8 @@ class CrewSpec(Protocol):
     def planning_llm(self) -> LLM | None: ...
     @property
     def output_log_file(self) -> bool | str | None: ...
+    @property
+    def verbose(self) -> bool | int: ...
 
     usage_metrics: UsageMetrics | None
 
@@ -184,6 +193,7 @@ class CoworkerRequest:
     output_file: str | None = None
     create_directory: bool = True
     guardrail: Callable[[TaskOutput], Any] | str | None = None
+    guardrails: Sequence[Guardrail] | Guardrail | None = None
     guardrail_max_retries: int = 0
     callback: Callable[[TaskOutput], Any] | None = None
     human_input: bool = False

@@ -61,7 +61,7 @@ class Agent(CrewAIModel):
         tools: Tools it may call.
         allow_code_execution: Gives it a tool that runs Python code in a separate process.
         max_iter: Most LLM calls with tool use for one task before a final answer is forced.
-        verbose: Log what the agent does (CrewAI's bool, or an old project's level: 2).
+        verbose: Print this agent's steps on stdout (CrewAI's bool, or an old project's 2).
         knowledge_sources: Knowledge only this agent draws on (beside the crew's).
         knowledge_config: How many knowledge chunks go into its prompts.
         config: CrewAI's `config`: parameters as a dict, under the explicit keywords.

@@ -72,7 +72,7 @@ class Crew(CrewAIModel):
             a `HumanInputRequest`, returns the feedback ("" approves), sync or async. None
             reads the feedback from stdin.
         stream: Kickoff methods return a `CrewStreamingOutput` instead of a `CrewOutput`.
-        verbose: Log what the crew does.
+        verbose: Print every agent's steps on stdout (CrewAI's bool, or an old project's 2).
         name: Shown in events and run history.
         step_callback: Called (or awaited) with each `AgentStep` of every agent.
         task_callback: Called (or awaited) with each finished task's `TaskOutput`.
@@ -108,7 +108,7 @@ class Crew(CrewAIModel):
     manager_agent: Agent | None = None
     human_input_handler: HumanInputHandler | None = None
     stream: bool = False
-    verbose: bool = False
+    verbose: bool | int = False
     name: str | None = None
     step_callback: Callable[[AgentStep], Any] | None = None
     task_callback: Callable[[TaskOutput], Any] | None = None

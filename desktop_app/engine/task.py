@@ -55,6 +55,9 @@ class Task(CrewAIModel):
             folder fails the task).
         markdown: Ask the agent to answer in Markdown (CrewAI's instruction).
         max_retries: CrewAI's deprecated name of `guardrail_max_retries`.
+        guardrails: Guardrails run in order before `guardrail`, each on the output the one
+            before accepted (a function or a requirement, as `guardrail`); the first refusal
+            makes the agent try again, up to `guardrail_max_retries` times in all.
         output: The output of the latest run of this task (set when it finishes, as CrewAI).
     """
 
@@ -82,12 +85,18 @@ class Task(CrewAIModel):
     create_directory: bool = True
     markdown: bool = False
     max_retries: int | None = Field(default=None, ge=0)
+    guardrails: list[Callable[[TaskOutput], Any] | str] | None = None
     output: TaskOutput | None = None
 
     @field_validator("tools", mode="before")
     @classmethod
     def _none_is_empty(cls, value: Any) -> Any:
         return [] if value is None else value
+
+    @field_validator("guardrails", mode="before")
+    @classmethod
+    def _one_is_a_list(cls, value: Any) -> Any:
+        return [value] if callable(value) or isinstance(value, str) else value
 
     @field_validator("async_execution", "human_input", "markdown", "create_directory", mode="before")
     @classmethod

@@ -239,3 +239,38 @@ def test_train_test_replay_say_they_are_not_supported(
     with pytest.raises(NotImplementedError, match=r"is not supported by CrewDesk\. ") as caught:
         call(crew)
     assert str(caught.value).startswith(names)
+
+
+def test_verbose_prints_the_steps_as_crewai(
+    sim_thread: SimulatorThread, capsys: pytest.CaptureFixture[str]
+) -> None:
+    agent = _agent(sim_thread, verbose=2)  # old projects' level; CrewAI 1.15 refuses it
+    task = Task(description="Write about tides.", expected_output="A line.", agent=agent)
+    Crew(agents=[agent], tasks=[task], verbose=2).kickoff()
+    printed = capsys.readouterr().out
+    assert "# Agent: Writer\n## Task: Write about tides." in printed
+    assert "# Agent: Writer\n## Final Answer:\n" in printed
+    quiet = _agent(sim_thread)
+    Crew(agents=[quiet], tasks=[Task(description="d", expected_output="e", agent=quiet)]).kickoff()
+    assert capsys.readouterr().out == ""
+
+
+def test_guardrails_run_in_order_then_guardrail(sim_thread: SimulatorThread) -> None:
+    seen: list[str] = []
+
+    def shout(output: TaskOutput) -> tuple[bool, Any]:
+        seen.append("shout")
+        return True, output.raw.upper()
+
+    def once_refused(output: TaskOutput) -> tuple[bool, Any]:
+        seen.append("check")
+        return (seen.count("check") > 1, "say it again" if seen.count("check") == 1 else None)
+
+    def last(output: TaskOutput) -> tuple[bool, Any]:
+        seen.append("last")
+        assert output.raw == output.raw.upper()
+        return True, output.raw + " (checked)"
+
+    output = _run(_agent(sim_thread), guardrails=[shout, once_refused], guardrail=last)
+    assert seen == ["shout", "check", "shout", "check", "last"]
+    assert output.raw.endswith(" (checked)") and output.raw[:-10] == output.raw[:-10].upper()
