@@ -14,7 +14,8 @@ from desktop_app.engine.sandbox._bwrap import BwrapIsolator, bwrap_path
 from desktop_app.engine.sandbox._landlock_backend import LandlockIsolator
 
 CHOICE_VARIABLE = "CREWDESK_SANDBOX"
-"""`auto` (the default), `bwrap` or `landlock`: the backend to use (tests, benchmarks)."""
+"""`auto` (the default), `bwrap`, `landlock` or `none`: the backend to use (tests, benchmarks);
+`none` turns the sandbox off, so code runs only with `CodeLimits(allow_unsandboxed=True)`."""
 BACKENDS = ("bwrap", "landlock")
 
 
@@ -91,6 +92,8 @@ def _detect(choice: str) -> Detection:
     if not sys.platform.startswith("linux"):
         return Detection(None, f"no sandbox backend for {sys.platform} in this version "
                                "(Linux only: bubblewrap or Landlock)")
+    if choice in ("none", "off"):
+        return Detection(None, f"the sandbox is turned off ({CHOICE_VARIABLE}={choice})")
     probes = {"bwrap": _probe_bwrap, "landlock": _probe_landlock}
     if choice in probes:
         works, reason = probes[choice]()
