@@ -118,6 +118,8 @@ class BraveSearchTool(ServiceTool):
         search_url: Brave's web search address.
         n_results: Results asked for when the model gives no `count`.
         save_file: Also writes the results to `search_results_<time>.txt`.
+        country: The country code sent when the model gives none (crewai-tools' Brave
+            tools have it; its docs show `BraveSearchTool(country="US")`).
     """
 
     name: str = "Brave Search"
@@ -129,6 +131,7 @@ class BraveSearchTool(ServiceTool):
     search_url: str = DEFAULT_URL
     n_results: int = 10
     save_file: bool = False
+    country: str | None = None
 
     def _request(self, kwargs: dict[str, Any]) -> Request:
         query = kwargs.get("q") or kwargs.get("query") or kwargs.get("search_query")
@@ -136,6 +139,8 @@ class BraveSearchTool(ServiceTool):
             raise ValueError("Query is required")
         params: dict[str, Any] = {"q": str(query)}
         params.update({name: kwargs[name] for name in _PASSED if kwargs.get(name) is not None})
+        if self.country and "country" not in params:
+            params["country"] = self.country
         if search_lang := kwargs.get("search_lang") or kwargs.get("search_language"):
             params["search_lang"] = search_lang
         count = kwargs.get("count")

@@ -112,7 +112,7 @@ def test_exa_sends_contents_and_dates(root: str, monkeypatch: pytest.MonkeyPatch
 
 @pytest.mark.asyncio
 async def test_brave_returns_crewais_result_list(
-    root: str, monkeypatch: pytest.MonkeyPatch
+    root: str, sim_thread: SimulatorThread, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("BRAVE_API_KEY", "brave-test")
     tool = BraveSearchTool(n_results=4)
@@ -121,6 +121,9 @@ async def test_brave_returns_crewais_result_list(
     assert len(items) == 4
     assert set(items[0]) == {"url", "title", "description"}
     assert len(json.loads(tool.run(q="tides", count=2))) == 2
+    before = len(sim_thread.stats.requests)
+    BraveSearchTool(country="US").run(q="tides")
+    assert sim_thread.stats.requests[before].body["country"] == "US"
 
 
 @pytest.mark.asyncio
