@@ -100,12 +100,18 @@ class _AliasLoader(importlib.abc.Loader):
 
     def __init__(self, target: str) -> None:
         self._target = target
+        self._spec: importlib.machinery.ModuleSpec | None = None
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
-        return importlib.import_module(self._target)
+        module = importlib.import_module(self._target)
+        self._spec = module.__spec__
+        return module
 
     def exec_module(self, module: ModuleType) -> None:
-        """Nothing to run: the target module ran when it was imported."""
+        """Nothing to run (the target module ran when it was imported); puts back the
+        module's own `__spec__`, which the import system replaced with the alias's."""
+        if self._spec is not None:
+            module.__spec__ = self._spec
 
 
 class CompatFinder(importlib.abc.MetaPathFinder):

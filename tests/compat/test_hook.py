@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 
 import pytest
@@ -209,3 +210,13 @@ def test_crewai_names_crewdesk_lacks_say_what_instead(hook: None, name: str, say
         getattr(crewai, name)
     with pytest.raises(AttributeError):
         crewai.NoSuchThing  # noqa: B018
+
+
+def test_aliased_modules_keep_their_own_spec() -> None:
+    real = importlib.import_module("desktop_app.compat.crewai.project")
+    with compat.installed():
+        aliased = importlib.import_module("crewai.project")
+        assert aliased is real
+        assert real.__spec__ is not None and real.__spec__.name == "desktop_app.compat.crewai.project"
+    found = importlib.util.find_spec("desktop_app.compat.crewai.project")
+    assert found is not None and found.name == "desktop_app.compat.crewai.project"
