@@ -345,6 +345,9 @@ def run_project(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         given = args.inputs is not None or args.inputs_file is not None
         if given or args.input_set is not None:
             return _run_with_inputs(args, project, printer, out, err)
+        if args.mode != "akickoff" or args.concurrency != 4:
+            err.write("note: --mode and --concurrency apply to runs with --inputs or "
+                      "--inputs-file; the project's own run decides how its crews run\n")
         results, failed = _run_entry(project, bus_printer)
     _report(results, args.output, out)
     if not results and not failed:

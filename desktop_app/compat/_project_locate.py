@@ -84,6 +84,8 @@ def _locate_file(path: Path) -> ProjectSpec:
         return ProjectSpec("notebook", path.parent, path, path.stem, source_dir=path.parent)
     if path.name in _JSON_DEFINITIONS:
         return ProjectSpec("project", path.parent, path, path.parent.name)
+    if path.name in ("crew.py", "main.py") and _is_project_file(path):
+        return _locate_folder(_project_root(path.parent))
     if path.suffix == ".py":
         source = path.parent.parent if path.parent.parent.name == "src" else path.parent
         return ProjectSpec("script", path.parent, path, path.stem, source_dir=source)
@@ -91,8 +93,19 @@ def _locate_file(path: Path) -> ProjectSpec:
                        "(.ipynb)")
 
 
+def _is_project_file(path: Path) -> bool:
+    """True for a project's own ``crew.py``/``main.py``: run as the project, as ``crewai run``
+    would (the template's ``main.py`` only defines ``run()``; run as a script it does nothing)."""
+    folder = path.parent
+    return (folder / "crew.py").is_file() and (
+        (folder / "config").is_dir() or (folder / "pyproject.toml").is_file()
+        or (folder.parent.name == "src" and (folder.parent.parent / "pyproject.toml").is_file()))
+
+
 def _project_root(path: Path) -> Path:
-    """The root of the project ``path`` is in (its ``src/<pkg>`` or ``config`` folder too)."""
+    """The root of the project ``path`` is in (its ``src``, ``src/<pkg>`` or ``config``)."""
+    if path.name == "src" and (path.parent / "pyproject.toml").is_file():
+        return path.parent
     if path.name == "config" and (path.parent / "crew.py").is_file():
         path = path.parent
     if path.parent.name == "src" and (path / "crew.py").is_file():

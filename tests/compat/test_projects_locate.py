@@ -39,7 +39,8 @@ def current_template(root: Path, name: str = "my_crew") -> Path:
 
 def test_the_current_template_from_its_root_its_package_or_its_config(tmp_path: Path) -> None:
     package = current_template(tmp_path / "proj")
-    for given in (tmp_path / "proj", package, package / "config"):
+    for given in (tmp_path / "proj", tmp_path / "proj" / "src", package, package / "config",
+                  package / "main.py", package / "crew.py"):
         spec = locate(given)
         assert spec.kind == "project" and spec.root == tmp_path / "proj"
         assert spec.entry == package / "crew.py" and spec.name == "my_crew"
@@ -57,6 +58,7 @@ def test_the_classic_layout_at_the_root_with_poetry_scripts(tmp_path: Path) -> N
     spec = locate(root)
     assert (spec.entry, spec.source_dir, spec.main_module) == (root / "crew.py", root, "main")
     assert spec.crew_module == "crew" and spec.name == "trip"
+    assert locate(root / "main.py") == spec and locate(root / "tools.py").kind == "script"
 
 
 def test_a_package_at_the_root_without_pyproject(tmp_path: Path) -> None:
