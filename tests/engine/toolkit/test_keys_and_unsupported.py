@@ -69,3 +69,9 @@ def test_every_network_tool_names_its_key_variable() -> None:
     from desktop_app.engine.toolkit._keys import TOOL_KEY_NAMES
 
     assert {module.KEY_ENV for module in (serper, tavily, exa, brave)} == set(TOOL_KEY_NAMES)
+
+
+def test_a_tool_warning_points_at_the_line_that_made_the_tool() -> None:
+    with pytest.warns(UserWarning, match="summarize=True") as caught:
+        toolkit.TXTSearchTool(summarize=True)
+    assert caught[0].filename == __file__
