@@ -274,3 +274,26 @@ def test_guardrails_run_in_order_then_guardrail(sim_thread: SimulatorThread) -> 
     output = _run(_agent(sim_thread), guardrails=[shout, once_refused], guardrail=last)
     assert seen == ["shout", "check", "shout", "check", "last"]
     assert output.raw.endswith(" (checked)") and output.raw[:-10] == output.raw[:-10].upper()
+
+
+def test_agent_guardrail_checks_kickoff_answers(sim_thread: SimulatorThread) -> None:
+    checked: list[str] = []
+
+    def tagged(output: TaskOutput) -> tuple[bool, Any]:
+        checked.append(output.raw)
+        if len(checked) == 1:
+            return False, "add a tag"
+        return True, output.raw + " #tides"
+
+    agent = _agent(sim_thread, guardrail=tagged, guardrail_max_retries=1)
+    result = agent.kickoff("Say something about tides.")
+    assert len(checked) == 2 and result.raw.endswith(" #tides")
+    refusing = _agent(sim_thread, guardrail=lambda _out: (False, "never"), guardrail_max_retries=0)
+    with pytest.raises(TaskExecutionError, match="after 0 retries. Last error: never"):
+        refusing.kickoff("Say hi.")
+
+
+def test_task_max_retries_is_crewais_deprecated_guardrail_max_retries() -> None:
+    with pytest.warns(DeprecationWarning, match="'max_retries' parameter is deprecated"):
+        task = Task(description="d", expected_output="e", max_retries=5)
+    assert task.guardrail_max_retries == 5 and task.max_retries is None
