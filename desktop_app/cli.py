@@ -381,9 +381,11 @@ def _llm_target(args: argparse.Namespace) -> Iterator[tuple[str | None, str | No
         return
     if args.base_url is not None:
         raise UsageError("--simulator and --base-url cannot be used together")
+    from desktop_app.engine.toolkit.simulated import simulated_services
     from desktop_app.simulator import SimulatorConfig, SimulatorThread
 
-    with SimulatorThread(SimulatorConfig()) as sim:
+    # A dry run: the search tools (Serper, Tavily, Exa, Brave) ask the simulator too.
+    with SimulatorThread(SimulatorConfig()) as sim, simulated_services(sim.root_url):
         yield args.model or SIMULATOR_MODEL, sim.base_url, SIMULATOR_API_KEY
 
 

@@ -316,3 +316,24 @@ def test_a_script_printing_other_things_during_a_run_keeps_the_stream(
     assert code == 0, err
     stream, _, report = out.partition("\n=== final output ===\n")
     assert "STEP" in stream and stream.count(report.strip()) == 1  # CrewDesk's stream
+
+
+def test_simulator_answers_the_project_search_tools_too(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from desktop_app.engine import bus
+    from desktop_app.engine.events import RunEvent, ToolCallFinished
+
+    root = make_project(tmp_path / "proj", imports="from crewai_tools import SerperDevTool",
+                        agent_extra="\n                     tools=[SerperDevTool()]")
+    with (root / ".env").open("a", encoding="utf-8") as env:
+        env.write("SERPER_API_KEY=sk-project\n")
+    seen: list[RunEvent] = []
+    unsubscribe = bus.subscribe(seen.append)
+    try:
+        code, out, err = run(capsys, "run", str(root), "--simulator", "--quiet")
+    finally:
+        unsubscribe()
+    assert code == 0, err
+    [result] = [e for e in seen if isinstance(e, ToolCallFinished)]
+    assert not result.is_error and "http://127.0.0.1:" in result.output, result.output

@@ -115,6 +115,7 @@ def _project_root(path: Path) -> Path:
 
 def _locate_folder(root: Path) -> ProjectSpec:
     pyproject = _read_pyproject(root)
+    _refuse_flow(root, pyproject)
     definition = _json_definition(root, pyproject)
     if definition is not None:
         return ProjectSpec("project", root, definition, root.name)
@@ -182,6 +183,22 @@ def _read_pyproject(root: Path) -> dict[str, Any]:
                            f"not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ProjectError(path, None, f"cannot read: {exc}") from None
+
+
+def _refuse_flow(root: Path, pyproject: dict[str, Any]) -> None:
+    """A ``crewai create flow`` project (``[tool.crewai] type = "flow"``) says Flows are not
+    supported, rather than that there is no project."""
+    tool = pyproject.get("tool", {})
+    crewai = tool.get("crewai", {}) if isinstance(tool, dict) else {}
+    if not isinstance(crewai, dict) or crewai.get("type") != "flow":
+        return
+    from desktop_app.compat._hook import flows_error
+
+    path = root / "pyproject.toml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    line = next((number for number, text in enumerate(lines, 1)
+                 if text.replace(" ", "").startswith('type="flow"')), None)
+    raise ProjectError(path, line, str(flows_error('a "crewai create flow" project')))
 
 
 def _json_definition(root: Path, pyproject: dict[str, Any]) -> Path | None:

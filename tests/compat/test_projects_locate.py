@@ -139,3 +139,12 @@ def test_dotenv_is_parsed_without_overriding(
 def test_a_dotenv_line_that_is_not_an_assignment_is_named(tmp_path: Path) -> None:
     with pytest.warns(ProjectWarning, match=r"\.env:2: not a KEY=VALUE line"):
         assert parse_env("A=1\nnonsense\n", tmp_path / ".env") == {"A": "1"}
+
+
+def test_a_flow_project_says_flows_are_not_supported(tmp_path: Path) -> None:
+    write(tmp_path / "flow" / "pyproject.toml", '[project]\nname = "f"\n\n[tool.crewai]\n'
+          'type = "flow"\n')
+    with pytest.raises(ProjectError) as caught:
+        locate(tmp_path / "flow")
+    assert (caught.value.path.name, caught.value.line) == ("pyproject.toml", 5)
+    assert "CrewAI Flows" in caught.value.message and "not supported" in caught.value.message
