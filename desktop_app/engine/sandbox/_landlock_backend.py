@@ -1,6 +1,6 @@
 """The Landlock + seccomp backend, for when unprivileged user namespaces are off.
 
-The program runs under `_launcher.py` (in `python -I`, or a frozen build's `--exec-python`):
+The program runs under `_launcher.py` (in `python -I -S`, or a frozen build's `--exec-python`):
 files readable only in the interpreter's prefix and the extra read-only paths, writable only
 in the run folder (and `/dev/null`); no TCP bind or connect; no signals or abstract sockets
 outside its domain (ABI 6+); the seccomp filter of `_seccomp` (no `socket`, `ptrace`,
@@ -28,7 +28,7 @@ def launcher_command() -> list[str]:
     """How to start the launcher with this interpreter."""
     if getattr(sys, "frozen", False):
         return [sys.executable, "--exec-python", LAUNCHER]
-    return [sys.executable, "-I", LAUNCHER]
+    return [sys.executable, "-I", "-S", LAUNCHER]
 
 
 class LandlockIsolator:

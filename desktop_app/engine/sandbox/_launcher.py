@@ -19,16 +19,16 @@ import contextlib
 import ctypes
 import json
 import os
+import select
 import signal
 import sys
-import time
 
 _PR_SET_CHILD_SUBREAPER = 36
 _PR_CAPBSET_DROP = 24
 _PR_SET_PDEATHSIG = 1
 _PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
 _CAPSET = {"x86_64": 126, "aarch64": 91}
-_POLL_S = 0.02
+_WATCH_S = 0.1
 
 
 def _drop_capabilities(libc: ctypes.CDLL) -> None:
@@ -103,25 +103,18 @@ def _parent(pid: str) -> int:
 
 
 def _wait(child: int, folder: str, disk_bytes: int) -> int:
-    """Waits for the program, reaping orphans; returns its wait status."""
-    last_check = 0.0
-    while True:
-        try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return 0
-        if pid == child:
-            return status
-        if pid:
-            continue
-        now = time.monotonic()
-        if disk_bytes and now - last_check > 0.1:
-            last_check = now
-            if _folder_bytes(folder) > disk_bytes:
-                os.killpg(os.getpgid(child), signal.SIGKILL)
+    """Waits for the program (woken at once by its pidfd) and watches the folder's size."""
+    pidfd = os.pidfd_open(child)
+    try:
+        while not select.select([pidfd], [], [], _WATCH_S)[0]:
+            if disk_bytes and _folder_bytes(folder) > disk_bytes:
+                with contextlib.suppress(OSError):
+                    os.killpg(os.getpgid(child), signal.SIGKILL)
                 print("CrewDesk: the run's folder passed its size limit; the code was stopped",
                       file=sys.stderr, flush=True)
-        time.sleep(_POLL_S)
+    finally:
+        os.close(pidfd)
+    return os.waitpid(child, 0)[1]
 
 
 def main(arguments: list[str]) -> int:
