@@ -78,16 +78,15 @@ def _schemas(
         if query_arg == "search_query"
         else f"Mandatory query you want to use to search the {subject}'s content"
     )
+    query_field: dict[str, Any] = {query_arg: (str, Field(..., description=query_text))}
+    ref_field: dict[str, Any] = {ref_arg: (str, Field(..., description=ref_text))}
     fixed: type[BaseModel] = create_model(
-        f"Fixed{subject}SearchToolSchema",
-        __doc__=f"Input for {subject}SearchTool.",
-        **{query_arg: (str, Field(..., description=query_text))},  # type: ignore[call-overload]
+        f"Fixed{subject}SearchToolSchema", __doc__=f"Input for {subject}SearchTool.",
+        **query_field,
     )
     full: type[BaseModel] = create_model(
-        f"{subject}SearchToolSchema",
-        __base__=fixed,
-        __doc__=f"Input for {subject}SearchTool.",
-        **{ref_arg: (str, Field(..., description=ref_text))},  # type: ignore[call-overload]
+        f"{subject}SearchToolSchema", __base__=fixed,
+        __doc__=f"Input for {subject}SearchTool.", **ref_field,
     )
     return fixed, full
 
