@@ -204,6 +204,17 @@ def check_crew(timeout: float = 60.0) -> Check:
                  f"code execution averaged {list(NUMBERS)} = {average} in {seconds:.1f} s")
 
 
+def check_sandbox() -> Check:
+    """Which OS sandbox runs the code a model writes, and why (none: code execution is off)."""
+    from desktop_app.engine.sandbox import detect
+
+    found = detect()
+    if found.backend is None:
+        return Check("sandbox", "warn", f"none: {found.reason}; model-written code will not run "
+                     "(install bubblewrap, or let a crew run it unsandboxed)")
+    return Check("sandbox", "ok", f"{found.backend}: {found.reason}")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="crewdesk doctor",
@@ -257,6 +268,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     checks = [_run_check(stream, "packages", check_versions)]
     checks.append(_run_check(stream, "keychain", lambda: check_keychain(args.strict)))
     checks.append(_run_check(stream, "providers", check_providers))
+    checks.append(_run_check(stream, "sandbox", check_sandbox))
     if not args.no_crew:
         checks.append(_run_check(stream, "simulated crew", lambda: check_crew(args.timeout)))
     if not args.no_qt:  # last: a Qt platform plugin that cannot load aborts the process

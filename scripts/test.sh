@@ -3,7 +3,8 @@
 #   bash scripts/test.sh [pytest arguments...]
 # - uv (from PyPI) when it is missing; uv then installs Python packages from uv.lock.
 # - On Debian/Ubuntu as root: Xvfb and the X11 libraries Qt's xcb platform needs, when
-#   missing (one GUI test starts Xvfb itself to take a real screenshot).
+#   missing (one GUI test starts Xvfb itself to take a real screenshot); bubblewrap (the
+#   sandbox for model-written code) when `bwrap` is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,12 @@ if ! command -v Xvfb >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ 
     apt-get update -qq >/dev/null
     # shellcheck disable=SC2086
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $X_PACKAGES >/dev/null
+fi
+
+if ! command -v bwrap >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "Installing bubblewrap, the sandbox for model-written code (apt-get)..."
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bubblewrap >/dev/null
 fi
 
 uv sync --locked --quiet

@@ -39,17 +39,31 @@ class Detection:
         raise SandboxUnavailable(self.reason)
 
 
+def _probe_command(script: str) -> list[str]:
+    """This interpreter running `script` (a frozen build runs scripts with --exec-python)."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "--exec-python", script]
+    return [sys.executable, "-I", script]
+
+
 def _try(isolator: Isolator) -> str | None:
-    """Runs `python -c pass` confined; None when it worked, else what went wrong."""
+    """Runs an empty script confined; None when it worked, else what went wrong."""
     with tempfile.TemporaryDirectory(prefix="crewdesk-probe-") as folder:
         folder = os.path.realpath(folder)
+        run_folder, scripts = os.path.join(folder, "run"), os.path.join(folder, "scripts")
+        os.mkdir(run_folder)
+        os.mkdir(scripts)
+        script = os.path.join(scripts, "probe.py")
+        with open(script, "w", encoding="utf-8") as probe:
+            probe.write("pass\n")
         launch = isolator.prepare(
-            argv=[sys.executable, "-I", "-c", "pass"], run_folder=folder,
+            argv=_probe_command(script), run_folder=run_folder,
             limits=IsolationLimits(max_processes=16), env={"PATH": os.defpath},
+            read_only=[scripts],
         )
         try:
             done = subprocess.run(  # noqa: PLW1509 - preexec_fn sets the limits
-                launch.argv, env=launch.env, preexec_fn=launch.preexec, cwd=folder,
+                launch.argv, env=launch.env, preexec_fn=launch.preexec, cwd=run_folder,
                 capture_output=True, timeout=20, check=False,
             )
         except (OSError, subprocess.SubprocessError) as exc:

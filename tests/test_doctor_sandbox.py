@@ -1,0 +1,26 @@
+"""`crewdesk doctor` says which sandbox runs model code, and warns when there is none."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop_app import doctor
+from desktop_app.engine.sandbox import detect
+
+
+def test_the_doctor_names_the_active_sandbox_and_why() -> None:
+    check = doctor.check_sandbox()
+    found = detect()
+    if found.backend is None:
+        assert check.outcome == "warn"
+    else:
+        assert check.outcome == "ok" and check.detail == f"{found.backend}: {found.reason}"
+
+
+def test_with_no_sandbox_the_doctor_warns_that_code_will_not_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CREWDESK_SANDBOX", "none")
+    check = doctor.check_sandbox()
+    assert check.outcome == "warn" and "will not run" in check.detail
+    assert "bubblewrap" in check.detail
