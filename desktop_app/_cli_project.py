@@ -292,19 +292,17 @@ def project_target(args: argparse.Namespace) -> Iterator[None]:
 
     Project agents build their own LLMs (``LLM("gpt-4o")``), so the target is forced
     process-wide (C3), and the variables code reads (``OPENAI_API_KEY``, ``MODEL`` ...) are
-    set while it runs. Tool keys come from the environment, then the secret store (C4).
+    set while it runs (and, through ``_llm_target``, the search tools' addresses). Tool keys
+    come from the environment, then the secret store (C4).
     """
     from desktop_app.engine.llm import force_llm_target
     from desktop_app.engine.toolkit._keys import set_key_source
-    from desktop_app.engine.toolkit.simulated import simulator_environment
 
     with _llm_target(args) as (model, base_url, api_key):
         values: dict[str, str] = {}
         if args.simulator and model and base_url and api_key:
             values = {"OPENAI_API_KEY": api_key, "OPENAI_BASE_URL": base_url,
                       "OPENAI_API_BASE": base_url, "MODEL": model}
-            # Search tools (Serper, Tavily, Exa, Brave) go to the simulator too (C7, C8).
-            values.update(simulator_environment(base_url.removesuffix("/v1")))
         forced = (force_llm_target(model, base_url, api_key) if model or base_url
                   else contextlib.nullcontext())
         set_key_source(_store_key)
