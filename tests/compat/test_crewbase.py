@@ -187,7 +187,8 @@ def test_crew_kicks_off_on_the_simulator(
     requests = [r.body for r in sim_env.stats.requests if r.path.endswith("/chat/completions")]
     first = requests[0]
     assert "TIDES Senior Researcher" in json.dumps(first["messages"])
-    assert [t["function"]["name"] for t in first.get("tools", [])] == ["Search"]
+    # CrewAI's function name for the tool "Search" (crewai.tools.BaseTool's face).
+    assert [t["function"]["name"] for t in first.get("tools", [])] == ["search"]
     assert any("found:" in json.dumps(r["messages"]) for r in requests[2:])
 
 

@@ -70,7 +70,7 @@ def test_listener_gets_crewai_events_in_order(events: Any, sim_thread: Simulator
     started = next(event for kind, event in seen if kind == "crew_kickoff_started")
     assert started.crew_name == "Finders" and started.inputs == {"topic": "tides"}
     tool_started = next(event for kind, event in seen if kind == "tool_usage_started")
-    assert tool_started.tool_name == "Lookup" and isinstance(tool_started.tool_args, dict)
+    assert tool_started.tool_name == "lookup" and isinstance(tool_started.tool_args, dict)
     assert tool_started.agent_role == "Researcher" and tool_started.task_name == "find"
     finished = next(event for kind, event in seen if kind == "tool_usage_finished")
     assert "looked up" in str(finished.output) and finished.finished_at >= finished.started_at

@@ -138,9 +138,11 @@ def test_crewai_tools_are_the_toolkit(hook: None) -> None:
     from desktop_app.engine import toolkit
 
     assert SerperDevTool is toolkit.SerperDevTool
+    from crewai.tools import BaseTool as CrewAIBaseTool
     from crewai.tools import tool as crewai_tool
 
-    assert BaseTool is engine.BaseTool and tool is crewai_tool
+    assert BaseTool is CrewAIBaseTool and tool is crewai_tool
+    assert issubclass(BaseTool, engine.BaseTool) and issubclass(SerperDevTool, BaseTool)
     assert set(toolkit.__all__) <= set(crewai_tools.__all__)
 
 
@@ -188,7 +190,11 @@ def test_tool_decorator_takes_crewai_keywords(hook: None) -> None:
         """Echoes."""
         return text
 
-    assert isinstance(plain, engine.Tool) and plain.name == "plain" and named.name == "Named"
+    from crewai.tools import BaseTool
+
+    assert isinstance(plain, engine.Tool) and isinstance(plain, BaseTool)
+    assert plain.name == "plain" and named.name == "Named"
+    assert named.function_name() == "named"
     with pytest.warns(IgnoredSettingWarning, match="Tool 'Final': result_as_answer=True"):
 
         @tool("Final", result_as_answer=True)
@@ -220,3 +226,21 @@ def test_aliased_modules_keep_their_own_spec() -> None:
         assert real.__spec__ is not None and real.__spec__.name == "desktop_app.compat.crewai.project"
     found = importlib.util.find_spec("desktop_app.compat.crewai.project")
     assert found is not None and found.name == "desktop_app.compat.crewai.project"
+
+
+def test_base_tool_subclass_warns_about_crewai_settings_it_drops(hook: None) -> None:
+    from crewai.tools import BaseTool
+
+    from desktop_app.engine.errors import IgnoredSettingWarning
+
+    class Counter(BaseTool):
+        name: str = "Word counter"
+        description: str = "Counts words."
+
+        def _run(self, text: str) -> str:
+            return str(len(text.split()))
+
+    assert Counter().run(text="a b c") == "3"
+    assert Counter().function_name() == "word_counter"
+    with pytest.warns(IgnoredSettingWarning, match="Counter: result_as_answer"):
+        Counter(result_as_answer=True)
