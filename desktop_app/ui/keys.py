@@ -80,15 +80,20 @@ _installed: KeychainKeySource | None = None
 
 
 async def install_key_source(store: SecretStore) -> KeychainKeySource:
-    """Installs a keychain source for the toolkit's keys, warmed off the GUI thread."""
-    from desktop_app.engine.toolkit._keys import set_key_source
-
+    """Installs a keychain source for the toolkit's keys, warmed off the GUI thread (the
+    toolkit is imported there too: the engine's imports take a while)."""
     global _installed
     source = KeychainKeySource(store)
-    await asyncio.to_thread(source.warm)
-    set_key_source(source)
+    await asyncio.to_thread(_warm_and_install, source)
     _installed = source
     return source
+
+
+def _warm_and_install(source: KeychainKeySource) -> None:
+    from desktop_app.engine.toolkit._keys import set_key_source
+
+    source.warm()
+    set_key_source(source)
 
 
 def remember_key(env_name: str, value: str) -> None:

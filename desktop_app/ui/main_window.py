@@ -230,7 +230,7 @@ class MainWindow(QMainWindow):
         shown, with its offer to restore them.
         """
         await self.services.start()
-        await install_key_source(self.services.secrets)
+        self._spawn(install_key_source(self.services.secrets))  # slow keychains: not awaited
         settings = self.services.current_settings
         self.controller.set_concurrency_limit(settings.concurrency_limit)
         self.dashboard.mode.setCurrentText(settings.default_run_mode)

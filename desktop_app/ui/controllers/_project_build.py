@@ -112,8 +112,8 @@ def route_models(crew: Crew, route: Callable[[str | None], ModelRoute | None]) -
             model as it is. Asked for every agent's model and the crew's set models.
     """
     for owner, attribute, llm in _llms(crew):
-        if llm is None and attribute != "llm":
-            continue
+        if (llm is None and attribute != "llm") or (llm is not None and not isinstance(llm, LLM)):
+            continue  # unset, or the project's own model class: it calls what it calls
         target = route(llm.model if llm is not None else None)
         if target is None:
             continue
