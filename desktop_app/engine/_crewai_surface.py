@@ -280,7 +280,7 @@ def prepare(
         fields={key: value for key, value in values.items() if key in declared},
         extra={key: value for key, value in values.items() if key in known - declared},
         unknown={key: value for key, value in values.items() if key not in known},
-        given_keys=frozenset(key for key, value in explicit.items() if key != "config"),
+        given_keys=frozenset(key for key in explicit if key != "config" and key not in from_config),
         config_keys=frozenset(from_config),
     )
 

@@ -143,3 +143,11 @@ def _run_collecting(crew: Crew, events: list[RunEvent]) -> Any:
         return crew.kickoff()
     finally:
         unsubscribe()
+
+
+def test_a_keyword_given_as_none_is_filled_from_config() -> None:
+    agent = Agent(
+        config={"role": "r", "goal": "g", "backstory": "b", "llm": "openai/gpt-4o"}, llm=None
+    )
+    assert isinstance(agent.llm, LLM) and agent.llm.model == "openai/gpt-4o"
+    assert "llm" in agent.config_keys() and "llm" not in agent.given_keys()
