@@ -110,12 +110,17 @@ class RagTool(CrewAIToolFace):
         if ref in self._sources or ref in self._pages:
             return
         if ref.startswith(("http://", "https://")):
+            self.check_address(ref)
             self._pages[ref] = ""  # fetched at the next search
             return
         path = Path(ref).expanduser()
         if not path.exists():
             raise FileNotFoundError(f"{type(self).__name__}: there is no file or folder '{ref}'")
         self._sources[ref] = self.source_for(path.resolve())
+
+    def check_address(self, url: str) -> None:
+        """Accepts a web address as a source (its page's text is indexed); subclasses whose
+        format cannot come as page text refuse it."""
 
     def source_for(self, path: Path) -> BaseKnowledgeSource:
         """The knowledge source of a local file or folder (subclasses pick the format)."""

@@ -175,6 +175,17 @@ class PDFSearchTool(_SearchTool):
         super().__init__(**{**kwargs, "pdf": pdf})
         self._fix(pdf)
 
+    def check_address(self, url: str) -> None:
+        """Refuses a PDF's web address: CrewDesk reads PDF files from disk only.
+
+        Raises:
+            ValueError: Always, saying to download the file first.
+        """
+        raise ValueError(
+            f"PDFSearchTool reads PDF files on disk, not addresses: download {url} and give "
+            "its path"
+        )
+
 
 class TXTSearchTool(_SearchTool):
     """CrewAI's `TXTSearchTool`: search a text file.

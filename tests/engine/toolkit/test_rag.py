@@ -86,6 +86,8 @@ def test_directory_search_reads_each_file_by_its_format_and_skips_binaries(folde
     assert "city: Helsinki" in found and "Valparaiso" in found
     with pytest.raises(NotADirectoryError):
         DirectorySearchTool(directory="people.csv")
+    with pytest.raises(ValueError, match="download https://example.com/a.pdf and give its path"):
+        PDFSearchTool(pdf="https://example.com/a.pdf")
 
 
 def test_missing_files_and_unused_settings_are_named(folder: Path) -> None:
