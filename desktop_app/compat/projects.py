@@ -214,7 +214,7 @@ def _load_crew_module(project: LoadedProject) -> None:
     spec = project.spec
     module_name = spec.crew_module
     assert module_name is not None
-    _forget_modules({module_name.split(".")[0], (spec.main_module or "main").split(".")[0]})
+    _forget_modules(_top_names(spec))
     module = project._call(lambda: importlib.import_module(module_name), spec.entry)
     classes = crew_code.crew_classes(vars(module), module.__name__)
     if not classes:
@@ -230,6 +230,16 @@ def _load_crew_module(project: LoadedProject) -> None:
     main_py = spec.entry.parent / "main.py"
     if main_py.is_file():
         project.default_inputs = crew_code.main_inputs(main_py)
+
+
+def _top_names(spec: ProjectSpec) -> set[str]:
+    """The top-level names the project's imports resolve in its own folders: its package,
+    its main module, and the modules at its source root (a classic layout's ``tools.py``)."""
+    names = {name.split(".")[0] for name in (spec.crew_module, spec.main_module) if name}
+    for folder in {spec.source_dir, spec.root} - {None}:
+        assert folder is not None
+        names.update(path.stem for path in folder.glob("*.py"))
+    return names - {"conftest", "setup", "__init__"}
 
 
 def _forget_modules(top_names: set[str]) -> None:

@@ -295,3 +295,18 @@ def test_a_json_crew_builds_from_its_definition(tmp_path: Path) -> None:
         loaded(root).build_crew()
     assert caught.value.path == root / "agents" / "researcher.jsonc"
     assert "has no definition" in caught.value.message
+
+
+def test_classic_projects_each_import_their_own_top_level_modules(tmp_path: Path) -> None:
+    crew_py = CREW.format(cls="Trip", imports="from tools import ROLE",
+                          agent_extra="            role=ROLE,\n")
+    for name in ("one", "two"):
+        root = tmp_path / name
+        write(root / "crew.py", crew_py)
+        write(root / "tools.py", f"ROLE = {name!r}\n")
+        write(root / "config" / "agents.yaml", AGENTS)
+        write(root / "config" / "tasks.yaml", TASKS)
+        write(root / "main.py", "from crew import Trip\n\n\ndef run():\n    return 1\n")
+    assert loaded(tmp_path / "one").build_crew().agents[0].role == "one"
+    assert loaded(tmp_path / "two").build_crew().agents[0].role == "two"
+    assert loaded(tmp_path / "two").run_entry() == 1
