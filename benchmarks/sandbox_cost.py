@@ -2,8 +2,9 @@
 
 Run: `uv run python benchmarks/sandbox_cost.py [--runs 30]` (about 30 s). Each mode runs
 `print(1)` through `run_python` (the engine's code runner, guard included) `--runs` times,
-after one warm-up run; the table gives the median and the 90th percentile wall time, the
-median's ratio to the unsandboxed run and the milliseconds added (target: at most 50 ms).
+the modes interleaved, after one warm-up run each; the table gives the median and the 90th
+percentile wall time, the median's ratio to the unsandboxed run and the milliseconds added
+(target: at most 50 ms). `none` is today's run without a sandbox (opted in).
 """
 
 from __future__ import annotations
@@ -23,17 +24,13 @@ from desktop_app.engine.sandbox import BACKENDS, CHOICE_VARIABLE, detect  # noqa
 LIMITS = CodeLimits(allow_unsandboxed=True)
 
 
-def _times(mode: str, runs: int) -> list[float]:
+def _once(mode: str) -> float:
     os.environ[CHOICE_VARIABLE] = mode
-    detect()  # the probe happens once per process, not per run
-    run_python("print(1)", LIMITS)
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = run_python("print(1)", LIMITS)
-        times.append((time.perf_counter() - started) * 1000)
-        assert result.stdout.strip() == "1", result
-    return times
+    started = time.perf_counter()
+    result = run_python("print(1)", LIMITS)
+    elapsed = (time.perf_counter() - started) * 1000
+    assert result.stdout.strip() == "1", result
+    return elapsed
 
 
 def main() -> int:
@@ -42,16 +39,20 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=30)
     runs = parser.parse_args().runs
     modes = ["none"] + [name for name in BACKENDS if detect(name).backend == name]
-    medians: dict[str, float] = {}
+    for mode in modes:  # warm-up; the probe happens once per process, not per run
+        _once(mode)
+    times: dict[str, list[float]] = {mode: [] for mode in modes}
+    for round_ in range(runs):  # interleaved, so a change of load hits every mode alike
+        for mode in modes[round_ % len(modes):] + modes[:round_ % len(modes)]:
+            times[mode].append(_once(mode))
+    base = statistics.median(times["none"])
+    print(f"load average: {os.getloadavg()[0]:.1f}; {runs} runs per mode, interleaved")
     print(f"{'mode':<10} {'median ms':>10} {'p90 ms':>8} {'ratio':>6} {'added ms':>9}")
     for mode in modes:
-        times = sorted(_times(mode, runs))
-        medians[mode] = statistics.median(times)
-        p90 = times[int(len(times) * 0.9) - 1]
-        ratio = medians[mode] / medians["none"]
-        added = medians[mode] - medians["none"]
-        print(f"{mode:<10} {medians[mode]:10.1f} {p90:8.1f} {ratio:6.2f} {added:9.1f}",
-              flush=True)
+        ordered = sorted(times[mode])
+        median = statistics.median(ordered)
+        p90 = ordered[max(0, int(len(ordered) * 0.9) - 1)]
+        print(f"{mode:<10} {median:10.1f} {p90:8.1f} {median / base:6.2f} {median - base:9.1f}")
     return 0
 
 
