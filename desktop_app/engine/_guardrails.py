@@ -42,7 +42,7 @@ def make_output(task: PreparedTask, raw: str) -> tuple[TaskOutput, str | None]:
     converted = convert(raw, task.output_format, task.output_model)
     output = TaskOutput(
         description=task.description,
-        name=task.name,
+        name=task.name or task.description,  # as CrewAI
         expected_output=task.expected_output,
         summary=" ".join(task.description.split()[:10]) + "...",
         raw=raw,

@@ -55,7 +55,7 @@ class TaskOutput(BaseModel):
 
     Attributes:
         description: The task's description, placeholders filled.
-        name: The task's name, if it has one.
+        name: The task's name, else its description (as CrewAI).
         expected_output: The expected output, placeholders filled.
         summary: The first words of the description.
         raw: The agent's final answer.

@@ -190,6 +190,7 @@ def test_task_output_has_crewais_fields(sim_thread: SimulatorThread) -> None:
     output = _run(agent, "Write a brief about tides.", output_json=Brief)
     task_output: TaskOutput = output.tasks_output[0]
     assert task_output.description == "Write a brief about tides."
+    assert task_output.name == "Write a brief about tides."  # no name: the description
     assert task_output.summary == "Write a brief about tides...."  # as CrewAI: words + "..."
     assert task_output.agent == "Writer"
     assert task_output.output_format is OutputFormat.JSON
