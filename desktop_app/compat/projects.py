@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
 __all__ = ["LoadedProject", "ProjectError", "ProjectSpec", "ProjectWarning", "load", "locate"]
 
 _SCRIPT_MODULE = "__crewdesk_script__"
+_PROCESS_STATE = threading.RLock()
+"""Held while a project's code runs: the working folder, ``sys.path`` and hook are shared."""
 
 
 class LoadedProject:
@@ -68,23 +71,26 @@ class LoadedProject:
         """The project's process state (hook, ``sys.path``, working folder) for a block.
 
         Re-entrant; crews built here and run later should run inside it too, so that their
-        relative ``output_file`` paths land in the project as under ``crewai run``.
+        relative ``output_file`` paths land in the project as under ``crewai run``. The state
+        is the process's, so one thread at a time holds it (the app builds crews of several
+        runs in worker threads at once): others wait for it.
         """
-        if self._depth:
-            self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
-            return
-        spec = self.spec
-        folders = [folder for folder in (spec.source_dir, spec.root) if folder is not None]
-        with project_process_state(list(dict.fromkeys(folders)), spec.root):
-            self._depth = 1
-            try:
-                yield
-            finally:
-                self._depth = 0
+        with _PROCESS_STATE:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            spec = self.spec
+            folders = [folder for folder in (spec.source_dir, spec.root) if folder is not None]
+            with project_process_state(list(dict.fromkeys(folders)), spec.root):
+                self._depth = 1
+                try:
+                    yield
+                finally:
+                    self._depth = 0
 
     def build_crew(self) -> Crew:
         """A fresh crew: a new instance of the ``@CrewBase`` class, its ``@crew`` method called.

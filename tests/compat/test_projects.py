@@ -310,3 +310,15 @@ def test_classic_projects_each_import_their_own_top_level_modules(tmp_path: Path
     assert loaded(tmp_path / "one").build_crew().agents[0].role == "one"
     assert loaded(tmp_path / "two").build_crew().agents[0].role == "two"
     assert loaded(tmp_path / "two").run_entry() == 1
+
+
+def test_crews_are_built_from_several_threads_at_once(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    make_project(tmp_path / "proj")
+    project = loaded(tmp_path / "proj")
+    cwd = Path.cwd()
+    with ThreadPoolExecutor(4) as pool:
+        crews = list(pool.map(lambda _: project.build_crew(), range(8)))
+    assert len({id(crew) for crew in crews}) == 8
+    assert Path.cwd() == cwd and not compat.is_installed()
