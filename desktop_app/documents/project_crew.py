@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import copy
 import warnings
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,7 +28,7 @@ from desktop_app.documents._crewai_jsonc import JsoncLayout, _agent_file, load_j
 from desktop_app.documents._yaml import Loc, load_yaml
 from desktop_app.documents.crewai_import import find_crewai_layout, import_crewai_project
 from desktop_app.documents.loaded import LoadedCrew
-from desktop_app.documents.model import CrewDocument
+from desktop_app.documents.model import AgentSpec, CrewDocument, TaskSpec
 from desktop_app.documents.writeback import REMOVE, write_edits
 from desktop_app.engine.errors import IgnoredSettingWarning
 
@@ -242,10 +241,13 @@ class _Edits:
     refused: list[str] = field(default_factory=list)
 
 
+def _item(document: CrewDocument, kind: str, key: str) -> AgentSpec | TaskSpec:
+    items: list[AgentSpec] | list[TaskSpec] = document.agents if kind == "agents" else document.tasks
+    return next(i for i in items if i.key == key)
+
+
 def _yaml_value(document: CrewDocument, kind: str, key: str, name: str) -> Any:
-    items = document.agents if kind == "agents" else document.tasks
-    item = next(i for i in items if i.key == key)
-    return getattr(item, name)
+    return getattr(_item(document, kind, key), name)
 
 
 def _changes(crew: ProjectCrew, edited: CrewDocument) -> _Edits:
@@ -256,6 +258,10 @@ def _changes(crew: ProjectCrew, edited: CrewDocument) -> _Edits:
     if edited.name != original.name:
         edits.refused.append("The crew's name comes from the project (pyproject.toml); "
                              "it was not changed.")
+    for name in ("description", "process", "settings", "input_sets"):
+        if getattr(edited, name) != getattr(original, name):
+            edits.refused.append(f"The crew's {name.replace('_', ' ')} come from the "
+                                 "project's code; not saved into its files.")
     for kind, names in (("agents", AGENT_YAML_FIELDS), ("tasks", TASK_YAML_FIELDS)):
         before = {i.key for i in (original.agents if kind == "agents" else original.tasks)}
         after = {i.key for i in (edited.agents if kind == "agents" else edited.tasks)}
@@ -265,11 +271,17 @@ def _changes(crew: ProjectCrew, edited: CrewDocument) -> _Edits:
 
 
 def _part_changes(
-    crew: ProjectCrew, edits: _Edits, part: Part, names: Iterable[str],
+    crew: ProjectCrew, edits: _Edits, part: Part, names: tuple[str, ...],
     original: CrewDocument, edited: CrewDocument,
 ) -> None:
     kind, key = part
     in_code = {f.name: f for f in crew.code_fields(part)}
+    before = _item(original, kind, key).model_dump(exclude=set(names))
+    after = _item(edited, kind, key).model_dump(exclude=set(names))
+    other = sorted(n for n in before if before[n] != after[n])
+    if other:
+        edits.refused.append(f"{kind[:-1]} '{key}': {', '.join(other)} not in the project's "
+                             "YAML files; not saved.")
     for name in names:
         old = _yaml_value(original, kind, key, name)
         new = _yaml_value(edited, kind, key, name)

@@ -128,6 +128,20 @@ def test_structural_changes_are_refused_by_name(tree: WriteTree) -> None:
     assert (root / "src/research/config/tasks.yaml").read_text(encoding="utf-8") == TASKS
 
 
+def test_changes_that_live_outside_the_yaml_are_refused_by_name(tree: WriteTree) -> None:
+    crew = read_project_crew(_project(tree))
+    edited = crew.document.model_copy(deep=True)
+    edited.process = "hierarchical"
+    edited.agents[0].credential = "my-key"
+    edited.agents[1].goal = "Write it all up"
+    refused = pending_refusals(crew, edited)
+    assert any("process" in line for line in refused), refused
+    assert any("agent 'researcher': credential" in line for line in refused), refused
+    result = save_project_crew(crew, edited)  # the YAML field is still saved
+    assert result.written and yaml.safe_load(result.written[0].read_text("utf-8"))[
+        "writer"]["goal"] == "Write it all up\n"
+
+
 def test_jsonc_crew_saves_back_into_its_files(tree: WriteTree) -> None:
     crew_text = """{
       // the crew

@@ -251,6 +251,12 @@ class DesignerView(QWidget):
     def _show_read_only(self) -> None:
         for page in (self.crew_page, self.agents_page, self.tasks_page):
             page.setEnabled(not self.editor.read_only)
+        if self.open_project is not None:  # a project's crew settings are made by its code
+            self.crew_page.setEnabled(False)
+            self.crew_page.setToolTip("A CrewAI project's crew settings live in its code "
+                                      "(crew.py): change them there.")
+        else:
+            self.crew_page.setToolTip("")
         self.example_banner.setVisible(self.editor.read_only)
 
     def _on_editor_dirty_changed(self, dirty: bool) -> None:
