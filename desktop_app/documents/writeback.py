@@ -130,7 +130,7 @@ def _splice_for(
     if value is REMOVE:
         return None if json_mode else _removal(text, key_node, value_node)
     rendered = _render(value, value_node, key_node.start_mark.column, json_mode)
-    start, end = value_node.start_mark.index, value_node.end_mark.index
+    start, end = value_node.start_mark.index, _content_end(text, value_node)
     if value_node.start_mark.index == key_node.end_mark.index:  # `key:` with no value at all
         rendered = " " + rendered
     if rendered.endswith("\n") and not text[start:end].endswith("\n"):
@@ -138,6 +138,18 @@ def _splice_for(
     elif text[start:end].endswith("\n") and not rendered.endswith("\n"):
         rendered += "\n"
     return _Splice(start, end, rendered)
+
+
+def _content_end(text: str, node: yaml.Node) -> int:
+    """Where a value's text ends: a block scalar's span also covers the blank lines after
+    it, which belong to the layout (kept), unless its value keeps them (``|+``)."""
+    end: int = node.end_mark.index
+    block = isinstance(node, yaml.ScalarNode) and node.style in ("|", ">")
+    if not block or str(node.value).endswith("\n\n"):
+        return end
+    segment = text[node.start_mark.index:end]
+    newline = segment.find("\n", len(segment.rstrip(" \t\n")))
+    return end if newline < 0 else node.start_mark.index + newline + 1
 
 
 def _node_at(node: yaml.Node | None, loc: Loc) -> yaml.Node | None:
@@ -206,7 +218,7 @@ def _insertion(
         return _Splice(at, at, f"{json.dumps(key)}: {rendered}")
     if parent.value:
         column = parent.value[0][0].start_mark.column
-        end = parent.value[-1][1].end_mark.index
+        end = _content_end(text, parent.value[-1][1])
     else:
         column, end = parent.start_mark.column + 2, parent.end_mark.index
     line_end = text.find("\n", end - 1 if end and text[end - 1] == "\n" else end)
@@ -220,7 +232,7 @@ def _insertion(
 
 def _removal(text: str, key_node: yaml.Node, value_node: yaml.Node) -> _Splice:
     start = text.rfind("\n", 0, key_node.start_mark.index) + 1
-    end = value_node.end_mark.index
+    end = _content_end(text, value_node)
     if end == 0 or text[end - 1] != "\n":
         newline = text.find("\n", end)
         end = len(text) if newline < 0 else newline + 1

@@ -192,3 +192,13 @@ def test_write_edits_is_atomic_and_names_a_bad_file(tmp_path: Path) -> None:
     bad.write_text("a: [\n", encoding="utf-8")
     with pytest.raises(CrewFileError, match="tasks.yaml"):
         write_edits(bad, {("a", "x"): 1})
+
+
+def test_blank_lines_and_comments_after_a_block_value_stay() -> None:
+    text = "a:\n  goal: >\n    old text\n    more\n\n  # about b\nb:\n  goal: |\n    last\n\n"
+    out = apply_edits(text, {("a", "goal"): "new", ("b", "goal"): "newer\nlines",
+                             ("a", "role"): "R"}, path=Path("agents.yaml"))
+    assert out == ("a:\n  goal: >\n    new\n  role: R\n\n  # about b\nb:\n  goal: |\n"
+                   "    newer\n    lines\n\n")
+    removed = apply_edits(text, {("a", "goal"): REMOVE}, path=Path("agents.yaml"))
+    assert removed == "a:\n\n  # about b\nb:\n  goal: |\n    last\n\n"
