@@ -296,7 +296,7 @@ def project_target(args: argparse.Namespace) -> Iterator[None]:
     come from the environment, then the secret store (C4).
     """
     from desktop_app.engine.llm import force_llm_target
-    from desktop_app.engine.toolkit._keys import set_key_source
+    from desktop_app.engine.toolkit import _keys
 
     with _llm_target(args) as (model, base_url, api_key):
         values: dict[str, str] = {}
@@ -305,12 +305,13 @@ def project_target(args: argparse.Namespace) -> Iterator[None]:
                       "OPENAI_API_BASE": base_url, "MODEL": model}
         forced = (force_llm_target(model, base_url, api_key) if model or base_url
                   else contextlib.nullcontext())
-        set_key_source(_store_key)
+        previous = _keys._source  # put back after (the app may have installed its own)
+        _keys.set_key_source(_store_key)
         try:
             with _environ(values), forced:
                 yield
         finally:
-            set_key_source(None)
+            _keys.set_key_source(previous)
 
 
 def project_batch(args: argparse.Namespace, defaults: dict[str, Any]) -> list[dict[str, Any]]:

@@ -337,3 +337,26 @@ def test_simulator_answers_the_project_search_tools_too(
     assert code == 0, err
     [result] = [e for e in seen if isinstance(e, ToolCallFinished)]
     assert not result.is_error and "http://127.0.0.1:" in result.output, result.output
+
+
+def test_a_tool_key_comes_from_the_keychain_when_the_environment_has_none(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop_app.engine import bus
+    from desktop_app.engine.events import RunEvent, ToolCallFinished
+    from desktop_app.storage.secrets import SecretStore
+
+    monkeypatch.delenv("SERPER_API_KEY", raising=False)
+    SecretStore().set("SERPER_API_KEY", "sk-stored")
+    root = make_project(tmp_path / "proj", imports="from crewai_tools import SerperDevTool",
+                        agent_extra="\n                     tools=[SerperDevTool()]")
+    seen: list[RunEvent] = []
+    unsubscribe = bus.subscribe(seen.append)
+    try:
+        code, _, err = run(capsys, "run", str(root), "--simulator", "--quiet")
+    finally:
+        unsubscribe()
+        SecretStore().delete("SERPER_API_KEY")
+    assert code == 0, err
+    [result] = [e for e in seen if isinstance(e, ToolCallFinished)]
+    assert not result.is_error, result.output
