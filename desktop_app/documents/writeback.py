@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -127,10 +128,16 @@ def _splice_for(
             return None
         return _insertion(text, parent, key, value, json_mode)
     key_node, value_node = pair
+    if value_node.start_mark.index < key_node.start_mark.index:  # `*alias`: shared text
+        raise CrewFileError(f"cannot edit {label_of(loc)}: its value is a YAML alias; change "
+                            "it in the file itself", path=path, line=key_node.start_mark.line + 1)
     if value is REMOVE:
         return None if json_mode else _removal(text, key_node, value_node)
     rendered = _render(value, value_node, key_node.start_mark.column, json_mode)
     start, end = value_node.start_mark.index, _content_end(text, value_node)
+    anchor = re.match(r"&\S+[ \t]*", text[start:end])
+    if anchor:  # `&name value`: the anchor stays, others still refer to it
+        start += anchor.end()
     if value_node.start_mark.index == key_node.end_mark.index:  # `key:` with no value at all
         rendered = " " + rendered
     if rendered.endswith("\n") and not text[start:end].endswith("\n"):

@@ -202,3 +202,11 @@ def test_blank_lines_and_comments_after_a_block_value_stay() -> None:
                    "    newer\n    lines\n\n")
     removed = apply_edits(text, {("a", "goal"): REMOVE}, path=Path("agents.yaml"))
     assert removed == "a:\n\n  # about b\nb:\n  goal: |\n    last\n\n"
+
+
+def test_an_aliased_value_is_not_edited_behind_the_users_back() -> None:
+    text = "a:\n  goal: &g shared\nb:\n  goal: *g\n"
+    with pytest.raises(CrewFileError, match="alias"):
+        apply_edits(text, {("b", "goal"): "own"}, path=Path("agents.yaml"))
+    assert apply_edits(text, {("a", "goal"): "mine"}, path=Path("agents.yaml")) == (
+        "a:\n  goal: &g mine\nb:\n  goal: *g\n")
