@@ -29,7 +29,7 @@ from desktop_app.documents._yaml import Loc, load_yaml
 from desktop_app.documents.crewai_import import find_crewai_layout, import_crewai_project
 from desktop_app.documents.loaded import LoadedCrew
 from desktop_app.documents.model import AgentSpec, CrewDocument, TaskSpec
-from desktop_app.documents.writeback import REMOVE, write_edits
+from desktop_app.documents.writeback import REMOVE, write_all
 from desktop_app.engine.errors import IgnoredSettingWarning
 
 if TYPE_CHECKING:
@@ -364,15 +364,11 @@ def pending_refusals(crew: ProjectCrew, edited: CrewDocument) -> tuple[str, ...]
 def save_project_crew(crew: ProjectCrew, edited: CrewDocument) -> SaveResult:
     """Writes the changed YAML-backed values of ``edited`` into the project's files.
 
-    Only the changed values are replaced; comments, other keys and their order stay.
+    Only the changed values are replaced; comments, other keys and their order stay. A
+    problem in any file writes none.
 
     Raises:
         CrewFileError: A file cannot be read, edited or written.
     """
     edits = _changes(crew, edited)
-    written = []
-    for path, changes in edits.files.items():
-        json_mode = path.suffix in (".json", ".jsonc")
-        if write_edits(path, changes, json_mode=json_mode):
-            written.append(path)
-    return SaveResult(tuple(written), tuple(edits.refused))
+    return SaveResult(write_all(edits.files), tuple(edits.refused))

@@ -28,7 +28,7 @@ from desktop_app.documents._crewai_jsonc import _blank_comments
 from desktop_app.documents._yaml import Loc, label_of, read_text
 from desktop_app.documents.errors import CrewFileError
 
-__all__ = ["REMOVE", "apply_edits", "write_edits"]
+__all__ = ["REMOVE", "apply_edits", "write_all", "write_edits"]
 
 
 class _Remove:
@@ -86,14 +86,36 @@ def write_edits(path: Path, edits: Mapping[Loc, Any], *, json_mode: bool = False
     Raises:
         CrewFileError: The file cannot be read, edited or written.
     """
-    if not edits:
-        return False
-    text = read_text(path)
-    updated = apply_edits(text, edits, path=path, json_mode=json_mode)
-    if updated == text:
-        return False
-    _atomic_write(path, updated)
-    return True
+    return write_all({path: edits}, json_suffixes=(path.suffix,) if json_mode else ()) != ()
+
+
+def write_all(
+    edits: Mapping[Path, Mapping[Loc, Any]], *, json_suffixes: tuple[str, ...] = (".json", ".jsonc")
+) -> tuple[Path, ...]:
+    """Applies edits to several files: every file is edited in memory first, so a problem in
+    any of them writes none; then each is replaced atomically (blocking).
+
+    Args:
+        edits: File -> its edits.
+        json_suffixes: Files with these suffixes are JSON/JSONC.
+
+    Returns:
+        The files that changed.
+
+    Raises:
+        CrewFileError: A file cannot be read, edited or written.
+    """
+    updated: dict[Path, str] = {}
+    for path, changes in edits.items():
+        if not changes:
+            continue
+        text = read_text(path)
+        new = apply_edits(text, changes, path=path, json_mode=path.suffix in json_suffixes)
+        if new != text:
+            updated[path] = new
+    for path, text in updated.items():
+        _atomic_write(path, text)
+    return tuple(updated)
 
 
 def _atomic_write(path: Path, text: str) -> None:
