@@ -2,6 +2,11 @@
 
 The loop keeps the task's conversation, so the engine can ask the same agent again (a
 guardrail said no, or the answer did not fit the task's output model) with what went wrong.
+
+A task with an output model asks the provider for it (`response_format`) on the calls that
+offer no tools, as CrewAI 1.15: every call of an agent without tools, the forced answer after
+`max_iter`, and the format retry (which plays the part of CrewAI's converter call). Calls that
+offer tools leave it out, as CrewAI does and as some providers require.
 """
 
 from __future__ import annotations
@@ -15,8 +20,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from desktop_app.engine import events as ev
+from desktop_app.engine._behaviours import with_options
 from desktop_app.engine._context_window import call_fitting
 from desktop_app.engine._function_calling import repaired_call
+from desktop_app.engine._structured import response_format
 from desktop_app.engine.errors import CrewError
 from desktop_app.engine.llm import LLMResult, Message
 
@@ -95,6 +102,8 @@ class AgentLoop:
         self._messages = messages
         self._tools = {tool.function_name(): tool for tool in task.agent.tools}
         self._schemas = [tool.openai_schema() for tool in task.agent.tools] or None
+        model = task.output_model
+        self._format = response_format(model) if model is not None else None
         self._last_answer = ""
 
     async def run(self) -> str:
@@ -152,8 +161,11 @@ class AgentLoop:
     async def _request(
         self, tools: list[dict[str, Any]] | None, aside: list[Message] | None
     ) -> LLMResult:
-        """One call of the agent's model, after its `max_rpm` turn (see `_rate_limit`)."""
+        """One call of the agent's model, after its `max_rpm` turn (see `_rate_limit`); a
+        call of the task's conversation that offers no tools asks for its output model."""
         llm, limiter = self._task.agent.llm, self._task.agent.behaviour.limiter
+        if self._format is not None and aside is None and not tools:
+            llm = with_options(llm, response_format=self._format)
         if limiter is not None:
             await limiter.wait_turn(self._state.cancelled, f"agent '{self._task.agent.role}'")
         on_text = self._text_sink() if aside is None else None

@@ -1,12 +1,15 @@
 """Structured task output (`output_pydantic`, `output_json`): instructions and validation.
 
-The answer's JSON object is found in the text (alone, in a code fence, or inside a sentence)
-and validated against the task's pydantic model.
+The provider is asked for the model through its structured output (`response_format`, as
+CrewAI 1.15 does), and the prompt also carries the schema for providers that ignore it. The
+answer's JSON object is found in the text (alone, in a code fence, or inside a sentence) and
+validated against the task's pydantic model.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -15,6 +18,10 @@ from pydantic import BaseModel, ValidationError
 from desktop_app.engine.outputs import parse_json_object
 
 OutputFormat = Literal["raw", "json", "pydantic"]
+
+_NOT_IN_NAME = re.compile(r"[^A-Za-z0-9_-]+")
+_NAME_LIMIT = 64
+"""OpenAI's limits on a `json_schema` name: these characters, at most 64 of them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +58,19 @@ def format_instructions(model: type[BaseModel]) -> str:
         "Your final answer must be only a JSON object that fits this JSON schema, without "
         f"code fences or other text: {schema}"
     )
+
+
+def response_format(model: type[BaseModel]) -> dict[str, Any]:
+    """The `json_schema` response format that asks a provider for `model`.
+
+    Not `strict`: OpenAI's strict mode refuses ordinary pydantic schemas (optional fields,
+    free-form dicts), and the answer is validated against the model here anyway.
+    """
+    name = _NOT_IN_NAME.sub("_", model.__name__).strip("_")[:_NAME_LIMIT] or "output"
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": name, "schema": model.model_json_schema()},
+    }
 
 
 def extract_json_object(text: str) -> dict[str, Any] | None:

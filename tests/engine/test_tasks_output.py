@@ -1,9 +1,11 @@
 """Task output features: output_pydantic/output_json, guardrails, output_file, callbacks.
 
-The simulator's model never writes JSON itself: it echoes the prompt ("Answer to: ...") or
-reports a tool's output ("Result: ..."). So structured answers reach the engine through a tool
-that returns JSON (the engine finds the object inside the sentence), or through a guardrail
-that transforms the answer; a plain echo exercises the retry and the error after it.
+A task with an output model asks for it through `response_format` on the calls that offer no
+tools (as CrewAI 1.15), and the simulator answers those with JSON that fits the schema. Calls
+that offer tools do not ask for it: there the simulator calls the tool, then reports its output
+("Result: ..."), and the engine finds the JSON object inside that sentence. The model
+`sim:structured=0` ignores `response_format` and echoes the prompt ("Answer to: ..."), as a
+provider that does not follow schemas: it exercises the format retry and the error after it.
 """
 
 from __future__ import annotations
@@ -66,6 +68,22 @@ async def test_output_pydantic_fills_the_task_and_crew_outputs(
     assert task_output.output_format == "pydantic"
     assert task_output.pydantic == result.pydantic
     assert '"title": {"title": "Title", "type": "string"}' in _last_user_message(sim, 0)
+    assert [r.body.get("response_format") for r in sim.stats.requests] == [None, None]
+
+
+@pytest.mark.asyncio
+async def test_an_agent_without_tools_asks_the_provider_for_the_output_model(
+    sim: Simulator, llm_on: Callable[..., LLM]
+) -> None:
+    result = await _crew(llm_on(), output_pydantic=Report).akickoff()
+
+    assert len(sim.stats.requests) == 1
+    assert sim.stats.requests[0].body["response_format"] == {
+        "type": "json_schema",
+        "json_schema": {"name": "Report", "schema": Report.model_json_schema()},
+    }
+    assert isinstance(result.pydantic, Report)
+    assert result.json_dict == json.loads(result.raw)
 
 
 @pytest.mark.asyncio
@@ -82,9 +100,10 @@ async def test_an_answer_that_does_not_fit_is_asked_again_then_fails_clearly(
     sim: Simulator, llm_on: Callable[..., LLM]
 ) -> None:
     with pytest.raises(TaskExecutionError) as caught:
-        await _crew(llm_on(), output_pydantic=Report).akickoff()
+        await _crew(llm_on("structured=0"), output_pydantic=Report).akickoff()
 
     assert len(sim.stats.requests) == 2
+    assert sim.stats.requests[1].body["response_format"]["type"] == "json_schema"
     retry = _last_user_message(sim, 1)
     assert retry.startswith(
         "Your previous answer does not fit the required format: the answer holds no JSON object"
@@ -106,12 +125,30 @@ async def test_the_retry_names_the_field_that_failed_validation(
         return json.dumps({"title": topic, "points": "many"})
 
     with pytest.raises(TaskExecutionError, match="output_json Report after 2 attempts"):
-        await _crew(llm_on(), [bad_data], output_json=Report).akickoff()
+        await _crew(llm_on("structured=0"), [bad_data], output_json=Report).akickoff()
     assert _last_user_message(sim, 2).startswith(
         "Your previous answer does not fit the required format: points: Input should be a "
         "valid integer, unable to parse string as an integer\nYour final answer must be only"
     )
     assert sim.stats.requests[2].body.get("tools") is None
+    assert sim.stats.requests[2].body["response_format"]["json_schema"]["name"] == "Report"
+
+
+@pytest.mark.asyncio
+async def test_with_tools_the_format_retry_gets_the_output_model_from_the_provider(
+    sim: Simulator, llm_on: Callable[..., LLM]
+) -> None:
+    @tool
+    def notes(topic: str) -> str:
+        """Notes about a topic."""
+        return f"{topic} rise twice a day"
+
+    result = await _crew(llm_on(), [notes], output_json=Report).akickoff()
+
+    first, after_tool, retry = (r.body for r in sim.stats.requests)
+    assert "response_format" not in first and "response_format" not in after_tool
+    assert retry.get("tools") is None and retry["response_format"]["type"] == "json_schema"
+    assert result.json_dict is not None and set(result.json_dict) == {"title", "points"}
 
 
 def test_a_task_takes_one_output_model() -> None:
@@ -164,8 +201,9 @@ async def test_a_guardrail_can_turn_the_answer_into_structured_output(
     def to_model(output: TaskOutput) -> tuple[bool, Any]:
         return True, Report(title="made", points=1)
 
-    as_text = await _crew(llm_on(), output_pydantic=Report, guardrail=to_json).akickoff()
-    as_model = await _crew(llm_on(), output_pydantic=Report, guardrail=to_model).akickoff()
+    echo = llm_on("structured=0")
+    as_text = await _crew(echo, output_pydantic=Report, guardrail=to_json).akickoff()
+    as_model = await _crew(echo, output_pydantic=Report, guardrail=to_model).akickoff()
 
     assert as_text.pydantic is not None and as_text.pydantic.title == "Answer to: Current T"
     assert as_model.pydantic == Report(title="made", points=1)
