@@ -57,17 +57,25 @@ class Terminal(io.TextIOBase):
         self.out = out
         self.line_open = False
         self.last_writer = ""
+        self.gone = False
 
     def write(self, text: str) -> int:
-        """Writes ``text`` as it is."""
-        if text:
-            self.out.write(text)
+        """Writes ``text`` as it is (nothing once the reader has gone: ``| head``)."""
+        if text and not self.gone:
+            try:
+                self.out.write(text)
+            except BrokenPipeError:
+                self.gone = True
             self.line_open = not text.endswith("\n")
         return len(text)
 
     def flush(self) -> None:
         """Flushes the real stream."""
-        self.out.flush()
+        if not self.gone:
+            try:
+                self.out.flush()
+            except BrokenPipeError:
+                self.gone = True
 
     def take_line(self, writer: str) -> None:
         """Ends the line the other writer left open, before ``writer`` writes."""
