@@ -391,14 +391,21 @@ def _run_entry(project: LoadedProject, bus_printer: BusPrinter) -> tuple[list[Ru
 def _run_with_inputs(args: argparse.Namespace, project: LoadedProject, printer: StreamPrinter,
                      out: TextIO, err: TextIO) -> int:
     from desktop_app.compat._project_crew import check_tool_keys
+    from desktop_app.engine import bus
 
     batch = project_batch(args, project.default_inputs)
     printer.prefixed = len(batch) > 1
-    with project.activated():
-        check_tool_keys(project.build_crew(), project.spec.entry)  # refuse before any run
-        results = asyncio.run(run_batch(
-            project.build_crew, batch, concurrency=args.concurrency, mode=args.mode,
-            printer=printer, progress=err if len(batch) > 1 else None, errors=err))
+    # CrewDesk prints these runs from their streams; a bus subscriber tells the engine that
+    # someone shows them, so a crew's `verbose=True` does not print each step a second time.
+    unsubscribe = bus.subscribe(lambda event: None)
+    try:
+        with project.activated():
+            check_tool_keys(project.build_crew(), project.spec.entry)  # refuse before any run
+            results = asyncio.run(run_batch(
+                project.build_crew, batch, concurrency=args.concurrency, mode=args.mode,
+                printer=printer, progress=err if len(batch) > 1 else None, errors=err))
+    finally:
+        unsubscribe()
     _report(results, args.output, out)
     return EXIT_FAILED if any(result.error is not None for result in results) else EXIT_OK
 

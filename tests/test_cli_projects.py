@@ -52,7 +52,8 @@ class TideCrew:
 
     @crew
     def crew(self) -> Crew:
-        return Crew(agents=self.agents, tasks=self.tasks, process=Process.sequential)
+        return Crew(agents=self.agents, tasks=self.tasks, process=Process.sequential,
+                    verbose=True)
 '''
 MAIN = '''from datetime import datetime
 
@@ -122,6 +123,7 @@ def test_a_project_runs_its_own_entry_with_its_own_inputs(
     code, out, err = run(capsys, "run", str(root), "--simulator", "--output", str(out_file))
     assert code == 0, err
     assert out.startswith("== task 1 research_task (tides Researcher) ==\n")
+    assert "# Agent:" not in out
     assert "=== final output ===" in out and "Research tides in" in out
     [result] = json.loads(out_file.read_text(encoding="utf-8"))
     assert result["status"] == "succeeded" and result["inputs"]["topic"] == "tides"
@@ -138,6 +140,7 @@ def test_with_inputs_the_crew_is_built_and_run_with_them(
     assert code == 0, err
     [result] = json.loads(out[out.index("\n[\n") + 1:])
     assert result["inputs"]["topic"] == "waves" and "year" in result["inputs"]  # over main.py's
+    assert "# Agent:" not in out  # verbose=True: CrewDesk's stream, not the steps again
     assert "Research waves in" in result["output"]["raw"]
     batch = write(tmp_path / "in.jsonl", '{"topic": "a"}\n{"topic": "b"}\n')
     code, out, err = run(capsys, "run", str(root), "--simulator", "--inputs-file", str(batch),
