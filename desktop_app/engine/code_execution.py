@@ -286,6 +286,8 @@ def _popen_options(limits: CodeLimits, run: _RunFolders) -> dict[str, Any]:
         options["preexec_fn"] = (
             launch.preexec if launch is not None else lambda: _limit_resources(limits)
         )
+        if launch is not None and launch.pass_fds:
+            options["pass_fds"] = launch.pass_fds
     return options
 
 

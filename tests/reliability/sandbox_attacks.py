@@ -203,6 +203,20 @@ remote = (ctypes.c_void_p * 2)(0x400000, 64)
 n = libc.process_vm_readv({victim}, local, 1, remote, 1, 0)
 print("vm_readv", "READ" if n > 0 else "blocked errno=%d" % ctypes.get_errno())
 '''),
+    Attack("open /proc/sys and /proc/sysrq-trigger for writing (nothing is written)", '''\
+import os
+for path in ("/proc/sys/kernel/core_pattern", "/proc/sysrq-trigger"):
+    try:
+        os.close(os.open(path, os.O_WRONLY)); print("procsys: WRITABLE", path)
+    except OSError as exc:
+        print("procsys: blocked", type(exc).__name__)
+'''),
+    Attack("new namespaces (unshare user + mount)", '''\
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+ok = libc.unshare(0x10000000 | 0x00020000)  # CLONE_NEWUSER | CLONE_NEWNS
+print("unshare:", "MADE" if ok == 0 else "blocked errno=%d" % ctypes.get_errno())
+'''),
     Attack("leave a daemon behind (setsid, double fork)", '''\
 import os, sys
 if os.fork() == 0:

@@ -116,6 +116,10 @@ CHECKS: dict[str, Contained] = {
         expect=("bus blocked", "abstract blocked"), world=(_no_connections("bus", "abstract"),)),
     "ptrace and process_vm_readv on the app":
         Contained(expect=("ptrace blocked", "vm_readv blocked"), absent=("ATTACHED", "READ ")),
+    "open /proc/sys and /proc/sysrq-trigger for writing (nothing is written)":
+        Contained(expect=("procsys: blocked",), absent=("WRITABLE",)),
+    "new namespaces (unshare user + mount)":
+        Contained(expect=("unshare: blocked",), absent=("MADE",)),
     "leave a daemon behind (setsid, double fork)":
         Contained(expect=("daemon: started",), world=(_no_daemon,)),
     "fork bomb": Contained(absent=("NOT CAPPED",), measure=_forks, cap=MAX_PROCESSES),

@@ -43,12 +43,14 @@ class Launch:
         preexec: Runs in the forked child before exec (limits, cgroup membership).
         cleanup: Kills what the run left and frees what `prepare` made; call it once the
             spawned process has ended or been killed.
+        pass_fds: Descriptors the spawned process must inherit (closed by `cleanup`).
     """
 
     argv: list[str]
     env: dict[str, str]
     preexec: Callable[[], None]
     cleanup: Callable[[], None] = field(default=lambda: None)
+    pass_fds: tuple[int, ...] = ()
 
 
 class Isolator(Protocol):

@@ -5,17 +5,20 @@ cgroup namespaces: it sees only the interpreter's prefix (and the C libraries un
 `/usr/lib`) read-only, its extra read-only files, a fresh `/proc` of its own PID namespace,
 a minimal `/dev`, and the run folder as a size-capped tmpfs at the same path; no `$HOME`,
 no `/run/user` (so no D-Bus and no keyring), no network but its own loopback. Every
-capability is dropped (also when CrewDesk runs as root), `--new-session` stops it typing
-into the terminal, `--die-with-parent` ends it with CrewDesk, and when the program exits
-bwrap's PID 1 goes and the kernel kills everything left in the namespace.
+capability is dropped (also when CrewDesk runs as root), the seccomp filter of `_seccomp`
+is loaded (`--seccomp`: no new namespaces, ptrace, keyring, bpf...), `--new-session` stops
+it typing into the terminal, `--die-with-parent` ends it with CrewDesk, and when the
+program exits bwrap's PID 1 goes and the kernel kills everything left in the namespace.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Mapping, Sequence
 
+from desktop_app.engine.sandbox import _seccomp
 from desktop_app.engine.sandbox._base import IsolationLimits, Launch, interpreter_paths
 from desktop_app.engine.sandbox._limits import RunCaps
 
@@ -31,7 +34,10 @@ def bwrap_path() -> str | None:
 
 def mounts(run_folder: str, limits: IsolationLimits, read_only: Sequence[str]) -> list[str]:
     """bwrap's options for the file system the program sees."""
-    options = ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    # /proc/sys read-only: for uid 0 (CrewDesk run as root, even with no capability) the
+    # sysctls are writable, and kernel.core_pattern runs a program as root on the host.
+    options = ["--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys", "--dev", "/dev",
+               "--tmpfs", "/tmp"]
     for link in _TOP_LINKS:
         if os.path.islink(link):
             options += ["--symlink", os.readlink(link), link]
@@ -73,4 +79,24 @@ class BwrapIsolator:
         for name, value in env.items():
             command += ["--setenv", name, value]
         caps = RunCaps(limits, extra_processes=2)  # bwrap's own two processes
-        return Launch([*command, "--", *argv], dict(env), caps.preexec, caps.release)
+        fds: tuple[int, ...] = ()
+        if _seccomp.supported():
+            fd = _seccomp_fd()
+            command += ["--seccomp", str(fd)]
+            fds = (fd,)
+
+        def cleanup() -> None:
+            caps.release()
+            for fd in fds:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+
+        return Launch([*command, "--", *argv], dict(env), caps.preexec, cleanup, fds)
+
+
+def _seccomp_fd() -> int:
+    """A memory file holding the seccomp filter, read by bwrap from its start."""
+    fd = os.memfd_create("crewdesk-seccomp")
+    os.write(fd, _seccomp.compiled())
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd

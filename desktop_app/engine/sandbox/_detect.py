@@ -64,7 +64,7 @@ def _try(isolator: Isolator) -> str | None:
         try:
             done = subprocess.run(  # noqa: PLW1509 - preexec_fn sets the limits
                 launch.argv, env=launch.env, preexec_fn=launch.preexec, cwd=run_folder,
-                capture_output=True, timeout=20, check=False,
+                pass_fds=launch.pass_fds, capture_output=True, timeout=20, check=False,
             )
         except (OSError, subprocess.SubprocessError) as exc:
             return str(exc)

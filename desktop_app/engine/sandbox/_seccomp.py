@@ -97,20 +97,25 @@ def program(machine: str | None = None) -> list[Instruction]:
     return out
 
 
+def compiled(machine: str | None = None) -> bytes:
+    """The filter as the kernel reads it (`struct sock_filter` array), e.g. for `bwrap --seccomp`."""
+    return b"".join(struct.pack("=HBBI", *instruction) for instruction in program(machine))
+
+
 def install() -> None:
     """Loads the filter into this process (and its future children), for good.
 
     Raises:
         OSError: The kernel refused the filter.
     """
-    code = program()
-    raw = b"".join(struct.pack("=HBBI", *instruction) for instruction in code)
+    raw = compiled()
+    code_length = len(raw) // 8
     filters = ctypes.create_string_buffer(raw, len(raw))
 
     class _Program(ctypes.Structure):
         _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
-    prog = _Program(len(code), ctypes.cast(filters, ctypes.c_void_p))
+    prog = _Program(code_length, ctypes.cast(filters, ctypes.c_void_p))
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
