@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop_app.compat._project_errors import ProjectError, ProjectWarning, from_exception
+from desktop_app.compat._project_ipython import ipython_stand_in
 
 
 @dataclass(frozen=True)
@@ -167,9 +168,12 @@ def execute(
     Raises:
         ProjectError: The program raised (``SystemExit`` and ``KeyboardInterrupt`` pass).
     """
-    with _module(name, program.path) as module:
+    stand_in: contextlib.AbstractContextManager[dict[str, object]] = (
+        ipython_stand_in() if program.cells else contextlib.nullcontext({}))
+    with _module(name, program.path) as module, stand_in as notebook_names:
+        module.__dict__.update(notebook_names)  # `display` without an import, as in Jupyter
         try:
-            result = eval(code or program.code, module.__dict__)  # noqa: S307 - the user's own program
+            result = eval(code or program.code, module.__dict__)  # noqa: S307 - the user's own
             if inspect.iscoroutine(result):  # a notebook's top-level await
                 asyncio.run(result)
         except (SystemExit, KeyboardInterrupt):

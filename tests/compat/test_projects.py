@@ -322,3 +322,15 @@ def test_crews_are_built_from_several_threads_at_once(tmp_path: Path) -> None:
         crews = list(pool.map(lambda _: project.build_crew(), range(8)))
     assert len({id(crew) for crew in crews}) == 8
     assert Path.cwd() == cwd and not compat.is_installed()
+
+
+def test_a_notebook_shows_with_ipython_display_without_ipython(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path / "nb.ipynb", notebook([
+        "from IPython.display import Markdown\nimport IPython",
+        "display(Markdown('**shown**'))\nIPython.display.display('again')",
+        "print(get_ipython() is None)"]))
+    loaded(path).run_entry()
+    assert capsys.readouterr().out == "**shown**\nagain\nTrue\n"
+    assert "IPython" not in sys.modules
