@@ -12,8 +12,13 @@ A task with ``human_input`` asks for feedback on the terminal (on stderr, so tha
 ``--output -`` stays clean JSON): a line of feedback makes the agent revise, an empty line
 (or the end of stdin) approves.
 
+``run`` takes a ``.crew.yaml``, or a CrewAI project folder, ``.py`` script or ``.ipynb`` notebook
+as it is: those run their own code (`desktop_app._cli_project`; ``--static`` reads a project's
+YAML without running any of it).
+
 Exit codes of ``run``: 0 when every crew succeeded, 1 when any crew failed, 2 for a usage or
-file error (each explained on one line, without a traceback), 130 when interrupted.
+file error (a project's: ``error: file:line: message``; each explained on one line, without a
+traceback), 130 when interrupted.
 """
 
 from __future__ import annotations
