@@ -148,3 +148,18 @@ def test_a_flow_project_says_flows_are_not_supported(tmp_path: Path) -> None:
         locate(tmp_path / "flow")
     assert (caught.value.path.name, caught.value.line) == ("pyproject.toml", 5)
     assert "CrewAI Flows" in caught.value.message and "not supported" in caught.value.message
+
+
+def test_main_py_inputs_are_worked_out_without_running_it(tmp_path: Path) -> None:
+    from desktop_app.compat._project_crew import main_inputs
+
+    main_py = write(tmp_path / "main.py", (
+        "from datetime import datetime\nimport sys\n\nsys.exit(1)\n\n\ndef run():\n"
+        "    inputs = {\n        'topic': 'AI LLMs',\n"
+        "        'current_year': str(datetime.now().year),\n"
+        "        'secret': load_secret(),\n    }\n"))
+    with pytest.warns(ProjectWarning, match=r"main\.py:11: input 'secret' could not be worked"):
+        values = main_inputs(main_py)
+    assert values["topic"] == "AI LLMs" and values["current_year"].isdigit()
+    assert "secret" not in values
+    assert main_inputs(write(tmp_path / "other.py", "x = (\n")) == {}
