@@ -77,21 +77,38 @@ def main_inputs(main_py: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, SyntaxError):
         return {}
     found = _inputs_dict(tree)
-    if found is None:
+    return {} if found is None else _evaluate(found, main_py)
+
+
+def script_inputs(source: str, path: Path) -> dict[str, Any]:
+    """The inputs of a script's (or notebook's) first ``kickoff(inputs={...})`` call."""
+    try:
+        tree = ast.parse(source, str(path))
+    except SyntaxError:
         return {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", "").startswith(
+                ("kickoff", "akickoff")):
+            for keyword in node.keywords:
+                if keyword.arg == "inputs" and isinstance(keyword.value, ast.Dict):
+                    return _evaluate(keyword.value, path)
+    return {}
+
+
+def _evaluate(found: ast.Dict, path: Path) -> dict[str, Any]:
     values: dict[str, Any] = {}
     namespace = {"datetime": datetime.datetime, "date": datetime.date}
     for key_node, value_node in zip(found.keys, found.values, strict=True):
         if not isinstance(key_node, ast.Constant) or not isinstance(key_node.value, str):
             continue
         try:
-            code = compile(ast.Expression(value_node), str(main_py), "eval")
+            code = compile(ast.Expression(value_node), str(path), "eval")
             values[key_node.value] = eval(code, namespace)  # noqa: S307 - the project's own
         except Exception as exc:  # noqa: BLE001 - any failure leaves this input out
             warnings.warn(ProjectWarning(
-                f"{main_py}:{value_node.lineno}: input {key_node.value!r} could not be "
-                f"worked out without running main.py ({type(exc).__name__}); left out"),
-                stacklevel=2)
+                f"{path}:{value_node.lineno}: input {key_node.value!r} could not be "
+                f"worked out without running {path.name} ({type(exc).__name__}); left out"),
+                stacklevel=3)
     return values
 
 

@@ -207,6 +207,7 @@ def load(spec: ProjectSpec) -> LoadedProject:
     load_env_file(spec.root)
     if spec.kind in ("script", "notebook"):
         project._program = read_program(spec.entry)
+        project.default_inputs = crew_code.script_inputs(project._program.source, spec.entry)
         return project
     with project.activated():
         if spec.is_json_crew:

@@ -226,6 +226,7 @@ def test_a_script_runs_as_main_and_builds_its_crew_without_its_kickoff(
 ) -> None:
     script = write(tmp_path / "script.py", SCRIPT)
     project = loaded(script)
+    assert project.default_inputs == {"topic": "moons"}  # its kickoff's, for --inputs
     crew = project.build_crew()
     assert [agent.role for agent in crew.agents] == ["Writer"]
     assert "SCRIPT RAN" not in capsys.readouterr().out
