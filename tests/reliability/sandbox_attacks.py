@@ -217,6 +217,20 @@ libc = ctypes.CDLL(None, use_errno=True)
 ok = libc.unshare(0x10000000 | 0x00020000)  # CLONE_NEWUSER | CLONE_NEWNS
 print("unshare:", "MADE" if ok == 0 else "blocked errno=%d" % ctypes.get_errno())
 '''),
+    Attack("read another program's System V shared memory", '''\
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+libc.shmat.restype = ctypes.c_void_p
+shmid = libc.shmget({shm_key}, 0, 0)
+if shmid < 0:
+    print("shm: blocked errno=%d" % ctypes.get_errno())
+else:
+    address = libc.shmat(shmid, None, 0o10000)  # SHM_RDONLY
+    if address in (None, ctypes.c_void_p(-1).value):
+        print("shm: blocked at shmat errno=%d" % ctypes.get_errno())
+    else:
+        print("shm: READ", ctypes.string_at(address, 48))
+'''),
     Attack("leave a daemon behind (setsid, double fork)", '''\
 import os, sys
 if os.fork() == 0:
@@ -352,6 +366,7 @@ def _plant(folder: Path) -> tuple[dict[str, str], dict[str, str]]:
     secrets = {
         "key": f"sk-planted-{tag}", "ssh": f"PLANTED-SSH-{tag}",
         "settings": f"PLANTED-SETTINGS-{tag}", "history": f"PLANTED-HISTORY-{tag}",
+        "shm": f"PLANTED-SHM-{tag}",
     }
     home, data, outside = folder / "home", folder / "data", folder / "outside"
     (home / ".ssh").mkdir(parents=True)
@@ -370,6 +385,28 @@ def _plant(folder: Path) -> tuple[dict[str, str], dict[str, str]]:
         "daemon_marker": f"crewdesk-daemon-{tag}",
     }
     return secrets, fields
+
+
+def _shared_memory(text: str) -> tuple[int, int]:
+    """A System V shared memory segment holding `text`, as another program's; (key, id)."""
+    import ctypes
+    import random
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.shmat.restype = ctypes.c_void_p
+    key = random.randint(1 << 20, 1 << 30)
+    shmid = libc.shmget(key, 4096, 0o1000 | 0o600)  # IPC_CREAT
+    assert shmid >= 0, ctypes.get_errno()
+    address = libc.shmat(shmid, None, 0)
+    ctypes.memmove(address, text.encode(), len(text))
+    libc.shmdt(ctypes.c_void_p(address))
+    return key, shmid
+
+
+def _remove_shared_memory(shmid: int) -> None:
+    import ctypes
+
+    ctypes.CDLL(None).shmctl(shmid, 0, None)  # IPC_RMID
 
 
 def _listen(world: World) -> None:
@@ -426,6 +463,8 @@ def attack_world(folder: Path, backend: str) -> World:
 
     secrets, fields = _plant(folder)
     world = World(folder, secrets, fields)
+    key, shmid = _shared_memory(secrets["shm"])
+    world.fields["shm_key"] = str(key)
     _listen(world)
     try:
         with SimulatorThread(SimulatorConfig(ttft=0.005, tokens_per_second=5000.0)) as sim:
@@ -433,6 +472,7 @@ def attack_world(folder: Path, backend: str) -> World:
     finally:
         for listener in world.listeners.values():
             listener.close()
+        _remove_shared_memory(shmid)
     return world
 
 

@@ -20,7 +20,7 @@ from tests.reliability.sandbox_attacks import ATTACKS, World, attack_world
 
 MAX_PROCESSES = 64  # CodeLimits' default
 DISK_MB = 256  # CodeLimits' default
-DISK_SLACK_MB = 192  # the Landlock backend watches the folder every 0.1 s
+DISK_SLACK_MB = 256  # the Landlock backend watches the folder every 0.05 s
 AVAILABLE = [name for name in BACKENDS if detect(name).backend == name]
 
 
@@ -120,6 +120,8 @@ CHECKS: dict[str, Contained] = {
         Contained(expect=("procsys: blocked",), absent=("WRITABLE",)),
     "new namespaces (unshare user + mount)":
         Contained(expect=("unshare: blocked",), absent=("MADE",)),
+    "read another program's System V shared memory":
+        Contained(expect=("shm: blocked",), absent=("READ",)),
     "leave a daemon behind (setsid, double fork)":
         Contained(expect=("daemon: started",), world=(_no_daemon,)),
     "fork bomb": Contained(absent=("NOT CAPPED",), measure=_forks, cap=MAX_PROCESSES),

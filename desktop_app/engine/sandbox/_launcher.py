@@ -7,7 +7,7 @@ program. The launcher itself stays outside the Landlock domain, so the model's c
 signal or trace it. It waits for the program; when the program ends it kills every process
 left under it (orphans come back to a subreaper, `setsid` or not) and exits with the
 program's status (re-raising the signal that ended it). While waiting it measures the run
-folder and kills the run when the folder grows past its cap.
+folder (every 0.05 s) and kills the run when the folder grows past its cap.
 
 CONFIG is JSON: `read_only` and `writable` path lists, `folder` (the run folder) and
 `disk_bytes` (its cap, 0: none).
@@ -28,7 +28,7 @@ _PR_CAPBSET_DROP = 24
 _PR_SET_PDEATHSIG = 1
 _PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
 _CAPSET = {"x86_64": 126, "aarch64": 91}
-_WATCH_S = 0.1
+_WATCH_S = 0.05
 
 
 def _drop_capabilities(libc: ctypes.CDLL) -> None:
@@ -108,8 +108,10 @@ def _wait(child: int, folder: str, disk_bytes: int) -> int:
     try:
         while not select.select([pidfd], [], [], _WATCH_S)[0]:
             if disk_bytes and _folder_bytes(folder) > disk_bytes:
+                # The program only: its group is also the launcher's. What it started comes
+                # back to this subreaper once it is gone, and `_kill_descendants` ends it.
                 with contextlib.suppress(OSError):
-                    os.killpg(os.getpgid(child), signal.SIGKILL)
+                    os.kill(child, signal.SIGKILL)
                 print("CrewDesk: the run's folder passed its size limit; the code was stopped",
                       file=sys.stderr, flush=True)
     finally:
@@ -134,7 +136,8 @@ def main(arguments: list[str]) -> int:
     _kill_descendants()
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
-        signal.signal(sig, signal.SIG_DFL)
+        with contextlib.suppress(OSError, ValueError):  # SIGKILL's action cannot be set
+            signal.signal(sig, signal.SIG_DFL)
         os.kill(os.getpid(), sig)
         return 128 + sig
     return os.waitstatus_to_exitcode(status)

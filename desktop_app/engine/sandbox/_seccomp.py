@@ -4,7 +4,8 @@ Stdlib only, like `_landlock`: the launcher imports it by path. The filter refus
 the system calls that code a model wrote has no business making: `socket` (network and
 D-Bus; `socketpair` stays allowed, asyncio needs it), `ptrace`, `process_vm_readv/writev`,
 the keyring calls, `bpf`, mounts, new namespaces (`unshare`, `setns`, `clone` with a
-namespace flag), `io_uring` (which would bypass this filter), and a few more; `clone3` gets
+namespace flag), `io_uring` (which would bypass this filter), System V IPC and POSIX
+message queues (other programs' shared memory, such as X11's), and a few more; `clone3` gets
 ENOSYS so the C library falls back to `clone`, whose flags the filter can read. Any other
 architecture than the one the filter was built for is killed.
 """
@@ -21,7 +22,8 @@ _DENIED_NAMES = (  # noqa: SIM905 - a table of names, easier to read as words
     "umount2 unshare setns pivot_root chroot perf_event_open userfaultfd kexec_load "
     "kexec_file_load init_module finit_module delete_module open_by_handle_at "
     "name_to_handle_at io_uring_setup io_uring_enter io_uring_register open_tree move_mount "
-    "fsopen fsconfig fsmount fspick mount_setattr pidfd_getfd kcmp acct swapon swapoff reboot"
+    "fsopen fsconfig fsmount fspick mount_setattr pidfd_getfd kcmp acct swapon swapoff reboot "
+    "shmget shmat shmctl semget semop semctl semtimedop msgget msgsnd msgrcv msgctl mq_open"
 ).split()
 
 _X86_64 = {
@@ -31,7 +33,9 @@ _X86_64 = {
     "perf_event_open": 298, "userfaultfd": 323, "kexec_load": 246, "kexec_file_load": 320,
     "init_module": 175, "finit_module": 313, "delete_module": 176, "open_by_handle_at": 304,
     "name_to_handle_at": 303, "acct": 163, "swapon": 167, "swapoff": 168, "reboot": 169,
-    "kcmp": 312, "clone": 56, "ioctl": 16,
+    "kcmp": 312, "clone": 56, "ioctl": 16, "shmget": 29, "shmat": 30, "shmctl": 31,
+    "semget": 64, "semop": 65, "semctl": 66, "semtimedop": 220, "msgget": 68, "msgsnd": 69,
+    "msgrcv": 70, "msgctl": 71, "mq_open": 240,
 }
 _AARCH64 = {
     "socket": 198, "ptrace": 117, "process_vm_readv": 270, "process_vm_writev": 271,
@@ -40,7 +44,9 @@ _AARCH64 = {
     "perf_event_open": 241, "userfaultfd": 282, "kexec_load": 104, "kexec_file_load": 294,
     "init_module": 105, "finit_module": 273, "delete_module": 106, "open_by_handle_at": 265,
     "name_to_handle_at": 264, "acct": 89, "swapon": 224, "swapoff": 225, "reboot": 142,
-    "kcmp": 272, "clone": 220, "ioctl": 29,
+    "kcmp": 272, "clone": 220, "ioctl": 29, "shmget": 194, "shmat": 196, "shmctl": 195,
+    "semget": 190, "semop": 193, "semctl": 191, "semtimedop": 192, "msgget": 186,
+    "msgsnd": 189, "msgrcv": 188, "msgctl": 187, "mq_open": 180,
 }
 _COMMON = {  # numbers shared by every architecture (added after the tables split)
     "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427, "open_tree": 428,
