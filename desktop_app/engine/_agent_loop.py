@@ -29,6 +29,7 @@ from desktop_app.engine.llm import LLMResult, Message
 
 if TYPE_CHECKING:
     from desktop_app.engine._run import PreparedTask, RunState, TaskMeta
+    from desktop_app.engine.tools import BaseTool
 
 log = logging.getLogger("desktop_app.engine")
 
@@ -101,6 +102,7 @@ class AgentLoop:
         self._on_step = on_step
         self._messages = messages
         self._tools = {tool.function_name(): tool for tool in task.agent.tools}
+        self._uses: dict[str, int] = {}
         self._schemas = [tool.openai_schema() for tool in task.agent.tools] or None
         model = task.output_model
         self._format = response_format(model) if model is not None else None
@@ -112,9 +114,9 @@ class AgentLoop:
             result = await self._call_llm(self._schemas)
             if not result.tool_calls:
                 return await self._answered(result.text)
-            self._messages.append(_assistant_message(result))
-            for call in result.tool_calls:
-                await self._use_tool(call.id, call.name, call.arguments)
+            answer = await self._use_tools(result)
+            if answer is not None:
+                return await self._answered(answer)
         self._messages.append({
             "role": "user",
             "content": "You have reached the limit of tool calls. Give your final answer now.",
@@ -192,11 +194,28 @@ class AgentLoop:
             usage, cost = state.usage.model_copy(), state.cost_usd
         state.send(ev.UsageUpdated(usage=usage, cost_usd=cost, **self._meta))
 
-    async def _use_tool(self, call_id: str, name: str, arguments: str) -> None:
+    async def _use_tools(self, result: LLMResult) -> str | None:
+        """Runs the model's tool calls in order; returns the output of the first call of a
+        `result_as_answer` tool that succeeds (the calls after it do not run, and the
+        conversation keeps only the calls that ran), else None."""
+        message = _assistant_message(result)
+        self._messages.append(message)
+        for position, call in enumerate(result.tool_calls):
+            output, is_error, tool = await self._use_tool(call.id, call.name, call.arguments)
+            if tool is not None and tool.result_as_answer and not is_error:
+                message["tool_calls"] = message["tool_calls"][: position + 1]
+                return output
+        return None
+
+    async def _use_tool(
+        self, call_id: str, name: str, arguments: str
+    ) -> tuple[str, bool, BaseTool | None]:
+        """Runs one tool call, with its events and step; returns its output, whether it
+        failed, and the tool that ran (None when there is no such tool)."""
         self._state.send(ev.ToolCallStarted(
             call_id=call_id, tool_name=name, arguments=arguments, **self._meta
         ))
-        output, is_error = await self._run_tool(name, arguments)
+        output, is_error, tool = await self._run_tool(name, arguments)
         self._state.send(ev.ToolCallFinished(
             call_id=call_id, tool_name=name, output=output, is_error=is_error, **self._meta
         ))
@@ -205,17 +224,37 @@ class AgentLoop:
             kind="tool_result", output=output, tool_name=name, tool_input=arguments,
             is_error=is_error, **self._step_meta(),
         ))
+        return output, is_error, tool
 
-    async def _run_tool(self, name: str, arguments: str) -> tuple[str, bool]:
+    async def _run_tool(self, name: str, arguments: str) -> tuple[str, bool, BaseTool | None]:
         name, arguments = await repaired_call(
             self._task.agent, self._tools, name, arguments, self._state, self._meta
         )
         tool = self._tools.get(name)
         if tool is None:
             known = ", ".join(self._tools) or "none"
-            return f"Error: there is no tool named '{name}'. Tools you have: {known}.", True
+            return f"Error: there is no tool named '{name}'. Tools you have: {known}.", True, None
+        output, is_error = await self._call_tool(tool, name, arguments)
+        return output, is_error, tool
+
+    def _claim_use(self, tool: BaseTool, name: str) -> str | None:
+        """Counts a use of `tool` in this task execution; CrewAI's error text when it has
+        reached its `max_usage_count` (CrewAI also counts per task execution)."""
+        limit, used = tool.max_usage_count, self._uses.get(name, 0)
+        if limit is not None and used >= limit:
+            return (
+                f"Tool '{name}' has reached its usage limit of {limit} times and cannot be "
+                "used anymore."
+            )
+        self._uses[name] = used + 1
+        return None
+
+    async def _call_tool(self, tool: BaseTool, name: str, arguments: str) -> tuple[str, bool]:
         try:
             kwargs = tool.parse_arguments(arguments)
+            refused = self._claim_use(tool, name)
+            if refused is not None:
+                return refused, True
             if self._state.blocking and not tool.awaits_natively():
                 value = tool.run(**kwargs)
             else:

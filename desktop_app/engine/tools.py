@@ -5,6 +5,11 @@ run in a worker thread on the async path, so they never block the event loop; as
 (`_arun`) are awaited on the loop. `@tool` makes a tool from a plain (sync or async)
 function, as CrewAI's `@tool` does: its docstring is the description and its signature the
 typed arguments.
+
+As CrewAI's, a tool may end its agent's work (`result_as_answer=True`: its output is the
+task's answer, with no further LLM call) or be limited to `max_usage_count` calls per task
+execution (then the model is told so, in CrewAI's words). A keyword a tool has no field for
+warns (`IgnoredSettingWarning`) at the user's line instead of vanishing as pydantic would.
 """
 
 from __future__ import annotations
@@ -12,15 +17,52 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import sys
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar, get_type_hints, overload
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from desktop_app.engine._blocking import run_to_end
+from desktop_app.engine.errors import IgnoredSettingWarning
 
 _T = TypeVar("_T")
+
+_INNER = ("desktop_app.engine", "desktop_app.compat", "pydantic")
+"""Modules between the user's code and a tool's warning (the tool, its base classes, pydantic)."""
+
+
+def warn_ignored(tool: str, setting: str, why: str) -> None:
+    """Warns that `tool`'s `setting` is accepted but ignored, and why, at the line of the
+    user's code that made the tool.
+
+    The message reads like the engine's other ignored settings:
+    "SerperDevTool: save_file=True is not supported by CrewDesk and is ignored (why)".
+    """
+    message = f"{tool}: {setting} is not supported by CrewDesk and is ignored ({why})"
+    warnings.warn(IgnoredSettingWarning(message), stacklevel=_user_level())
+
+
+def _user_level() -> int:
+    """The `stacklevel` of the first frame outside CrewDesk and pydantic."""
+    frame = sys._getframe(2)  # the caller of warn_ignored
+    level = 2
+    while frame.f_back is not None and str(frame.f_globals.get("__name__", "")).startswith(
+        _INNER
+    ):
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 class EmptyArgs(BaseModel):
@@ -35,6 +77,10 @@ class BaseTool(BaseModel, ABC):
         description: What it does and when to use it, for the model.
         args_schema: A pydantic model of the arguments; when a subclass sets none, it is read
             from the signature of its `_run`, as CrewAI does.
+        result_as_answer: Its output is the task's final answer: the agent stops after a
+            call that succeeds (CrewAI's `result_as_answer`).
+        max_usage_count: How many times one execution of a task may call it (None: no
+            limit); further calls get CrewAI's error text instead.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True, defer_build=True)
@@ -42,7 +88,28 @@ class BaseTool(BaseModel, ABC):
     name: str
     description: str
     args_schema: type[BaseModel] = EmptyArgs
+    result_as_answer: bool = False
+    max_usage_count: int | None = None
     is_async_native: ClassVar[bool] = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _warn_unknown(cls, data: Any) -> Any:
+        """Warns about each keyword the tool has no field for (pydantic drops them)."""
+        if isinstance(data, dict) and cls.model_config.get("extra") in (None, "ignore"):
+            known = set(cls.model_fields)
+            known.update(f.alias for f in cls.model_fields.values() if f.alias)
+            for key in data:
+                if key not in known:
+                    warn_ignored(cls.__name__, str(key), "this tool has no such setting")
+        return data
+
+    @field_validator("max_usage_count")
+    @classmethod
+    def _positive_limit(cls, value: int | None) -> int | None:
+        if value is not None and value <= 0:
+            raise ValueError("max_usage_count must be a positive integer")  # CrewAI's words
+        return value
 
     @model_validator(mode="after")
     def _args_from_run(self) -> BaseTool:
@@ -138,34 +205,59 @@ def tool(name_or_func: Callable[..., Any], /) -> Tool: ...
 
 
 @overload
-def tool(name_or_func: str | None = None, /) -> Callable[[Callable[..., Any]], Tool]: ...
+def tool(
+    name_or_func: str | None = None,
+    /,
+    *,
+    result_as_answer: bool = False,
+    max_usage_count: int | None = None,
+) -> Callable[[Callable[..., Any]], Tool]: ...
 
 
 def tool(
-    name_or_func: str | Callable[..., Any] | None = None, /
+    name_or_func: str | Callable[..., Any] | None = None,
+    /,
+    *,
+    result_as_answer: bool = False,
+    max_usage_count: int | None = None,
 ) -> Tool | Callable[[Callable[..., Any]], Tool]:
-    """Makes a tool from a function, as CrewAI's `@tool` (`@tool` or `@tool("Name")`).
+    """Makes a tool from a function, as CrewAI's `@tool` (`@tool`, `@tool("Name")`,
+    `@tool("Name", result_as_answer=True)`, `@tool(max_usage_count=2)`).
 
     The docstring is the description the model reads; the parameters, with their type hints
-    and defaults, are the arguments.
+    and defaults, are the arguments. The options are `BaseTool`'s fields of the same names.
 
     Raises:
         ValueError: The function has no docstring.
     """
+    options: dict[str, Any] = {
+        "result_as_answer": result_as_answer, "max_usage_count": max_usage_count,
+    }
     if callable(name_or_func):
-        return _tool_from(name_or_func, name_or_func.__name__)
+        return tool_from(Tool, name_or_func, name_or_func.__name__, **options)
 
     def decorate(func: Callable[..., Any]) -> Tool:
-        return _tool_from(func, name_or_func or func.__name__)
+        return tool_from(Tool, func, name_or_func or func.__name__, **options)
 
     return decorate
 
 
-def _tool_from(func: Callable[..., Any], name: str) -> Tool:
+_ToolT = TypeVar("_ToolT", bound=Tool)
+
+
+def tool_from(kind: type[_ToolT], func: Callable[..., Any], name: str, **options: Any) -> _ToolT:
+    """A tool of class `kind` made from `func` (what `@tool` does), with `BaseTool` options.
+
+    Raises:
+        ValueError: The function has no docstring.
+    """
     description = inspect.getdoc(func)
     if not description:
         raise ValueError(f"The tool function '{func.__name__}' must have a docstring.")
-    return Tool(name=name, description=description, args_schema=args_schema_of(func), func=func)
+    return kind(
+        name=name, description=description, args_schema=args_schema_of(func), func=func,
+        **options,
+    )
 
 
 def _named_parameters(func: Callable[..., Any]) -> list[inspect.Parameter]:

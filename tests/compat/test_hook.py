@@ -178,8 +178,6 @@ def test_small_modules(hook: None) -> None:
 def test_tool_decorator_takes_crewai_keywords(hook: None) -> None:
     from crewai.tools import tool
 
-    from desktop_app.engine.errors import IgnoredSettingWarning
-
     @tool
     def plain(text: str) -> str:
         """Echoes."""
@@ -195,14 +193,14 @@ def test_tool_decorator_takes_crewai_keywords(hook: None) -> None:
     assert isinstance(plain, engine.Tool) and isinstance(plain, BaseTool)
     assert plain.name == "plain" and named.name == "Named"
     assert named.function_name() == "named"
-    with pytest.warns(IgnoredSettingWarning, match="Tool 'Final': result_as_answer=True"):
 
-        @tool("Final", result_as_answer=True)
-        def final(text: str) -> str:
-            """Echoes."""
-            return text
+    @tool("Final", result_as_answer=True, max_usage_count=2)
+    def final(text: str) -> str:
+        """Echoes."""
+        return text
 
     assert final.run(text="x") == "x"
+    assert final.result_as_answer and final.max_usage_count == 2
 
 
 @pytest.mark.parametrize(
@@ -242,5 +240,6 @@ def test_base_tool_subclass_warns_about_crewai_settings_it_drops(hook: None) -> 
 
     assert Counter().run(text="a b c") == "3"
     assert Counter().function_name() == "word_counter"
-    with pytest.warns(IgnoredSettingWarning, match="Counter: result_as_answer"):
-        Counter(result_as_answer=True)
+    assert Counter(result_as_answer=True).result_as_answer
+    with pytest.warns(IgnoredSettingWarning, match="Counter: cache_function"):
+        Counter(cache_function=lambda *_: False)

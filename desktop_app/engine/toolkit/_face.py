@@ -6,7 +6,8 @@
   is), so an optional argument (`FileReadTool`'s `file_path`, when the code named a file)
   reads as optional to any model.
 - A keyword the tool has no field for is warned about (pydantic would drop it silently),
-  e.g. CrewAI's `result_as_answer` or `env_vars`.
+  e.g. CrewAI's `env_vars`: the engine's `BaseTool` does it for every tool. CrewAI's
+  `result_as_answer` and `max_usage_count` are `BaseTool` fields that take effect.
 """
 
 from __future__ import annotations
@@ -16,9 +17,6 @@ import re
 import unicodedata
 from typing import Any
 
-from pydantic import model_validator
-
-from desktop_app.engine.toolkit._warn import warn_ignored
 from desktop_app.engine.tools import BaseTool
 
 __all__ = ["CrewAIToolFace", "crewai_function_name"]
@@ -44,15 +42,6 @@ def crewai_function_name(name: str) -> str:
 
 class CrewAIToolFace(BaseTool):
     """The base of every toolkit tool (see the module docstring)."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _warn_unknown(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            for key in data:
-                if key not in cls.model_fields:
-                    warn_ignored(cls.__name__, str(key), "this tool has no such setting")
-        return data
 
     def function_name(self) -> str:
         """CrewAI's function name for this tool."""

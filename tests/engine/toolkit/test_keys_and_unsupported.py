@@ -58,8 +58,8 @@ def test_the_toolkit_exports_exactly_the_registry_names() -> None:
 
 
 def test_a_setting_a_toolkit_tool_lacks_is_warned_about_not_dropped() -> None:
-    with pytest.warns(UserWarning, match="SerperDevTool: result_as_answer is not supported"):
-        toolkit.SerperDevTool.model_validate({"result_as_answer": True})
+    with pytest.warns(UserWarning, match="SerperDevTool: env_vars is not supported"):
+        toolkit.SerperDevTool.model_validate({"env_vars": []})
     with pytest.warns(UserWarning, match="TavilySearchTool: proxies"):
         toolkit.TavilySearchTool(proxies={"https": "http://proxy:1"})
 

@@ -1,26 +1,24 @@
 """`crewai.tools.base_tool`: `BaseTool`, `Tool`, `@tool` and `EnvVar`, as CrewAI's.
 
 `BaseTool` is an engine tool with CrewAI's face (the toolkit's `CrewAIToolFace`): the model
-sees CrewAI's function name (`"Word counter"` is `word_counter`), and a keyword CrewAI's
-`BaseTool` has but CrewDesk does not act on (`result_as_answer`, `max_usage_count`...) warns
-instead of vanishing. Subclass it with `name`, `description`, `args_schema` and `_run` as in
-CrewAI; `@tool` and `@tool("Name")` make a `Tool` from a function whose docstring is its
-description. Every toolkit tool (`SerperDevTool`...) is a `BaseTool` too.
+sees CrewAI's function name (`"Word counter"` is `word_counter`), `result_as_answer` and
+`max_usage_count` take effect as in CrewAI, and a keyword CrewDesk does not act on
+(`env_vars`, `cache_function`...) warns instead of vanishing. Subclass it with `name`,
+`description`, `args_schema` and `_run` as in CrewAI; `@tool` and `@tool("Name")` make a
+`Tool` from a function whose docstring is its description. Every toolkit tool
+(`SerperDevTool`...) is a `BaseTool` too.
 """
 
 from __future__ import annotations
 
-import inspect
-import warnings
 from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
 
-from desktop_app.engine.errors import IgnoredSettingWarning
 from desktop_app.engine.toolkit._face import CrewAIToolFace
 from desktop_app.engine.tools import Tool as _EngineTool
-from desktop_app.engine.tools import args_schema_of
+from desktop_app.engine.tools import tool_from
 
 BaseTool = CrewAIToolFace
 """CrewAI's `BaseTool`: subclass it and implement `_run` (and `_arun` for async). The toolkit's
@@ -50,33 +48,17 @@ class EnvVar(BaseModel):
 def tool(
     *args: Any, result_as_answer: bool = False, max_usage_count: int | None = None
 ) -> Any:
-    """CrewAI's `@tool`, `@tool("Name")`: a `Tool` from a function (its docstring is the
-    description the model reads, its parameters the arguments).
-
-    `result_as_answer` and `max_usage_count` are not acted on by CrewDesk: given, they warn
-    (`IgnoredSettingWarning`) naming the tool, never silently.
+    """CrewAI's `@tool`, `@tool("Name")`, `@tool("Name", result_as_answer=True)`: a `Tool`
+    from a function (its docstring is the description the model reads, its parameters the
+    arguments); `result_as_answer` and `max_usage_count` as CrewAI's.
 
     Raises:
         ValueError: The function has no docstring.
     """
-    given = {"result_as_answer": result_as_answer, "max_usage_count": max_usage_count}
-    ignored = {key: value for key, value in given.items() if value not in (False, None)}
+    options = {"result_as_answer": result_as_answer, "max_usage_count": max_usage_count}
 
     def make(func: Callable[..., Any], name: str) -> Tool:
-        description = inspect.getdoc(func)
-        if not description:
-            raise ValueError(f"The tool function '{func.__name__}' must have a docstring.")
-        made = Tool(name=name, description=description, args_schema=args_schema_of(func),
-                    func=func)
-        for key, value in ignored.items():
-            warnings.warn(
-                IgnoredSettingWarning(
-                    f"Tool '{name}': {key}={value!r} is not supported by CrewDesk and is "
-                    "ignored"
-                ),
-                stacklevel=3,
-            )
-        return made
+        return tool_from(Tool, func, name, **options)
 
     if len(args) == 1 and callable(args[0]):
         return make(args[0], args[0].__name__)
