@@ -125,9 +125,11 @@ def _locate_folder(root: Path) -> ProjectSpec:
         package = entry[0].split(".")[0]
         chosen = [crew for crew in crews if crew.parent.name == package]
         crews = chosen or crews
+    if not crews and (root / "main.py").is_file():  # crewAI-examples: main.py makes the crew
+        return ProjectSpec("script", root, root / "main.py", root.name, source_dir=root)
     if not crews:
         raise ProjectError(root, None, "no CrewAI project found here (looked for "
-                           "src/<name>/crew.py, <name>/crew.py, crew.py and crew.jsonc)")
+                           "src/<name>/crew.py, <name>/crew.py, crew.py, crew.jsonc and main.py)")
     if len(crews) > 1:
         names = ", ".join(str(crew.relative_to(root)) for crew in crews)
         raise ProjectError(root, None, f"holds several crews ({names}); run one of their folders")

@@ -58,6 +58,7 @@ class LoadedProject:
         self.tasks_yaml: Path | None = None
         self.default_inputs: dict[str, Any] = {}
         self._crew_class: type | None = None
+        self._crew_module: str | None = None
         self._crew_method = "crew"
         self._program: Program | None = None
         self._json_loader: Callable[[Path], tuple[Crew, dict[str, Any]]] | None = None
@@ -108,6 +109,8 @@ class LoadedProject:
                 return crew
             if self._program is not None:
                 return self._script_crew(self._program)
+            if self._crew_module is not None:
+                return self._module_crew(self._crew_module)
             assert self._crew_class is not None
             return self._new_crew(self._crew_class, self._crew_method, self.spec.entry)
 
@@ -171,6 +174,15 @@ class LoadedProject:
                 return base / relative
         return self.spec.entry
 
+    def _module_crew(self, module_name: str) -> Crew:
+        """The last Crew a ``crew.py`` makes at its top level, made afresh (the module is
+        run again, so each build has its own agents and tasks)."""
+        module = self._call(lambda: importlib.reload(sys.modules[module_name])
+                            if module_name in sys.modules
+                            else importlib.import_module(module_name), self.spec.entry)
+        crews = [value for value in vars(module).values() if crew_code.is_crew(value)]
+        return cast("Crew", crews[-1])
+
     def _script_crew(self, program: Program) -> Crew:
         namespace = execute(program, _SCRIPT_MODULE, self.spec.root, program.setup_code())
         classes = crew_code.crew_classes(namespace, _SCRIPT_MODULE)
@@ -207,6 +219,7 @@ def load(spec: ProjectSpec) -> LoadedProject:
     load_env_file(spec.root)
     if spec.kind in ("script", "notebook"):
         project._program = read_program(spec.entry)
+        _forget_modules(_top_names(spec))  # its sibling modules, not an earlier folder's
         project.default_inputs = crew_code.script_inputs(project._program.source, spec.entry)
         return project
     with project.activated():
@@ -225,8 +238,11 @@ def _load_crew_module(project: LoadedProject) -> None:
     module = project._call(lambda: importlib.import_module(module_name), spec.entry)
     classes = crew_code.crew_classes(vars(module), module.__name__)
     if not classes:
-        raise ProjectError(spec.entry, None, "no @CrewBase class here (a class decorated "
-                           "with @CrewBase, with a @crew method)")
+        if not any(crew_code.is_crew(value) for value in vars(module).values()):
+            raise ProjectError(spec.entry, None, "no @CrewBase class here (a class decorated "
+                               "with @CrewBase, with a @crew method), and no Crew")
+        project._crew_module = module_name  # an older crew.py: `crew = Crew(...)` at the top
+        return
     cls = classes[0]
     project._crew_class = cls
     project._crew_method = crew_code.crew_method(cls, spec.entry)

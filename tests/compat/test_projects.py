@@ -335,3 +335,38 @@ def test_a_notebook_shows_with_ipython_display_without_ipython(
     loaded(path).run_entry()
     assert capsys.readouterr().out == "**shown**\nagain\nTrue\n"
     assert "IPython" not in sys.modules
+
+
+OLD_CREW = '''import os
+from crewai import LLM, Agent, Crew, Task
+
+llm = LLM(model="openai/sim", base_url=os.environ["CD_SIM_URL"], api_key="sk-x")
+writer = Agent(role="Writer", goal="Write about {topic}", backstory="Terse.", llm=llm)
+task = Task(description="Write about {topic}.", expected_output="A line.", agent=writer)
+crew = Crew(agents=[writer], tasks=[task])
+'''
+
+
+def test_an_older_crew_py_with_a_crew_at_the_top_level(tmp_path: Path) -> None:
+    root = tmp_path / "old"
+    write(root / "crew.py", OLD_CREW)
+    write(root / "config" / "agents.yaml", AGENTS)
+    write(root / "main.py", "from crew import crew\n\n\ndef run():\n"
+          "    return crew.kickoff(inputs={'topic': 'owls'})\n")
+    project = loaded(root)
+    first, second = project.build_crew(), project.build_crew()
+    assert first is not second and [a.role for a in first.agents] == ["Writer"]
+    assert "owls" in getattr(project.run_entry(), "raw", "")
+
+
+def test_a_folder_whose_main_py_makes_the_crew_runs_it_as_a_script(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "examples_style"
+    write(root / "agents.py", OLD_CREW)
+    write(root / "main.py", "from agents import crew\n\nif __name__ == '__main__':\n"
+          "    print('RAN', crew.kickoff(inputs={'topic': 'owls'}).raw[:9])\n")
+    spec = locate(root)
+    assert (spec.kind, spec.entry) == ("script", root / "main.py")
+    load(spec).run_entry()
+    assert "RAN" in capsys.readouterr().out
