@@ -1,4 +1,9 @@
-"""The LLM client. Every model call of the engine goes through litellm here, and only here.
+"""The LLM client. Every model call of the engine goes through here, and only here.
+
+Providers that speak OpenAI's chat-completions protocol (OpenAI, Groq, OpenRouter, LM Studio,
+vLLM, Ollama's `/v1`, the simulator) are called natively (`_openai_protocol`, over httpx; the
+choice is `_llm_routes`, `CREWDESK_LLM_CLIENT=auto|native|litellm`); every other provider goes
+through litellm, imported only when such a model is called. What follows is the litellm path.
 
 What a streamed call costs, and what was chosen (CPU per 20-token call against a loopback
 simulator on 2 cores; plain httpx + json on the same stream: about 1.4 ms):
@@ -39,6 +44,8 @@ from typing import Any
 
 from desktop_app.engine import _litellm_pacing as _pacing
 from desktop_app.engine import _litellm_sse as _sse
+from desktop_app.engine import _llm_routes as _routes
+from desktop_app.engine import _price_table
 from desktop_app.engine._crewai_surface import (
     IGNORED,
     NO_EFFECT,
@@ -91,6 +98,23 @@ async def _aload_litellm() -> ModuleType:
     if _litellm is not None:
         return _litellm
     return await asyncio.to_thread(load_litellm)
+
+
+_native: ModuleType | None = None
+
+
+def load_native() -> ModuleType:
+    """Imports the native OpenAI-protocol client (blocking: httpx's import, about 0.4 s)."""
+    global _native
+    if _native is None:
+        _native = importlib.import_module("desktop_app.engine._openai_protocol")
+    return _native
+
+
+async def _aload_native() -> ModuleType:
+    if _native is not None:
+        return _native
+    return await asyncio.to_thread(load_native)
 
 
 @dataclass(slots=True)
@@ -247,7 +271,19 @@ class LLM:
     @property
     def provider(self) -> str:
         """The provider name litellm picks for this model (e.g. "openai")."""
+        route = self._route()
+        if route is not None:
+            return route.provider
         return _provider_for(load_litellm(), self.target())
+
+    def _route(self) -> _routes.NativeRoute | None:
+        """The native route of the next call, or None for litellm (`_llm_routes`)."""
+        target = self.target()
+        try:
+            return _routes.route_for(target.model, target.base_url, target.api_key, self.extra)
+        except _routes.NeedsLitellm as exc:
+            provider = target.model.split("/", 1)[0] if "/" in target.model else "unknown"
+            raise LLMError("other", str(exc), provider=provider, model=target.model) from None
 
     async def acall(
         self,
@@ -266,12 +302,15 @@ class LLM:
         Raises:
             LLMError: The provider refused or failed; retries were used up.
         """
-        litellm = await _aload_litellm()
+        route = self._route()
+        client = await (_aload_native() if route is not None else _aload_litellm())
         attempt = 0
         while True:
             acc = _Accumulator(on_text)
             try:
-                return await self._acall_once(litellm, messages, tools, acc)
+                if route is not None:
+                    return await self._acall_native(client, route, messages, tools, acc)
+                return await self._acall_once(client, messages, tools, acc)
             except LLMError as err:
                 delay = self._retry_delay(err, attempt, acc.emitted)
                 if delay is None:
@@ -296,12 +335,15 @@ class LLM:
             cancelled: Polled between chunks; when it returns True the stream is closed and
                 `asyncio.CancelledError` is raised.
         """
-        litellm = load_litellm()
+        route = self._route()
+        client = load_native() if route is not None else load_litellm()
         attempt = 0
         while True:
             acc = _Accumulator(on_text)
             try:
-                return self._call_once(litellm, messages, tools, acc, cancelled)
+                if route is not None:
+                    return self._call_native(client, route, messages, tools, acc, cancelled)
+                return self._call_once(client, messages, tools, acc, cancelled)
             except LLMError as err:
                 delay = self._retry_delay(err, attempt, acc.emitted)
                 if delay is None:
@@ -334,7 +376,9 @@ class LLM:
                 await wrapper.aclose()
         finally:
             limit.release()
-        return self._finish(litellm, target, provider, acc)
+        return self._finish(
+            target, provider, acc, lambda usage: _cost_of(litellm, target.model, usage)
+        )
 
     def _call_once(
         self,
@@ -361,7 +405,50 @@ class LLM:
                 wrapper.close()
         finally:
             limit.release()
-        return self._finish(litellm, target, provider, acc)
+        return self._finish(
+            target, provider, acc, lambda usage: _cost_of(litellm, target.model, usage)
+        )
+
+    async def _acall_native(
+        self,
+        native: ModuleType,
+        route: _routes.NativeRoute,
+        messages: Sequence[Message],
+        tools: Sequence[Mapping[str, Any]] | None,
+        acc: _Accumulator,
+    ) -> LLMResult:
+        body, headers = native.request_body(route, messages, tools, self._options())
+        limit = _pacing.provider_limit(route.provider, route.base_url)
+        await limit.acquire(self.max_concurrency)
+        try:
+            await native.astream(route, body, headers, self.timeout, acc)
+        finally:
+            limit.release()
+        if not _price_table.loaded():
+            await asyncio.to_thread(_price_table.load)
+        return self._finish(self.target(), route.provider, acc, _native_cost(route))
+
+    def _call_native(
+        self,
+        native: ModuleType,
+        route: _routes.NativeRoute,
+        messages: Sequence[Message],
+        tools: Sequence[Mapping[str, Any]] | None,
+        acc: _Accumulator,
+        cancelled: Callable[[], bool] | None,
+    ) -> LLMResult:
+        body, headers = native.request_body(route, messages, tools, self._options())
+        limit = _pacing.provider_limit(route.provider, route.base_url)
+        limit.acquire_blocking(self.max_concurrency)
+        try:
+            native.stream(route, body, headers, self.timeout, acc, cancelled)
+        finally:
+            limit.release()
+        return self._finish(self.target(), route.provider, acc, _native_cost(route))
+
+    def _options(self) -> dict[str, Any]:
+        """The request's settings besides model, messages and tools (the native path)."""
+        return {"temperature": self.temperature, "max_tokens": self.max_tokens, **self.extra}
 
     def _request(
         self,
@@ -389,7 +476,11 @@ class LLM:
         return request
 
     def _finish(
-        self, litellm: ModuleType, target: LLMTarget, provider: str, acc: _Accumulator
+        self,
+        target: LLMTarget,
+        provider: str,
+        acc: _Accumulator,
+        cost_of: Callable[[UsageMetrics], float | None],
     ) -> LLMResult:
         if acc.finish_reason is None:
             raise LLMError(
@@ -403,7 +494,7 @@ class LLM:
             text="".join(acc.parts),
             tool_calls=acc.tool_calls(),
             usage=usage,
-            cost_usd=_cost_of(litellm, target.model, usage),
+            cost_usd=cost_of(usage),
             finish_reason=acc.finish_reason,
         )
 
@@ -638,6 +729,18 @@ def _cost_of(litellm: ModuleType, model: str, usage: UsageMetrics) -> float | No
     if price is None:
         return None
     return float(usage.prompt_tokens * price[0] + usage.completion_tokens * price[1])
+
+
+def _native_cost(route: _routes.NativeRoute) -> Callable[[UsageMetrics], float | None]:
+    """Cost in USD from litellm's price file (`_price_table`), or None for an unpriced model."""
+
+    def cost(usage: UsageMetrics) -> float | None:
+        price = _price_table.price_of(route.provider, route.model)
+        if price is None:
+            return None
+        return usage.prompt_tokens * price[0] + usage.completion_tokens * price[1]
+
+    return cost
 
 
 _EMBEDDER_ROUTES = {"google": "gemini", "google-generativeai": "gemini", "voyageai": "voyage"}

@@ -1,0 +1,174 @@
+"""Which model calls the engine makes itself over OpenAI's chat protocol, and which go to litellm
+(private to `llm.py`; imports nothing heavy, so `import desktop_app.engine` stays fast).
+
+Model strings stay litellm's (`openai/gpt-4o-mini`, `groq/llama-3.1-8b-instant`,
+`ollama/llama3.2`), so nothing changes for users or crew files. A model whose provider speaks
+OpenAI's chat-completions protocol gets a `NativeRoute` (where to send it, with which key);
+every other one goes through litellm, imported only then.
+
+`CREWDESK_LLM_CLIENT` chooses, read at each call (for comparison and rollback):
+- `auto` (the default): native for the providers of `OPENAI_PROTOCOL`, litellm for the rest;
+- `litellm`: every call through litellm, as before the native client;
+- `native`: as `auto`, but a model that would need litellm fails with an `LLMError` instead
+  of importing it (proves a build or a benchmark never loads litellm).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+ClientMode = Literal["auto", "native", "litellm"]
+
+CLIENT_ENV = "CREWDESK_LLM_CLIENT"
+
+
+@dataclass(frozen=True, slots=True)
+class _Provider:
+    default_base: str | None
+    key_envs: tuple[str, ...]
+    base_envs: tuple[str, ...]
+
+
+OPENAI_PROTOCOL: dict[str, _Provider] = {
+    "openai": _Provider(
+        "https://api.openai.com/v1", ("OPENAI_API_KEY",), ("OPENAI_BASE_URL", "OPENAI_API_BASE")
+    ),
+    "groq": _Provider("https://api.groq.com/openai/v1", ("GROQ_API_KEY",), ("GROQ_API_BASE",)),
+    "openrouter": _Provider(
+        "https://openrouter.ai/api/v1",
+        ("OPENROUTER_API_KEY", "OR_API_KEY"),
+        ("OPENROUTER_API_BASE",),
+    ),
+    "lm_studio": _Provider(
+        "http://localhost:1234/v1", ("LM_STUDIO_API_KEY",), ("LM_STUDIO_API_BASE",)
+    ),
+    "hosted_vllm": _Provider(None, ("HOSTED_VLLM_API_KEY",), ("HOSTED_VLLM_API_BASE",)),
+    "openai_like": _Provider(None, (), ()),
+    "custom_openai": _Provider(None, (), ()),
+    # Ollama's own API is another protocol (litellm's `ollama/` route speaks it); its
+    # OpenAI-compatible endpoint is used only when the base URL names it (`.../v1`).
+    "ollama": _Provider(None, ("OLLAMA_API_KEY",), ()),
+    "ollama_chat": _Provider(None, ("OLLAMA_API_KEY",), ()),
+}
+"""Providers spoken natively: default base URL, key and base URL environment variables."""
+
+_KEYED = frozenset({"openai", "groq", "openrouter"})
+"""Providers whose official endpoint refuses a call without a key."""
+
+_BARE_OPENAI_PREFIXES = ("gpt-", "o1", "o3", "o4", "chatgpt-", "text-davinci", "davinci", "ft:gpt")
+"""Model names litellm gives to OpenAI when no provider prefix is written."""
+
+LITELLM_ONLY_OPTIONS = frozenset(
+    {
+        "mock_response",
+        "custom_llm_provider",
+        "api_version",
+        "azure_ad_token",
+        "input_cost_per_token",
+        "output_cost_per_token",
+        "litellm_params",
+        "fallbacks",
+        "model_list",
+    }
+)
+"""Options only litellm understands: a call that sets one goes through litellm."""
+
+
+@dataclass(frozen=True, slots=True)
+class NativeRoute:
+    """Where a native call goes.
+
+    Attributes:
+        provider: The provider's name as litellm spells it ("openai"); errors name it.
+        model: The model name the provider knows ("gpt-4o-mini"), without the route prefix.
+        base_url: The OpenAI-style base URL, without a trailing slash (".../v1").
+        api_key: The key sent as a bearer token, or None for no Authorization header.
+        model_string: The model string as written ("openai/gpt-4o-mini"); errors name it.
+    """
+
+    provider: str
+    model: str
+    base_url: str
+    api_key: str | None
+    model_string: str
+
+
+class NeedsLitellm(Exception):
+    """`CREWDESK_LLM_CLIENT=native` and the model's provider is not spoken natively."""
+
+
+def client_mode() -> ClientMode:
+    """The client choice from `CREWDESK_LLM_CLIENT` (unknown values count as `auto`)."""
+    value = os.environ.get(CLIENT_ENV, "auto").strip().lower()
+    if value in ("native", "litellm"):
+        return value  # type: ignore[return-value]
+    return "auto"
+
+
+def route_for(
+    model: str, base_url: str | None, api_key: str | None, options: Mapping[str, Any]
+) -> NativeRoute | None:
+    """The native route of a call, or None when it goes through litellm.
+
+    Raises:
+        NeedsLitellm: The mode is `native` and this call cannot be made natively.
+    """
+    mode = client_mode()
+    if mode == "litellm":
+        return None
+    route = _native_route(model, base_url, api_key, options)
+    if route is None and mode == "native":
+        raise NeedsLitellm(
+            f"{CLIENT_ENV}=native, but '{model}' needs litellm (its provider does not speak "
+            "OpenAI's chat protocol, or an option only litellm knows is set)"
+        )
+    return route
+
+
+def _native_route(
+    model: str, base_url: str | None, api_key: str | None, options: Mapping[str, Any]
+) -> NativeRoute | None:
+    if any(name in LITELLM_ONLY_OPTIONS for name in options):
+        return None
+    provider, _, name = model.partition("/")
+    if not name:
+        if not model.startswith(_BARE_OPENAI_PREFIXES):
+            return None
+        provider, name = "openai", model
+    spec = OPENAI_PROTOCOL.get(provider)
+    if spec is None:
+        return None
+    base = base_url or _first_env(spec.base_envs) or spec.default_base
+    if base is None:
+        return None
+    base = base.rstrip("/")
+    if provider.startswith("ollama") and not base.endswith("/v1"):
+        return None
+    key = api_key or _first_env(spec.key_envs)
+    return NativeRoute(
+        provider=provider, model=name, base_url=base, api_key=key, model_string=model
+    )
+
+
+def needs_key(route: NativeRoute) -> bool:
+    """Whether the call goes to a provider's official endpoint without a key."""
+    if route.api_key or route.provider not in _KEYED:
+        return False
+    return route.base_url == (OPENAI_PROTOCOL[route.provider].default_base or "").rstrip("/")
+
+
+def key_env_of(provider: str) -> str:
+    """The environment variable that holds a provider's key ("OPENAI_API_KEY")."""
+    spec = OPENAI_PROTOCOL.get(provider)
+    return spec.key_envs[0] if spec and spec.key_envs else f"{provider.upper()}_API_KEY"
+
+
+def _first_env(names: tuple[str, ...]) -> str | None:
+    for name in names:
+        value = os.environ.get(name)
+        if value:
+            return value
+    return None

@@ -1,0 +1,322 @@
+"""OpenAI's chat-completions protocol, spoken over httpx without litellm (private to `llm.py`).
+
+Serves OpenAI and every OpenAI-compatible endpoint of `_llm_routes.OPENAI_PROTOCOL` (Groq,
+OpenRouter, LM Studio, vLLM, Ollama's `/v1`, the project's simulator). Why: `import litellm`
+takes 6-8 s here and each `litellm.acompletion` spends 3-4 ms of CPU on request setup and
+pricing before the first byte; this module costs the import of httpx (0.4 s) and builds the
+request as one dict (benchmarks/README.md, "Native OpenAI-protocol client").
+
+- One `httpx.AsyncClient` per event loop (connections are tied to their loop), closed when the
+  loop shuts down its async generators (`asyncio.run`, pytest's loops); one `httpx.Client` for
+  the blocking path, shared by every thread.
+- Requests are streamed with `stream_options.include_usage`; SSE lines are read and parsed in
+  place (`_litellm_sse.parse_line`) into the caller's `ChunkSink`, which assembles text, tool
+  calls by index and usage. A server that answers with one JSON body is read as one chunk.
+- Leaving the `async with` early (cancellation, an error) closes the response, and with it the
+  connection of an unfinished stream, at once.
+- Failures become the `LLMError`s `_provider_errors.classify` makes for litellm's exceptions:
+  the status, the provider's own message, `Retry-After`. Retries stay in `llm.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import weakref
+from collections.abc import AsyncGenerator, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+import httpx
+
+from desktop_app.engine import _litellm_sse as _sse
+from desktop_app.engine._llm_routes import NativeRoute, key_env_of, needs_key
+from desktop_app.engine._provider_errors import classify
+from desktop_app.engine.errors import LLMError
+
+DEFAULT_TIMEOUT = 600.0
+"""Seconds to wait on one read or connect when the LLM sets no timeout (litellm's default)."""
+
+_LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=512, keepalive_expiry=30)
+"""No pool cap: `_litellm_pacing.provider_limit` already caps requests per provider."""
+
+DROPPED_OPTIONS = frozenset({"num_retries", "drop_params", "metadata", "api_base", "base_url"})
+"""litellm's bookkeeping options that mean nothing to the provider: never sent."""
+
+
+class ChunkSink(Protocol):
+    """What reads the answer: one OpenAI chunk (parsed JSON) at a time."""
+
+    def feed_openai(self, chunk: Any) -> None:
+        """Takes one chunk as OpenAI's JSON has it."""
+
+
+class ProviderHTTPError(Exception):
+    """The provider answered with an error status (read by `classify`: status, headers, message)."""
+
+    def __init__(self, status_code: int, body: bytes, headers: httpx.Headers) -> None:
+        self.status_code = status_code
+        self.headers = headers
+        text = body.decode("utf-8", "replace").strip()
+        self.message = text or f"HTTP {status_code}"
+        super().__init__(self.message)
+
+
+# --- the request -----------------------------------------------------------------------------
+
+
+def request_body(
+    route: NativeRoute,
+    messages: Sequence[Mapping[str, Any]],
+    tools: Sequence[Mapping[str, Any]] | None,
+    options: Mapping[str, Any],
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The JSON body and extra headers of one streamed call.
+
+    `options` are the LLM's settings (temperature, max_tokens, top_p, stop, seed, tool_choice,
+    response_format, ...), passed through as they are; `extra_body` is merged into the body
+    and `extra_headers` into the headers, as litellm and the openai SDK do.
+    """
+    body: dict[str, Any] = {
+        "model": route.model,
+        "messages": list(messages),
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
+    if tools:
+        body["tools"] = list(tools)
+    headers: dict[str, str] = {}
+    for name, value in options.items():
+        if value is None or name in DROPPED_OPTIONS:
+            continue
+        if name == "extra_body":
+            body.update(value)
+        elif name == "extra_headers":
+            headers.update({str(k): str(v) for k, v in value.items()})
+        elif name == "response_format":
+            body[name] = response_format(value)
+        else:
+            body[name] = value
+    if route.provider == "openai" and _is_reasoning_model(route.model):
+        _adapt_for_reasoning_model(body)
+    if route.api_key:
+        headers["Authorization"] = f"Bearer {route.api_key}"
+    return body, headers
+
+
+def response_format(value: Any) -> Any:
+    """OpenAI's `response_format`; a pydantic model class becomes a strict JSON schema, as
+    litellm turns it."""
+    schema_of = getattr(value, "model_json_schema", None)
+    if not isinstance(value, type) or schema_of is None:
+        return value
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": value.__name__, "schema": _strict(schema_of()), "strict": True},
+    }
+
+
+def _strict(schema: Any) -> Any:
+    """Every object closed and every property required, as OpenAI's strict mode wants."""
+    if isinstance(schema, dict):
+        out = {key: _strict(value) for key, value in schema.items()}
+        if out.get("type") == "object" and "properties" in out:
+            out["additionalProperties"] = False
+            out["required"] = list(out["properties"])
+        return out
+    if isinstance(schema, list):
+        return [_strict(item) for item in schema]
+    return schema
+
+
+def _is_reasoning_model(model: str) -> bool:
+    return model.startswith(("o1", "o3", "o4", "gpt-5"))
+
+
+def _adapt_for_reasoning_model(body: dict[str, Any]) -> None:
+    """OpenAI's reasoning models refuse `max_tokens` and any temperature but 1 (litellm maps
+    the one and drops the other)."""
+    if "max_tokens" in body:
+        body.setdefault("max_completion_tokens", body.pop("max_tokens"))
+    if body.get("temperature") not in (None, 1, 1.0):
+        del body["temperature"]
+
+
+def _url(route: NativeRoute) -> str:
+    return f"{route.base_url}/chat/completions"
+
+
+def _timeout(seconds: float | None) -> httpx.Timeout:
+    return httpx.Timeout(seconds if seconds is not None else DEFAULT_TIMEOUT)
+
+
+def _missing_key(route: NativeRoute) -> LLMError:
+    return LLMError(
+        "auth",
+        f"no API key was given and {key_env_of(route.provider)} is not set",
+        provider=route.provider,
+        model=route.model_string,
+    )
+
+
+# --- the async path --------------------------------------------------------------------------
+
+_loop_clients: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, tuple[httpx.AsyncClient, AsyncGenerator[None, None]]
+] = weakref.WeakKeyDictionary()
+
+
+async def _close_with_loop(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
+    """Suspended for the loop's life; `loop.shutdown_asyncgens()` resumes it to close `client`."""
+    try:
+        yield
+    finally:
+        await client.aclose()
+
+
+async def loop_client() -> httpx.AsyncClient:
+    """The running loop's shared client (made on first use)."""
+    loop = asyncio.get_running_loop()
+    entry = _loop_clients.get(loop)
+    if entry is None:
+        client = httpx.AsyncClient(limits=_LIMITS, timeout=DEFAULT_TIMEOUT)
+        closer = _close_with_loop(client)
+        _loop_clients[loop] = entry = (client, closer)
+        await closer.__anext__()  # the loop now tracks it (its first-iteration hook)
+    return entry[0]
+
+
+async def astream(
+    route: NativeRoute,
+    body: Mapping[str, Any],
+    headers: Mapping[str, str],
+    request_timeout: float | None,
+    sink: ChunkSink,
+) -> None:
+    """Makes one streamed call and feeds its chunks to `sink`.
+
+    Raises:
+        LLMError: The provider refused or failed, or the stream broke (kind as litellm's).
+    """
+    if needs_key(route):
+        raise _missing_key(route)
+    client = await loop_client()
+    request = client.build_request(
+        "POST", _url(route), json=body, headers=headers, timeout=_timeout(request_timeout)
+    )
+    try:
+        response = await client.send(request, stream=True)
+    except Exception as exc:
+        raise _error(exc, route, streaming=False) from exc
+    try:
+        if response.status_code >= 400:
+            raise ProviderHTTPError(response.status_code, await response.aread(), response.headers)
+        if not _is_event_stream(response):
+            feed_whole(json.loads(await response.aread()), sink)
+            return
+        async for line in response.aiter_lines():
+            chunk = _sse.parse_line(line)
+            if chunk is _sse.DONE:
+                break
+            if chunk is not None:
+                sink.feed_openai(chunk)
+    except LLMError:
+        raise
+    except ProviderHTTPError as exc:
+        raise _error(exc, route, streaming=False) from exc
+    except Exception as exc:
+        raise _error(exc, route, streaming=True) from exc
+    finally:
+        await response.aclose()
+
+
+# --- the blocking path -----------------------------------------------------------------------
+
+_sync_client: httpx.Client | None = None
+_sync_lock = threading.Lock()
+
+
+def sync_client() -> httpx.Client:
+    """The process's shared blocking client (thread-safe)."""
+    global _sync_client
+    with _sync_lock:
+        if _sync_client is None:
+            _sync_client = httpx.Client(limits=_LIMITS, timeout=DEFAULT_TIMEOUT)
+        return _sync_client
+
+
+def stream(
+    route: NativeRoute,
+    body: Mapping[str, Any],
+    headers: Mapping[str, str],
+    request_timeout: float | None,
+    sink: ChunkSink,
+    cancelled: Callable[[], bool] | None,
+) -> None:
+    """The blocking twin of `astream`; polls `cancelled` between lines and, when it returns
+    True, closes the stream and raises `asyncio.CancelledError`."""
+    if needs_key(route):
+        raise _missing_key(route)
+    with (
+        _errors_of(route) as state,
+        sync_client().stream(
+            "POST", _url(route), json=body, headers=dict(headers), timeout=_timeout(request_timeout)
+        ) as response,
+    ):
+        if response.status_code >= 400:
+            raise ProviderHTTPError(response.status_code, response.read(), response.headers)
+        if not _is_event_stream(response):
+            feed_whole(json.loads(response.read()), sink)
+            return
+        state["streaming"] = True
+        for line in response.iter_lines():
+            if cancelled is not None and cancelled():
+                raise asyncio.CancelledError
+            chunk = _sse.parse_line(line)
+            if chunk is _sse.DONE:
+                break
+            if chunk is not None:
+                sink.feed_openai(chunk)
+
+
+@contextmanager
+def _errors_of(route: NativeRoute) -> Iterator[dict[str, bool]]:
+    state = {"streaming": False}
+    try:
+        yield state
+    except LLMError:
+        raise
+    except ProviderHTTPError as exc:
+        raise _error(exc, route, streaming=False) from exc
+    except Exception as exc:
+        raise _error(exc, route, streaming=state["streaming"]) from exc
+
+
+# --- shared ----------------------------------------------------------------------------------
+
+
+def _error(exc: Exception, route: NativeRoute, *, streaming: bool) -> LLMError:
+    return classify(exc, provider=route.provider, model=route.model_string, streaming=streaming)
+
+
+def _is_event_stream(response: httpx.Response) -> bool:
+    return "json" not in response.headers.get("content-type", "")
+
+
+def feed_whole(completion: Any, sink: ChunkSink) -> None:
+    """Feeds a non-streamed completion to `sink` as one chunk of the streamed shape."""
+    if not isinstance(completion, dict):
+        raise json.JSONDecodeError("the answer is not a JSON object", str(completion)[:100], 0)
+    if completion.get("error"):
+        raise _sse.ProviderStreamError(completion["error"])
+    choices = completion.get("choices") or []
+    chunk: dict[str, Any] = {"usage": completion.get("usage"), "choices": []}
+    if choices:
+        message = choices[0].get("message") or {}
+        calls = [
+            {"index": index, **call} for index, call in enumerate(message.get("tool_calls") or ())
+        ]
+        delta = {"content": message.get("content"), "tool_calls": calls}
+        chunk["choices"] = [{"delta": delta, "finish_reason": choices[0].get("finish_reason")}]
+    sink.feed_openai(chunk)
