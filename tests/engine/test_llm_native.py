@@ -1,0 +1,249 @@
+"""The native OpenAI-protocol client: routing, recorded wire formats, errors, and no litellm."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import BaseModel
+
+from desktop_app.engine import LLM, LLMError
+from desktop_app.engine import _llm_routes as routes
+from desktop_app.engine import _openai_protocol as protocol
+from desktop_app.simulator import Simulator
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+# What OpenAI's API streams for two parallel tool calls with usage (recorded shape, ids shortened).
+_TOOL_CALL_STREAM: list[dict[str, Any]] = [
+    {"choices": [{"index": 0, "delta": {"role": "assistant", "content": None, "tool_calls": [
+        {"index": 0, "id": "call_a", "type": "function",
+         "function": {"name": "get_weather", "arguments": ""}}]}, "finish_reason": None}],
+     "usage": None},
+    {"choices": [{"index": 0, "delta": {"tool_calls": [
+        {"index": 0, "function": {"arguments": "{\"city\": "}}]}, "finish_reason": None}],
+     "usage": None},
+    {"choices": [{"index": 0, "delta": {"tool_calls": [
+        {"index": 1, "id": "call_b", "type": "function",
+         "function": {"name": "get_time", "arguments": "{}"}}]}, "finish_reason": None}],
+     "usage": None},
+    {"choices": [{"index": 0, "delta": {"tool_calls": [
+        {"index": 0, "function": {"arguments": "\"Paris\"}"}}]}, "finish_reason": None}],
+     "usage": None},
+    {"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}], "usage": None},
+    {"choices": [], "usage": {"prompt_tokens": 30, "completion_tokens": 12, "total_tokens": 42,
+                              "prompt_tokens_details": {"cached_tokens": 8}}},
+]
+
+
+def _sse(chunks: list[dict[str, Any]]) -> bytes:
+    lines = [f"data: {json.dumps({'id': 'chatcmpl-1', 'object': 'chat.completion.chunk', **c})}"
+             for c in chunks]
+    return ("\n\n".join([*lines, "data: [DONE]"]) + "\n\n").encode()
+
+
+@pytest.fixture
+def wire(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Handler], list[httpx.Request]]]:
+    """Answers the blocking client's requests with a handler; returns the requests seen."""
+    clients: list[httpx.Client] = []
+
+    def install(handler: Handler) -> list[httpx.Request]:
+        seen: list[httpx.Request] = []
+
+        def record(request: httpx.Request) -> httpx.Response:
+            seen.append(request)
+            return handler(request)
+
+        client = httpx.Client(transport=httpx.MockTransport(record))
+        clients.append(client)
+        monkeypatch.setattr(protocol, "_sync_client", client)
+        return seen
+
+    yield install
+    for client in clients:
+        client.close()
+
+
+def _stream_reply(body: bytes) -> Handler:
+    return lambda _request: httpx.Response(
+        200, headers={"content-type": "text/event-stream"}, content=body
+    )
+
+
+class Weather(BaseModel):
+    city: str
+    celsius: float
+
+
+def test_streamed_tool_calls_are_assembled_by_index_with_usage_and_price(
+    wire: Callable[[Handler], list[httpx.Request]],
+) -> None:
+    seen = wire(_stream_reply(_sse(_TOOL_CALL_STREAM)))
+    llm = LLM("openai/gpt-4o-mini", api_key="sk-x", temperature=0.2, seed=7, stop=["END"],
+              response_format=Weather, tool_choice="auto")
+    tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {}}}]
+    result = llm.call([{"role": "user", "content": "weather?"}], tools=tools)
+
+    assert [(c.id, c.name, c.arguments) for c in result.tool_calls] == [
+        ("call_a", "get_weather", '{"city": "Paris"}'), ("call_b", "get_time", "{}")]
+    assert result.finish_reason == "tool_calls"
+    assert (result.usage.prompt_tokens, result.usage.completion_tokens,
+            result.usage.cached_prompt_tokens) == (30, 12, 8)
+    assert result.cost_usd is not None and result.cost_usd > 0  # litellm's price file, read alone
+    [request] = seen
+    assert str(request.url) == "https://api.openai.com/v1/chat/completions"
+    assert request.headers["authorization"] == "Bearer sk-x"
+    body = json.loads(request.content)
+    assert body["model"] == "gpt-4o-mini" and body["stream"] is True
+    assert body["stream_options"] == {"include_usage": True}
+    assert (body["temperature"], body["seed"], body["stop"], body["tool_choice"]) == (
+        0.2, 7, ["END"], "auto")
+    assert body["tools"] == tools
+    schema = body["response_format"]["json_schema"]
+    assert schema["name"] == "Weather" and schema["strict"] is True
+    assert schema["schema"]["required"] == ["city", "celsius"]
+
+
+def test_a_non_streamed_answer_is_read_as_one_chunk(
+    wire: Callable[[Handler], list[httpx.Request]],
+) -> None:
+    completion = {"choices": [{"index": 0, "finish_reason": "stop",
+                               "message": {"role": "assistant", "content": "Hello."}}],
+                  "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}}
+    wire(lambda _request: httpx.Response(200, json=completion))
+    pieces: list[str] = []
+    result = LLM("lm_studio/qwen", base_url="http://127.0.0.1:1234/v1/").call(
+        [{"role": "user", "content": "hi"}], on_text=pieces.append)
+    assert (result.text, pieces, result.usage.total_tokens) == ("Hello.", ["Hello."], 5)
+
+
+def test_reasoning_models_get_max_completion_tokens_and_no_temperature(
+    wire: Callable[[Handler], list[httpx.Request]],
+) -> None:
+    chunks = [{"choices": [{"index": 0, "delta": {"content": "ok"}, "finish_reason": "stop"}]}]
+    seen = wire(_stream_reply(_sse(chunks)))
+    LLM("openai/o3-mini", api_key="k", temperature=0.3, max_tokens=50).call(
+        [{"role": "user", "content": "x"}])
+    body = json.loads(seen[0].content)
+    assert body["max_completion_tokens"] == 50
+    assert "max_tokens" not in body and "temperature" not in body
+
+
+@pytest.mark.parametrize(
+    ("status", "payload", "headers", "kind", "words"),
+    [
+        (401, {"error": {"message": "Invalid API Key", "code": "invalid_api_key"}}, {}, "auth",
+         "the key for groq was refused"),
+        (429, {"error": {"message": "Rate limit reached"}}, {"retry-after": "2"}, "rate_limit",
+         "Rate limit reached"),
+        (400, {"error": {"message": "This model's maximum context length is 8192 tokens.",
+                         "code": "context_length_exceeded"}}, {}, "bad_request",
+         "maximum context length"),
+        (503, {"error": {"message": "overloaded"}}, {}, "server", "[HTTP 503]: overloaded"),
+    ],
+)
+def test_provider_errors_keep_their_kind_status_and_words(
+    wire: Callable[[Handler], list[httpx.Request]], status: int, payload: dict[str, Any],
+    headers: dict[str, str], kind: str, words: str,
+) -> None:
+    wire(lambda _request: httpx.Response(status, json=payload, headers=headers))
+    with pytest.raises(LLMError) as caught:
+        LLM("groq/llama-3.1-8b-instant", api_key="k", max_retries=0).call(
+            [{"role": "user", "content": "x"}])
+    error = caught.value
+    assert (error.kind, error.status_code, error.provider) == (kind, status, "groq")
+    assert words in str(error)
+    assert error.retry_after == (2.0 if status == 429 else None)
+
+
+def test_a_malformed_chunk_is_a_malformed_error(
+    wire: Callable[[Handler], list[httpx.Request]],
+) -> None:
+    wire(_stream_reply(b'data: {"choices": [{"delta": {"content": "a"}}]}\n\ndata: {oops\n\n'))
+    with pytest.raises(LLMError) as caught:
+        LLM("openai/gpt-4o", api_key="k", max_retries=0).call([{"role": "user", "content": "x"}])
+    assert caught.value.kind == "malformed"
+
+
+def test_no_key_for_openai_itself_fails_before_any_request(
+    wire: Callable[[Handler], list[httpx.Request]],
+) -> None:
+    seen = wire(_stream_reply(b""))
+    with pytest.raises(LLMError) as caught:
+        LLM("gpt-4o-mini", max_retries=0).call([{"role": "user", "content": "x"}])
+    assert caught.value.kind == "auth" and "OPENAI_API_KEY" in str(caught.value)
+    assert seen == []
+
+
+@pytest.mark.parametrize(
+    ("model", "base_url", "expected"),
+    [
+        ("openai/gpt-4o-mini", None, ("openai", "gpt-4o-mini", "https://api.openai.com/v1")),
+        ("gpt-4o", None, ("openai", "gpt-4o", "https://api.openai.com/v1")),
+        ("groq/llama3", None, ("groq", "llama3", "https://api.groq.com/openai/v1")),
+        ("openrouter/openai/gpt-4o", None,
+         ("openrouter", "openai/gpt-4o", "https://openrouter.ai/api/v1")),
+        ("ollama/llama3.2", "http://localhost:11434/v1/", ("ollama", "llama3.2",
+                                                           "http://localhost:11434/v1")),
+        ("ollama/llama3.2", "http://localhost:11434", None),  # Ollama's own API: litellm
+        ("anthropic/claude-3-5-haiku", None, None),
+        ("bedrock/anthropic.claude", None, None),
+        ("hosted_vllm/qwen", None, None),  # no base URL known
+        ("hosted_vllm/qwen", "http://gpu:8000/v1", ("hosted_vllm", "qwen", "http://gpu:8000/v1")),
+        ("mystery-model", "http://localhost:8000/v1", None),
+    ],
+)
+def test_which_models_go_native(
+    model: str, base_url: str | None, expected: tuple[str, str, str] | None,
+) -> None:
+    route = routes.route_for(model, base_url, "k", {})
+    got = None if route is None else (route.provider, route.model, route.base_url)
+    assert got == expected
+
+
+def test_the_switch_picks_the_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert routes.route_for("openai/gpt-4o", None, "k", {"mock_response": "x"}) is None
+    monkeypatch.setenv(routes.CLIENT_ENV, "litellm")
+    assert routes.route_for("openai/gpt-4o", None, "k", {}) is None
+    monkeypatch.setenv(routes.CLIENT_ENV, "native")
+    with pytest.raises(LLMError, match="needs litellm"):
+        LLM("bedrock/anthropic.claude").call([{"role": "user", "content": "x"}])
+
+
+@pytest.mark.asyncio
+async def test_the_litellm_fallback_still_runs_a_call(
+    sim: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(routes.CLIENT_ENV, "litellm")
+    llm = LLM("hosted_vllm/sim:tokens=5", base_url=sim.base_url, api_key="k")
+    result = await llm.acall([{"role": "user", "content": "hi"}])
+    assert result.text and result.usage.completion_tokens == 5
+    assert "litellm" in sys.modules
+
+
+def test_a_first_crew_on_the_native_path_never_imports_litellm() -> None:
+    code = textwrap.dedent("""
+        import asyncio, sys
+        import desktop_app.engine
+        assert "litellm" not in sys.modules and "httpx" not in sys.modules
+        from desktop_app.engine import LLM, Agent, Crew, Task
+        from desktop_app.simulator import SimulatorThread
+        with SimulatorThread() as sim:
+            llm = LLM(model="openai/sim:ttft=0,tokens=8", base_url=sim.base_url, api_key="k")
+            agent = Agent(role="A", goal="g", backstory="b", llm=llm)
+            crew = Crew(tasks=[Task(description="Say {x}", expected_output="t", agent=agent)])
+            assert asyncio.run(crew.akickoff({"x": "a"})).raw
+            assert crew.kickoff({"x": "b"}).raw
+        print(sorted(m for m in ("litellm", "openai") if m in sys.modules))
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, routes.CLIENT_ENV: "auto"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
