@@ -130,6 +130,22 @@ class ProjectOutput(io.TextIOBase):
         """Flushes the real stream."""
         self.bus_printer.terminal.flush()
 
+    @property
+    def encoding(self) -> str:  # type: ignore[override]  # TextIOBase's is read-only too
+        """The real stream's encoding (libraries such as rich ask)."""
+        return getattr(self.bus_printer.terminal.out, "encoding", None) or "utf-8"
+
+    def isatty(self) -> bool:
+        """Whether the real stream is a terminal (colour output asks)."""
+        try:
+            return self.bus_printer.terminal.out.isatty()
+        except (AttributeError, ValueError, OSError):
+            return False
+
+    def fileno(self) -> int:
+        """The real stream's file descriptor (raises as it does when it has none)."""
+        return self.bus_printer.terminal.out.fileno()
+
 
 class BusPrinter:
     """Prints every crew run of the process from the event bus, and keeps how each ended.

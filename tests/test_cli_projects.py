@@ -246,8 +246,10 @@ def test_static_reads_the_yaml_without_running_code(
 def test_a_script_without_a_crew_says_so(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    code, out, err = run(capsys, "run", str(write(tmp_path / "s.py", "print('hi')\n")))
-    assert (code, out, err) == (0, "hi\n", "note: the project ran no crew\n")
+    script = write(tmp_path / "s.py", "import sys\n"
+                   "print('hi', sys.stdout.isatty(), bool(sys.stdout.encoding))\n")
+    code, out, err = run(capsys, "run", str(script))
+    assert (code, out, err) == (0, "hi False True\n", "note: the project ran no crew\n")
     code, out, err = run(capsys, "run", str(write(tmp_path / "e.py", "import sys\nsys.exit(3)\n")))
     assert code == 1
 
