@@ -8,7 +8,7 @@ request as one dict (benchmarks/README.md, "Native OpenAI-protocol client").
 
 - One `httpx.AsyncClient` per event loop (connections are tied to their loop), closed when the
   loop shuts down its async generators (`asyncio.run`, pytest's loops); one `httpx.Client` for
-  the blocking path, shared by every thread.
+  the blocking path, shared by every thread, closed when the interpreter exits.
 - Requests are streamed with `stream_options.include_usage`; SSE lines are read and parsed in
   place (`_litellm_sse.parse_line`) into the caller's `ChunkSink`, which assembles text, tool
   calls by index and usage. A server that answers with one JSON body is read as one chunk.
@@ -21,6 +21,7 @@ request as one dict (benchmarks/README.md, "Native OpenAI-protocol client").
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
 import threading
 import weakref
@@ -238,12 +239,24 @@ _sync_lock = threading.Lock()
 
 
 def sync_client() -> httpx.Client:
-    """The process's shared blocking client (thread-safe)."""
+    """The process's shared blocking client (thread-safe), closed at exit (`_close_sync_client`)."""
     global _sync_client
     with _sync_lock:
         if _sync_client is None:
             _sync_client = httpx.Client(limits=_LIMITS, timeout=DEFAULT_TIMEOUT)
+            atexit.register(_close_sync_client)
         return _sync_client
+
+
+def _close_sync_client() -> None:
+    """Closes the blocking client's pooled connections. An error answer (HTTP 400) is read to
+    its end, so its connection goes back to the pool; left there, it was an unclosed socket
+    when the interpreter exited (a `ResourceWarning`)."""
+    global _sync_client
+    with _sync_lock:
+        client, _sync_client = _sync_client, None
+    if client is not None:
+        client.close()
 
 
 def stream(
