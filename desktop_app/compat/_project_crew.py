@@ -67,17 +67,19 @@ def is_crew(value: object) -> bool:
 
 
 def main_inputs(main_py: Path) -> dict[str, Any]:
-    """The ``inputs = {...}`` dict of a ``main.py`` (its ``run`` function's, else the first).
+    """The ``inputs = {...}`` dict of a ``main.py`` (its ``run`` function's, else the first),
+    else those of its first ``kickoff(inputs={...})`` call.
 
     Values are evaluated alone with only ``datetime`` and builtins at hand (the template's
     ``str(datetime.now().year)``); a value that needs more is left out with a warning.
     """
     try:
-        tree = ast.parse(main_py.read_text(encoding="utf-8"), str(main_py))
+        source = main_py.read_text(encoding="utf-8")
+        tree = ast.parse(source, str(main_py))
     except (OSError, UnicodeDecodeError, SyntaxError):
         return {}
     found = _inputs_dict(tree)
-    return {} if found is None else _evaluate(found, main_py)
+    return script_inputs(source, main_py) if found is None else _evaluate(found, main_py)
 
 
 def script_inputs(source: str, path: Path) -> dict[str, Any]:

@@ -163,3 +163,6 @@ def test_main_py_inputs_are_worked_out_without_running_it(tmp_path: Path) -> Non
     assert values["topic"] == "AI LLMs" and values["current_year"].isdigit()
     assert "secret" not in values
     assert main_inputs(write(tmp_path / "other.py", "x = (\n")) == {}
+    direct = write(tmp_path / "direct.py", "def run():\n    Crew().crew().kickoff("
+                   "inputs={'city': 'Rotterdam', 'attendees': '80'})\n")
+    assert main_inputs(direct) == {"city": "Rotterdam", "attendees": "80"}
