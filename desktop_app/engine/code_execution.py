@@ -421,11 +421,29 @@ async def arun_python(code: str, limits: CodeLimits = CodeLimits()) -> CodeResul
     except TimeoutError:
         return CodeResult("", "", None, True)
     finally:
+        if run.launch is not None and process.returncode is None:
+            await _aterminate(process)
         _kill_group(process.pid)
         if process.returncode is None:
             process.kill()
             await process.wait()
         await asyncio.shield(asyncio.to_thread(_clean_up, process.pid, run))
+
+
+_TERMINATE_S = 1.0
+
+
+async def _aterminate(process: asyncio.subprocess.Process) -> None:
+    """Asks the sandbox's wrapper to end a run still going (time-out, cancel).
+
+    The Landlock launcher then kills every process the code started, also those that left
+    the process group, before the group is killed; waits at most `_TERMINATE_S`.
+    """
+    with contextlib.suppress(ProcessLookupError):
+        process.terminate()
+    deadline = time.monotonic() + _TERMINATE_S
+    while process.returncode is None and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.02)
 
 
 async def _acommunicate(
@@ -491,6 +509,10 @@ def run_python(code: str, limits: CodeLimits = CodeLimits()) -> CodeResult:
             except subprocess.TimeoutExpired:
                 return CodeResult("", "", None, True)
             finally:
+                if run.launch is not None and process.poll() is None:
+                    process.terminate()  # see _aterminate
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        process.wait(_TERMINATE_S)
                 _kill_group(process.pid)
                 process.kill()
     finally:

@@ -66,3 +66,60 @@ def test_the_seed_example_runs_in_each_backend(
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     runpy.run_path(str(SEED), run_name="__main__")
     assert "Crew Result: Result: 35.0." in capsys.readouterr().out
+
+
+DAEMON = """\
+import os, sys, time
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:  # no marker in its environment: the marker sweep cannot find it
+        os.execve(sys.executable, [sys.executable, "-I", "-S", "-c",
+                  "import time; time.sleep(60)", "{marker}"], {{}})
+    os._exit(0)
+os.wait()
+time.sleep(60)
+"""
+
+
+@pytest.mark.parametrize("backend", AVAILABLE)
+@pytest.mark.parametrize("blocking", [False, True])
+@pytest.mark.asyncio
+async def test_a_timed_out_run_leaves_no_process_even_one_that_left_its_group(
+    backend: str, blocking: bool, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import asyncio
+    import uuid
+
+    from desktop_app.engine.sandbox import _limits
+
+    monkeypatch.setenv("CREWDESK_SANDBOX", backend)
+    monkeypatch.setattr(_limits, "_pids_root", lambda: None)  # no cgroup to sweep with
+    marker = f"crewdesk-left-{uuid.uuid4().hex}"
+    # The guard refuses os.execve with an environment without its marker: run it unguarded.
+    limits = CodeLimits(timeout_s=2.0)
+    if blocking:
+        result = await asyncio.to_thread(run_python, _unguarded(DAEMON.format(marker=marker)),
+                                         limits)
+    else:
+        result = await arun_python(_unguarded(DAEMON.format(marker=marker)), limits)
+    assert result.timed_out
+    await asyncio.sleep(0.2)
+    assert _processes_with(marker) == []
+
+
+def _unguarded(source: str) -> str:
+    """Code that runs `source` in a Python child the guard never sees (see sandbox_attacks)."""
+    from tests.reliability.sandbox_attacks import UNGUARDED
+
+    return UNGUARDED.replace("unguarded(PAYLOAD)", f"unguarded({source!r})")
+
+
+def _processes_with(marker: str) -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and marker.encode() in (entry / "cmdline").read_bytes():
+                found.append(entry.name)
+        except OSError:
+            continue
+    return found

@@ -6,7 +6,8 @@ capability (when run as root), applies Landlock and the seccomp filter, then exe
 program. The launcher itself stays outside the Landlock domain, so the model's code cannot
 signal or trace it. It waits for the program; when the program ends it kills every process
 left under it (orphans come back to a subreaper, `setsid` or not) and exits with the
-program's status (re-raising the signal that ended it). While waiting it measures the run
+program's status (re-raising the signal that ended it). SIGTERM (CrewDesk's time-out or
+cancel) does the same at once. While waiting it measures the run
 folder (every 0.05 s) and kills the run when the folder grows past its cap.
 
 CONFIG is JSON: `read_only` and `writable` path lists, `folder` (the run folder) and
@@ -119,6 +120,14 @@ def _wait(child: int, folder: str, disk_bytes: int) -> int:
     return os.waitpid(child, 0)[1]
 
 
+def _stop(child: int) -> None:
+    """SIGTERM from CrewDesk (a time-out, a cancel): kill everything, then go."""
+    with contextlib.suppress(OSError):
+        os.kill(child, signal.SIGKILL)
+    _kill_descendants()
+    os._exit(128 + signal.SIGTERM)
+
+
 def main(arguments: list[str]) -> int:
     """Runs the program of `arguments` (CONFIG -- PROGRAM ARGS...) in the sandbox."""
     config = json.loads(arguments[0])
@@ -132,6 +141,7 @@ def main(arguments: list[str]) -> int:
         except BaseException as exc:  # noqa: BLE001 - never run the code unconfined
             print(f"CrewDesk: the sandbox could not start: {exc}", file=sys.stderr, flush=True)
         os._exit(126)
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: _stop(child))
     status = _wait(child, str(config["folder"]), int(config.get("disk_bytes") or 0))
     _kill_descendants()
     if os.WIFSIGNALED(status):
