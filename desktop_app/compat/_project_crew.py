@@ -10,7 +10,6 @@ import ast
 import datetime
 import inspect
 import sys
-import types
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -204,8 +203,3 @@ def _called_name(func: ast.expr) -> str | None:
     if isinstance(func, ast.Name):
         return func.id
     return func.attr if isinstance(func, ast.Attribute) else None
-
-
-def module_globals(module: types.ModuleType) -> dict[str, object]:
-    """A module's namespace as a plain dict."""
-    return dict(vars(module))
