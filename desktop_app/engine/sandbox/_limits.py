@@ -41,11 +41,14 @@ class RunCaps:
         self.cgroup: Path | None = None
         root = _pids_root()
         if root is not None:
-            with contextlib.suppress(OSError):
-                folder = root / f"crewdesk-sandbox-{uuid.uuid4().hex[:12]}"
+            folder = root / f"crewdesk-sandbox-{uuid.uuid4().hex[:12]}"
+            try:
                 folder.mkdir()
                 (folder / "pids.max").write_text(str(limits.max_processes + extra_processes))
                 self.cgroup = folder
+            except OSError:  # e.g. cgroup v2 without the pids controller for children
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
         if self.cgroup is None and os.geteuid() != 0:
             self._nproc = user_process_count() + limits.max_processes + extra_processes
         else:
