@@ -247,7 +247,7 @@ class BusPrinter:
         if event.kind == "run_finished":
             self._results[index] = RunResult(index, inputs, output=getattr(event, "output", None))
             return
-        error = str(getattr(event, "error", "")) or "the run was cancelled"
+        error = " ".join(str(getattr(event, "error", "")).split()) or "the run was cancelled"
         self._results[index] = RunResult(index, inputs, error=error)
         prefix = f"[{index}] " if self.printer.prefixed else ""
         self.err.write(f"error: {prefix}{error}\n")

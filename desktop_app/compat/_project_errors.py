@@ -63,8 +63,9 @@ def project_frame(tb: TracebackType | None, root: Path) -> tuple[Path, int] | No
 
 
 def describe(exc: BaseException) -> str:
-    """The message of ``exc`` for the user: its text, with its type when that helps."""
-    text = str(exc).strip()
+    """The message of ``exc`` for the user, on one line: its text, with its type when that
+    helps (a role from YAML's ``role: >`` ends in a newline, which must not split the line)."""
+    text = " ".join(str(exc).split())
     if isinstance(exc, ImportError):
         return text or f"cannot import {exc.name}"
     name = type(exc).__name__
