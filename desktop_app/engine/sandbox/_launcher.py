@@ -83,16 +83,24 @@ def _folder_bytes(folder: str) -> int:
 
 def _kill_descendants() -> None:
     """Kills every process left under this subreaper until none is left."""
-    me = os.getpid()
     while True:
-        for name in os.listdir("/proc"):
-            if name.isdigit() and _parent(name) == me:
-                with contextlib.suppress(OSError):
-                    os.kill(int(name), signal.SIGKILL)
+        for pid in _children():
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
         try:
-            pid, _status = os.waitpid(-1, 0)
+            os.waitpid(-1, 0)
         except ChildProcessError:
             return
+
+
+def _children() -> list[int]:
+    """This process's children: from /proc's `children` list, else by scanning /proc."""
+    me = os.getpid()
+    try:
+        with open(f"/proc/{me}/task/{me}/children", "rb") as listing:
+            return [int(pid) for pid in listing.read().split()]
+    except OSError:
+        return [int(n) for n in os.listdir("/proc") if n.isdigit() and _parent(n) == me]
 
 
 def _parent(pid: str) -> int:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
-import platform
+import os
 import struct
 
 _DENIED_NAMES = (  # noqa: SIM905 - a table of names, easier to read as words
@@ -71,7 +71,7 @@ Instruction = tuple[int, int, int, int]
 
 def supported() -> bool:
     """Whether a filter can be built for this machine's architecture."""
-    return platform.machine().lower() in _ARCHES
+    return os.uname().machine.lower() in _ARCHES
 
 
 def _deny(code: int) -> Instruction:
@@ -80,7 +80,7 @@ def _deny(code: int) -> Instruction:
 
 def program(machine: str | None = None) -> list[Instruction]:
     """The filter as BPF instructions (code, jt, jf, k)."""
-    arch, table = _ARCHES[(machine or platform.machine()).lower()]
+    arch, table = _ARCHES[(machine or os.uname().machine).lower()]
     numbers = {**table, **_COMMON}
     out: list[Instruction] = [
         (_LD_ABS_W, 0, 0, _OFFSET_ARCH), (_JEQ, 1, 0, arch), (_RET, 0, 0, _KILL_PROCESS),
