@@ -42,6 +42,7 @@ __all__ = [
     "ProjectCrew",
     "SaveResult",
     "configs_for",
+    "from_code",
     "pending_refusals",
     "read_project_crew",
     "reread",
@@ -104,6 +105,8 @@ class ProjectCrew:
         trusted: The project's code was loaded (`with_code`).
         ignored: Settings of the crew the engine ignores (one message each; every run
             reports them too, as warnings).
+        made_by_code: The document was made from the crew the code built (`from_code`),
+            its files alone not being a complete crew.
     """
 
     loaded: LoadedCrew
@@ -114,6 +117,7 @@ class ProjectCrew:
     code_only: tuple[tuple[str, CodeField], ...] = ()
     trusted: bool = False
     ignored: tuple[str, ...] = ()
+    made_by_code: bool = False
 
     @property
     def document(self) -> CrewDocument:
@@ -193,12 +197,73 @@ def with_code(crew: ProjectCrew, project: LoadedProject) -> ProjectCrew:
                    ignored=tuple(dict.fromkeys(ignored)))
 
 
-def reread(crew: ProjectCrew) -> ProjectCrew:
+def from_code(path: Path, project: LoadedProject) -> ProjectCrew:
+    """The crew of a trusted project as its code builds it, for a project whose files alone
+    are not a complete crew (a task's agent given in code, ``agent=self.researcher()``)
+    (blocking: runs the project's code).
+
+    The document is made from the built agents and tasks (their text as written, with the
+    placeholders); the YAML files are still where the designer's edits are saved.
+
+    Raises:
+        CrewFileError: The project's files cannot be read.
+        ProjectError: The project's code failed (file:line: message).
+    """
+    from desktop_app.compat import provenance_of
+
+    layout = find_crewai_layout(path)
+    agents_data: dict[str, Any] = {}
+    tasks_data: dict[str, Any] = {}
+    if isinstance(layout, ClassicLayout):
+        agents_data = dict(load_yaml(layout.agents)[0] or {})
+        tasks_data = dict(load_yaml(layout.tasks)[0] or {})
+    built = project.build_crew()
+    names: dict[int, str] = {}
+    agents = []
+    for position, agent in enumerate(built.agents):
+        origin = provenance_of(agent)
+        key = origin.method if origin is not None else f"agent_{position + 1}"
+        names[id(agent)] = key
+        model = getattr(agent.llm, "model", None)
+        agents.append(AgentSpec(key=key, role=agent.role, goal=agent.goal,
+                                backstory=agent.backstory, llm=model if isinstance(model, str)
+                                else None, max_iter=agent.max_iter, verbose=bool(agent.verbose),
+                                allow_code_execution=agent.allow_code_execution))
+    tasks = []
+    for position, task in enumerate(built.tasks):
+        origin = provenance_of(task)
+        key = origin.method if origin is not None else f"task_{position + 1}"
+        names[id(task)] = key
+        context = task.context if isinstance(task.context, list) else None
+        tasks.append(TaskSpec(
+            key=key, description=task.description, expected_output=task.expected_output,
+            agent=names.get(id(task.agent)) if task.agent is not None else None,
+            context=[names.get(id(t), "?") for t in context] if context is not None else None,
+            human_input=task.human_input))
+    document = CrewDocument(name=project.spec.name, agents=agents, tasks=tasks,
+                            process=built.process.value)
+    loaded = LoadedCrew(document, layout.root)
+    return ProjectCrew(loaded, layout, agents_data, tasks_data, made_by_code=True)
+
+
+def reread(crew: ProjectCrew, saved: CrewDocument | None = None) -> ProjectCrew:
     """The project's files read again (after a save), keeping what was read from its code.
+
+    Args:
+        crew: The project as it was.
+        saved: The document just saved; it becomes the crew's for a crew made by its code
+            (whose files alone are not a crew).
 
     Raises:
         CrewFileError: Its files have problems now.
     """
+    if crew.made_by_code:
+        layout = crew.layout
+        assert isinstance(layout, ClassicLayout)  # from_code reads YAML projects only
+        loaded = replace(crew.loaded, document=saved or crew.document)
+        return replace(crew, loaded=loaded,
+                       agents_data=dict(load_yaml(layout.agents)[0] or {}),
+                       tasks_data=dict(load_yaml(layout.tasks)[0] or {}))
     fresh = read_project_crew(crew.root if isinstance(crew.layout, ClassicLayout)
                               else crew.layout.crew)
     return replace(fresh, code=crew.code, code_only=crew.code_only, trusted=crew.trusted,

@@ -424,3 +424,37 @@ def test_unsaved_project_edits_are_recovered_into_the_project(
         await _close(window)
 
     arun(scenario(), timeout=60)
+
+
+def test_a_project_whose_tasks_get_their_agent_in_code_opens_trusted_and_saves(
+    qtbot: QtBot, arun: Arun, tmp_path: Path
+) -> None:
+    root = write_project(tmp_path / "demo", CREW_PY.replace(
+        'Task(config=self.tasks_config["research_task"])',
+        'Task(config=self.tasks_config["research_task"], agent=self.researcher())'))
+    tasks_yaml = root / "src/demo/config/tasks.yaml"
+    tasks_yaml.write_text(TASKS.replace("  agent: researcher\n", ""), encoding="utf-8")
+
+    async def scenario() -> None:
+        services = await make_services("http://127.0.0.1:9/v1")
+        window = await _window(qtbot, services)
+        answering = asyncio.ensure_future(_answer_trust(window, "trustButton"))
+        opened = await window.open_project(root)  # tasks.yaml alone is not a crew
+        await answering
+        assert opened is not None and opened.runs_code, window.designer.status()
+        assert opened.document.tasks[0].agent == "researcher"
+        designer = window.designer
+        designer.tasks_page.select(0)
+        assert not designer.task_form.rows["agent"].isEnabled()  # given in code
+        designer.task_form.description_edit.setPlainText("Dig into {topic} ({year}).")
+        window.dashboard.dry_run.setChecked(True)
+        state = await window.dashboard.run_crew(opened.crew_id)
+        assert state is not None, window.dashboard.message.text()
+        await window.controller.wait(state)
+        assert state.status is RunStatus.DONE, state.error
+        assert await designer.save(), designer.status()
+        text = tasks_yaml.read_text(encoding="utf-8")
+        assert "    Dig into {topic} ({year}).\n" in text and "agent:" not in text
+        await _close(window)
+
+    arun(scenario(), timeout=90)

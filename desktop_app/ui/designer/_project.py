@@ -197,7 +197,7 @@ async def save_into_project(opened: OpenProject, doc: CrewDocument) -> tuple[boo
     """
     try:
         result = await asyncio.to_thread(save_project_crew, opened.crew, doc)
-        opened.crew = await asyncio.to_thread(reread, opened.crew)
+        opened.crew = await asyncio.to_thread(reread, opened.crew, doc)
     except CrewFileError as exc:
         return False, f"Not saved:\n{exc}"
     names = ", ".join(path.name for path in result.written) or "nothing changed"

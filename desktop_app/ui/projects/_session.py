@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.documents._crewai_jsonc import JsoncLayout
+from desktop_app.documents.errors import CrewFileError
 from desktop_app.documents.model import CrewDocument, InputSet
 from desktop_app.documents.project_crew import (
     ProjectCrew,
     configs_for,
+    from_code,
     read_project_crew,
     with_code,
 )
@@ -96,7 +98,12 @@ def load_project(path: Path, trusted: bool) -> OpenProject:
     """
     from desktop_app.compat.projects import ProjectError, load, locate
 
-    crew = read_project_crew(path)
+    try:
+        crew = read_project_crew(path)
+    except CrewFileError:
+        if not trusted:
+            raise
+        return _from_code(path)  # e.g. a task's agent given in code, not in tasks.yaml
     if not trusted or isinstance(crew.layout, JsoncLayout):
         return OpenProject(crew, trusted=trusted)
     try:
@@ -104,6 +111,19 @@ def load_project(path: Path, trusted: bool) -> OpenProject:
         crew = with_code(crew, project)
     except ProjectError as exc:
         return OpenProject(crew, error=str(exc), trusted=True)
+    return OpenProject(_with_inputs(crew, project.default_inputs), project, trusted=True)
+
+
+def _from_code(path: Path) -> OpenProject:
+    """A trusted project whose files alone are not a complete crew, as its code builds it.
+
+    Raises:
+        ProjectError: Its code failed too (then nothing shows the crew).
+    """
+    from desktop_app.compat.projects import load, locate
+
+    project = load(locate(path))
+    crew = with_code(from_code(path, project), project)
     return OpenProject(_with_inputs(crew, project.default_inputs), project, trusted=True)
 
 
