@@ -94,7 +94,8 @@ def from_exception(exc: BaseException, root: Path, fallback: Path) -> ProjectErr
     if located is not None and frame is None:
         return ProjectError(*located)
     path, line = frame if frame is not None else (fallback, None)
-    return ProjectError(path, line, str(exc) if located is not None else describe(exc))
+    message = " ".join(str(exc).split()) if located is not None else describe(exc)
+    return ProjectError(path, line, message)
 
 
 def _located(exc: BaseException) -> tuple[Path, int | None, str] | None:
