@@ -421,6 +421,7 @@ class LLM:
         limit = _pacing.provider_limit(route.provider, route.base_url)
         await limit.acquire(self.max_concurrency)
         try:
+            await _pacing.setup_turn()
             await native.astream(route, body, headers, self.timeout, acc)
         finally:
             limit.release()
