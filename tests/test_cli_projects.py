@@ -365,3 +365,17 @@ def test_a_tool_key_comes_from_the_keychain_when_the_environment_has_none(
     assert code == 0, err
     [result] = [e for e in seen if isinstance(e, ToolCallFinished)]
     assert not result.is_error, result.output
+
+
+def test_runs_one_after_another_need_no_prefixes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    script = write(tmp_path / "seq.py", SCRIPT.split("\n\nasync def")[0] + (
+        '\nfor topic in ("moons", "suns"):\n    crew.kickoff(inputs={"topic": topic})\n'))
+    code, out, err = run(capsys, "run", str(script), "--simulator")
+    assert code == 0, err
+    stream = out.split("\n\n=== ")[0].splitlines()
+    assert stream.count("== task 1 (Writer) ==") == 2
+    assert not any(line.startswith("[") for line in stream)
+    assert "=== [1] final output ===\nAnswer to: Current Task: Write about moons." in out
+    assert "=== [2] final output ===\nAnswer to: Current Task: Write about suns." in out
