@@ -58,7 +58,17 @@ OPENAI_PROTOCOL: dict[str, _Provider] = {
 _KEYED = frozenset({"openai", "groq", "openrouter"})
 """Providers whose official endpoint refuses a call without a key."""
 
-_BARE_OPENAI_PREFIXES = ("gpt-", "o1", "o3", "o4", "chatgpt-", "text-davinci", "davinci", "ft:gpt")
+_BARE_OPENAI_PREFIXES = (
+    "gpt-",
+    "o1",
+    "o3",
+    "o4",
+    "chatgpt-",
+    "text-embedding-",
+    "text-davinci",
+    "davinci",
+    "ft:gpt",
+)
 """Model names litellm gives to OpenAI when no provider prefix is written."""
 
 LITELLM_ONLY_OPTIONS = frozenset(

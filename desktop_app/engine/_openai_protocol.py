@@ -333,3 +333,52 @@ def feed_whole(completion: Any, sink: ChunkSink) -> None:
         delta = {"content": message.get("content"), "tool_calls": calls}
         chunk["choices"] = [{"delta": delta, "finish_reason": choices[0].get("finish_reason")}]
     sink.feed_openai(chunk)
+
+
+# --- embeddings ------------------------------------------------------------------------------
+
+
+def _embedding_request(
+    route: NativeRoute, texts: Sequence[str], dimensions: int | None
+) -> tuple[str, dict[str, Any], dict[str, str]]:
+    body: dict[str, Any] = {"model": route.model, "input": list(texts)}
+    if dimensions is not None:
+        body["dimensions"] = dimensions
+    headers = {"Authorization": f"Bearer {route.api_key}"} if route.api_key else {}
+    return f"{route.base_url}/embeddings", body, headers
+
+
+def _vectors(response: httpx.Response) -> list[list[float]]:
+    if response.status_code >= 400:
+        raise ProviderHTTPError(response.status_code, response.content, response.headers)
+    data = sorted(response.json().get("data") or [], key=lambda item: item.get("index") or 0)
+    return [[float(v) for v in item["embedding"]] for item in data]
+
+
+async def aembed(
+    route: NativeRoute, texts: Sequence[str], dimensions: int | None
+) -> list[list[float]]:
+    """Embeds one batch through `POST /embeddings`.
+
+    Raises:
+        LLMError: The provider refused or failed.
+    """
+    if needs_key(route):
+        raise _missing_key(route)
+    url, body, headers = _embedding_request(route, texts, dimensions)
+    client = await loop_client()
+    try:
+        return _vectors(await client.post(url, json=body, headers=headers))
+    except Exception as exc:
+        raise _error(exc, route, streaming=False) from exc
+
+
+def embed(route: NativeRoute, texts: Sequence[str], dimensions: int | None) -> list[list[float]]:
+    """The blocking twin of `aembed`."""
+    if needs_key(route):
+        raise _missing_key(route)
+    url, body, headers = _embedding_request(route, texts, dimensions)
+    try:
+        return _vectors(sync_client().post(url, json=body, headers=headers))
+    except Exception as exc:
+        raise _error(exc, route, streaming=False) from exc

@@ -801,13 +801,21 @@ class Embedder:
         return f"{self.model}:{self.dimensions or ''}"
 
     async def aembed(self, texts: Sequence[str]) -> list[list[float]]:
-        """Embeds `texts` through litellm's async API, in batches.
+        """Embeds `texts` in batches, natively for OpenAI-protocol providers, else through
+        litellm's async API.
 
         Raises:
             LLMError: The provider refused or failed.
         """
-        litellm = await _aload_litellm()
+        route = self._route()
         vectors: list[list[float]] = []
+        if route is not None:
+            native = await _aload_native()
+            for start in range(0, len(texts), self.batch_size):
+                batch = texts[start : start + self.batch_size]
+                vectors.extend(await native.aembed(route, batch, self.dimensions))
+            return vectors
+        litellm = await _aload_litellm()
         for start in range(0, len(texts), self.batch_size):
             batch = list(texts[start : start + self.batch_size])
             try:
@@ -819,8 +827,15 @@ class Embedder:
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """The blocking twin of `aembed` (the `kickoff` path)."""
-        litellm = load_litellm()
+        route = self._route()
         vectors: list[list[float]] = []
+        if route is not None:
+            native = load_native()
+            for start in range(0, len(texts), self.batch_size):
+                batch = texts[start : start + self.batch_size]
+                vectors.extend(native.embed(route, batch, self.dimensions))
+            return vectors
+        litellm = load_litellm()
         for start in range(0, len(texts), self.batch_size):
             batch = list(texts[start : start + self.batch_size])
             try:
@@ -829,6 +844,15 @@ class Embedder:
                 raise self._error(exc) from exc
             vectors.extend(_vectors_of(response))
         return vectors
+
+    def _route(self) -> _routes.NativeRoute | None:
+        """The native route of the next request, or None for litellm (`_llm_routes`)."""
+        request = self._request([])
+        model = request["model"]
+        try:
+            return _routes.route_for(model, request.get("api_base"), request.get("api_key"), {})
+        except _routes.NeedsLitellm as exc:
+            raise LLMError("other", str(exc), provider=model.split("/")[0], model=model) from None
 
     def _request(self, batch: list[str]) -> dict[str, Any]:
         model, api_base, api_key = self.model, self.api_base, self.api_key

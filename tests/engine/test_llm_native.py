@@ -228,7 +228,7 @@ async def test_the_litellm_fallback_still_runs_a_call(
     assert "litellm" in sys.modules
 
 
-def test_a_first_crew_on_the_native_path_never_imports_litellm() -> None:
+def test_a_first_crew_and_embeddings_on_the_native_path_never_import_litellm() -> None:
     code = textwrap.dedent("""
         import asyncio, sys
         import desktop_app.engine
@@ -241,6 +241,10 @@ def test_a_first_crew_on_the_native_path_never_imports_litellm() -> None:
             crew = Crew(tasks=[Task(description="Say {x}", expected_output="t", agent=agent)])
             assert asyncio.run(crew.akickoff({"x": "a"})).raw
             assert crew.kickoff({"x": "b"}).raw
+            embedder = desktop_app.engine.Embedder(
+                "openai/text-embedding-3-small", api_base=sim.base_url, api_key="k")
+            assert len(embedder.embed(["a", "b"])) == 2
+            assert len(asyncio.run(embedder.aembed(["c"]))) == 1
         print(sorted(m for m in ("litellm", "openai") if m in sys.modules))
     """)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
