@@ -26,11 +26,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
+from desktop_app._cli_output import RunResult, StreamPrinter
 from desktop_app.cli import (
     EXIT_FAILED,
     EXIT_OK,
-    RunResult,
-    StreamPrinter,
     UsageError,
     _llm_target,
     _parse_json_object,

@@ -1,0 +1,119 @@
+"""What ``crewdesk run`` shows: each crew's streamed chunks, and how each crew ended.
+
+`StreamPrinter` writes the chunks of one or many crews (``[n]`` prefixes when several run at
+once) and CrewDesk's warnings; `RunResult` is one crew's outcome, as ``--output`` writes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from desktop_app.engine import StreamChunk
+
+
+@dataclass
+class RunResult:
+    """How one crew of a run ended.
+
+    Attributes:
+        index: 1-based position in the batch.
+        inputs: The values it ran with.
+        output: Its `CrewOutput` when it succeeded.
+        error: What went wrong when it failed.
+        refused_key: The provider that refused the key, when that is why it failed.
+    """
+
+    index: int
+    inputs: dict[str, Any]
+    output: Any = None
+    error: str | None = None
+    refused_key: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The result as JSON-ready data."""
+        output = None if self.output is None else self.output.model_dump(mode="json")
+        status = "failed" if self.error is not None else "succeeded"
+        return {"index": self.index, "inputs": self.inputs, "status": status,
+                "output": output, "error": self.error}
+
+
+@dataclass
+class StreamPrinter:
+    """Writes the chunks of one or many crews to a terminal.
+
+    One crew streams as it comes. When several run at once, each line gets the crew's
+    prefix (``[3] ``) and text is held until its line is complete, so lines never mix.
+    """
+
+    out: TextIO
+    prefixed: bool
+    quiet: bool = False
+    err: TextIO | None = None
+    _warned: set[str] = field(default_factory=set)
+    _partial: dict[int, str] = field(default_factory=dict)
+    _task: dict[int, int] = field(default_factory=dict)
+    _agent: dict[int, str] = field(default_factory=dict)
+
+    def prefix(self, index: int) -> str:
+        """The prefix of crew ``index``'s lines ("[3] " when several crews run)."""
+        return f"[{index}] " if self.prefixed else ""
+
+    def _line(self, index: int, text: str) -> None:
+        self.flush(index)
+        self.out.write(f"{self.prefix(index)}{text}\n")
+        self.out.flush()
+
+    def chunk(self, index: int, chunk: StreamChunk) -> None:
+        """Shows one chunk of crew ``index``."""
+        if self.quiet:
+            return
+        role = " ".join(chunk.agent_role.split())  # a YAML role ("role: >") ends in "\n"
+        if self._task.get(index) != chunk.task_index:
+            self._task[index] = chunk.task_index
+            self._agent[index] = role
+            name = f" {chunk.task_name}" if chunk.task_name else ""
+            self._line(index, f"== task {chunk.task_index + 1}{name} ({role}) ==")
+        elif self._agent.get(index) != role:  # a coworker, or the manager again
+            self._agent[index] = role
+            self._line(index, f">> {role}")
+        if chunk.tool_call is not None:
+            arguments = chunk.tool_call.arguments
+            arguments = arguments if len(arguments) <= 300 else arguments[:297] + "..."
+            self._line(index, f"-> tool {chunk.tool_call.tool_name}({arguments})")
+            return
+        self._text(index, chunk.content)
+
+    def _text(self, index: int, text: str) -> None:
+        if not self.prefixed:
+            self._partial[index] = (self._partial.get(index, "") + text).rpartition("\n")[2]
+            self.out.write(text)
+            self.out.flush()
+            return
+        *lines, rest = (self._partial.pop(index, "") + text).split("\n")
+        for line in lines:
+            self.out.write(f"{self.prefix(index)}{line}\n")
+        self._partial[index] = rest
+        if lines:
+            self.out.flush()
+
+    def flush(self, index: int) -> None:
+        """Ends crew ``index``'s unfinished line."""
+        rest = self._partial.pop(index, "")
+        if rest:
+            self.out.write(f"{self.prefix(index)}{rest}\n" if self.prefixed else "\n")
+            self.out.flush()
+
+    def warning(self, text: str) -> None:
+        """Shows ``warning: text`` on ``err`` (stderr), once per text (even when quiet)."""
+        if self.err is None or text in self._warned:
+            return
+        self._warned.add(text)
+        self.err.write(f"warning: {text}\n")
+        self.err.flush()
+
+    def status(self, index: int, text: str) -> None:
+        """Shows a line about crew ``index`` (a start, an end)."""
+        if not self.quiet:
+            self._line(index, text)
