@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from desktop_app.engine.sandbox import BACKENDS, detect  # noqa: E402 - after the path is set
-from tests.reliability.sandbox_attacks import ATTACKS, attack_world  # noqa: E402
+from tests.reliability.sandbox_attacks import ATTACKS, INJECTION, attack_world  # noqa: E402
 
 
 def _short(text: str) -> str:
@@ -38,6 +38,9 @@ def main() -> int:
                 outcome or "(no outcome)")
             leaked = outcome is not None and any(s in outcome for s in world.secrets.values())
             print(f"| {attack.name} | {'LEAKED: ' if leaked else ''}{shown} |")
+        injected = world.outputs.get(INJECTION, "(no outcome)")
+        leaked = any(s in injected for s in world.secrets.values())
+        print(f"| {INJECTION} | {'LEAKED: ' if leaked else ''}{_short(injected)} |")
         print(f"listeners: { {k: v.connections for k, v in world.listeners.items()} }; "
               f"daemons left: {len(world.daemons_left)}; victim exit: {world.victim_exit}\n",
               flush=True)

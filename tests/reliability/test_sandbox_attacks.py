@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.engine.sandbox import BACKENDS, detect
-from tests.reliability.sandbox_attacks import ATTACKS, World, attack_world
+from tests.reliability.sandbox_attacks import ATTACKS, INJECTION, World, attack_world
 
 MAX_PROCESSES = 64  # CodeLimits' default
 DISK_MB = 256  # CodeLimits' default
@@ -150,3 +150,9 @@ def test_every_attack_is_checked() -> None:
 @pytest.mark.parametrize("name", [a.name for a in ATTACKS])
 def test_the_attack_is_contained(world: World, name: str) -> None:
     CHECKS[name].check(world, _output(world, name))
+
+
+@pytest.mark.skipif(not AVAILABLE, reason="no sandbox backend works on this machine")
+def test_code_injected_through_a_knowledge_file_runs_but_reads_nothing(world: World) -> None:
+    text = _output(world, INJECTION)
+    assert "code exited with status 1" in text and ".ssh/id_rs" in text  # the code ran
