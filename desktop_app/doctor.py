@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Literal, TextIO
+from typing import Any, Literal, TextIO
 
 from desktop_app import __version__
 
@@ -170,14 +170,17 @@ def expected_average() -> str:
     return str(sum(NUMBERS) / len(NUMBERS))
 
 
-async def _run_simulated_crew(base_url: str) -> str:
-    from desktop_app.engine import LLM, Agent, Crew, Task
+async def _run_simulated_crew(base_url: str, sandboxed: bool = True) -> str:
+    from desktop_app.engine import LLM, Agent, CodeInterpreterTool, CodeLimits, Crew, Task
 
     llm = LLM("openai/sim:tokens=12", base_url=base_url, api_key="sim-no-key", max_retries=0,
               timeout=30)
+    code: dict[str, Any] = {"allow_code_execution": True}
+    if not sandboxed:  # the local simulator's own averaging code, not a model's: safe to run
+        code = {"tools": [CodeInterpreterTool(limits=CodeLimits(allow_unsandboxed=True))]}
     analyst = Agent(role="Data analyst", goal="Compute exact statistics",
                     backstory="You check numbers by running Python code.", llm=llm,
-                    allow_code_execution=True, max_iter=4)
+                    max_iter=4, **code)
     numbers = ", ".join(str(n) for n in NUMBERS)
     task = Task(description=f"Compute the average of these numbers: [{numbers}]",
                 expected_output="The average.", agent=analyst)
@@ -187,12 +190,15 @@ async def _run_simulated_crew(base_url: str) -> str:
 
 def check_crew(timeout: float = 60.0) -> Check:
     """Runs a one-task crew against the built-in simulator; the answer must hold the average."""
+    from desktop_app.engine.sandbox import detect
     from desktop_app.simulator import SimulatorThread
 
+    backend = detect().backend
     started = time.perf_counter()
     try:
         with SimulatorThread() as sim:
-            answer = asyncio.run(asyncio.wait_for(_run_simulated_crew(sim.base_url), timeout))
+            crew = _run_simulated_crew(sim.base_url, sandboxed=backend is not None)
+            answer = asyncio.run(asyncio.wait_for(crew, timeout))
     except Exception as exc:  # noqa: BLE001 - every failure is the check's result
         return Check("simulated crew", "fail", f"{type(exc).__name__}: {exc}")
     seconds = time.perf_counter() - started
@@ -200,8 +206,9 @@ def check_crew(timeout: float = 60.0) -> Check:
     if average not in answer:
         short = " ".join(answer.split())[:200]
         return Check("simulated crew", "fail", f"expected {average} in the answer: {short!r}")
-    return Check("simulated crew", "ok",
-                 f"code execution averaged {list(NUMBERS)} = {average} in {seconds:.1f} s")
+    where = f"in the {backend} sandbox" if backend else "unsandboxed: no sandbox here"
+    return Check("simulated crew", "ok", f"code execution averaged {list(NUMBERS)} = "
+                 f"{average} in {seconds:.1f} s ({where})")
 
 
 def check_sandbox() -> Check:

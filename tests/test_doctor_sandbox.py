@@ -24,3 +24,20 @@ def test_with_no_sandbox_the_doctor_warns_that_code_will_not_run(
     check = doctor.check_sandbox()
     assert check.outcome == "warn" and "will not run" in check.detail
     assert "bubblewrap" in check.detail
+
+
+def test_with_no_sandbox_the_doctor_still_runs_the_simulators_code(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CREWDESK_SANDBOX", "none")
+    check = doctor.check_crew()
+    assert check.outcome == "ok", check.detail
+    assert "(unsandboxed: no sandbox here)" in check.detail
+
+
+def test_the_doctors_crew_runs_in_the_sandbox_when_there_is_one() -> None:
+    found = detect()
+    if found.backend is None:
+        pytest.skip("no sandbox here")
+    check = doctor.check_crew()
+    assert check.outcome == "ok" and f"(in the {found.backend} sandbox)" in check.detail
