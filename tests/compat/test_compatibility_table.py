@@ -10,7 +10,7 @@ module paths and `crewai_tools` tools projects use, each `supported`, `warned` o
   CrewAI's default, and is in the engine's table of ignored settings (`IGNORED`), and every
   entry of that table is a `warned` row;
 - a `supported` row does not warn for a real value, and its proof column names a test that
-  exists;
+  exists (the Tools rows, `BaseTool` fields, are checked the same way on a subclass);
 - an import, method or tool row behaves as its status says (imports under the hook; an error
   names what it is about).
 
