@@ -130,8 +130,9 @@ def _wait(child: int, folder: str, disk_bytes: int) -> int:
 
 def _stop(child: int) -> None:
     """SIGTERM from CrewDesk (a time-out, a cancel): kill everything, then go."""
-    with contextlib.suppress(OSError):
-        os.kill(child, signal.SIGKILL)
+    if child:
+        with contextlib.suppress(OSError):
+            os.kill(child, signal.SIGKILL)
     _kill_descendants()
     os._exit(128 + signal.SIGTERM)
 
@@ -142,6 +143,8 @@ def main(arguments: list[str]) -> int:
     argv = arguments[arguments.index("--") + 1:]
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    started: list[int] = []  # the handler is set before the fork: no moment without it
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: _stop(started[0] if started else 0))
     child = os.fork()
     if child == 0:
         try:
@@ -149,7 +152,7 @@ def main(arguments: list[str]) -> int:
         except BaseException as exc:  # noqa: BLE001 - never run the code unconfined
             print(f"CrewDesk: the sandbox could not start: {exc}", file=sys.stderr, flush=True)
         os._exit(126)
-    signal.signal(signal.SIGTERM, lambda _sig, _frame: _stop(child))
+    started.append(child)
     status = _wait(child, str(config["folder"]), int(config.get("disk_bytes") or 0))
     _kill_descendants()
     if os.WIFSIGNALED(status):
