@@ -5,6 +5,8 @@ Run: `uv run python benchmarks/engine_concurrency.py [--route openai|hosted_vllm
 Both litellm routes to the simulator are reported, the headline one (`--route`, default
 `openai`: litellm builds the request with the openai SDK) first, then `hosted_vllm` (litellm's
 own httpx handler). The full run (with 1,000 crews) takes about 2-3 minutes.
+Since issue 13 both routes go to the native OpenAI-protocol client by default; run with
+`CREWDESK_LLM_CLIENT=litellm` for litellm's figures (`llm_native.py` compares the two).
 
 The simulator runs in its own process (its own CPU), as a provider would. Each figure is a
 ratio or percentile from this one run, so it does not depend on how fast the machine is:
