@@ -169,10 +169,15 @@ _loop_clients: weakref.WeakKeyDictionary[
 
 
 async def _close_with_loop(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
-    """Suspended for the loop's life; `loop.shutdown_asyncgens()` resumes it to close `client`."""
+    """Suspended for the loop's life; `loop.shutdown_asyncgens()` resumes it to close `client`.
+
+    A loop closed without that step keeps its entry (and open connections) until the process
+    ends; `asyncio.run`, `asyncio.Runner` and pytest-asyncio's loops all take it.
+    """
     try:
         yield
     finally:
+        _loop_clients.pop(asyncio.get_running_loop(), None)
         await client.aclose()
 
 
@@ -310,7 +315,19 @@ def _errors_of(route: NativeRoute) -> Iterator[dict[str, bool]]:
 
 
 def _error(exc: Exception, route: NativeRoute, *, streaming: bool) -> LLMError:
-    return classify(exc, provider=route.provider, model=route.model_string, streaming=streaming)
+    error = classify(exc, provider=route.provider, model=route.model_string, streaming=streaming)
+    if not streaming and error.kind == "stream_dropped":
+        # A kept-alive connection the server closed before answering (httpx's
+        # RemoteProtocolError, "Server disconnected"): no answer began, so it may be retried,
+        # as the openai SDK's APIConnectionError is.
+        return LLMError(
+            "connection",
+            error.provider_message,
+            provider=error.provider,
+            model=error.model,
+            status_code=error.status_code,
+        )
+    return error
 
 
 def _is_event_stream(response: httpx.Response) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -251,3 +252,36 @@ def test_a_first_crew_and_embeddings_on_the_native_path_never_import_litellm() -
                           timeout=60, env={**os.environ, routes.CLIENT_ENV: "auto"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_a_connection_closed_before_any_answer_is_retried(
+    wire: Callable[[Handler], list[httpx.Request]],
+) -> None:
+    chunks = [{"choices": [{"index": 0, "delta": {"content": "ok"}, "finish_reason": "stop"}]}]
+    answers: list[Handler] = [_stream_reply(_sse(chunks))]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if len(seen) == 1:
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+        return answers[0](request)
+
+    seen = wire(handler)
+    result = LLM("openai/gpt-4o", api_key="k", max_retries=1, retry_base_delay=0.0).call(
+        [{"role": "user", "content": "x"}])
+    assert result.text == "ok" and len(seen) == 2
+
+
+def test_each_loop_has_one_client_closed_when_the_loop_ends(sim_thread: Any) -> None:
+    llm = LLM("openai/sim:tokens=3", base_url=sim_thread.base_url, api_key="k")
+    clients: list[httpx.AsyncClient] = []
+    loops: list[asyncio.AbstractEventLoop] = []
+
+    async def two_calls() -> None:
+        loops.append(asyncio.get_running_loop())
+        for _ in range(2):
+            await llm.acall([{"role": "user", "content": "x"}])
+            clients.append(await protocol.loop_client())
+
+    asyncio.run(two_calls())
+    assert clients[0] is clients[1] and clients[0].is_closed
+    assert loops[0] not in protocol._loop_clients
