@@ -2,7 +2,8 @@
 
 Change `from crewai import Crew, Agent, Task` to `from desktop_app.engine import Crew, Agent,
 Task` and CrewAI's async examples run as they are. This package imports no Qt, and it
-imports litellm only when the first LLM call is made (off the event loop).
+imports litellm only when a model needs it (providers without OpenAI's chat protocol; off
+the event loop): OpenAI-compatible providers are called natively over httpx.
 """
 
 from desktop_app.engine import bus

@@ -194,7 +194,7 @@ NO_EFFECT: dict[str, dict[str, str]] = {
     "LLM": {
         "completion_cost": _STATE,
         "is_anthropic": _STATE,
-        "is_litellm": "every call goes through LiteLLM",
+        "is_litellm": "the client is chosen per provider (native for OpenAI's protocol)",
         "llm_type": _STATE,
         "stream": "CrewDesk always streams; the answer is the same",
     },

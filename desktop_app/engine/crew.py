@@ -1,9 +1,10 @@
 """`Crew`: agents and tasks, and the kickoff family, with CrewAI's names and meaning.
 
-- `akickoff` is native async from end to end: every LLM call uses litellm's async API on
-  the caller's loop, tools are awaited, nothing blocks the loop.
+- `akickoff` is native async from end to end: every LLM call is async on the caller's loop
+  (httpx for OpenAI-protocol providers, litellm's async API for the rest), tools are
+  awaited, nothing blocks the loop.
 - `kickoff` is synchronous: it runs the same engine on a private event loop in the calling
-  thread, where LLM calls use litellm's sync API.
+  thread, where LLM calls are blocking (httpx's, or litellm's sync API).
 - `kickoff_async` runs `kickoff` in a worker thread (`asyncio.to_thread`), as CrewAI does;
   cancelling it stops the thread's run at its next chunk and closes its HTTP stream.
 """
