@@ -52,6 +52,9 @@ OPENAI_PROTOCOL: dict[str, _Provider] = {
     # OpenAI-compatible endpoint is used only when the base URL names it (`.../v1`).
     "ollama": _Provider(None, ("OLLAMA_API_KEY",), ()),
     "ollama_chat": _Provider(None, ("OLLAMA_API_KEY",), ()),
+    # Azure OpenAI: the deployment in the path, `api-version` in the query, the key in an
+    # `api-key` header (`NativeRoute.chat_url`, `auth_headers`).
+    "azure": _Provider(None, ("AZURE_OPENAI_API_KEY", "AZURE_API_KEY"), ("AZURE_API_BASE",)),
 }
 """Providers spoken natively: default base URL, key and base URL environment variables."""
 
@@ -84,7 +87,11 @@ LITELLM_ONLY_OPTIONS = frozenset(
         "model_list",
     }
 )
-"""Options only litellm understands: a call that sets one goes through litellm."""
+"""Options only litellm understands: a call that sets one goes through litellm (Azure's
+`api_version` excepted: the native route reads it)."""
+
+AZURE_DEFAULT_API_VERSION = "2025-02-01-preview"
+"""The `api-version` when neither the LLM nor `AZURE_API_VERSION` gives one (litellm's)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +104,7 @@ class NativeRoute:
         base_url: The OpenAI-style base URL, without a trailing slash (".../v1").
         api_key: The key sent as a bearer token, or None for no Authorization header.
         model_string: The model string as written ("openai/gpt-4o-mini"); errors name it.
+        api_version: Azure's `api-version`; None for every other provider.
     """
 
     provider: str
@@ -104,6 +112,23 @@ class NativeRoute:
     base_url: str
     api_key: str | None
     model_string: str
+    api_version: str | None = None
+
+    def endpoint(self, name: str) -> str:
+        """The URL of an endpoint ("chat/completions", "embeddings")."""
+        if self.api_version is None:
+            return f"{self.base_url}/{name}"
+        return (
+            f"{self.base_url}/openai/deployments/{self.model}/{name}?api-version={self.api_version}"
+        )
+
+    def auth_headers(self) -> dict[str, str]:
+        """The key as this provider wants it (Azure: `api-key`; others: a bearer token)."""
+        if not self.api_key:
+            return {}
+        if self.api_version is not None:
+            return {"api-key": self.api_key}
+        return {"Authorization": f"Bearer {self.api_key}"}
 
 
 class NeedsLitellm(Exception):
@@ -141,9 +166,10 @@ def route_for(
 def _native_route(
     model: str, base_url: str | None, api_key: str | None, options: Mapping[str, Any]
 ) -> NativeRoute | None:
-    if any(name in LITELLM_ONLY_OPTIONS for name in options):
-        return None
     provider, _, name = model.partition("/")
+    allowed = {"api_version"} if provider == "azure" else set()
+    if any(name in LITELLM_ONLY_OPTIONS and name not in allowed for name in options):
+        return None
     if not name:
         if not model.startswith(_BARE_OPENAI_PREFIXES):
             return None
@@ -158,8 +184,20 @@ def _native_route(
     if provider.startswith("ollama") and not base.endswith("/v1"):
         return None
     key = api_key or _first_env(spec.key_envs)
+    version = None
+    if provider == "azure":
+        version = (
+            options.get("api_version")
+            or os.environ.get("AZURE_API_VERSION")
+            or AZURE_DEFAULT_API_VERSION
+        )
     return NativeRoute(
-        provider=provider, model=name, base_url=base, api_key=key, model_string=model
+        provider=provider,
+        model=name,
+        base_url=base,
+        api_key=key,
+        model_string=model,
+        api_version=version,
     )
 
 

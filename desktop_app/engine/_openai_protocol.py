@@ -1,7 +1,7 @@
 """OpenAI's chat-completions protocol, spoken over httpx without litellm (private to `llm.py`).
 
-Serves OpenAI and every OpenAI-compatible endpoint of `_llm_routes.OPENAI_PROTOCOL` (Groq,
-OpenRouter, LM Studio, vLLM, Ollama's `/v1`, the project's simulator). Why: `import litellm`
+Serves OpenAI and every OpenAI-compatible endpoint of `_llm_routes.OPENAI_PROTOCOL` (Azure
+OpenAI, Groq, OpenRouter, LM Studio, vLLM, Ollama's `/v1`, the project's simulator). Why: `import litellm`
 takes 6-8 s here and each `litellm.acompletion` spends 3-4 ms of CPU on request setup and
 pricing before the first byte; this module costs the import of httpx (0.4 s) and builds the
 request as one dict (benchmarks/README.md, "Native OpenAI-protocol client").
@@ -42,7 +42,9 @@ DEFAULT_TIMEOUT = 600.0
 _LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=512, keepalive_expiry=30)
 """No pool cap: `_litellm_pacing.provider_limit` already caps requests per provider."""
 
-DROPPED_OPTIONS = frozenset({"num_retries", "drop_params", "metadata", "api_base", "base_url"})
+DROPPED_OPTIONS = frozenset(
+    {"num_retries", "drop_params", "metadata", "api_base", "base_url", "api_version"}
+)
 """litellm's bookkeeping options that mean nothing to the provider: never sent."""
 
 
@@ -101,8 +103,7 @@ def request_body(
             body[name] = value
     if route.provider == "openai" and _is_reasoning_model(route.model):
         _adapt_for_reasoning_model(body)
-    if route.api_key:
-        headers["Authorization"] = f"Bearer {route.api_key}"
+    headers.update(route.auth_headers())
     return body, headers
 
 
@@ -145,7 +146,7 @@ def _adapt_for_reasoning_model(body: dict[str, Any]) -> None:
 
 
 def _url(route: NativeRoute) -> str:
-    return f"{route.base_url}/chat/completions"
+    return route.endpoint("chat/completions")
 
 
 def _timeout(seconds: float | None) -> httpx.Timeout:
@@ -361,8 +362,7 @@ def _embedding_request(
     body: dict[str, Any] = {"model": route.model, "input": list(texts)}
     if dimensions is not None:
         body["dimensions"] = dimensions
-    headers = {"Authorization": f"Bearer {route.api_key}"} if route.api_key else {}
-    return f"{route.base_url}/embeddings", body, headers
+    return route.endpoint("embeddings"), body, route.auth_headers()
 
 
 def _vectors(response: httpx.Response) -> list[list[float]]:

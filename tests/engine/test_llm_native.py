@@ -285,3 +285,25 @@ def test_each_loop_has_one_client_closed_when_the_loop_ends(sim_thread: Any) -> 
     asyncio.run(two_calls())
     assert clients[0] is clients[1] and clients[0].is_closed
     assert loops[0] not in protocol._loop_clients
+
+
+def test_azure_openai_gets_its_deployment_url_version_and_key_header(
+    wire: Callable[[Handler], list[httpx.Request]], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AZURE_API_BASE", "https://crewdesk.openai.azure.com/")
+    monkeypatch.setenv("AZURE_API_KEY", "az-key")
+    # Azure's first chunk carries only prompt_filter_results (no choices).
+    chunks = [{"choices": [], "prompt_filter_results": [{"prompt_index": 0}]},
+              {"choices": [{"index": 0, "delta": {"content": "hi"}, "finish_reason": "stop"}]}]
+    seen = wire(_stream_reply(_sse(chunks)))
+    result = LLM("azure/my-gpt4o", api_version="2024-10-21").call(
+        [{"role": "user", "content": "x"}])
+    assert result.text == "hi"
+    [request] = seen
+    assert str(request.url) == ("https://crewdesk.openai.azure.com/openai/deployments/my-gpt4o/"
+                                "chat/completions?api-version=2024-10-21")
+    assert request.headers["api-key"] == "az-key" and "authorization" not in request.headers
+    body = json.loads(request.content)
+    assert "api_version" not in body and body["model"] == "my-gpt4o"
+    monkeypatch.delenv("AZURE_API_BASE")
+    assert routes.route_for("azure/my-gpt4o", None, "k", {}) is None  # no endpoint known
