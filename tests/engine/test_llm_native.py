@@ -293,7 +293,7 @@ def test_azure_openai_gets_its_deployment_url_version_and_key_header(
     monkeypatch.setenv("AZURE_API_BASE", "https://crewdesk.openai.azure.com/")
     monkeypatch.setenv("AZURE_API_KEY", "az-key")
     # Azure's first chunk carries only prompt_filter_results (no choices).
-    chunks = [{"choices": [], "prompt_filter_results": [{"prompt_index": 0}]},
+    chunks: list[dict[str, Any]] = [{"choices": [], "prompt_filter_results": [{"prompt_index": 0}]},
               {"choices": [{"index": 0, "delta": {"content": "hi"}, "finish_reason": "stop"}]}]
     seen = wire(_stream_reply(_sse(chunks)))
     result = LLM("azure/my-gpt4o", api_version="2024-10-21").call(
