@@ -48,10 +48,10 @@ OPENAI_PROTOCOL: dict[str, _Provider] = {
     "hosted_vllm": _Provider(None, ("HOSTED_VLLM_API_KEY",), ("HOSTED_VLLM_API_BASE",)),
     "openai_like": _Provider(None, (), ()),
     "custom_openai": _Provider(None, (), ()),
-    # Ollama's own API is another protocol (litellm's `ollama/` route speaks it); its
-    # OpenAI-compatible endpoint is used only when the base URL names it (`.../v1`).
-    "ollama": _Provider(None, ("OLLAMA_API_KEY",), ()),
-    "ollama_chat": _Provider(None, ("OLLAMA_API_KEY",), ()),
+    # Ollama's OpenAI-compatible endpoint, `<server>/v1` (litellm's `ollama/` route speaks
+    # Ollama's own API instead); a base URL without `/v1` gets it appended.
+    "ollama": _Provider("http://localhost:11434", ("OLLAMA_API_KEY",), ("OLLAMA_API_BASE",)),
+    "ollama_chat": _Provider("http://localhost:11434", ("OLLAMA_API_KEY",), ("OLLAMA_API_BASE",)),
     # Azure OpenAI: the deployment in the path, `api-version` in the query, the key in an
     # `api-key` header (`NativeRoute.chat_url`, `auth_headers`).
     "azure": _Provider(None, ("AZURE_OPENAI_API_KEY", "AZURE_API_KEY"), ("AZURE_API_BASE",)),
@@ -182,7 +182,7 @@ def _native_route(
         return None
     base = base.rstrip("/")
     if provider.startswith("ollama") and not base.endswith("/v1"):
-        return None
+        base = f"{base}/v1"
     key = api_key or _first_env(spec.key_envs)
     version = None
     if provider == "azure":

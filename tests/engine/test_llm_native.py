@@ -193,7 +193,9 @@ def test_no_key_for_openai_itself_fails_before_any_request(
          ("openrouter", "openai/gpt-4o", "https://openrouter.ai/api/v1")),
         ("ollama/llama3.2", "http://localhost:11434/v1/", ("ollama", "llama3.2",
                                                            "http://localhost:11434/v1")),
-        ("ollama/llama3.2", "http://localhost:11434", None),  # Ollama's own API: litellm
+        ("ollama/llama3.2", "http://localhost:11434", ("ollama", "llama3.2",
+                                                       "http://localhost:11434/v1")),
+        ("ollama_chat/qwen3", None, ("ollama_chat", "qwen3", "http://localhost:11434/v1")),
         ("anthropic/claude-3-5-haiku", None, None),
         ("bedrock/anthropic.claude", None, None),
         ("hosted_vllm/qwen", None, None),  # no base URL known
