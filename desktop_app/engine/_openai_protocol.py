@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import json
+import sys
 import threading
 import weakref
 from collections.abc import AsyncGenerator, Callable, Iterator, Mapping, Sequence
@@ -169,7 +170,9 @@ _loop_clients: weakref.WeakKeyDictionary[
 ] = weakref.WeakKeyDictionary()
 
 
-async def _close_with_loop(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
+async def _close_with_loop(
+    client: httpx.AsyncClient, restore_hooks: Callable[[], None] | None
+) -> AsyncGenerator[None, None]:
     """Suspended for the loop's life; `loop.shutdown_asyncgens()` resumes it to close `client`.
 
     A loop closed without that step keeps its entry (and open connections) until the process
@@ -178,8 +181,34 @@ async def _close_with_loop(client: httpx.AsyncClient) -> AsyncGenerator[None, No
     try:
         yield
     finally:
-        _loop_clients.pop(asyncio.get_running_loop(), None)
-        await client.aclose()
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:  # finalized outside any loop: nothing can be awaited
+            loop = None
+        if loop is not None:
+            _loop_clients.pop(loop, None)
+            await client.aclose()
+        if restore_hooks is not None:
+            restore_hooks()
+
+
+def _track_async_generators(loop: asyncio.AbstractEventLoop) -> Callable[[], None] | None:
+    """Lets `loop` track async generators when it does not itself, and returns what puts the
+    thread's previous hooks back (run when the loop shuts its generators down).
+
+    qasync's loop runs Qt's event loop instead of asyncio's `run_forever`, which is what
+    installs these hooks; without them `shutdown_asyncgens` would never close the loop's
+    client (its pooled connections would be unclosed transports once the loop is closed).
+    """
+    previous = sys.get_asyncgen_hooks()
+    if getattr(previous.firstiter, "__self__", None) is loop:
+        return None
+    firstiter = getattr(loop, "_asyncgen_firstiter_hook", None)
+    finalizer = getattr(loop, "_asyncgen_finalizer_hook", None)
+    if firstiter is None or finalizer is None:
+        return None
+    sys.set_asyncgen_hooks(firstiter=firstiter, finalizer=finalizer)
+    return lambda: sys.set_asyncgen_hooks(*previous)
 
 
 async def loop_client() -> httpx.AsyncClient:
@@ -187,8 +216,9 @@ async def loop_client() -> httpx.AsyncClient:
     loop = asyncio.get_running_loop()
     entry = _loop_clients.get(loop)
     if entry is None:
+        restore_hooks = _track_async_generators(loop)
         client = httpx.AsyncClient(limits=_LIMITS, timeout=DEFAULT_TIMEOUT)
-        closer = _close_with_loop(client)
+        closer = _close_with_loop(client, restore_hooks)
         _loop_clients[loop] = entry = (client, closer)
         await closer.__anext__()  # the loop now tracks it (its first-iteration hook)
     return entry[0]
@@ -216,17 +246,26 @@ async def astream(
         response = await client.send(request, stream=True)
     except Exception as exc:
         raise _error(exc, route, streaming=False) from exc
+    # Held until the response is closed: dropped while suspended (an error in the loop
+    # below), httpx's generators would be finalized with the stream still open, and their
+    # cleanup awaits (outside a loop that does not track async generators: an error).
+    lines = response.aiter_lines()
     try:
         if response.status_code >= 400:
             raise ProviderHTTPError(response.status_code, await response.aread(), response.headers)
         if not _is_event_stream(response):
             feed_whole(json.loads(await response.aread()), sink)
             return
-        async for line in response.aiter_lines():
+        done = False
+        # Read to the body's end, past `[DONE]`: the connection then goes back to the pool,
+        # and no generator of httpx's is left suspended.
+        async for line in lines:
+            if done:
+                continue
             chunk = _sse.parse_line(line)
             if chunk is _sse.DONE:
-                break
-            if chunk is not None:
+                done = True
+            elif chunk is not None:
                 sink.feed_openai(chunk)
     except LLMError:
         raise
@@ -289,13 +328,16 @@ def stream(
             feed_whole(json.loads(response.read()), sink)
             return
         state["streaming"] = True
-        for line in response.iter_lines():
+        done = False
+        for line in response.iter_lines():  # to the body's end, as `astream`
             if cancelled is not None and cancelled():
                 raise asyncio.CancelledError
+            if done:
+                continue
             chunk = _sse.parse_line(line)
             if chunk is _sse.DONE:
-                break
-            if chunk is not None:
+                done = True
+            elif chunk is not None:
                 sink.feed_openai(chunk)
 
 
