@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 from typing import TYPE_CHECKING
 
 from desktop_app.storage.paths import AppPaths
@@ -43,10 +44,18 @@ SIMULATOR_MODEL = "openai/sim:tps=60,tokens=60,ttft=0.3"
 """The model a dry run gives every agent: a steady, readable stream from the simulator."""
 
 
-def preload_engine() -> None:
-    """Imports the engine and litellm and warms them up (blocking, seconds; a worker thread).
+LITELLM_PROVIDER_KINDS = frozenset({"anthropic", "gemini"})
+"""Provider kinds the engine calls through litellm; every other kind speaks OpenAI's chat
+protocol and is called by the engine's native client (docs/ARCHITECTURE.md, "The LLM path")."""
 
-    * litellm takes seconds to import and must not be imported on the GUI thread.
+
+def preload_engine(with_litellm: bool = True) -> None:
+    """Imports the engine's LLM clients and warms them up (blocking; a worker thread).
+
+    * The native OpenAI-protocol client costs httpx's import (about 0.4 s). litellm, needed
+      only for `with_litellm` (a provider of `LITELLM_PROVIDER_KINDS`, or
+      `CREWDESK_LLM_CLIENT=litellm`), takes seconds and must not be imported on the GUI
+      thread; a model that needs it later is loaded by the engine in a worker thread.
     * One fake streamed call (`warm_up_llm`) makes litellm import what it imports on its
       first call (tiktoken's tables alone took 180 ms here), so that the user's first run
       does not freeze the window.
@@ -61,8 +70,10 @@ def preload_engine() -> None:
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        llm.load_litellm()
-        warm_up_llm()
+        llm.load_native()
+        if with_litellm:
+            llm.load_litellm()
+            warm_up_llm()
     finally:
         gc.freeze()
         if was_enabled:
@@ -189,8 +200,17 @@ class AppServices:
         calls a model, so that no run makes the GUI thread wait for litellm's imports.
         """
         if self._engine is None or (self._engine.done() and self._engine.exception()):
-            self._engine = asyncio.ensure_future(asyncio.to_thread(preload_engine))
+            self._engine = asyncio.ensure_future(
+                asyncio.to_thread(preload_engine, self._needs_litellm())
+            )
         await asyncio.shield(self._engine)
+
+    def _needs_litellm(self) -> bool:
+        """Whether a configured provider is called through litellm, or every call is
+        (`CREWDESK_LLM_CLIENT=litellm`)."""
+        if os.environ.get("CREWDESK_LLM_CLIENT", "").strip().lower() == "litellm":
+            return True
+        return any(p.kind in LITELLM_PROVIDER_KINDS for p in self.current_settings.providers)
 
     async def reload_settings(self) -> Settings:
         """Reads the settings file again (after the settings dialog saved it)."""
