@@ -343,8 +343,13 @@ async def _injected_through_knowledge(world: dict[str, str], llm: LLM, control: 
                   knowledge_sources=[note], **tools)
     task = Task(description="What is the refund policy for a refund request?",
                 expected_output="the policy", agent=agent)
-    result = await Crew(agents=[agent], tasks=[task], name="Injected").akickoff()
-    print(json.dumps({"name": INJECTION, "output": result.raw}), flush=True)
+    tool_outputs: list[str] = []  # what the code printed, before the model's answer shortens it
+    crew = Crew(agents=[agent], tasks=[task], name="Injected",
+                step_callback=lambda step: tool_outputs.append(step.output)
+                if step.kind == "tool_result" else None)
+    result = await crew.akickoff()
+    output = "\n".join([*tool_outputs, result.raw])
+    print(json.dumps({"name": INJECTION, "output": output}), flush=True)
 
 
 class _Listener:
