@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -35,11 +36,30 @@ from desktop_app.compat._project_source import Program, execute, read_program
 if TYPE_CHECKING:
     from desktop_app.engine import Crew
 
-__all__ = ["LoadedProject", "ProjectError", "ProjectSpec", "ProjectWarning", "load", "locate"]
+__all__ = [
+    "LoadedProject",
+    "ProjectError",
+    "ProjectSpec",
+    "ProjectWarning",
+    "change_working_folder",
+    "load",
+    "locate",
+]
 
 _SCRIPT_MODULE = "__crewdesk_script__"
 _PROCESS_STATE = threading.RLock()
 """Held while a project's code runs: the working folder, ``sys.path`` and hook are shared."""
+
+
+def change_working_folder(folder: Path) -> None:
+    """Makes `folder` the process's working folder, once no project code is being loaded or
+    built (blocking: it waits for the project state's lock, so call it in a worker thread).
+
+    The app keeps a running project's folder as the working folder, so files its code writes
+    by relative paths (a callback's log) land in the project, as under ``crewai run``.
+    """
+    with _PROCESS_STATE:
+        os.chdir(folder)
 
 
 class LoadedProject:

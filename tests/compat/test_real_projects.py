@@ -450,6 +450,7 @@ def test_app_dry_run_runs_project_as_the_run_controller_does(name: str, tmp_path
         build_project_crew,
         route_models,
     )
+    from desktop_app.ui.controllers._project_folder import ProjectFolders
 
     case = BY_NAME[name]
     root = copy_fixture(name, tmp_path)
@@ -468,7 +469,12 @@ def test_app_dry_run_runs_project_as_the_run_controller_does(name: str, tmp_path
 
         async def dry_run() -> None:
             crew = await asyncio.to_thread(build)
-            await consume(crew, case.inputs, seen)
+            folders = ProjectFolders()  # the run lends the project its folder, as the app's
+            lease = await folders.enter(root if root.is_dir() else tmp_path)
+            try:
+                await consume(crew, case.inputs, seen)
+            finally:
+                await folders.leave(lease)
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the app lists them in the project's panel

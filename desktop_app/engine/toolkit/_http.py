@@ -4,15 +4,20 @@ Every tool has a blocking path (`_run`, httpx's `Client`) and an async one (`_ar
 httpx's `AsyncClient`), so the event loop is never blocked. A service's address comes from
 the tool's own argument where CrewAI has one, else from an override variable
 (`CREWDESK_SERPER_URL`...; contract C8, so tests point tools at the simulator), else the
-real service.
+real service. A run can also carry its own addresses for those variables (`routed_services`,
+a context variable: the app's dry runs route their tools to the simulator without touching
+the process's environment, which other runs share).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import os
 import time
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +32,7 @@ __all__ = [
     "ServiceTool",
     "aexchange",
     "exchange",
+    "routed_services",
     "save_results",
     "service_url",
 ]
@@ -43,9 +49,26 @@ class ServiceError(RuntimeError):
     """A search service refused or failed; the message names the service and the status."""
 
 
+_ROUTES: ContextVar[Mapping[str, str] | None] = ContextVar("crewdesk_service_routes", default=None)
+"""Addresses by override variable for the current run (its context), ahead of the environment."""
+
+
+@contextlib.contextmanager
+def routed_services(routes: Mapping[str, str]) -> Iterator[None]:
+    """Gives the code run inside (and the tasks and threads it starts, which copy the
+    context) these addresses for the override variables, ahead of the environment."""
+    token = _ROUTES.set({**(_ROUTES.get() or {}), **routes})
+    try:
+        yield
+    finally:
+        _ROUTES.reset(token)
+
+
 def service_url(override_env: str, default: str) -> str:
-    """The override variable's address when set, else `default` (the real service)."""
-    value = os.environ.get(override_env, "").strip()
+    """The run's routed address, else the override variable's when set, else `default`
+    (the real service)."""
+    routed = (_ROUTES.get() or {}).get(override_env)
+    value = routed or os.environ.get(override_env, "").strip()
     return value or default
 
 

@@ -5,7 +5,9 @@ search tools then reach the simulator's Serper, Tavily, Exa and Brave endpoints 
 C7) instead of the real services, so a project that uses them dry-runs offline. Keys are
 still the project's (a dry run still says which key is missing, as a real run would);
 `stand_in_keys=True` adds keys the simulator accepts. Tools made with an explicit address
-(`SerperDevTool(base_url=...)`) keep it.
+(`SerperDevTool(base_url=...)`) keep it. The app's dry runs use `simulated_services_here`
+instead: the addresses go with the run's context, not the process's environment, so a real
+run beside a dry run still reaches the real services.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["simulated_services", "simulator_environment"]
+from desktop_app.engine.toolkit._http import routed_services
+
+__all__ = ["simulated_services", "simulated_services_here", "simulator_environment"]
 
 _PATHS = {
     "CREWDESK_SERPER_URL": "/serper/search",
@@ -54,3 +58,13 @@ def simulated_services(root_url: str, *, stand_in_keys: bool = False) -> Iterato
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+@contextmanager
+def simulated_services_here(root_url: str) -> Iterator[None]:
+    """Points the search tools of the code run inside (this context, and the tasks and
+    threads it starts) at the simulator at `root_url`; the environment stays as it is."""
+    names = [name for name in _PATHS if name.startswith("CREWDESK_")]
+    environment = simulator_environment(root_url)
+    with routed_services({name: environment[name] for name in names}):
+        yield

@@ -74,11 +74,14 @@ class BuiltCrew:
         secrets: Every API key given to its agents.
         providers: The configured provider serving each model string of the crew (so that a
             refused key can be traced to the provider whose settings hold it).
+        simulator_root: In a dry run, the simulator's address: the run's search tools go
+            there too (`simulated_services_here`), so a dry run reaches no real service.
     """
 
     crew: Crew
     secrets: list[str] = field(default_factory=list)
     providers: dict[str, ProviderSettings] = field(default_factory=dict)
+    simulator_root: str | None = None
 
     def provider_of(self, model: str) -> ProviderSettings | None:
         """The configured provider that serves `model`, if one does."""
@@ -124,7 +127,7 @@ class CrewFactory:
                 partial(build_crew, routed, resolve_api_key=lambda _spec: SIMULATOR_KEY,
                         base_dir=base_dir, memory_dir=data_dir)
             )
-            return BuiltCrew(crew)
+            return BuiltCrew(crew, simulator_root=_root_of(base_url))
         secrets = self._services.secrets
         return await asyncio.to_thread(
             _build_with_keys, document, settings, secrets, base_dir, data_dir
@@ -155,7 +158,7 @@ class CrewFactory:
                 route_models(crew, lambda _model: target)
                 return crew
 
-            return BuiltCrew(await asyncio.to_thread(build))
+            return BuiltCrew(await asyncio.to_thread(build), simulator_root=_root_of(base_url))
         return await asyncio.to_thread(
             _build_project_with_keys, run, settings, self._services.secrets
         )
@@ -182,6 +185,11 @@ def _build_project_with_keys(run: ProjectRun, settings: Settings, store: SecretS
 
     route_models(crew, route)
     return BuiltCrew(crew, used, by_model)
+
+
+def _root_of(base_url: str) -> str:
+    """The simulator's root address from its OpenAI base URL (``.../v1``)."""
+    return base_url.rstrip("/").removesuffix("/v1")
 
 
 def _default_provider(settings: Settings) -> ProviderSettings | None:

@@ -34,6 +34,7 @@ from desktop_app.documents.model import CrewDocument
 from desktop_app.ui.controllers._gate import RunGate
 from desktop_app.ui.controllers._human_input import HumanInputBroker
 from desktop_app.ui.controllers._project_build import ProjectRun
+from desktop_app.ui.controllers._project_folder import ProjectFolders
 from desktop_app.ui.controllers._recorder import RunRecorder
 from desktop_app.ui.controllers.crew_factory import BuiltCrew, CrewFactory
 from desktop_app.ui.controllers.run_state import (
@@ -177,6 +178,7 @@ class RunController(QObject):
         self._gate = RunGate(services.current_settings.concurrency_limit)
         self._clock = FrameClock(self)
         self._inputs = HumanInputBroker()
+        self._folders = ProjectFolders()
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._runs: list[RunState] = []
         self._autoflush: asyncio.Task[None] | None = None
@@ -284,7 +286,7 @@ class RunController(QObject):
                 await self._services.load_engine()
                 built = await self._build(request)
                 built.crew.human_input_handler = self._inputs.handler_for(state)
-                output = await self._stream(built, state, request, recorder)
+                output = await self._stream_in_place(built, state, request, recorder)
             state.set_status(RunStatus.DONE)
             usage = output.token_usage.model_dump()
             await recorder.finish(final_output=output.raw, usage=usage)
@@ -311,6 +313,25 @@ class RunController(QObject):
             base_dir = self._services.library.base_dir_of(crew_id)
         return await self._factory.build(request.document, dry_run=request.dry_run,
                                          base_dir=base_dir)
+
+    async def _stream_in_place(
+        self, built: BuiltCrew, state: RunState, request: RunRequest, recorder: RunRecorder
+    ) -> CrewOutput:
+        """Streams the run with its project's folder as the working folder (for a project's
+        crew) and, in a dry run, its search tools sent to the simulator too."""
+        from desktop_app.engine.toolkit.simulated import simulated_services_here
+
+        project = request.project
+        lease = await self._folders.enter(project.project.spec.root) if project else None
+        try:
+            if lease is not None and lease.warning is not None:
+                _warn(state, recorder, lease.warning, 0)
+            root = built.simulator_root
+            with simulated_services_here(root) if root else contextlib.nullcontext():
+                return await self._stream(built, state, request, recorder)
+        finally:
+            if lease is not None:
+                await self._folders.leave(lease)
 
     async def _stream(
         self, built: BuiltCrew, state: RunState, request: RunRequest, recorder: RunRecorder
@@ -380,6 +401,12 @@ def _warning_of(event: object) -> str | None:
     return f"{getattr(event, 'owner', '?')}: {getattr(event, 'setting', '?')} is ignored"
 
 
+def _warn(state: RunState, recorder: RunRecorder, message: str, task_index: int) -> None:
+    """Shows a warning in the run's panel and keeps it in its history."""
+    state.warn(message)
+    recorder.text(task_index, message + "\n", "warning")
+
+
 def _apply(state: RunState, event: RunEvent, recorder: RunRecorder) -> None:
     """Applies one engine event (other than a task's end) to the run's state.
 
@@ -387,8 +414,7 @@ def _apply(state: RunState, event: RunEvent, recorder: RunRecorder) -> None:
     """
     warning = _warning_of(event)
     if warning is not None:
-        state.warn(warning)
-        recorder.text(max(getattr(event, "task_index", 0) or 0, 0), warning + "\n", "warning")
+        _warn(state, recorder, warning, max(getattr(event, "task_index", 0) or 0, 0))
         return
     if (event.kind == "text" or event.kind == "tool_call") and event.agent_role != state.speaker:
         state.switch_speaker(event.agent_role)

@@ -232,3 +232,22 @@ async def test_a_rate_limited_request_is_sent_again(
     found = await SerperDevTool(base_url=url).arun(search_query="tides")
     assert answers == ["429 Too Many Requests", "200 OK"]
     assert found["organic"][0]["title"] == "T"
+
+
+def test_a_run_can_route_its_search_tools_without_touching_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The app's dry runs send their tools to the simulator through the run's context; the
+    process's environment (which a real run beside it reads) is left alone."""
+    import contextvars
+
+    from desktop_app.engine.toolkit._http import service_url
+    from desktop_app.engine.toolkit.simulated import simulated_services_here
+
+    monkeypatch.delenv("CREWDESK_SERPER_URL", raising=False)
+    outside = contextvars.copy_context()
+    with simulated_services_here("http://127.0.0.1:9/"):
+        assert service_url("CREWDESK_SERPER_URL", "real") == "http://127.0.0.1:9/serper/search"
+        assert "CREWDESK_SERPER_URL" not in os.environ
+        assert outside.run(service_url, "CREWDESK_SERPER_URL", "real") == "real"
+    assert service_url("CREWDESK_SERPER_URL", "real") == "real"
