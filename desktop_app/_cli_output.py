@@ -105,6 +105,15 @@ class StreamPrinter:
             self.out.write(f"{self.prefix(index)}{rest}\n" if self.prefixed else "\n")
             self.out.flush()
 
+    def plan(self, index: int, task_index: int, task_name: str | None, plan: str) -> None:
+        """Shows the plan made for a task (`Crew(planning=True)`, `Agent(reasoning=True)`)."""
+        if self.quiet:
+            return
+        name = f" {task_name}" if task_name else ""
+        self._line(index, f"== plan for task {task_index + 1}{name} ==")
+        for line in plan.strip().splitlines():
+            self._line(index, line)
+
     def warning(self, text: str) -> None:
         """Shows ``warning: text`` on ``err`` (stderr), once per text (even when quiet)."""
         if self.err is None or text in self._warned:

@@ -208,6 +208,10 @@ class BusPrinter:
             if kind == "setting_ignored":
                 self.printer.warning(str(getattr(event, "message", "")))
                 return
+            if kind == "plan_created":
+                self.printer.plan(index, int(getattr(event, "task_index", 0)),
+                                  getattr(event, "task_name", None), str(getattr(event, "plan", "")))
+                return
             if kind == "run_started":
                 self._started(index, getattr(event, "crew_name", ""),
                               dict(getattr(event, "inputs", {})))

@@ -206,6 +206,8 @@ async def run_one(
                 await feedback.ask(index, event)
             elif event.kind == "setting_ignored":
                 printer.warning(event.message)
+            elif event.kind == "plan_created":
+                printer.plan(index, event.task_index, event.task_name, event.plan)
             elif (chunk := chunk_of(event)) is not None:
                 printer.chunk(index, chunk)
         return RunResult(index, inputs, output=stream.value())

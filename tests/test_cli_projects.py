@@ -379,3 +379,18 @@ def test_runs_one_after_another_need_no_prefixes(
     assert not any(line.startswith("[") for line in stream)
     assert "=== [1] final output ===\nAnswer to: Current Task: Write about moons." in out
     assert "=== [2] final output ===\nAnswer to: Current Task: Write about suns." in out
+
+
+@pytest.mark.parametrize("with_inputs", [False, True])
+def test_the_plans_of_a_planning_crew_are_printed_before_its_tasks(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, with_inputs: bool
+) -> None:
+    import shutil
+
+    root = tmp_path / "event_planning"
+    shutil.copytree(Path(__file__).parent / "compat" / "projects" / "event_planning", root)
+    given = ["--inputs", '{"city": "Ghent", "attendees": "40"}'] if with_inputs else []
+    code, out, err = run(capsys, "run", str(root), "--simulator", *given)
+    assert code == 0, err
+    assert "== plan for task 1" in out and "== plan for task 2" in out
+    assert out.index("== plan for task 1") < out.index("== task 1 ")

@@ -458,3 +458,34 @@ def test_a_project_whose_tasks_get_their_agent_in_code_opens_trusted_and_saves(
         await _close(window)
 
     arun(scenario(), timeout=90)
+
+
+def test_a_plan_made_before_a_task_shows_in_its_panel_and_history(
+    qtbot: QtBot, arun: Arun, tmp_path: Path
+) -> None:
+    root = write_project(tmp_path / "demo")
+    agents_yaml = root / "src/demo/config/agents.yaml"
+    agents_yaml.write_text(AGENTS + "  reasoning: true\n", encoding="utf-8")
+
+    async def scenario() -> None:
+        services = await make_services("http://127.0.0.1:9/v1")  # unreachable: dry run only
+        controller = RunController(services)
+        opened = await asyncio.to_thread(load_project, root, True)
+        assert opened.runs_code, opened.error
+        services.projects.add(opened)
+        request = RunRequest(opened.document, {"topic": "owls", "year": "2026"},
+                             crew_id=opened.crew_id, dry_run=True, project=opened.run_for())
+        state = controller.start(request)
+        panel = RunPanel(state)
+        qtbot.addWidget(panel)
+        await controller.wait(state)
+        assert state.status is RunStatus.DONE, state.error
+        assert "Plan for task 1:" in panel.shown_text()
+        await services.history.flush()
+        record = await services.history.get_run(state.run_id)
+        assert record is not None
+        assert any(s.kind == "plan" and "Plan for task 1:" in s.text for s in record.segments)
+        await controller.aclose()
+        await services.close()
+
+    arun(scenario(), timeout=90)

@@ -42,6 +42,7 @@ from desktop_app.ui.controllers.run_state import (
     RunState,
     RunStatus,
     describe_tool_call,
+    plan_lines,
 )
 
 if TYPE_CHECKING:
@@ -415,6 +416,10 @@ def _apply(state: RunState, event: RunEvent, recorder: RunRecorder) -> None:
     warning = _warning_of(event)
     if warning is not None:
         _warn(state, recorder, warning, max(getattr(event, "task_index", 0) or 0, 0))
+        return
+    if event.kind == "plan_created":
+        state.add_plan(event.task_index, event.plan)
+        recorder.text(event.task_index, plan_lines(event.task_index, event.plan), "plan")
         return
     if (event.kind == "text" or event.kind == "tool_call") and event.agent_role != state.speaker:
         state.switch_speaker(event.agent_role)

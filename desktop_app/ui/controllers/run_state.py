@@ -30,6 +30,7 @@ __all__ = [
     "RunStatus",
     "SegmentKind",
     "error_line",
+    "plan_lines",
     "task_heading",
     "warning_line",
 ]
@@ -57,6 +58,12 @@ def error_line(message: str) -> str:
 def task_heading(index: int, count: int, agent_role: str) -> str:
     """The line that opens a task's part of the output (a blank line before it)."""
     return f"\n\n── Task {index + 1} of {count} · {agent_role} ──\n"
+
+
+def plan_lines(task_index: int, plan: str) -> str:
+    """The lines that show the plan made for a task before it ran (`Crew(planning=True)`,
+    `Agent(reasoning=True)`)."""
+    return f"\nPlan for task {task_index + 1}:\n{plan.strip()}\n"
 
 
 def speaker_line(agent_role: str) -> str:
@@ -174,6 +181,7 @@ class RunState(QObject):
         inputClosed(): No question waits any more (answered, or the run ended).
         feedbackGiven(str): The person answered a question ("" approves).
         warningAdded(str): A warning for the user (a setting the engine ignores ...).
+        planAdded(str): The lines of a plan made for a task before it ran.
     """
 
     statusChanged = Signal(str)
@@ -188,6 +196,7 @@ class RunState(QObject):
     inputClosed = Signal()
     feedbackGiven = Signal(str)
     warningAdded = Signal(str)
+    planAdded = Signal(str)
 
     def __init__(
         self,
@@ -345,6 +354,13 @@ class RunState(QObject):
         self.flush()
         self._transcript.append((feedback_line(feedback), "human"))
         self.feedbackGiven.emit(feedback)
+
+    def add_plan(self, task_index: int, plan: str) -> None:
+        """Adds the plan made for a task (it joins the transcript as a heading)."""
+        self.flush()
+        text = plan_lines(task_index, plan)
+        self._transcript.append((text, "heading"))
+        self.planAdded.emit(text)
 
     def warn(self, message: str) -> None:
         """Adds a warning (kept in `warnings`; it joins the transcript as its own line)."""

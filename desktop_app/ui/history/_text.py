@@ -36,6 +36,8 @@ def task_texts(record: RunRecord) -> list[TaskText]:
             parts.append(segment.text)
         elif segment.kind == "warning":
             parts.append(f"\n⚠ {segment.text.strip()}\n")
+        elif segment.kind == "plan":
+            parts.append(f"\n{segment.text.strip()}\n")
         else:
             parts.append(f"\n⚙ {segment.kind}: {segment.text.strip()}\n")
     finals = {output.task_index: output for output in record.task_outputs}
