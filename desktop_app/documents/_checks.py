@@ -24,7 +24,7 @@ AGENT_FIELDS_IN_CREWAI = frozenset(
      "knowledge_sources"}
 )
 TASK_FIELDS_IN_CREWAI = frozenset(
-    {"name", "description", "expected_output", "agent", "context", "human_input"}
+    {"name", "description", "expected_output", "agent", "context", "human_input", "output_file"}
 )
 CREW_FIELDS_IN_CREWAI = frozenset(
     {"name", "agents", "tasks", "process", "verbose", "stream", "manager_llm", "manager_agent",

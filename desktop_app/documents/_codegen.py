@@ -1,9 +1,11 @@
 """Python and TOML text of an exported CrewAI project, in the shape ``crewai create crew`` writes.
 
 ``crew.py`` has one ``@agent`` method per agent and one ``@task`` method per task, in order
-(CrewAI runs tasks in the order of their methods), each reading its YAML config; one ``@tool``
-method per tool name, which looks the tool up in ``crewai_tools``; and the ``@crew`` method with
-the process and the crew's other settings. An agent with a base URL or LLM settings gets an
+(CrewAI runs tasks in the order of their methods), each reading its YAML config; a task's
+``output_file`` is an argument of its ``Task(...)``, as ``crewai create crew`` writes it. One
+``@tool`` method per tool name, which looks the tool up in ``crewai_tools``; and the ``@crew``
+method with the process and the crew's other settings. Every value written into the code is a
+Python literal made by ``repr``, never the text itself. An agent with a base URL or LLM settings gets an
 ``llm=LLM(...)``. The manager agent of a hierarchical crew gets a plain method (no ``@agent``:
 CrewAI refuses a manager among the crew's agents) that the ``@crew`` method passes as
 ``manager_agent``. Memory, the embedder and knowledge sources are arguments of ``Crew(...)``
@@ -154,8 +156,10 @@ def _agent_methods(doc: CrewDocument, names: KnowledgeNames) -> list[str]:
 def _task_methods(doc: CrewDocument) -> list[str]:
     lines: list[str] = []
     for spec in doc.tasks:
-        body = _call("Task", [f"config=self.tasks_config[{spec.key!r}]  # type: ignore[index]"],
-                     "        ")
+        arguments = [f"config=self.tasks_config[{spec.key!r}]  # type: ignore[index]"]
+        if spec.output_file is not None:
+            arguments.append(f"output_file={spec.output_file!r}")
+        body = _call("Task", arguments, "        ")
         lines += ["", "    @task", f"    def {spec.key}(self) -> Task:", f"        return {body}"]
     return lines
 

@@ -37,7 +37,7 @@ AGENT_FIELDS = frozenset(
     {"role", "goal", "backstory", "llm", "tools", "allow_code_execution", "max_iter", "verbose"}
 )
 TASK_FIELDS = frozenset(
-    {"name", "description", "expected_output", "agent", "context", "human_input"}
+    {"name", "description", "expected_output", "agent", "context", "human_input", "output_file"}
 )
 _BY_CODE = "set by code in {file}; not imported"
 

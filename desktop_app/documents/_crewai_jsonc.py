@@ -1,8 +1,8 @@
 """Import of a JSON-first CrewAI project: ``crew.jsonc`` and ``agents/<name>.jsonc``.
 
 ``crew.jsonc`` holds the crew: ``name``, ``agents`` (names of files in ``agents/``), ``tasks``
-(each with ``name``, ``description``, ``expected_output``, ``agent`` and ``context`` naming
-earlier tasks), ``process``, ``verbose`` and default ``inputs``. An agent file holds ``role``,
+(each with ``name``, ``description``, ``expected_output``, ``agent``, ``context`` naming
+earlier tasks, ``human_input`` and ``output_file``), ``process``, ``verbose`` and default ``inputs``. An agent file holds ``role``,
 ``goal``, ``backstory``, ``llm`` (a model string or settings), ``tools`` and ``settings``,
 which CrewAI merges into the agent's fields; so does this import. Files are read with `json5`
 (plain JSON with comments and trailing commas through the much faster stdlib parser first).
@@ -42,7 +42,8 @@ AGENT_FIELDS = frozenset(
     {"role", "goal", "backstory", "llm", "tools", "allow_code_execution", "max_iter", "verbose",
      "knowledge_sources"}
 )
-TASK_FIELDS = frozenset({"description", "expected_output", "agent", "context", "human_input"})
+TASK_FIELDS = frozenset({"description", "expected_output", "agent", "context", "human_input",
+                         "output_file"})
 CREW_FIELDS = frozenset({"name", "description", "agents", "tasks", "process", "verbose",
                          "stream", "inputs", "manager_llm", "manager_agent", "memory",
                          "embedder", "knowledge_sources"})

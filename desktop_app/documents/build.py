@@ -17,6 +17,11 @@ but an embedder's key, like an agent's, comes from ``resolve_api_key`` (given a 
 engine's source of its kind, its relative path joined to ``base_dir`` (the crew file's
 folder). ``memory_dir`` puts the crew's stores in another data folder than the engine's
 default (the app passes its own).
+
+A task's relative ``output_file`` is joined to ``base_dir`` too, as ``crewai run`` writes it
+relative to the project's folder (not the app's working folder); the engine makes its folder
+when it is missing (``Task.create_directory``, True by default) and fills its placeholders
+per run.
 """
 
 from __future__ import annotations
@@ -156,8 +161,9 @@ def build_crew(
         tool_factory: Makes a tool from its name (default: the engine's built-in tools,
             `desktop_app.engine.builtin_tools.tool_by_name`).
         stream: Overrides the document's ``settings.stream``.
-        base_dir: The folder relative knowledge paths start from (the crew file's folder);
-            None: the working folder (and its ``knowledge/``), as the engine reads them.
+        base_dir: The folder relative knowledge paths and ``output_file`` paths start from
+            (the crew file's folder); None: the working folder (and its ``knowledge/``), as
+            the engine reads them.
         memory_dir: The data folder of the crew's memory and knowledge stores; None: the
             engine's default (``$CREWDESK_HOME/data``, else the platform's).
 
@@ -181,7 +187,7 @@ def build_crew(
     settings = document.settings
     kwargs: dict[str, Any] = {
         "agents": [agent for key, agent in agents.items() if key not in managers],
-        "tasks": _tasks(document, agents),
+        "tasks": _tasks(document, agents, base_dir),
         "process": Process(document.process),
         "stream": settings.stream if stream is None else stream,
         "verbose": settings.verbose,
@@ -288,7 +294,7 @@ def _manager(
     return {"manager_llm": (llm_factory or default_llm)(spec, api_key)}
 
 
-def _tasks(document: CrewDocument, agents: dict[str, Agent]) -> list[Task]:
+def _tasks(document: CrewDocument, agents: dict[str, Agent], base_dir: Path | None) -> list[Task]:
     from desktop_app.engine import Task
 
     tasks: dict[str, Task] = {}
@@ -303,8 +309,22 @@ def _tasks(document: CrewDocument, agents: dict[str, Agent]) -> list[Task]:
             kwargs["context"] = [tasks[key] for key in spec.context]
         if spec.human_input:
             kwargs["human_input"] = True
+        if spec.output_file:
+            kwargs["output_file"] = anchored_output_file(spec.output_file, base_dir)
         tasks[spec.key] = _engine_call(Task, kwargs, f"tasks[{index}]")
     return list(tasks.values())
+
+
+def anchored_output_file(output_file: str, base_dir: Path | None) -> str:
+    """``output_file`` joined to ``base_dir`` when it is relative (and ``base_dir`` given).
+
+    The join is made on the text, before the engine fills its ``{placeholders}`` (so a
+    ``{name}`` in ``base_dir`` itself would be filled too: the engine has no escape). A value
+    that starts with ``~`` (the engine expands it) or is absolute stays as it is.
+    """
+    if base_dir is None or output_file.startswith("~") or Path(output_file).is_absolute():
+        return output_file
+    return str(base_dir / output_file)
 
 
 def _check_buildable(

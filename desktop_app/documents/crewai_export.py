@@ -7,7 +7,8 @@ The folder is what ``crewai create crew --classic`` makes, filled in::
     <folder>/src/<package>/config/agents.yaml, tasks.yaml
 
 ``agents.yaml`` and ``tasks.yaml`` use CrewAI's keys, followed by the fields kept from an
-import. ``crewdesk.yaml`` keeps what CrewAI has no place for (the crew's name, streaming, input
+import; a task's ``output_file`` is written in ``crew.py`` instead, where CrewAI's own template
+puts it (see `_codegen`). ``crewdesk.yaml`` keeps what CrewAI has no place for (the crew's name, streaming, input
 sets, credential names), so that importing the folder again gives an equal document. Knowledge
 files are copied into ``<folder>/knowledge/``, where CrewAI looks for them. Every file is
 written atomically.
@@ -153,7 +154,7 @@ def agent_config(spec: AgentSpec) -> dict[str, Any]:
 
 
 def task_config(spec: TaskSpec) -> dict[str, Any]:
-    """A task's entry in ``tasks.yaml``."""
+    """A task's entry in ``tasks.yaml`` (its ``output_file`` goes into ``crew.py``)."""
     entry: dict[str, Any] = {}
     if spec.name is not None:
         entry["name"] = spec.name

@@ -43,8 +43,8 @@ def _lift_from_extra(data: Any, names: tuple[str, ...], kind: type) -> Any:
     """Moves fields that older documents kept in ``extra`` into their own fields.
 
     Files written before these fields existed (and CrewAI imports made then) kept CrewAI's
-    ``manager_llm``, ``human_input``, ``memory``, ``embedder`` and ``knowledge_sources`` as
-    unused extras; they now load as the real fields, unless the field is set already (then
+    ``manager_llm``, ``human_input``, ``output_file``, ``memory``, ``embedder`` and
+    ``knowledge_sources`` as unused extras; they now load as the real fields, unless the field is set already (then
     the extra stays, and `problems()` names the clash). A value of another type (a
     ``knowledge_sources`` list not written as `KnowledgeSourceSpec` items) stays an extra.
     """
@@ -209,6 +209,10 @@ class TaskSpec(_Spec):
             (a sequential crew passes on the previous outputs).
         human_input: After the answer, ask a person for feedback; the agent revises until
             the person approves (an empty answer).
+        output_file: A file the final answer is written to (its folder is made when
+            missing); may hold ``{placeholders}``. A relative path is relative to the folder
+            of the crew file (for a CrewAI project, to the project's folder, as under
+            ``crewai run``). None: the answer is not written to a file.
         extra: Fields from CrewAI files that CrewDesk keeps but does not use.
     """
 
@@ -219,12 +223,14 @@ class TaskSpec(_Spec):
     agent: str | None = None
     context: list[str] | None = None
     human_input: bool = False
+    output_file: str | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
     def _lift_extras(cls, data: Any) -> Any:
-        return _lift_from_extra(data, ("human_input",), bool)
+        data = _lift_from_extra(data, ("human_input",), bool)
+        return _lift_from_extra(data, ("output_file",), str)
 
 
 class InputSet(_Spec):
@@ -292,13 +298,16 @@ class CrewDocument(_Spec):
         return next((spec for spec in self.agents if spec.key == key), None)
 
     def text_fields(self) -> Iterator[tuple[Loc, str]]:
-        """Every text in which placeholders are filled, with its place."""
+        """Every text in which placeholders are filled, with its place (a task's
+        ``output_file`` too, when it has one)."""
         for index, agent in enumerate(self.agents):
             for name in AGENT_TEXT_FIELDS:
                 yield ("agents", index, name), getattr(agent, name)
         for index, task in enumerate(self.tasks):
             for name in TASK_TEXT_FIELDS:
                 yield ("tasks", index, name), getattr(task, name)
+            if task.output_file is not None:
+                yield ("tasks", index, "output_file"), task.output_file
 
     def placeholder_uses(self) -> dict[str, list[Loc]]:
         """Each placeholder name, in order of first use, with the places that use it."""

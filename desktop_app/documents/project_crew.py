@@ -54,7 +54,8 @@ AGENT_YAML_FIELDS = ("role", "goal", "backstory", "llm", "max_iter", "verbose",
                      "allow_code_execution")
 """Agent fields the designer may write back into ``agents.yaml``."""
 
-TASK_YAML_FIELDS = ("description", "expected_output", "agent", "context", "human_input")
+TASK_YAML_FIELDS = ("description", "expected_output", "agent", "context", "human_input",
+                    "output_file")
 """Task fields the designer may write back into ``tasks.yaml``."""
 
 Part = tuple[str, str]
@@ -239,7 +240,7 @@ def from_code(path: Path, project: LoadedProject) -> ProjectCrew:
             key=key, description=task.description, expected_output=task.expected_output,
             agent=names.get(id(task.agent)) if task.agent is not None else None,
             context=[names.get(id(t), "?") for t in context] if context is not None else None,
-            human_input=task.human_input))
+            human_input=task.human_input, output_file=task.output_file))
     document = CrewDocument(name=project.spec.name, agents=agents, tasks=tasks,
                             process=built.process.value)
     loaded = LoadedCrew(document, layout.root)

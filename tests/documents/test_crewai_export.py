@@ -137,7 +137,8 @@ def test_imported_extras_go_back_into_the_yaml(tree: WriteTree, tmp_path: Path) 
     tasks = yaml_of(package / "config" / "tasks.yaml")
     assert agents["researcher"]["allow_delegation"] is False
     assert agents["reporting_analyst"]["max_rpm"] == 10
-    assert tasks["reporting_task"]["output_file"] == "report.md"
+    assert "output_file" not in tasks["reporting_task"]  # in crew.py, as CrewAI's template
+    assert "output_file='report.md'" in (package / "crew.py").read_text(encoding="utf-8")
     assert tasks["reporting_task"]["markdown"] is True
     for entry in agents.values():
         assert set(entry) <= CREWAI_AGENT_KEYS
@@ -262,7 +263,7 @@ def test_any_text_survives_export_and_import(tmp_path: Path, text: str, value: o
         agents=[AgentSpec(key="a", role=text, goal=text + "\n", backstory="b",
                           extra={"x_field": value})],
         tasks=[TaskSpec(key="t", description=text, expected_output=text, agent="a",
-                        extra={"output_file": text})],
+                        output_file=text, extra={"x_field": value})],
         input_sets=[InputSet(name=text, values={"v": value})],
     )
     export_crewai_project(doc, tmp_path / "out", overwrite=True)

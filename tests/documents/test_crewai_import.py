@@ -49,7 +49,7 @@ def test_classic_project_keeps_agents_tasks_context_placeholders_llm_and_tools(
     research, report = doc.tasks
     assert (research.agent, research.context) == ("researcher", None)
     assert (report.agent, report.context) == ("reporting_analyst", ["research_task"])
-    assert report.extra == {"markdown": True, "output_file": "report.md"}
+    assert (report.output_file, report.extra) == ("report.md", {"markdown": True})  # crew.py
     assert doc.placeholders() == ["topic", "current_year"]
     assert doc.process == "sequential"
     assert (doc.settings.verbose, doc.settings.memory, doc.settings.extra) == (True, True, {})
@@ -64,7 +64,6 @@ def test_classic_project_reports_each_kept_field_once(tree: WriteTree) -> None:
         ("crew.py", "step_callback"):
             "set by code in crew.py; not imported (reporting_analyst)",
         ("tasks.yaml", "markdown"): "kept but not used by CrewDesk (reporting_task)",
-        ("crew.py", "output_file"): "kept but not used by CrewDesk (reporting_task)",
         ("main.py", "inputs.current_year"):
             "set by code in main.py; not imported; give it in an input set",
     }
@@ -154,7 +153,8 @@ def test_jsonc_project_maps_crew_agents_settings_llm_and_inputs(tree: WriteTree)
     research, report = doc.tasks
     assert research.key == "research_task" and research.agent == "researcher"
     assert research.description == 'Research {topic} thoroughly. Return JSON like {"items": []}.'
-    assert (report.context, report.extra) == (["research_task"], {"output_file": "output/report.md"})
+    assert (report.context, report.output_file, report.extra) == (
+        ["research_task"], "output/report.md", {})
     assert doc.placeholders() == ["topic", "audience"]
     assert doc.input_sets[0].values == {"topic": "AI agents", "audience": "engineers"}
     assert (doc.settings.verbose, doc.settings.memory, doc.settings.extra) == (True, False, {})
@@ -167,7 +167,6 @@ def test_jsonc_project_notices(tree: WriteTree) -> None:
         ("analyst.jsonc", "reasoning"): "kept but not used by CrewDesk (analyst)",
         ("analyst.jsonc", "llm.api_key"): "a key in a project file is not imported; "
         "store it as a CrewDesk credential (analyst)",
-        ("crew.jsonc", "tasks.output_file"): "kept but not used by CrewDesk (report_task)",
     }
 
 

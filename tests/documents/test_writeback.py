@@ -111,7 +111,7 @@ def test_run_configs_carry_unsaved_edits_over_the_files(tree: WriteTree) -> None
     edited.tasks[0].expected_output = "Three bullet points"
     agents, tasks = configs_for(crew, edited)
     assert tasks["research_task"]["expected_output"] == "Three bullet points"
-    assert tasks["research_task"]["output_file"] == "report.md"  # keys CrewDesk does not map
+    assert tasks["research_task"]["output_file"] == "report.md"  # values not edited stay
     assert agents["researcher"]["allow_delegation"] is False
     assert crew.tasks_data["research_task"]["expected_output"] == "Ten bullet points"
 

@@ -457,3 +457,35 @@ def test_a_hierarchical_crew_names_its_manager_and_a_task_asks_for_feedback(
     assert saved.settings.manager_llm == "openai/sim"
     assert saved.settings.manager_agent is None
     assert saved.tasks[0].human_input
+
+
+def test_a_task_writes_its_answer_to_an_output_file_typed_in_the_form(
+    qtbot: QtBot, arun: Run, services: AppServices
+) -> None:
+    view = make_view(qtbot, services)
+
+    async def scenario() -> str:
+        await view.ready()
+        assert await view.new_crew()
+        type_into(qtbot, view.crew_page.name_edit, "Filed crew")
+        view.tabs.setCurrentWidget(view.tasks_page)
+        edit = view.task_form.output_file_edit
+        assert edit.text() == "" and view.editor.document.tasks[0].output_file is None
+        type_into(qtbot, edit, "out/{region}.md")
+        assert view.editor.document.tasks[0].output_file == "out/{region}.md"
+        assert view.crew_page.placeholders_label.text() == "{region}"
+        view.undo_action.trigger()  # the typing was one step
+        assert view.editor.document.tasks[0].output_file is None and edit.text() == ""
+        view.redo_action.trigger()
+        assert edit.text() == "out/{region}.md"
+        type_into(qtbot, view.task_form.description_edit, "Sum up {region}.")
+        type_into(qtbot, edit, "")  # emptied: no file
+        assert view.editor.document.tasks[0].output_file is None
+        view.undo_action.trigger()
+        assert view.editor.document.tasks[0].output_file == "out/{region}.md"
+        assert edit.text() == "out/{region}.md"
+        assert await view.save(), view.status()
+        return str(view.editor.crew_id)
+
+    saved = load_crew(services.library.path_of(arun(scenario())))
+    assert saved.tasks[0].output_file == "out/{region}.md"

@@ -382,15 +382,20 @@ def test_a_jsonc_project_opens_without_a_question_saves_into_crew_jsonc_and_runs
         designer = window.designer
         designer.tasks_page.select(0)
         designer.task_form.description_edit.setPlainText("Plan two days in {city}")
+        assert designer.task_form.rows["output_file"].isEnabled()  # lives in crew.jsonc
+        designer.task_form.output_file_edit.setText("plans/{city}.md")
+        designer.task_form.output_file_edit.textEdited.emit("plans/{city}.md")
         assert await designer.save()
         text = crew_jsonc.read_text(encoding="utf-8")
         assert '"description": "Plan two days in {city}"' in text and "// the trip crew" in text
+        assert '"output_file": "plans/{city}.md"' in text
         window.dashboard.dry_run.setChecked(True)
         state = await window.dashboard.run_crew(opened.crew_id)
         assert state is not None, window.dashboard.message.text()
         await window.controller.wait(state)
         assert state.status is RunStatus.DONE, state.error
         assert "Plan two days in Lyon" in state.transcript()
+        assert (root / "plans/Lyon.md").is_file()  # in the project, not the app's folder
         await _close(window)
 
     arun(scenario(), timeout=90)

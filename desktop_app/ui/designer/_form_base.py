@@ -89,11 +89,16 @@ class SpecForm(QWidget):
         self._setters[name] = setter
         self.form.addRow(label, row)
 
-    def line(self, name: str, label: str, placeholder: str = "") -> QLineEdit:
-        """A one-line text field."""
+    def line(
+        self, name: str, label: str, placeholder: str = "", *, empty_is_none: bool = False
+    ) -> QLineEdit:
+        """A one-line text field; with `empty_is_none`, an empty text means None."""
         edit = QLineEdit()
         edit.setPlaceholderText(placeholder)
-        edit.textEdited.connect(lambda text: self.commit(name, text))
+        if empty_is_none:
+            edit.textEdited.connect(lambda text: self.commit(name, text or None))
+        else:
+            edit.textEdited.connect(lambda text: self.commit(name, text))
         self.add_row(name, label, edit, lambda value: _set_line(edit, value))
         return edit
 

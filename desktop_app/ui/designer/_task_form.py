@@ -13,7 +13,7 @@ from desktop_app.ui.designer._form_base import SpecForm, checked_names, fill_che
 
 
 class TaskForm(SpecForm):
-    """Edits one task: description, expected output, agent, context, human input.
+    """Edits one task: description, expected output, agent, context, human input, output file.
 
     `context` None (CrewAI's default: a sequential crew passes on the earlier outputs) is shown
     as a ticked "default" box; unticked, the listed earlier tasks are the context.
@@ -37,6 +37,13 @@ class TaskForm(SpecForm):
         self.context_list = self.checklist("context", "")
         self.human_input_box = self.check(
             "human_input", "Human input", "Ask me for feedback on the answer before it is final"
+        )
+        self.output_file_edit = self.line(
+            "output_file", "Output file", "optional, e.g. output/report.md", empty_is_none=True
+        )
+        self.output_file_edit.setToolTip(
+            "Write the final answer to this file. A relative path starts from the crew file's "
+            "folder (a project's folder); {placeholders} are filled from the inputs."
         )
 
     def show_task(
