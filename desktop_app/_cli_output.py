@@ -114,6 +114,13 @@ class StreamPrinter:
         for line in plan.strip().splitlines():
             self._line(index, line)
 
+    def skipped(self, index: int, task_index: int, task_name: str | None) -> None:
+        """Shows that a conditional task was skipped (its condition was false)."""
+        if self.quiet:
+            return
+        name = f" {task_name}" if task_name else ""
+        self._line(index, f"== task {task_index + 1}{name} skipped: its condition was false ==")
+
     def warning(self, text: str) -> None:
         """Shows ``warning: text`` on ``err`` (stderr), once per text (even when quiet)."""
         if self.err is None or text in self._warned:

@@ -212,6 +212,10 @@ class BusPrinter:
                 self.printer.plan(index, int(getattr(event, "task_index", 0)),
                                   getattr(event, "task_name", None), str(getattr(event, "plan", "")))
                 return
+            if kind == "task_skipped":
+                self.printer.skipped(index, int(getattr(event, "task_index", 0)),
+                                     getattr(event, "task_name", None))
+                return
             if kind == "run_started":
                 self._started(index, getattr(event, "crew_name", ""),
                               dict(getattr(event, "inputs", {})))

@@ -208,6 +208,8 @@ async def run_one(
                 printer.warning(event.message)
             elif event.kind == "plan_created":
                 printer.plan(index, event.task_index, event.task_name, event.plan)
+            elif event.kind == "task_skipped":
+                printer.skipped(index, event.task_index, event.task_name)
             elif (chunk := chunk_of(event)) is not None:
                 printer.chunk(index, chunk)
         return RunResult(index, inputs, output=stream.value())

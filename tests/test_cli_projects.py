@@ -394,3 +394,19 @@ def test_the_plans_of_a_planning_crew_are_printed_before_its_tasks(
     assert code == 0, err
     assert "== plan for task 1" in out and "== plan for task 2" in out
     assert out.index("== plan for task 1") < out.index("== task 1 ")
+
+
+def test_a_skipped_conditional_task_is_a_line_of_the_stream(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    script = write(tmp_path / "cond.py", SCRIPT.split("\n\nasync def")[0].replace(
+        "from crewai import Agent, Crew, Task",
+        "from crewai import Agent, Crew, Task\n"
+        "from crewai.tasks.conditional_task import ConditionalTask",
+    ).replace("tasks=[task]", 'tasks=[task, ConditionalTask(condition=lambda out: False, '
+              'name="extra", description="More.", expected_output="x", agent=writer)]')
+        + '\ncrew.kickoff(inputs={"topic": "moons"})\n')
+    code, out, err = run(capsys, "run", str(script), "--simulator")
+    assert code == 0, err
+    assert "== task 2 extra skipped: its condition was false ==" in out
+    assert "=== final output ===\nAnswer to: Current Task: Write about moons." in out

@@ -57,7 +57,7 @@ from desktop_app.engine.streaming import (
     StreamChunkType,
     ToolCallChunk,
 )
-from desktop_app.engine.task import Task
+from desktop_app.engine.task import ConditionalTask, Task
 from desktop_app.engine.tools import BaseTool, Tool, tool
 
 __all__ = [
@@ -69,6 +69,7 @@ __all__ = [
     "CSVKnowledgeSource",
     "CodeInterpreterTool",
     "CodeLimits",
+    "ConditionalTask",
     "Crew",
     "CrewError",
     "CrewOutput",

@@ -28,6 +28,7 @@ from desktop_app.engine import bus
 from desktop_app.engine import events as ev
 from desktop_app.engine._agent_loop import AgentLoop, AgentStep, build_messages
 from desktop_app.engine._behaviours import AgentBehaviour, behaviour_of
+from desktop_app.engine._conditional import is_conditional, skipped_unless_true
 from desktop_app.engine._delegation import delegation_coworkers, with_coworker_tools
 from desktop_app.engine._guardrails import call_user, finish_output
 from desktop_app.engine._human_input import HumanInputHandler, review_with_human
@@ -99,6 +100,7 @@ class PreparedTask:
     source: TaskSpec
     output_file: str | None = None
     coworkers: list[PreparedAgent] | None = None
+    own_agent_role: str = ""
 
     @property
     def output_format(self) -> OutputFormat:
@@ -230,6 +232,7 @@ def prepare_tasks(crew: CrewSpec, inputs: Mapping[str, object] | None) -> list[P
                 source=task,
                 output_file=output_file,
                 coworkers=None if coworkers is None else [prepared(a) for a in coworkers],
+                own_agent_role=prepared(task.agent).role if task.agent is not None else "",
             )
         )
     return tasks
@@ -312,7 +315,8 @@ async def execute(
 
 
 def _crew_output(outputs: list[TaskOutput], state: RunState) -> CrewOutput:
-    last = outputs[-1] if outputs else None
+    answered = [output for output in outputs if output.raw] or outputs  # skips skipped, as CrewAI
+    last = answered[-1] if answered else None
     return CrewOutput(
         raw=last.raw if last else "",
         tasks_output=outputs,
@@ -328,9 +332,13 @@ async def _run_tasks(tasks: Sequence[PreparedTask], state: RunState) -> list[Tas
     try:
         for task in tasks:
             needed = _needed(task, started)
-            in_thread = state.blocking and task.source.async_execution
-            runner = _execute_in_thread if in_thread else _execute_task
-            job = asyncio.ensure_future(runner(task, needed, state))
+            if is_conditional(task):
+                earlier = [started[index] for index in sorted(started)]
+                job = asyncio.ensure_future(_execute_conditional(task, needed, earlier, state))
+            else:
+                in_thread = state.blocking and task.source.async_execution
+                runner = _execute_in_thread if in_thread else _execute_task
+                job = asyncio.ensure_future(runner(task, needed, state))
             started[task.index] = job
             if not task.source.async_execution:
                 await _await_watching(job, started)
@@ -392,6 +400,20 @@ async def _execute_task(
     task: PreparedTask, needed: Sequence[asyncio.Task[TaskOutput]], state: RunState
 ) -> TaskOutput:
     return await _task_body(task, await _outputs_of(needed), state)
+
+
+async def _execute_conditional(
+    task: PreparedTask,
+    needed: Sequence[asyncio.Task[TaskOutput]],
+    earlier: Sequence[asyncio.Task[TaskOutput]],
+    state: RunState,
+) -> TaskOutput:
+    """A conditional task: skipped (logged as started, as CrewAI) when its condition is false."""
+    skipped = await skipped_unless_true(task, earlier, state)
+    if skipped is None:
+        return await _execute_task(task, needed, state)
+    await _log(state, task, "started")
+    return skipped
 
 
 async def _task_body(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
 
 from pydantic import BaseModel
 
@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     from desktop_app.engine.outputs import TaskOutput, UsageMetrics
     from desktop_app.engine.tools import BaseTool
 
-__all__ = ["AgentSpec", "CoworkerRequest", "CrewSpec", "Guardrail", "TaskSpec"]
+__all__ = [
+    "AgentSpec", "ConditionalSpec", "CoworkerRequest", "CrewSpec", "Guardrail", "TaskSpec"
+]
 
 Guardrail: TypeAlias = "Callable[[TaskOutput], Any] | str"
 """A guardrail: a function of the `TaskOutput`, or a requirement the agent's model checks."""
@@ -123,6 +125,14 @@ class TaskSpec(Protocol):
     def markdown(self) -> bool: ...
 
     def ignored_settings(self) -> list[IgnoredSetting]: ...
+
+
+@runtime_checkable
+class ConditionalSpec(Protocol):
+    """A task that runs only when its condition holds of the previous task's output
+    (`desktop_app.engine.ConditionalTask`, CrewAI's `ConditionalTask`)."""
+
+    def should_execute(self, context: TaskOutput) -> bool: ...
 
 
 class CrewSpec(Protocol):

@@ -39,7 +39,7 @@ from desktop_app.engine.llm import LLM
 from desktop_app.engine.memory import MemoryConfig
 from desktop_app.engine.outputs import CrewOutput, TaskOutput, UsageMetrics
 from desktop_app.engine.streaming import CrewStreamingOutput, RunEventStream, _BlockingPump
-from desktop_app.engine.task import Task
+from desktop_app.engine.task import ConditionalTask, Task
 
 Inputs = Mapping[str, Any]
 Emit = Callable[[ev.RunEvent], None]
@@ -179,6 +179,9 @@ class Crew(CrewAIModel):
 
     @model_validator(mode="after")
     def _check(self) -> Crew:
+        problem = _conditional_problem(self.tasks)
+        if problem is not None:
+            raise ValueError(problem)
         if self.process is Process.hierarchical:
             problem = manager_problem(self.manager_llm, self.manager_agent, self.agents)
             if problem is not None:
@@ -405,6 +408,18 @@ class Crew(CrewAIModel):
     ) -> CrewOutput:
         state = RunState(run_id=new_run_id(), emit=emit, blocking=True, cancel_flag=flag)
         return run_to_end(execute(self, inputs, state), thread_name="crewdesk-kickoff")
+
+
+def _conditional_problem(tasks: Sequence[Task]) -> str | None:
+    """What CrewAI refuses of a crew's conditional tasks (its messages), or None."""
+    if tasks and all(isinstance(task, ConditionalTask) for task in tasks):
+        return "Crew must include at least one non-conditional task"
+    if tasks and isinstance(tasks[0], ConditionalTask):
+        return "The first task cannot be a ConditionalTask."
+    for task in tasks:
+        if task.async_execution and isinstance(task, ConditionalTask):
+            return f"Conditional Task: {task.description}, cannot be executed asynchronously."
+    return None
 
 
 def _one_task_crew(

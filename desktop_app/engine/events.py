@@ -7,7 +7,8 @@ its `PlanCreated`), any number of
 `TextDelta`, `ToolCallStarted`, `ToolCallFinished` and `UsageUpdated` (and, for a task with
 `human_input`, `HumanInputRequested`/`HumanInputReceived` pairs), then `TaskFinished`;
 with memory or knowledge on, `MemoryRetrieved` and `KnowledgeRetrieved` after `TaskStarted`
-and `MemorySaved` before `TaskFinished`; and one closing event: `RunFinished`, `RunFailed` or
+and `MemorySaved` before `TaskFinished` (a conditional task whose condition is false sends only
+a `TaskSkipped`); and one closing event: `RunFinished`, `RunFailed` or
 `RunCancelled`. A task event's `agent_role` is the agent that produced it: in a hierarchical
 crew the manager's own text and tool calls carry the manager's role, and a coworker's work
 (while the manager's delegation tool call runs) carries the coworker's. The GUI switches on
@@ -125,6 +126,15 @@ class TaskFinished(_TaskEvent):
     output: TaskOutput
 
 
+class TaskSkipped(_TaskEvent):
+    """A conditional task (CrewAI's `ConditionalTask`) was skipped: its condition was false
+    of the previous task's output. It has no `TaskStarted` or `TaskFinished`; its output in
+    `tasks_output` is empty. `description` has its placeholders filled."""
+
+    kind: Literal["task_skipped"] = "task_skipped"
+    description: str
+
+
 class MemoryRetrieved(_TaskEvent):
     """Memory was searched before a task; `items` are the texts put into its prompt."""
 
@@ -201,6 +211,7 @@ RunEvent: TypeAlias = Annotated[
     | HumanInputRequested
     | HumanInputReceived
     | TaskFinished
+    | TaskSkipped
     | MemoryRetrieved
     | MemorySaved
     | KnowledgeRetrieved

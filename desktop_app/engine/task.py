@@ -9,12 +9,13 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from desktop_app.engine._conditional import skipped_output
 from desktop_app.engine._crewai_surface import CrewAIModel
 from desktop_app.engine.agent import Agent
 from desktop_app.engine.outputs import TaskOutput
 from desktop_app.engine.tools import BaseTool
 
-__all__ = ["Task", "TaskOutput"]
+__all__ = ["ConditionalTask", "Task", "TaskOutput"]
 
 
 class Task(CrewAIModel):
@@ -132,3 +133,36 @@ class Task(CrewAIModel):
 
     def __eq__(self, other: object) -> bool:
         return self is other
+
+
+class ConditionalTask(Task):
+    """CrewAI's `ConditionalTask`: runs only when `condition` holds of the previous task's
+    output; otherwise the run skips it and its output is empty (`get_skipped_task_output`).
+
+    As CrewAI, a crew refuses one as its first task, a crew of only conditional tasks, and an
+    asynchronous one. The previous output is the output of the task just before it in the
+    crew (a skipped one's empty output included), once every earlier task has finished.
+
+    Attributes:
+        condition: A function of the previous task's `TaskOutput`; true runs the task.
+    """
+
+    condition: Callable[[TaskOutput], Any] | None = None
+
+    def __init__(self, condition: Callable[[TaskOutput], Any] | None = None, **data: Any) -> None:
+        super().__init__(**{**data, "condition": condition})  # condition may come first
+
+    def should_execute(self, context: TaskOutput) -> bool:
+        """Whether the task runs after a task whose output is `context` (CrewAI's name).
+
+        Raises:
+            ValueError: The task has no condition (CrewAI's message).
+        """
+        if self.condition is None:
+            raise ValueError("No condition function set for conditional task")
+        return bool(self.condition(context))
+
+    def get_skipped_task_output(self) -> TaskOutput:
+        """The output of the task when it is skipped, as CrewAI's: an empty raw answer."""
+        return skipped_output(self.description, self.agent.role if self.agent else "")
+

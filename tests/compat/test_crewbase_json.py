@@ -100,6 +100,24 @@ def test_json_crew_loads_and_runs(
     assert (tmp_path / "report.md").read_text() == output.raw
 
 
+def test_a_conditional_task_takes_its_condition_by_reference(
+    hook: None, tmp_path: Path, sim_thread: SimulatorThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crewai.project import load_crew
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "json_crew_conditions.py").write_text("def never(output):\n    return False\n")
+    crew_text = CREW.replace(
+        '"context": ["research_task"],',
+        '"type": "ConditionalTask", "condition": {"python": "json_crew_conditions.never"},',
+    )
+    crew, inputs = load_crew(_project(tmp_path, sim_thread.base_url, crew_text))
+    assert isinstance(crew.tasks[1], engine.ConditionalTask)
+    output = crew.kickoff(inputs=inputs)
+    assert output.tasks_output[1].raw == "" and output.raw == output.tasks_output[0].raw
+    assert not (tmp_path / "report.md").exists()
+
+
 def test_unknown_agent_names_file_and_key(
     hook: None, tmp_path: Path, sim_thread: SimulatorThread
 ) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 import desktop_app.compat as compat
 from desktop_app import engine
+from desktop_app.simulator import SimulatorThread
 
 
 def test_crewai_names_are_the_engine_classes(hook: None) -> None:
@@ -87,11 +88,26 @@ def test_memory_object_says_what_instead(hook: None) -> None:
         from crewai.memory import Memory  # noqa: F401
 
 
-def test_conditional_task_is_a_clear_error(hook: None) -> None:
+def test_conditional_task_runs_only_on_its_condition(
+    hook: None, sim_thread: SimulatorThread
+) -> None:
+    from crewai import LLM, Agent, Crew, Task
     from crewai.tasks.conditional_task import ConditionalTask
 
-    with pytest.raises(NotImplementedError, match="ConditionalTask"):
-        ConditionalTask(description="d", expected_output="e", condition=lambda _: True)
+    assert ConditionalTask is engine.ConditionalTask
+    llm = LLM(model="openai/sim", base_url=sim_thread.base_url, api_key="sk-test")
+    agent = Agent(role="Analyst", goal="g", backstory="b", llm=llm)
+    crew = Crew(agents=[agent], tasks=[
+        Task(description="Count", expected_output="a number", agent=agent),
+        ConditionalTask(condition=lambda out: "Count" in out.raw, description="Explain",
+                        expected_output="why", agent=agent),
+        ConditionalTask(condition=lambda out: False, description="Skip me",
+                        expected_output="nothing", agent=agent),
+    ])
+    output = crew.kickoff()
+    assert [bool(task.raw) for task in output.tasks_output] == [True, True, False]
+    assert output.raw == output.tasks_output[1].raw
+    assert len(sim_thread.stats.requests) == 2
 
 
 def test_uninstall_removes_finder_and_aliases() -> None:

@@ -21,7 +21,7 @@ from desktop_app.compat.crewai.project.json_loader import (
     resolve_refs,
     resolve_tools,
 )
-from desktop_app.engine import Agent, Crew, CrewOutput, Task
+from desktop_app.engine import Agent, ConditionalTask, Crew, CrewOutput, Task
 
 _AGENT_TYPES = {"agent", "Agent", "crewai.Agent", "crewai.agent.core.Agent"}
 _LLM_KEYS = ("llm", "function_calling_llm", "planning_llm", "manager_llm", "chat_llm")
@@ -109,10 +109,6 @@ def _tasks(definitions: Any, agents: dict[str, Agent], path: Path, root: Path) -
             raise JSONProjectError(path, None, f"{key} must be an object")
         options = resolve_refs(dict(definition), path, key, root)
         kind = options.pop("type", None)
-        if kind == "ConditionalTask":
-            from desktop_app.compat.crewai.tasks.conditional_task import ConditionalTask
-
-            ConditionalTask(**options)
         options["agent"] = _named(options.get("agent"), agents, path, f"{key}.agent", "agent")
         context = options.get("context")
         if context is not None:
@@ -123,7 +119,7 @@ def _tasks(definitions: Any, agents: dict[str, Agent], path: Path, root: Path) -
             ]
         if "tools" in options:
             options["tools"] = resolve_tools(options["tools"], path, root)
-        task = _made(Task, path, key, **options)
+        task = _made(ConditionalTask if kind == "ConditionalTask" else Task, path, key, **options)
         assert isinstance(task, Task)
         made.append(task)
         if task.name:
