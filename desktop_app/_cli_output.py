@@ -23,6 +23,7 @@ class RunResult:
         output: Its `CrewOutput` when it succeeded.
         error: What went wrong when it failed.
         refused_key: The provider that refused the key, when that is why it failed.
+        missing_input: The placeholder the inputs had no value for, when that is why.
     """
 
     index: int
@@ -30,6 +31,7 @@ class RunResult:
     output: Any = None
     error: str | None = None
     refused_key: str | None = None
+    missing_input: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The result as JSON-ready data."""

@@ -30,16 +30,20 @@ from desktop_app._cli_output import RunResult, StreamPrinter
 from desktop_app.cli import (
     EXIT_FAILED,
     EXIT_OK,
+    EXIT_USAGE,
+    MissingInputsError,
     UsageError,
     _llm_target,
     _parse_json_object,
     _report,
+    inputs_hint,
     read_inputs_file,
     run_batch,
 )
 
 if TYPE_CHECKING:
     from desktop_app.compat.projects import LoadedProject
+    from desktop_app.engine import Crew
     from desktop_app.engine.events import RunEvent
 
 
@@ -423,14 +427,39 @@ def _run_with_inputs(args: argparse.Namespace, project: LoadedProject, printer: 
     unsubscribe = bus.subscribe(lambda event: None)
     try:
         with project.activated():
-            check_tool_keys(project.build_crew(), project.spec.entry)  # refuse before any run
+            crew = project.build_crew()
+            _check_inputs(crew, batch)  # refuse before any run
+            check_tool_keys(crew, project.spec.entry)
             results = asyncio.run(run_batch(
                 project.build_crew, batch, concurrency=args.concurrency, mode=args.mode,
                 printer=printer, progress=err if len(batch) > 1 else None, errors=err))
     finally:
         unsubscribe()
     _report(results, args.output, out)
+    missing = [result.missing_input for result in results if result.missing_input]
+    if missing:  # found only by the run (a @before_kickoff callback changed the inputs)
+        err.write(inputs_hint(missing) + "\n")
+        return EXIT_USAGE
     return EXIT_FAILED if any(result.error is not None for result in results) else EXIT_OK
+
+
+def _check_inputs(crew: Crew, batch: list[dict[str, Any]]) -> None:
+    """Refuses values that leave a placeholder of the crew without one (a usage error).
+
+    Raises:
+        MissingInputsError: One problem per placeholder (and per line of a batch).
+    """
+    from desktop_app.compat._project_crew import missing_inputs
+
+    problems: list[str] = []
+    names: list[str] = []
+    for number, inputs in enumerate(batch, start=1):
+        for error in missing_inputs(crew, inputs):
+            where = f"inputs {number}: " if len(batch) > 1 else ""
+            problems.append(where + str(error))
+            names.append(error.placeholder)
+    if problems:
+        raise MissingInputsError(problems, names)
 
 
 def runs_project_code(args: argparse.Namespace) -> bool:

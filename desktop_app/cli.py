@@ -56,6 +56,26 @@ class UsageError(Exception):
     """A mistake in the command line or in a file it names; its text is shown to the user."""
 
 
+class MissingInputsError(UsageError):
+    """Inputs without a value for some placeholders: one ``error:`` line each, and a hint.
+
+    Attributes:
+        problems: The messages, one per placeholder.
+        names: The placeholders, for the hint.
+    """
+
+    def __init__(self, problems: Sequence[str], names: Sequence[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = list(problems)
+        self.names = list(names)
+
+
+def inputs_hint(names: Sequence[str]) -> str:
+    """``hint: give the values with --inputs '{"name": "..."}'`` for the placeholders."""
+    example = ", ".join(f'"{name}": "..."' for name in dict.fromkeys(names))
+    return f"hint: give the values with --inputs '{{{example}}}'"
+
+
 @dataclass(frozen=True)
 class Command:
     """A subcommand of ``crewdesk``.
@@ -195,6 +215,7 @@ async def run_one(
 ) -> RunResult:
     """Runs one crew to its end, streaming; an error ends this crew only. Feedback questions
     (tasks with ``human_input``) are asked on the terminal when the stream reaches them."""
+    from desktop_app.engine import MissingInputError
     from desktop_app.engine.streaming import chunk_of
 
     feedback = feedback or TerminalFeedback(printer)
@@ -215,7 +236,9 @@ async def run_one(
         return RunResult(index, inputs, output=stream.value())
     except Exception as exc:  # noqa: BLE001 - one failing crew must not stop the batch
         return RunResult(index, inputs, error=str(exc) or type(exc).__name__,
-                         refused_key=refused_key_provider(exc))
+                         refused_key=refused_key_provider(exc),
+                         missing_input=exc.placeholder
+                         if isinstance(exc, MissingInputError) else None)
     finally:
         printer.flush(index)
         await stream.aclose()
@@ -378,8 +401,12 @@ def run_main(argv: list[str]) -> int:
             print(f"error: {problem}", file=sys.stderr)
         missing = [p.message.split()[1] for p in exc.problems if p.message.startswith("placeholder")]
         if missing:
-            example = ", ".join(f'"{name.strip("{}")}": "..."' for name in missing)
-            print(f"hint: give the values with --inputs '{{{example}}}'", file=sys.stderr)
+            print(inputs_hint([name.strip("{}") for name in missing]), file=sys.stderr)
+        return EXIT_USAGE
+    except MissingInputsError as exc:
+        for message in exc.problems:
+            print(f"error: {message}", file=sys.stderr)
+        print(inputs_hint(exc.names), file=sys.stderr)
         return EXIT_USAGE
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)

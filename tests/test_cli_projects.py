@@ -410,3 +410,49 @@ def test_a_skipped_conditional_task_is_a_line_of_the_stream(
     assert code == 0, err
     assert "== task 2 extra skipped: its condition was false ==" in out
     assert "=== final output ===\nAnswer to: Current Task: Write about moons." in out
+
+
+def test_inputs_missing_a_placeholder_are_a_usage_error_before_any_run(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from desktop_app.engine import bus
+    from desktop_app.engine.events import RunEvent
+
+    root = make_project(tmp_path / "proj", main=MAIN.replace(', "year": str(datetime.now().year)',
+                                                             ""))
+    seen: list[RunEvent] = []
+    unsubscribe = bus.subscribe(seen.append)
+    try:
+        code, out, err = run(capsys, "run", str(root), "--simulator", "--inputs",
+                             '{"topic": "waves"}')
+    finally:
+        unsubscribe()
+    assert code == 2 and out == "" and not seen
+    first, hint = err.splitlines()
+    assert first.startswith("error: Missing input 'year': the placeholder {year} in task "
+                            "'research_task' description has no value")
+    assert hint == """hint: give the values with --inputs '{"year": "..."}'"""
+
+
+BEFORE_KICKOFF = '''from crewai import Agent, Crew, Task
+
+writer = Agent(role="Writer", goal="Write", backstory="Terse.", llm="gpt-4o-mini")
+task = Task(description="Write about {topic} for {reader}.", expected_output="A line.",
+            agent=writer)
+crew = Crew(agents=[writer], tasks=[task], before_kickoff_callbacks=[ADD])
+crew.kickoff(inputs={"topic": "moons"})
+'''
+
+
+@pytest.mark.parametrize(("add", "code"), [('lambda i: {**i, "reader": "cats"}', 0),
+                                           ("lambda i: i", 2)])
+def test_inputs_a_before_kickoff_callback_completes_are_checked_by_the_run(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, add: str, code: int
+) -> None:
+    script = write(tmp_path / "before.py", BEFORE_KICKOFF.replace("ADD", add))
+    got, _, err = run(capsys, "run", str(script), "--simulator", "--quiet", "--inputs",
+                      '{"topic": "suns"}')
+    assert got == code, err
+    if code:
+        assert "Missing input 'reader'" in err
+        assert err.endswith("""hint: give the values with --inputs '{"reader": "..."}'\n""")

@@ -11,14 +11,14 @@ import datetime
 import inspect
 import sys
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.compat._project_errors import ProjectError, ProjectWarning
 
 if TYPE_CHECKING:
-    from desktop_app.engine import Crew
+    from desktop_app.engine import Crew, MissingInputError
 
 
 def crew_classes(namespace: dict[str, object], module_name: str) -> list[type]:
@@ -147,6 +147,33 @@ def check_tool_keys(crew: Crew, fallback: Path) -> None:
                         f"{type(tool).__name__} needs the key {name}: "
                         f"set the environment variable {name} (or put it in the project's "
                         f".env, or add {name} in CrewDesk's Settings, under tool keys)"))
+
+
+def missing_inputs(crew: Crew, inputs: Mapping[str, object]) -> list[MissingInputError]:
+    """The placeholders of the crew's tasks and their agents that `inputs` has no value for,
+    as the errors the engine's run would raise (its locations), before any run starts.
+
+    None when the crew has ``@before_kickoff`` callbacks: they may add the values.
+    """
+    from desktop_app.engine import MissingInputError
+    from desktop_app.engine._interpolate import missing_inputs as missing
+
+    if crew.before_kickoff_callbacks:
+        return []
+    texts: list[tuple[str, str]] = []
+    for index, task in enumerate(crew.tasks):
+        label = f"task '{task.name}'" if task.name else f"task {index + 1}"
+        texts += [(task.description, f"{label} description"),
+                  (task.expected_output, f"{label} expected_output"),
+                  (task.output_file or "", f"{label} output_file")]
+        agent = crew.agent_for(task)
+        where = f"agent '{agent.role}'"
+        texts += [(agent.role, f"{where} role"), (agent.goal, f"{where} goal"),
+                  (agent.backstory, f"{where} backstory")]
+    first: dict[str, str] = {}  # each placeholder once, where the run would meet it first
+    for name, location in missing(texts, inputs):
+        first.setdefault(name, location)
+    return [MissingInputError(name, location) for name, location in first.items()]
 
 
 def _required_keys(tool: object) -> list[str]:
