@@ -11,6 +11,8 @@ from desktop_app.engine._agent_loop import AgentStep
 from desktop_app.engine._crewai_surface import IgnoredSetting
 from desktop_app.engine._human_input import HumanInputHandler, HumanInputRequest
 from desktop_app.engine._human_input import read_line as read_stdin_line
+from desktop_app.engine._secrets_mask import mask as mask_secrets
+from desktop_app.engine._secrets_mask import register_secrets
 from desktop_app.engine.agent import Agent
 from desktop_app.engine.builtin_tools import (
     DirectoryReadTool,
@@ -110,7 +112,9 @@ __all__ = [
     "bus",
     "force_llm_target",
     "known_tool_names",
+    "mask_secrets",
     "read_stdin_line",
+    "register_secrets",
     "tool",
     "tool_by_name",
 ]

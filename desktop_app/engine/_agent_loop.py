@@ -23,6 +23,7 @@ from desktop_app.engine import events as ev
 from desktop_app.engine._behaviours import with_options
 from desktop_app.engine._context_window import call_fitting
 from desktop_app.engine._function_calling import repaired_call
+from desktop_app.engine._secrets_mask import mask
 from desktop_app.engine._structured import response_format
 from desktop_app.engine.errors import CrewError
 from desktop_app.engine.llm import LLMResult, Message
@@ -211,11 +212,15 @@ class AgentLoop:
         self, call_id: str, name: str, arguments: str
     ) -> tuple[str, bool, BaseTool | None]:
         """Runs one tool call, with its events and step; returns its output, whether it
-        failed, and the tool that ran (None when there is no such tool)."""
+        failed, and the tool that ran (None when there is no such tool).
+
+        Known keys are masked in the output before it is shown, stored or sent to the model.
+        """
         self._state.send(ev.ToolCallStarted(
             call_id=call_id, tool_name=name, arguments=arguments, **self._meta
         ))
         output, is_error, tool = await self._run_tool(name, arguments)
+        output = mask(output)
         self._state.send(ev.ToolCallFinished(
             call_id=call_id, tool_name=name, output=output, is_error=is_error, **self._meta
         ))

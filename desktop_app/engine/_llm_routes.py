@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from desktop_app.engine._secrets_mask import register_secrets
+
 ClientMode = Literal["auto", "native", "litellm"]
 
 CLIENT_ENV = "CREWDESK_LLM_CLIENT"
@@ -184,6 +186,7 @@ def _native_route(
     if provider.startswith("ollama") and not base.endswith("/v1"):
         base = f"{base}/v1"
     key = api_key or _first_env(spec.key_envs)
+    register_secrets([key])  # found at call time: masked wherever run text goes
     version = None
     if provider == "azure":
         version = (

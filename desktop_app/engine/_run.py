@@ -37,6 +37,7 @@ from desktop_app.engine._planning import plan_tasks
 from desktop_app.engine._rate_limit import crew_limiter
 from desktop_app.engine._reasoning import with_reasoning
 from desktop_app.engine._recall import run_with_recall
+from desktop_app.engine._secrets_mask import mask
 from desktop_app.engine._structured import OutputFormat, format_instructions, wanted_model
 from desktop_app.engine._task_limits import (
     RunLogFile,
@@ -381,7 +382,7 @@ def _failure_event(run_id: str, exc: Exception) -> ev.RunFailed:
     task_error = exc if isinstance(exc, TaskExecutionError) else None
     return ev.RunFailed(
         run_id=run_id,
-        error=str(exc),
+        error=mask(str(exc)),
         error_type=type(task_error.cause if task_error else exc).__name__,
         task_index=task_error.task_index if task_error else None,
         agent_role=task_error.agent_role if task_error else None,

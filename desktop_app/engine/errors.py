@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal, TypeAlias
 
+from desktop_app.engine._secrets_mask import mask
+
 LLMErrorKind: TypeAlias = Literal[
     "auth",
     "rate_limit",
@@ -70,7 +72,7 @@ class LLMError(CrewError):
         self.model = model
         self.status_code = status_code
         self.retry_after = retry_after
-        self.provider_message = provider_message
+        self.provider_message = mask(provider_message)  # a provider may echo the key
         super().__init__(self._describe())
 
     @property
@@ -114,7 +116,7 @@ class TaskExecutionError(CrewError):
         self.agent_role = agent_role
         self.cause = cause
         label = f"'{task_name}'" if task_name else f"{task_index + 1}"
-        super().__init__(f"Task {label} (agent '{agent_role}') failed: {cause}")
+        super().__init__(mask(f"Task {label} (agent '{agent_role}') failed: {cause}"))
 
 
 class StreamNotFinishedError(CrewError, RuntimeError):

@@ -54,6 +54,7 @@ from desktop_app.engine._crewai_surface import (
     warn_ignored,
 )
 from desktop_app.engine._provider_errors import classify
+from desktop_app.engine._secrets_mask import register_secrets
 from desktop_app.engine.errors import LLMError
 from desktop_app.engine.outputs import UsageMetrics
 
@@ -181,6 +182,7 @@ def force_llm_target(
     restore the previous target when they end.
     """
     global _forced
+    register_secrets([api_key])
     with _forced_lock:
         previous = _forced
         _forced = _Forced(model, base_url, api_key)
@@ -234,6 +236,7 @@ class LLM:
         self.model = model
         self.base_url = base_url or api_base
         self.api_key = api_key
+        register_secrets([api_key])
         self.temperature = temperature
         self.max_tokens = max_tokens
         self.timeout = timeout
@@ -474,6 +477,7 @@ class LLM:
         }
         request.update({key: value for key, value in optional.items() if value is not None})
         request.update(self.extra)
+        _register_litellm_key(target.model, target.api_key)
         return request
 
     def _finish(
@@ -771,6 +775,7 @@ class Embedder:
         self.model = model
         self.api_base = api_base
         self.api_key = api_key
+        register_secrets([api_key])
         self.dimensions = dimensions
         self.batch_size = max(1, batch_size)
 
@@ -870,11 +875,19 @@ class Embedder:
             "dimensions": self.dimensions,
         }
         request.update({key: value for key, value in optional.items() if value is not None})
+        _register_litellm_key(model, api_key)
         return request
 
     def _error(self, exc: Exception) -> LLMError:
         provider = self.model.split("/", 1)[0]
         return classify(exc, provider=provider, model=self.model, streaming=False)
+
+
+def _register_litellm_key(model: str, api_key: str | None) -> None:
+    """Registers the key a litellm call sends: `api_key`, else the one litellm reads from
+    the provider's environment variable ("ANTHROPIC_API_KEY"), so it is masked in run text."""
+    provider = model.split("/", 1)[0] if "/" in model else "openai"
+    register_secrets([api_key or os.environ.get(_routes.key_env_of(provider))])
 
 
 def _vectors_of(response: Any) -> list[list[float]]:

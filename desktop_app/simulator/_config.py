@@ -23,6 +23,8 @@ by its model string (the engine sends ``sim...`` for ``openai/sim...``)::
     structured   0 | 1                  0: ignore ``response_format`` and forced tools and
                                         answer in text, as a model that does not follow
                                         JSON schemas (default 1)
+    echo_key     0 | 1                  1: a 401 error quotes the request's bearer key whole,
+                                        as a provider that echoes it (needs status=401)
 
 Examples: ``sim``, ``sim:ttft=0.5,tps=200,tokens=20``, ``sim:status=429,retry_after=1``,
 ``sim:status=500,fail_times=2``, ``sim:drop_after=5``, ``sim:bytes=1000000``. A provider
@@ -135,6 +137,7 @@ class ModelSettings:
     reply_bytes: int | None
     context: int | None = None
     structured: bool = True
+    echo_key: bool = False
 
 
 def _parse_float(text: str) -> float:
@@ -163,6 +166,7 @@ _KEYS: dict[str, tuple[str, Callable[[str], object], str]] = {
     "bytes": ("reply_bytes", int, "an integer >= 1"),
     "context": ("context", int, "an integer >= 1"),
     "structured": ("structured", _parse_flag, "0 or 1"),
+    "echo_key": ("echo_key", _parse_flag, "0 or 1"),
 }
 
 
@@ -246,6 +250,7 @@ def _validate(settings: ModelSettings) -> None:
          "retry_after needs status"),
         (settings.status is None and settings.fail_times is not None,
          "fail_times needs status"),
+        (settings.echo_key and settings.status != 401, "echo_key needs status=401"),
     ]
     for failed, message in problems:
         if failed:

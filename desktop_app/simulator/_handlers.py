@@ -86,8 +86,8 @@ def settings_for(state: ServerState, body: JsonObject, request: Request) -> Mode
         if settings.retry_after is not None:
             headers["retry-after"] = f"{settings.retry_after:g}"
             headers["retry-after-ms"] = str(round(settings.retry_after * 1000))
-        raise RequestRejected(settings.status, _openai.simulated_error(settings.status, key),
-                              headers)
+        body = _openai.simulated_error(settings.status, key, echo_key=settings.echo_key)
+        raise RequestRejected(settings.status, body, headers)
     return settings
 
 

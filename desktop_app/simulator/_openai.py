@@ -40,18 +40,20 @@ def error_body(message: str, kind: str, code: str | None = None, param: str | No
     return {"error": {"message": message, "type": kind, "param": param, "code": code}}
 
 
-def simulated_error(status: int, api_key: str) -> JsonObject:
+def simulated_error(status: int, api_key: str, *, echo_key: bool = False) -> JsonObject:
     """Return the error body a real server sends with ``status``.
 
     Args:
         status: The HTTP status asked for by the model string.
         api_key: The bearer token of the request, quoted (masked) in 401 messages.
+        echo_key: Quote the key whole in a 401 message, as a careless provider does.
     """
     default = ("Simulated error.", "server_error" if status >= 500 else "invalid_request_error",
                None)
     message, kind, code = _STATUS_ERRORS.get(status, default)
     if status == 401:
         masked = api_key[:3] + "*" * max(0, len(api_key) - 7) + api_key[-4:] if api_key else ""
+        masked = api_key if echo_key else masked
         message = (f"Incorrect API key provided: {masked}. You can find your API key at "
                    "https://platform.openai.com/account/api-keys.")
     return error_body(message, kind, code)

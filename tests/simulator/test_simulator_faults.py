@@ -55,6 +55,14 @@ async def test_invalid_api_key(client: httpx.AsyncClient) -> None:
     assert error["message"].startswith("Incorrect API key provided: sk-********ijkl.")
 
 
+async def test_echo_key_quotes_the_whole_key_as_a_careless_provider(
+        client: httpx.AsyncClient) -> None:
+    response = await client.post("/chat/completions", json=_body("sim:status=401,echo_key=1"),
+                                 headers={"Authorization": "Bearer sk-abcdefghijkl"})
+    assert response.status_code == 401
+    assert "Incorrect API key provided: sk-abcdefghijkl." in response.json()["error"]["message"]
+
+
 async def test_drop_after_closes_the_stream_abruptly(sim: Simulator,
                                                      client: httpx.AsyncClient) -> None:
     received: list[str] = []

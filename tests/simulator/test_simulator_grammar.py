@@ -48,6 +48,15 @@ def test_context_and_structured_settings() -> None:
         parse_model_string("sim:structured=no", DEFAULTS)
 
 
+def test_echo_key_is_a_flag_of_401_errors() -> None:
+    assert parse_model_string("sim:status=401,echo_key=1", DEFAULTS).echo_key is True
+    assert DEFAULTS.echo_key is False
+    with pytest.raises(ModelStringError, match="echo_key needs status=401"):
+        parse_model_string("sim:echo_key=1", DEFAULTS)
+    with pytest.raises(ModelStringError, match="echo_key needs status=401"):
+        parse_model_string("sim:status=500,echo_key=1", DEFAULTS)
+
+
 def test_server_wide_settings_are_the_base_of_overrides() -> None:
     defaults = SimulatorConfig(ttft=1.0, tokens=3, drop_after=2).settings()
     settings = parse_model_string("sim:tokens=9", defaults)

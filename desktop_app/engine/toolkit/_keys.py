@@ -12,6 +12,8 @@ import os
 import threading
 from collections.abc import Callable
 
+from desktop_app.engine._secrets_mask import register_secrets
+
 __all__ = ["TOOL_KEY_NAMES", "MissingKeyError", "key_for", "require_key", "set_key_source"]
 
 KeySource = Callable[[str], str | None]
@@ -51,6 +53,7 @@ def key_for(env_name: str) -> str | None:
     """
     value = os.environ.get(env_name, "").strip()
     if value:
+        register_secrets([value])
         return value
     with _lock:
         source = _source
@@ -60,7 +63,9 @@ def key_for(env_name: str) -> str | None:
         found = source(env_name)
     except Exception:  # noqa: BLE001 - a failing keychain is reported as a missing key
         return None
-    return found.strip() if found and found.strip() else None
+    key = found.strip() if found and found.strip() else None
+    register_secrets([key])
+    return key
 
 
 def require_key(env_name: str, tool_name: str, given: str | None = None) -> str:
@@ -70,6 +75,7 @@ def require_key(env_name: str, tool_name: str, given: str | None = None) -> str:
         MissingKeyError: No key; the message names the variable and where to set it.
     """
     if given:
+        register_secrets([given])
         return given
     key = key_for(env_name)
     if key is None:
