@@ -456,3 +456,49 @@ def test_inputs_a_before_kickoff_callback_completes_are_checked_by_the_run(
     if code:
         assert "Missing input 'reader'" in err
         assert err.endswith("""hint: give the values with --inputs '{"reader": "..."}'\n""")
+
+
+SEARCHING = '''import os
+from crewai import Agent, Crew, Task
+from crewai_tools import SerperDevTool
+print("the script ran")
+SETUP
+searcher = Agent(role="Searcher", goal="Search", backstory="Quick.", llm="gpt-4o-mini",
+                 tools=[SerperDevTool()])
+task = Task(description="Search tides.", expected_output="A line.", agent=searcher)
+Crew(agents=[searcher], tasks=[task]).kickoff()
+'''
+
+
+@pytest.mark.parametrize("kind", ["script", "notebook"])
+def test_a_script_tool_without_its_key_is_refused_before_the_script_runs(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+) -> None:
+    monkeypatch.delenv("SERPER_API_KEY", raising=False)
+    source = SEARCHING.replace("SETUP\n", "")
+    if kind == "script":
+        path, where = write(tmp_path / "search.py", source), "search.py:6"
+    else:
+        cells = [source.split("print(")[0], "print(" + source.split("print(", 1)[1]]
+        path = write(tmp_path / "search.ipynb", json.dumps({"cells": [
+            {"cell_type": "code", "source": cell} for cell in cells], "nbformat": 4}))
+        where = "search.ipynb: cell 2, line 3"
+    code, out, err = run(capsys, "run", str(path), "--simulator")
+    assert code == 2 and out == ""
+    assert err.startswith(f"error: {tmp_path / where}: SerperDevTool needs the key "
+                          "SERPER_API_KEY"), err
+
+
+@pytest.mark.parametrize("setup", ['os.environ["SERPER_API_KEY"] = "sk-set-by-the-script"',
+                                   "from dotenv import load_dotenv\nload_dotenv('keys.env')"])
+def test_a_script_that_sets_its_keys_itself_is_left_to_run(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    setup: str,
+) -> None:
+    monkeypatch.delenv("SERPER_API_KEY", raising=False)
+    write(tmp_path / "keys.env", "SERPER_API_KEY=sk-from-keys-env\n")
+    path = write(tmp_path / "search.py", SEARCHING.replace("SETUP", setup))
+    code, out, err = run(capsys, "run", str(path), "--simulator", "--quiet")
+    assert code == 0, err
+    assert "the script ran" in out

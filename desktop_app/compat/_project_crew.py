@@ -143,10 +143,13 @@ def check_tool_keys(crew: Crew, fallback: Path) -> None:
             for name in _required_keys(tool):
                 if key_for(name) is None:
                     path, line = _where(owner, tool, fallback)
-                    raise ProjectError(path, line, (
-                        f"{type(tool).__name__} needs the key {name}: "
-                        f"set the environment variable {name} (or put it in the project's "
-                        f".env, or add {name} in CrewDesk's Settings, under tool keys)"))
+                    raise ProjectError(path, line, key_problem(type(tool).__name__, name))
+
+
+def key_problem(tool_name: str, key: str) -> str:
+    """What to say of a tool whose key is nowhere: where to put it."""
+    return (f"{tool_name} needs the key {key}: set the environment variable {key} (or put it "
+            f"in the project's .env, or add {key} in CrewDesk's Settings, under tool keys)")
 
 
 def missing_inputs(crew: Crew, inputs: Mapping[str, object]) -> list[MissingInputError]:

@@ -63,10 +63,16 @@ class Program:
         error = from_exception(exc, root, self.path)
         if not self.cells or error.path != self.path or error.line is None:
             return error
-        if not 1 <= error.line <= len(self.cells):
-            return ProjectError(self.path, None, error.message)
-        cell, line = self.cells[error.line - 1]
-        return ProjectError(self.path, None, f"cell {cell}, line {line}: {error.message}")
+        return self.problem_at(error.line, error.message)
+
+    def problem_at(self, line: int, message: str) -> ProjectError:
+        """A `ProjectError` at ``line`` of the program: a notebook's cell and line named."""
+        if not self.cells:
+            return ProjectError(self.path, line, message)
+        if not 1 <= line <= len(self.cells):
+            return ProjectError(self.path, None, message)
+        cell, in_cell = self.cells[line - 1]
+        return ProjectError(self.path, None, f"cell {cell}, line {in_cell}: {message}")
 
 
 _KICKOFFS = frozenset({"kickoff", "kickoff_async", "akickoff", "kickoff_for_each",

@@ -32,6 +32,7 @@ from desktop_app.compat._project_env import load_env_file, project_process_state
 from desktop_app.compat._project_errors import ProjectError, ProjectWarning, from_exception
 from desktop_app.compat._project_locate import ProjectSpec, locate
 from desktop_app.compat._project_source import Program, execute, read_program
+from desktop_app.compat._script_keys import check_script_tool_keys
 
 if TYPE_CHECKING:
     from desktop_app.engine import Crew
@@ -144,7 +145,8 @@ class LoadedProject:
     def run_entry(self) -> object:
         """Does what ``crewai run`` does, or runs the script or notebook as ``__main__``.
 
-        For a project: checks the keys its crew's tools need, then imports its ``main``
+        For a script or notebook: checks the keys its tools need, read from its source (see
+        `_script_keys`). For a project: checks the keys its crew's tools need, then imports its ``main``
         module and calls ``run()``; without a ``main.py`` (or a ``run`` in it), kicks its
         crew off with the inputs ``main.py`` holds.
 
@@ -156,6 +158,7 @@ class LoadedProject:
         """
         with self.activated(), _argv([str(self.spec.entry)]):
             if self._program is not None:
+                check_script_tool_keys(self._program)
                 execute(self._program, "__main__", self.spec.root)
                 return None
             crew = self.build_crew()
