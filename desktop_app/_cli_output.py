@@ -1,16 +1,79 @@
 """What ``crewdesk run`` shows: each crew's streamed chunks, and how each crew ended.
 
 `StreamPrinter` writes the chunks of one or many crews (``[n]`` prefixes when several run at
-once) and CrewDesk's warnings; `RunResult` is one crew's outcome, as ``--output`` writes it.
+once) and CrewDesk's warnings; `RunResult` is one crew's outcome, as ``--output`` writes it;
+`MaskedOutput` masks every known key in what reaches the terminal.
 """
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from desktop_app.engine import StreamChunk
+
+
+class MaskedOutput(io.TextIOBase):
+    """A terminal stream that never shows a known key (the engine's `register_secrets`).
+
+    Each write is masked; text that ends with the start of a known key is held back until
+    the next write (or `release`), so a key streamed in pieces is masked whole too.
+    """
+
+    def __init__(self, out: TextIO) -> None:
+        super().__init__()
+        self.out = out
+        self._held = ""
+
+    def write(self, text: str) -> int:
+        """Writes ``text`` with every known key masked (an unfinished one held back)."""
+        from desktop_app.engine._secrets_mask import known_secrets, mask
+
+        if not text:
+            return 0
+        pending = mask(self._held + text)
+        keep = _unfinished_secret(pending, known_secrets())
+        ready, self._held = pending[: len(pending) - keep], pending[len(pending) - keep :]
+        if ready:
+            self.out.write(ready)
+        return len(text)
+
+    def release(self) -> None:
+        """Writes what was held back (the stream ends)."""
+        held, self._held = self._held, ""
+        if held:
+            self.out.write(held)
+            self.out.flush()
+
+    def flush(self) -> None:
+        """Flushes the real stream (held text stays held)."""
+        self.out.flush()
+
+    def isatty(self) -> bool:
+        """Whether the real stream is a terminal."""
+        return self.out.isatty()
+
+    def fileno(self) -> int:
+        """The real stream's file descriptor."""
+        return self.out.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]  # TextIOBase's is read-only None
+        """The real stream's encoding."""
+        return getattr(self.out, "encoding", None) or "utf-8"
+
+
+def _unfinished_secret(text: str, secrets: frozenset[str]) -> int:
+    """The length of the longest end of ``text`` that begins one of ``secrets`` (else 0)."""
+    longest = 0
+    for secret in secrets:
+        for size in range(min(len(secret) - 1, len(text)), longest, -1):
+            if text.endswith(secret[:size]):
+                longest = size
+                break
+    return longest
 
 
 @dataclass

@@ -34,9 +34,9 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
-from desktop_app._cli_output import RunResult, StreamPrinter
+from desktop_app._cli_output import MaskedOutput, RunResult, StreamPrinter
 from desktop_app._terminal_feedback import TerminalFeedback
 
 if TYPE_CHECKING:
@@ -284,7 +284,9 @@ async def run_batch(
 
 
 def _report(results: list[RunResult], output: str | None, out: TextIO) -> None:
-    data = json.dumps([result.to_json() for result in results], indent=2, default=str)
+    from desktop_app.engine import mask_secrets
+
+    data = mask_secrets(json.dumps([r.to_json() for r in results], indent=2, default=str))
     if output == "-":
         out.write(data + "\n")
     elif output is not None:
@@ -296,9 +298,9 @@ def _report(results: list[RunResult], output: str | None, out: TextIO) -> None:
     for result in results:
         title = f"[{result.index}] " if len(results) > 1 else ""
         if result.error is not None:
-            out.write(f"\n=== {title}failed ===\n{result.error}\n")
+            out.write(mask_secrets(f"\n=== {title}failed ===\n{result.error}\n"))
         else:
-            out.write(f"\n=== {title}final output ===\n{result.output.raw}\n")
+            out.write(mask_secrets(f"\n=== {title}final output ===\n{result.output.raw}\n"))
 
 
 @contextlib.contextmanager
@@ -347,6 +349,9 @@ def stored_keys(document: CrewDocument) -> dict[str, str]:
         found = store.resolve(agent.credential, provider)
         if found is not None:
             keys[agent.key] = found.value
+    from desktop_app.engine import register_secrets
+
+    register_secrets(keys.values())  # masked in every line and --output file
     return keys
 
 
@@ -386,8 +391,24 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def run_main(argv: list[str]) -> int:
-    """``crewdesk run``: runs a crew, or one crew per line of an inputs file."""
+    """``crewdesk run``: runs a crew, or one crew per line of an inputs file.
+
+    Everything written to the terminal meanwhile (CrewDesk's lines, the project's prints,
+    warnings) goes through `MaskedOutput`: a known key is never shown.
+    """
     args = run_parser().parse_args(argv)
+    out, err = MaskedOutput(sys.stdout), MaskedOutput(sys.stderr)
+    try:
+        with (contextlib.redirect_stdout(cast(TextIO, out)),
+              contextlib.redirect_stderr(cast(TextIO, err))):
+            return _run_main(args)
+    finally:
+        for stream in (out, err):
+            with contextlib.suppress(OSError, ValueError):
+                stream.release()
+
+
+def _run_main(args: argparse.Namespace) -> int:
     from desktop_app.compat.projects import ProjectError
     from desktop_app.documents import CrewFileError
 
