@@ -489,7 +489,7 @@ def test_a_plan_made_before_a_task_shows_in_its_panel_and_history(
         await services.history.flush()
         record = await services.history.get_run(state.run_id)
         assert record is not None
-        assert any(s.kind == "plan" and "Plan for task 1:" in s.text for s in record.segments)
+        assert any(s.kind == "note" and "Plan for task 1:" in s.text for s in record.segments)
         await controller.aclose()
         await services.close()
 

@@ -43,6 +43,7 @@ from desktop_app.ui.controllers.run_state import (
     RunStatus,
     describe_tool_call,
     plan_lines,
+    skipped_line,
 )
 
 if TYPE_CHECKING:
@@ -417,9 +418,11 @@ def _apply(state: RunState, event: RunEvent, recorder: RunRecorder) -> None:
     if warning is not None:
         _warn(state, recorder, warning, max(getattr(event, "task_index", 0) or 0, 0))
         return
-    if event.kind == "plan_created":
-        state.add_plan(event.task_index, event.plan)
-        recorder.text(event.task_index, plan_lines(event.task_index, event.plan), "plan")
+    if event.kind in ("plan_created", "task_skipped"):
+        note = (plan_lines(event.task_index, event.plan) if event.kind == "plan_created"
+                else skipped_line(event.task_index, event.task_name))
+        state.add_note(note)
+        recorder.text(event.task_index, note, "note")
         return
     if (event.kind == "text" or event.kind == "tool_call") and event.agent_role != state.speaker:
         state.switch_speaker(event.agent_role)

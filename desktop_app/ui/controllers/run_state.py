@@ -31,6 +31,7 @@ __all__ = [
     "SegmentKind",
     "error_line",
     "plan_lines",
+    "skipped_line",
     "task_heading",
     "warning_line",
 ]
@@ -58,6 +59,12 @@ def error_line(message: str) -> str:
 def task_heading(index: int, count: int, agent_role: str) -> str:
     """The line that opens a task's part of the output (a blank line before it)."""
     return f"\n\n── Task {index + 1} of {count} · {agent_role} ──\n"
+
+
+def skipped_line(task_index: int, task_name: str | None) -> str:
+    """The line that shows a conditional task that did not run (its condition was false)."""
+    name = f" ({task_name})" if task_name else ""
+    return f"\n── Task {task_index + 1}{name} skipped: its condition was false ──\n"
 
 
 def plan_lines(task_index: int, plan: str) -> str:
@@ -181,7 +188,8 @@ class RunState(QObject):
         inputClosed(): No question waits any more (answered, or the run ended).
         feedbackGiven(str): The person answered a question ("" approves).
         warningAdded(str): A warning for the user (a setting the engine ignores ...).
-        planAdded(str): The lines of a plan made for a task before it ran.
+        noteAdded(str): Lines about the run's course: a plan made for a task before it ran,
+            a conditional task skipped.
     """
 
     statusChanged = Signal(str)
@@ -196,7 +204,7 @@ class RunState(QObject):
     inputClosed = Signal()
     feedbackGiven = Signal(str)
     warningAdded = Signal(str)
-    planAdded = Signal(str)
+    noteAdded = Signal(str)
 
     def __init__(
         self,
@@ -355,12 +363,11 @@ class RunState(QObject):
         self._transcript.append((feedback_line(feedback), "human"))
         self.feedbackGiven.emit(feedback)
 
-    def add_plan(self, task_index: int, plan: str) -> None:
-        """Adds the plan made for a task (it joins the transcript as a heading)."""
+    def add_note(self, text: str) -> None:
+        """Adds lines about the run's course (a task's plan, a skipped task) as a heading."""
         self.flush()
-        text = plan_lines(task_index, plan)
         self._transcript.append((text, "heading"))
-        self.planAdded.emit(text)
+        self.noteAdded.emit(text)
 
     def warn(self, message: str) -> None:
         """Adds a warning (kept in `warnings`; it joins the transcript as its own line)."""

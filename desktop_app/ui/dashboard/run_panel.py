@@ -164,7 +164,7 @@ class RunPanel(QFrame):
         state.inputClosed.connect(self._on_state_inputClosed)
         state.feedbackGiven.connect(self._on_state_feedbackGiven)
         state.warningAdded.connect(self._on_state_warningAdded)
-        state.planAdded.connect(self._on_state_planAdded)
+        state.noteAdded.connect(self._on_state_noteAdded)
         self.input_bar.submitted.connect(self._on_input_bar_submitted)
         self.stop_button.clicked.connect(self._on_stop_clicked)
         self.copy_button.clicked.connect(self._on_copy_clicked)
@@ -242,7 +242,7 @@ class RunPanel(QFrame):
     def _on_state_warningAdded(self, message: str) -> None:
         self.output.append_text(warning_line(message), "warning")
 
-    def _on_state_planAdded(self, text: str) -> None:
+    def _on_state_noteAdded(self, text: str) -> None:
         self.output.append_text(text, "heading")
 
     def _on_input_bar_submitted(self, text: str) -> None:

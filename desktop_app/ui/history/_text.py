@@ -36,7 +36,7 @@ def task_texts(record: RunRecord) -> list[TaskText]:
             parts.append(segment.text)
         elif segment.kind == "warning":
             parts.append(f"\n⚠ {segment.text.strip()}\n")
-        elif segment.kind == "plan":
+        elif segment.kind == "note":
             parts.append(f"\n{segment.text.strip()}\n")
         else:
             parts.append(f"\n⚙ {segment.kind}: {segment.text.strip()}\n")
