@@ -29,7 +29,7 @@ def test_a_skipped_task_and_a_plan_show_in_the_panel_and_go_to_history(qtbot: Qt
     _apply(state, ev.PlanCreated(task_index=0, task_name="draft", source="crew_planning",
                                  plan="1. Outline\n2. Write", **meta), recorder)
     _apply(state, ev.TaskSkipped(task_index=1, task_name="polish", description="Polish it",
-                                 **meta), recorder)  # type: ignore[arg-type]
+                                 **meta), recorder)
     state.flush()
     shown = panel.shown_text()
     assert "Plan for task 1:\n1. Outline\n2. Write" in shown
