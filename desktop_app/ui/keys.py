@@ -52,6 +52,7 @@ class KeychainKeySource:
 
     def remember(self, env_name: str, value: str) -> None:
         """Takes a key just stored (Settings), so that lookups on any thread see it."""
+        _register(value)
         with self._lock:
             self._found[env_name] = value
 
@@ -71,9 +72,17 @@ class KeychainKeySource:
         except (SecretStoreError, ValueError):
             return None
         if value:
+            _register(value)
             with self._lock:
                 self._found[env_name] = value
         return value or None
+
+
+def _register(value: str) -> None:
+    """Tells the engine about a key, so runs mask it wherever their text goes."""
+    from desktop_app.engine._secrets_mask import register_secrets
+
+    register_secrets([value])
 
 
 _installed: KeychainKeySource | None = None

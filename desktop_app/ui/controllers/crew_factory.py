@@ -83,6 +83,13 @@ class BuiltCrew:
     providers: dict[str, ProviderSettings] = field(default_factory=dict)
     simulator_root: str | None = None
 
+    def __post_init__(self) -> None:
+        """Registers its keys with the engine: masked in every tool output, error and event
+        of any run (the run's panel and history keep those)."""
+        from desktop_app.engine import register_secrets
+
+        register_secrets(self.secrets)
+
     def provider_of(self, model: str) -> ProviderSettings | None:
         """The configured provider that serves `model`, if one does."""
         return self.providers.get(model)
