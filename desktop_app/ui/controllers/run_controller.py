@@ -116,10 +116,13 @@ def describe_error(exc: BaseException, secrets: list[str]) -> tuple[str, bool]:
     Returns:
         The message, and whether the provider refused the key (an auth failure).
     """
-    message = str(exc) or type(exc).__name__
+    from desktop_app.engine import mask_secrets, register_secrets
+
+    register_secrets(secrets)
+    message = mask_secrets(str(exc) or type(exc).__name__)  # every key the process knows
     for secret in secrets:
         if secret:
-            message = message.replace(secret, "•••")
+            message = message.replace(secret, "•••")  # one too short to register
     return message, _refused_key(exc) is not None
 
 
