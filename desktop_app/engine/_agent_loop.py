@@ -267,7 +267,7 @@ class AgentLoop:
         except (asyncio.CancelledError, CrewError):
             raise
         except Exception as exc:  # noqa: BLE001 - a tool's failure goes back to the model
-            log.info("tool %s failed: %s", name, exc)
+            log.info("tool %s failed: %s", name, mask(str(exc)))
             return f"Error: the tool '{name}' failed: {exc}", True
         return str(value), False
 

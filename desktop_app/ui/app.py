@@ -66,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit code.
     """
     logging.basicConfig(level=os.environ.get("CREWDESK_LOG_LEVEL", "WARNING"))
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(KeyMaskingFilter())
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv))
@@ -105,6 +107,20 @@ async def _run(app: QApplication) -> int:
         background.cancel()
         await asyncio.gather(background, return_exceptions=True)
     return 0
+
+
+class KeyMaskingFilter(logging.Filter):
+    """Masks every key the engine knows in a log line (issue 12, point 4).
+
+    Before the engine is loaded no key is registered, so the filter then imports nothing.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrites the record's message with known keys masked; keeps every record."""
+        masker = sys.modules.get("desktop_app.engine._secrets_mask")
+        if masker is not None:
+            record.msg, record.args = masker.mask(record.getMessage()), None
+        return True
 
 
 def _close_on_signals(window: MainWindow) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -16,8 +17,10 @@ from test_app_support import (
     sim_fixture,  # noqa: F401 - the `sim` fixture
 )
 
+from desktop_app.engine import register_secrets
 from desktop_app.simulator import SimulatorThread
 from desktop_app.storage.audit import scan_tree
+from desktop_app.ui.app import KeyMaskingFilter
 from desktop_app.ui.controllers import RunController, RunRequest, RunStatus
 
 Arun = Callable[..., Any]
@@ -58,3 +61,11 @@ def test_a_key_printed_by_code_or_echoed_by_a_provider_reaches_no_panel_or_histo
         assert report.files_scanned > 0 and report.hits == []
 
     arun(scenario())
+
+
+def test_the_app_log_masks_known_keys() -> None:
+    register_secrets(["sk-logged-0123456789LOGS"])
+    record = logging.LogRecord("desktop_app", logging.INFO, __file__, 1, "tool failed: %s",
+                               ("bad key sk-logged-0123456789LOGS",), None)
+    assert KeyMaskingFilter().filter(record)
+    assert record.getMessage() == "tool failed: bad key sk-…LOGS"
