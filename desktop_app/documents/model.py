@@ -132,6 +132,14 @@ class CrewSettings(_Spec):
             ...}}``): adds semantic search to memory and knowledge. Never a key: the key is
             found as for an agent with the embedder's model. None: full-text search only.
         knowledge_sources: Knowledge every agent of the crew draws on.
+        approval: Before a tool with side effects runs (code, network, file writes, reads
+            outside the crew's folder, MCP tools): ``ask`` the user, run it ``always``, or
+            ``never`` run it. A crew opened from a file or project starts at ``ask``.
+        allow_unsandboxed: Run model-written code even where no OS sandbox is available
+            (the user's explicit choice for this crew; off by default).
+        workspace: The folder file tools and knowledge paths are confined to, when the user
+            picked one; None means the crew file's (or project's) own folder.
+        allowed_paths: Files or folders outside that folder that the user allowed by name.
         extra: Crew fields from CrewAI files that CrewDesk keeps but does not use
             (``planning`` ...); written back on export.
     """
@@ -143,6 +151,10 @@ class CrewSettings(_Spec):
     memory: bool = False
     embedder: dict[str, Any] | None = None
     knowledge_sources: list[KnowledgeSourceSpec] = Field(default_factory=list)
+    approval: Literal["ask", "always", "never"] = "ask"
+    allow_unsandboxed: bool = False
+    workspace: str | None = None
+    allowed_paths: list[str] = Field(default_factory=list)
     extra: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="before")
