@@ -7,6 +7,9 @@ A task with an output model asks the provider for it (`response_format`) on the 
 offer no tools, as CrewAI 1.15: every call of an agent without tools, the forced answer after
 `max_iter`, and the format retry (which plays the part of CrewAI's converter call). Calls that
 offer tools leave it out, as CrewAI does and as some providers require.
+
+Before a tool call with side effects runs, the run's approvals are asked (`_approving`); a
+refused call goes back to the model as the call's error.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from desktop_app.engine import events as ev
+from desktop_app.engine._approving import approve_call, file_scope
 from desktop_app.engine._behaviours import with_options
 from desktop_app.engine._context_window import call_fitting
 from desktop_app.engine._function_calling import repaired_call
@@ -219,7 +223,7 @@ class AgentLoop:
         self._state.send(ev.ToolCallStarted(
             call_id=call_id, tool_name=name, arguments=arguments, **self._meta
         ))
-        output, is_error, tool = await self._run_tool(name, arguments)
+        output, is_error, tool = await self._run_tool(call_id, name, arguments)
         output = mask(output)
         self._state.send(ev.ToolCallFinished(
             call_id=call_id, tool_name=name, output=output, is_error=is_error, **self._meta
@@ -231,7 +235,9 @@ class AgentLoop:
         ))
         return output, is_error, tool
 
-    async def _run_tool(self, name: str, arguments: str) -> tuple[str, bool, BaseTool | None]:
+    async def _run_tool(
+        self, call_id: str, name: str, arguments: str
+    ) -> tuple[str, bool, BaseTool | None]:
         name, arguments = await repaired_call(
             self._task.agent, self._tools, name, arguments, self._state, self._meta
         )
@@ -239,31 +245,39 @@ class AgentLoop:
         if tool is None:
             known = ", ".join(self._tools) or "none"
             return f"Error: there is no tool named '{name}'. Tools you have: {known}.", True, None
-        output, is_error = await self._call_tool(tool, name, arguments)
+        output, is_error = await self._call_tool(tool, call_id, name, arguments)
         return output, is_error, tool
 
-    def _claim_use(self, tool: BaseTool, name: str) -> str | None:
-        """Counts a use of `tool` in this task execution; CrewAI's error text when it has
-        reached its `max_usage_count` (CrewAI also counts per task execution)."""
+    def _over_limit(self, tool: BaseTool, name: str) -> str | None:
+        """CrewAI's error text when `tool` has reached its `max_usage_count` in this task
+        execution (CrewAI also counts per task execution), else None."""
         limit, used = tool.max_usage_count, self._uses.get(name, 0)
         if limit is not None and used >= limit:
             return (
                 f"Tool '{name}' has reached its usage limit of {limit} times and cannot be "
                 "used anymore."
             )
-        self._uses[name] = used + 1
         return None
 
-    async def _call_tool(self, tool: BaseTool, name: str, arguments: str) -> tuple[str, bool]:
+    async def _call_tool(
+        self, tool: BaseTool, call_id: str, name: str, arguments: str
+    ) -> tuple[str, bool]:
+        """Validates the call, asks for approval when the tool has side effects (a refused
+        call counts as no use), and runs it."""
         try:
             kwargs = tool.parse_arguments(arguments)
-            refused = self._claim_use(tool, name)
+            refused = self._over_limit(tool, name)
             if refused is not None:
                 return refused, True
-            if self._state.blocking and not tool.awaits_natively():
-                value = tool.run(**kwargs)
-            else:
-                value = await tool.arun(**kwargs)
+            refused, scope = await approve_call(tool, kwargs, call_id, self._state, self._meta)
+            if refused is not None:
+                return refused, True
+            self._uses[name] = self._uses.get(name, 0) + 1
+            with file_scope(scope):
+                if self._state.blocking and not tool.awaits_natively():
+                    value = tool.run(**kwargs)
+                else:
+                    value = await tool.arun(**kwargs)
         except (asyncio.CancelledError, CrewError):
             raise
         except Exception as exc:  # noqa: BLE001 - a tool's failure goes back to the model

@@ -27,6 +27,7 @@ from pydantic import BaseModel
 from desktop_app.engine import bus
 from desktop_app.engine import events as ev
 from desktop_app.engine._agent_loop import AgentLoop, AgentStep, build_messages
+from desktop_app.engine._approving import run_approvals
 from desktop_app.engine._behaviours import AgentBehaviour, behaviour_of
 from desktop_app.engine._conditional import is_conditional, skipped_unless_true
 from desktop_app.engine._delegation import delegation_coworkers, with_coworker_tools
@@ -47,6 +48,7 @@ from desktop_app.engine._task_limits import (
     save_output,
 )
 from desktop_app.engine._verbose import verbose_roles, with_printer
+from desktop_app.engine.approval import Approvals
 from desktop_app.engine.errors import TaskExecutionError
 from desktop_app.engine.llm import LLM
 from desktop_app.engine.outputs import CrewOutput, TaskOutput, UsageMetrics
@@ -150,6 +152,8 @@ class RunState:
         lock: Guards `usage` and `cost_usd`, which worker threads update too.
         recall: The run's memory and knowledge, when the crew has either.
         log_file: The crew's `output_log_file`, when it has one.
+        approvals: The run's own copy of the crew's `Approvals` (`Crew.approvals()`), its
+            workspace resolved; an approver's "always" turns its policy to "always".
     """
 
     run_id: str
@@ -165,6 +169,7 @@ class RunState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     recall: RunRecall | None = None
     log_file: RunLogFile | None = None
+    approvals: Approvals = field(default_factory=Approvals)
 
     def cancelled(self) -> bool:
         """Whether a blocking run was asked to stop (or the task on this thread ran out of
@@ -279,6 +284,7 @@ async def execute(
     state.step_callback = crew.step_callback
     state.task_callback = crew.task_callback
     state.human_input_handler = crew.human_input_handler
+    state.approvals = run_approvals(crew.approvals())
     if crew.output_log_file:
         state.log_file = RunLogFile(crew.output_log_file)
     roles = verbose_roles(crew.verbose, [(agent.role, agent.verbose) for agent in crew.agents])

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 if TYPE_CHECKING:
     from desktop_app.engine._crewai_surface import IgnoredSetting
     from desktop_app.engine._human_input import HumanInputHandler
+    from desktop_app.engine.approval import Approvals
     from desktop_app.engine.knowledge import BaseKnowledgeSource, KnowledgeConfig
     from desktop_app.engine.llm import LLM
     from desktop_app.engine.memory._config import MemoryConfig
@@ -152,6 +153,7 @@ class CrewSpec(Protocol):
     def task_callback(self) -> Callable[[TaskOutput], Any] | None: ...
     @property
     def human_input_handler(self) -> HumanInputHandler | None: ...
+    def approvals(self) -> Approvals: ...
     @property
     def before_kickoff_callbacks(self) -> Sequence[Callable[[dict[str, Any]], Any]]: ...
     @property

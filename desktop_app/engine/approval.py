@@ -49,6 +49,8 @@ class ApprovalRequest:
         agent_role: The agent that made the call.
         task_name: The task it works on.
         run_id: The run, when the call is made in one.
+        call_id: The model's id of the call, as on its `ToolCallStarted` and
+            `ApprovalRequested` events ("" outside a run).
     """
 
     kind: ApprovalKind
@@ -59,6 +61,7 @@ class ApprovalRequest:
     agent_role: str = ""
     task_name: str = ""
     run_id: str = ""
+    call_id: str = ""
 
 
 Approver: TypeAlias = Callable[[ApprovalRequest], Awaitable[Decision] | Decision]

@@ -34,6 +34,7 @@ from desktop_app.engine._human_input import HumanInputHandler
 from desktop_app.engine._interpolate import placeholders
 from desktop_app.engine._run import RunState, execute, new_run_id
 from desktop_app.engine.agent import Agent, Messages, install_one_task_crew
+from desktop_app.engine.approval import Approvals, default_approvals
 from desktop_app.engine.knowledge import BaseKnowledgeSource, KnowledgeConfig
 from desktop_app.engine.llm import LLM
 from desktop_app.engine.memory import MemoryConfig
@@ -131,6 +132,7 @@ class Crew(CrewAIModel):
     max_rpm: int | None = None
     function_calling_llm: LLM | None = None
     _made_manager: tuple[LLM, Agent] | None = PrivateAttr(default=None)
+    _approvals: Approvals | None = PrivateAttr(default=None)
 
     @field_validator("manager_llm", "planning_llm", "function_calling_llm", mode="before")
     @classmethod
@@ -192,6 +194,17 @@ class Crew(CrewAIModel):
                 label = f"'{task.name}'" if task.name else str(index + 1)
                 raise ValueError(f"Task {label} has no agent and the crew has no agents.")
         return self
+
+    def set_approvals(self, approvals: Approvals) -> None:
+        """Sets how this crew's runs approve side-effecting tool calls (running code, the
+        network, writing files, reading outside its workspace): its policy, approver,
+        workspace and allowed paths. Each run takes its own copy when it starts."""
+        self._approvals = approvals
+
+    def approvals(self) -> Approvals:
+        """This crew's approvals: its own (`set_approvals`), else the process's default
+        (`desktop_app.engine.approval.default_approvals`)."""
+        return self._approvals if self._approvals is not None else default_approvals()
 
     def owner_label(self) -> str:
         """How messages name this crew: "Crew 'name'"."""

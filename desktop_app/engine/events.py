@@ -5,7 +5,9 @@ its agents and tasks that CrewDesk does not act on; with `Crew(planning=True)`, 
 `PlanCreated` per task; per task a `TaskStarted` (then, for an agent with `reasoning=True`,
 its `PlanCreated`), any number of
 `TextDelta`, `ToolCallStarted`, `ToolCallFinished` and `UsageUpdated` (and, for a task with
-`human_input`, `HumanInputRequested`/`HumanInputReceived` pairs), then `TaskFinished`;
+`human_input`, `HumanInputRequested`/`HumanInputReceived` pairs, and, before a tool call with side effects,
+an `ApprovalRequested`/`ApprovalDecided` pair between its `ToolCallStarted` and
+`ToolCallFinished`), then `TaskFinished`;
 with memory or knowledge on, `MemoryRetrieved` and `KnowledgeRetrieved` after `TaskStarted`
 and `MemorySaved` before `TaskFinished` (a conditional task whose condition is false sends only
 a `TaskSkipped`); and one closing event: `RunFinished`, `RunFailed` or
@@ -21,6 +23,7 @@ from typing import Annotated, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from desktop_app.engine.approval import ApprovalKind
 from desktop_app.engine.outputs import CrewOutput, TaskOutput, UsageMetrics
 
 
@@ -119,6 +122,35 @@ class HumanInputReceived(_TaskEvent):
     round: int
 
 
+class ApprovalRequested(_TaskEvent):
+    """A tool call with side effects waits for approval (see `desktop_app.engine.approval`).
+
+    Sent after the call's `ToolCallStarted`, before it runs, under every policy (under
+    "always" and "never" the `ApprovalDecided` follows at once). The fields are the
+    `ApprovalRequest`'s; `approval_kind` is its `kind` (the event's own `kind` is its tag).
+    """
+
+    kind: Literal["approval_requested"] = "approval_requested"
+    call_id: str
+    approval_kind: ApprovalKind
+    tool_name: str
+    summary: str
+    detail: str = ""
+    target: str = ""
+
+
+class ApprovalDecided(_TaskEvent):
+    """The call of `call_id` may run ("run") or was refused ("deny"): decided by the run's
+    policy ("policy": "always", "never", or "ask" with nobody to ask) or by the approver
+    ("user"). An approver's "always" is sent as "run" and turns the run's policy to "always".
+    """
+
+    kind: Literal["approval_decided"] = "approval_decided"
+    call_id: str
+    decision: Literal["run", "deny"]
+    by: Literal["policy", "user"]
+
+
 class TaskFinished(_TaskEvent):
     """A task produced its output."""
 
@@ -210,6 +242,8 @@ RunEvent: TypeAlias = Annotated[
     | UsageUpdated
     | HumanInputRequested
     | HumanInputReceived
+    | ApprovalRequested
+    | ApprovalDecided
     | TaskFinished
     | TaskSkipped
     | MemoryRetrieved

@@ -10,6 +10,10 @@ As CrewAI's, a tool may end its agent's work (`result_as_answer=True`: its outpu
 task's answer, with no further LLM call) or be limited to `max_usage_count` calls per task
 execution (then the model is told so, in CrewAI's words). A keyword a tool has no field for
 warns (`IgnoredSettingWarning`) at the user's line instead of vanishing as pydantic would.
+
+A tool with side effects (running code, the network, writing files, reading outside the
+crew's folder) describes each call as an `ApprovalRequest` (`approval_request`); the agent
+loop asks the run's `Approvals` before such a call runs (`desktop_app.engine.approval`).
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ import sys
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import Any, ClassVar, TypeVar, get_type_hints, overload
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, get_type_hints, overload
 
 from pydantic import (
     BaseModel,
@@ -35,6 +40,9 @@ from pydantic import (
 
 from desktop_app.engine._blocking import run_to_end
 from desktop_app.engine.errors import IgnoredSettingWarning
+
+if TYPE_CHECKING:
+    from desktop_app.engine.approval import ApprovalRequest
 
 _T = TypeVar("_T")
 
@@ -161,6 +169,26 @@ class BaseTool(BaseModel, ABC):
         except ValidationError as exc:
             raise ValueError(f"arguments do not fit the tool's schema: {exc}") from exc
         return dict(validated)
+
+    def approval_request(
+        self, arguments: dict[str, Any], workspace: Path
+    ) -> ApprovalRequest | None:
+        """What this call would do, for the user to allow, or None when it needs no approval.
+
+        The agent loop asks before a call whose request is not None (see
+        `desktop_app.engine.approval`). The default is None: a plain function tool is the
+        user's own code. Tools with side effects override it.
+
+        Args:
+            arguments: The call's validated arguments (`parse_arguments`).
+            workspace: The run's folder, resolved: relative paths are read and written
+                from it, and a read outside it asks.
+
+        Raises:
+            ValueError: The arguments cannot be run (the message goes back to the model).
+        """
+        del arguments, workspace
+        return None
 
     def awaits_natively(self) -> bool:
         """Whether the tool is a coroutine that the blocking path awaits on its own loop."""
