@@ -431,14 +431,17 @@ class DesignerView(QWidget):
         return await self.new_crew(doc, note)
 
     async def export_crewai(self, folder: Path) -> bool:
-        """Writes the open crew as a CrewAI project into `folder`."""
+        """Writes the open crew as a CrewAI project into `folder` (a new subfolder named after
+        the crew when `folder` already holds files) and says where it went."""
         try:
-            await asyncio.to_thread(self._library.export_crewai, self.editor.document, folder,
-                                    self._library.base_dir_of(self.editor.crew_id))
+            written = await asyncio.to_thread(
+                self._library.export_crewai, self.editor.document, folder,
+                self._library.base_dir_of(self.editor.crew_id))
         except CrewFileError as exc:
             self._say(f"Cannot export:\n{exc}")
             return False
-        self._say(f"Exported as a CrewAI project to {folder}.")
+        where = "" if written == folder else f" ({folder} already held files)"
+        self._say(f"Exported as a CrewAI project to {written}{where}.")
         return True
 
     async def _choose_file(self) -> None:

@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -118,6 +118,10 @@ class MemoryDialog(QDialog):
         self.status_label.setWordWrap(True)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
+        for button in close.buttons():  # Enter searches; it must not press Close (issue 14)
+            if isinstance(button, QPushButton):
+                button.setAutoDefault(False)
+                button.setDefault(False)
         self._layout(close)
         self._show_selection()
 
@@ -248,6 +252,14 @@ class MemoryDialog(QDialog):
         super().showEvent(event)
         if self._first is None:
             self._first = self._tasks.spawn(self.refresh())
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # Qt override  # noqa: N802
+        """Enter in the search box searches (its `returnPressed`); it never closes the dialog."""
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if enter and self.search_edit.hasFocus():
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     async def ready(self) -> None:
         """Waits until the stores read when the dialog first showed are listed."""
