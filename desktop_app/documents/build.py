@@ -22,6 +22,13 @@ A task's relative ``output_file`` is joined to ``base_dir`` too, as ``crewai run
 relative to the project's folder (not the app's working folder); the engine makes its folder
 when it is missing (``Task.create_directory``, True by default) and fills its placeholders
 per run.
+
+Approvals: the crew's ``settings.approval`` (ask / always / never), its ``workspace`` and
+``allowed_paths`` become the crew's `Approvals` (`approvals_of`), with the ``approver`` the
+caller gives `build_crew` (the app's Run / Deny / Always prompt; None: under "ask" every
+side-effecting call is refused, as the engine does with nobody to ask). Paths are relative to
+``base_dir`` (the crew file's folder), which is also the workspace when none is set.
+``allow_unsandboxed`` reaches every code tool of the crew (`CodeLimits.allow_unsandboxed`).
 """
 
 from __future__ import annotations
@@ -35,10 +42,16 @@ from pydantic import ValidationError
 from desktop_app.documents._importing import LLM_OPTIONS_USED
 from desktop_app.documents._knowledge import resolve_path
 from desktop_app.documents.errors import CrewFileError, CrewProblem
-from desktop_app.documents.model import AgentSpec, CrewDocument, KnowledgeSourceSpec
+from desktop_app.documents.model import (
+    AgentSpec,
+    CrewDocument,
+    CrewSettings,
+    KnowledgeSourceSpec,
+)
 
 if TYPE_CHECKING:
     from desktop_app.engine import LLM, Agent, BaseTool, Crew, Task
+    from desktop_app.engine.approval import Approvals, Approver
     from desktop_app.engine.knowledge import BaseKnowledgeSource
 
 KeyResolver = Callable[[AgentSpec], "str | None"]
@@ -150,6 +163,7 @@ def build_crew(
     stream: bool | None = None,
     base_dir: Path | None = None,
     memory_dir: Path | None = None,
+    approver: Approver | None = None,
 ) -> Crew:
     """Makes an engine `Crew` from a document.
 
@@ -166,6 +180,8 @@ def build_crew(
             the engine reads them.
         memory_dir: The data folder of the crew's memory and knowledge stores; None: the
             engine's default (``$CREWDESK_HOME/data``, else the platform's).
+        approver: Asked before a side-effecting tool call when the crew's approval is
+            "ask" (see `approvals_of`); None: such calls are refused under "ask".
 
     Returns:
         A new crew, ready for ``kickoff``/``akickoff``.
@@ -196,7 +212,51 @@ def build_crew(
     if document.process == "hierarchical":
         kwargs.update(_manager(document, agents, llm_factory, resolve_api_key))
     kwargs.update(_recall(document, resolve_api_key, base_dir, memory_dir))
-    return _engine_call(Crew, kwargs, "")
+    crew = _engine_call(Crew, kwargs, "")
+    crew.set_approvals(approvals_of(settings, base_dir, approver))
+    if settings.allow_unsandboxed:
+        let_code_run_unsandboxed(crew)
+    return crew
+
+
+def approvals_of(
+    settings: CrewSettings, base_dir: Path | None, approver: Approver | None = None
+) -> Approvals:
+    """The `Approvals` of a crew's settings: its policy, its workspace (``settings.workspace``
+    joined to ``base_dir`` when relative, else ``base_dir``; None when both are None: the
+    working folder when the run starts) and its allowed paths (joined the same way)."""
+    from desktop_app.engine.approval import Approvals
+
+    workspace = _anchored(settings.workspace, base_dir) if settings.workspace else base_dir
+    allowed = tuple(_anchored(path, base_dir) for path in settings.allowed_paths if path)
+    return Approvals(policy=settings.approval, approver=approver,
+                     workspace=workspace.absolute() if workspace is not None else None,
+                     allowed_paths=tuple(path.absolute() for path in allowed))
+
+
+def _anchored(path: str, base_dir: Path | None) -> Path:
+    """``path`` (``~`` expanded) joined to ``base_dir`` when it is relative."""
+    found = Path(path).expanduser()
+    return found if found.is_absolute() or base_dir is None else base_dir / found
+
+
+def let_code_run_unsandboxed(crew: Crew) -> None:
+    """Lets every code tool of the crew run where no OS sandbox works (the crew's explicit
+    ``allow_unsandboxed``). An agent's ``allow_code_execution`` tool is made by the agent with
+    default limits, so it is given as one of its tools instead, with the permissive limits."""
+    import dataclasses
+
+    from desktop_app.engine import CodeInterpreterTool, CodeLimits
+
+    agents = [*crew.agents, *([crew.manager_agent] if crew.manager_agent else [])]
+    for agent in agents:
+        for tool in agent.tools:
+            if isinstance(tool, CodeInterpreterTool):
+                tool.limits = dataclasses.replace(tool.limits, allow_unsandboxed=True)
+        if agent.allow_code_execution:
+            agent.allow_code_execution = False
+            agent.tools = [*agent.tools, CodeInterpreterTool(
+                limits=CodeLimits(allow_unsandboxed=True))]
 
 
 def _recall(

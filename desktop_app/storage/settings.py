@@ -156,6 +156,11 @@ class Settings(BaseModel):
         window_state: The main window's saved state (Qt bytes) as base64; see `window_state_bytes`.
         project_trust: CrewAI project folders the user was asked about: True when their
             code may run (opened trusted), False when they open without running code.
+        crew_approvals: A crew's approval policy ("ask", "always", "never") by crew id,
+            where the crew's own file cannot keep it (a CrewAI project, a bundled example):
+            the dashboard's "Always" for such a crew is kept here and wins over its document.
+        confirmed_endpoints: The ``base_url`` addresses, by crew id, that the user allowed
+            before the first run of a crew that names them (an opened or received file).
     """
 
     model_config = ConfigDict(extra="ignore", validate_assignment=True)
@@ -168,6 +173,8 @@ class Settings(BaseModel):
     recent_files: list[str] = Field(default_factory=list)
     window_state: str | None = None
     project_trust: dict[str, bool] = Field(default_factory=dict)
+    crew_approvals: dict[str, Literal["ask", "always", "never"]] = Field(default_factory=dict)
+    confirmed_endpoints: dict[str, list[str]] = Field(default_factory=dict)
 
     @field_validator("providers")
     @classmethod
