@@ -37,10 +37,10 @@ from desktop_app.engine.approval import (
     Decision,
 )
 from desktop_app.engine.errors import CrewError
+from desktop_app.engine.tools import BaseTool
 
 if TYPE_CHECKING:
     from desktop_app.engine._run import RunState, TaskMeta
-    from desktop_app.engine.tools import BaseTool
 
 __all__ = [
     "ApproverError",
@@ -130,7 +130,7 @@ async def approve_call(
     """
     approvals = state.approvals
     scope = _scope_of(approvals)
-    request = tool.approval_request(arguments, scope.workspace)
+    request = await _request_of(tool, arguments, scope, blocking=state.blocking)
     if request is None:
         return None, scope
     request = dataclasses.replace(
@@ -152,6 +152,22 @@ async def approve_call(
         return _refusal(approvals, request, by), scope
     granted = Path(request.target) if request.kind == "file_read" and request.target else None
     return None, _scope_of(approvals, granted)
+
+
+async def _request_of(
+    tool: BaseTool, arguments: dict[str, Any], scope: FileScope, *, blocking: bool
+) -> ApprovalRequest | None:
+    """The tool's request, in the call's file scope; a tool that overrides
+    `approval_request` (it may resolve paths: file system calls) answers in a worker
+    thread on the async path."""
+    if type(tool).approval_request is BaseTool.approval_request:
+        return None
+
+    def describe() -> ApprovalRequest | None:
+        with file_scope(scope):
+            return tool.approval_request(arguments, scope.workspace)
+
+    return describe() if blocking else await asyncio.to_thread(describe)
 
 
 async def _decide(

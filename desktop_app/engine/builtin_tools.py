@@ -6,6 +6,11 @@ has (`"FileReadTool"`, `"SerperDevTool"`...: the CrewAI-named tools of
 the toolkit's `ScrapeWebsiteTool` and `WebsiteSearchTool`) fetch any address, so they are
 off by default: pass `allow_network=True` or set `CREWDESK_ENABLE_FETCH_URL=1`.
 File work and HTTP never block the event loop (worker threads, httpx's async client).
+
+In a run, the file tools read from the run's workspace (`_tool_paths`): a path outside it
+(and outside the allowed paths) is read only once the user approved that call by name
+(`approval_request`, kind "file_read"); `code_interpreter` and `fetch_url` ask before every
+call (kinds "code" and "network").
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from desktop_app.engine._tool_paths import check_readable, outside_request, scoped_path
+from desktop_app.engine.approval import ApprovalRequest
 from desktop_app.engine.code_execution import CodeInterpreterTool
 from desktop_app.engine.tools import BaseTool
 
@@ -79,6 +86,8 @@ class FileReadTool(BaseTool):
     def _run(self, **kwargs: Any) -> str:
         given = kwargs.get("file_path")
         path = self._path_to_read(str(given) if given else None)
+        if self._confined(given, path):
+            check_readable(path.resolve(), self._unscoped_root())
         if not path.is_file():
             raise FileNotFoundError(f"no file at '{path}'")
         text = path.read_text(encoding=self.encoding, errors="replace")
@@ -92,17 +101,42 @@ class FileReadTool(BaseTool):
             body = body[: self.max_chars] + "\n[cut: the file is longer]"
         return body
 
+    def approval_request(
+        self, arguments: dict[str, Any], workspace: Path
+    ) -> ApprovalRequest | None:
+        """A "file_read" request when the file is outside the run's workspace (and outside
+        the allowed paths); None inside, or when `base_dir` or the code fixed the file."""
+        given = arguments.get("file_path")
+        path = self._path_to_read(str(given) if given else None)
+        if not self._confined(given, path):
+            return None
+        return outside_request(self.name, path.resolve(), workspace)
+
     def _path_to_read(self, given: str | None) -> Path:
-        """The model's path (kept inside `base_dir`), else the tool's own `file_path`.
+        """The model's path (kept inside `base_dir`; else from the run's workspace), else
+        the tool's own `file_path`.
 
         Raises:
             ValueError: Neither the model nor the tool named a file.
+            PermissionError: The path leads outside `base_dir`.
         """
         if given:
-            return resolve_inside(given, self.base_dir)
+            if self.base_dir is not None:
+                return resolve_inside(given, self.base_dir)
+            return scoped_path(given)
         if self.file_path is None:
             raise ValueError("no file to read: give its path as file_path")
         return Path(self.base_dir or ".").expanduser() / Path(self.file_path).expanduser()
+
+    def _confined(self, given: object, path: Path) -> bool:
+        """Whether reading `path` is limited to the run's workspace: a path the model
+        gave, when the tool has no `base_dir` (which confines it itself)."""
+        del path
+        return bool(given) and self.base_dir is None
+
+    def _unscoped_root(self) -> Path | None:
+        """Outside a run, the folder reads must stay in: none (the code calls the tool)."""
+        return None
 
 
 class DirectoryArgs(BaseModel):
@@ -129,6 +163,8 @@ class DirectoryReadTool(BaseTool):
     def _run(self, **kwargs: Any) -> str:
         given = kwargs.get("directory")
         root = self._directory_to_list(str(given) if given else None)
+        if self._confined(given):
+            check_readable(root.resolve(), self._unscoped_root())
         if not root.is_dir():
             raise NotADirectoryError(f"no directory at '{root}'")
         entries: list[str] = []
@@ -142,17 +178,41 @@ class DirectoryReadTool(BaseTool):
         listing = "\n".join(entries) if entries else "(empty)"
         return f"{self._heading(root)}\n{listing}"
 
+    def approval_request(
+        self, arguments: dict[str, Any], workspace: Path
+    ) -> ApprovalRequest | None:
+        """A "file_read" request when the folder is outside the run's workspace (and the
+        allowed paths); None inside, or when `base_dir` or the code fixed the folder."""
+        given = arguments.get("directory")
+        if not self._confined(given):
+            return None
+        root = self._directory_to_list(str(given))
+        return outside_request(self.name, root.resolve(), workspace, verb="List")
+
     def _directory_to_list(self, given: str | None) -> Path:
-        """The model's directory (kept inside `base_dir`), else the tool's own `directory`.
+        """The model's directory (kept inside `base_dir`; else from the run's workspace),
+        else the tool's own `directory`.
 
         Raises:
             ValueError: Neither the model nor the tool named a directory.
+            PermissionError: The path leads outside `base_dir`.
         """
         if given:
-            return resolve_inside(given, self.base_dir)
+            if self.base_dir is not None:
+                return resolve_inside(given, self.base_dir)
+            return scoped_path(given)
         if self.directory is None:
             raise ValueError("no directory to list: give its path as directory")
         return Path(self.directory).expanduser()
+
+    def _confined(self, given: object) -> bool:
+        """Whether the listing is limited to the run's workspace: only a folder the model
+        names, when the tool has no `base_dir`."""
+        return bool(given) and self.base_dir is None
+
+    def _unscoped_root(self) -> Path | None:
+        """Outside a run, the folder listings must stay in: none (the code calls the tool)."""
+        return None
 
     def _entry(self, root: Path, path: Path) -> str | None:
         """How `path` is listed (None: not listed); folders end with "/"."""
@@ -212,6 +272,16 @@ class FetchUrlTool(BaseTool):
         if "html" in kind:
             text = html_text(text)
         return self._present(text)
+
+    def approval_request(
+        self, arguments: dict[str, Any], workspace: Path
+    ) -> ApprovalRequest:
+        """Every fetch asks first: kind "network", naming the address."""
+        url = self._url(arguments)
+        return ApprovalRequest(
+            kind="network", tool_name=self.name, summary=f"GET {url}", detail=f"GET {url}",
+            target=url,
+        )
 
     def _url(self, kwargs: dict[str, Any]) -> str:
         """The address to fetch, from the model's arguments."""

@@ -41,6 +41,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from desktop_app.engine import sandbox
+from desktop_app.engine.approval import ApprovalRequest
 from desktop_app.engine.tools import BaseTool
 
 _SAFE_ENV_NAMES = ("PATH", "LANG", "LC_ALL", "TZ", "SYSTEMROOT")
@@ -538,6 +539,21 @@ class CodeInterpreterTool(BaseTool):
     )
     args_schema: type[BaseModel] = CodeArgs
     limits: CodeLimits = CodeLimits()
+
+    def approval_request(
+        self, arguments: dict[str, Any], workspace: Path
+    ) -> ApprovalRequest:
+        """Every run asks first: kind "code", with the whole code as the detail."""
+        code = self._code_of(arguments)
+        lines = len(code.splitlines()) or 1
+        return ApprovalRequest(
+            kind="code", tool_name=self.name,
+            summary=f"Run {lines} line{'s' if lines > 1 else ''} of Python", detail=code,
+        )
+
+    def _code_of(self, arguments: dict[str, Any]) -> str:
+        """The code a call would run."""
+        return str(arguments.get("code") or "")
 
     def _run(self, **kwargs: Any) -> str:
         return run_python(str(kwargs["code"]), self.limits).for_model(self.limits)

@@ -14,16 +14,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import json
 import os
 import time
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
+from desktop_app.engine.approval import ApprovalRequest
 from desktop_app.engine.toolkit._face import CrewAIToolFace
 
 __all__ = [
@@ -179,6 +181,26 @@ class ServiceTool(CrewAIToolFace):
     answer (`_result`); the blocking path uses httpx's `Client`, the async one its
     `AsyncClient`.
     """
+
+    service: ClassVar[str] = "a web service"
+
+    def approval_request(
+        self, arguments: dict[str, Any], workspace: Path
+    ) -> ApprovalRequest:
+        """Every request asks first: kind "network", naming the service's address and
+        what is sent to it."""
+        address = self._address(arguments)
+        query = arguments.get("search_query") or arguments.get("query") or ""
+        sent = json.dumps(arguments, default=str, ensure_ascii=False, indent=2)
+        return ApprovalRequest(
+            kind="network", tool_name=self.name,
+            summary=f"Send {str(query)[:80]!r} to {self.service}",
+            detail=f"POST/GET {address}\n{sent}", target=address,
+        )
+
+    def _address(self, kwargs: dict[str, Any]) -> str:
+        """The address a call's request goes to."""
+        raise NotImplementedError
 
     def _request(self, kwargs: dict[str, Any]) -> Request:
         raise NotImplementedError

@@ -8,7 +8,7 @@ load and says so when the tool runs).
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 from pydantic.types import StringConstraints
@@ -133,6 +133,13 @@ class BraveSearchTool(ServiceTool):
     save_file: bool = False
     country: str | None = None
 
+    service: ClassVar[str] = "Brave Search"
+
+    def _address(self, kwargs: dict[str, Any]) -> str:
+        if "search_url" in self.model_fields_set:
+            return self.search_url
+        return service_url(URL_ENV, DEFAULT_URL)
+
     def _request(self, kwargs: dict[str, Any]) -> Request:
         query = kwargs.get("q") or kwargs.get("query") or kwargs.get("search_query")
         if not query:
@@ -150,11 +157,8 @@ class BraveSearchTool(ServiceTool):
             if isinstance(value, bool):
                 params[name] = str(value).lower()
         key = require_key(KEY_ENV, "BraveSearchTool")
-        url = self.search_url if "search_url" in self.model_fields_set else service_url(
-            URL_ENV, DEFAULT_URL
-        )
         return Request(
-            "Brave Search", "GET", url, KEY_ENV,
+            "Brave Search", "GET", self._address(kwargs), KEY_ENV,
             headers={"X-Subscription-Token": key, "Accept": "application/json"},
             params=params,
         )

@@ -89,6 +89,9 @@ class CodeInterpreterTool(CrewAIToolFace, code_execution.CodeInterpreterTool):
     async def _arun(self, **kwargs: Any) -> str:
         return self._explained(await super()._arun(**self._with_code(kwargs)), kwargs)
 
+    def _code_of(self, arguments: dict[str, Any]) -> str:
+        return str(self._with_code(arguments)["code"])
+
     def _with_code(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         code = kwargs.get("code") or self.code
         if not code:

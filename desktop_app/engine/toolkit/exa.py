@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from builtins import type as type_
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
@@ -74,6 +74,11 @@ class ExaSearchTool(ServiceTool):
     def _endpoint(self) -> str:
         base = (self.base_url or service_url(URL_ENV, DEFAULT_URL)).rstrip("/")
         return base if base.endswith("/search") else f"{base}/search"
+
+    service: ClassVar[str] = "Exa"
+
+    def _address(self, kwargs: dict[str, Any]) -> str:
+        return self._endpoint()
 
     def _request(self, kwargs: dict[str, Any]) -> Request:
         query = kwargs.get("search_query")

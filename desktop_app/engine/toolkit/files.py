@@ -4,7 +4,9 @@ The readers are the engine's own (`builtin_tools`) under CrewAI's names, descrip
 argument schemas and constructor arguments (`FileReadTool(file_path=...)`,
 `DirectoryReadTool(directory=...)`). As in crewai-tools 1.15, a path the model gives must
 stay inside `base_dir` (the working folder by default); a file or folder the code named is
-always allowed.
+always allowed. In a run without a `base_dir`, the folder is the run's workspace, and a path
+outside it is read once the user approved that call by name (see `builtin_tools`). Every
+write asks first (kind "file_write", naming the resolved path).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any
 from pydantic import BaseModel, Field, PrivateAttr
 
 from desktop_app.engine import builtin_tools
+from desktop_app.engine._tool_paths import working_root
+from desktop_app.engine.approval import ApprovalRequest
 from desktop_app.engine.builtin_tools import resolve_inside
 from desktop_app.engine.toolkit._face import CrewAIToolFace
 
@@ -82,9 +86,13 @@ class FileReadTool(CrewAIToolFace, builtin_tools.FileReadTool):
             not given or given == self.file_path or _anchored(given, self.base_dir) == declared
         ):
             return declared
-        if given:
-            return resolve_inside(given, self.base_dir or os.getcwd())
-        return super()._path_to_read(None)
+        return super()._path_to_read(given)
+
+    def _confined(self, given: object, path: Path) -> bool:
+        return super()._confined(given, path) and path != self._declared
+
+    def _unscoped_root(self) -> Path | None:
+        return Path(os.getcwd())
 
 
 class FixedDirectoryReadToolSchema(BaseModel):
@@ -114,10 +122,8 @@ class DirectoryReadTool(CrewAIToolFace, builtin_tools.DirectoryReadTool):
         kwargs["directory"] = directory
         super().__init__(**kwargs)
 
-    def _directory_to_list(self, given: str | None) -> Path:
-        if given:
-            return resolve_inside(given, self.base_dir or os.getcwd())
-        return super()._directory_to_list(None)
+    def _unscoped_root(self) -> Path | None:
+        return Path(os.getcwd())
 
     def _entry(self, root: Path, path: Path) -> str | None:
         return None if path.is_dir() else str(path)
@@ -189,13 +195,7 @@ class FileWriterTool(CrewAIToolFace):
 
     def _run(self, **kwargs: Any) -> str:
         overwrite = _flag(kwargs.get("overwrite") or False)
-        root = Path(self.base_dir or os.getcwd()).resolve()
-        folder = resolve_inside(str(kwargs.get("directory") or "./"), str(root))
-        target = (folder / str(kwargs["filename"])).resolve()
-        if not target.is_relative_to(folder) or target == folder:
-            raise PermissionError(
-                f"'{kwargs['filename']}' would be written outside the folder {folder}"
-            )
+        root, target = self._target(kwargs)
         shown = target.relative_to(root).as_posix()
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.exists() and not overwrite:
@@ -203,6 +203,36 @@ class FileWriterTool(CrewAIToolFace):
         with target.open("w" if overwrite else "x", encoding=self.encoding) as file:
             file.write(str(kwargs["content"]))
         return f"Content successfully written to {shown}"
+
+    def approval_request(
+        self, arguments: dict[str, Any], workspace: Path
+    ) -> ApprovalRequest:
+        """Every write asks: kind "file_write", naming the resolved path, with the text."""
+        _flag(arguments.get("overwrite") or False)
+        root, target = self._target(arguments)
+        content = str(arguments.get("content", ""))
+        replaces = " (replacing it)" if target.exists() else ""
+        return ApprovalRequest(
+            kind="file_write", tool_name=self.name,
+            summary=f"Write {target.relative_to(root).as_posix()}{replaces}",
+            detail=f"{target}\n\n{content}", target=str(target),
+        )
+
+    def _target(self, kwargs: dict[str, Any]) -> tuple[Path, Path]:
+        """The folder writes stay in (`base_dir`, else the run's workspace, else the
+        working folder) and the resolved file to write.
+
+        Raises:
+            PermissionError: The file would be outside that folder.
+        """
+        root = (Path(self.base_dir) if self.base_dir else working_root()).resolve()
+        folder = resolve_inside(str(kwargs.get("directory") or "./"), str(root))
+        target = (folder / str(kwargs["filename"])).resolve()
+        if not target.is_relative_to(folder) or target == folder:
+            raise PermissionError(
+                f"'{kwargs['filename']}' would be written outside the folder {folder}"
+            )
+        return root, target
 
 
 def _anchored(path: str, base_dir: str | None) -> Path:

@@ -7,7 +7,7 @@ search type ("search" or "news") is the last part of the path. Key: `SERPER_API_
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
@@ -77,6 +77,11 @@ class SerperDevTool(ServiceTool):
         if base.rsplit("/", 1)[-1] in _SEARCH_TYPES:  # an address given up to the type
             base = base.rsplit("/", 1)[0]
         return f"{base}/{search_type}"
+
+    service: ClassVar[str] = "Serper"
+
+    def _address(self, kwargs: dict[str, Any]) -> str:
+        return self._endpoint(str(kwargs.get("search_type") or self.search_type).lower())
 
     def _request(self, kwargs: dict[str, Any]) -> Request:
         query = kwargs.get("search_query") or kwargs.get("query")

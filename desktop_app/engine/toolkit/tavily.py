@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
@@ -59,6 +59,11 @@ class TavilySearchTool(ServiceTool):
         super().model_post_init(context)
         if self.proxies:
             warn_ignored("TavilySearchTool", "proxies", "set HTTPS_PROXY in the environment")
+
+    service: ClassVar[str] = "Tavily"
+
+    def _address(self, kwargs: dict[str, Any]) -> str:
+        return service_url(URL_ENV, DEFAULT_URL)
 
     def _request(self, kwargs: dict[str, Any]) -> Request:
         query = kwargs.get("query")
