@@ -6,6 +6,7 @@ Works on class names and attributes, so it needs no import of litellm, httpx or 
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -51,8 +52,26 @@ _KIND_BY_CLASS: dict[str, LLMErrorKind] = {
 }
 
 
+_CONNECTION_CLASSES = frozenset({
+    "ConnectError", "ClientConnectorError", "ClientConnectorDNSError", "APIConnectionError",
+    "ConnectionRefusedError", "ConnectionResetError", "gaierror", "ClientOSError",
+})
+"""Classes that mean the provider was never reached, wherever they sit in the cause chain."""
+
+_MISSING_KEY_WORDS = (
+    "missing credentials", "api key is not set", "api_key client option must be set",
+    "no api key", "missing api key", "api key not found",
+)
+"""Words of a call refused before any request because no key was given (litellm reports
+OpenAI's "Missing credentials" as an HTTP 500; Gemini's "Missing Gemini API key" too)."""
+
+
 def classify(exc: BaseException, *, provider: str, model: str, streaming: bool) -> LLMError:
     """Wraps `exc` in an `LLMError`.
+
+    litellm reports a missing key and an unreachable host as HTTP 500 errors; those are
+    told apart from a real server error (kinds "auth" and "connection", no status), so the
+    user is sent to Settings or to the network rather than told the provider failed.
 
     Args:
         exc: What the provider call raised.
@@ -64,9 +83,15 @@ def classify(exc: BaseException, *, provider: str, model: str, streaming: bool) 
         return exc
     status = _status_of(exc)
     kind = _kind_of(exc, status, streaming)
+    message = _message_of(exc)
+    if status in (None, 500) and _missing_key(exc):
+        kind, status = "auth", None
+        message = f"no API key was given ({message})"
+    elif status in (None, 500) and kind in ("server", "other") and _never_reached(exc):
+        kind, status = ("stream_dropped" if streaming else "connection"), None
     return LLMError(
         kind,
-        _message_of(exc),
+        message,
         provider=provider,
         model=model,
         status_code=status,
@@ -99,6 +124,28 @@ def _kind_from_text(text: str, streaming: bool) -> LLMErrorKind:
     return "other"
 
 
+def _chain(exc: BaseException) -> list[BaseException]:
+    """`exc` and its causes (`__cause__`, else `__context__`), at most eight deep."""
+    found: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(found) < 8 and current not in found:
+        found.append(current)
+        current = current.__cause__ or current.__context__
+    return found
+
+
+def _missing_key(exc: BaseException) -> bool:
+    return any(
+        word in str(link).lower() for link in _chain(exc) for word in _MISSING_KEY_WORDS
+    )
+
+
+def _never_reached(exc: BaseException) -> bool:
+    return any(
+        cls.__name__ in _CONNECTION_CLASSES for link in _chain(exc) for cls in type(link).__mro__
+    )
+
+
 def _status_of(exc: BaseException) -> int | None:
     status = getattr(exc, "status_code", None)
     if isinstance(status, int) and status >= 400:
@@ -108,13 +155,18 @@ def _status_of(exc: BaseException) -> int | None:
     return status if isinstance(status, int) and status >= 400 else None
 
 
+_LEADING_CLASS = re.compile(r"^(?:[A-Z]\w*(?:Error|Exception): )+")
+"""litellm's "InternalServerError: InternalServerError: " before the provider's words."""
+
+
 def _message_of(exc: BaseException) -> str:
     message = getattr(exc, "message", None)
     text = message if isinstance(message, str) and message else str(exc)
     text = _inner_provider_message(text) or text
+    text = text.split("Traceback (most recent call last)", 1)[0]
     for prefix in ("litellm.", "OpenAIException - ", "Hosted_vllmException - "):
         text = text.replace(prefix, "")
-    text = " ".join(text.split())
+    text = _LEADING_CLASS.sub("", " ".join(text.split()))
     return text[:500] if text else type(exc).__name__
 
 

@@ -8,13 +8,18 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 from test_app_support import make_document, make_services, sim_fixture, wait_until  # noqa: F401
 
+from desktop_app.engine import LLM, LLMError
+from desktop_app.engine.llm import load_litellm
 from desktop_app.simulator import SimulatorThread
+from desktop_app.storage.paths import AppPaths
 from desktop_app.ui.designer import DesignerView
 from desktop_app.ui.memory import MemoryDialog
+from desktop_app.ui.services import AppServices
+from desktop_app.ui.settings import SettingsDialog
 
 Arun = Callable[..., Any]
 
@@ -72,3 +77,60 @@ def test_export_into_a_non_empty_folder_names_the_subfolder_it_wrote(
         await services.close()
 
     arun(scenario())
+
+
+@pytest.mark.usefixtures("_no_quit_on_close")
+def test_test_connection_tells_a_missing_key_and_an_unreachable_server_from_http_500(
+    qtbot: QtBot, arun: Arun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CREWDESK_LLM_CLIENT", "litellm")  # litellm calls both "HTTP 500"
+    load_litellm()
+
+    async def scenario() -> None:
+        services = AppServices(AppPaths.from_env())
+        await services.start()
+        owner = QWidget()
+        qtbot.addWidget(owner)
+        owner.show()
+        dialog = SettingsDialog(services, owner)
+        dialog.open()
+        await dialog.ready()
+        dialog.add_provider("openai")  # no key stored, none typed
+        result = await dialog.test_connection()
+        shown = dialog.form.test_label.text()
+        assert not result.ok
+        assert "HTTP 500" not in shown and "server error" not in shown, shown
+        assert "No API key" in shown, shown
+        dialog.add_provider("openai_compatible")
+        dialog.form.url_edit.setText("http://127.0.0.1:9/v1")
+        dialog.form.url_edit.textEdited.emit("http://127.0.0.1:9/v1")
+        dialog.form.model_box.setEditText("openai/my-model")
+        qtbot.keyClicks(dialog.form.key_edit, "sk-some-key")
+        result = await dialog.test_connection()
+        shown = dialog.form.test_label.text()
+        assert not result.ok
+        assert "HTTP 500" not in shown and "server error" not in shown, shown
+        assert "Could not reach http://127.0.0.1:9/v1" in shown, shown
+        dialog.reject()
+        await services.close()
+
+    arun(scenario(), timeout=90)
+
+
+@pytest.mark.parametrize(
+    ("model", "options", "kind"),
+    [
+        ("openai/gpt-4o-mini", {}, "auth"),
+        ("openai/my-model", {"base_url": "http://127.0.0.1:9/v1", "api_key": "k"}, "connection"),
+    ],
+)
+def test_litellm_s_http_500_for_a_missing_key_or_no_server_is_classified_as_such(
+    monkeypatch: pytest.MonkeyPatch, model: str, options: dict[str, str], kind: str
+) -> None:
+    monkeypatch.setenv("CREWDESK_LLM_CLIENT", "litellm")
+    load_litellm()
+    with pytest.raises(LLMError) as caught:
+        LLM(model, max_retries=0, **options).call([{"role": "user", "content": "x"}])
+    error = caught.value
+    assert (error.kind, error.status_code) == (kind, None), str(error)
+    assert "HTTP 500" not in str(error) and "InternalServerError" not in str(error)

@@ -49,10 +49,25 @@ async def check_connection(
         result = await asyncio.wait_for(
             llm.acall([{"role": "user", "content": "ping"}]), wait_s
         )
-    except (LLMError, OSError, ValueError) as exc:
+    except LLMError as exc:
+        return ConnectionResult(False, _explain(exc, base_url))
+    except (OSError, ValueError) as exc:
         return ConnectionResult(False, str(exc))
     except TimeoutError:
         return ConnectionResult(False, f"No answer within {wait_s:.0f} s.")
     text = " ".join(result.text.split())
     preview = text[:60] + ("…" if len(text) > 60 else "")
     return ConnectionResult(True, f"Connected: {model} answered “{preview}”.")
+
+
+def _explain(error: LLMError, base_url: str | None) -> str:
+    """The failure in the user's terms: a missing key and an unreachable server are not
+    the provider's errors, so they say what to do instead of showing a status."""
+    if error.kind == "auth" and error.status_code is None:
+        return ("No API key was given: type the provider's key above (or store it), then "
+                f"test again. ({error.provider_message})")
+    if error.kind == "connection":
+        where = base_url or f"{error.provider}'s server"
+        return (f"Could not reach {where}: check the address and the network connection. "
+                f"({error.provider_message})")
+    return str(error)
