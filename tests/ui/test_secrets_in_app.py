@@ -38,7 +38,8 @@ def test_a_key_printed_by_code_or_echoed_by_a_provider_reaches_no_panel_or_histo
     agent = coder.agents[0].model_copy(update={"allow_code_execution": True})
     task = coder.tasks[0].model_copy(update={
         "description": f"sim-call: code_interpreter {json.dumps({'code': code})}"})
-    coder = coder.model_copy(update={"agents": [agent], "tasks": [task]})
+    settings = coder.settings.model_copy(update={"approval": "always"})  # nobody to ask
+    coder = coder.model_copy(update={"agents": [agent], "tasks": [task], "settings": settings})
     echoed = make_document("Echo", model="openai/sim:status=401,echo_key=1", tasks=1)
 
     async def scenario() -> None:

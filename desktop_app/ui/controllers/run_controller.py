@@ -6,7 +6,9 @@ secret store, consumes the engine's typed event stream, and writes the run to th
 One failing crew never stops the others: each run is its own task, and every error ends in
 that run's state. A task that asks for human input shows its question in the run's state
 (its panel shows a prompt) and waits for `answer()`, through the `HumanInputBroker`; stopping
-the run cancels the wait.
+the run cancels the wait. A side-effecting tool call under the crew's approval "ask" waits
+the same way for `decide()` (Run / Deny / Always, `CrewApprovals`); decisions are lines of
+the run's panel and history.
 
 Every task has an owner: the controller keeps them in a set with a done-callback that
 discards them, and `aclose()` cancels them all and waits for them briefly.
@@ -31,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from PySide6.QtCore import QObject, Signal
 
 from desktop_app.documents.model import CrewDocument
+from desktop_app.ui.controllers._crew_approvals import CrewApprovals
 from desktop_app.ui.controllers._gate import RunGate
 from desktop_app.ui.controllers._human_input import HumanInputBroker
 from desktop_app.ui.controllers._project_build import ProjectRun
@@ -48,6 +51,7 @@ from desktop_app.ui.controllers.run_state import (
 
 if TYPE_CHECKING:
     from desktop_app.engine import LLMError, RunEvent, RunEventStream
+    from desktop_app.engine.approval import Decision
     from desktop_app.engine.outputs import CrewOutput
     from desktop_app.ui.services import AppServices
 
@@ -157,11 +161,14 @@ class RunController(QObject):
         runAdded(object): A run was created (its `RunState`).
         runEnded(object): A run reached done, failed or cancelled (its `RunState`).
         activeCountChanged(int): How many runs are queued or running.
+        crewSettingsSaved(str): A run's "Always" was saved into this crew's settings (views
+            that keep the crew's document read it again).
     """
 
     runAdded = Signal(object)
     runEnded = Signal(object)
     activeCountChanged = Signal(int)
+    crewSettingsSaved = Signal(str)
 
     def __init__(
         self,
@@ -183,6 +190,9 @@ class RunController(QObject):
         self._gate = RunGate(services.current_settings.concurrency_limit)
         self._clock = FrameClock(self)
         self._inputs = HumanInputBroker()
+        self._approvals = CrewApprovals(
+            services, saved=self.crewSettingsSaved.emit, project_prefix=PROJECT_ID_PREFIX
+        )
         self._folders = ProjectFolders()
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._runs: list[RunState] = []
@@ -247,6 +257,7 @@ class RunController(QObject):
             return False
         task.cancel()
         self._inputs.cancel(run_id)  # a kickoff_async run waits for it in its worker thread
+        self._approvals.cancel(run_id)
         return True
 
     def answer(self, run_id: str, text: str) -> bool:
@@ -256,6 +267,15 @@ class RunController(QObject):
             Whether the run was waiting for an answer.
         """
         return self._inputs.answer(run_id, text)
+
+    def decide(self, run_id: str, decision: Decision) -> bool:
+        """Answers the approval the run waits on: "run", "deny" or "always" (run it, and
+        every later call of the crew without asking; saved into the crew's settings).
+
+        Returns:
+            Whether the run was waiting for an approval.
+        """
+        return self._approvals.decide(run_id, decision)
 
     def stop_all(self) -> int:
         """Cancels every queued or running run; returns how many."""
@@ -282,6 +302,7 @@ class RunController(QObject):
 
     async def _execute(self, state: RunState, request: RunRequest) -> None:
         recorder = RunRecorder(self._services.history, state)
+        self._approvals.track(state.run_id, recorder)
         built: BuiltCrew | None = None
         try:
             await recorder.start(_snapshot(request))
@@ -291,6 +312,9 @@ class RunController(QObject):
                 await self._services.load_engine()
                 built = await self._build(request)
                 built.crew.human_input_handler = self._inputs.handler_for(state)
+                self._approvals.attach(built.crew, state, request.document.settings,
+                                       self._base_dir(request),
+                                       made_by_code=request.project is not None)
                 output = await self._stream_in_place(built, state, request, recorder)
             state.set_status(RunStatus.DONE)
             usage = output.token_usage.model_dump()
@@ -307,17 +331,22 @@ class RunController(QObject):
             await recorder.finish()
         finally:
             self._inputs.cancel(state.run_id)
+            self._approvals.forget(state.run_id)
 
     async def _build(self, request: RunRequest) -> BuiltCrew:
         if request.project is not None:
             return await self._factory.build_project(request.project, dry_run=request.dry_run)
+        return await self._factory.build(request.document, dry_run=request.dry_run,
+                                         base_dir=self._base_dir(request))
+
+    def _base_dir(self, request: RunRequest) -> Path | None:
+        """The crew's folder: its project's, else its crew file's (None: none)."""
+        if request.project is not None:
+            return request.project.project.spec.root
         crew_id = request.crew_id
         if crew_id is not None and crew_id.startswith(PROJECT_ID_PREFIX):
-            base_dir: Path | None = Path(crew_id.removeprefix(PROJECT_ID_PREFIX))
-        else:
-            base_dir = self._services.library.base_dir_of(crew_id)
-        return await self._factory.build(request.document, dry_run=request.dry_run,
-                                         base_dir=base_dir)
+            return Path(crew_id.removeprefix(PROJECT_ID_PREFIX))
+        return self._services.library.base_dir_of(crew_id)
 
     async def _stream_in_place(
         self, built: BuiltCrew, state: RunState, request: RunRequest, recorder: RunRecorder
@@ -355,7 +384,9 @@ class RunController(QObject):
         async with contextlib.aclosing(events):
             handled = 0
             async for event in events:
-                if event.kind == "task_finished":
+                if event.kind in ("approval_requested", "approval_decided"):
+                    self._approvals.show(state, event)
+                elif event.kind == "task_finished":
                     output = event.output
                     await recorder.task_output(
                         event.task_index, output.raw, event.task_name, event.agent_role

@@ -18,9 +18,12 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
+
+if TYPE_CHECKING:
+    from desktop_app.engine.approval import ApprovalRequest
 
 __all__ = [
     "FRAME_INTERVAL_MS",
@@ -185,6 +188,9 @@ class RunState(QObject):
         speakerChanged(str): Another agent took over within the task (its role): a coworker
             the manager delegated to, or the manager again.
         inputRequested(object): The run waits for the person's feedback (an `InputPrompt`).
+        approvalRequested(object): The run waits for Run / Deny / Always on a side-effecting
+            tool call (an `ApprovalRequest`, keys masked).
+        approvalClosed(): No approval waits any more.
         inputClosed(): No question waits any more (answered, or the run ended).
         feedbackGiven(str): The person answered a question ("" approves).
         warningAdded(str): A warning for the user (a setting the engine ignores ...).
@@ -202,6 +208,8 @@ class RunState(QObject):
     speakerChanged = Signal(str)
     inputRequested = Signal(object)
     inputClosed = Signal()
+    approvalRequested = Signal(object)
+    approvalClosed = Signal()
     feedbackGiven = Signal(str)
     warningAdded = Signal(str)
     noteAdded = Signal(str)
@@ -238,6 +246,7 @@ class RunState(QObject):
         self.agent_role = ""
         self.speaker = ""
         self.pending_input: InputPrompt | None = None
+        self.pending_approval: ApprovalRequest | None = None
         self.total_tokens = 0
         self.cost_usd: float | None = None
         self.error = ""
@@ -292,6 +301,7 @@ class RunState(QObject):
         if status.is_terminal:
             self.ended_at = time.monotonic()
             self.close_input()
+            self.close_approval()
         self.status = status
         self.statusChanged.emit(status.value)
 
@@ -356,6 +366,18 @@ class RunState(QObject):
         if self.pending_input is not None:
             self.pending_input = None
             self.inputClosed.emit()
+
+    def ask_approval(self, request: ApprovalRequest) -> None:
+        """The run waits for the person to allow or refuse a tool call."""
+        self.flush()
+        self.pending_approval = request
+        self.approvalRequested.emit(request)
+
+    def close_approval(self) -> None:
+        """No approval waits any more."""
+        if self.pending_approval is not None:
+            self.pending_approval = None
+            self.approvalClosed.emit()
 
     def give_feedback(self, feedback: str) -> None:
         """The person answered ("" approves); the answer joins the transcript."""

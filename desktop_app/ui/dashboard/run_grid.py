@@ -38,11 +38,13 @@ class RunGrid(QScrollArea):
         stopRequested(str): A panel's Stop was pressed (the run id).
         settingsRequested(str): A panel's "Open Settings" link was followed (the provider id).
         inputSubmitted(str, str): A panel's run got the person's feedback (run id, text).
+        approvalDecided(str, str): A panel's run got Run / Deny / Always (run id, decision).
     """
 
     stopRequested = Signal(str)
     settingsRequested = Signal(str)
     inputSubmitted = Signal(str, str)
+    approvalDecided = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None, max_ended: int = MAX_ENDED_PANELS) -> None:
         """Builds an empty grid with a hint for the user.
@@ -117,6 +119,7 @@ class RunGrid(QScrollArea):
         panel = RunPanel(state, self._inner)
         panel.stopRequested.connect(self.stopRequested)
         panel.inputSubmitted.connect(self.inputSubmitted)
+        panel.approvalDecided.connect(self.approvalDecided)
         panel.settingsRequested.connect(self.settingsRequested)
         self._panels.append(panel)
         self.empty_hint.hide()

@@ -4,7 +4,9 @@ The panel observes a `RunState` and never touches the engine. Text arrives alrea
 per frame (see `FrameClock`) and goes into a `StreamView`; tool calls, their results and task
 headings get their own colours so they stand out from the model's text. In a hierarchical
 crew a line names each agent that takes over (a coworker the manager delegated to, then the
-manager again). A task that waits for the person's feedback shows an `InputPromptBar`.
+manager again). A task that waits for the person's feedback shows an `InputPromptBar`; a tool
+call that waits for approval (the crew's approval "ask") shows an `ApprovalPromptBar` with the
+code or call and Run / Deny / Always.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.engine.approval import ApprovalRequest
 from desktop_app.ui.controllers.run_state import (
     InputPrompt,
     RunState,
@@ -36,6 +39,7 @@ from desktop_app.ui.controllers.run_state import (
     task_heading,
     warning_line,
 )
+from desktop_app.ui.dashboard.approval_prompt import ApprovalPromptBar
 from desktop_app.ui.dashboard.input_prompt import InputPromptBar
 from desktop_app.ui.dashboard.stream_view import StreamView
 from desktop_app.ui.qt import asyncSlot
@@ -79,12 +83,15 @@ class RunPanel(QFrame):
         saved(str): The output was written to this file.
         inputSubmitted(str, str): The person answered the run's question: the run id and
             the feedback ("" approves).
+        approvalDecided(str, str): The person decided on the tool call the run waits on:
+            the run id and "run", "deny" or "always".
     """
 
     stopRequested = Signal(str)
     settingsRequested = Signal(str)
     saved = Signal(str)
     inputSubmitted = Signal(str, str)
+    approvalDecided = Signal(str, str)
 
     def __init__(self, state: RunState, parent: QWidget | None = None) -> None:
         """Builds the panel for `state` and follows its signals.
@@ -132,6 +139,8 @@ class RunPanel(QFrame):
         layout.addWidget(self.output, 1)
         self.input_bar = InputPromptBar(self)
         layout.addWidget(self.input_bar)
+        self.approval_bar = ApprovalPromptBar(self)
+        layout.addWidget(self.approval_bar)
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
         self.error_label.setTextFormat(Qt.TextFormat.RichText)
@@ -165,7 +174,10 @@ class RunPanel(QFrame):
         state.feedbackGiven.connect(self._on_state_feedbackGiven)
         state.warningAdded.connect(self._on_state_warningAdded)
         state.noteAdded.connect(self._on_state_noteAdded)
+        state.approvalRequested.connect(self._on_state_approvalRequested)
+        state.approvalClosed.connect(self.approval_bar.close_prompt)
         self.input_bar.submitted.connect(self._on_input_bar_submitted)
+        self.approval_bar.decided.connect(self._on_approval_bar_decided)
         self.stop_button.clicked.connect(self._on_stop_clicked)
         self.copy_button.clicked.connect(self._on_copy_clicked)
         self.save_button.clicked.connect(self._on_save_clicked)
@@ -180,6 +192,8 @@ class RunPanel(QFrame):
             self._show_error(self.state.error, self.state.error_is_auth)
         if self.state.pending_input is not None:
             self._on_state_inputRequested(self.state.pending_input)
+        if self.state.pending_approval is not None:
+            self.approval_bar.ask(self.state.pending_approval)
         self._show_task()
         self.refresh_elapsed()
 
@@ -244,6 +258,12 @@ class RunPanel(QFrame):
 
     def _on_state_noteAdded(self, text: str) -> None:
         self.output.append_text(text, "heading")
+
+    def _on_state_approvalRequested(self, request: ApprovalRequest) -> None:
+        self.approval_bar.ask(request)
+
+    def _on_approval_bar_decided(self, decision: str) -> None:
+        self.approvalDecided.emit(self.state.run_id, decision)
 
     def _on_input_bar_submitted(self, text: str) -> None:
         self.inputSubmitted.emit(self.state.run_id, text)

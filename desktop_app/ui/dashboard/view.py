@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -44,6 +44,9 @@ from desktop_app.ui.dashboard.inputs import BatchTable, CrewPicker, InputsForm, 
 from desktop_app.ui.dashboard.run_grid import RunGrid
 from desktop_app.ui.qt import asyncSlot
 from desktop_app.ui.services import AppServices
+
+if TYPE_CHECKING:
+    from desktop_app.engine.approval import Decision
 
 __all__ = ["DashboardView"]
 
@@ -174,6 +177,8 @@ class DashboardView(QWidget):
         self.clear_button.clicked.connect(self._on_clear_button_clicked)
         self.grid.stopRequested.connect(self._controller.stop)
         self.grid.inputSubmitted.connect(self._controller.answer)
+        self.grid.approvalDecided.connect(self._on_grid_approvalDecided)
+        self._controller.crewSettingsSaved.connect(self._on_controller_crewSettingsSaved)
         self.grid.settingsRequested.connect(self.settingsRequested)
         self._controller.runAdded.connect(self._on_controller_runAdded)
         self._controller.runEnded.connect(self._on_controller_runEnded)
@@ -388,6 +393,13 @@ class DashboardView(QWidget):
     @asyncSlot(str)
     async def _on_batch_dialog_fileSelected(self, path: str) -> None:
         await self.load_batch_file(Path(path))
+
+    def _on_grid_approvalDecided(self, run_id: str, decision: str) -> None:
+        if decision in ("run", "deny", "always"):
+            self._controller.decide(run_id, cast("Decision", decision))
+
+    def _on_controller_crewSettingsSaved(self, crew_id: str) -> None:
+        self._documents.pop(crew_id, None)  # the next run reads the saved settings
 
     def _on_stop_all_button_clicked(self) -> None:
         self.stop_all()
