@@ -41,6 +41,11 @@ from pydantic import ValidationError
 
 from desktop_app.documents._importing import LLM_OPTIONS_USED
 from desktop_app.documents._knowledge import resolve_path
+from desktop_app.documents._project_tools import (
+    ProjectToolError,
+    catalog_tool_factory,
+    catalog_tool_problem,
+)
 from desktop_app.documents.errors import CrewFileError, CrewProblem
 from desktop_app.documents.model import (
     AgentSpec,
@@ -164,6 +169,7 @@ def build_crew(
     base_dir: Path | None = None,
     memory_dir: Path | None = None,
     approver: Approver | None = None,
+    trust_project_tools: bool = False,
 ) -> Crew:
     """Makes an engine `Crew` from a document.
 
@@ -173,7 +179,8 @@ def build_crew(
         resolve_api_key: Gives each agent's API key (default: None, so the engine reads the
             provider's environment variable).
         tool_factory: Makes a tool from its name (default: the engine's built-in tools,
-            `desktop_app.engine.builtin_tools.tool_by_name`).
+            `desktop_app.engine.builtin_tools.tool_by_name`, and the crew folder's
+            ``project:`` tools: `desktop_app.documents._project_tools`).
         stream: Overrides the document's ``settings.stream``.
         base_dir: The folder relative knowledge paths and ``output_file`` paths start from
             (the crew file's folder); None: the working folder (and its ``knowledge/``), as
@@ -182,6 +189,9 @@ def build_crew(
             engine's default (``$CREWDESK_HOME/data``, else the platform's).
         approver: Asked before a side-effecting tool call when the crew's approval is
             "ask" (see `approvals_of`); None: such calls are refused under "ask".
+        trust_project_tools: The crew's folder (``base_dir``) is trusted, so its own
+            ``project:`` tools (``@tool`` functions in ``tools/*.py``) are loaded, which runs
+            their code; False: naming one is an error that says the folder is not trusted.
 
     Returns:
         A new crew, ready for ``kickoff``/``akickoff``.
@@ -191,11 +201,10 @@ def build_crew(
             names a knowledge file that is not there, or the engine refuses a value.
     """
     from desktop_app.engine import Crew, Process
-    from desktop_app.engine.builtin_tools import tool_by_name
 
-    _check_buildable(document, tool_factory, base_dir)
+    _check_buildable(document, tool_factory, base_dir, trust_project_tools)
     document = with_manager_llm_spec(document)
-    tool_factory = tool_factory or tool_by_name
+    tool_factory = tool_factory or catalog_tool_factory(base_dir, trusted=trust_project_tools)
     managers = _manager_keys(document)
     agents = {spec.key: _agent(spec, document, llm_factory, resolve_api_key, tool_factory,
                                base_dir)
@@ -388,7 +397,8 @@ def anchored_output_file(output_file: str, base_dir: Path | None) -> str:
 
 
 def _check_buildable(
-    document: CrewDocument, tool_factory: ToolFactory | None, base_dir: Path | None
+    document: CrewDocument, tool_factory: ToolFactory | None, base_dir: Path | None,
+    trust_project_tools: bool = False,
 ) -> None:
     problems = [CrewProblem(issue.message, field=issue.field) for issue in document.problems()]
     problems += [CrewProblem(issue.message, field=issue.field)
@@ -403,7 +413,8 @@ def _check_buildable(
             CrewProblem(problem, field=f"agents[{index}].tools")
             for index, spec in enumerate(document.agents)
             for tool in spec.tools
-            if (problem := _builtin_tool_problem(tool)) is not None
+            if (problem := catalog_tool_problem(tool, base_dir, trusted=trust_project_tools))
+            is not None
         ]
     if problems:
         raise CrewFileError(problems)
@@ -438,25 +449,15 @@ def _agent(
     return _engine_call(Agent, kwargs, f"agents[{index}]")
 
 
-def _builtin_tool_problem(name: str) -> str | None:
-    """Why the engine's built-in tools cannot make `name`, or None when they can."""
-    from desktop_app.engine.builtin_tools import tool_by_name
-
-    try:
-        tool_by_name(name)
-    except KeyError as exc:
-        return str(exc.args[0])
-    return None
-
-
 def _tool(tool_factory: ToolFactory | None, name: str, index: int) -> BaseTool:
     if tool_factory is None:  # pragma: no cover - build_crew passes the default
         raise CrewFileError(f"CrewDesk has no tool named '{name}'", field=f"agents[{index}].tools")
     try:
         return tool_factory(name)
-    except LookupError:
-        raise CrewFileError(f"CrewDesk has no tool named '{name}'",
-                            field=f"agents[{index}].tools") from None
+    except LookupError as exc:
+        message = str(exc) if isinstance(exc, ProjectToolError) else (
+            f"CrewDesk has no tool named '{name}'")
+        raise CrewFileError(message, field=f"agents[{index}].tools") from None
 
 
 def _engine_call(kind: Callable[..., _T], kwargs: dict[str, Any], field: str) -> _T:
