@@ -1,13 +1,17 @@
-"""Which model calls the engine makes itself over OpenAI's chat protocol, and which go to litellm
+"""Which model calls the engine makes itself, over which protocol, and which go to litellm
 (private to `llm.py`; imports nothing heavy, so `import desktop_app.engine` stays fast).
 
 Model strings stay litellm's (`openai/gpt-4o-mini`, `groq/llama-3.1-8b-instant`,
-`ollama/llama3.2`), so nothing changes for users or crew files. A model whose provider speaks
-OpenAI's chat-completions protocol gets a `NativeRoute` (where to send it, with which key);
-every other one goes through litellm, imported only then.
+`ollama/llama3.2`, `anthropic/claude-haiku-4-5`, `gemini/gemini-2.5-flash`), so nothing changes
+for users or crew files. A model whose provider the engine speaks gets a `NativeRoute` (where
+to send it, with which key, over which protocol): OpenAI's chat-completions protocol
+(`OPENAI_PROTOCOL`, `_openai_protocol`), Anthropic's Messages API (`anthropic/`, bare `claude-*`;
+`_anthropic_protocol`) and Google AI Studio's Gemini API (`gemini/`; `_gemini_protocol`);
+every other one (Vertex AI, Bedrock, ...) goes through litellm, imported only then.
 
 `CREWDESK_LLM_CLIENT` chooses, read at each call (for comparison and rollback):
-- `auto` (the default): native for the providers of `OPENAI_PROTOCOL`, litellm for the rest;
+- `auto` (the default): native for the providers of `OPENAI_PROTOCOL` and `OTHER_PROTOCOLS`,
+  litellm for the rest;
 - `litellm`: every call through litellm, as before the native client;
 - `native`: as `auto`, but a model that would need litellm fails with an `LLMError` instead
   of importing it (proves a build or a benchmark never loads litellm).
@@ -23,6 +27,8 @@ from typing import Any, Literal
 from desktop_app.engine._secrets_mask import register_secrets
 
 ClientMode = Literal["auto", "native", "litellm"]
+WireProtocol = Literal["openai", "anthropic", "gemini"]
+Purpose = Literal["chat", "embeddings"]
 
 CLIENT_ENV = "CREWDESK_LLM_CLIENT"
 
@@ -60,7 +66,32 @@ OPENAI_PROTOCOL: dict[str, _Provider] = {
 }
 """Providers spoken natively: default base URL, key and base URL environment variables."""
 
-_KEYED = frozenset({"openai", "groq", "openrouter"})
+OTHER_PROTOCOLS: dict[str, tuple[WireProtocol, _Provider]] = {
+    # Anthropic's Messages API: `<base>/v1/messages`, the key in `x-api-key` (litellm's
+    # variables: ANTHROPIC_API_BASE before ANTHROPIC_BASE_URL).
+    "anthropic": (
+        "anthropic",
+        _Provider(
+            "https://api.anthropic.com",
+            ("ANTHROPIC_API_KEY",),
+            ("ANTHROPIC_API_BASE", "ANTHROPIC_BASE_URL"),
+        ),
+    ),
+    # Google AI Studio: `<base>/models/<model>:streamGenerateContent`, the key in
+    # `x-goog-api-key` (litellm reads GOOGLE_API_KEY before GEMINI_API_KEY). `vertex_ai/`
+    # stays on litellm (Google Cloud credentials).
+    "gemini": (
+        "gemini",
+        _Provider(
+            "https://generativelanguage.googleapis.com/v1beta",
+            ("GOOGLE_API_KEY", "GEMINI_API_KEY"),
+            ("GEMINI_API_BASE",),
+        ),
+    ),
+}
+"""Providers spoken natively over their own protocol: the protocol and where it is."""
+
+_KEYED = frozenset({"openai", "groq", "openrouter", "anthropic", "gemini"})
 """Providers whose official endpoint refuses a call without a key."""
 
 _BARE_OPENAI_PREFIXES = (
@@ -107,6 +138,7 @@ class NativeRoute:
         api_key: The key sent as a bearer token, or None for no Authorization header.
         model_string: The model string as written ("openai/gpt-4o-mini"); errors name it.
         api_version: Azure's `api-version`; None for every other provider.
+        protocol: Which wire protocol the provider speaks (which module makes the call).
     """
 
     provider: str
@@ -115,6 +147,7 @@ class NativeRoute:
     api_key: str | None
     model_string: str
     api_version: str | None = None
+    protocol: WireProtocol = "openai"
 
     def endpoint(self, name: str) -> str:
         """The URL of an endpoint ("chat/completions", "embeddings")."""
@@ -146,9 +179,17 @@ def client_mode() -> ClientMode:
 
 
 def route_for(
-    model: str, base_url: str | None, api_key: str | None, options: Mapping[str, Any]
+    model: str,
+    base_url: str | None,
+    api_key: str | None,
+    options: Mapping[str, Any],
+    *,
+    purpose: Purpose = "chat",
 ) -> NativeRoute | None:
     """The native route of a call, or None when it goes through litellm.
+
+    Embeddings are native on OpenAI-protocol providers only (Anthropic has none; Gemini's
+    go through litellm).
 
     Raises:
         NeedsLitellm: The mode is `native` and this call cannot be made natively.
@@ -157,10 +198,12 @@ def route_for(
     if mode == "litellm":
         return None
     route = _native_route(model, base_url, api_key, options)
+    if route is not None and purpose == "embeddings" and route.protocol != "openai":
+        route = None
     if route is None and mode == "native":
         raise NeedsLitellm(
-            f"{CLIENT_ENV}=native, but '{model}' needs litellm (its provider does not speak "
-            "OpenAI's chat protocol, or an option only litellm knows is set)"
+            f"{CLIENT_ENV}=native, but '{model}' needs litellm (its provider is not spoken "
+            "natively, or an option only litellm knows is set)"
         )
     return route
 
@@ -173,9 +216,14 @@ def _native_route(
     if any(name in LITELLM_ONLY_OPTIONS and name not in allowed for name in options):
         return None
     if not name:
-        if not model.startswith(_BARE_OPENAI_PREFIXES):
+        if model.startswith("claude-"):
+            provider, name = "anthropic", model
+        elif model.startswith(_BARE_OPENAI_PREFIXES):
+            provider, name = "openai", model
+        else:
             return None
-        provider, name = "openai", model
+    if provider in OTHER_PROTOCOLS:
+        return _other_route(provider, name, model, base_url, api_key)
     spec = OPENAI_PROTOCOL.get(provider)
     if spec is None:
         return None
@@ -204,17 +252,49 @@ def _native_route(
     )
 
 
+def _other_route(
+    provider: str, name: str, model: str, base_url: str | None, api_key: str | None
+) -> NativeRoute:
+    protocol, spec = OTHER_PROTOCOLS[provider]
+    base = (base_url or _first_env(spec.base_envs) or spec.default_base or "").rstrip("/")
+    key = api_key or _first_env(spec.key_envs)
+    register_secrets([key])
+    return NativeRoute(
+        provider=provider,
+        model=name,
+        base_url=base,
+        api_key=key,
+        model_string=model,
+        protocol=protocol,
+    )
+
+
+def _spec_of(provider: str) -> _Provider | None:
+    other = OTHER_PROTOCOLS.get(provider)
+    return other[1] if other is not None else OPENAI_PROTOCOL.get(provider)
+
+
 def needs_key(route: NativeRoute) -> bool:
     """Whether the call goes to a provider's official endpoint without a key."""
     if route.api_key or route.provider not in _KEYED:
         return False
-    return route.base_url == (OPENAI_PROTOCOL[route.provider].default_base or "").rstrip("/")
+    spec = _spec_of(route.provider)
+    return spec is not None and route.base_url == (spec.default_base or "").rstrip("/")
 
 
 def key_env_of(provider: str) -> str:
     """The environment variable that holds a provider's key ("OPENAI_API_KEY")."""
-    spec = OPENAI_PROTOCOL.get(provider)
+    spec = _spec_of(provider)
     return spec.key_envs[0] if spec and spec.key_envs else f"{provider.upper()}_API_KEY"
+
+
+def key_envs_text(provider: str) -> str:
+    """Every variable read for a provider's key, for messages ("GOOGLE_API_KEY or
+    GEMINI_API_KEY is not set")."""
+    spec = _spec_of(provider)
+    if spec is None or not spec.key_envs:
+        return key_env_of(provider)
+    return " or ".join(spec.key_envs)
 
 
 def _first_env(names: tuple[str, ...]) -> str | None:

@@ -65,3 +65,19 @@ def _lookup(provider: str, model: str) -> tuple[float, float] | None:
             continue
         return float(prompt or 0.0), float(completion or 0.0)
     return None
+
+
+def max_output_tokens(provider: str, model: str) -> int | None:
+    """The most tokens `model` may write in one answer, by the price file, or None.
+
+    Anthropic's API requires `max_tokens` on every call (`_anthropic_protocol`); reading the
+    file blocks for about 75 ms once (async callers load it in a worker thread first).
+    """
+    load()
+    table = _table or {}
+    for name in (f"{provider}/{model}", model):
+        info = table.get(name)
+        if isinstance(info, dict) and info.get("litellm_provider") in (provider, None):
+            value = info.get("max_output_tokens") or info.get("max_tokens")
+            return int(value) if isinstance(value, int | float) and value > 0 else None
+    return None

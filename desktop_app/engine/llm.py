@@ -1,8 +1,9 @@
 """The LLM client. Every model call of the engine goes through here, and only here.
 
 Providers that speak OpenAI's chat-completions protocol (OpenAI, Groq, OpenRouter, LM Studio,
-vLLM, Ollama's `/v1`, the simulator) are called natively (`_openai_protocol`, over httpx; the
-choice is `_llm_routes`, `CREWDESK_LLM_CLIENT=auto|native|litellm`); every other provider goes
+vLLM, Ollama's `/v1`, the simulator) are called natively (`_openai_protocol`, over httpx), and so
+are Anthropic (`_anthropic_protocol`) and Gemini on Google AI Studio (`_gemini_protocol`); the
+choice is `_llm_routes`, `CREWDESK_LLM_CLIENT=auto|native|litellm`. Every other provider goes
 through litellm, imported only when such a model is called. What follows is the litellm path.
 
 What a streamed call costs, and what was chosen (CPU per 20-token call against a loopback
@@ -101,21 +102,24 @@ async def _aload_litellm() -> ModuleType:
     return await asyncio.to_thread(load_litellm)
 
 
-_native: ModuleType | None = None
+_native: dict[str, ModuleType] = {}
 
 
-def load_native() -> ModuleType:
-    """Imports the native OpenAI-protocol client (blocking: httpx's import, about 0.4 s)."""
-    global _native
-    if _native is None:
-        _native = importlib.import_module("desktop_app.engine._openai_protocol")
-    return _native
+def load_native(protocol: _routes.WireProtocol = "openai") -> ModuleType:
+    """Imports the native client of a protocol (`_openai_protocol`, `_anthropic_protocol`,
+    `_gemini_protocol`; blocking: httpx's import, about 0.4 s, the first time)."""
+    module = _native.get(protocol)
+    if module is None:
+        module = importlib.import_module(f"desktop_app.engine._{protocol}_protocol")
+        _native[protocol] = module
+    return module
 
 
-async def _aload_native() -> ModuleType:
-    if _native is not None:
-        return _native
-    return await asyncio.to_thread(load_native)
+async def _aload_native(protocol: _routes.WireProtocol = "openai") -> ModuleType:
+    module = _native.get(protocol)
+    if module is not None:
+        return module
+    return await asyncio.to_thread(load_native, protocol)
 
 
 @dataclass(slots=True)
@@ -306,7 +310,7 @@ class LLM:
             LLMError: The provider refused or failed; retries were used up.
         """
         route = self._route()
-        client = await (_aload_native() if route is not None else _aload_litellm())
+        client = await (_aload_native(route.protocol) if route is not None else _aload_litellm())
         attempt = 0
         while True:
             acc = _Accumulator(on_text)
@@ -339,7 +343,7 @@ class LLM:
                 `asyncio.CancelledError` is raised.
         """
         route = self._route()
-        client = load_native() if route is not None else load_litellm()
+        client = load_native(route.protocol) if route is not None else load_litellm()
         attempt = 0
         while True:
             acc = _Accumulator(on_text)
@@ -420,6 +424,8 @@ class LLM:
         tools: Sequence[Mapping[str, Any]] | None,
         acc: _Accumulator,
     ) -> LLMResult:
+        if not _price_table.loaded():  # read by request_body (Anthropic's max_tokens) and cost
+            await asyncio.to_thread(_price_table.load)
         body, headers = native.request_body(route, messages, tools, self._options())
         limit = _pacing.provider_limit(route.provider, route.base_url)
         await limit.acquire(self.max_concurrency)
@@ -428,8 +434,6 @@ class LLM:
             await native.astream(route, body, headers, self.timeout, acc)
         finally:
             limit.release()
-        if not _price_table.loaded():
-            await asyncio.to_thread(_price_table.load)
         return self._finish(self.target(), route.provider, acc, _native_cost(route))
 
     def _call_native(
@@ -855,7 +859,9 @@ class Embedder:
         request = self._request([])
         model = request["model"]
         try:
-            return _routes.route_for(model, request.get("api_base"), request.get("api_key"), {})
+            return _routes.route_for(
+                model, request.get("api_base"), request.get("api_key"), {}, purpose="embeddings"
+            )
         except _routes.NeedsLitellm as exc:
             raise LLMError("other", str(exc), provider=model.split("/")[0], model=model) from None
 

@@ -220,6 +220,18 @@ async def _emit(state: ServerState, connection: Connection, schedule: Schedule, 
             raise RuntimeError("watching the client failed") from watcher.exception()
 
 
+emit = _emit
+"""`_emit` for the other protocols' endpoints (`_anthropic`, `_gemini`)."""
+
+
+def count_outcome(state: ServerState, outcome: Outcome) -> None:
+    """Count how a stream ended (completed, or its client went away)."""
+    if outcome is Outcome.COMPLETED:
+        state.stats.streams_completed += 1
+    elif outcome is Outcome.PEER_GONE:
+        state.stats.streams_aborted_by_client += 1
+
+
 async def embeddings(state: ServerState, connection: Connection, request: Request,
                      body: JsonObject) -> bool:
     """Answer ``POST /v1/embeddings``; return whether the connection can be reused.

@@ -10,7 +10,7 @@ from collections.abc import Callable, Coroutine
 from types import TracebackType
 from typing import Any, Self
 
-from desktop_app.simulator import _handlers, _openai, _tool_apis
+from desktop_app.simulator import _anthropic, _gemini, _handlers, _openai, _tool_apis
 from desktop_app.simulator._config import SimulatorConfig
 from desktop_app.simulator._emission import Ticker
 from desktop_app.simulator._http import Connection, HttpError, Request
@@ -21,6 +21,7 @@ _log = logging.getLogger(__name__)
 _POST_ROUTES = {
     "/v1/chat/completions": _handlers.chat_completions,
     "/v1/embeddings": _handlers.embeddings,
+    "/v1/messages": _anthropic.messages,
 }
 _GET_ROUTES: dict[str, Callable[[SimulatorStats], object]] = {
     "/health": lambda stats: {"status": "ok"},
@@ -192,7 +193,7 @@ class Simulator:
             model = request.path.removeprefix("/v1/models/")
             connection.send_json(200, _openai.model_entry(model), keep_alive)
             return keep_alive
-        handler = _POST_ROUTES.get(request.path)
+        handler = _POST_ROUTES.get(request.path) or _gemini.handler_for(request.path)
         if handler is None or request.method != "POST":
             known = request.path in _POST_ROUTES or request.path in _GET_ROUTES
             status, message = (405, "Method not allowed.") if known else (
