@@ -10,7 +10,10 @@ from __future__ import annotations
 import ctypes
 import os
 import struct
-from collections.abc import Iterable
+
+TYPE_CHECKING = False  # not `typing`'s: the launcher imports this module, and `typing` is slow
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 _SYS_CREATE_RULESET = 444  # the same number on x86_64 and aarch64 (the generic table)
 _SYS_ADD_RULE = 445

@@ -108,13 +108,17 @@ def compiled(machine: str | None = None) -> bytes:
     return b"".join(struct.pack("=HBBI", *instruction) for instruction in program(machine))
 
 
-def install() -> None:
+def install(raw: bytes | None = None) -> None:
     """Loads the filter into this process (and its future children), for good.
+
+    Args:
+        raw: The filter as `compiled()` gives it (the launcher gets it ready-made); None:
+            compiled here.
 
     Raises:
         OSError: The kernel refused the filter.
     """
-    raw = compiled()
+    raw = compiled() if raw is None else raw
     code_length = len(raw) // 8
     filters = ctypes.create_string_buffer(raw, len(raw))
 
