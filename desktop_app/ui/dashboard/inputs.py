@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 from desktop_app.documents.model import CrewDocument
 from desktop_app.storage.crew_library import CrewEntry
 
-__all__ = ["BatchTable", "CrewPicker", "InputsForm", "decode_value", "encode_value",
-           "parse_jsonl"]
+__all__ = ["BatchTable", "CrewPicker", "InputsForm", "InputsPanel", "decode_value",
+           "encode_value", "parse_jsonl"]
 
 _ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -75,9 +75,11 @@ class CrewPicker(QListWidget):
 
     Signals:
         crewSelected(str): The crew with this id became the current one.
+        checksChanged(): The user checked or unchecked a crew (or `set_checked` did).
     """
 
     crewSelected = Signal(str)
+    checksChanged = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         """Builds an empty list.
@@ -87,6 +89,7 @@ class CrewPicker(QListWidget):
         """
         super().__init__(parent)
         self.currentItemChanged.connect(self._on_self_currentItemChanged)
+        self.itemChanged.connect(self._on_self_itemChanged)
 
     def set_entries(self, entries: Sequence[CrewEntry]) -> None:
         """Shows these crews, keeping the checks and the current crew where they remain.
@@ -150,6 +153,9 @@ class CrewPicker(QListWidget):
         if current is not None:
             self.crewSelected.emit(str(current.data(_ID_ROLE)))
 
+    def _on_self_itemChanged(self, _item: QListWidgetItem) -> None:
+        self.checksChanged.emit()
+
 
 class InputsForm(QWidget):
     """A field per `{placeholder}` of a crew, and a choice of its saved input sets.
@@ -210,6 +216,12 @@ class InputsForm(QWidget):
         self._show_matching_set(values)
         self.hint.setText("" if self._fields else "This crew needs no inputs.")
 
+    def focus_widgets(self) -> list[QWidget]:
+        """The widgets a Tab key visits, in order: the input-set choice (when shown) and
+        the fields."""
+        first: list[QWidget] = [self.input_sets] if self.input_sets.isVisibleTo(self) else []
+        return [*first, *self._fields.values()]
+
     def values(self) -> dict[str, Any]:
         """The values typed, by placeholder (empty fields left out)."""
         return {name: decode_value(edit.text()) for name, edit in self._fields.items()
@@ -246,6 +258,78 @@ class InputsForm(QWidget):
     def _on_field_textEdited(self, _text: str) -> None:
         self.input_sets.setCurrentIndex(0)
         self.edited.emit()
+
+
+class InputsPanel(QWidget):
+    """The inputs of the crews a Run will run: an `InputsForm` per crew, each under the
+    crew's name when there are several.
+
+    Signals:
+        edited(): The user changed a value or picked an input set in any form.
+    """
+
+    edited = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        """Builds an empty panel.
+
+        Args:
+            parent: The Qt parent.
+        """
+        super().__init__(parent)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._forms: dict[str, InputsForm] = {}
+        self._shown: list[tuple[str, CrewDocument]] = []
+        self._widgets: list[QWidget] = []
+        self.hint = QLabel("Pick a crew to see its inputs.")
+        self.hint.setStyleSheet("color: #6b7280;")
+        self._layout.addWidget(self.hint)
+
+    def show_crews(self, crews: Sequence[tuple[str, CrewDocument, Mapping[str, Any]]]) -> bool:
+        """Shows a form per crew (id, document, values), unless these very documents are
+        shown already (typed values stay then).
+
+        Returns:
+            True when the forms were rebuilt.
+        """
+        wanted = [(crew_id, document) for crew_id, document, _values in crews]
+        if len(wanted) == len(self._shown) and all(
+            a == b and doc is shown for (a, doc), (b, shown) in zip(wanted, self._shown, strict=True)
+        ):
+            return False
+        for widget in self._widgets:
+            self._layout.removeWidget(widget)
+            widget.deleteLater()
+        self._widgets, self._forms, self._shown = [], {}, wanted
+        for crew_id, document, values in crews:
+            if len(crews) > 1:
+                title = QLabel(f"<b>{document.name}</b>")
+                title.setTextFormat(Qt.TextFormat.RichText)
+                self._add(title)
+            form = InputsForm()
+            form.set_document(document, values)
+            form.edited.connect(self.edited)
+            self._forms[crew_id] = form
+            self._add(form)
+        self.hint.setVisible(not crews)
+        return True
+
+    def _add(self, widget: QWidget) -> None:
+        self._layout.addWidget(widget)
+        self._widgets.append(widget)
+
+    def form(self, crew_id: str | None) -> InputsForm | None:
+        """The form of a crew, if it is shown."""
+        return None if crew_id is None else self._forms.get(crew_id)
+
+    def forms(self) -> dict[str, InputsForm]:
+        """The forms shown, by crew id, in order."""
+        return dict(self._forms)
+
+    def focus_widgets(self) -> list[QWidget]:
+        """Every form's widgets a Tab key visits, in order."""
+        return [widget for form in self._forms.values() for widget in form.focus_widgets()]
 
 
 class BatchTable(QTableWidget):

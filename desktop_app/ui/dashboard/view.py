@@ -1,9 +1,14 @@
 """`DashboardView`: pick crews, fill their inputs, run them, and watch every run live.
 
 The left side chooses what to run: the crews (the user's and the examples; check several
-to run them together), the inputs of the current crew (a field per placeholder, with its
-saved input sets), the run mode, a dry run on the offline simulator, and a for-each table
-(typed or loaded from a JSONL file). The right side is the grid of run panels.
+to run them together), the inputs of the crews a Run runs (the checked ones, else the
+highlighted one: a field per placeholder, with its saved input sets), the run mode, a dry
+run on the offline simulator, and a for-each table of the highlighted crew (typed or loaded
+from a JSONL file; each crew keeps its own rows). The right side is the grid of run panels.
+
+Values typed for a crew are kept while other crews are shown. Every crew's run (from here,
+the designer or history) starts with an explicit crew id and document, never "whatever is
+highlighted now", so a Run that arrives while the selection changes still runs its crew.
 
 The view never awaits the engine: it hands `RunRequest`s to the `RunController` and shows
 a panel for each `RunState` the controller announces (from here, the designer or history).
@@ -12,6 +17,7 @@ a panel for each `RunState` the controller announces (from here, the designer or
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -40,7 +46,13 @@ from desktop_app.ui.controllers.run_controller import (
     RunRequest,
 )
 from desktop_app.ui.controllers.run_state import RunState, RunStatus
-from desktop_app.ui.dashboard.inputs import BatchTable, CrewPicker, InputsForm, parse_jsonl
+from desktop_app.ui.dashboard.inputs import (
+    BatchTable,
+    CrewPicker,
+    InputsForm,
+    InputsPanel,
+    parse_jsonl,
+)
 from desktop_app.ui.dashboard.run_grid import RunGrid
 from desktop_app.ui.qt import asyncSlot
 from desktop_app.ui.services import AppServices
@@ -80,10 +92,13 @@ class DashboardView(QWidget):
         self._controller = controller
         self._documents: dict[str, CrewDocument] = {}
         self._typed: dict[str, dict[str, Any]] = {}
+        self._batch_rows: dict[str, list[dict[str, Any]]] = {}
         self._current: str | None = None
         self._wanted: str | None = None
+        self._no_inputs = InputsForm()
         self._build()
         self._connect()
+        self._order_tabs()
 
     # -- building ----------------------------------------------------------------------
 
@@ -108,8 +123,8 @@ class DashboardView(QWidget):
         layout.addWidget(self.picker, 2)
         inputs_box = QGroupBox("Inputs")
         inputs_layout = QVBoxLayout(inputs_box)
-        self.inputs = InputsForm()
-        inputs_layout.addWidget(self.inputs)
+        self.inputs_panel = InputsPanel()
+        inputs_layout.addWidget(self.inputs_panel)
         layout.addWidget(inputs_box)
         layout.addLayout(self._build_run_row())
         self.message = QLabel()
@@ -139,6 +154,7 @@ class DashboardView(QWidget):
 
     def _build_batch(self) -> QGroupBox:
         box = QGroupBox("For each (one run per row)")
+        self.batch_box = box
         layout = QVBoxLayout(box)
         self.batch = BatchTable()
         layout.addWidget(self.batch, 1)
@@ -169,6 +185,7 @@ class DashboardView(QWidget):
 
     def _connect(self) -> None:
         self.picker.crewSelected.connect(self._on_picker_crewSelected)
+        self.picker.checksChanged.connect(self._on_picker_checksChanged)
         self.run_button.clicked.connect(self._on_run_button_clicked)
         self.add_row_button.clicked.connect(self._on_add_row_button_clicked)
         self.load_batch_button.clicked.connect(self._on_load_batch_button_clicked)
@@ -186,7 +203,7 @@ class DashboardView(QWidget):
     # -- crews and inputs --------------------------------------------------------------
 
     async def load_crews(self) -> list[CrewEntry]:
-        """Reads the crew library (off the GUI thread) and lists its crews."""
+        """Reads the crew library (off the GUI thread) and lists its crews and open projects."""
         entries = await self._services.library.alist()
         entries += [CrewEntry(opened.crew_id, f"{opened.document.name} (CrewAI project)",
                               opened.root, False) for opened in self._services.projects.all()]
@@ -195,21 +212,86 @@ class DashboardView(QWidget):
         current = self.picker.current_id()
         if current is not None and current != self._wanted:
             await self.select_crew(current)
+        else:
+            await self.show_inputs()  # the documents may have changed (the designer saved)
         return entries
 
+    @property
+    def inputs(self) -> InputsForm:
+        """The inputs form of the highlighted crew (else the first shown; else an empty one)."""
+        forms = self.inputs_panel.forms()
+        form = forms.get(self._current or "") or next(iter(forms.values()), None)
+        return form if form is not None else self._no_inputs
+
     async def select_crew(self, crew_id: str) -> CrewDocument | None:
-        """Makes `crew_id` the current crew and shows its inputs."""
-        self._remember_typed()
+        """Makes `crew_id` the highlighted crew: its for-each rows, and its inputs unless
+        other crews are checked (the Inputs box shows the crews a Run runs)."""
         self._wanted = crew_id
         document = await self._document(crew_id)
         if document is None or self._wanted != crew_id:
             return None  # unreadable, or another crew was picked meanwhile
-        self._current = crew_id
-        values = self._typed.get(crew_id, document.default_inputs())
-        self.inputs.set_document(document, values)
-        self.batch.set_placeholders(document.placeholders())
-        self.picker.select(crew_id)
+        self._highlight(crew_id, document)
+        await self.show_inputs()
         return document
+
+    def _highlight(self, crew_id: str, document: CrewDocument) -> None:
+        """Makes a crew the current one at once (no await): picker, for-each table."""
+        if self._current is not None and self._current != crew_id:
+            self._batch_rows[self._current] = self.batch.rows()
+        changed = self._current != crew_id
+        self._wanted = self._current = crew_id
+        self.picker.select(crew_id)
+        self.batch.set_placeholders(document.placeholders())
+        if changed:
+            self.batch.set_rows(self._batch_rows.get(crew_id, []))
+        self.batch_box.setTitle(f"For each: {document.name} (one run per row)")
+
+    def _input_ids(self) -> list[str]:
+        """The crews whose inputs the Inputs box shows: those a Run runs."""
+        listed = self.picker.ids()
+        checked = self.picker.checked_ids()
+        if checked:
+            return checked
+        return [self._current] if self._current in listed else []
+
+    async def show_inputs(self) -> None:
+        """Shows a form per crew a Run runs (the checked ones, else the highlighted one).
+
+        Reads missing documents first; whatever the selection is once they are read is
+        shown, so calls that overlap all end on the latest selection.
+        """
+        failed: set[str] = set()
+        while True:
+            wanted = [crew_id for crew_id in self._input_ids() if crew_id not in failed]
+            missing = [crew_id for crew_id in wanted if self._cached(crew_id) is None]
+            if not missing:
+                break
+            for crew_id in missing:
+                if await self._document(crew_id) is None:
+                    failed.add(crew_id)
+        self._remember_typed()
+        crews = []
+        for crew_id in wanted:
+            document = self._cached(crew_id)
+            assert document is not None
+            crews.append((crew_id, document,
+                          self._typed.get(crew_id, document.default_inputs())))
+        if self.inputs_panel.show_crews(crews):
+            self._order_tabs()
+
+    def _order_tabs(self) -> None:
+        """Tab goes down the side as it reads: crews, inputs, mode, Run, dry run, for-each."""
+        chain: list[QWidget] = [
+            self.picker, *self.inputs_panel.focus_widgets(), self.mode, self.run_button,
+            self.dry_run, self.batch, self.add_row_button, self.load_batch_button,
+            self.run_batch_button,
+        ]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
+
+    def _cached(self, crew_id: str) -> CrewDocument | None:
+        opened = self._services.projects.get(crew_id)
+        return opened.document if opened is not None else self._documents.get(crew_id)
 
     async def _document(self, crew_id: str) -> CrewDocument | None:
         opened = self._services.projects.get(crew_id)
@@ -219,7 +301,7 @@ class DashboardView(QWidget):
             try:
                 self._documents[crew_id] = await self._services.library.aload(crew_id)
             except Exception as exc:  # noqa: BLE001 - any unreadable crew is reported the same
-                self.show_message(f"Cannot open this crew: {exc}")
+                self.show_message(f"Cannot open the crew {crew_id}: {exc}")
                 return None
         return self._documents[crew_id]
 
@@ -234,12 +316,13 @@ class DashboardView(QWidget):
         return True
 
     def _remember_typed(self) -> None:
-        if self._current is not None:
-            self._typed[self._current] = self.inputs.values()
+        for crew_id, form in self.inputs_panel.forms().items():
+            self._typed[crew_id] = form.values()
 
     def _inputs_for(self, crew_id: str, document: CrewDocument) -> dict[str, Any]:
-        if crew_id == self._current:
-            return self.inputs.values()
+        form = self.inputs_panel.form(crew_id)
+        if form is not None:
+            return form.values()
         return self._typed.get(crew_id, document.default_inputs())
 
     def show_message(self, text: str) -> None:
@@ -285,35 +368,43 @@ class DashboardView(QWidget):
         return [self.start(document, values, crew_id) for crew_id, document, values in planned]
 
     async def run_crew(self, crew_id: str) -> RunState | None:
-        """Runs a crew with its current inputs (the designer's Run); reloads it first."""
+        """Runs that crew with its inputs (the designer's Run), or says why it cannot.
+
+        The crew is read again and highlighted without a pause between highlighting and
+        starting, so a selection made meanwhile (the dashboard's own refresh when its tab
+        shows) cannot make it run another crew or nothing.
+        """
         self._documents.pop(crew_id, None)
         await self.load_crews()
-        document = await self.select_crew(crew_id)
-        if self._code_failed(crew_id):
-            return None
-        if document is None:
-            return None
-        values = self.inputs.values()
-        missing = self.inputs.missing()
+        document = await self._document(crew_id)
+        if document is None or self._code_failed(crew_id):
+            return None  # both said why
+        self._highlight(crew_id, document)
+        await self.show_inputs()
+        values = self._inputs_for(crew_id, document)
+        missing = [name for name in document.placeholders() if name not in values]
         if missing:
-            self.show_message(f"{document.name} needs: {', '.join(missing)}. Fill them, then Run.")
+            hint = "" if self.inputs_panel.form(crew_id) else " (check it to see its inputs)"
+            self.show_message(f"{document.name} needs: {', '.join(missing)}{hint}. "
+                              "Fill them, then Run.")
             return None
         self.show_message("")
         return self.start(document, values, crew_id)
 
     async def run_batch(self) -> list[RunState]:
-        """Runs the current crew once per row of the for-each table."""
-        if self._current is None:
+        """Runs the highlighted crew once per row of the for-each table."""
+        crew_id = self._current
+        if crew_id is None:
             self.show_message("Pick a crew first.")
             return []
-        if self._code_failed(self._current):
+        if self._code_failed(crew_id):
             return []
-        document = await self._document(self._current)
         rows = self.batch.rows()
+        document = await self._document(crew_id)
         if document is None or not rows:
             self.show_message("Add rows to the table (or load a JSONL file) first.")
             return []
-        base = self.inputs.values()
+        base = self._inputs_for(crew_id, document)
         batch = [{**base, **row} for row in rows]
         incomplete = [i + 1 for i, values in enumerate(batch)
                       if any(name not in values for name in document.placeholders())]
@@ -321,7 +412,7 @@ class DashboardView(QWidget):
             self.show_message(f"Rows {', '.join(map(str, incomplete))} miss some inputs.")
             return []
         self.show_message("")
-        return [self.start(document, values, self._current) for values in batch]
+        return [self.start(document, values, crew_id) for values in batch]
 
     async def load_batch_file(self, path: Path) -> int:
         """Fills the for-each table from a JSONL file; returns the number of rows."""
@@ -370,6 +461,10 @@ class DashboardView(QWidget):
     async def _on_picker_crewSelected(self, crew_id: str) -> None:
         if crew_id != self._wanted:
             await self.select_crew(crew_id)
+
+    @asyncSlot()
+    async def _on_picker_checksChanged(self) -> None:
+        await self.show_inputs()
 
     @asyncSlot()
     async def _on_run_button_clicked(self) -> None:

@@ -1,0 +1,122 @@
+"""Issue 14, the dashboard: inputs of the checked crews, for-each rows kept, tab order,
+panel titles and badges, new panels in view."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+from test_app_support import (
+    litellm_loaded,  # noqa: F401 - a fixture
+    make_document,
+    make_services,
+    sim_fixture,  # noqa: F401 - the `sim` fixture
+    wait_until,
+)
+
+from desktop_app.simulator import SimulatorThread
+from desktop_app.ui.controllers import RunController
+from desktop_app.ui.dashboard import DashboardView
+from desktop_app.ui.services import AppServices
+
+Arun = Callable[..., Any]
+
+pytestmark = pytest.mark.usefixtures("litellm_loaded")
+
+
+async def _dashboard(qtbot: QtBot, sim: SimulatorThread) -> tuple[AppServices, DashboardView]:
+    services = await make_services(sim.base_url)
+    view = DashboardView(services, RunController(services))
+    qtbot.addWidget(view)
+    view.resize(1300, 800)
+    view.show()
+    return services, view
+
+
+async def _finish(view: DashboardView, services: AppServices) -> None:
+    await view._controller.aclose()
+    await services.close()
+
+
+def test_the_inputs_box_shows_the_checked_crews_not_the_highlighted_one(
+    sim: SimulatorThread, qtbot: QtBot, arun: Arun
+) -> None:
+    async def scenario() -> None:
+        services, view = await _dashboard(qtbot, sim)
+        alpha = await services.library.asave(make_document("Alpha", topic="owls"))
+        beta = await services.library.asave(make_document("Beta", topic="bees"))
+        gamma = await services.library.asave(make_document("Gamma", topic="ants"))
+        await view.load_crews()
+        await view.select_crew(gamma)
+        assert list(view.inputs_panel.forms()) == [gamma]
+        view.picker.set_checked(alpha)
+        view.picker.set_checked(beta)
+        await wait_until(lambda: list(view.inputs_panel.forms()) == [alpha, beta])
+        view.inputs_panel.forms()[alpha].field("topic").setText("wasps")
+        await view.select_crew(gamma)  # highlighting another crew changes nothing here
+        await view.select_crew(beta)
+        forms = view.inputs_panel.forms()
+        assert list(forms) == [alpha, beta]
+        assert forms[alpha].values() == {"topic": "wasps"}
+        assert forms[beta].values() == {"topic": "bees"}
+        states = await view.run_checked()
+        assert sorted((s.crew_name, s.inputs["topic"]) for s in states) == [
+            ("Alpha", "wasps"), ("Beta", "bees")]
+        view.picker.set_checked(alpha, False)
+        view.picker.set_checked(beta, False)
+        await wait_until(lambda: list(view.inputs_panel.forms()) == [beta])  # highlighted
+        await _finish(view, services)
+
+    arun(scenario())
+
+
+def test_for_each_rows_are_kept_per_crew_when_switching(
+    sim: SimulatorThread, qtbot: QtBot, arun: Arun
+) -> None:
+    async def scenario() -> None:
+        services, view = await _dashboard(qtbot, sim)
+        alpha = await services.library.asave(make_document("Alpha"))
+        other = make_document("Other")
+        other.tasks[0].description = "Write about {city}"
+        other.input_sets[0].values = {"topic": "x", "city": "Oslo"}
+        beta = await services.library.asave(other)
+        await view.load_crews()
+        await view.select_crew(alpha)
+        view.batch.add_row({"topic": "owls"})
+        view.batch.add_row({"topic": "bees"})
+        assert "Alpha" in view.batch_box.title()
+        await view.select_crew(beta)
+        assert view.batch.rows() == []
+        assert "Other" in view.batch_box.title()
+        view.batch.add_row({"city": "Lima", "topic": "llamas"})
+        await view.select_crew(alpha)
+        assert view.batch.rows() == [{"topic": "owls"}, {"topic": "bees"}]
+        await view.select_crew(beta)
+        assert view.batch.rows() == [{"topic": "llamas", "city": "Lima"}]
+        await _finish(view, services)
+
+    arun(scenario())
+
+
+def test_tab_goes_through_the_inputs_before_run(
+    sim: SimulatorThread, qtbot: QtBot, arun: Arun
+) -> None:
+    async def scenario() -> None:
+        services, view = await _dashboard(qtbot, sim)
+        alpha = await services.library.asave(make_document("Alpha"))
+        await view.load_crews()
+        await view.select_crew(alpha)
+        chain: list[QWidget] = []
+        widget: QWidget = view.picker
+        while widget not in chain:
+            chain.append(widget)
+            widget = widget.nextInFocusChain()
+        field = view.inputs.field("topic")
+        order = [w for w in chain if w in (view.picker, field, view.mode, view.run_button)]
+        assert order == [view.picker, field, view.mode, view.run_button]
+        await _finish(view, services)
+
+    arun(scenario())
