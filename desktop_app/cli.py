@@ -12,6 +12,9 @@ A task with ``human_input`` asks for feedback on the terminal (on stderr, so tha
 ``--output -`` stays clean JSON): a line of feedback makes the agent revise, an empty line
 (or the end of stdin) approves.
 
+Tool calls with side effects follow ``--approve ask|always|never`` (see
+`desktop_app._terminal_approval`).
+
 ``run`` takes a ``.crew.yaml``, or a CrewAI project folder, ``.py`` script or ``.ipynb`` notebook
 as it is: those run their own code (`desktop_app._cli_project`; ``--static`` reads a project's
 YAML without running any of it).
@@ -37,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from desktop_app._cli_output import MaskedOutput, RunResult, StreamPrinter
+from desktop_app._terminal_approval import TerminalApprovals
 from desktop_app._terminal_feedback import TerminalFeedback
 
 if TYPE_CHECKING:
@@ -133,9 +137,14 @@ def run_parser() -> argparse.ArgumentParser:
     add("--simulator", action="store_true",
         help=f"start the built-in LLM simulator and point every agent at it ({SIMULATOR_MODEL})")
     add("--quiet", action="store_true", help="do not stream chunks; print only the outcome")
+    add("--approve", choices=("ask", "always", "never"), default=None,
+        help="before a tool runs code, reaches the network, writes a file or reads outside "
+        "the crew's folder: ask on the terminal (refused when stdin is not a terminal), "
+        "always allow, or never allow (default: the crew file's own setting, else ask)")
     add("--static", action="store_true",
         help="read a CrewAI project's agents.yaml/tasks.yaml (or crew.jsonc) without running "
-        "its code (for code you do not trust; what lives in code is left out)")
+        "its code (for code you do not trust; what lives in code is left out); a crew "
+        "file's own project: tools (tools/*.py) are refused too")
     return parser
 
 
@@ -212,19 +221,25 @@ async def run_one(
     mode: str,
     printer: StreamPrinter,
     feedback: TerminalFeedback | None = None,
+    approvals: TerminalApprovals | None = None,
 ) -> RunResult:
     """Runs one crew to its end, streaming; an error ends this crew only. Feedback questions
-    (tasks with ``human_input``) are asked on the terminal when the stream reaches them."""
+    (tasks with ``human_input``) are asked on the terminal when the stream reaches them, and
+    so are approvals of side-effecting tool calls (with ``approvals``)."""
     from desktop_app.engine import MissingInputError
     from desktop_app.engine.streaming import chunk_of
 
     feedback = feedback or TerminalFeedback(printer)
     crew.human_input_handler = feedback.handler_for(index)
+    if approvals is not None:
+        approvals.attach(crew, index)
     stream = crew.stream_events(inputs, mode="akickoff" if mode == "akickoff" else "kickoff_async")
     try:
         async for event in stream:
             if event.kind == "human_input_requested":
                 await feedback.ask(index, event)
+            elif event.kind == "approval_requested" and approvals is not None:
+                approvals.noticed(index, event)
             elif event.kind == "setting_ignored":
                 printer.warning(event.message)
             elif event.kind == "plan_created":
@@ -253,11 +268,12 @@ async def run_batch(
     printer: StreamPrinter,
     progress: TextIO | None,
     errors: TextIO | None = None,
+    approvals: TerminalApprovals | None = None,
 ) -> list[RunResult]:
     """Runs one crew per inputs, at most ``concurrency`` at once, each to its end.
 
     A crew that fails says why on ``errors`` at once (``error: [n] ...``), then the batch
-    goes on.
+    goes on. With ``approvals``, each crew asks on the terminal before side-effecting calls.
     """
     semaphore = asyncio.Semaphore(concurrency)
     finished: list[RunResult] = []
@@ -267,7 +283,8 @@ async def run_batch(
         async with semaphore:
             if len(batch) > 1:
                 printer.status(index, f"started with {json.dumps(inputs, default=str)}")
-            result = await run_one(make_crew(), index, inputs, mode, printer, feedback)
+            result = await run_one(make_crew(), index, inputs, mode, printer, feedback,
+                                   approvals)
         finished.append(result)
         if result.error is not None and errors is not None:
             errors.write(f"error: {f'[{index}] ' if len(batch) > 1 else ''}{result.error}\n")
@@ -367,13 +384,16 @@ def _execute(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
         def make_crew() -> Crew:
             return build_crew(document, stream=True, base_dir=base_dir,
-                              resolve_api_key=lambda spec: api_key or keys.get(spec.key))
+                              resolve_api_key=lambda spec: api_key or keys.get(spec.key),
+                              trust_project_tools=not args.static)
 
         make_crew()  # refuse a crew the engine cannot build before any run starts
         printer = StreamPrinter(out, prefixed=len(batch) > 1, quiet=args.quiet, err=err)
+        approvals = TerminalApprovals(printer, err, workspace=base_dir,
+                                      policy=args.approve or document.settings.approval)
         results = asyncio.run(run_batch(
             make_crew, batch, concurrency=args.concurrency, mode=args.mode, printer=printer,
-            progress=err if len(batch) > 1 else None, errors=err))
+            progress=err if len(batch) > 1 else None, errors=err, approvals=approvals))
     _report(results, args.output, out)
     for provider in dict.fromkeys(r.refused_key for r in results if r.refused_key is not None):
         err.write(key_hint(provider) + "\n")

@@ -34,6 +34,7 @@ from desktop_app.ui.controllers._project_build import (
     build_project_crew,
     route_models,
 )
+from desktop_app.ui.projects._trust import trust_key
 
 if TYPE_CHECKING:
     from desktop_app.engine import Crew
@@ -132,7 +133,8 @@ class CrewFactory:
                                   embedding_model="sim")
             crew = await asyncio.to_thread(
                 partial(build_crew, routed, resolve_api_key=lambda _spec: SIMULATOR_KEY,
-                        base_dir=base_dir, memory_dir=data_dir)
+                        base_dir=base_dir, memory_dir=data_dir,
+                        trust_project_tools=trusts_tools_in(settings, base_dir))
             )
             return BuiltCrew(crew, simulator_root=_root_of(base_url))
         secrets = self._services.secrets
@@ -194,6 +196,13 @@ def _build_project_with_keys(run: ProjectRun, settings: Settings, store: SecretS
     return BuiltCrew(crew, used, by_model)
 
 
+def trusts_tools_in(settings: Settings, base_dir: Path | None) -> bool:
+    """Whether the user trusts the code in the crew's folder (``Settings.project_trust``,
+    set when a project was opened trusted or from the tool picker), so that its ``project:``
+    tools may run."""
+    return base_dir is not None and settings.project_trust.get(trust_key(base_dir), False)
+
+
 def _root_of(base_url: str) -> str:
     """The simulator's root address from its OpenAI base URL (``.../v1``)."""
     return base_url.rstrip("/").removesuffix("/v1")
@@ -238,7 +247,8 @@ def _build_with_keys(
         used.append(found.value)
         return found.value
 
-    crew = build_crew(document, resolve_api_key=resolve, base_dir=base_dir, memory_dir=data_dir)
+    crew = build_crew(document, resolve_api_key=resolve, base_dir=base_dir, memory_dir=data_dir,
+                      trust_project_tools=trusts_tools_in(settings, base_dir))
     return BuiltCrew(crew, used, by_model)
 
 

@@ -10,8 +10,9 @@ from desktop_app.documents.model import CrewDocument, KnowledgeSourceSpec
 from desktop_app.ui.designer import _edits
 from desktop_app.ui.designer._editor import CrewEditor
 from desktop_app.ui.designer._edits import Loc
-from desktop_app.ui.designer._form_base import SpecForm, checked_names, fill_checklist
+from desktop_app.ui.designer._form_base import SpecForm
 from desktop_app.ui.designer._knowledge import KnowledgeList
+from desktop_app.ui.designer._tool_picker import ToolPicker
 from desktop_app.ui.widgets.tasks import TaskOwner
 
 COMMON_MODELS: tuple[str, ...] = (
@@ -29,13 +30,10 @@ COMMON_MODELS: tuple[str, ...] = (
 """Models offered in the model box; any litellm model string may be typed instead.
 `openai/sim` is CrewDesk's offline simulator."""
 
-KNOWN_TOOLS: tuple[str, ...] = ()
-"""Tool names offered to every agent, besides the names the crew already uses."""
-
-
 class AgentForm(SpecForm):
-    """Edits one agent: role, goal, backstory, model, credential, tools, code execution and
-    the knowledge only this agent draws on.
+    """Edits one agent: role, goal, backstory, model, credential, tools (a `ToolPicker`: the
+    tool catalog with search and each tool's needs), code execution and the knowledge only
+    this agent draws on.
 
     Signals:
         edited(): The user changed a field.
@@ -64,12 +62,9 @@ class AgentForm(SpecForm):
         self.base_url_edit: QLineEdit = self.line(
             "base_url", "Base URL", "only for a local or OpenAI-compatible server"
         )
-        self.tools_list = self.checklist("tools", "Tools")
-        self.new_tool_edit = QLineEdit()
-        self.new_tool_edit.setObjectName("agents_new_tool")
-        self.new_tool_edit.setPlaceholderText("add a tool by name, then Enter")
-        self.new_tool_edit.returnPressed.connect(self._on_new_tool_edit_return_pressed)
-        self.form.addRow("", self.new_tool_edit)
+        self.tool_picker = ToolPicker(tasks or TaskOwner())
+        self.tool_picker.toolsEdited.connect(self._on_tool_picker_tools_edited)
+        self.add_row("tools", "Tools", self.tool_picker, lambda _value: None)
         self.code_box = self.check("allow_code_execution", "Code", "Allow code execution")
         self.max_iter_box = self.spin("max_iter", "Max iterations", "engine default")
         self.knowledge = KnowledgeList("agents", tasks or TaskOwner())
@@ -96,9 +91,7 @@ class AgentForm(SpecForm):
         agent = doc.agents[self.index]
         values = agent.model_dump()
         self.show_values(values, issues)
-        used = [name for other in doc.agents for name in other.tools]
-        names = list(dict.fromkeys([*KNOWN_TOOLS, *used]))
-        fill_checklist(self.tools_list, names, agent.tools)
+        self.tool_picker.show_tools(agent.tools)
         self.knowledge.show_sources(agent.knowledge_sources)
 
     def _on_knowledge_sources_edited(self, specs: list[KnowledgeSourceSpec]) -> None:
@@ -109,14 +102,8 @@ class AgentForm(SpecForm):
         self._editor.edit("Change agent knowledge", lambda doc: _edits.set_value(doc, loc, specs))
         self.edited.emit()
 
-    def _on_new_tool_edit_return_pressed(self) -> None:
-        name = self.new_tool_edit.text().strip()
-        if not name or self.index < 0:
-            return
-        ticked = checked_names(self.tools_list)
-        if name not in ticked:
-            self.commit("tools", [*ticked, name])
-        self.new_tool_edit.clear()
+    def _on_tool_picker_tools_edited(self, names: list[str]) -> None:
+        self.commit("tools", names)
 
 
 def _placeholder(box: QComboBox, text: str) -> None:

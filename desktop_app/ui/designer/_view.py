@@ -47,6 +47,7 @@ from desktop_app.ui.designer._pages import CrewPage, ItemsPage
 from desktop_app.ui.designer._project import ProjectPanel, lock_form, save_into_project
 from desktop_app.ui.designer._recovery import RecoveryKeeper
 from desktop_app.ui.designer._task_form import TaskForm
+from desktop_app.ui.designer._tool_host import ServicesToolHost
 from desktop_app.ui.projects._session import OpenProject
 from desktop_app.ui.widgets.ask import ask, choose_path
 from desktop_app.ui.widgets.protocols import ServicesLike
@@ -118,6 +119,7 @@ class DesignerView(QWidget):
         )
         self.crew_page = CrewPage(self.editor, self._tasks)
         self.agent_form = AgentForm(self.editor, self._tasks)
+        self.agent_form.tool_picker.set_host(ServicesToolHost(self._services, self.editor))
         self.task_form = TaskForm(self.editor)
         self.agents_page = ItemsPage(self.editor, "agents", self.agent_form,
                                      self._show_agent)
@@ -355,6 +357,7 @@ class DesignerView(QWidget):
         loaded = await self._services.settings.aload()
         names = [p.credential_name for p in loaded.settings.providers if p.credential_name]
         self.agent_form.set_credentials(names)
+        await self.agent_form.tool_picker.refresh(force=True)  # MCP servers may have changed
 
     # -- opening -----------------------------------------------------------------------
 

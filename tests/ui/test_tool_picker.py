@@ -1,0 +1,238 @@
+"""The designer's tool picker, with real widgets: the catalog grouped with each tool's needs,
+live search, ticking into the agent's document (undoable), "New Python tool…" (a file that
+parses and whose tool runs in a real crew on the simulator once the folder is trusted)."""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import gc
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QInputDialog
+from pytestqt.qtbot import QtBot
+
+from desktop_app.documents import AgentSpec, CrewDocument, CrewFileError, TaskSpec, build_crew
+from desktop_app.documents.build import override_llm
+from desktop_app.documents.tool_catalog import mcp_entry
+from desktop_app.simulator import SimulatorConfig, SimulatorThread
+from desktop_app.storage.paths import AppPaths
+from desktop_app.ui.controllers.crew_factory import trusts_tools_in
+from desktop_app.ui.designer import DesignerView
+from desktop_app.ui.designer._agent_form import AgentForm
+from desktop_app.ui.designer._editor import CrewEditor
+from desktop_app.ui.designer._tool_host import FixedToolHost, ServicesToolHost, ToolContext
+from desktop_app.ui.designer._tool_picker import NOT_FOUND_TITLE, ToolPicker
+from desktop_app.ui.services import AppServices
+from desktop_app.ui.widgets.tasks import TaskOwner
+
+Run = Callable[..., Any]
+
+
+@pytest.fixture(autouse=True)
+def _collect_qt_garbage_on_the_gui_thread() -> Iterator[None]:
+    """Keeps Python's GC on the GUI thread (see tests/ui/test_designer.py)."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
+
+
+def crew(tools: list[str]) -> CrewDocument:
+    return CrewDocument(
+        name="Picker", agents=[AgentSpec(key="a", role="Counter", goal="Count words",
+                                        backstory="Counts.", tools=tools)],
+        tasks=[TaskSpec(key="t", description="Count the words of 'hello world'",
+                        expected_output="A count", agent="a")])
+
+
+def make_form(
+    qtbot: QtBot, tools: list[str], host: FixedToolHost, tasks: TaskOwner | None = None
+) -> tuple[AgentForm, CrewEditor]:
+    editor = CrewEditor()
+    editor.open(crew(tools), crew_id=None)
+    form = AgentForm(editor, tasks or TaskOwner())
+    form.tool_picker.set_host(host)
+    editor.documentChanged.connect(lambda: form.show_agent(editor.document, 0, {}))
+    form.show_agent(editor.document, 0, {})
+    qtbot.addWidget(form)
+    form.show()
+    return form, editor
+
+
+def groups(picker: ToolPicker) -> list[str]:
+    tree = picker.tree
+    items = [tree.topLevelItem(index) for index in range(tree.topLevelItemCount())]
+    return [item.text(0) for item in items if item is not None and not item.isHidden()]
+
+
+def tick(picker: ToolPicker, name: str, on: bool = True) -> None:
+    picker.rows()[name].setCheckState(0, Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+
+
+def ticked(picker: ToolPicker) -> list[str]:
+    return [name for name, item in picker.rows().items()
+            if item.checkState(0) == Qt.CheckState.Checked]
+
+
+TOOL_FILE = ('from crewai.tools import tool\n\n\n@tool("Shout")\ndef shout(text: str) -> str:\n'
+             '    """Says the text loudly."""\n    return text.upper()\n')
+
+
+def test_every_tool_is_listed_by_source_with_its_needs_and_search_filters_live(
+    qtbot: QtBot, arun: Run, tmp_path: Path
+) -> None:
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "tools" / "loud.py").write_text(TOOL_FILE, encoding="utf-8")
+    (tmp_path / "tools" / "broken.py").write_text("def (:\n", encoding="utf-8")
+    mcp = (mcp_entry("files", "list_files", "Lists the files of a share.", network=True),)
+    form, _editor = make_form(qtbot, [], FixedToolHost(ToolContext(tmp_path, False, mcp)))
+    picker = form.tool_picker
+    arun(picker.refresh())
+    assert groups(picker) == ["Built-in tools", "CrewAI tools", "MCP servers",
+                              "This crew's Python tools"]
+    rows = picker.rows()
+    assert rows["SerperDevTool"].text(1) == "[key SERPER_API_KEY]  [network]"
+    assert rows["FileWriterTool"].text(1) == "[files]"
+    assert rows["code_interpreter"].text(1) == "[runs code]"
+    assert rows["mcp:files/list_files"].text(1) == "[network]"
+    assert rows["project:tools.loud.shout"].text(0).startswith("Shout")
+    assert "broken.py:1" in picker.message_label.text()  # a warning, not a crash
+    assert picker.trust_button.isVisible()  # its own tools cannot run yet
+
+    qtbot.keyClicks(picker.search_edit, "serper")
+    assert picker.visible_names() == ["SerperDevTool"]
+    assert groups(picker) == ["CrewAI tools"]
+    picker.search_edit.clear()
+    qtbot.keyClicks(picker.search_edit, "loudly")  # descriptions are searched too
+    assert picker.visible_names() == ["project:tools.loud.shout"]
+    picker.search_edit.clear()
+    assert len(picker.visible_names()) == len(rows)
+
+
+def test_ticking_tools_edits_the_agent_in_one_undo_step(
+    qtbot: QtBot, arun: Run
+) -> None:
+    form, editor = make_form(qtbot, ["NoSuchTool"], FixedToolHost())
+    picker = form.tool_picker
+    arun(picker.refresh())
+    assert NOT_FOUND_TITLE in groups(picker)  # kept, ticked, never dropped silently
+    assert picker.rows()["NoSuchTool"].text(1) == "[not found]"
+    tick(picker, "SerperDevTool")
+    tick(picker, "read_file")
+    assert editor.document.agents[0].tools == ["NoSuchTool", "SerperDevTool", "read_file"]
+    tick(picker, "NoSuchTool", on=False)
+    assert editor.document.agents[0].tools == ["SerperDevTool", "read_file"]
+    assert NOT_FOUND_TITLE not in groups(picker)
+    assert ticked(picker) == ["read_file", "SerperDevTool"]  # shown in catalog order
+    editor.undo_stack.undo()
+    assert editor.document.agents[0].tools == ["NoSuchTool"]
+    assert ticked(picker) == ["NoSuchTool"]
+
+
+def answer_name_later(name: str) -> None:
+    """Types ``name`` into the "New Python tool" box once it shows, and accepts it."""
+
+    def answer() -> None:
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, QInputDialog) and widget.isVisible():
+                widget.setTextValue(name)
+                widget.accept()
+                return
+        asyncio.get_running_loop().call_later(0.05, answer)
+
+    asyncio.get_running_loop().call_later(0.05, answer)
+
+
+def test_new_python_tool_writes_a_tool_that_runs_in_a_crew_only_once_trusted(
+    qtbot: QtBot, arun: Run, tmp_path: Path
+) -> None:
+    host = FixedToolHost(ToolContext(tmp_path, trusted=False))
+    tasks = TaskOwner()
+    form, editor = make_form(qtbot, [], host, tasks)
+    picker = form.tool_picker
+    arun(picker.refresh())
+
+    async def write_it() -> bool:
+        answer_name_later("word_count")
+        return await picker.new_tool()
+
+    assert arun(write_it())
+    path = tmp_path / "tools" / "word_count.py"
+    ast.parse(path.read_text(encoding="utf-8"))
+    name = "project:tools.word_count.word_count"
+    assert editor.document.agents[0].tools == [name]
+    assert ticked(picker) == [name]
+    assert "once you trust" in picker.message_label.text()
+    assert picker.trust_button.isVisible()
+    assert not arun(picker.new_tool("word_count"))  # never overwritten
+    assert "word_count.py already exists" in picker.message_label.text()
+    assert not arun(picker.new_tool("not a name"))
+    assert "cannot be a tool's name" in picker.message_label.text()
+
+    with pytest.raises(CrewFileError, match="not trusted"):
+        build_crew(editor.document, base_dir=tmp_path)
+
+    async def trust_it() -> None:
+        qtbot.mouseClick(picker.trust_button, Qt.MouseButton.LeftButton)
+        await tasks.join()
+
+    arun(trust_it(), timeout=10.0)
+    assert host.current.trusted and "Trusted" in picker.message_label.text()
+    assert not picker.trust_button.isVisible()
+
+    with SimulatorThread(SimulatorConfig(ttft=0.005, tokens_per_second=2000.0)) as sim:
+        routed = override_llm(editor.document, model="openai/sim", base_url=sim.base_url)
+        built = build_crew(routed, base_dir=tmp_path, trust_project_tools=True, stream=False,
+                           resolve_api_key=lambda _spec: "sk-simulator")
+        output = built.kickoff()
+    assert "word_count received:" in output.raw
+
+
+def test_a_crew_never_saved_has_no_folder_for_new_tools(qtbot: QtBot, arun: Run) -> None:
+    form, editor = make_form(qtbot, [], FixedToolHost())
+    assert not arun(form.tool_picker.new_tool("word_count"))
+    assert "Save the crew first" in form.tool_picker.message_label.text()
+    assert editor.document.agents[0].tools == []
+
+
+@pytest.fixture
+def services(arun: Run) -> Iterator[AppServices]:
+    app_services = AppServices(AppPaths.from_env())
+    yield app_services
+    arun(app_services.close())
+
+
+def test_in_the_designer_new_tools_go_to_the_crews_folder_and_trust_is_saved(
+    qtbot: QtBot, arun: Run, services: AppServices
+) -> None:
+    view = DesignerView(services)
+    qtbot.addWidget(view)
+    view.show()
+
+    async def scenario() -> Path:
+        await view.ready()
+        await view.new_crew()
+        assert await view.save()
+        host = view.agent_form.tool_picker.host
+        assert isinstance(host, ServicesToolHost)
+        folder = host.folder()
+        assert folder is not None
+        view.tabs.setCurrentWidget(view.agents_page)
+        assert await view.agent_form.tool_picker.new_tool("greet")
+        await view.agent_form.tool_picker.trust()
+        return folder
+
+    folder = arun(scenario())
+    assert (folder / "tools" / "greet.py").is_file()
+    assert view.editor.document.agents[0].tools == ["project:tools.greet.greet"]
+    settings = services.settings.load().settings
+    assert trusts_tools_in(settings, folder)
+    assert not trusts_tools_in(settings, folder / "elsewhere")
