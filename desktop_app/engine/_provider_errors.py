@@ -171,12 +171,14 @@ def _message_of(exc: BaseException) -> str:
 
 
 def _inner_provider_message(text: str) -> str | None:
-    """Pulls `error.message` out of an OpenAI-style JSON error body inside `text`."""
+    """Pulls `error.message` out of a JSON error body inside `text` (OpenAI's, Anthropic's and
+    Google's shapes all have one), even when text follows it (litellm quotes Anthropic's and
+    Gemini's bodies as `b'{...}'`)."""
     start = text.find("{")
     if start < 0:
         return None
     try:
-        body = json.loads(text[start:])
+        body, _ = json.JSONDecoder().raw_decode(text, start)
     except ValueError:
         return None
     error = body.get("error") if isinstance(body, dict) else None

@@ -196,7 +196,8 @@ def test_no_key_for_openai_itself_fails_before_any_request(
         ("ollama/llama3.2", "http://localhost:11434", ("ollama", "llama3.2",
                                                        "http://localhost:11434/v1")),
         ("ollama_chat/qwen3", None, ("ollama_chat", "qwen3", "http://localhost:11434/v1")),
-        ("anthropic/claude-3-5-haiku", None, None),
+        ("anthropic/claude-3-5-haiku", None,  # Anthropic's own protocol: test_llm_anthropic.py
+         ("anthropic", "claude-3-5-haiku", "https://api.anthropic.com")),
         ("bedrock/anthropic.claude", None, None),
         ("hosted_vllm/qwen", None, None),  # no base URL known
         ("hosted_vllm/qwen", "http://gpu:8000/v1", ("hosted_vllm", "qwen", "http://gpu:8000/v1")),
