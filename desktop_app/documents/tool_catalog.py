@@ -21,6 +21,7 @@ never an exception: one broken file must not hide the other tools.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import functools
 import importlib
 from collections.abc import Iterable, Sequence
@@ -76,6 +77,8 @@ class ToolEntry:
         needs_network: It reaches a service or an address over the network.
         needs_files: It reads or writes files.
         runs_code: It runs code the model writes.
+        off_by_default: The engine refuses to make it until it is turned on (``note`` says
+            how): tools that fetch any address the model gives.
         note: A sentence more, such as how to turn the tool on or where it is defined.
     """
 
@@ -87,6 +90,7 @@ class ToolEntry:
     needs_network: bool = False
     needs_files: bool = False
     runs_code: bool = False
+    off_by_default: bool = False
     note: str = ""
 
     def matches(self, text: str) -> bool:
@@ -172,8 +176,6 @@ def mcp_entry(
 
 # -- built-in and toolkit tools -----------------------------------------------------------
 
-_FETCH_NOTE = "off unless CREWDESK_ENABLE_FETCH_URL=1 (it reaches any address)"
-
 _BUILTINS = (
     ToolEntry("read_file", "Read a file", "Read the content of a text file.", "builtin",
               needs_files=True),
@@ -185,8 +187,7 @@ _BUILTINS = (
               "builtin", runs_code=True),
     ToolEntry("fetch_url", "Fetch a web page",
               "Fetch a web page (http or https) and return its text.", "builtin",
-              needs_network=True,
-              note="off unless CREWDESK_ENABLE_FETCH_URL=1 (it reaches any address)"),
+              needs_network=True),
 )
 """The engine's own tools (`desktop_app.engine.builtin_tools`)."""
 
@@ -197,11 +198,23 @@ _TOOLKIT_FILES = frozenset({
 """Toolkit tools that read or write the user's files."""
 
 _TOOLKIT_NETWORK_ANY = frozenset({"ScrapeWebsiteTool", "WebsiteSearchTool"})
-"""Toolkit tools that fetch any address: off by default, as ``fetch_url``."""
+"""Toolkit tools that fetch any address the model gives (no key, no fixed service)."""
 
 
 def _builtin_entries() -> list[ToolEntry]:
-    return list(_BUILTINS)
+    return [_gated(entry) for entry in _BUILTINS]
+
+
+def _gated(entry: ToolEntry) -> ToolEntry:
+    """``entry`` marked off by default when the engine's registry makes it only with the
+    network allowed (``CREWDESK_ENABLE_FETCH_URL``)."""
+    from desktop_app.engine.builtin_tools import FETCH_URL_ENV, known_tool_names
+
+    if entry.name in known_tool_names(allow_network=False):
+        return entry
+    return dataclasses.replace(
+        entry, off_by_default=True,
+        note=f"off unless {FETCH_URL_ENV}=1 is set (it reaches any address the model gives)")
 
 
 @functools.cache
@@ -225,9 +238,8 @@ def _toolkit_entries() -> tuple[ToolEntry, ...]:
             needs_network=issubclass(cls, ServiceTool) or name in _TOOLKIT_NETWORK_ANY,
             needs_files=name in _TOOLKIT_FILES,
             runs_code=name == "CodeInterpreterTool",
-            note=_FETCH_NOTE if name in _TOOLKIT_NETWORK_ANY else "",
         ))
-    return tuple(entries)
+    return tuple(_gated(entry) for entry in entries)
 
 
 # -- project tools (static) ---------------------------------------------------------------

@@ -67,7 +67,10 @@ def test_the_tools_off_by_default_say_so_and_are_the_ones_the_registry_refuses()
         except KeyError as exc:
             assert "reaches the network" in str(exc)
             refused = True
-        assert refused == ("CREWDESK_ENABLE_FETCH_URL" in entry.note), entry.name
+        assert refused == entry.off_by_default, entry.name
+        assert refused == ("CREWDESK_ENABLE_FETCH_URL=1" in entry.note), entry.name
+    off = {entry.name for entry in catalog() if entry.off_by_default}
+    assert off == {"fetch_url", "ScrapeWebsiteTool", "WebsiteSearchTool"}
 
 
 def test_every_builtin_and_toolkit_name_builds(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -102,6 +102,8 @@ def test_every_tool_is_listed_by_source_with_its_needs_and_search_filters_live(
     assert rows["SerperDevTool"].text(1) == "[key SERPER_API_KEY]  [network]"
     assert rows["FileWriterTool"].text(1) == "[files]"
     assert rows["code_interpreter"].text(1) == "[runs code]"
+    assert rows["fetch_url"].text(1) == "[network]  [off by default]"
+    assert "CREWDESK_ENABLE_FETCH_URL=1" in rows["fetch_url"].toolTip(0)
     assert rows["mcp:files/list_files"].text(1) == "[network]"
     assert rows["project:tools.loud.shout"].text(0).startswith("Shout")
     assert "broken.py:1" in picker.message_label.text()  # a warning, not a crash

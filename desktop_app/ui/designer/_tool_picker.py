@@ -53,7 +53,8 @@ def tags_of(entry: ToolEntry) -> list[str]:
     """The small tags of a row: what the tool needs before it works."""
     tags = [f"key {entry.needs_key}"] if entry.needs_key else []
     tags += [tag for tag, on in (("network", entry.needs_network), ("files", entry.needs_files),
-                                 ("runs code", entry.runs_code)) if on]
+                                 ("runs code", entry.runs_code),
+                                 ("off by default", entry.off_by_default)) if on]
     return tags
 
 
