@@ -9,6 +9,9 @@ run with them, as a ``.crew.yaml`` is.
 
 Runs started with ``kickoff_async`` deliver their events on worker threads, so every print
 goes through one lock (`BusPrinter`).
+
+The project's code builds its crews, so ``--approve`` (default "ask") reaches them as the
+process's default approvals, with the terminal as approver (`TerminalApprovals.as_default`).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from desktop_app._cli_output import RunResult, StreamPrinter
+from desktop_app._terminal_approval import TerminalApprovals
 from desktop_app.cli import (
     EXIT_FAILED,
     EXIT_OK,
@@ -44,7 +48,7 @@ from desktop_app.cli import (
 if TYPE_CHECKING:
     from desktop_app.compat.projects import LoadedProject
     from desktop_app.engine import Crew
-    from desktop_app.engine.events import RunEvent
+    from desktop_app.engine.events import ApprovalRequested, RunEvent
 
 
 class Terminal(io.TextIOBase):
@@ -157,8 +161,10 @@ class BusPrinter:
     `RunStarted` arrives.
     """
 
-    def __init__(self, printer: StreamPrinter, err: TextIO, terminal: Terminal) -> None:
+    def __init__(self, printer: StreamPrinter, err: TextIO, terminal: Terminal,
+                 approvals: TerminalApprovals | None = None) -> None:
         self.printer = printer
+        self.approvals = approvals
         self.err = err
         self.terminal = terminal
         self.lock = threading.RLock()
@@ -216,6 +222,9 @@ class BusPrinter:
                 self.printer.plan(index, int(getattr(event, "task_index", 0)),
                                   getattr(event, "task_name", None), str(getattr(event, "plan", "")))
                 return
+            if kind == "approval_requested" and self.approvals is not None:
+                self.approvals.noticed(index, cast("ApprovalRequested", event))
+                return
             if kind == "task_skipped":
                 self.printer.skipped(index, int(getattr(event, "task_index", 0)),
                                      getattr(event, "task_name", None))
@@ -229,6 +238,11 @@ class BusPrinter:
                 if not self._shows_text(chunk.content) and chunk.tool_call is None:
                     chunk = chunk.model_copy(update={"content": ""})
                 self.printer.chunk(index, chunk)
+
+    def number(self, run_id: str) -> int:
+        """The number of run `run_id` (numbered when first seen), under the lock."""
+        with self.lock:
+            return self._number(run_id)
 
     def _number(self, run_id: str) -> int:
         if run_id not in self._index:
@@ -376,12 +390,14 @@ def run_project(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     terminal = Terminal(out)
     side = TerminalSide(terminal, "crewdesk")
     printer = StreamPrinter(cast(TextIO, side), prefixed=False, quiet=args.quiet, err=err)
-    bus_printer = BusPrinter(printer, err, terminal)
-    with warnings_printed(bus_printer.warn), project_target(args):
+    approvals = TerminalApprovals(printer, err, policy=args.approve or "ask")
+    bus_printer = BusPrinter(printer, err, terminal, approvals)
+    with (warnings_printed(bus_printer.warn), project_target(args),
+          approvals.as_default(bus_printer.number)):
         project = load(spec)
         given = args.inputs is not None or args.inputs_file is not None
         if given or args.input_set is not None:
-            return _run_with_inputs(args, project, printer, out, err)
+            return _run_with_inputs(args, project, printer, out, err, approvals)
         if args.mode != "akickoff" or args.concurrency != 4:
             err.write("note: --mode and --concurrency apply to runs with --inputs or "
                       "--inputs-file; the project's own run decides how its crews run\n")
@@ -416,7 +432,7 @@ def _run_entry(project: LoadedProject, bus_printer: BusPrinter) -> tuple[list[Ru
 
 
 def _run_with_inputs(args: argparse.Namespace, project: LoadedProject, printer: StreamPrinter,
-                     out: TextIO, err: TextIO) -> int:
+                     out: TextIO, err: TextIO, approvals: TerminalApprovals) -> int:
     from desktop_app.compat._project_crew import check_tool_keys
     from desktop_app.engine import bus
 
@@ -432,7 +448,8 @@ def _run_with_inputs(args: argparse.Namespace, project: LoadedProject, printer: 
             check_tool_keys(crew, project.spec.entry)
             results = asyncio.run(run_batch(
                 project.build_crew, batch, concurrency=args.concurrency, mode=args.mode,
-                printer=printer, progress=err if len(batch) > 1 else None, errors=err))
+                printer=printer, progress=err if len(batch) > 1 else None, errors=err,
+                approvals=approvals))
     finally:
         unsubscribe()
     _report(results, args.output, out)

@@ -118,7 +118,7 @@ def test_one_crew_streams_and_succeeds(
 ) -> None:
     out_file = tmp_path / "out.json"
     code, out, err = run(capsys, "run", ANALYST, "--simulator", "--mode", mode,
-                         "--output", str(out_file))
+                         "--output", str(out_file), "--approve", "always")
     assert code == 0, err
     assert out.startswith("== task 1 Average age (Python Data Analyst) ==\n-> tool code_interpreter(")
     assert "Result: 35.0." in out

@@ -336,7 +336,8 @@ def test_simulator_answers_the_project_search_tools_too(
     seen: list[RunEvent] = []
     unsubscribe = bus.subscribe(seen.append)
     try:
-        code, out, err = run(capsys, "run", str(root), "--simulator", "--quiet")
+        code, out, err = run(capsys, "run", str(root), "--simulator", "--quiet",
+                             "--approve", "always")  # the search tools reach the network
     finally:
         unsubscribe()
     assert code == 0, err
@@ -358,7 +359,8 @@ def test_a_tool_key_comes_from_the_keychain_when_the_environment_has_none(
     seen: list[RunEvent] = []
     unsubscribe = bus.subscribe(seen.append)
     try:
-        code, _, err = run(capsys, "run", str(root), "--simulator", "--quiet")
+        code, _, err = run(capsys, "run", str(root), "--simulator", "--quiet",
+                           "--approve", "always")  # the search tool reaches the network
     finally:
         unsubscribe()
         SecretStore().delete("SERPER_API_KEY")
