@@ -84,7 +84,7 @@ def test_seed_example_through_crewdesk_run(
     RecordingSimulator.started.clear()
     monkeypatch.setattr(desktop_app.simulator, "SimulatorThread", RecordingSimulator)
 
-    code = crewdesk(["run", str(EXAMPLES / name), "--simulator"])
+    code = crewdesk(["run", str(EXAMPLES / name), "--simulator", "--approve", "always"])
 
     out, err = capsys.readouterr()
     assert code == 0, err
