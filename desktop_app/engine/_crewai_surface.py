@@ -112,7 +112,6 @@ IGNORED: dict[str, dict[str, str]] = {
         "knowledge_search_query": "CrewDesk searches knowledge with the task's text",
         "knowledge_storage": "CrewDesk keeps knowledge in its own store",
         "max_tokens": "set max_tokens on the agent's LLM instead",
-        "mcps": "MCP servers are not supported by CrewDesk yet; wrap the call in a @tool",
         "memory": "an agent's own memory is not supported; set Crew(memory=True)",
         "multimodal": "multimodal input (images) is not supported by CrewDesk",
         "planning_config": "planning_config is not supported; planning=True uses the defaults",

@@ -51,6 +51,7 @@ from desktop_app.engine._verbose import verbose_roles, with_printer
 from desktop_app.engine.approval import Approvals
 from desktop_app.engine.errors import TaskExecutionError
 from desktop_app.engine.llm import LLM
+from desktop_app.engine.mcp import close_run_scope, open_run_scope, prepare_run
 from desktop_app.engine.outputs import CrewOutput, TaskOutput, UsageMetrics
 from desktop_app.engine.tools import BaseTool
 
@@ -289,9 +290,11 @@ async def execute(
         state.log_file = RunLogFile(crew.output_log_file)
     roles = verbose_roles(crew.verbose, [(agent.role, agent.verbose) for agent in crew.agents])
     state.emit = with_printer(state.emit, roles)
+    servers = open_run_scope()  # the run's MCP connections, closed when it ends
     try:
         for before in crew.before_kickoff_callbacks:
             inputs = await call_user(before, dict(inputs or {}))
+        await prepare_run(servers[0], crew.agents, crew.tasks)
         tasks = prepare_tasks(crew, inputs)
         state.send(ev.RunStarted(
             run_id=state.run_id,
@@ -317,6 +320,8 @@ async def execute(
     except Exception as exc:
         state.send(_failure_event(state.run_id, exc))
         raise
+    finally:
+        await close_run_scope(servers)
     state.send(ev.RunFinished(run_id=state.run_id, output=result, cost_usd=state.cost_usd))
     return result
 

@@ -81,6 +81,9 @@ class Agent(CrewAIModel):
         function_calling_llm: The model that makes this agent's tool calls.
         respect_context_window: Summarise the conversation when it outgrows the model's
             context window, instead of failing.
+        mcps: MCP servers whose tools the agent gets (CrewAI's forms: ``"https://..."``
+            URLs, ``"https://...#tool"``, `crewai.mcp`'s config objects); the servers are
+            opened when a run starts and closed when it ends (`desktop_app.engine.mcp`).
     """
 
     model_config = ConfigDict(
@@ -116,6 +119,7 @@ class Agent(CrewAIModel):
     max_rpm: int | None = None
     function_calling_llm: LLM | None = None
     respect_context_window: bool = True
+    mcps: list[Any] = Field(default_factory=list)
 
     @field_validator("llm", "function_calling_llm", mode="before")
     @classmethod
@@ -124,10 +128,18 @@ class Agent(CrewAIModel):
             return LLM(model=value)
         return value
 
-    @field_validator("tools", "knowledge_sources", mode="before")
+    @field_validator("tools", "knowledge_sources", "mcps", mode="before")
     @classmethod
     def _none_is_empty(cls, value: Any) -> Any:
         return [] if value is None else value
+
+    @field_validator("mcps")
+    @classmethod
+    def _warn_unusable_mcps(cls, value: list[Any]) -> list[Any]:
+        from desktop_app.engine.mcp import specs_of
+
+        specs_of(value)  # warns for each form CrewDesk cannot use, naming it
+        return value
 
     def owner_label(self) -> str:
         """How messages name this agent: "Agent 'Researcher'"."""
@@ -140,8 +152,13 @@ class Agent(CrewAIModel):
         return LLM(model=default_model(), base_url=default_base_url())
 
     def all_tools(self) -> list[BaseTool]:
-        """Its tools, plus the code interpreter when code execution is allowed."""
+        """Its tools, its MCP servers' tools, and the code interpreter when code execution
+        is allowed."""
         tools = list(self.tools)
+        if self.mcps:
+            from desktop_app.engine.mcp import mcps_tools
+
+            tools += mcps_tools(self.mcps)
         if self.allow_code_execution:
             from desktop_app.engine.code_execution import CodeInterpreterTool
 
