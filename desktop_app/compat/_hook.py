@@ -40,10 +40,11 @@ _HINTS: dict[str, str] = {
         "{name} (ExcelKnowledgeSource) is not supported by CrewDesk: save the sheet as CSV and "
         f"use CSVKnowledgeSource instead. See {DOCS}."
     ),
-    "crewai.mcp": (
-        "{name} (MCP servers) is not supported by CrewDesk: give the agent @tool functions "
-        f"instead. See {DOCS}."
-    ),
+    **dict.fromkeys(("crewai.mcp.client", "crewai.mcp.tool_resolver", "crewai.mcp.transports"), (
+        "{name} is not part of CrewDesk: crewai.mcp offers the server configs "
+        "(MCPServerStdio, MCPServerHTTP, MCPServerSSE) and tool filters; CrewDesk connects "
+        f"to the servers itself. See {DOCS}."
+    )),
     "crewai.a2a": f"{{name}} (agent-to-agent, A2A) is not supported by CrewDesk. See {DOCS}.",
     "crewai.lite_agent": (
         "{name} (LiteAgent) is not supported by CrewDesk: use an Agent with a one-task "

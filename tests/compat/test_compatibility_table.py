@@ -179,6 +179,7 @@ def _examples() -> dict[str, Callable[[], dict[str, Any]]]:
         "Agent.function_calling_llm": lambda: {"function_calling_llm": "openai/gpt-4o-mini"},
         "Agent.llm": lambda: {"llm": "openai/gpt-4o-mini"},
         "Agent.verbose": lambda: {"verbose": 2},
+        "Agent.mcps": lambda: {"mcps": ["https://mcp.example.com/api"]},
         "Task.agent": lambda: {"agent": _agent()},
         "Task.callback": lambda: {"callback": _hook},
         "Task.config": lambda: {"config": {"name": "from_yaml"}},

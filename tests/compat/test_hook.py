@@ -163,8 +163,8 @@ def test_crewai_tools_are_the_toolkit(hook: None) -> None:
 
 
 def test_crewai_tools_unknown_tool_names_it(hook: None) -> None:
-    with pytest.raises(ImportError, match="'MCPServerAdapter'.*@tool"):
-        from crewai_tools import MCPServerAdapter  # noqa: F401
+    with pytest.raises(ImportError, match="'FirecrawlSearchTool'.*@tool"):
+        from crewai_tools import FirecrawlSearchTool  # noqa: F401
     with pytest.raises(ModuleNotFoundError, match=r"crewai_tools\.tools.*COMPATIBILITY"):
         importlib.import_module("crewai_tools.tools.whatever")
 
@@ -175,7 +175,7 @@ def test_crewai_tools_unknown_tool_names_it(hook: None) -> None:
         ("crewai.lite_agent", "LiteAgent"),
         ("crewai.memory.storage.rag_storage", "Crew\\(memory=True\\)"),
         ("crewai.agents.parser", "AgentStep"),
-        ("crewai.mcp", "MCP"),
+        ("crewai.mcp.client", "MCPServerStdio"),
     ],
 )
 def test_modules_crewdesk_lacks_say_what_instead(hook: None, module: str, says: str) -> None:

@@ -19,7 +19,6 @@ from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
 
-from desktop_app.compat._hook import DOCS
 from desktop_app.compat.crewai.project._annotations import MARKERS, DecoratedMethod
 from desktop_app.compat.crewai.project._config import ConfigDict, ConfigError, load_config
 from desktop_app.compat.crewai.project._mapping import map_agent_entry, map_task_entries
@@ -117,17 +116,38 @@ def load_yaml(config_path: Path) -> dict[str, Any]:
 
 
 def get_mcp_tools(self: Any, *tool_names: str) -> list[Any]:
-    """CrewAI's MCP tools of the crew: none without `mcp_server_params`; with them, an error.
+    """CrewAI's MCP tools of the crew: those of the server in `mcp_server_params` (only
+    the named ones, if any); none without it.
+
+    The tools belong to the runs that use them: each run opens the server when it starts and
+    closes it (a stdio server is stopped) when it ends. The list is asked once per crew
+    object, here, blocking (`mcp_connect_timeout` seconds at most).
 
     Raises:
-        NotImplementedError: The class sets `mcp_server_params`.
+        RuntimeError: The server could not be reached, or a named tool is not on it.
     """
-    if not getattr(self, "mcp_server_params", None):
+    params = getattr(self, "mcp_server_params", None)
+    if not params:
         return []
-    raise NotImplementedError(
-        f"{type(self).__name__}: MCP servers (mcp_server_params) are not supported by "
-        f"CrewDesk: give the agents @tool functions instead. See {DOCS}."
-    )
+    from desktop_app.compat.crewai_tools._mcp_adapter import ToolCollection, adapter_spec
+    from desktop_app.engine.mcp import McpError, McpTool
+    from desktop_app.engine.mcp._listing import tools_blocking
+
+    if isinstance(params, list):
+        return [tool for one in params for tool in _server_tools(self, one, tool_names)]
+    spec = adapter_spec(params, float(getattr(self, "mcp_connect_timeout", 30)))
+    try:
+        infos = tools_blocking(spec)
+    except McpError as exc:
+        raise RuntimeError(f"{type(self).__name__}: {exc}") from exc
+    tools = ToolCollection(McpTool.from_info(spec, info, name=info.name) for info in infos)
+    return list(tools.filter_by_names(tool_names or None))
+
+
+def _server_tools(self: Any, params: Any, tool_names: tuple[str, ...]) -> list[Any]:
+    holder = type("_One", (), {"mcp_server_params": params,
+                               "mcp_connect_timeout": getattr(self, "mcp_connect_timeout", 30)})
+    return get_mcp_tools(holder(), *tool_names)
 
 
 def decorated_methods(cls: type) -> dict[str, DecoratedMethod]:
