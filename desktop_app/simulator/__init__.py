@@ -9,6 +9,12 @@ and ``GET /stats`` (the counters of ``Simulator.stats``). Errors use OpenAI's
 ``{"error": {...}}`` shape. ``base_url`` is ``http://127.0.0.1:PORT/v1``; ``root_url`` is
 ``http://127.0.0.1:PORT``.
 
+The same model also speaks Anthropic's Messages API, ``POST /v1/messages`` (Anthropic's SSE
+events, ``tool_use``/``tool_result`` blocks, its error types; see ``_anthropic``), and Gemini's
+``POST <any prefix>/models/<model>:generateContent`` and ``:streamGenerateContent[?alt=sse]``
+(see ``_gemini``), with the same scripting and ``sim:`` faults, so ``anthropic/sim:...`` and
+``gemini/sim:...`` models pointed at ``root_url`` run natively or through litellm.
+
 Search and scrape endpoints for web tools, on ``root_url`` (see ``_tool_apis``), answered in
 each service's own JSON shape, the same results for the same query, each needing its key
 (any non-empty value) or answering 401: ``POST /serper/search`` and ``/serper/news``
