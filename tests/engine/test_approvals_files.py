@@ -24,6 +24,8 @@ from desktop_app.engine.toolkit import (
     ScrapeWebsiteTool,
     SerperDevTool,
     TavilySearchTool,
+    TXTSearchTool,
+    WebsiteSearchTool,
 )
 
 
@@ -168,3 +170,13 @@ def test_network_tools_ask_naming_their_address() -> None:
         assert request is not None
         assert (request.kind, request.target) == ("network", address)
         assert "'tides'" in request.summary and "tides" in request.detail
+
+
+def test_a_search_tool_asks_before_fetching_a_page_the_model_names() -> None:
+    workspace = Path.cwd()
+    request = WebsiteSearchTool().approval_request(
+        {"search_query": "tides", "website": "https://example.test/tides"}, workspace)
+    assert request is not None
+    assert (request.kind, request.target) == ("network", "https://example.test/tides")
+    assert TXTSearchTool().approval_request(
+        {"search_query": "tides", "txt": "notes.txt"}, workspace) is None

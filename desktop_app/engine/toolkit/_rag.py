@@ -12,7 +12,6 @@ What CrewAI's `RagTool` has and CrewDesk does not use (`summarize`, `adapter`,
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from desktop_app.engine._blocking import run_to_end
 from desktop_app.engine._fts import FtsStore, StoredItem
 from desktop_app.engine._paths import store_key, store_path
 from desktop_app.engine._store_thread import StoreHandle, open_store
+from desktop_app.engine._tool_paths import working_root
 from desktop_app.engine.builtin_tools import resolve_inside
 from desktop_app.engine.knowledge._index import KNOWLEDGE, apply_plan, plan_index, plan_items
 from desktop_app.engine.knowledge._sources import BaseKnowledgeSource, StringKnowledgeSource
@@ -129,13 +129,14 @@ class RagTool(CrewAIToolFace):
         return source_for_file(path, CHUNK_SIZE, CHUNK_OVERLAP)
 
     def add_from_model(self, ref: str) -> None:
-        """Adds a source the model named; a local path must stay inside the working folder.
+        """Adds a source the model named; a local path must stay inside the working folder
+        (in a run, its workspace), from which a relative path starts.
 
         Raises:
-            PermissionError: The path leads outside the working folder.
+            PermissionError: The path leads outside that folder.
         """
         if not ref.startswith(("http://", "https://")):
-            resolve_inside(ref, os.getcwd())
+            ref = str(resolve_inside(ref, str(working_root())))
         self._add_ref(ref)
 
     # --- searching --------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
+from desktop_app.engine.approval import ApprovalRequest
 from desktop_app.engine.knowledge._sources import (
     BaseFileKnowledgeSource,
     BaseKnowledgeSource,
@@ -56,6 +57,20 @@ class _SearchTool(RagTool):
     def source_for(self, path: Path) -> BaseKnowledgeSource:
         """The file in this tool's format (a folder: each file in its own)."""
         return source_for_file(path, CHUNK_SIZE, CHUNK_OVERLAP, self.file_kind)
+
+    def approval_request(
+        self, arguments: dict[str, Any], workspace: Path
+    ) -> ApprovalRequest | None:
+        """A web address the model names (not one the tool has already) asks first: kind
+        "network". Local paths stay inside the workspace, without asking."""
+        ref = str(arguments.get(self.ref_arg) or "")
+        if not ref.startswith(("http://", "https://")) or ref in self._pages:
+            return None
+        query = str(arguments.get(self.query_arg) or "")
+        return ApprovalRequest(
+            kind="network", tool_name=self.name, summary=f"GET {ref}",
+            detail=f"GET {ref}\nto search its text for {query!r}", target=ref,
+        )
 
     async def _arun(self, **kwargs: Any) -> str:
         ref = kwargs.get(self.ref_arg)
