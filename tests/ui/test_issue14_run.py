@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 from test_app_support import (
     litellm_loaded,  # noqa: F401 - a fixture
@@ -17,9 +17,12 @@ from test_app_support import (
 )
 
 from desktop_app.simulator import SimulatorThread
-from desktop_app.ui.controllers import RunState
+from desktop_app.storage.crew_library import EXAMPLE_PREFIX
+from desktop_app.storage.paths import AppPaths
+from desktop_app.ui.controllers import RunState, RunStatus
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.services import AppServices
+from desktop_app.ui.settings import SettingsDialog
 
 Arun = Callable[..., Any]
 
@@ -65,6 +68,56 @@ def test_designer_run_runs_its_crew_while_the_dashboard_shows_another(
             assert started[attempt].inputs == {"topic": "owls"}
             assert window.tabs.currentWidget() is window.dashboard
             await window.controller.wait(started[attempt])
+        await _close(window)
+
+    arun(scenario(), timeout=120)
+
+
+async def _no_provider_box(window: MainWindow) -> QMessageBox:
+    def shown() -> QMessageBox | None:
+        box = window.findChild(QMessageBox, "noProviderBox")
+        return box if box is not None and box.isVisible() else None
+
+    await wait_until(shown, within=10)
+    box = shown()
+    assert box is not None
+    return box
+
+
+def test_with_no_provider_run_offers_the_simulator_or_a_key_before_running(
+    qtbot: QtBot, arun: Arun
+) -> None:
+    async def scenario() -> None:
+        services = AppServices(AppPaths.from_env())
+        window = await _window(qtbot, services)
+        assert window.banner.isVisible()  # no provider set up, dry run unticked
+        dashboard = window.dashboard
+        assert not dashboard.dry_run.isChecked()
+        started: list[RunState] = []
+        window.controller.runAdded.connect(started.append)
+        crew = EXAMPLE_PREFIX + "research_writer"
+        await dashboard.select_crew(crew)
+        dashboard.run_button.click()
+        box = await _no_provider_box(window)
+        assert "No model provider or API key is set up" in box.text()
+        assert started == []  # nothing ran yet
+        button = box.findChild(QPushButton, "addKey")
+        assert button is not None
+        button.click()
+        await wait_until(lambda: window.findChild(SettingsDialog) is not None)
+        settings = window.findChild(SettingsDialog)
+        assert settings is not None
+        settings.reject()
+        assert started == [] and "Settings" in dashboard.message.text()
+        dashboard.run_button.click()
+        box = await _no_provider_box(window)
+        simulator = box.findChild(QPushButton, "runOnSimulator")
+        assert simulator is not None
+        simulator.click()
+        await wait_until(lambda: len(started) == 1)
+        assert dashboard.dry_run.isChecked()
+        await window.controller.wait(started[0])
+        assert started[0].status is RunStatus.DONE, started[0].error
         await _close(window)
 
     arun(scenario(), timeout=120)

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.documents.model import CrewDocument
 from desktop_app.storage.crew_library import CrewEntry
+from desktop_app.ui.controllers.crew_factory import provider_kind_of
 from desktop_app.ui.controllers.run_controller import (
     PROJECT_ID_PREFIX,
     PROJECT_SNAPSHOT_KEY,
@@ -46,6 +47,9 @@ from desktop_app.ui.controllers.run_controller import (
     RunRequest,
 )
 from desktop_app.ui.controllers.run_state import RunState, RunStatus
+from desktop_app.ui.dashboard._choice import CrewChoice
+from desktop_app.ui.dashboard._endpoints import endpoints_allowed
+from desktop_app.ui.dashboard._preflight import ask_without_key, models_without_key
 from desktop_app.ui.dashboard.inputs import (
     BatchTable,
     CrewPicker,
@@ -90,13 +94,11 @@ class DashboardView(QWidget):
         super().__init__(parent)
         self._services = services
         self._controller = controller
-        self._documents: dict[str, CrewDocument] = {}
-        self._typed: dict[str, dict[str, Any]] = {}
-        self._batch_rows: dict[str, list[dict[str, Any]]] = {}
-        self._current: str | None = None
-        self._wanted: str | None = None
         self._no_inputs = InputsForm()
         self._build()
+        self._choice = CrewChoice(
+            services, (self.picker, self.inputs_panel, self.batch, self.batch_box),
+            self.show_message, self._order_tabs)
         self._connect()
         self._order_tabs()
 
@@ -207,10 +209,10 @@ class DashboardView(QWidget):
         entries = await self._services.library.alist()
         entries += [CrewEntry(opened.crew_id, f"{opened.document.name} (CrewAI project)",
                               opened.root, False) for opened in self._services.projects.all()]
-        self._documents.clear()
+        self._choice.forget()
         self.picker.set_entries(entries)
         current = self.picker.current_id()
-        if current is not None and current != self._wanted:
+        if current is not None and current != self._choice.wanted:
             await self.select_crew(current)
         else:
             await self.show_inputs()  # the documents may have changed (the designer saved)
@@ -220,64 +222,17 @@ class DashboardView(QWidget):
     def inputs(self) -> InputsForm:
         """The inputs form of the highlighted crew (else the first shown; else an empty one)."""
         forms = self.inputs_panel.forms()
-        form = forms.get(self._current or "") or next(iter(forms.values()), None)
+        form = forms.get(self._choice.current or "") or next(iter(forms.values()), None)
         return form if form is not None else self._no_inputs
 
     async def select_crew(self, crew_id: str) -> CrewDocument | None:
         """Makes `crew_id` the highlighted crew: its for-each rows, and its inputs unless
         other crews are checked (the Inputs box shows the crews a Run runs)."""
-        self._wanted = crew_id
-        document = await self._document(crew_id)
-        if document is None or self._wanted != crew_id:
-            return None  # unreadable, or another crew was picked meanwhile
-        self._highlight(crew_id, document)
-        await self.show_inputs()
-        return document
-
-    def _highlight(self, crew_id: str, document: CrewDocument) -> None:
-        """Makes a crew the current one at once (no await): picker, for-each table."""
-        if self._current is not None and self._current != crew_id:
-            self._batch_rows[self._current] = self.batch.rows()
-        changed = self._current != crew_id
-        self._wanted = self._current = crew_id
-        self.picker.select(crew_id)
-        self.batch.set_placeholders(document.placeholders())
-        if changed:
-            self.batch.set_rows(self._batch_rows.get(crew_id, []))
-        self.batch_box.setTitle(f"For each: {document.name} (one run per row)")
-
-    def _input_ids(self) -> list[str]:
-        """The crews whose inputs the Inputs box shows: those a Run runs."""
-        listed = self.picker.ids()
-        checked = self.picker.checked_ids()
-        if checked:
-            return checked
-        return [self._current] if self._current in listed else []
+        return await self._choice.select(crew_id)
 
     async def show_inputs(self) -> None:
-        """Shows a form per crew a Run runs (the checked ones, else the highlighted one).
-
-        Reads missing documents first; whatever the selection is once they are read is
-        shown, so calls that overlap all end on the latest selection.
-        """
-        failed: set[str] = set()
-        while True:
-            wanted = [crew_id for crew_id in self._input_ids() if crew_id not in failed]
-            missing = [crew_id for crew_id in wanted if self._cached(crew_id) is None]
-            if not missing:
-                break
-            for crew_id in missing:
-                if await self._document(crew_id) is None:
-                    failed.add(crew_id)
-        self._remember_typed()
-        crews = []
-        for crew_id in wanted:
-            document = self._cached(crew_id)
-            assert document is not None
-            crews.append((crew_id, document,
-                          self._typed.get(crew_id, document.default_inputs())))
-        if self.inputs_panel.show_crews(crews):
-            self._order_tabs()
+        """Shows a form per crew a Run runs (the checked ones, else the highlighted one)."""
+        await self._choice.show_inputs()
 
     def _order_tabs(self) -> None:
         """Tab goes down the side as it reads: crews, inputs, mode, Run, dry run, for-each."""
@@ -289,22 +244,6 @@ class DashboardView(QWidget):
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
 
-    def _cached(self, crew_id: str) -> CrewDocument | None:
-        opened = self._services.projects.get(crew_id)
-        return opened.document if opened is not None else self._documents.get(crew_id)
-
-    async def _document(self, crew_id: str) -> CrewDocument | None:
-        opened = self._services.projects.get(crew_id)
-        if opened is not None:  # the designer's values, saved or not
-            return opened.document
-        if crew_id not in self._documents:
-            try:
-                self._documents[crew_id] = await self._services.library.aload(crew_id)
-            except Exception as exc:  # noqa: BLE001 - any unreadable crew is reported the same
-                self.show_message(f"Cannot open the crew {crew_id}: {exc}")
-                return None
-        return self._documents[crew_id]
-
     def _code_failed(self, crew_id: str) -> bool:
         """Says so when a trusted project's code failed to load (its runs would lack what
         the code makes); reopen the project once it is fixed."""
@@ -314,16 +253,6 @@ class DashboardView(QWidget):
         self.show_message(f"{opened.document.name} cannot run: its code failed to load: "
                           f"{opened.error}. Fix it, then open the project again.")
         return True
-
-    def _remember_typed(self) -> None:
-        for crew_id, form in self.inputs_panel.forms().items():
-            self._typed[crew_id] = form.values()
-
-    def _inputs_for(self, crew_id: str, document: CrewDocument) -> dict[str, Any]:
-        form = self.inputs_panel.form(crew_id)
-        if form is not None:
-            return form.values()
-        return self._typed.get(crew_id, document.default_inputs())
 
     def show_message(self, text: str) -> None:
         """Shows a line for the user under the Run button (empty clears it)."""
@@ -345,8 +274,9 @@ class DashboardView(QWidget):
 
     async def run_checked(self) -> list[RunState]:
         """Runs each checked crew once (the current crew when none is checked)."""
-        self._remember_typed()
-        ids = self.picker.checked_ids() or ([self._current] if self._current else [])
+        self._choice.remember_typed()
+        current = self._choice.current
+        ids = self.picker.checked_ids() or ([current] if current else [])
         if not ids:
             self.show_message("Pick a crew to run.")
             return []
@@ -354,16 +284,20 @@ class DashboardView(QWidget):
         for crew_id in ids:
             if self._code_failed(crew_id):
                 return []
-            document = await self._document(crew_id)
+            document = await self._choice.document(crew_id)
             if document is None:
                 return []
-            values = self._inputs_for(crew_id, document)
+            values = self._choice.inputs_for(crew_id, document)
             missing = [name for name in document.placeholders() if name not in values]
             if missing:
                 await self.select_crew(crew_id)
                 self.show_message(f"{document.name} needs: {', '.join(missing)}.")
                 return []
             planned.append((crew_id, document, values))
+        if not await self._provider_ready([document for _id, document, _values in planned]):
+            return []
+        if not await self._endpoints_allowed([(i, doc) for i, doc, _values in planned]):
+            return []
         self.show_message("")
         return [self.start(document, values, crew_id) for crew_id, document, values in planned]
 
@@ -374,42 +308,50 @@ class DashboardView(QWidget):
         starting, so a selection made meanwhile (the dashboard's own refresh when its tab
         shows) cannot make it run another crew or nothing.
         """
-        self._documents.pop(crew_id, None)
+        self._choice.forget(crew_id)
         await self.load_crews()
-        document = await self._document(crew_id)
+        document = await self._choice.document(crew_id)
         if document is None or self._code_failed(crew_id):
             return None  # both said why
-        self._highlight(crew_id, document)
+        self._choice.highlight(crew_id, document)
         await self.show_inputs()
-        values = self._inputs_for(crew_id, document)
+        values = self._choice.inputs_for(crew_id, document)
         missing = [name for name in document.placeholders() if name not in values]
         if missing:
             hint = "" if self.inputs_panel.form(crew_id) else " (check it to see its inputs)"
             self.show_message(f"{document.name} needs: {', '.join(missing)}{hint}. "
                               "Fill them, then Run.")
             return None
+        if not await self._provider_ready([document]):
+            return None
+        if not await self._endpoints_allowed([(crew_id, document)]):
+            return None
         self.show_message("")
         return self.start(document, values, crew_id)
 
     async def run_batch(self) -> list[RunState]:
         """Runs the highlighted crew once per row of the for-each table."""
-        crew_id = self._current
+        crew_id = self._choice.current
         if crew_id is None:
             self.show_message("Pick a crew first.")
             return []
         if self._code_failed(crew_id):
             return []
         rows = self.batch.rows()
-        document = await self._document(crew_id)
+        document = await self._choice.document(crew_id)
         if document is None or not rows:
             self.show_message("Add rows to the table (or load a JSONL file) first.")
             return []
-        base = self._inputs_for(crew_id, document)
+        base = self._choice.inputs_for(crew_id, document)
         batch = [{**base, **row} for row in rows]
         incomplete = [i + 1 for i, values in enumerate(batch)
                       if any(name not in values for name in document.placeholders())]
         if incomplete:
             self.show_message(f"Rows {', '.join(map(str, incomplete))} miss some inputs.")
+            return []
+        if not await self._provider_ready([document]):
+            return []
+        if not await self._endpoints_allowed([(crew_id, document)]):
             return []
         self.show_message("")
         return [self.start(document, values, crew_id) for values in batch]
@@ -438,10 +380,13 @@ class DashboardView(QWidget):
             self.show_message(f"The crew of that run cannot be read any more: {exc}")
             return None
         mode: RunMode = "kickoff_async" if record.mode == "kickoff_async" else "akickoff"
+        if not await self._provider_ready([document]):
+            return None
         extra = dict(document.settings.extra)
         project_id = extra.pop(PROJECT_SNAPSHOT_KEY, None)
         if not isinstance(project_id, str):
-            return self.start(document, dict(record.inputs), None, mode)
+            allowed = await self._endpoints_allowed([(None, document)])
+            return self.start(document, dict(record.inputs), None, mode) if allowed else None
         if self._services.projects.get(project_id) is None:
             folder = project_id.removeprefix(PROJECT_ID_PREFIX)
             self.show_message(f"Open the CrewAI project {folder} first (File › Open CrewAI "
@@ -449,7 +394,46 @@ class DashboardView(QWidget):
             return None
         settings = document.settings.model_copy(update={"extra": extra})
         document = document.model_copy(update={"settings": settings})
+        if not await self._endpoints_allowed([(project_id, document)]):
+            return None
         return self.start(document, dict(record.inputs), project_id, mode)
+
+    async def _provider_ready(self, documents: list[CrewDocument]) -> bool:
+        """Before a real run: when a model of these crews has no provider and no key, asks
+        whether to run on the simulator (ticks Dry run) or add a key (opens Settings).
+
+        Returns:
+            True to start the runs (the dry-run choice may have changed), False not to.
+        """
+        if self.dry_run.isChecked():
+            return True
+        settings = self._services.current_settings
+        missing = await models_without_key(self._services.secrets, documents, settings)
+        if not missing:
+            return True
+        names = list(dict.fromkeys(document.name for document in documents))
+        choice = await ask_without_key(self, names, missing)
+        if choice == "simulator":
+            self.dry_run.setChecked(True)
+            return True
+        if choice == "settings":
+            kinds = {provider_kind_of(model) for model in missing}
+            provider = next((p.id for p in settings.providers if p.kind in kinds), "")
+            self.settingsRequested.emit(provider)
+            self.show_message("Add the provider and its key in Settings, then Run again.")
+        else:
+            self.show_message("Not run: no provider or key is set up for "
+                              f"{', '.join(missing)}.")
+        return False
+
+    async def _endpoints_allowed(self, runs: list[tuple[str | None, CrewDocument]]) -> bool:
+        """Before a real run: names the addresses a crew's file sends its prompts and keys
+        to, once per crew (`_endpoints`); False (and a line saying so) on Cancel."""
+        if self.dry_run.isChecked() or await endpoints_allowed(self, self._services, runs):
+            return True
+        self.show_message("Not run: its prompts and keys would go to addresses you did not "
+                          "allow.")
+        return False
 
     def stop_all(self) -> int:
         """Stops every queued or running run."""
@@ -459,7 +443,7 @@ class DashboardView(QWidget):
 
     @asyncSlot(str)
     async def _on_picker_crewSelected(self, crew_id: str) -> None:
-        if crew_id != self._wanted:
+        if crew_id != self._choice.wanted:
             await self.select_crew(crew_id)
 
     @asyncSlot()
@@ -494,7 +478,7 @@ class DashboardView(QWidget):
             self._controller.decide(run_id, cast("Decision", decision))
 
     def _on_controller_crewSettingsSaved(self, crew_id: str) -> None:
-        self._documents.pop(crew_id, None)  # the next run reads the saved settings
+        self._choice.forget(crew_id)  # the next run reads the saved settings
 
     def _on_stop_all_button_clicked(self) -> None:
         self.stop_all()
