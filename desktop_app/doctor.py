@@ -213,13 +213,14 @@ def check_crew(timeout: float = 60.0) -> Check:
 
 def check_sandbox() -> Check:
     """Which OS sandbox runs the code a model writes, and why (none: code execution is off)."""
-    from desktop_app.engine.sandbox import detect
+    from desktop_app.engine.sandbox import caps_summary, detect
 
     found = detect()
     if found.backend is None:
+        fix = "install bubblewrap, or " if sys.platform.startswith("linux") else ""
         return Check("sandbox", "warn", f"none: {found.reason}; model-written code will not run "
-                     "(install bubblewrap, or let a crew run it unsandboxed)")
-    return Check("sandbox", "ok", f"{found.backend}: {found.reason}")
+                     f"({fix}let a crew run it unsandboxed)")
+    return Check("sandbox", "ok", f"{found.backend}: {found.reason}; {caps_summary(found.backend)}")
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -369,6 +369,12 @@ class _RunFolders:
             return 128 - code
         return code
 
+    def result(self, stdout: bytes, stderr: bytes, code: int | None) -> CodeResult:
+        """The finished run's result, with why the OS stopped it (its memory cap) if it did."""
+        note = self.launch.outcome() if self.launch is not None else ""
+        errors = _decode(stderr) + (f"\n{note}\n" if note else "")
+        return CodeResult(_decode(stdout), errors, self.status(code), False)
+
     @property
     def script(self) -> str:
         return str(Path(self.workdir) / "main.py")
@@ -418,7 +424,7 @@ async def arun_python(code: str, limits: CodeLimits = CodeLimits()) -> CodeResul
         raise
     try:
         stdout, stderr = await asyncio.wait_for(_acommunicate(process, run), limits.timeout_s)
-        return CodeResult(_decode(stdout), _decode(stderr), run.status(process.returncode), False)
+        return run.result(stdout, stderr, process.returncode)
     except TimeoutError:
         return CodeResult("", "", None, True)
     finally:
@@ -506,7 +512,7 @@ def run_python(code: str, limits: CodeLimits = CodeLimits()) -> CodeResult:
             pid = process.pid
             try:
                 stdout, stderr = _communicate(process, run, limits.timeout_s)
-                return CodeResult(_decode(stdout), _decode(stderr), run.status(process.returncode), False)
+                return run.result(stdout, stderr, process.returncode)
             except subprocess.TimeoutExpired:
                 return CodeResult("", "", None, True)
             finally:

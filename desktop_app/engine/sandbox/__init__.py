@@ -1,10 +1,12 @@
 """Isolation of the code a model writes from the rest of the machine, one backend per OS.
 
-Linux: `bwrap` (bubblewrap: namespaces, a read-only interpreter, a capped tmpfs run folder)
-or, where unprivileged user namespaces are off, `landlock` (Landlock + a seccomp filter,
-through a small launcher). `detect()` tries them once and says which one works and why;
-with none, code execution is off unless a crew opts in to running unsandboxed
-(`CodeLimits(run_unsandboxed=True)`). macOS and Windows have no backend yet.
+Linux: `bwrap` (bubblewrap: namespaces, a read-only interpreter, a capped tmpfs run folder;
+the release's own bwrap first) or, where unprivileged user namespaces are off, `landlock`
+(Landlock + a seccomp filter, through a small launcher); a memory cgroup per run where one
+can be made. macOS: `sandbox-exec` with a deny-by-default profile. Windows: `appcontainer`
+(an AppContainer with no capabilities, in a Job Object). `detect()` tries them once and says
+which one works and why; with none, code execution is off unless a crew opts in to running
+unsandboxed (`CodeLimits(allow_unsandboxed=True)`).
 """
 
 from desktop_app.engine.sandbox._base import (
@@ -13,7 +15,13 @@ from desktop_app.engine.sandbox._base import (
     Launch,
     SandboxUnavailable,
 )
-from desktop_app.engine.sandbox._detect import BACKENDS, CHOICE_VARIABLE, Detection, detect
+from desktop_app.engine.sandbox._detect import (
+    BACKENDS,
+    CHOICE_VARIABLE,
+    Detection,
+    caps_summary,
+    detect,
+)
 
 __all__ = [
     "BACKENDS",
@@ -23,5 +31,6 @@ __all__ = [
     "Isolator",
     "Launch",
     "SandboxUnavailable",
+    "caps_summary",
     "detect",
 ]

@@ -44,6 +44,8 @@ class Launch:
         cleanup: Kills what the run left and frees what `prepare` made; call it once the
             spawned process has ended or been killed.
         pass_fds: Descriptors the spawned process must inherit (closed by `cleanup`).
+        outcome: Why the OS stopped the run (its memory cap), or ""; ask once the spawned
+            process has ended, before `cleanup`.
     """
 
     argv: list[str]
@@ -51,6 +53,7 @@ class Launch:
     preexec: Callable[[], None]
     cleanup: Callable[[], None] = field(default=lambda: None)
     pass_fds: tuple[int, ...] = ()
+    outcome: Callable[[], str] = field(default=lambda: "")
 
 
 class Isolator(Protocol):

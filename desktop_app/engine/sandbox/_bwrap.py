@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import sys
 from collections.abc import Mapping, Sequence
 
 from desktop_app.engine.sandbox import _seccomp
@@ -25,11 +26,37 @@ from desktop_app.engine.sandbox._limits import RunCaps
 _TOP_LINKS = ("/lib", "/lib64", "/bin", "/sbin", "/usr/lib64")
 
 
+BUNDLED = os.path.join("bubblewrap", "bwrap")
+"""Where the Linux release carries its own bwrap (and the libraries it needs, beside it),
+relative to the frozen executable's folder (see packaging/build.py)."""
+
+
+def bwrap_candidates() -> list[str]:
+    """Every `bwrap` to try, best first: the release's own (frozen), PATH, the usual places."""
+    found: list[str] = []
+    if getattr(sys, "frozen", False):
+        found.append(os.path.join(os.path.dirname(os.path.abspath(sys.executable)), BUNDLED))
+    found += [shutil.which("bwrap") or "", "/usr/bin/bwrap", "/usr/local/bin/bwrap"]
+    unique = [p for p in dict.fromkeys(found) if p and os.access(p, os.X_OK)]
+    return [p for p in unique if os.path.isfile(p)]
+
+
 def bwrap_path() -> str | None:
-    """Where `bwrap` is (PATH, then the usual places), or None."""
-    return shutil.which("bwrap") or next(
-        (p for p in ("/usr/bin/bwrap", "/usr/local/bin/bwrap") if os.access(p, os.X_OK)), None
-    )
+    """The first of `bwrap_candidates()`, or None."""
+    return next(iter(bwrap_candidates()), None)
+
+
+def _bwrap_env(executable: str, env: Mapping[str, str]) -> dict[str, str]:
+    """bwrap's own environment: a bundled bwrap finds its libraries beside it.
+
+    The program never sees this: bwrap starts it with `--clearenv` and `--setenv`.
+    """
+    out = dict(env)
+    folder = os.path.dirname(executable)
+    if os.path.basename(folder) == "bubblewrap" and any(
+            name.endswith(".so") or ".so." in name for name in os.listdir(folder)):
+        out["LD_LIBRARY_PATH"] = folder
+    return out
 
 
 def mounts(run_folder: str, limits: IsolationLimits, read_only: Sequence[str]) -> list[str]:
@@ -91,7 +118,8 @@ class BwrapIsolator:
                 with contextlib.suppress(OSError):
                     os.close(fd)
 
-        return Launch([*command, "--", *argv], dict(env), caps.preexec, cleanup, fds)
+        return Launch(caps.wrap([*command, "--", *argv]), _bwrap_env(self.executable, env),
+                      caps.preexec, cleanup, fds, caps.outcome)
 
 
 def _seccomp_fd() -> int:

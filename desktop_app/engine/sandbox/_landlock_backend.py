@@ -102,4 +102,4 @@ class LandlockIsolator:
         command = [*launcher_command(x_options), *options, "--", *argv]
         env = dict(env)
         env.setdefault("PATH", os.defpath)
-        return Launch(command, env, caps.preexec, caps.release)
+        return Launch(caps.wrap(command), env, caps.preexec, caps.release, outcome=caps.outcome)
