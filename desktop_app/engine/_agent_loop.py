@@ -23,12 +23,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from desktop_app.engine import events as ev
-from desktop_app.engine._approving import approve_call, file_scope
+from desktop_app.engine._approving import approve_call
 from desktop_app.engine._behaviours import with_options
 from desktop_app.engine._context_window import call_fitting
 from desktop_app.engine._function_calling import repaired_call
 from desktop_app.engine._secrets_mask import mask
 from desktop_app.engine._structured import response_format
+from desktop_app.engine._tool_paths import file_scope
 from desktop_app.engine.errors import CrewError
 from desktop_app.engine.llm import LLMResult, Message
 

@@ -10,7 +10,7 @@ An approver's "always" turns the run's policy to "always". Every request and dec
 also an event (`ApprovalRequested`, `ApprovalDecided`). A refusal goes back to the model as
 the call's error; the run goes on.
 
-While an allowed call runs, the file tools read the run's `FileScope` (`current_scope`):
+While an allowed call runs, the file tools read the run's `FileScope` (`_tool_paths`):
 relative paths resolve against the run's workspace, and a read outside it is allowed only
 under `allowed_paths` or for the path this call was approved for.
 """
@@ -24,12 +24,11 @@ import dataclasses
 import inspect
 import os
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from desktop_app.engine import events as ev
+from desktop_app.engine._tool_paths import FileScope, file_scope
 from desktop_app.engine.approval import (
     ApprovalRequest,
     Approvals,
@@ -42,62 +41,13 @@ from desktop_app.engine.tools import BaseTool
 if TYPE_CHECKING:
     from desktop_app.engine._run import RunState, TaskMeta
 
-__all__ = [
-    "ApproverError",
-    "FileScope",
-    "approve_call",
-    "current_scope",
-    "file_scope",
-    "run_approvals",
-]
+__all__ = ["ApproverError", "approve_call", "run_approvals"]
 
 _DECISIONS: frozenset[str] = frozenset({"run", "deny", "always"})
 
 
 class ApproverError(CrewError, TypeError):
     """An approver answered something other than "run", "deny" or "always"."""
-
-
-@dataclass(frozen=True)
-class FileScope:
-    """Where the file tools of one call may read and write.
-
-    Attributes:
-        workspace: The run's folder (resolved): relative paths start here.
-        allowed_paths: Files and folders outside it that the user allowed (resolved).
-        granted: The path this call was approved for (a read outside), if any.
-    """
-
-    workspace: Path
-    allowed_paths: tuple[Path, ...] = ()
-    granted: Path | None = None
-
-    def allows(self, path: Path) -> bool:
-        """Whether `path` (resolved) is inside the workspace, an allowed path or the grant."""
-        if path == self.granted:
-            return True
-        return any(path.is_relative_to(root) for root in (self.workspace, *self.allowed_paths))
-
-
-_SCOPE: contextvars.ContextVar[FileScope | None] = contextvars.ContextVar(
-    "crewdesk_file_scope", default=None
-)
-
-
-def current_scope() -> FileScope | None:
-    """The scope of the tool call running now (None outside a run's call)."""
-    return _SCOPE.get()
-
-
-@contextlib.contextmanager
-def file_scope(scope: FileScope | None) -> Iterator[None]:
-    """Makes `scope` the current one while the block runs (worker threads started with
-    `asyncio.to_thread` inside it see it too: they copy the context)."""
-    token = _SCOPE.set(scope)
-    try:
-        yield
-    finally:
-        _SCOPE.reset(token)
 
 
 def run_approvals(approvals: Approvals) -> Approvals:

@@ -11,13 +11,66 @@ workspace: relative paths start at the working folder and the tool's own limits 
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-from desktop_app.engine._approving import current_scope
 from desktop_app.engine.approval import ApprovalKind, ApprovalRequest
 
-__all__ = ["check_readable", "outside_request", "scoped_path", "working_root"]
+__all__ = [
+    "FileScope",
+    "check_readable",
+    "current_scope",
+    "file_scope",
+    "outside_request",
+    "scoped_path",
+    "working_root",
+]
+
+
+@dataclass(frozen=True)
+class FileScope:
+    """Where the file tools of one call may read and write.
+
+    Attributes:
+        workspace: The run's folder (resolved): relative paths start here.
+        allowed_paths: Files and folders outside it that the user allowed (resolved).
+        granted: The path this call was approved for (a read outside), if any.
+    """
+
+    workspace: Path
+    allowed_paths: tuple[Path, ...] = ()
+    granted: Path | None = None
+
+    def allows(self, path: Path) -> bool:
+        """Whether `path` (resolved) is inside the workspace, an allowed path or the grant."""
+        if path == self.granted:
+            return True
+        return any(path.is_relative_to(root) for root in (self.workspace, *self.allowed_paths))
+
+
+_SCOPE: contextvars.ContextVar[FileScope | None] = contextvars.ContextVar(
+    "crewdesk_file_scope", default=None
+)
+
+
+def current_scope() -> FileScope | None:
+    """The scope of the tool call running now (None outside a run's call)."""
+    return _SCOPE.get()
+
+
+@contextlib.contextmanager
+def file_scope(scope: FileScope | None) -> Iterator[None]:
+    """Makes `scope` the current one while the block runs (worker threads started with
+    `asyncio.to_thread` inside it see it too: they copy the context)."""
+    token = _SCOPE.set(scope)
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
 
 
 def working_root() -> Path:
