@@ -23,7 +23,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Literal, NamedTuple, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeAlias
 
 from pydantic import (
     BaseModel,
@@ -35,6 +35,9 @@ from pydantic import (
 )
 
 from desktop_app.storage.paths import AppPaths, ensure_dir
+
+if TYPE_CHECKING:
+    from desktop_app.engine.mcp import McpServerSpec
 
 __all__ = [
     "MIGRATIONS",
@@ -143,6 +146,62 @@ class ProviderSettings(BaseModel):
     credential_name: str | None = None
 
 
+MCP_KEY_PREFIX = "mcp:"
+"""An MCP server's key is kept in the keychain as ``mcp:<server name>``."""
+
+
+class McpServer(BaseModel):
+    """One MCP server the user set up (Settings › MCP servers). Holds no key: its key, if
+    any, is in the keychain under ``mcp:<name>`` (`keychain_name`).
+
+    Attributes:
+        name: Unique name; crews name its tools ``mcp:<name>/<tool>``.
+        transport: "stdio" (a local command, run inside the sandbox) or "http"
+            (streamable HTTP).
+        command: The program and its arguments (stdio).
+        url: The endpoint (http).
+        key_name: Where the key goes: the environment variable of a stdio server, or the
+            HTTP header of an http one (``Authorization`` gets ``Bearer <key>``); None when
+            the server needs no key.
+        network: A stdio server may reach the network (off: it cannot).
+    """
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    transport: Literal["stdio", "http"] = "stdio"
+    command: list[str] = Field(default_factory=list)
+    url: str = ""
+    key_name: str | None = None
+    network: bool = False
+
+    @property
+    def keychain_name(self) -> str:
+        """The keychain entry of its key."""
+        return f"{MCP_KEY_PREFIX}{self.name}"
+
+    def spec(self, key: str | None = None) -> McpServerSpec:
+        """What the engine connects to, with the key (from the keychain) put in place.
+
+        Raises:
+            ValueError: The entry is incomplete (no command, or no http(s) URL); names it.
+        """
+        from desktop_app.engine.mcp import McpServerSpec
+
+        env: dict[str, str] = {}
+        headers: dict[str, str] = {}
+        if key and self.key_name:
+            if self.transport == "stdio":
+                env[self.key_name] = key
+            else:
+                bearer = self.key_name.lower() == "authorization" and " " not in key
+                headers[self.key_name] = f"Bearer {key}" if bearer else key
+        return McpServerSpec(
+            name=self.name, transport=self.transport, command=tuple(self.command),
+            url=self.url, env=env, headers=headers, network=self.network,
+        )
+
+
 class Settings(BaseModel):
     """Everything the user sets up once. Saved as JSON by `SettingsStore`.
 
@@ -161,6 +220,7 @@ class Settings(BaseModel):
             the dashboard's "Always" for such a crew is kept here and wins over its document.
         confirmed_endpoints: The ``base_url`` addresses, by crew id, that the user allowed
             before the first run of a crew that names them (an opened or received file).
+        mcp_servers: The MCP servers whose tools crews may use, by unique name.
     """
 
     model_config = ConfigDict(extra="ignore", validate_assignment=True)
@@ -175,6 +235,7 @@ class Settings(BaseModel):
     project_trust: dict[str, bool] = Field(default_factory=dict)
     crew_approvals: dict[str, Literal["ask", "always", "never"]] = Field(default_factory=dict)
     confirmed_endpoints: dict[str, list[str]] = Field(default_factory=dict)
+    mcp_servers: list[McpServer] = Field(default_factory=list)
 
     @field_validator("providers")
     @classmethod
@@ -184,6 +245,19 @@ class Settings(BaseModel):
         if duplicates:
             raise ValueError(f"provider ids must be unique: {', '.join(duplicates)}")
         return providers
+
+    @field_validator("mcp_servers")
+    @classmethod
+    def _unique_server_names(cls, servers: list[McpServer]) -> list[McpServer]:
+        names = [s.name for s in servers]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"MCP server names must be unique: {', '.join(duplicates)}")
+        return servers
+
+    def mcp_server(self, name: str) -> McpServer | None:
+        """Returns the MCP server with this name, or None."""
+        return next((s for s in self.mcp_servers if s.name == name), None)
 
     @field_validator("window_state")
     @classmethod

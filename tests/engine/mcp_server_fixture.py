@@ -5,7 +5,7 @@ serves streamable HTTP on 127.0.0.1:PORT at /mcp.
 
 Tools: `add` (two integers), `read_text` (a file's text, or the error reading it: what the
 sandbox allows), `where` (its home folder: the sandbox's run folder, which marks its
-processes).
+processes), `env_has` (whether a variable is set, never its value: how a key reaches it).
 """
 
 from __future__ import annotations
@@ -38,6 +38,12 @@ def read_text(path: str) -> str:
 def where() -> str:
     """The server's home folder."""
     return os.environ.get("HOME", "")
+
+
+@server.tool()
+def env_has(name: str) -> str:
+    """Whether an environment variable is set (never its value)."""
+    return "set" if os.environ.get(name) else "unset"
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ def _crew(sim: SimulatorThread, tools: list[BaseTool], *calls: str) -> Crew:
 @pytest.mark.asyncio
 async def test_a_stdio_server_lists_its_tools_with_their_schemas() -> None:
     tools = await list_server_tools(stdio_spec())
-    assert [tool.name for tool in tools] == ["add", "read_text", "where"]
+    assert [tool.name for tool in tools] == ["add", "read_text", "where", "env_has"]
     add = tools[0]
     assert add.description == "Adds two integers."
     assert add.input_schema["required"] == ["a", "b"]

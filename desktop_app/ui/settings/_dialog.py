@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from desktop_app.storage.secrets import KeyringStatus, SecretStoreError, mask
 from desktop_app.storage.settings import ProviderKind, ProviderSettings, Settings
 from desktop_app.ui.settings._connection import ConnectionResult, check_connection
+from desktop_app.ui.settings._mcp import McpServersPage
 from desktop_app.ui.settings._provider_form import ProviderForm
 from desktop_app.ui.settings._providers import KINDS, new_provider
 from desktop_app.ui.settings._tool_keys import ToolKeysPage
@@ -118,6 +119,8 @@ class SettingsDialog(QDialog):
         tabs.addTab(self._runs_page(), "Runs")
         self.tool_keys = ToolKeysPage(self._services.secrets, self._tasks)
         tabs.addTab(self.tool_keys, "Tool keys")
+        self.mcp_page = McpServersPage(self._services.secrets, self._tasks)
+        tabs.addTab(self.mcp_page, "MCP servers")
         layout = QVBoxLayout(self)
         layout.addWidget(self.keychain_banner)
         layout.addWidget(tabs, 1)
@@ -179,6 +182,7 @@ class SettingsDialog(QDialog):
         await self.tool_keys.refresh()
         self.concurrency_box.setValue(self._settings.concurrency_limit)
         self.mode_box.setCurrentIndex(max(0, self.mode_box.findData(self._settings.default_run_mode)))
+        self.mcp_page.show_servers(self._settings)
         ids = [provider.id for provider in self._settings.providers]
         self._show_providers(ids.index(self._first_provider) if self._first_provider in ids else 0)
 
