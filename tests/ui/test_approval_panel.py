@@ -91,7 +91,7 @@ def test_the_panel_shows_the_code_and_run_executes_it_while_other_runs_stream(
         other = make_document("Other", tasks=1)
         meanwhile = view.start(other, other.default_inputs())
         await view._controller.wait(meanwhile)  # streams to its end while Asker waits
-        assert meanwhile.status is RunStatus.DONE and state.status is RunStatus.RUNNING
+        assert meanwhile.status is RunStatus.DONE and state.status.value == "running"
 
         bar.run_button.click()
         assert not bar.run_button.isEnabled()  # one answer per request

@@ -34,6 +34,7 @@ from desktop_app.ui.designer._editor import CrewEditor
 from desktop_app.ui.designer._edits import Loc
 from desktop_app.ui.designer._form_base import SpecForm
 from desktop_app.ui.designer._knowledge import KnowledgeList
+from desktop_app.ui.designer._safety import SafetyFields
 from desktop_app.ui.widgets.fields import FieldRow
 from desktop_app.ui.widgets.tasks import TaskOwner
 
@@ -76,7 +77,8 @@ class CrewPage(QWidget):
     needs, and its problems.
 
     A hierarchical crew also shows who manages it: a model (CrewDesk makes the manager, as
-    CrewAI does with `manager_llm`) or one of its agents (`manager_agent`).
+    CrewAI does with `manager_llm`) or one of its agents (`manager_agent`). What its tools
+    may do (approval, unsandboxed code, workspace, allowed files) is `safety`'s rows.
 
     Signals:
         memoryRequested(): The user asked to see the crew's memory and knowledge stores.
@@ -123,7 +125,9 @@ class CrewPage(QWidget):
         self.manager_agent_box.setObjectName("crew_manager_agent")
         self.manager_agent_box.activated.connect(self._on_manager_agent_box_activated)
         self.manager_agent_row = FieldRow(self.manager_agent_box)
-        self._build_recall(tasks or TaskOwner())
+        owner = tasks if tasks is not None else TaskOwner()  # an empty owner is falsy
+        self._build_recall(owner)
+        self.safety = SafetyFields(editor, owner, self)
         self.placeholders_label = QLabel()
         self.placeholders_label.setObjectName("placeholders")
         self.placeholders_label.setWordWrap(True)
@@ -138,6 +142,10 @@ class CrewPage(QWidget):
         form.addRow("Memory", self.memory_row)
         form.addRow("Embedder", self.embedder_row)
         form.addRow("Knowledge", self.knowledge_row)
+        form.addRow("Approval", self.safety.approval_box)
+        form.addRow("", self.safety.unsandboxed_row)
+        form.addRow("Workspace", self.safety.workspace_row)
+        form.addRow("Allowed files outside the folder", self.safety.allowed_row)
         self._form = form
         form.addRow("Inputs needed", self.placeholders_label)
         form.addRow("Problems", self.problems_list)
@@ -214,6 +222,7 @@ class CrewPage(QWidget):
         self.process_box.setCurrentText(doc.process)
         self._show_manager(doc, issues)
         self._show_recall(doc, issues)
+        self.safety.show_settings(doc)
         self.name_row.set_messages([m for loc, m in issues if loc == ("name",)])
         names = doc.placeholders()
         self.placeholders_label.setText(

@@ -38,10 +38,11 @@ from desktop_app.storage.crew_library import (
     new_draft_id,
 )
 from desktop_app.ui.controllers.run_controller import PROJECT_ID_PREFIX
+from desktop_app.ui.dashboard._endpoints import remember_typed_endpoints
 from desktop_app.ui.designer import _edits
 from desktop_app.ui.designer._agent_form import AgentForm
 from desktop_app.ui.designer._bars import DIRTY_MARK, Banner, CrewList, RecoveryBanner
-from desktop_app.ui.designer._editor import CrewEditor
+from desktop_app.ui.designer._editor import CrewEditor, SnapshotCommand
 from desktop_app.ui.designer._flow import TaskFlowWidget
 from desktop_app.ui.designer._pages import CrewPage, ItemsPage
 from desktop_app.ui.designer._project import ProjectPanel, lock_form, save_into_project
@@ -495,6 +496,7 @@ class DesignerView(QWidget):
             self._say(f"Not saved: fix {len(issues)} problem(s) first (see Problems).")
             return False
         old_recovery = self.editor.recovery_id
+        opened = self._opened_document()
         try:
             saved_id = await self._library.asave(doc, crew_id)
         except (CrewFileError, ValueError) as exc:
@@ -507,9 +509,16 @@ class DesignerView(QWidget):
                 await self.recovery.drop(old_recovery)
             await self.recovery.drop(saved_id)
         self._show_read_only()
+        await remember_typed_endpoints(self._services, saved_id, opened, doc)
         await self.refresh()
         self._say(f"Saved {doc.name}.")
         return True
+
+    def _opened_document(self) -> CrewDocument:
+        """The crew as it was opened (before the first edit still on the undo stack)."""
+        stack = self.editor.undo_stack
+        first = stack.command(0) if stack.count() else None
+        return first.before if isinstance(first, SnapshotCommand) else self.editor.document
 
     async def delete_crew(self, crew_id: str, *, confirm: bool = False) -> bool:
         """Deletes a crew of the library (examples cannot be deleted)."""
