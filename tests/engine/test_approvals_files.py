@@ -180,3 +180,17 @@ def test_a_search_tool_asks_before_fetching_a_page_the_model_names() -> None:
     assert (request.kind, request.target) == ("network", "https://example.test/tides")
     assert TXTSearchTool().approval_request(
         {"search_query": "tides", "txt": "notes.txt"}, workspace) is None
+
+
+@pytest.mark.asyncio
+async def test_without_a_workspace_the_working_folder_at_run_start_is_it(
+    folders: tuple[Path, Path], llm_on: Callable[..., LLM], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    work, secret = folders
+    monkeypatch.chdir(work)
+    recorder = Recorder("deny")
+    approvals = Approvals(policy="ask", approver=recorder)
+    inside = await _answer(llm_on(), FileReadTool(), {"file_path": "notes.txt"}, approvals)
+    assert inside.startswith("Result: inside notes") and recorder.requests == []
+    await _answer(llm_on(), FileReadTool(), {"file_path": "../secret.txt"}, approvals)
+    assert [r.target for r in recorder.requests] == [str(secret)]
