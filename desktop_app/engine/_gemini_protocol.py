@@ -151,8 +151,8 @@ def convert_messages(
             _append(contents, "user", [{"functionResponse": response}])
         else:
             _append(contents, "user", [{"text": text}] if text else [])
-    if not contents:
-        contents.append({"role": "user", "parts": [{"text": "."}]})
+    if not contents or contents[0]["role"] != "user":
+        contents.insert(0, {"role": "user", "parts": [{"text": "."}]})
     return system, contents
 
 

@@ -186,6 +186,11 @@ def _inner_provider_message(text: str) -> str | None:
     return message if isinstance(message, str) and message else None
 
 
+_RETRY_DELAY = re.compile(r'"retryDelay":\s*"(\d+(?:\.\d+)?)s"')
+"""Google's `RetryInfo` in an error body (Gemini's 429 says when to retry there, not in a
+header)."""
+
+
 def _retry_after_of(exc: BaseException) -> float | None:
     for holder in (getattr(exc, "response", None), exc):
         headers = getattr(holder, "headers", None) or getattr(
@@ -194,7 +199,8 @@ def _retry_after_of(exc: BaseException) -> float | None:
         value = headers.get("retry-after") if headers is not None else None
         if value is not None:
             return parse_retry_after(str(value))
-    return None
+    found = _RETRY_DELAY.search(str(exc))
+    return float(found.group(1)) if found else None
 
 
 def parse_retry_after(value: str) -> float | None:

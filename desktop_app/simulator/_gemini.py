@@ -55,12 +55,18 @@ def error_body(status: int, message: str) -> JsonObject:
 
 
 def _as_gemini(rejected: RequestRejected) -> RequestRejected:
+    """An OpenAI-shaped rejection of the shared code in Google's shape; a 429 with
+    ``retry_after`` also says it as Google does, in a ``RetryInfo`` detail."""
     error = rejected.body["error"]
     message = error["message"]
     if error.get("param") is None and rejected.status in _STATUSES:
         message = _STATUSES[rejected.status][1]
-    return RequestRejected(rejected.status, error_body(rejected.status, message),
-                           rejected.headers)
+    body = error_body(rejected.status, message)
+    delay = rejected.headers.get("retry-after")
+    if delay is not None:
+        body["error"]["details"] = [{"@type": "type.googleapis.com/google.rpc.RetryInfo",
+                                     "retryDelay": f"{delay}s"}]
+    return RequestRejected(rejected.status, body, rejected.headers)
 
 
 def _invalid(message: str) -> RequestRejected:

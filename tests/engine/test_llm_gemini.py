@@ -231,6 +231,19 @@ async def test_provider_errors_get_their_kind_status_and_words(
     assert error.retry_after == (2.0 if status == 429 else None)
 
 
+def test_a_retry_delay_in_the_body_is_honoured(
+    wire: Callable[[Handler], list[httpx.Request]],
+) -> None:
+    error = {"error": {"code": 429, "message": "Quota exceeded.", "status": "RESOURCE_EXHAUSTED",
+                       "details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo",
+                                    "retryDelay": "13s"}]}}
+    wire(lambda _r: httpx.Response(429, json=error))
+    with pytest.raises(LLMError) as caught:
+        LLM(MODEL, api_key="k", max_retries=0).call([{"role": "user", "content": "x"}])
+    assert (caught.value.kind, caught.value.retry_after) == ("rate_limit", 13.0)
+    assert str(caught.value).endswith("[HTTP 429]: Quota exceeded.")
+
+
 @pytest.mark.parametrize("settings", ["status=401", "status=500", "status=400"])
 def test_errors_read_as_on_the_litellm_path(
     sim_thread: SimulatorThread, monkeypatch: pytest.MonkeyPatch, settings: str
