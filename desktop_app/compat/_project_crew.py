@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.compat._project_errors import ProjectError, ProjectWarning
+from desktop_app.compat._project_locate import read_project_text
 
 if TYPE_CHECKING:
     from desktop_app.engine import Crew, MissingInputError
@@ -73,10 +74,10 @@ def main_inputs(main_py: Path) -> dict[str, Any]:
     ``str(datetime.now().year)``); a value that needs more is left out with a warning.
     """
     try:
-        source = main_py.read_text(encoding="utf-8")
+        source = read_project_text(main_py, "Python file")
         tree = ast.parse(source, str(main_py))
-    except (OSError, UnicodeDecodeError, SyntaxError):
-        return {}
+    except (ProjectError, SyntaxError, RecursionError, MemoryError):
+        return {}  # the run itself says what is wrong with main.py
     found = _inputs_dict(tree)
     return script_inputs(source, main_py) if found is None else _evaluate(found, main_py)
 
@@ -85,7 +86,7 @@ def script_inputs(source: str, path: Path) -> dict[str, Any]:
     """The inputs of a script's (or notebook's) first ``kickoff(inputs={...})`` call."""
     try:
         tree = ast.parse(source, str(path))
-    except SyntaxError:
+    except (SyntaxError, RecursionError, MemoryError):
         return {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, "attr", "").startswith(
@@ -216,8 +217,8 @@ def _where(owner: object, tool: object, fallback: Path) -> tuple[Path, int | Non
 
 def _call_line(path: Path, method_line: int, class_name: str) -> int | None:
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-    except (OSError, UnicodeDecodeError, SyntaxError):
+        tree = ast.parse(read_project_text(path, "Python file"), str(path))
+    except (ProjectError, SyntaxError, RecursionError, MemoryError):
         return None
     functions = ast.FunctionDef | ast.AsyncFunctionDef
     methods = [node for node in ast.walk(tree) if isinstance(node, functions)

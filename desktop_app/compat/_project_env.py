@@ -16,6 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from desktop_app.compat._project_errors import ProjectWarning
+from desktop_app.engine.bounded_read import UnsafeFileError, read_text_bounded
+
+ENV_FILE_LIMIT = 1_000_000
+"""Largest ``.env`` read: a few lines of keys; anything larger is not one."""
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 
@@ -71,10 +75,13 @@ def load_env_file(root: Path) -> list[str]:
         The names it set.
     """
     path = root / ".env"
-    if not path.is_file():
+    if not os.path.lexists(path):
         return []
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text_bounded(path, limit=ENV_FILE_LIMIT, what=".env file")
+    except UnsafeFileError as exc:
+        warnings.warn(ProjectWarning(f"{exc}; skipped"), stacklevel=2)
+        return []
     except (OSError, UnicodeDecodeError) as exc:
         warnings.warn(ProjectWarning(f"{path}: cannot read: {exc}; skipped"), stacklevel=2)
         return []

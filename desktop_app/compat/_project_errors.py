@@ -86,6 +86,9 @@ def from_exception(exc: BaseException, root: Path, fallback: Path) -> ProjectErr
     """
     if isinstance(exc, ProjectError):
         return exc
+    too_deep = _too_deep_to_compile(exc)
+    if too_deep is not None:
+        return too_deep
     if isinstance(exc, SyntaxError) and exc.filename:
         message = f"syntax error: {exc.msg}"
         return ProjectError(Path(exc.filename), exc.lineno, message)
@@ -96,6 +99,23 @@ def from_exception(exc: BaseException, root: Path, fallback: Path) -> ProjectErr
     path, line = frame if frame is not None else (fallback, None)
     message = " ".join(str(exc).split()) if located is not None else describe(exc)
     return ProjectError(path, line, message)
+
+
+def _too_deep_to_compile(exc: BaseException) -> ProjectError | None:
+    """The file an import failed to compile because it is nested too deeply, if that is
+    what ``exc`` is: CPython's parser raises a bare `RecursionError` or `MemoryError` then,
+    from importlib's ``source_to_code``, whose ``path`` names the file."""
+    if not isinstance(exc, RecursionError | MemoryError):
+        return None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_name == "source_to_code":
+            path = tb.tb_frame.f_locals.get("path")
+            if isinstance(path, str):
+                return ProjectError(Path(path), None,
+                                    "Python nested too deeply to read (the parser gives up)")
+        tb = tb.tb_next
+    return None
 
 
 def _located(exc: BaseException) -> tuple[Path, int | None, str] | None:

@@ -12,16 +12,21 @@ Only file names are read here (and ``pyproject.toml``); no project code runs.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from desktop_app.compat._project_errors import ProjectError
+from desktop_app.engine.bounded_read import UnsafeFileError, read_text_bounded
 
 ProjectKind = Literal["project", "script", "notebook"]
 
 _JSON_DEFINITIONS = ("crew.jsonc", "crew.json")
+
+PROJECT_FILE_LIMIT = 10 * 1024 * 1024
+"""Largest project file read as text (``pyproject.toml``, ``.env``, a script or notebook)."""
 
 
 @dataclass(frozen=True)
@@ -175,14 +180,29 @@ def _is_crew_package(folder: Path, root: Path) -> bool:
 
 def _read_pyproject(root: Path) -> dict[str, Any]:
     path = root / "pyproject.toml"
-    if not path.is_file():
+    if not os.path.lexists(path):  # a FIFO or a link to a device is refused by read_project_text
         return {}
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(read_project_text(path))
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None)
         raise ProjectError(path, line if isinstance(line, int) else None,
                            f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ProjectError(path, None, "not valid TOML: nested too deeply") from None
+
+
+def read_project_text(path: Path, what: str = "project file") -> str:
+    """Reads a project's text file through the bounded reader (see `engine.bounded_read`).
+
+    Raises:
+        ProjectError: It is a special file (FIFO, device, folder), too large, missing,
+            unreadable or not UTF-8; the message names the file and why.
+    """
+    try:
+        return read_text_bounded(path, limit=PROJECT_FILE_LIMIT, what=what)
+    except UnsafeFileError as exc:
+        raise ProjectError(path, None, exc.reason) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ProjectError(path, None, f"cannot read: {exc}") from None
 
@@ -197,7 +217,7 @@ def _refuse_flow(root: Path, pyproject: dict[str, Any]) -> None:
     from desktop_app.compat._hook import flows_error
 
     path = root / "pyproject.toml"
-    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = read_project_text(path).splitlines()
     line = next((number for number, text in enumerate(lines, 1)
                  if text.replace(" ", "").startswith('type="flow"')), None)
     raise ProjectError(path, line, str(flows_error('a "crewai create flow" project')))

@@ -23,6 +23,10 @@ from pathlib import Path
 
 from desktop_app.compat._project_errors import ProjectError, ProjectWarning, from_exception
 from desktop_app.compat._project_ipython import ipython_stand_in
+from desktop_app.compat._project_locate import read_project_text
+
+TOO_DEEP = "Python nested too deeply to read (the parser gives up)"
+"""What CPython's RecursionError or MemoryError on deeply nested source means."""
 
 
 @dataclass(frozen=True)
@@ -90,14 +94,13 @@ def read_program(path: Path) -> Program:
     Raises:
         ProjectError: The file cannot be read, is not a notebook, or has a syntax error.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProjectError(path, None, f"cannot read: {exc}") from None
+    text = read_project_text(path, "script" if path.suffix == ".py" else "notebook")
     source, cells = (_notebook_source(path, text) if path.suffix == ".ipynb" else (text, ()))
     try:
         code = compile(source, str(path), "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
                        dont_inherit=True)
+    except (RecursionError, MemoryError):
+        raise ProjectError(path, None, TOO_DEEP) from None
     except SyntaxError as exc:
         raise Program(path, compile("", str(path), "exec"), cells).error(exc, path.parent) from None
     return Program(path, code, cells, source)
@@ -108,6 +111,8 @@ def _notebook_source(path: Path, text: str) -> tuple[str, tuple[tuple[int, int],
         notebook = json.loads(text)
         cells = notebook["cells"]
         assert isinstance(cells, list)
+    except (RecursionError, MemoryError):
+        raise ProjectError(path, None, "not a notebook: nested too deeply to read") from None
     except (ValueError, KeyError, TypeError, AssertionError):
         raise ProjectError(path, None, "not a Jupyter notebook (no list of cells)") from None
     lines: list[str] = []

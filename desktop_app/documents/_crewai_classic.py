@@ -16,7 +16,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from desktop_app.documents._crewpy import CallHints, CrewPyHints, read_crew_py, read_main_inputs
+from desktop_app.documents._crewpy import (
+    CallHints,
+    CrewPyHints,
+    NestedTooDeeplyError,
+    read_crew_py,
+    read_main_inputs,
+)
 from desktop_app.documents._importing import (
     NoticeBook,
     apply_sidecar,
@@ -29,9 +35,11 @@ from desktop_app.documents._importing import (
     split_fields,
 )
 from desktop_app.documents._locate import Origin, SourceMap
-from desktop_app.documents._yaml import LineIndex, Loc, load_yaml, read_text
+from desktop_app.documents._yaml import MAX_FILE_BYTES, LineIndex, Loc, load_yaml, read_text
+from desktop_app.documents.errors import CrewFileError
 from desktop_app.documents.loaded import LoadedCrew, checked
 from desktop_app.documents.model import CrewDocument
+from desktop_app.engine.bounded_read import UnsafeFileError, read_text_bounded
 
 AGENT_FIELDS = frozenset(
     {"role", "goal", "backstory", "llm", "tools", "allow_code_execution", "max_iter", "verbose"}
@@ -40,6 +48,7 @@ TASK_FIELDS = frozenset(
     {"name", "description", "expected_output", "agent", "context", "human_input", "output_file"}
 )
 _BY_CODE = "set by code in {file}; not imported"
+TOO_DEEP_PYTHON = "not a crew's Python: nested too deeply to read"
 
 
 @dataclass(frozen=True)
@@ -106,7 +115,9 @@ def _read_files(layout: ClassicLayout) -> _Read:
             target[str(key)] = expect_mapping(value, source, (str(key),), f"'{key}'")
     if layout.crew_py is not None:
         try:
-            read.hints = read_crew_py(read_text(layout.crew_py))
+            read.hints = read_crew_py(read_text(layout.crew_py, "Python file"))
+        except NestedTooDeeplyError:
+            raise CrewFileError(TOO_DEEP_PYTHON, path=layout.crew_py) from None
         except SyntaxError as exc:
             read.book.add(layout.crew_py, f"line {exc.lineno}", message="not valid Python, "
                           "so its settings were not read")
@@ -116,8 +127,11 @@ def _read_files(layout: ClassicLayout) -> _Read:
 def _project_name(layout: ClassicLayout) -> str:
     pyproject = layout.root / "pyproject.toml"
     try:
-        name = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["name"]
-    except (OSError, ValueError, KeyError, TypeError):
+        text = read_text_bounded(pyproject, limit=MAX_FILE_BYTES, what="pyproject.toml")
+        name = tomllib.loads(text)["project"]["name"]
+    except UnsafeFileError as exc:
+        raise CrewFileError(exc.reason, path=pyproject) from None
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         name = None
     if isinstance(name, str) and name:
         return name
@@ -224,7 +238,9 @@ def _main_inputs(read: _Read, doc: dict[str, Any]) -> None:
     if main_py is None:
         return
     try:
-        found = read_main_inputs(read_text(main_py))
+        found = read_main_inputs(read_text(main_py, "Python file"))
+    except NestedTooDeeplyError:
+        raise CrewFileError(TOO_DEEP_PYTHON, path=main_py) from None
     except SyntaxError:
         found = None
     if found is None:

@@ -33,7 +33,7 @@ from desktop_app.documents._importing import (
 )
 from desktop_app.documents._knowledge import specs_from_json
 from desktop_app.documents._locate import Origin, SourceMap
-from desktop_app.documents._yaml import LineIndex, load_yaml, read_text
+from desktop_app.documents._yaml import TOO_DEEP, LineIndex, load_yaml, read_text
 from desktop_app.documents.errors import CrewFileError
 from desktop_app.documents.loaded import LoadedCrew, checked
 from desktop_app.documents.model import CrewDocument
@@ -76,7 +76,9 @@ def load_jsonc(path: Path) -> tuple[Any, LineIndex]:
         # The stdlib parser reads plain JSON (comments and trailing commas blanked) about
         # 100 times faster than json5 (8 s for 100,000 items); json5 reads the rest.
         data = json.loads(_blank_comments(text))
-    except (ValueError, RecursionError):
+    except (RecursionError, MemoryError):
+        raise CrewFileError(TOO_DEEP, path=path) from None
+    except ValueError:
         pass
     else:
         return data, _line_index(path, text)
@@ -87,8 +89,8 @@ def load_jsonc(path: Path) -> tuple[Any, LineIndex]:
         line = int(match.group(1)) if match else None
         detail = match.group(2) if match else str(exc)
         raise CrewFileError(f"not valid JSONC: {detail}", path=path, line=line) from None
-    except RecursionError:
-        raise CrewFileError("not a crew file: nested too deeply", path=path) from None
+    except (RecursionError, MemoryError):
+        raise CrewFileError(TOO_DEEP, path=path) from None
     return data, _line_index(path, text)
 
 

@@ -63,17 +63,39 @@ class CrewPyHints:
 
 _SKIPPED = {"config", "agents", "tasks", "manager_agent"}
 _LLM_CALLS = {"llm", "manager_llm"}
-_NOT_LITERAL = (ValueError, TypeError, SyntaxError, RecursionError)
+_NOT_LITERAL = (ValueError, TypeError, SyntaxError, RecursionError, MemoryError)
+
+
+class NestedTooDeeplyError(SyntaxError):
+    """Python nested more deeply than the parser can read (``not not ... x`` 100,000 times).
+
+    CPython's parser answers such text with a `RecursionError` or a `MemoryError` (its stack
+    overflows), neither of which says what is wrong; this says it, as a `SyntaxError`.
+    """
+
+
+def parse_python(text: str) -> ast.Module:
+    """Parses Python text, never running it.
+
+    Raises:
+        NestedTooDeeplyError: It is nested too deeply for the parser.
+        SyntaxError: It is not Python.
+    """
+    try:
+        return ast.parse(text)
+    except (RecursionError, MemoryError):
+        raise NestedTooDeeplyError("nested too deeply to read") from None
 
 
 def read_crew_py(text: str) -> CrewPyHints:
     """Reads hints from the text of a ``crew.py``.
 
     Raises:
+        NestedTooDeeplyError: The text is nested too deeply to parse.
         SyntaxError: The text is not Python.
     """
     hints = CrewPyHints()
-    module = ast.parse(text)
+    module = parse_python(text)
     functions = [node for node in ast.walk(module) if isinstance(node, ast.FunctionDef)]
     module_names = _assigned(module.body)
     for node in functions:
@@ -251,7 +273,7 @@ def read_main_inputs(text: str) -> tuple[dict[str, Any], list[str]] | None:
     Raises:
         SyntaxError: The text is not Python.
     """
-    for node in ast.walk(ast.parse(text)):
+    for node in ast.walk(parse_python(text)):
         if isinstance(node, ast.FunctionDef) and node.name == "run":
             for statement in ast.walk(node):
                 inputs = _inputs_dict(statement)

@@ -8,6 +8,7 @@ hierarchical now). CrewAI ignores it; an import reads it last.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -108,7 +109,7 @@ def read_sidecar(root: Path) -> Sidecar | None:
         CrewFileError: The file is there but not valid.
     """
     path = root / SIDECAR_NAME
-    if not path.is_file():
+    if not os.path.lexists(path):  # a FIFO or a link to a device is there: load_yaml refuses it
         return None
     data, index = load_yaml(path)
     source = SourceMap(Origin(path, index))

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from desktop_app.documents.errors import CrewFileError, CrewProblem
+from desktop_app.engine.bounded_read import UnsafeFileError, read_text_bounded
 
 MAX_NODES = 200_000
 """Most keys and items a file may hold once its aliases are expanded (stops alias bombs)."""
@@ -46,18 +47,24 @@ class LineIndex:
         return None
 
 
+TOO_DEEP = "not a crew file: nested too deeply"
+"""The message for a file whose nesting exhausts a parser (RecursionError, MemoryError)."""
+
 MAX_FILE_BYTES = 10 * 1024 * 1024
 """Largest crew file read: crew files are a few KB, and parsing 10 MB already takes seconds."""
 
 
-def read_text(path: Path) -> str:
-    """Reads a UTF-8 text file, turning OS errors into a `CrewFileError`."""
+def read_text(path: Path, what: str = "crew file") -> str:
+    """Reads a UTF-8 text file through the bounded reader, turning refusals and OS errors into
+    a `CrewFileError` naming the file.
+
+    Special files (a FIFO, ``/dev/zero`` behind a symlink, a folder) and files over
+    `MAX_FILE_BYTES` are refused before they are read (see `engine.bounded_read`).
+    """
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise CrewFileError(
-                f"too large for a crew file (over {MAX_FILE_BYTES // (1024 * 1024)} MB)", path=path
-            )
-        return path.read_text(encoding="utf-8")
+        return read_text_bounded(path, limit=MAX_FILE_BYTES, what=what)
+    except UnsafeFileError as exc:
+        raise CrewFileError(exc.reason, path=path) from None
     except FileNotFoundError:
         raise CrewFileError("file not found", path=path) from None
     except IsADirectoryError:
@@ -98,8 +105,8 @@ def load_yaml(path: Path, text: str | None = None) -> tuple[Any, LineIndex]:
         return loader.construct_document(node), index
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, path) from None
-    except RecursionError:
-        raise CrewFileError("not a crew file: nested too deeply", path=path) from None
+    except (RecursionError, MemoryError):
+        raise CrewFileError(TOO_DEEP, path=path) from None
     finally:
         loader.dispose()
 

@@ -9,6 +9,7 @@ names every problem with its file, line and field. No project code is ever run.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection
 from pathlib import Path
 
@@ -59,7 +60,7 @@ def open_crew(path: Path | str, *, known_tools: Collection[str] | None = None) -
         CrewFileError: Nothing loadable is there, or it has problems.
     """
     path = Path(path)
-    if path.is_file() and (
+    if _is_file_like(path) and (
         path.name.endswith(CREW_FILE_SUFFIX)
         or (path.suffix in _YAML_SUFFIXES and path.stem not in ("agents", "tasks"))
     ):
@@ -75,7 +76,7 @@ def find_crewai_layout(path: Path, tasks_path: Path | None = None) -> ClassicLay
     Raises:
         CrewFileError: There is no CrewAI project there, or more than one.
     """
-    if path.is_file():
+    if _is_file_like(path):
         if path.suffix in _JSON_SUFFIXES:
             return JsoncLayout(path, path.parent / "agents", path.parent)
         if path.suffix in _YAML_SUFFIXES and path.stem in ("agents", "tasks"):
@@ -104,6 +105,12 @@ def find_crewai_layout(path: Path, tasks_path: Path | None = None) -> ClassicLay
         "config/agents.yaml and agents.yaml)",
         path=path,
     )
+
+
+def _is_file_like(path: Path) -> bool:
+    """True for anything there but a folder: a FIFO or a symlink to a device goes on to the
+    bounded reader, which names what it is, rather than being reported as missing."""
+    return os.path.lexists(path) and not path.is_dir()
 
 
 def _yaml_file(folder: Path, stem: str) -> Path | None:

@@ -22,7 +22,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from desktop_app.engine.bounded_read import read_bytes_bounded, read_text_bounded
 from desktop_app.engine.knowledge._chunking import chunk_text
+
+KNOWLEDGE_FILE_LIMIT = 50_000_000
+"""Largest knowledge file read (a big PDF); a larger one, or a special file, is refused."""
 
 _HEADING = re.compile(r"^#{1,6}\s+\S", re.MULTILINE)
 
@@ -142,9 +146,19 @@ class BaseFileKnowledgeSource(BaseKnowledgeSource):
             self._key(f"file:{path}"), path.name, stamp, lambda: self.chunks_from_file(path)
         )
 
+    def _read_text(self, path: Path) -> str:
+        """The text of one file, through the bounded reader (blocking).
+
+        Raises:
+            UnsafeFileError: It is a special file (FIFO, device) or over
+                `KNOWLEDGE_FILE_LIMIT`.
+        """
+        return read_text_bounded(path, limit=KNOWLEDGE_FILE_LIMIT, what="knowledge file",
+                                 encoding=self.encoding)
+
     def chunks_from_file(self, path: Path) -> list[str]:
         """The chunks of one file (blocking)."""
-        return self.chunks_of(path.read_text(encoding=self.encoding))
+        return self.chunks_of(self._read_text(path))
 
 
 class TextFileKnowledgeSource(BaseFileKnowledgeSource):
@@ -156,7 +170,7 @@ class MarkdownKnowledgeSource(BaseFileKnowledgeSource):
 
     def chunks_from_file(self, path: Path) -> list[str]:
         """The chunks of each section, in order."""
-        text = path.read_text(encoding=self.encoding)
+        text = self._read_text(path)
         starts = [match.start() for match in _HEADING.finditer(text)]
         bounds = [0, *[s for s in starts if s > 0], len(text)]
         chunks: list[str] = []
@@ -179,7 +193,7 @@ class CSVKnowledgeSource(BaseFileKnowledgeSource):
         import csv
         import io
 
-        text = path.read_text(encoding=self.encoding)
+        text = self._read_text(path)
         reader = csv.DictReader(io.StringIO(text), delimiter=self.delimiter)
         lines = [
             ", ".join(f"{column}: {value}" for column, value in row.items() if column)
@@ -193,7 +207,10 @@ class JSONKnowledgeSource(BaseFileKnowledgeSource):
 
     def chunks_from_file(self, path: Path) -> list[str]:
         """Flattened values, chunked."""
-        data = json.loads(path.read_text(encoding=self.encoding))
+        try:
+            data = json.loads(self._read_text(path))
+        except (RecursionError, MemoryError):
+            raise ValueError(f"{path}: not JSON this source can read: nested too deeply") from None
         return self.chunks_of("\n".join(_flatten(data, "")))
 
 
@@ -202,11 +219,18 @@ class PDFKnowledgeSource(BaseFileKnowledgeSource):
 
     def chunks_from_file(self, path: Path) -> list[str]:
         """Page texts, chunked."""
+        import io
+
         import pypdf
 
-        reader = pypdf.PdfReader(path)
+        reader = pypdf.PdfReader(io.BytesIO(read_knowledge_bytes(path)))
         pages = [page.extract_text() or "" for page in reader.pages]
         return self.chunks_of("\n\n".join(page.strip() for page in pages if page.strip()))
+
+
+def read_knowledge_bytes(path: Path) -> bytes:
+    """The bytes of a knowledge file, through the bounded reader (blocking)."""
+    return read_bytes_bounded(path, limit=KNOWLEDGE_FILE_LIMIT, what="knowledge file")
 
 
 def resolve_path(path: Path) -> Path:
