@@ -120,3 +120,58 @@ def test_tab_goes_through_the_inputs_before_run(
         await _finish(view, services)
 
     arun(scenario())
+
+
+def test_for_each_panels_carry_their_row_and_a_model_or_simulator_badge(
+    sim: SimulatorThread, qtbot: QtBot, arun: Arun
+) -> None:
+    async def scenario() -> None:
+        services, view = await _dashboard(qtbot, sim)
+        real = make_document("Birds", model="openai/gpt-4o-mini", tasks=1)
+        crew = await services.library.asave(real)
+        await view.load_crews()
+        await view.select_crew(crew)
+        view.batch.add_row({"topic": "owls"})
+        view.batch.add_row({"topic": "bees"})
+        states = await view.run_batch()
+        assert len(states) == 2
+        panels = [view.grid.panel_for(state.run_id) for state in states]
+        titles = [panel.title.text() for panel in panels if panel is not None]
+        assert titles == ["Birds · topic: owls", "Birds · topic: bees"]
+        badges = [panel.badge for panel in panels if panel is not None]
+        assert [b.text() for b in badges] == ["gpt-4o-mini", "gpt-4o-mini"]
+        assert not any(b.isHidden() for b in badges)
+        assert "openai/gpt-4o-mini (provider Local)" in badges[0].toolTip()
+        view.dry_run.setChecked(True)
+        dry = await view.run_crew(crew)
+        assert dry is not None
+        panel = view.grid.panel_for(dry.run_id)
+        assert panel is not None and panel.badge.text() == "SIMULATOR"
+        for state in [*states, dry]:
+            await view._controller.wait(state)
+        await _finish(view, services)
+
+    arun(scenario())
+
+
+def test_a_new_run_panel_scrolls_into_view(
+    sim: SimulatorThread, qtbot: QtBot, arun: Arun
+) -> None:
+    async def scenario() -> None:
+        services, view = await _dashboard(qtbot, sim)
+        doc = make_document("Many", model="openai/sim:tps=2000,tokens=5,ttft=0.001", tasks=1)
+        first = [view.start(doc, {"topic": f"t{i}"}) for i in range(10)]
+        for state in first:
+            await view._controller.wait(state)
+        await wait_until(lambda: len(view.grid.panels) == 10)
+        view.grid.verticalScrollBar().setValue(0)  # the user scrolled back to the top
+        latest = view.start(doc, {"topic": "latest"})
+        await wait_until(lambda: view.grid.panel_for(latest.run_id) is not None)
+        panel = view.grid.panel_for(latest.run_id)
+        assert panel is not None
+        await wait_until(lambda: not panel.visibleRegion().isEmpty(), within=5)
+        assert view.grid.verticalScrollBar().value() > 0
+        await view._controller.wait(latest)
+        await _finish(view, services)
+
+    arun(scenario())

@@ -12,6 +12,7 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from desktop_app.ui.controllers.run_state import RunState
+from desktop_app.ui.dashboard._badges import run_title, show_badge
 from desktop_app.ui.dashboard.run_panel import RunPanel
 
 __all__ = ["MAX_ENDED_PANELS", "PANEL_MIN_WIDTH", "RunGrid"]
@@ -71,6 +72,8 @@ class RunGrid(QScrollArea):
         self.setWidget(self._inner)
         self._panels: list[RunPanel] = []
         self._pending: list[RunState] = []
+        self._badges: dict[str, tuple[str, str]] = {}
+        self._reveal_next: RunState | None = None
         self._columns = 0
         self._builder = QTimer(self)
         self._builder.setInterval(0)
@@ -99,6 +102,8 @@ class RunGrid(QScrollArea):
     def add_run(self, state: RunState) -> None:
         """Adds a panel for `state` at the end, built at the next turn of the event loop."""
         self._pending.append(state)
+        if self._reveal_next is None:  # the first panel of what was just added comes in view
+            self._reveal_next = state
         self.empty_hint.hide()
         if not self._builder.isActive():
             self._builder.start()
@@ -115,8 +120,24 @@ class RunGrid(QScrollArea):
         if not self._pending:
             self._builder.stop()
 
+    def set_badge(self, run_id: str, text: str, tooltip: str) -> None:
+        """Shows the model of a run (or SIMULATOR) on its panel, now or once it is built."""
+        self._badges[run_id] = (text, tooltip)
+        panel = next((p for p in self._panels if p.state.run_id == run_id), None)
+        if panel is not None:
+            show_badge(panel.badge, text, tooltip)
+
+    def badge_of(self, run_id: str) -> str:
+        """The badge text given for a run ("" when none was)."""
+        return self._badges.get(run_id, ("", ""))[0]
+
     def _build_panel(self, state: RunState) -> RunPanel:
         panel = RunPanel(state, self._inner)
+        title, tooltip = run_title(state.crew_name, state.inputs)
+        panel.title.setText(title)
+        panel.title.setToolTip(tooltip)
+        if state.run_id in self._badges:
+            show_badge(panel.badge, *self._badges[state.run_id])
         panel.stopRequested.connect(self.stopRequested)
         panel.inputSubmitted.connect(self.inputSubmitted)
         panel.approvalDecided.connect(self.approvalDecided)
@@ -126,7 +147,18 @@ class RunGrid(QScrollArea):
         self._place(len(self._panels) - 1, panel)
         if not self._ticker.isActive():
             self._ticker.start()
+        if state is self._reveal_next:
+            self._reveal_next = None
+            QTimer.singleShot(0, self, lambda: self._reveal(panel))
         return panel
+
+    def _reveal(self, panel: RunPanel) -> None:
+        """Scrolls a new panel into view (once the layout has placed it)."""
+        if panel in self._panels:
+            layout = self._inner.layout()
+            if layout is not None:
+                layout.activate()
+            self.ensureWidgetVisible(panel, 0, 8)
 
     def remove_finished(self) -> int:
         """Removes the panels of runs that have ended; returns how many."""
@@ -147,6 +179,10 @@ class RunGrid(QScrollArea):
             return 0
         gone = ended[:excess]
         dropped = {id(s) for s in waiting[: excess - len(gone)]}
+        for state in waiting[: excess - len(gone)]:
+            self._badges.pop(state.run_id, None)
+            if state is self._reveal_next:
+                self._reveal_next = None
         self._pending = [s for s in self._pending if id(s) not in dropped]
         if gone:
             self._remove(gone)
@@ -159,6 +195,8 @@ class RunGrid(QScrollArea):
             panel.deleteLater()
         ids = {id(panel) for panel in gone}
         self._panels = [p for p in self._panels if id(p) not in ids]
+        for panel in gone:
+            self._badges.pop(panel.state.run_id, None)
         self._reflow(force=True)
         self.empty_hint.setVisible(not self._panels and not self._pending)
 

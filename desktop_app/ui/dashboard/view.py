@@ -47,6 +47,7 @@ from desktop_app.ui.controllers.run_controller import (
     RunRequest,
 )
 from desktop_app.ui.controllers.run_state import RunState, RunStatus
+from desktop_app.ui.dashboard._badges import model_badge
 from desktop_app.ui.dashboard._choice import CrewChoice
 from desktop_app.ui.dashboard._endpoints import endpoints_allowed
 from desktop_app.ui.dashboard._preflight import ask_without_key, models_without_key
@@ -264,13 +265,18 @@ class DashboardView(QWidget):
         self, document: CrewDocument, inputs: dict[str, Any], crew_id: str | None = None,
         mode: RunMode | None = None,
     ) -> RunState:
-        """Starts one run with the mode and dry-run choice shown in the dashboard."""
+        """Starts one run with the mode and dry-run choice shown in the dashboard; its panel
+        gets the badge of its model (or SIMULATOR)."""
         chosen = mode or RUN_MODES[max(0, self.mode.currentIndex())]
         opened = self._services.projects.get(crew_id)
         request = RunRequest(document, inputs, mode=chosen, crew_id=crew_id,
                              dry_run=self.dry_run.isChecked(),
                              project=opened.run_for(document) if opened else None)
-        return self._controller.start(request)
+        state = self._controller.start(request)
+        settings = self._services.current_settings
+        self.grid.set_badge(state.run_id, *model_badge(document, settings,
+                                                       dry_run=request.dry_run))
+        return state
 
     async def run_checked(self) -> list[RunState]:
         """Runs each checked crew once (the current crew when none is checked)."""

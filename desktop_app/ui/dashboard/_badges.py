@@ -1,0 +1,77 @@
+"""What tells runs apart at a glance: a panel's title (the crew and its inputs) and its badge
+(the model that answers, or SIMULATOR).
+
+Panels of a for-each batch share their crew's name; their inputs are what differs, so they go
+in the title (cut to fit, whole in the tooltip). The badge says whether a run used a real
+model (which one) or the offline simulator, which costs nothing and answers with made-up text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from PySide6.QtWidgets import QLabel
+
+from desktop_app.documents.model import CrewDocument
+from desktop_app.storage.settings import Settings
+from desktop_app.ui.dashboard._preflight import SIMULATOR_BADGE, models_of
+
+__all__ = ["TITLE_LIMIT", "model_badge", "run_title", "show_badge"]
+
+TITLE_LIMIT = 72
+"""Characters of a panel's title before it is cut with "…" (the tooltip has it all)."""
+
+_REAL_STYLE = ("background: #dbeafe; color: #1e3a8a; border-radius: 3px;"
+               " padding: 0 4px; font-size: 11px;")
+_SIMULATOR_STYLE = ("background: #fef3c7; color: #78350f; border-radius: 3px;"
+                    " padding: 0 4px; font-size: 11px; font-weight: bold;")
+
+
+def _value_text(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return " ".join(text.split())
+
+
+def run_title(crew_name: str, inputs: Mapping[str, Any]) -> tuple[str, str]:
+    """A run's title (the crew, then its inputs, cut to `TITLE_LIMIT`) and its tooltip."""
+    if not inputs:
+        return crew_name, crew_name
+    pairs = ", ".join(f"{name}: {_value_text(value)}" for name, value in inputs.items())
+    whole = f"{crew_name} · {pairs}"
+    title = whole if len(whole) <= TITLE_LIMIT else whole[: TITLE_LIMIT - 1].rstrip() + "…"
+    lines = "\n".join(f"{name}: {_value_text(value)}" for name, value in inputs.items())
+    return title, f"{crew_name}\n{lines}"
+
+
+def _is_simulator_model(model: str) -> bool:
+    """The simulator's own model names (`openai/sim`, `openai/sim:tps=...`)."""
+    name = model.split("/", 1)[-1]
+    return name == "sim" or name.startswith("sim:")
+
+
+def model_badge(document: CrewDocument, settings: Settings, *, dry_run: bool) -> tuple[str, str]:
+    """The badge of a run of `document` (text, tooltip): SIMULATOR, or the model that answers
+    ("gpt-4o-mini", "gpt-4o-mini +1" when agents use several)."""
+    if dry_run:
+        return SIMULATOR_BADGE, "A dry run: the offline simulator answers every agent."
+    uses = models_of(document, settings)
+    if all(use.simulated or _is_simulator_model(use.model) for use in uses):
+        return SIMULATOR_BADGE, "The offline simulator answers every agent."
+    real = [use for use in uses if not (use.simulated or _is_simulator_model(use.model))]
+    first = real[0].model.split("/", 1)[-1].split(":", 1)[0]
+    text = first if len(real) == 1 else f"{first} +{len(real) - 1}"
+    lines = [
+        f"{use.model}" + (f" (provider {use.provider.display_name})" if use.provider else "")
+        for use in uses
+    ]
+    return text, "Models of this run:\n" + "\n".join(lines)
+
+
+def show_badge(label: QLabel, text: str, tooltip: str) -> None:
+    """Shows a badge in `label`: amber for SIMULATOR, blue for a real model."""
+    label.setText(text)
+    label.setToolTip(tooltip)
+    label.setStyleSheet(_SIMULATOR_STYLE if text == SIMULATOR_BADGE else _REAL_STYLE)
+    label.setVisible(bool(text))
