@@ -28,9 +28,10 @@ from desktop_app.documents.tool_catalog import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from desktop_app.engine import BaseTool
+    from desktop_app.engine.mcp import McpServerSpec
 
 __all__ = [
     "ProjectToolError",
@@ -200,16 +201,22 @@ def _line_of(exc: BaseException, path: Path) -> int:
     return line
 
 
-def catalog_tool_problem(name: str, folder: Path | None, *, trusted: bool) -> str | None:
+def catalog_tool_problem(
+    name: str, folder: Path | None, *, trusted: bool,
+    mcp_servers: Mapping[str, McpServerSpec] | None = None,
+) -> str | None:
     """Why the default factory cannot make ``name`` (nothing is run), or None when it can.
 
-    Project tools are checked by `project_tool_problem`; MCP tools need a run's MCP
-    connections, which a plain build does not have; other names by the engine's registry.
+    Project tools are checked by `project_tool_problem`; MCP tools need their server among
+    ``mcp_servers`` (the servers in Settings, which a plain build does not have); other
+    names by the engine's registry.
     """
     from desktop_app.engine.builtin_tools import tool_by_name
 
     if name.startswith(PROJECT_PREFIX):
         return project_tool_problem(name, folder, trusted=trusted)
+    if name.startswith(MCP_PREFIX) and mcp_servers is not None:
+        return _mcp_problem(name, mcp_servers)
     if name.startswith(MCP_PREFIX):
         return (f"the MCP tool '{name}' is served by an MCP server from Settings; this build "
                 "was given no MCP tools (run the crew from the app, with the server set up)")
@@ -220,14 +227,35 @@ def catalog_tool_problem(name: str, folder: Path | None, *, trusted: bool) -> st
     return None
 
 
-def catalog_tool_factory(folder: Path | None, *, trusted: bool) -> Callable[[str], BaseTool]:
-    """Makes any catalog name's tool: the engine's registry, else the folder's project tools
-    (loaded only when ``trusted``); raises `LookupError` (a `ProjectToolError` says why)."""
+def _mcp_problem(name: str, servers: Mapping[str, McpServerSpec]) -> str | None:
+    from desktop_app.engine.mcp import tool_from_reference
+
+    try:
+        tool_from_reference(name, servers)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def catalog_tool_factory(
+    folder: Path | None, *, trusted: bool,
+    mcp_servers: Mapping[str, McpServerSpec] | None = None,
+) -> Callable[[str], BaseTool]:
+    """Makes any catalog name's tool: the engine's registry, the folder's project tools
+    (loaded only when ``trusted``), or an MCP server's tool (``mcp:<server>/<tool>``, its
+    server among ``mcp_servers``); raises `LookupError` (a `ProjectToolError` says why)."""
     from desktop_app.engine.builtin_tools import tool_by_name
 
     def make(name: str) -> BaseTool:
         if name.startswith(PROJECT_PREFIX):
             return load_project_tool(name, folder, trusted=trusted)
+        if name.startswith(MCP_PREFIX) and mcp_servers is not None:
+            from desktop_app.engine.mcp import tool_from_reference
+
+            try:
+                return tool_from_reference(name, mcp_servers)
+            except ValueError as exc:
+                raise ProjectToolError(str(exc)) from None
         return tool_by_name(name)
 
     return make

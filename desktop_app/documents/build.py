@@ -33,7 +33,7 @@ side-effecting call is refused, as the engine does with nobody to ask). Paths ar
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from desktop_app.engine import LLM, Agent, BaseTool, Crew, Task
     from desktop_app.engine.approval import Approvals, Approver
     from desktop_app.engine.knowledge import BaseKnowledgeSource
+    from desktop_app.engine.mcp import McpServerSpec
 
 KeyResolver = Callable[[AgentSpec], "str | None"]
 """Gives the API key for an agent (from its credential name), or None for the environment."""
@@ -170,6 +171,7 @@ def build_crew(
     memory_dir: Path | None = None,
     approver: Approver | None = None,
     trust_project_tools: bool = False,
+    mcp_servers: Mapping[str, McpServerSpec] | None = None,
 ) -> Crew:
     """Makes an engine `Crew` from a document.
 
@@ -192,6 +194,9 @@ def build_crew(
         trust_project_tools: The crew's folder (``base_dir``) is trusted, so its own
             ``project:`` tools (``@tool`` functions in ``tools/*.py``) are loaded, which runs
             their code; False: naming one is an error that says the folder is not trusted.
+        mcp_servers: The MCP servers of Settings, by name, with their keys
+            (`desktop_app.storage.mcp_servers`): a tool named ``mcp:<server>/<tool>`` is
+            that server's; None: naming one is an error that says so.
 
     Returns:
         A new crew, ready for ``kickoff``/``akickoff``.
@@ -202,9 +207,10 @@ def build_crew(
     """
     from desktop_app.engine import Crew, Process
 
-    _check_buildable(document, tool_factory, base_dir, trust_project_tools)
+    _check_buildable(document, tool_factory, base_dir, trust_project_tools, mcp_servers)
     document = with_manager_llm_spec(document)
-    tool_factory = tool_factory or catalog_tool_factory(base_dir, trusted=trust_project_tools)
+    tool_factory = tool_factory or catalog_tool_factory(
+        base_dir, trusted=trust_project_tools, mcp_servers=mcp_servers)
     managers = _manager_keys(document)
     agents = {spec.key: _agent(spec, document, llm_factory, resolve_api_key, tool_factory,
                                base_dir)
@@ -399,6 +405,7 @@ def anchored_output_file(output_file: str, base_dir: Path | None) -> str:
 def _check_buildable(
     document: CrewDocument, tool_factory: ToolFactory | None, base_dir: Path | None,
     trust_project_tools: bool = False,
+    mcp_servers: Mapping[str, McpServerSpec] | None = None,
 ) -> None:
     problems = [CrewProblem(issue.message, field=issue.field) for issue in document.problems()]
     problems += [CrewProblem(issue.message, field=issue.field)
@@ -413,7 +420,8 @@ def _check_buildable(
             CrewProblem(problem, field=f"agents[{index}].tools")
             for index, spec in enumerate(document.agents)
             for tool in spec.tools
-            if (problem := catalog_tool_problem(tool, base_dir, trusted=trust_project_tools))
+            if (problem := catalog_tool_problem(tool, base_dir, trusted=trust_project_tools,
+                                                mcp_servers=mcp_servers))
             is not None
         ]
     if problems:

@@ -18,7 +18,13 @@ from desktop_app.engine.mcp import McpServerSpec, McpToolInfo, list_server_tools
 from desktop_app.storage.secrets import SecretStore, SecretStoreError
 from desktop_app.storage.settings import McpServer, Settings
 
-__all__ = ["ServerTools", "list_configured_tools", "server_spec", "server_specs"]
+__all__ = [
+    "ServerTools",
+    "list_configured_tools",
+    "server_spec",
+    "server_specs",
+    "server_specs_blocking",
+]
 
 
 @dataclass(frozen=True)
@@ -79,3 +85,22 @@ async def list_configured_tools(settings: Settings, secrets: SecretStore) -> Ser
     order = {server.name: index for index, server in enumerate(settings.mcp_servers)}
     result.tools.sort(key=lambda tool: order.get(tool.server, 0))
     return result
+
+
+def server_specs_blocking(settings: Settings, secrets: SecretStore) -> dict[str, McpServerSpec]:
+    """`server_specs` for a worker thread (the crew factory builds crews in one)."""
+    specs: dict[str, McpServerSpec] = {}
+    for server in settings.mcp_servers:
+        key: str | None = None
+        if server.key_name:
+            try:
+                key = secrets.get(server.keychain_name)
+            except SecretStoreError:
+                key = None
+        if key:
+            register_secrets([key])
+        try:
+            specs[server.name] = server.spec(key)
+        except ValueError:
+            continue
+    return specs

@@ -26,6 +26,7 @@ from desktop_app.documents.build import (
     with_manager_llm_spec,
 )
 from desktop_app.documents.model import AgentSpec, CrewDocument
+from desktop_app.storage.mcp_servers import server_specs_blocking
 from desktop_app.storage.secrets import SecretStore
 from desktop_app.storage.settings import ProviderSettings, Settings
 from desktop_app.ui.controllers._project_build import (
@@ -248,7 +249,8 @@ def _build_with_keys(
         return found.value
 
     crew = build_crew(document, resolve_api_key=resolve, base_dir=base_dir, memory_dir=data_dir,
-                      trust_project_tools=trusts_tools_in(settings, base_dir))
+                      trust_project_tools=trusts_tools_in(settings, base_dir),
+                      mcp_servers=server_specs_blocking(settings, store))
     return BuiltCrew(crew, used, by_model)
 
 
