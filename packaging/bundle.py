@@ -49,6 +49,7 @@ METADATA = (
     "shiboken6",
     "qasync",
     "crewdesk",
+    "httpx2",  # the mcp SDK's HTTP client reads its own version at import
 )
 """Distributions whose metadata the app (or a library) reads with `importlib.metadata`."""
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -142,3 +144,10 @@ async def test_concurrent_calls_from_two_loops_share_one_session() -> None:
         assert list(await asyncio.gather(first, second)) == [("sum=2", False), ("sum=4", False)]
     finally:
         await connection.aclose()
+
+
+def test_the_engine_imports_without_the_mcp_sdk() -> None:
+    code = ("import sys, desktop_app.engine, desktop_app.engine.mcp\n"
+            "print(sorted(m for m in ('mcp', 'mcp_types', 'anyio', 'httpx2') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
