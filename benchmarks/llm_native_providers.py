@@ -4,8 +4,9 @@ Run: `uv run python benchmarks/llm_native_providers.py [--quick]`
 
 Both clients talk to the same simulator (its own process), which speaks Anthropic's
 `/v1/messages` and Gemini's `:streamGenerateContent`; the client is switched with
-`CREWDESK_LLM_CLIENT=native|litellm`. Printed per provider (`anthropic/`, `gemini/`), for
-each client and as native/litellm ratios:
+`CREWDESK_LLM_CLIENT=native|litellm`. Printed per provider (`anthropic/`, `gemini/`, and
+`openai/` as the reference measured in the same run), for each client and as native/litellm
+ratios:
 - a fresh process that imports the engine and runs one one-task crew (wall, median of 3),
   next to a fresh process that makes the same streamed request with plain httpx;
 - CPU per streamed call (`LLM.acall`, 20 chunks), next to plain httpx + json on the same stream;
@@ -34,13 +35,14 @@ from desktop_app.simulator import SimulatorConfig, SimulatorProcess
 
 CLIENTS = ("native", "litellm")
 FAST = "ttft=0,tps=100000"
-PROVIDERS = ("anthropic", "gemini")
+PROVIDERS = ("openai", "anthropic", "gemini")
+"""`openai/` is the reference: the OpenAI-protocol native client, measured in the same run."""
 
 FIRST_CREW = textwrap.dedent("""
     import asyncio, sys
     from desktop_app.engine import LLM, Agent, Crew, Task
-    llm = LLM(model=sys.argv[2] + "/sim:{fast},tokens=20", base_url=sys.argv[1],
-              api_key="sk-bench")
+    base = sys.argv[1] + ("/v1" if sys.argv[2] == "openai" else "")
+    llm = LLM(model=sys.argv[2] + "/sim:{fast},tokens=20", base_url=base, api_key="sk-bench")
     agent = Agent(role="Analyst", goal="Answer", backstory="Quick.", llm=llm)
     crew = Crew(tasks=[Task(description="Summarise x", expected_output="text", agent=agent)])
     assert asyncio.run(crew.akickoff()).raw
@@ -54,12 +56,20 @@ PLAIN_REQUEST = textwrap.dedent("""
     if provider == "anthropic":
         url, body = root + "/v1/messages", {{"model": model, "max_tokens": 100,
                                             "stream": True, "messages": text}}
+    elif provider == "openai":
+        url, body = root + "/v1/chat/completions", {{"model": model, "stream": True,
+                                                    "messages": text}}
     else:
         url = root + "/v1beta/models/" + model + ":streamGenerateContent?alt=sse"
         body = {{"contents": [{{"role": "user", "parts": [{{"text": "Summarise x"}}]}}]}}
     with httpx.stream("POST", url, json=body) as response:
         assert sum(1 for line in response.iter_lines() if line.startswith("data:")) >= 20
 """).format(fast=FAST)
+
+
+def _base(root_url: str, provider: str) -> str:
+    """The base URL an LLM of `provider` is given (OpenAI's includes `/v1`)."""
+    return f"{root_url}/v1" if provider == "openai" else root_url
 
 
 def fresh_process(code: str, root_url: str, provider: str, client: str, runs: int) -> float:
@@ -91,7 +101,7 @@ async def cpu_per_call(root_url: str, provider: str, runs: int) -> dict[str, Any
     out: dict[str, Any] = {}
     for client in CLIENTS:
         os.environ["CREWDESK_LLM_CLIENT"] = client
-        llm = LLM(model=f"{provider}/sim:{FAST},tokens=20", base_url=root_url,
+        llm = LLM(model=f"{provider}/sim:{FAST},tokens=20", base_url=_base(root_url, provider),
                   api_key="sk-bench", max_retries=0)
         for _ in range(5):
             await llm.acall(messages)
@@ -107,10 +117,15 @@ async def cpu_per_call(root_url: str, provider: str, runs: int) -> dict[str, Any
 
 async def plain_cpu(root_url: str, provider: str, runs: int) -> float:
     model = f"sim:{FAST},tokens=20"
+    text = [{"role": "user", "content": "Summarise cpu"}]
     if provider == "anthropic":
         url = "/v1/messages"
         body: dict[str, Any] = {"model": model, "max_tokens": 100, "stream": True,
-                                "messages": [{"role": "user", "content": "Summarise cpu"}]}
+                                "messages": text}
+    elif provider == "openai":
+        url = "/v1/chat/completions"
+        body = {"model": model, "stream": True, "messages": text,
+                "stream_options": {"include_usage": True}}
     else:
         url = f"/v1beta/models/{model}:streamGenerateContent?alt=sse"
         body = {"contents": [{"role": "user", "parts": [{"text": "Summarise cpu"}]}]}
@@ -131,7 +146,8 @@ async def plain_cpu(root_url: str, provider: str, runs: int) -> float:
 
 
 def _crew(root_url: str, provider: str) -> Crew:
-    llm = LLM(model=f"{provider}/sim", base_url=root_url, api_key="sk-bench", max_retries=0)
+    llm = LLM(model=f"{provider}/sim", base_url=_base(root_url, provider), api_key="sk-bench",
+              max_retries=0)
     agent = Agent(role="Analyst", goal="Answer", backstory="Quick.", llm=llm)
     return Crew(tasks=[Task(description="Summarise {topic}", expected_output="t", agent=agent)])
 

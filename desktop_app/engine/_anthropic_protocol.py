@@ -126,7 +126,10 @@ def request_body(
         _apply_option(body, headers, name, value)
     body.setdefault("max_tokens", _max_tokens(route))
     if route.api_key:
-        headers["x-api-key"] = route.api_key
+        if route.bearer:
+            headers["Authorization"] = f"Bearer {route.api_key}"
+        else:
+            headers["x-api-key"] = route.api_key
     return body, headers
 
 

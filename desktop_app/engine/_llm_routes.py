@@ -139,6 +139,8 @@ class NativeRoute:
         model_string: The model string as written ("openai/gpt-4o-mini"); errors name it.
         api_version: Azure's `api-version`; None for every other provider.
         protocol: Which wire protocol the provider speaks (which module makes the call).
+        bearer: Anthropic only: `api_key` is an OAuth token (`ANTHROPIC_AUTH_TOKEN`), sent as
+            `Authorization: Bearer` instead of `x-api-key`, as litellm and Anthropic's SDK do.
     """
 
     provider: str
@@ -148,6 +150,7 @@ class NativeRoute:
     model_string: str
     api_version: str | None = None
     protocol: WireProtocol = "openai"
+    bearer: bool = False
 
     def endpoint(self, name: str) -> str:
         """The URL of an endpoint ("chat/completions", "embeddings")."""
@@ -258,14 +261,16 @@ def _other_route(
     protocol, spec = OTHER_PROTOCOLS[provider]
     base = (base_url or _first_env(spec.base_envs) or spec.default_base or "").rstrip("/")
     key = api_key or _first_env(spec.key_envs)
-    register_secrets([key])
+    token = None if key or provider != "anthropic" else os.environ.get("ANTHROPIC_AUTH_TOKEN")
+    register_secrets([key or token])
     return NativeRoute(
         provider=provider,
         model=name,
         base_url=base,
-        api_key=key,
+        api_key=key or token,
         model_string=model,
         protocol=protocol,
+        bearer=bool(token),
     )
 
 

@@ -280,10 +280,24 @@ def test_errors_read_as_on_the_litellm_path(
     assert errors[0] == errors[1]
 
 
+def test_an_auth_token_is_sent_as_a_bearer_when_no_key_is_set(
+    wire: Callable[[Handler], list[httpx.Request]], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.setenv("ANTHROPIC_AUTH_TOKEN", "oauth-token")
+    seen = wire(lambda _r: httpx.Response(200, headers={"content-type": "text/event-stream"},
+                                          content=_sse(_EVENTS)))
+    LLM(MODEL).call([{"role": "user", "content": "x"}])
+    [request] = seen
+    assert request.headers["authorization"] == "Bearer oauth-token"
+    assert "x-api-key" not in request.headers
+
+
 def test_no_key_for_anthropic_itself_fails_before_any_request(
     wire: Callable[[Handler], list[httpx.Request]], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.delenv("ANTHROPIC_AUTH_TOKEN", raising=False)
     seen = wire(lambda _r: httpx.Response(500))
     with pytest.raises(LLMError) as caught:
         LLM(MODEL, max_retries=0).call([{"role": "user", "content": "x"}])
