@@ -5,7 +5,8 @@ serves streamable HTTP on 127.0.0.1:PORT at /mcp.
 
 Tools: `add` (two integers), `read_text` (a file's text, or the error reading it: what the
 sandbox allows), `where` (its home folder: the sandbox's run folder, which marks its
-processes), `env_has` (whether a variable is set, never its value: how a key reaches it).
+processes), `env_has` (whether a variable is set, never its value: how a key reaches it),
+`fetch` (whether an HTTP server answers: the network the sandbox gives).
 """
 
 from __future__ import annotations
@@ -44,6 +45,21 @@ def where() -> str:
 def env_has(name: str) -> str:
     """Whether an environment variable is set (never its value)."""
     return "set" if os.environ.get(name) else "unset"
+
+
+@server.tool()
+def fetch(url: str) -> str:
+    """Whether an HTTP server answers at the URL (any status)."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=5):
+            return "reached"
+    except urllib.error.HTTPError:
+        return "reached"
+    except OSError as exc:
+        return f"unreachable={type(exc).__name__}"
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ def _crew(sim: SimulatorThread, tools: list[BaseTool], *calls: str) -> Crew:
 @pytest.mark.asyncio
 async def test_a_stdio_server_lists_its_tools_with_their_schemas() -> None:
     tools = await list_server_tools(stdio_spec())
-    assert [tool.name for tool in tools] == ["add", "read_text", "where", "env_has"]
+    assert [tool.name for tool in tools] == ["add", "read_text", "where", "env_has", "fetch"]
     add = tools[0]
     assert add.description == "Adds two integers."
     assert add.input_schema["required"] == ["a", "b"]
@@ -151,3 +151,29 @@ def test_the_engine_imports_without_the_mcp_sdk() -> None:
             "print(sorted(m for m in ('mcp', 'mcp_types', 'anyio', 'httpx2') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.asyncio
+async def test_the_network_is_closed_unless_the_entry_allows_it(
+    sim_thread: SimulatorThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if sandbox.detect("bwrap").backend is None:
+        pytest.skip("bubblewrap does not work here")
+    monkeypatch.setenv(sandbox.CHOICE_VARIABLE, "bwrap")
+    answers = []
+    for network in (False, True):
+        connection = McpConnection(stdio_spec(network=network))
+        try:
+            answers.append((await connection.call_tool("fetch", {"url": sim_thread.base_url}))[0])
+        finally:
+            await connection.aclose()
+    assert answers[0].startswith("unreachable=") and answers[1] == "reached"
+
+
+@pytest.mark.asyncio
+async def test_landlock_refuses_a_server_the_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    if sandbox.detect("landlock").backend is None:
+        pytest.skip("Landlock does not work here")
+    monkeypatch.setenv(sandbox.CHOICE_VARIABLE, "landlock")
+    with pytest.raises(McpError, match="only inside bubblewrap"):
+        await list_server_tools(stdio_spec(network=True))

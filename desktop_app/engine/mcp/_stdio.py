@@ -23,7 +23,6 @@ import tempfile
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import anyio
 import mcp_types
@@ -116,7 +115,7 @@ def prepare(spec: McpServerSpec) -> tuple[list[str], dict[str, str], ServerProce
         readable += [os.path.realpath(p) for p in spec.read_paths if os.path.exists(p)]
         if spec.network:
             readable += [p for p in _NETWORK_FILES if os.path.exists(p)]
-        limits = LIMITS if not spec.network else _with_network(LIMITS)
+        limits = _with_network(LIMITS, detection.backend) if spec.network else LIMITS
         launch = detection.isolator().prepare(
             argv=[program, *spec.command[1:]], run_folder=folder, limits=limits, env=env,
             read_only=readable,
@@ -127,18 +126,18 @@ def prepare(spec: McpServerSpec) -> tuple[list[str], dict[str, str], ServerProce
     return launch.argv, launch.env, ServerProcess(folder, launch)
 
 
-def _with_network(limits: sandbox.IsolationLimits) -> sandbox.IsolationLimits:
-    """The limits with the network allowed, where the sandbox has such a switch.
+def _with_network(limits: sandbox.IsolationLimits, backend: str) -> sandbox.IsolationLimits:
+    """The limits with the host's network allowed.
 
     Raises:
-        McpError: The sandbox has none (`IsolationLimits.network`): the server is not
-            started, rather than started without the network it was promised.
+        McpError: The backend is not bwrap: only its own mount namespace also hides the
+            D-Bus and keyring sockets a process with sockets could reach.
     """
-    if "network" not in sandbox.IsolationLimits.__dataclass_fields__:
-        raise McpError("this version's sandbox cannot give a stdio MCP server the network "
-                       "(network=True); turn it off, or use the server over HTTP")
-    changes: dict[str, Any] = {"network": True}
-    return dataclasses.replace(limits, **changes)
+    if backend != "bwrap":
+        raise McpError(f"a stdio MCP server may use the network only inside bubblewrap, and "
+                       f"this machine's sandbox is {backend}; turn its network off, or use "
+                       "the server over HTTP")
+    return dataclasses.replace(limits, network=True)
 
 
 Streams = tuple[MemoryObjectReceiveStream[SessionMessage | Exception],

@@ -25,12 +25,17 @@ class IsolationLimits:
             RLIMIT_NPROC over the user's processes already running).
         disk_mb: What the run folder may hold, in MiB (a tmpfs size, or a watch), and the
             largest file (RLIMIT_FSIZE).
+        network: The program may use the host's network (never for model code; an MCP
+            server whose entry allows it). Only the bwrap backend grants it (its own mount
+            namespace hides the D-Bus and keyring sockets); the others keep the network
+            closed whatever this says, so a caller that needs it checks the backend.
     """
 
     memory_mb: int = 1024
     cpu_s: int = 21
     max_processes: int = 64
     disk_mb: int = 256
+    network: bool = False
 
 
 @dataclass(slots=True)

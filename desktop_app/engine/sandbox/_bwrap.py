@@ -97,8 +97,8 @@ class BwrapIsolator:
         outside = [p for p in read_only if not p.startswith(run_folder + os.sep)]
         inside = [p for p in read_only if p.startswith(run_folder + os.sep)]
         command = [
-            self.executable, "--unshare-all", "--die-with-parent", "--new-session",
-            "--cap-drop", "ALL", "--hostname", "sandbox",
+            self.executable, "--unshare-all", *(["--share-net"] if limits.network else []),
+            "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--hostname", "sandbox",
             *mounts(run_folder, limits, outside),
             *[option for path in inside for option in ("--ro-bind", path, path)],  # over the tmpfs
             "--chdir", run_folder, "--clearenv",
@@ -108,7 +108,7 @@ class BwrapIsolator:
         caps = RunCaps(limits, extra_processes=2)  # bwrap's own two processes
         fds: tuple[int, ...] = ()
         if _seccomp.supported():
-            fd = _seccomp_fd()
+            fd = _seccomp_fd(allow_network=limits.network)
             command += ["--seccomp", str(fd)]
             fds = (fd,)
 
@@ -122,9 +122,9 @@ class BwrapIsolator:
                       caps.preexec, cleanup, fds, caps.outcome)
 
 
-def _seccomp_fd() -> int:
+def _seccomp_fd(*, allow_network: bool = False) -> int:
     """A memory file holding the seccomp filter, read by bwrap from its start."""
     fd = os.memfd_create("crewdesk-seccomp")
-    os.write(fd, _seccomp.compiled())
+    os.write(fd, _seccomp.compiled(allow_network=allow_network))
     os.lseek(fd, 0, os.SEEK_SET)
     return fd

@@ -78,8 +78,9 @@ def _deny(code: int) -> Instruction:
     return (_RET, 0, 0, _ERRNO | code)
 
 
-def program(machine: str | None = None) -> list[Instruction]:
-    """The filter as BPF instructions (code, jt, jf, k)."""
+def program(machine: str | None = None, *, allow_network: bool = False) -> list[Instruction]:
+    """The filter as BPF instructions (code, jt, jf, k); `allow_network` lets `socket`
+    through (bwrap's `IsolationLimits.network`)."""
     arch, table = _ARCHES[(machine or os.uname().machine).lower()]
     numbers = {**table, **_COMMON}
     out: list[Instruction] = [
@@ -89,6 +90,8 @@ def program(machine: str | None = None) -> list[Instruction]:
     if arch == 0xC000003E:  # the x32 ABI's numbers would slip past the table
         out += [(_JGE, 0, 1, 0x40000000), _deny(errno.EPERM)]
     for name in _DENIED_NAMES:
+        if allow_network and name == "socket":
+            continue
         out += [(_JEQ, 0, 1, numbers[name]), _deny(errno.EPERM)]
     out += [(_JEQ, 0, 1, numbers["clone3"]), _deny(errno.ENOSYS)]
     out += [  # clone with a namespace flag
@@ -103,9 +106,10 @@ def program(machine: str | None = None) -> list[Instruction]:
     return out
 
 
-def compiled(machine: str | None = None) -> bytes:
+def compiled(machine: str | None = None, *, allow_network: bool = False) -> bytes:
     """The filter as the kernel reads it (`struct sock_filter` array), e.g. for `bwrap --seccomp`."""
-    return b"".join(struct.pack("=HBBI", *instruction) for instruction in program(machine))
+    return b"".join(struct.pack("=HBBI", *instruction)
+                    for instruction in program(machine, allow_network=allow_network))
 
 
 def install(raw: bytes | None = None) -> None:
