@@ -12,20 +12,17 @@ non-blocking dialog and a future), never a nested event loop.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QLabel,
     QMessageBox,
     QPushButton,
-    QScrollArea,
-    QSplitter,
     QTabWidget,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -37,9 +34,8 @@ from desktop_app.storage.crew_library import (
     RecoveryEntry,
     new_draft_id,
 )
-from desktop_app.ui.controllers.run_controller import PROJECT_ID_PREFIX
 from desktop_app.ui.dashboard._endpoints import remember_typed_endpoints
-from desktop_app.ui.designer import _edits
+from desktop_app.ui.designer import _edits, _view_files, _view_layout, _view_recovery
 from desktop_app.ui.designer._agent_form import AgentForm
 from desktop_app.ui.designer._bars import DIRTY_MARK, Banner, CrewList, RecoveryBanner
 from desktop_app.ui.designer._editor import CrewEditor, SnapshotCommand
@@ -50,7 +46,7 @@ from desktop_app.ui.designer._recovery import RecoveryKeeper
 from desktop_app.ui.designer._task_form import TaskForm
 from desktop_app.ui.designer._tool_host import ServicesToolHost
 from desktop_app.ui.projects._session import OpenProject
-from desktop_app.ui.widgets.ask import ask, choose_path
+from desktop_app.ui.widgets.ask import ask
 from desktop_app.ui.widgets.protocols import ServicesLike
 from desktop_app.ui.widgets.tasks import TaskOwner
 
@@ -71,6 +67,10 @@ class DesignerView(QWidget):
     runRequested = Signal(str)
     dirtyChanged = Signal(bool)
 
+    undo_action: QAction
+    redo_action: QAction
+    buttons: dict[str, QPushButton]
+
     def __init__(self, services: ServicesLike, parent: QWidget | None = None) -> None:
         """Builds the view; it loads the crew list once the event loop runs (see `ready`).
 
@@ -80,15 +80,15 @@ class DesignerView(QWidget):
         """
         super().__init__(parent)
         self._services = services
-        self._library: CrewLibrary = services.library
-        self._tasks = TaskOwner(self._on_task_failed)
+        self.library: CrewLibrary = services.library
+        self._tasks = TaskOwner(self._on_task_failed)  # the view's asyncio tasks
         self._entries: list[CrewEntry] = []
-        self._recovered: list[RecoveryEntry] = []
+        self.recovered: list[RecoveryEntry] = []  # offered back at start
         self._start_task: asyncio.Task[None] | None = None
         self.import_handler: Callable[[Path], Awaitable[object]] | None = None
         self.editor = CrewEditor(self)
         self.editor.draft_id = new_draft_id()
-        self.recovery = RecoveryKeeper(self.editor, self._library, self._on_task_failed)
+        self.recovery = RecoveryKeeper(self.editor, self.library, self._on_task_failed)
         self._build()
         self.editor.documentChanged.connect(self._on_editor_document_changed)
         self.editor.dirtyChanged.connect(self._on_editor_dirty_changed)
@@ -104,8 +104,10 @@ class DesignerView(QWidget):
         self.crew_list.deleteRequested.connect(
             lambda crew_id: self._tasks.spawn(self.delete_crew(crew_id, confirm=True))
         )
-        self.crew_list.openFileRequested.connect(lambda: self._tasks.spawn(self._choose_file()))
-        self.crew_list.importRequested.connect(lambda: self._tasks.spawn(self._choose_import()))
+        self.crew_list.openFileRequested.connect(
+            lambda: self._tasks.spawn(_view_files.choose_file(self)))
+        self.crew_list.importRequested.connect(
+            lambda: self._tasks.spawn(_view_files.choose_import(self)))
         self.recovery_banner = RecoveryBanner()
         self.recovery_banner.restoreRequested.connect(
             lambda crew_id: self._tasks.spawn(self.restore_recovery(crew_id))
@@ -136,68 +138,7 @@ class DesignerView(QWidget):
         self.status_label = QLabel()
         self.status_label.setObjectName("designerStatus")
         self.status_label.setWordWrap(True)
-        self._layout(self._toolbar())
-
-    def _toolbar(self) -> QHBoxLayout:
-        row = QHBoxLayout()
-        self.undo_action = self.editor.undo_stack.createUndoAction(self, "Undo")
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.redo_action = self.editor.undo_stack.createRedoAction(self, "Redo")
-        redo_keys = QKeySequence.keyBindings(QKeySequence.StandardKey.Redo)
-        for extra in ("Ctrl+Shift+Z", "Ctrl+Y"):
-            if QKeySequence(extra) not in redo_keys:
-                redo_keys.append(QKeySequence(extra))
-        self.redo_action.setShortcuts(redo_keys)
-        for action in (self.undo_action, self.redo_action):
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            self.addAction(action)
-        save = QAction("Save", self, shortcut=QKeySequence(QKeySequence.StandardKey.Save))
-        save.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        save.triggered.connect(lambda: self._tasks.spawn(self.save()))
-        self.addAction(save)
-        self.buttons: dict[str, QPushButton] = {}
-        for text, name, slot in (
-            ("Save", "save", lambda: self._tasks.spawn(self.save())),
-            ("Save as new", "saveAs", lambda: self._tasks.spawn(self.save_as())),
-            ("Export CrewAI…", "export", lambda: self._tasks.spawn(self._choose_export())),
-            ("Undo", "undo", self.undo_action.trigger),
-            ("Redo", "redo", self.redo_action.trigger),
-            ("Run", "run", lambda: self._tasks.spawn(self.run())),
-        ):
-            button = QPushButton(text)
-            button.setObjectName(name)
-            button.clicked.connect(slot)
-            self.buttons[name] = button
-            row.addWidget(button)
-        self.undo_action.enabledChanged.connect(self.buttons["undo"].setEnabled)
-        self.redo_action.enabledChanged.connect(self.buttons["redo"].setEnabled)
-        self.buttons["undo"].setEnabled(False)
-        self.buttons["redo"].setEnabled(False)
-        row.addStretch(1)
-        return row
-
-    def _layout(self, toolbar: QHBoxLayout) -> None:
-        flow_scroll = QScrollArea()
-        flow_scroll.setWidgetResizable(True)
-        flow_scroll.setWidget(self.flow)
-        flow_scroll.setMaximumHeight(self.flow.minimumHeight() + 24)
-        right = QWidget()
-        column = QVBoxLayout(right)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.recovery_banner)
-        column.addWidget(self.example_banner)
-        column.addWidget(self.project_panel)
-        column.addLayout(toolbar)
-        column.addWidget(self.tabs, 1)
-        column.addWidget(QLabel("Task order and context"))
-        column.addWidget(flow_scroll)
-        column.addWidget(self.status_label)
-        splitter = QSplitter()
-        splitter.addWidget(self.crew_list)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(1, 4)
-        layout = QVBoxLayout(self)
-        layout.addWidget(splitter)
+        _view_layout.lay_out(self, _view_layout.build_toolbar(self))
 
     # -- showing -----------------------------------------------------------------------
 
@@ -218,9 +159,10 @@ class DesignerView(QWidget):
     @property
     def recovered_ids(self) -> list[str]:
         """Ids of the recovery copies found at start and not yet restored or discarded."""
-        return [entry.id for entry in self._recovered]
+        return [entry.id for entry in self.recovered]
 
-    def _say(self, text: str) -> None:
+    def say(self, text: str) -> None:
+        """Shows a status line (saved, opened, errors ...)."""
         self.status_label.setText(text)
 
     def _on_editor_document_changed(self) -> None:
@@ -265,13 +207,16 @@ class DesignerView(QWidget):
     def _on_editor_dirty_changed(self, dirty: bool) -> None:
         self.setWindowTitle(self.title())
         self._show_read_only()
-        self._show_list()
+        self.show_list()
         self.dirtyChanged.emit(dirty)
 
-    def _show_list(self) -> None:
+    def show_list(self) -> None:
+        """Lists the library's crews and the open CrewAI projects, the open crew marked."""
         draft = self.editor.document.name or "Untitled crew"
         unsaved = self.editor.dirty or self.editor.crew_id is None
-        self.crew_list.show_entries(self._entries, self.editor.crew_id,
+        projects = [CrewEntry(opened.crew_id, f"{opened.document.name} (CrewAI project)",
+                              opened.root, False) for opened in self._services.projects.all()]
+        self.crew_list.show_entries([*self._entries, *projects], self.editor.crew_id,
                                     draft if unsaved else None)
 
     def _on_tasks_list_row_changed(self, row: int) -> None:
@@ -282,13 +227,25 @@ class DesignerView(QWidget):
         self.tasks_page.select(index)
 
     def _on_crew_list_crew_activated(self, crew_id: str) -> None:
-        if crew_id != self.editor.crew_id:
-            self._tasks.spawn(self.open_crew(crew_id))
+        if crew_id == self.editor.crew_id:
+            return
+        opened = self._services.projects.get(crew_id)
+        self._tasks.spawn(self.open_crew(crew_id) if opened is None
+                          else self.show_project(opened))
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        """Runs `coro` as a task of the view (cancelled on close; a failure is shown)."""
+        self._tasks.spawn(coro)
 
     def _on_task_failed(self, error: BaseException) -> None:
-        self._say(f"Failed: {error}")
+        self.say(f"Failed: {error}")
 
     # -- CrewAI projects ----------------------------------------------------------------
+
+    @property
+    def services(self) -> ServicesLike:
+        """The app's services the view was built on."""
+        return self._services
 
     @property
     def open_project(self) -> OpenProject | None:
@@ -310,24 +267,24 @@ class DesignerView(QWidget):
         self.editor.open(opened.document, crew_id=opened.crew_id,
                          dirty=opened.document != opened.crew.document)
         self.tabs.setCurrentWidget(self.crew_page)
-        self._show_list()
-        self._say(f"Opened the CrewAI project {opened.root}."
-                  + (f"\n{opened.error}" if opened.error else ""))
+        self.show_list()
+        self.say(f"Opened the CrewAI project {opened.root}."
+                 + (f"\n{opened.error}" if opened.error else ""))
         return True
 
     def show_project_error(self, path: Path, message: str) -> None:
         """Says why the project at ``path`` could not be opened."""
-        self._say(f"Cannot open the CrewAI project {path}:\n{message}")
+        self.say(f"Cannot open the CrewAI project {path}:\n{message}")
 
     async def _save_project(self, opened: OpenProject) -> bool:
         doc = self.editor.document
         if self.editor.issues():
-            self._say(f"Not saved: fix {len(self.editor.issues())} problem(s) first.")
+            self.say(f"Not saved: fix {len(self.editor.issues())} problem(s) first.")
             return False
         clean, message = await save_into_project(opened, doc)
         if clean and self.editor.document == doc:
             self.editor.mark_saved(opened.crew_id)
-        self._say(message)
+        self.say(message)
         return clean
 
     # -- start -------------------------------------------------------------------------
@@ -345,16 +302,16 @@ class DesignerView(QWidget):
 
     async def _start(self) -> None:
         await self.refresh()
-        self._recovered = await self._library.alist_recovery()
-        self.recovery_banner.show_entries(self._recovered)
+        self.recovered = await self.library.alist_recovery()
+        self.recovery_banner.show_entries(self.recovered)
 
     async def refresh(self) -> None:
         """Reloads the list of crews and the credential names of the configured providers.
 
         Call it after the settings changed (`SettingsDialog.settingsChanged`).
         """
-        self._entries = await self._library.alist()
-        self._show_list()
+        self._entries = await self.library.alist()
+        self.show_list()
         loaded = await self._services.settings.aload()
         names = [p.credential_name for p in loaded.settings.providers if p.credential_name]
         self.agent_form.set_credentials(names)
@@ -389,17 +346,17 @@ class DesignerView(QWidget):
             True when it was opened.
         """
         if not await self.confirm_discard():
-            self._show_list()
+            self.show_list()
             return False
         try:
-            doc = await self._library.aload(crew_id)
+            doc = await self.library.aload(crew_id)
         except (CrewFileError, ValueError) as exc:
-            self._say(f"Cannot open this crew:\n{exc}")
-            self._show_list()
+            self.say(f"Cannot open this crew:\n{exc}")
+            self.show_list()
             return False
-        self.editor.open(doc, crew_id=crew_id, read_only=self._library.is_example(crew_id))
-        self._show_list()
-        self._say(f"Opened {doc.name}.")
+        self.editor.open(doc, crew_id=crew_id, read_only=self.library.is_example(crew_id))
+        self.show_list()
+        self.say(f"Opened {doc.name}.")
         return True
 
     async def new_crew(self, doc: CrewDocument | None = None, note: str = "") -> bool:
@@ -409,63 +366,22 @@ class DesignerView(QWidget):
         document = _edits.new_document() if doc is None else doc
         self.editor.open(document, crew_id=None, draft_id=new_draft_id(), dirty=True)
         self.tabs.setCurrentWidget(self.crew_page)
-        self._show_list()
-        self._say(note or "New crew: give it a name, agents and tasks, then save.")
+        self.show_list()
+        self.say(note or "New crew: give it a name, agents and tasks, then save.")
         return True
 
     async def open_file(self, path: Path) -> bool:
         """Opens a `.crew.yaml` file from anywhere as a new crew (saved into the library)."""
-        try:
-            doc = await asyncio.to_thread(self._library.read_file, path)
-        except CrewFileError as exc:
-            self._say(f"Cannot open {path}:\n{exc}")
-            return False
-        return await self.new_crew(doc, f"Opened {path}; save it to keep it in your crews.")
+        return await _view_files.open_file(self, path)
 
     async def import_crewai(self, path: Path) -> bool:
         """Imports a CrewAI project as a new, unsaved crew; notices go to the status line."""
-        try:
-            doc, notices = await asyncio.to_thread(self._library.import_crewai, path)
-        except CrewFileError as exc:
-            self._say(f"Cannot import {path}:\n{exc}")
-            return False
-        note = f"Imported {path}."
-        if notices:
-            note += f" {len(notices)} field(s) kept but not used:\n" + "\n".join(notices[:8])
-        return await self.new_crew(doc, note)
+        return await _view_files.import_crewai(self, path)
 
     async def export_crewai(self, folder: Path) -> bool:
         """Writes the open crew as a CrewAI project into `folder` (a new subfolder named after
         the crew when `folder` already holds files) and says where it went."""
-        try:
-            written = await asyncio.to_thread(
-                self._library.export_crewai, self.editor.document, folder,
-                self._library.base_dir_of(self.editor.crew_id))
-        except CrewFileError as exc:
-            self._say(f"Cannot export:\n{exc}")
-            return False
-        where = "" if written == folder else f" ({folder} already held files)"
-        self._say(f"Exported as a CrewAI project to {written}{where}.")
-        return True
-
-    async def _choose_file(self) -> None:
-        path = await choose_path(self, "Open crew file", name_filter="Crew files (*.crew.yaml)")
-        if path is not None:
-            await self.open_file(path)
-
-    async def _choose_import(self) -> None:
-        path = await choose_path(self, "Import a CrewAI project folder", directory=True)
-        if path is None:
-            return
-        if self.import_handler is not None:  # the window's "Open CrewAI project…"
-            await self.import_handler(path)
-        else:
-            await self.import_crewai(path)
-
-    async def _choose_export(self) -> None:
-        path = await choose_path(self, "Export as a CrewAI project into", directory=True)
-        if path is not None:
-            await self.export_crewai(path)
+        return await _view_files.export_crewai(self, folder)
 
     # -- saving ------------------------------------------------------------------------
 
@@ -493,14 +409,14 @@ class DesignerView(QWidget):
         issues = self.editor.issues()
         if issues:
             self.tabs.setCurrentWidget(self.crew_page)
-            self._say(f"Not saved: fix {len(issues)} problem(s) first (see Problems).")
+            self.say(f"Not saved: fix {len(issues)} problem(s) first (see Problems).")
             return False
         old_recovery = self.editor.recovery_id
         opened = self._opened_document()
         try:
-            saved_id = await self._library.asave(doc, crew_id)
+            saved_id = await self.library.asave(doc, crew_id)
         except (CrewFileError, ValueError) as exc:
-            self._say(f"Not saved:\n{exc}")
+            self.say(f"Not saved:\n{exc}")
             return False
         if self.editor.document == doc:
             self.recovery.cancel_pending()
@@ -511,7 +427,7 @@ class DesignerView(QWidget):
         self._show_read_only()
         await remember_typed_endpoints(self._services, saved_id, opened, doc)
         await self.refresh()
-        self._say(f"Saved {doc.name}.")
+        self.say(f"Saved {doc.name}.")
         return True
 
     def _opened_document(self) -> CrewDocument:
@@ -522,20 +438,20 @@ class DesignerView(QWidget):
 
     async def delete_crew(self, crew_id: str, *, confirm: bool = False) -> bool:
         """Deletes a crew of the library (examples cannot be deleted)."""
-        if self._library.is_example(crew_id):
-            self._say("Examples cannot be deleted.")
+        if self.library.is_example(crew_id):
+            self.say("Examples cannot be deleted.")
             return False
         if confirm:
             answer = await ask(self, "Delete crew", f"Delete the crew “{crew_id}” for good?",
                                _Button.Yes | _Button.No, _Button.No)
             if answer != _Button.Yes:
                 return False
-        await self._library.adelete(crew_id)
+        await self.library.adelete(crew_id)
         if self.editor.crew_id == crew_id:
             self.editor.open(self.editor.document, crew_id=None, draft_id=new_draft_id(),
                              dirty=True)
         await self.refresh()
-        self._say(f"Deleted {crew_id}.")
+        self.say(f"Deleted {crew_id}.")
         return True
 
     async def run(self) -> bool:
@@ -545,7 +461,7 @@ class DesignerView(QWidget):
         opened = self.open_project
         if opened is not None:
             if self.editor.issues():
-                self._say(f"Fix {len(self.editor.issues())} problem(s) first.")
+                self.say(f"Fix {len(self.editor.issues())} problem(s) first.")
                 return False
             self.runRequested.emit(opened.crew_id)
             return True
@@ -566,50 +482,11 @@ class DesignerView(QWidget):
 
     async def restore_recovery(self, recovery_id: str) -> bool:
         """Opens recovered edits as unsaved changes; undo goes back to the saved crew."""
-        entry = next((e for e in self._recovered if e.id == recovery_id), None)
-        if entry is None or not await self.confirm_discard():
-            return False
-        if recovery_id.startswith(PROJECT_ID_PREFIX):
-            return await self._restore_project_edits(recovery_id, entry.document)
-        saved: CrewDocument | None = None
-        if not recovery_id.startswith("draft:"):
-            try:
-                saved = await self._library.aload(recovery_id)
-            except (CrewFileError, ValueError):
-                saved = None
-        if saved is None:
-            self.editor.open(entry.document, crew_id=None, draft_id=recovery_id, dirty=True)
-        else:
-            self.editor.open(saved, crew_id=recovery_id)
-            self.editor.push("Recovered edits", entry.document)
-        self._forget_recovered(recovery_id)
-        self._show_list()
-        self._say(f"Restored unsaved edits of {entry.document.name}.")
-        return True
-
-    async def _restore_project_edits(self, crew_id: str, document: CrewDocument) -> bool:
-        opened = self._services.projects.get(crew_id)
-        if opened is None:
-            folder = crew_id.removeprefix(PROJECT_ID_PREFIX)
-            self._say(f"Open the CrewAI project {folder} first (File › Open CrewAI project…), "
-                      "then restore its edits.")
-            return False
-        self.project_panel.show_project(opened)
-        self.editor.open(opened.crew.document, crew_id=crew_id)
-        self.editor.push("Recovered edits", document)
-        self._forget_recovered(crew_id)
-        self._show_list()
-        self._say(f"Restored unsaved edits of the project {opened.root}.")
-        return True
+        return await _view_recovery.restore_recovery(self, recovery_id)
 
     async def discard_recovery(self, recovery_id: str) -> None:
         """Throws away a recovery copy offered at start."""
-        await self.recovery.drop(recovery_id)
-        self._forget_recovered(recovery_id)
-
-    def _forget_recovered(self, recovery_id: str) -> None:
-        self._recovered = [e for e in self._recovered if e.id != recovery_id]
-        self.recovery_banner.show_entries(self._recovered)
+        await _view_recovery.discard_recovery(self, recovery_id)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # Qt override  # noqa: N802
         """Keeps a recovery copy of unsaved edits, then stops the view's tasks."""

@@ -1,0 +1,93 @@
+"""The designer's toolbar and layout: the buttons and shortcuts above the tabs, and the
+crew list beside the editor (a splitter).
+
+Built for `DesignerView` (which calls these once from its constructor), kept apart from the
+view's logic of showing, opening and saving crews.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.ui.designer import _view_files
+
+if TYPE_CHECKING:
+    from desktop_app.ui.designer._view import DesignerView
+
+__all__ = ["build_toolbar", "lay_out"]
+
+
+def build_toolbar(view: DesignerView) -> QHBoxLayout:
+    """The row of Save, Save as new, Export, Undo, Redo and Run (and their shortcuts)."""
+    row = QHBoxLayout()
+    view.undo_action = view.editor.undo_stack.createUndoAction(view, "Undo")
+    view.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+    view.redo_action = view.editor.undo_stack.createRedoAction(view, "Redo")
+    redo_keys = QKeySequence.keyBindings(QKeySequence.StandardKey.Redo)
+    for extra in ("Ctrl+Shift+Z", "Ctrl+Y"):
+        if QKeySequence(extra) not in redo_keys:
+            redo_keys.append(QKeySequence(extra))
+    view.redo_action.setShortcuts(redo_keys)
+    for action in (view.undo_action, view.redo_action):
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        view.addAction(action)
+    save = QAction("Save", view, shortcut=QKeySequence(QKeySequence.StandardKey.Save))
+    save.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    save.triggered.connect(lambda: view.spawn(view.save()))
+    view.addAction(save)
+    view.buttons = {}
+    for text, name, slot in (
+        ("Save", "save", lambda: view.spawn(view.save())),
+        ("Save as new", "saveAs", lambda: view.spawn(view.save_as())),
+        ("Export CrewAI…", "export", lambda: view.spawn(_view_files.choose_export(view))),
+        ("Undo", "undo", view.undo_action.trigger),
+        ("Redo", "redo", view.redo_action.trigger),
+        ("Run", "run", lambda: view.spawn(view.run())),
+    ):
+        button = QPushButton(text)
+        button.setObjectName(name)
+        button.clicked.connect(slot)
+        view.buttons[name] = button
+        row.addWidget(button)
+    view.undo_action.enabledChanged.connect(view.buttons["undo"].setEnabled)
+    view.redo_action.enabledChanged.connect(view.buttons["redo"].setEnabled)
+    view.buttons["undo"].setEnabled(False)
+    view.buttons["redo"].setEnabled(False)
+    row.addStretch(1)
+    return row
+
+def lay_out(view: DesignerView, toolbar: QHBoxLayout) -> None:
+    """The crew list beside the banners, the toolbar, the tabs, the task picture, the status."""
+    flow_scroll = QScrollArea()
+    flow_scroll.setWidgetResizable(True)
+    flow_scroll.setWidget(view.flow)
+    flow_scroll.setMaximumHeight(view.flow.minimumHeight() + 24)
+    right = QWidget()
+    column = QVBoxLayout(right)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.addWidget(view.recovery_banner)
+    column.addWidget(view.example_banner)
+    column.addWidget(view.project_panel)
+    column.addLayout(toolbar)
+    column.addWidget(view.tabs, 1)
+    column.addWidget(QLabel("Task order and context"))
+    column.addWidget(flow_scroll)
+    column.addWidget(view.status_label)
+    splitter = QSplitter()
+    splitter.addWidget(view.crew_list)
+    splitter.addWidget(right)
+    splitter.setStretchFactor(1, 4)
+    layout = QVBoxLayout(view)
+    layout.addWidget(splitter)
