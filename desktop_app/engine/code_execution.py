@@ -298,8 +298,9 @@ def _prepare(run: _RunFolders, limits: CodeLimits) -> str:
     if detection.backend is None:
         if limits.allow_unsandboxed:
             return ""
-        return (f"{detection.reason}. Install bubblewrap, or let this crew run model code "
-                "unsandboxed (allow_unsandboxed)")
+        fix = "Install bubblewrap, or let" if sys.platform.startswith("linux") else "Let"
+        return (f"{detection.reason}. {fix} this crew run model code unsandboxed "
+                "(allow_unsandboxed)")
     run.launch = detection.isolator().prepare(
         argv=run.command, run_folder=run.workdir, limits=limits.isolation(), env=run.env,
         read_only=[run.guard_dir, run.script],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import runpy
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from desktop_app.engine.sandbox import BACKENDS, detect
 from desktop_app.simulator import SimulatorThread
 
 AVAILABLE = [name for name in BACKENDS if detect(name).backend == name]
+LINUX = sys.platform.startswith("linux")
+linux_only = pytest.mark.skipif(not LINUX, reason="Linux only (SIGXCPU, /proc)")
 SEED = Path(__file__).parent / "seed_examples" / "akickoff_single.py"
 
 
@@ -31,7 +34,7 @@ async def test_with_no_sandbox_code_is_refused_with_a_clear_message(
     assert "ran" not in result.stdout and result.exit_code is None
     text = result.for_model(CodeLimits())
     assert text.startswith("Error: code execution is off:")
-    assert "bubblewrap" in text and "allow_unsandboxed" in text
+    assert ("bubblewrap" in text) == LINUX and "allow_unsandboxed" in text
 
 
 def test_a_crew_that_opts_in_runs_code_unsandboxed(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -40,6 +43,7 @@ def test_a_crew_that_opts_in_runs_code_unsandboxed(monkeypatch: pytest.MonkeyPat
     assert result.stdout.strip() == "42" and not result.refused
 
 
+@linux_only
 @pytest.mark.parametrize("backend", AVAILABLE)
 def test_normal_code_and_limits_work_in_each_backend(
     backend: str, monkeypatch: pytest.MonkeyPatch
@@ -81,6 +85,7 @@ time.sleep(60)
 """
 
 
+@linux_only
 @pytest.mark.parametrize("backend", AVAILABLE)
 @pytest.mark.parametrize("blocking", [False, True])
 @pytest.mark.asyncio

@@ -9,6 +9,7 @@ from what the code printed and from the world outside (files, listeners, process
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,8 @@ MAX_PROCESSES = 64  # CodeLimits' default
 DISK_MB = 256  # CodeLimits' default
 DISK_SLACK_MB = 256  # the Landlock backend watches the folder every 0.05 s
 AVAILABLE = [name for name in BACKENDS if detect(name).backend == name]
+pytestmark = pytest.mark.skipif(  # macOS and Windows: tests/engine/test_sandbox_platforms.py
+    not sys.platform.startswith("linux"), reason="the attacks use /proc, ptrace, D-Bus: Linux")
 
 
 @pytest.fixture(scope="module", params=AVAILABLE)
