@@ -1,4 +1,5 @@
-"""Issue 14 defects in dialogs and the designer's export, driven through the real widgets."""
+"""Issue 14 defects in dialogs, History, Settings' Test connection and the designer's export,
+driven through the real widgets."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from desktop_app.engine.llm import load_litellm
 from desktop_app.simulator import SimulatorThread
 from desktop_app.storage.paths import AppPaths
 from desktop_app.ui.designer import DesignerView
+from desktop_app.ui.history import HistoryView
+from desktop_app.ui.history._table import COLUMNS
 from desktop_app.ui.memory import MemoryDialog
 from desktop_app.ui.services import AppServices
 from desktop_app.ui.settings import SettingsDialog
@@ -134,3 +137,27 @@ def test_litellm_s_http_500_for_a_missing_key_or_no_server_is_classified_as_such
     error = caught.value
     assert (error.kind, error.status_code) == (kind, None), str(error)
     assert "HTTP 500" not in str(error) and "InternalServerError" not in str(error)
+
+
+def test_history_has_an_inputs_column_that_tells_for_each_runs_apart(
+    qtbot: QtBot, arun: Arun
+) -> None:
+    async def scenario() -> None:
+        services = AppServices(AppPaths.from_env())
+        await services.start()
+        for topic in ("owls", "bees"):
+            run_id = await services.history.start_run("Birds", inputs={"topic": topic, "n": 3})
+            await services.history.finish_run(run_id, "finished", final_output="done")
+        view = HistoryView(services)
+        qtbot.addWidget(view)
+        await view.refresh()
+        column = COLUMNS.index("Inputs")
+        assert view.model.headerData(column, Qt.Orientation.Horizontal) == "Inputs"
+        cells = sorted(str(view.model.index(row, column).data()) for row in range(2))
+        assert cells == ["topic: bees, n: 3", "topic: owls, n: 3"]
+        tip = view.model.index(0, column).data(Qt.ItemDataRole.ToolTipRole)
+        assert "n: 3" in tip and "topic: " in tip
+        view.close()
+        await services.close()
+
+    arun(scenario())

@@ -1,8 +1,9 @@
-"""`RunTableModel`: the runs of the history as rows (crew, status, mode, started, ...)."""
+"""`RunTableModel`: the runs of the history as rows (crew, status, mode, started, ..., inputs)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +12,7 @@ from PySide6.QtGui import QColor
 
 from desktop_app.storage.history import RunSummary
 
-COLUMNS = ("Crew", "Status", "Mode", "Started", "Duration", "Tokens", "Cost")
+COLUMNS = ("Crew", "Status", "Mode", "Started", "Duration", "Tokens", "Cost", "Inputs")
 """The table's columns, in order."""
 
 _STATUS_COLORS = {
@@ -51,6 +52,24 @@ def total_tokens(run: RunSummary) -> int | None:
     parts = [usage.get("prompt_tokens"), usage.get("completion_tokens")]
     numbers = [part for part in parts if isinstance(part, int)]
     return sum(numbers) if numbers else None
+
+
+_INPUTS_COLUMN = COLUMNS.index("Inputs")
+
+INPUTS_LIMIT = 80
+"""Characters of the Inputs cell before it is cut with "…" (the tooltip has them all)."""
+
+
+def _value_text(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return " ".join(text.split())
+
+
+def format_inputs(inputs: Mapping[str, Any]) -> str:
+    """A run's inputs on one line ("topic: owls, year: 2024"), so that runs of one crew
+    (a for-each batch) can be told apart."""
+    text = ", ".join(f"{name}: {_value_text(value)}" for name, value in inputs.items())
+    return text if len(text) <= INPUTS_LIMIT else text[: INPUTS_LIMIT - 1].rstrip() + "…"
 
 
 def format_cost(cost: float | None) -> str:
@@ -104,9 +123,11 @@ class RunTableModel(QAbstractTableModel):
             return self.text(run, column)
         if role == Qt.ItemDataRole.ForegroundRole and column == 1:
             return QColor(_STATUS_COLORS.get(run.status, "#000000"))
+        if role == Qt.ItemDataRole.ToolTipRole and column == _INPUTS_COLUMN and run.inputs:
+            return "\n".join(f"{name}: {_value_text(value)}" for name, value in run.inputs.items())
         if role == Qt.ItemDataRole.ToolTipRole and run.error:
             return run.error
-        if role == Qt.ItemDataRole.TextAlignmentRole and column >= 4:
+        if role == Qt.ItemDataRole.TextAlignmentRole and 4 <= column < _INPUTS_COLUMN:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -126,4 +147,6 @@ class RunTableModel(QAbstractTableModel):
         if column == 5:
             tokens = total_tokens(run)
             return "" if tokens is None else f"{tokens:,}"
+        if column == _INPUTS_COLUMN:
+            return format_inputs(run.inputs)
         return format_cost(run.cost_usd)
