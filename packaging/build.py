@@ -3,7 +3,8 @@
     uv run python packaging/build.py [--out dist] [--skip-tar] [--measure]
 
 Steps: icons (when missing) -> PyInstaller one-folder build of `packaging/crewdesk.spec` into
-`<out>/crewdesk/` -> on Linux, `<out>/CrewDesk-<version>-linux-x86_64.tar.gz` (the folder, a
+`<out>/crewdesk/` -> on Linux, the build machine's bubblewrap into `<out>/crewdesk/bubblewrap/`
+(the code sandbox) and `<out>/CrewDesk-<version>-linux-x86_64.tar.gz` (the folder, a
 `.desktop` entry, the icon and `install.sh`) -> an AppImage when `appimagetool` is on PATH.
 `--measure` also builds once per exclusion group with that group kept, and reports what each
 exclusion saves. The version comes from `desktop_app.__version__` only.
@@ -69,6 +70,29 @@ def pyinstaller(out: Path, work: Path, keep_groups: tuple[str, ...] = ()) -> Pat
     subprocess.run(command, check=True, env=env, cwd=REPO)
     print(f"PyInstaller: {time.perf_counter() - started:.0f} s")
     return out / bundle.EXE_NAME
+
+
+def ship_bwrap(folder: Path) -> list[Path]:
+    """Copies this machine's bwrap (and its libraries) into `<folder>/bubblewrap/` (Linux).
+
+    The sandbox prefers it over the user's own (`crewdesk doctor` says which one runs), so
+    the release isolates model code where bubblewrap is not installed.
+
+    Returns:
+        The files copied; empty (with a warning) when bubblewrap is not installed here.
+    """
+    files = bundle.bwrap_files()
+    if not files:
+        print("bubblewrap: not installed on the build machine: the release will not carry it")
+        return []
+    target = folder / bundle.BWRAP_FOLDER
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir()
+    copied = [Path(shutil.copy2(path, target / path.name)) for path in files]
+    copied[0].chmod(0o755)
+    size = sum(path.stat().st_size for path in copied)
+    print(f"bubblewrap: {', '.join(p.name for p in copied)} ({size / 1000:.0f} kB)")
+    return copied
 
 
 def release_name() -> str:
@@ -160,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     out, work = args.out.resolve(), args.work.resolve()
     ensure_icons()
     folder = pyinstaller(out, work)
+    if sys.platform.startswith("linux"):
+        ship_bwrap(folder)
     size = folder_size(folder)
     print(f"one-folder build: {folder} ({size / MB:.1f} MB)")
     if args.measure:

@@ -7,6 +7,8 @@ Linux, Windows and macOS builds are made the same way.
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -20,6 +22,39 @@ EXE_NAME = "crewdesk"
 
 BUNDLE_ID = "dev.crewdesk.CrewDesk"
 """The reverse-DNS id (macOS bundle id, Linux desktop file id)."""
+
+BWRAP_FOLDER = "bubblewrap"
+"""Where the Linux release carries bubblewrap and the libraries it needs, next to the
+executable (`desktop_app.engine.sandbox._bwrap.BUNDLED` looks there first)."""
+
+SANDBOX_SCRIPTS = ("_launcher.py", "_landlock.py", "_seccomp.py", "_win32.py")
+"""Sandbox launchers a frozen build runs by path (`crewdesk --exec-python SCRIPT`): Linux's
+Landlock launcher and the modules it imports, and Windows' AppContainer launcher."""
+
+_SYSTEM_LIBRARIES = ("linux-vdso", "libc.so", "ld-linux", "libpthread", "libdl.so", "librt.so",
+                     "libm.so")
+"""The C library's parts: always on the target, and never to be copied."""
+
+
+def bwrap_files() -> list[Path]:
+    """This machine's `bwrap` and the shared libraries it needs beyond the C library.
+
+    Empty when bubblewrap is not installed (the release then relies on the user's own, or on
+    the Landlock backend).
+    """
+    found = shutil.which("bwrap") or "/usr/bin/bwrap"
+    program = Path(found).resolve()
+    if not program.is_file():
+        return []
+    listed = subprocess.run(["ldd", str(program)], capture_output=True, text=True, check=False)
+    libraries = []
+    for line in listed.stdout.splitlines():
+        name, _, rest = line.strip().partition(" => ")
+        path = rest.split(" (")[0].strip()
+        if path.startswith("/") and not name.startswith(_SYSTEM_LIBRARIES):
+            libraries.append(Path(path).resolve().with_name(name))
+    return [program, *libraries]
+
 
 HIDDEN_IMPORTS = (
     # litellm's token counter loads tiktoken encodings through this plugin namespace.

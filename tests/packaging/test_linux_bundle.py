@@ -122,6 +122,36 @@ def test_doctor_runs_a_crew_with_no_python_on_path(unpacked: Path, tmp_path: Pat
     assert "[ok  ] packages: all present" in done.stdout, report
 
 
+def test_the_release_carries_bubblewrap_and_doctor_names_the_backend(
+    unpacked: Path, tmp_path: Path
+) -> None:
+    bwrap = unpacked / "crewdesk" / "bubblewrap" / "bwrap"
+    assert bwrap.is_file() and os.access(bwrap, os.X_OK), "the release has no bwrap"
+    version = subprocess.run(
+        [str(bwrap), "--version"],
+        env=bare_env(tmp_path, LD_LIBRARY_PATH=str(bwrap.parent)),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert version.stdout.startswith("bubblewrap "), version
+    done = subprocess.run(
+        [str(unpacked / "crewdesk" / "crewdesk"), "doctor", "--no-qt"],
+        cwd=tmp_path,
+        env=bare_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    line = next((x for x in done.stdout.splitlines() if "] sandbox: " in x), done.stdout)
+    assert line.startswith(("[ok  ] sandbox: bwrap: ", "[ok  ] sandbox: landlock: ")), line
+    if "sandbox: bwrap" in line:  # the release's own bwrap, not one on the machine
+        assert f"bubblewrap ({bwrap})" in line, line
+    assert "memory: " in line, line
+
+
 def test_install_script_registers_the_desktop_entry(unpacked: Path, tmp_path: Path) -> None:
     subprocess.run(
         ["sh", str(unpacked / "install.sh")],
