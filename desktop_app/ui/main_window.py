@@ -21,17 +21,15 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QFrame,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop_app.ui._provider_banner import ProviderBanner
 from desktop_app.ui.keys import install_key_source
 from desktop_app.ui.qt import asyncSlot
 
@@ -54,41 +52,6 @@ SHUTDOWN_LIMIT_S = 8.0
 """The longest closing may take before the window closes anyway."""
 
 _Button = QMessageBox.StandardButton
-
-
-class ProviderBanner(QFrame):
-    """Says that no model provider is set up, and offers the two ways forward.
-
-    Signals:
-        settingsRequested(): "Open Settings" was pressed.
-        simulatorRequested(): "Use the offline simulator" was pressed.
-    """
-
-    settingsRequested = Signal()
-    simulatorRequested = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        """Builds the banner (hidden until `show()`)."""
-        super().__init__(parent)
-        self.setObjectName("ProviderBanner")
-        self.setStyleSheet(
-            "#ProviderBanner { background: #fef3c7; border: 1px solid #f59e0b;"
-            " border-radius: 4px; } QLabel { color: #78350f; }"
-        )
-        text = QLabel(
-            "<b>No model provider is set up yet.</b> Add one (OpenAI, Anthropic, Ollama …) "
-            "with its API key in Settings, or try the crews offline on the built-in simulator."
-        )
-        text.setWordWrap(True)
-        self.settings_button = QPushButton("Open Settings")
-        self.simulator_button = QPushButton("Use the offline simulator")
-        layout = QHBoxLayout(self)
-        layout.addWidget(text, 1)
-        layout.addWidget(self.settings_button)
-        layout.addWidget(self.simulator_button)
-        self.settings_button.clicked.connect(self.settingsRequested)
-        self.simulator_button.clicked.connect(self.simulatorRequested)
-        self.hide()
 
 
 class MainWindow(QMainWindow):
@@ -178,6 +141,10 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         self.settings_action = QAction("&Settings…", self)
         self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        self.run_action = QAction("&Run", self)
+        self.run_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        self.run_action.setToolTip("Run the crew open in the designer, or the crews checked "
+                                   "on the dashboard")
         self.stop_all_action = QAction("Stop &all runs", self)
         self.memory_action = QAction("&Memory and knowledge…", self)
         self.memory_action.setToolTip("Look into, search, reset or delete the crews' stores")
@@ -194,6 +161,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         run_menu = self.menuBar().addMenu("&Run")
+        run_menu.addAction(self.run_action)
         run_menu.addAction(self.stop_all_action)
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("MainToolbar")
@@ -205,6 +173,7 @@ class MainWindow(QMainWindow):
         self.memory_action.triggered.connect(self._on_memory_action_triggered)
         self.open_project_action.triggered.connect(self._on_open_project_action_triggered)
         self.stop_all_action.triggered.connect(self._on_stop_all_action_triggered)
+        self.run_action.triggered.connect(self._on_run_action_triggered)
         self.quit_action.triggered.connect(self.close)
 
     def _connect(self) -> None:
@@ -438,6 +407,15 @@ class MainWindow(QMainWindow):
 
     def _on_dashboard_settingsRequested(self, provider_id: str) -> None:
         self.open_settings(provider_id)
+
+    def _on_run_action_triggered(self) -> None:
+        if not self._attached:
+            return
+        if self.tabs.currentWidget() is self.designer:
+            self._spawn(self.designer.run())  # it asks the window to run it (runRequested)
+        else:
+            self.tabs.setCurrentWidget(self.dashboard)
+            self._spawn(self.dashboard.run_checked())
 
     def _on_stop_all_action_triggered(self) -> None:
         if self._attached:

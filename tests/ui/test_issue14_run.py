@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 from test_app_support import (
@@ -118,6 +119,34 @@ def test_with_no_provider_run_offers_the_simulator_or_a_key_before_running(
         assert dashboard.dry_run.isChecked()
         await window.controller.wait(started[0])
         assert started[0].status is RunStatus.DONE, started[0].error
+        await _close(window)
+
+    arun(scenario(), timeout=120)
+
+
+def test_ctrl_enter_runs_the_designer_s_crew_or_the_dashboard_s_checked_crews(
+    sim: SimulatorThread, qtbot: QtBot, arun: Arun
+) -> None:
+    async def scenario() -> None:
+        services = await make_services(sim.base_url)
+        alpha = await services.library.asave(make_document("Alpha", topic="owls", tasks=1))
+        beta = await services.library.asave(make_document("Beta", topic="bees", tasks=1))
+        window = await _window(qtbot, services)
+        started: list[RunState] = []
+        window.controller.runAdded.connect(started.append)
+        assert await window.designer.open_crew(alpha)
+        window.tabs.setCurrentWidget(window.designer)
+        window.activateWindow()
+        qtbot.keyClick(window.designer.tabs, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        await wait_until(lambda: len(started) == 1)
+        assert started[0].crew_name == "Alpha"
+        assert window.tabs.currentWidget() is window.dashboard
+        window.dashboard.picker.set_checked(beta)
+        qtbot.keyClick(window.dashboard.picker, Qt.Key.Key_Enter, Qt.KeyboardModifier.ControlModifier)
+        await wait_until(lambda: len(started) == 2)
+        assert started[1].crew_name == "Beta"
+        for state in started:
+            await window.controller.wait(state)
         await _close(window)
 
     arun(scenario(), timeout=120)
