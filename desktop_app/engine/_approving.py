@@ -24,6 +24,7 @@ import dataclasses
 import inspect
 import os
 import threading
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
 __all__ = ["ApproverError", "approve_call", "run_approvals"]
 
 _DECISIONS: frozenset[str] = frozenset({"run", "deny", "always"})
+_POLL_SECONDS = 0.1
+"""How often the blocking path checks for cancellation while an approver is awaited."""
 
 
 class ApproverError(CrewError, TypeError):
@@ -91,7 +94,9 @@ async def approve_call(
         call_id=call_id, approval_kind=request.kind, tool_name=request.tool_name,
         summary=request.summary, detail=request.detail, target=request.target, **meta,
     ))
-    decision, by = await _decide(approvals, request, blocking=state.blocking)
+    decision, by = await _decide(
+        approvals, request, cancelled=state.cancelled if state.blocking else None
+    )
     if decision == "always":
         approvals.policy = "always"
     allowed = decision != "deny"
@@ -121,13 +126,13 @@ async def _request_of(
 
 
 async def _decide(
-    approvals: Approvals, request: ApprovalRequest, *, blocking: bool
+    approvals: Approvals, request: ApprovalRequest, *, cancelled: Callable[[], bool] | None
 ) -> tuple[Decision, Literal["policy", "user"]]:
     if approvals.policy == "always":
         return "run", "policy"
     if approvals.policy == "never" or approvals.approver is None:
         return "deny", "policy"
-    return await ask(approvals.approver, request, blocking=blocking), "user"
+    return await ask(approvals.approver, request, cancelled=cancelled), "user"
 
 
 def _refusal(approvals: Approvals, request: ApprovalRequest, by: str) -> str:
@@ -145,24 +150,53 @@ def _refusal(approvals: Approvals, request: ApprovalRequest, by: str) -> str:
     )
 
 
-async def ask(approver: Approver, request: ApprovalRequest, *, blocking: bool) -> Decision:
+async def ask(
+    approver: Approver, request: ApprovalRequest, *, cancelled: Callable[[], bool] | None = None
+) -> Decision:
     """The approver's decision on `request`.
+
+    Args:
+        approver: Sync or async.
+        request: What it is asked about.
+        cancelled: On the blocking path (whose private loop serves this run alone): the
+            run's flag, polled while an async approver is awaited, and the sync approver is
+            called directly. None (the async path): a sync approver runs in a daemon thread.
 
     Raises:
         ApproverError: It answered something other than "run", "deny" or "always".
+        asyncio.CancelledError: `cancelled` said so while waiting.
     """
-    if inspect.iscoroutinefunction(approver) or blocking:
+    if inspect.iscoroutinefunction(approver) or cancelled is not None:
         answer: Any = approver(request)
     else:
         answer = await _in_daemon_thread(approver, request)
     if inspect.isawaitable(answer):
-        answer = await answer
+        answer = await _awaited(answer, cancelled)
     if answer not in _DECISIONS:
         raise ApproverError(
             f"an approver must answer \"run\", \"deny\" or \"always\", not {answer!r}"
         )
     decision: Decision = answer
     return decision
+
+
+async def _awaited(answer: Awaitable[Any], cancelled: Callable[[], bool] | None) -> Any:
+    """Awaits an async approver's answer; on the blocking path, polls the run's flag (a
+    cancelled `kickoff_async` sets it) and stops waiting when it is set."""
+    if cancelled is None:
+        return await answer
+    waiting = asyncio.ensure_future(answer)
+    try:
+        while not waiting.done():
+            if cancelled():
+                raise asyncio.CancelledError
+            await asyncio.wait({waiting}, timeout=_POLL_SECONDS)
+        return waiting.result()
+    finally:
+        if not waiting.done():
+            waiting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await waiting
 
 
 async def _in_daemon_thread(approver: Approver, request: ApprovalRequest) -> Any:

@@ -271,6 +271,33 @@ async def test_a_cancelled_run_does_not_wait_for_a_blocked_sync_approver(
     assert not (tmp_path / "report.md").exists()
 
 
+@pytest.mark.asyncio
+async def test_cancelling_kickoff_async_stops_an_async_approver_waiting_in_its_thread(
+    tmp_path: Path, llm_on: Callable[..., LLM]
+) -> None:
+    import threading
+
+    asked, stopped = threading.Event(), threading.Event()
+
+    async def approver(_request: ApprovalRequest) -> Decision:
+        asked.set()
+        try:
+            await asyncio.sleep(3600)  # nobody answers
+        finally:
+            stopped.set()
+        return "run"
+
+    crew = _crew(llm_on(), _write("report.md"))
+    crew.set_approvals(Approvals(policy="ask", approver=approver, workspace=tmp_path))
+    task = asyncio.ensure_future(crew.kickoff_async())
+    assert await asyncio.to_thread(asked.wait, 10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await asyncio.to_thread(stopped.wait, 5)  # the worker thread's run stopped waiting
+    assert not (tmp_path / "report.md").exists()
+
+
 def test_the_blocking_path_asks_a_sync_approver_directly(
     tmp_path: Path, sim_thread: SimulatorThread
 ) -> None:
