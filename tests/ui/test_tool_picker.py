@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import gc
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,10 @@ from desktop_app.documents import AgentSpec, CrewDocument, CrewFileError, TaskSp
 from desktop_app.documents.build import override_llm
 from desktop_app.documents.tool_catalog import mcp_entry
 from desktop_app.simulator import SimulatorConfig, SimulatorThread
+from desktop_app.storage.mcp_servers import ServerTools, list_configured_tools
 from desktop_app.storage.paths import AppPaths
+from desktop_app.storage.secrets import SecretStore
+from desktop_app.storage.settings import McpServer, Settings
 from desktop_app.ui.controllers.crew_factory import trusts_tools_in
 from desktop_app.ui.designer import DesignerView
 from desktop_app.ui.designer._agent_form import AgentForm
@@ -29,6 +33,7 @@ from desktop_app.ui.designer._tool_host import FixedToolHost, ServicesToolHost, 
 from desktop_app.ui.designer._tool_picker import NOT_FOUND_TITLE, ToolPicker
 from desktop_app.ui.services import AppServices
 from desktop_app.ui.widgets.tasks import TaskOwner
+from tests.engine.mcp_helpers import FIXTURE
 
 Run = Callable[..., Any]
 
@@ -58,7 +63,7 @@ def make_form(
 ) -> tuple[AgentForm, CrewEditor]:
     editor = CrewEditor()
     editor.open(crew(tools), crew_id=None)
-    form = AgentForm(editor, tasks or TaskOwner())
+    form = AgentForm(editor, tasks if tasks is not None else TaskOwner())
     form.tool_picker.set_host(host)
     editor.documentChanged.connect(lambda: form.show_agent(editor.document, 0, {}))
     form.show_agent(editor.document, 0, {})
@@ -157,7 +162,8 @@ def test_new_python_tool_writes_a_tool_that_runs_in_a_crew_only_once_trusted(
     qtbot: QtBot, arun: Run, tmp_path: Path
 ) -> None:
     host = FixedToolHost(ToolContext(tmp_path, trusted=False))
-    tasks = TaskOwner()
+    failures: list[BaseException] = []
+    tasks = TaskOwner(failures.append)
     form, editor = make_form(qtbot, [], host, tasks)
     picker = form.tool_picker
     arun(picker.refresh())
@@ -187,6 +193,7 @@ def test_new_python_tool_writes_a_tool_that_runs_in_a_crew_only_once_trusted(
         await tasks.join()
 
     arun(trust_it(), timeout=10.0)
+    assert failures == []
     assert host.current.trusted and "Trusted" in picker.message_label.text()
     assert not picker.trust_button.isVisible()
 
@@ -238,3 +245,42 @@ def test_in_the_designer_new_tools_go_to_the_crews_folder_and_trust_is_saved(
     settings = services.settings.load().settings
     assert trusts_tools_in(settings, folder)
     assert not trusts_tools_in(settings, folder / "elsewhere")
+
+
+def test_the_mcp_servers_tools_are_listed_with_their_needs_and_a_failing_server_named(
+    qtbot: QtBot, arun: Run, services: AppServices
+) -> None:
+    services.secrets.set("mcp:fixture", "mcp-fixture-key-0a1b2c3d")
+    settings = Settings(mcp_servers=[
+        McpServer(name="fixture", command=[sys.executable, FIXTURE], key_name="FIXTURE_TOKEN"),
+        McpServer(name="broken", command=["no-such-mcp-program"]),
+    ])
+    asked: list[int] = []
+
+    async def counting(settings: Settings, secrets: SecretStore) -> ServerTools:
+        asked.append(len(settings.mcp_servers))
+        return await list_configured_tools(settings, secrets)
+
+    view = DesignerView(services)
+    view.agent_form.tool_picker.set_host(ServicesToolHost(services, view.editor,
+                                                          mcp_lister=counting))
+    qtbot.addWidget(view)
+    view.show()
+    picker = view.agent_form.tool_picker
+
+    async def scenario() -> None:
+        await services.save_settings(settings)
+        await view.ready()
+        await view.new_crew()
+        await picker.refresh(force=True)  # the servers' list is kept: not asked again
+
+    arun(scenario(), timeout=90)
+    assert asked == [2]
+    rows = picker.rows()
+    assert rows["mcp:fixture/add"].parent().text(0) == "MCP servers"
+    assert rows["mcp:fixture/add"].text(1) == "[key mcp:fixture]"
+    assert "Adds two integers." in rows["mcp:fixture/add"].toolTip(0)
+    assert "The MCP server 'broken' gave no tools" in picker.message_label.text()
+    assert "no-such-mcp-program" in picker.message_label.text()
+    arun(picker.refresh(force=True, fresh=True), timeout=90)  # Refresh list asks again
+    assert asked == [2, 2]

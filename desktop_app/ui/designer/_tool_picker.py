@@ -111,7 +111,8 @@ class ToolPicker(QWidget):
         self.reload_button = self._button("Refresh list", "agents_reload_tools")
         self.reload_button.setToolTip("List the tools again (after editing tool files or MCP "
                                       "servers)")
-        self.reload_button.clicked.connect(lambda: self._tasks.spawn(self.refresh(force=True)))
+        self.reload_button.clicked.connect(
+            lambda: self._tasks.spawn(self.refresh(force=True, fresh=True)))
         self.message_label = QLabel()
         self.message_label.setObjectName("agents_tools_message")
         self.message_label.setWordWrap(True)
@@ -163,10 +164,10 @@ class ToolPicker(QWidget):
         if stale and (self._loading is None or self._loading.done()):
             self._loading = self._tasks.spawn(self.refresh())
 
-    async def refresh(self, *, force: bool = False) -> None:
+    async def refresh(self, *, force: bool = False, fresh: bool = False) -> None:
         """Reads the host's context and, when it changed (or ``force``), the catalog (in a
-        worker thread)."""
-        context = await self.host.context()
+        worker thread); ``fresh`` asks the MCP servers for their tools again."""
+        context = await self.host.context(fresh=fresh)
         if force or context != self._loaded_for or self._catalog is None:
             found = await asyncio.to_thread(
                 load_catalog, mcp_tools=context.mcp_tools, project_dir=context.folder)
@@ -221,7 +222,8 @@ class ToolPicker(QWidget):
         context, found = self._context, self._catalog
         own = found is not None and any(entry.source == "project" for entry in found.entries)
         self.trust_button.setVisible(context.folder is not None and not context.trusted and own)
-        lines = list(found.warnings) if found is not None else ["Loading the tools…"]
+        lines = [*found.warnings, *context.warnings] if found is not None else [
+            "Loading the tools…"]
         if self.trust_button.isVisible():
             lines.append(f"This crew's Python tools run only once you trust {context.folder}.")
         self._say("\n".join(lines))
