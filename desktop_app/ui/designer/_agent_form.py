@@ -62,12 +62,14 @@ class AgentForm(SpecForm):
         self.base_url_edit: QLineEdit = self.line(
             "base_url", "Base URL", "only for a local or OpenAI-compatible server"
         )
-        self.tool_picker = ToolPicker(tasks or TaskOwner())
+        # Not `tasks or ...`: an owner with no task yet is falsy (TaskOwner.__len__).
+        tasks = tasks if tasks is not None else TaskOwner()
+        self.tool_picker = ToolPicker(tasks)
         self.tool_picker.toolsEdited.connect(self._on_tool_picker_tools_edited)
         self.add_row("tools", "Tools", self.tool_picker, lambda _value: None)
         self.code_box = self.check("allow_code_execution", "Code", "Allow code execution")
         self.max_iter_box = self.spin("max_iter", "Max iterations", "engine default")
-        self.knowledge = KnowledgeList("agents", tasks or TaskOwner())
+        self.knowledge = KnowledgeList("agents", tasks)
         self.knowledge.sourcesEdited.connect(self._on_knowledge_sources_edited)
         self.add_row("knowledge_sources", "Knowledge", self.knowledge, lambda _value: None)
 
