@@ -12,7 +12,12 @@ Typical use::
     crew = build_crew(loaded.document, stream=True)
 """
 
-from desktop_app.documents._knowledge import FILE_KINDS, kind_of_file, rebase_knowledge
+from desktop_app.documents._knowledge import (
+    FILE_KINDS,
+    allow_new_knowledge_files,
+    kind_of_file,
+    rebase_knowledge,
+)
 from desktop_app.documents.build import (
     KeyResolver,
     LlmFactory,
@@ -21,7 +26,14 @@ from desktop_app.documents.build import (
     default_llm,
     override_llm,
 )
-from desktop_app.documents.crewai_export import export_crewai_project
+from desktop_app.documents.crewai_export import (
+    ExportReport,
+    KnowledgeNotCopiedWarning,
+    NotCopied,
+    export_crewai_project,
+    export_crewai_project_report,
+    knowledge_left_out,
+)
 from desktop_app.documents.crewai_import import (
     find_crewai_layout,
     import_crewai_project,
@@ -62,23 +74,29 @@ __all__ = [
     "CrewProblem",
     "CrewSettings",
     "DocumentIssue",
+    "ExportReport",
     "ImportNotice",
     "InputSet",
     "KnowledgeKind",
+    "KnowledgeNotCopiedWarning",
     "KnowledgeSourceSpec",
     "KeyResolver",
     "LlmFactory",
     "LoadedCrew",
+    "NotCopied",
     "SchemaVersionError",
     "TaskSpec",
     "ToolFactory",
+    "allow_new_knowledge_files",
     "build_crew",
     "default_llm",
     "dumps_crew",
     "export_crewai_project",
+    "export_crewai_project_report",
     "find_crewai_layout",
     "import_crewai_project",
     "kind_of_file",
+    "knowledge_left_out",
     "load_crew",
     "migrate",
     "open_crew",

@@ -74,8 +74,13 @@ def knowledge_file_issues(doc: CrewDocument, base_dir: Path | None) -> list[Issu
         candidates = [file]
         if base_dir is None and not file.is_absolute():
             candidates.append(Path("knowledge") / file)
-        if not any(candidate.is_file() for candidate in candidates):
-            where = f" (looked for {file})" if str(file) != spec.path else ""
+        if any(candidate.is_file() for candidate in candidates):
+            continue
+        where = f" (looked for {file})" if str(file) != spec.path else ""
+        if any(candidate.exists() for candidate in candidates):  # a folder, FIFO or device
+            issues.append(((*loc, "path"), f"the knowledge file '{spec.path}' is not a "
+                           f"regular file{where}"))
+        else:
             issues.append(((*loc, "path"), f"the knowledge file '{spec.path}' does not "
                            f"exist{where}"))
     return issues

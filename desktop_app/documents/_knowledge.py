@@ -15,6 +15,7 @@ event loop.
 
 from __future__ import annotations
 
+import os
 import posixpath
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -99,25 +100,127 @@ def rebase_knowledge(doc: CrewDocument, base_dir: Path) -> CrewDocument:
     """A copy of ``doc`` whose relative knowledge paths are absolute, from ``base_dir``.
 
     Used when a document leaves its folder (an imported CrewAI project saved among the
-    app's crews), so that its files are still found.
+    app's crews), so that its files are still found. The crew's folder stays where its
+    files are: a document that had relative files and no ``workspace`` gets ``base_dir`` as
+    its workspace, so what was inside its folder still is (and is exported), and what was
+    outside (``../../etc/passwd``) still is not. A relative ``workspace`` or allowed path is
+    made absolute too.
     """
+    moved_any = False
 
     def moved(specs: list[KnowledgeSourceSpec]) -> list[KnowledgeSourceSpec]:
-        return [
-            spec.model_copy(update={"path": str((base_dir / spec.path).resolve())})
-            if spec.path is not None and not Path(spec.path).expanduser().is_absolute()
-            else spec
-            for spec in specs
-        ]
+        nonlocal moved_any
+        out: list[KnowledgeSourceSpec] = []
+        for spec in specs:
+            if spec.path is None or Path(spec.path).expanduser().is_absolute():
+                out.append(spec)
+                continue
+            moved_any = True
+            out.append(spec.model_copy(update={"path": str(_real(base_dir / spec.path))}))
+        return out
 
-    settings = doc.settings.model_copy(
-        update={"knowledge_sources": moved(doc.settings.knowledge_sources)}
-    )
+    sources = moved(doc.settings.knowledge_sources)
     agents = [
         agent.model_copy(update={"knowledge_sources": moved(agent.knowledge_sources)})
         for agent in doc.agents
     ]
+    update: dict[str, Any] = {"knowledge_sources": sources}
+    if doc.settings.allowed_paths:
+        update["allowed_paths"] = [str(resolve_path(path, base_dir))
+                                   for path in doc.settings.allowed_paths]
+    if doc.settings.workspace is not None:
+        update["workspace"] = str(resolve_path(doc.settings.workspace, base_dir))
+    elif moved_any:
+        update["workspace"] = str(_real(base_dir))
+    settings = doc.settings.model_copy(update=update)
     return doc.model_copy(update={"settings": settings, "agents": agents})
+
+
+def allow_new_knowledge_files(before: CrewDocument, after: CrewDocument) -> CrewDocument:
+    """``after`` with each absolute knowledge file it adds to ``before`` in ``allowed_paths``.
+
+    The designer's "Add file…" is the user choosing a file by name: that is the consent a
+    file outside the crew's folder needs. A file named by an opened or imported crew file
+    is never added this way, so a shared file cannot allow itself.
+    """
+    known = {spec.path for _loc, spec in knowledge_places(before)}
+    allowed = list(after.settings.allowed_paths)
+    for _loc, spec in knowledge_places(after):
+        if spec.path is None or spec.path in known:
+            continue
+        if Path(spec.path).expanduser().is_absolute() and spec.path not in allowed:
+            allowed.append(spec.path)
+    if allowed == after.settings.allowed_paths:
+        return after
+    settings = after.settings.model_copy(update={"allowed_paths": allowed})
+    return after.model_copy(update={"settings": settings})
+
+
+@dataclass(frozen=True)
+class Confinement:
+    """Where a crew may read knowledge files from: its folder, and what the user allowed.
+
+    Attributes:
+        root: The crew's folder (``settings.workspace``, else the crew file's or project's
+            folder), symlinks resolved.
+        allowed: Files and folders outside it that the user allowed by name, resolved.
+    """
+
+    root: Path
+    allowed: tuple[Path, ...] = ()
+
+    def allows(self, path: Path) -> bool:
+        """True when ``path`` (resolved: after ``~``, ``..`` and symlinks) is inside the
+        folder or inside (or equal to) an allowed path."""
+        real = _real(path)
+        return any(real.is_relative_to(place) for place in (self.root, *self.allowed))
+
+    def root_holds(self, path: Path) -> bool:
+        """True when ``path`` (resolved) is inside the crew's folder itself."""
+        return _real(path).is_relative_to(self.root)
+
+
+def confinement(doc: CrewDocument, base_dir: Path | None) -> Confinement:
+    """The `Confinement` of ``doc`` read from ``base_dir`` (None: the working folder).
+
+    A relative ``workspace`` or allowed path starts from ``base_dir`` too.
+    """
+    base = base_dir if base_dir is not None else Path.cwd()
+    workspace = doc.settings.workspace
+    root = resolve_path(workspace, base) if workspace else base
+    allowed = tuple(_real(resolve_path(path, base)) for path in doc.settings.allowed_paths if path)
+    return Confinement(_real(root), allowed)
+
+
+def outside_issues(doc: CrewDocument, base_dir: Path | None) -> list[tuple[Loc, str]]:
+    """One issue per knowledge file outside the crew's folder and not allowed (blocking).
+
+    A shared crew file must not be able to make the app read ``~/.ssh/id_rsa`` and send it
+    to the model and address the file names; the user allows such a file by name.
+    """
+    fence = confinement(doc, base_dir)
+    issues: list[tuple[Loc, str]] = []
+    for loc, spec in knowledge_places(doc):
+        if spec.path is None:
+            continue
+        file = resolve_path(spec.path, base_dir)
+        if fence.allows(file):
+            continue
+        real = _real(file)
+        leads = f" (it leads to {real})" if str(real) != spec.path else ""
+        issues.append(((*loc, "path"), (
+            f"the knowledge file '{spec.path}'{leads} is outside the crew's folder "
+            f"({fence.root}); to let this crew read it, add it under Allowed files in the "
+            "crew's settings")))
+    return issues
+
+
+def _real(path: Path) -> Path:
+    """``path`` made absolute with ``~``, ``..`` and symlinks resolved (as far as they exist)."""
+    try:
+        return Path(path).expanduser().resolve()
+    except (OSError, RuntimeError):  # a symlink loop: compare the path as written
+        return Path(os.path.abspath(Path(path).expanduser()))
 
 
 # -- CrewAI -> document -------------------------------------------------------------------

@@ -10,8 +10,11 @@ The folder is what ``crewai create crew --classic`` makes, filled in::
 import; a task's ``output_file`` is written in ``crew.py`` instead, where CrewAI's own template
 puts it (see `_codegen`). ``crewdesk.yaml`` keeps what CrewAI has no place for (the crew's name, streaming, input
 sets, credential names), so that importing the folder again gives an equal document. Knowledge
-files are copied into ``<folder>/knowledge/``, where CrewAI looks for them. Every file is
-written atomically.
+files inside the crew's folder are copied into ``<folder>/knowledge/``, where CrewAI looks for
+them; a file outside it (``~/.ssh/id_rsa`` named by a shared crew file), even one the user
+allowed this crew to read, is not copied into a project meant to be shared: ``crew.py`` still
+names it, the README lists it, and a `KnowledgeNotCopiedWarning` names each (see
+`export_crewai_project_report`). Every file is written atomically.
 """
 
 from __future__ import annotations
@@ -20,16 +23,30 @@ import keyword
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from desktop_app.documents._checks import knowledge_file_issues
-from desktop_app.documents._codegen import crew_py, main_py, package_name, pyproject_toml, readme
+from desktop_app.documents._codegen import (
+    crew_py,
+    main_py,
+    one_line,
+    package_name,
+    pyproject_toml,
+    readme,
+)
 from desktop_app.documents._importing import SIDECAR_NAME
-from desktop_app.documents._knowledge import CREWAI_KNOWLEDGE_DIR, ExportedFile, export_plan
+from desktop_app.documents._knowledge import (
+    CREWAI_KNOWLEDGE_DIR,
+    ExportedFile,
+    confinement,
+    export_plan,
+)
 from desktop_app.documents._locate import Origin, SourceMap
-from desktop_app.documents._yaml import Loc, dump_yaml
+from desktop_app.documents._yaml import Loc, dump_yaml, label_of
 from desktop_app.documents.crewdesk_file import atomic_write_text
 from desktop_app.documents.errors import CrewFileError
 from desktop_app.documents.model import CURRENT_SCHEMA_VERSION, AgentSpec, CrewDocument, TaskSpec
@@ -42,6 +59,43 @@ RESERVED_NAMES = frozenset(
 """Names a ``@CrewBase`` class already uses, so no agent, task or tool may take them."""
 
 
+class KnowledgeNotCopiedWarning(UserWarning):
+    """A knowledge file an export did not copy, because it is outside the crew's folder."""
+
+
+@dataclass(frozen=True)
+class NotCopied:
+    """A knowledge file left out of an export.
+
+    Attributes:
+        loc: Its source's place in the document.
+        source: The file (resolved).
+        name: Where ``crew.py`` looks for it, under ``knowledge/``.
+    """
+
+    loc: Loc
+    source: Path
+    name: str
+
+    def __str__(self) -> str:
+        return (f"{label_of(self.loc)}: the knowledge file {self.source} is outside the crew's "
+                f"folder, so it was not copied; copy it to knowledge/{self.name} yourself if "
+                "it may be shared")
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    """What an export wrote.
+
+    Attributes:
+        package: The package folder, ``<folder>/src/<package>``.
+        not_copied: Knowledge files outside the crew's folder, left out.
+    """
+
+    package: Path
+    not_copied: tuple[NotCopied, ...] = ()
+
+
 def export_crewai_project(
     document: CrewDocument,
     folder: Path | str,
@@ -49,7 +103,28 @@ def export_crewai_project(
     overwrite: bool = False,
     base_dir: Path | None = None,
 ) -> Path:
-    """Writes ``document`` as a CrewAI project.
+    """Writes ``document`` as a CrewAI project; see `export_crewai_project_report`.
+
+    Each knowledge file left out is named by a `KnowledgeNotCopiedWarning`.
+
+    Returns:
+        The package folder, ``<folder>/src/<package>``.
+    """
+    report = export_crewai_project_report(document, folder, overwrite=overwrite,
+                                          base_dir=base_dir)
+    for item in report.not_copied:
+        warnings.warn(KnowledgeNotCopiedWarning(str(item)), stacklevel=2)
+    return report.package
+
+
+def export_crewai_project_report(
+    document: CrewDocument,
+    folder: Path | str,
+    *,
+    overwrite: bool = False,
+    base_dir: Path | None = None,
+) -> ExportReport:
+    """Writes ``document`` as a CrewAI project, saying which knowledge files it left out.
 
     Args:
         document: The crew; it must have no problems.
@@ -60,7 +135,8 @@ def export_crewai_project(
             None: the working folder.
 
     Returns:
-        The package folder, ``<folder>/src/<package>``.
+        The package folder, and the knowledge files outside the crew's folder (its
+        ``settings.workspace``, else ``base_dir``), which are not copied.
 
     Raises:
         CrewFileError: The document has problems, a key cannot be a CrewAI method name, a
@@ -83,11 +159,23 @@ def export_crewai_project(
     except OSError as exc:
         raise CrewFileError(f"cannot make folder: {exc.strerror or exc}", path=config) from None
     plan = export_plan(document, base_dir)
-    for path, text in _files(document, folder, package, plan).items():
+    left_out = knowledge_left_out(document, base_dir)
+    for path, text in _files(document, folder, package, plan, left_out).items():
         atomic_write_text(path, text)
+    skipped = {item.loc for item in left_out}
     for exported in plan:
-        _copy_file(exported.source, folder / CREWAI_KNOWLEDGE_DIR / exported.name)
-    return config.parent
+        if exported.loc not in skipped:
+            _copy_file(exported.source, folder / CREWAI_KNOWLEDGE_DIR / exported.name)
+    return ExportReport(config.parent, left_out)
+
+
+def knowledge_left_out(document: CrewDocument, base_dir: Path | None) -> tuple[NotCopied, ...]:
+    """The knowledge files an export of ``document`` leaves out: those outside the crew's
+    folder (blocking: it resolves paths). The app says so before it exports."""
+    fence = confinement(document, base_dir)
+    return tuple(NotCopied(item.loc, item.source.resolve(), item.name)
+                 for item in export_plan(document, base_dir)
+                 if not fence.root_holds(item.source))
 
 
 def _copy_file(source: Path, target: Path) -> None:
@@ -113,13 +201,18 @@ def _copy_file(source: Path, target: Path) -> None:
 
 
 def _files(
-    doc: CrewDocument, folder: Path, package: str, plan: list[ExportedFile]
+    doc: CrewDocument, folder: Path, package: str, plan: list[ExportedFile],
+    left_out: tuple[NotCopied, ...],
 ) -> dict[Path, str]:
     src = folder / "src" / package
-    header = f"# {{}} of the {doc.name} crew, in CrewAI's format. Exported by CrewDesk.\n"
+    header = f"# {{}} of the {one_line(doc.name)} crew, in CrewAI's format. Exported by CrewDesk.\n"
+    notes = "".join(f"- `knowledge/{item.name}`: {item.source}\n" for item in left_out)
+    if notes:
+        notes = ("\nKnowledge files not copied (outside the crew's folder); copy them into "
+                 "`knowledge/` yourself if they may be shared:\n\n" + notes)
     return {
         folder / "pyproject.toml": pyproject_toml(doc, package),
-        folder / "README.md": readme(doc, package),
+        folder / "README.md": readme(doc, package) + notes,
         folder / ".gitignore": ".env\n__pycache__/\n.venv/\n",
         folder / SIDECAR_NAME: _sidecar_text(doc),
         src / "__init__.py": "",

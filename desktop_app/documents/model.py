@@ -21,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from desktop_app.documents._checks import document_issues, knowledge_file_issues
+from desktop_app.documents._knowledge import outside_issues
 from desktop_app.documents._yaml import Loc, label_of
 
 CURRENT_SCHEMA_VERSION = 1
@@ -352,12 +353,12 @@ class CrewDocument(_Spec):
         return [DocumentIssue(loc, message) for loc, message in document_issues(self)]
 
     def file_problems(self, base_dir: Path | None) -> list[DocumentIssue]:
-        """One issue per knowledge file that is not on disk (blocking: it looks at files).
+        """One issue per knowledge file that is not on disk, or that is outside the crew's
+        folder and not among its allowed paths (blocking: it looks at files).
 
         Args:
             base_dir: The folder relative paths start from (the crew file's); None: the
                 working folder.
         """
-        return [
-            DocumentIssue(loc, message) for loc, message in knowledge_file_issues(self, base_dir)
-        ]
+        issues = knowledge_file_issues(self, base_dir) + outside_issues(self, base_dir)
+        return [DocumentIssue(loc, message) for loc, message in issues]

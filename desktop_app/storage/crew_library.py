@@ -291,7 +291,9 @@ class CrewLibrary:
             target, number = base, 2
             while target.exists():
                 target, number = base.with_name(f"{base.name}_{number}"), number + 1
-        crewai_project.export_crewai(doc, target, base_dir=base_dir)
+        # Knowledge files outside the crew's folder are not copied; the designer names them
+        # (documents.knowledge_left_out) in what it says after the export.
+        crewai_project.export_crewai_report(doc, target, base_dir=base_dir)
         return target
 
     # -- recovery copies ---------------------------------------------------------------

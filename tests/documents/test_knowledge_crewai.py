@@ -10,6 +10,7 @@ import pytest
 from desktop_app.documents import (
     CrewFileError,
     CrewSettings,
+    KnowledgeNotCopiedWarning,
     KnowledgeSourceSpec,
     export_crewai_project,
     import_crewai_project,
@@ -176,7 +177,9 @@ def knowing_crew(elsewhere: Path) -> tuple[CrewSettings, list[list[KnowledgeSour
     return settings, agents
 
 
-def test_an_export_copies_the_knowledge_files_and_imports_back_the_same(tmp_path: Path) -> None:
+def test_an_export_copies_the_knowledge_files_inside_and_imports_back_the_same(
+    tmp_path: Path,
+) -> None:
     crew_dir, elsewhere = tmp_path / "crew", tmp_path / "elsewhere"
     for path in (
         crew_dir / "knowledge/guides/setup.md",
@@ -190,16 +193,27 @@ def test_an_export_copies_the_knowledge_files_and_imports_back_the_same(tmp_path
     doc = made_in_crewdesk().model_copy(update={"settings": settings})
     for agent, sources in zip(doc.agents, agent_sources, strict=True):
         agent.knowledge_sources = sources
-    package = export_crewai_project(doc, tmp_path / "out", base_dir=crew_dir)
+    doc.settings.allowed_paths = [str(elsewhere)]  # readable by the crew, but not shared
+    with pytest.warns(KnowledgeNotCopiedWarning) as warned:
+        package = export_crewai_project(doc, tmp_path / "out", base_dir=crew_dir)
 
     knowledge = tmp_path / "out" / "knowledge"
     assert sorted(str(p.relative_to(knowledge)) for p in knowledge.rglob("*") if p.is_file()) == [
-        "2_prices.csv",
         "guides/setup.md",
-        "manual.pdf",
         "prices.csv",
     ]
-    assert (knowledge / "2_prices.csv").read_text(encoding="utf-8") == "content of prices.csv in a"
+    assert [str(w.message) for w in warned] == [
+        f"settings.knowledge_sources[2]: the knowledge file {elsewhere / 'manual.pdf'} is "
+        "outside the crew's folder, so it was not copied; copy it to knowledge/manual.pdf "
+        "yourself if it may be shared",
+        f"agents[1].knowledge_sources[0]: the knowledge file {elsewhere / 'a/prices.csv'} is "
+        "outside the crew's folder, so it was not copied; copy it to knowledge/2_prices.csv "
+        "yourself if it may be shared",
+    ]
+    readme = (tmp_path / "out" / "README.md").read_text(encoding="utf-8")
+    assert f"- `knowledge/2_prices.csv`: {elsewhere / 'a/prices.csv'}" in readme
+    for name, file in (("manual.pdf", "manual.pdf"), ("2_prices.csv", "a/prices.csv")):
+        (knowledge / name).write_bytes((elsewhere / file).read_bytes())  # as the README says
     crew_py = (package / "crew.py").read_text(encoding="utf-8")
     ast.parse(crew_py)
     assert (
@@ -218,6 +232,7 @@ def test_an_export_copies_the_knowledge_files_and_imports_back_the_same(tmp_path
         str(elsewhere / "a" / "prices.csv"): "knowledge/2_prices.csv",
     }
     expected = doc.model_copy(deep=True)
+    expected.settings.allowed_paths = []  # never exported: a shared file cannot allow itself
     for spec in [
         *expected.settings.knowledge_sources,
         *(s for agent in expected.agents for s in agent.knowledge_sources),

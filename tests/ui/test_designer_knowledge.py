@@ -108,6 +108,8 @@ def test_memory_the_embedder_and_knowledge_are_edited_saved_and_undone(
         KnowledgeSourceSpec(kind="string", content="Calls are answered from eight until noon."),
     ]
     assert saved.agents[0].knowledge_sources == [KnowledgeSourceSpec(kind="csv", path=str(prices))]
+    # Picked by the user, so allowed by name: the library's folder is not theirs.
+    assert saved.settings.allowed_paths == [str(faq), str(prices)]
 
 
 def test_the_page_shows_the_documents_fields_and_their_problems(
@@ -149,3 +151,26 @@ def test_the_page_shows_the_documents_fields_and_their_problems(
 
     arun(scenario())
     assert asked == [True]
+
+
+def test_an_export_names_each_knowledge_file_it_did_not_copy(
+    qtbot: QtBot, arun: Run, services: AppServices, tmp_path: Path
+) -> None:
+    picked = tmp_path / "elsewhere" / "faq.md"
+    picked.parent.mkdir()
+    picked.write_text("# Refunds\nWithin 30 days.\n", encoding="utf-8")
+    view = make_view(qtbot, services)
+
+    async def scenario() -> None:
+        await view.ready()
+        assert await view.new_crew()
+        assert await view.crew_page.knowledge.add_file(picked)  # allowed by name, not shared
+        assert await view.save(), view.status()
+        assert await view.export_crewai(tmp_path / "project")
+
+    arun(scenario())
+    assert not (tmp_path / "project" / "knowledge" / "faq.md").exists()
+    assert (
+        f"settings.knowledge_sources[0]: the knowledge file {picked} is outside the crew's "
+        "folder, so it was not copied; copy it to knowledge/faq.md yourself if it may be shared"
+    ) in view.status()

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
+from desktop_app.documents import allow_new_knowledge_files
 from desktop_app.documents.model import CrewDocument, KnowledgeSourceSpec
 from desktop_app.ui.designer import _edits
 from desktop_app.ui.designer._editor import CrewEditor
@@ -101,7 +102,9 @@ class AgentForm(SpecForm):
             return
         loc = ("agents", self.index, "knowledge_sources")
         # One undo step per added or removed source (set_field would merge them).
-        self._editor.edit("Change agent knowledge", lambda doc: _edits.set_value(doc, loc, specs))
+        # A file picked with Add file… is allowed by name (it may be outside the crew's folder).
+        self._editor.edit("Change agent knowledge", lambda doc: allow_new_knowledge_files(
+            doc, _edits.set_value(doc, loc, specs)))
         self.edited.emit()
 
     def _on_tool_picker_tools_edited(self, names: list[str]) -> None:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.documents import allow_new_knowledge_files
 from desktop_app.documents.model import CrewDocument, KnowledgeSourceSpec
 from desktop_app.ui.designer import _edits
 from desktop_app.ui.designer._agent_form import COMMON_MODELS
@@ -209,7 +210,9 @@ class CrewPage(QWidget):
 
     def _on_knowledge_sources_edited(self, specs: list[KnowledgeSourceSpec]) -> None:
         loc = ("settings", "knowledge_sources")  # one undo step per added or removed source
-        self._editor.edit("Change crew knowledge", lambda doc: _edits.set_value(doc, loc, specs))
+        # A file picked with Add file… is allowed by name (it may be outside the crew's folder).
+        self._editor.edit("Change crew knowledge", lambda doc: allow_new_knowledge_files(
+            doc, _edits.set_value(doc, loc, specs)))
 
     def refresh(self, doc: CrewDocument, issues: list[tuple[Loc, str]]) -> None:
         """Shows the document and what is wrong with it."""

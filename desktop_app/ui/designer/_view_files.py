@@ -11,6 +11,7 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from desktop_app.documents import knowledge_left_out
 from desktop_app.documents.errors import CrewFileError
 from desktop_app.ui.widgets.ask import choose_path
 
@@ -48,15 +49,17 @@ async def export_crewai(view: DesignerView, folder: Path) -> bool:
     """Writes the open crew as a CrewAI project into `folder` (a new subfolder named after
     the crew when `folder` already holds files) and says where it went."""
     library = view.library
+    document, base_dir = view.editor.document, library.base_dir_of(view.editor.crew_id)
     try:
-        written = await asyncio.to_thread(
-            library.export_crewai, view.editor.document, folder,
-            library.base_dir_of(view.editor.crew_id))
+        written = await asyncio.to_thread(library.export_crewai, document, folder, base_dir)
+        left_out = await asyncio.to_thread(knowledge_left_out, document, base_dir)
     except CrewFileError as exc:
         view.say(f"Cannot export:\n{exc}")
         return False
     where = "" if written == folder else f" ({folder} already held files)"
-    view.say(f"Exported as a CrewAI project to {written}{where}.")
+    # Knowledge files outside the crew's folder are not shared by an export: each is named.
+    not_copied = "".join(f"\n{item}" for item in left_out)
+    view.say(f"Exported as a CrewAI project to {written}{where}.{not_copied}")
     return True
 
 
