@@ -4,8 +4,14 @@
 (CrewAI runs tasks in the order of their methods), each reading its YAML config; a task's
 ``output_file`` is an argument of its ``Task(...)``, as ``crewai create crew`` writes it. One
 ``@tool`` method per tool name, which looks the tool up in ``crewai_tools``; and the ``@crew``
-method with the process and the crew's other settings. Every value written into the code is a
-Python literal made by ``repr``, never the text itself. An agent with a base URL or LLM settings gets an
+method with the process and the crew's other settings.
+
+No crew text can become code (issue 12): every value is written by `py_literal` (a literal
+``ast.literal_eval`` reads back, never the text itself), docstrings are string literals made
+the same way, comments are one line, the package, class and method names are identifiers
+(keys are checked by the export), and a keyword argument whose name is not an identifier (a
+``settings.extra`` or ``llm_options`` key such as ``x=os.system('…')``) is passed in a
+``**{'name': value}`` dict literal, so it reaches CrewAI as it was written and runs nothing. An agent with a base URL or LLM settings gets an
 ``llm=LLM(...)``. The manager agent of a hierarchical crew gets a plain method (no ``@agent``:
 CrewAI refuses a manager among the crew's agents) that the ``@crew`` method passes as
 ``manager_agent``. Memory, the embedder and knowledge sources are arguments of ``Crew(...)``
@@ -16,9 +22,12 @@ the first input set.
 
 from __future__ import annotations
 
-import pprint
+import json
+import keyword
+import math
 import re
 from collections.abc import Mapping
+from typing import Any
 
 from desktop_app.documents._knowledge import CREWAI_CLASS, crewai_call, knowledge_places
 from desktop_app.documents._yaml import Loc
@@ -35,12 +44,62 @@ def package_name(name: str) -> str:
     slug = re.sub(r"[^0-9a-zA-Z]+", "_", name).strip("_").lower()
     if not slug:
         return "crew"
-    return f"crew_{slug}" if slug[0].isdigit() else slug
+    return f"crew_{slug}" if slug[0].isdigit() or keyword.iskeyword(slug) else slug
 
 
 def class_name(package: str) -> str:
     """A class name for a package: ``research_write`` -> ``ResearchWrite``."""
     return "".join(part.capitalize() for part in package.split("_") if part) or "Crew"
+
+
+def py_literal(value: Any) -> str:
+    """``value`` as Python source that `ast.literal_eval` reads back: never code.
+
+    Strings, numbers, booleans, None, lists, tuples and dicts are written with ``repr`` (which
+    escapes quotes, backslashes and line breaks); an infinite or NaN float as ``1e999``-style
+    arithmetic on constants; any other value (a YAML date) as the ``repr`` of its text.
+    """
+    if value is None or isinstance(value, bool | int | str):
+        return repr(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "(1e999 - 1e999)"
+        if math.isinf(value):
+            return "1e999" if value > 0 else "-1e999"
+        return repr(value)
+    if isinstance(value, list | tuple):
+        items = ", ".join(py_literal(item) for item in value)
+        return f"[{items}]" if isinstance(value, list) else f"({items}{',' if len(value) == 1 else ''})"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{py_literal(k)}: {py_literal(v)}" for k, v in value.items()) + "}"
+    return repr(str(value))
+
+
+def keyword_arguments(values: Mapping[str, Any]) -> list[str]:
+    """``name=value`` arguments; names that are not identifiers go in one ``**{...}`` literal.
+
+    A name from a crew file (``settings.extra``, ``llm_options``) is code once written as a
+    keyword, so only a plain identifier that is not a Python keyword is written as one.
+    """
+    plain = [f"{name}={py_literal(value)}" for name, value in values.items() if is_safe_name(name)]
+    odd = {name: value for name, value in values.items() if not is_safe_name(name)}
+    return [*plain, f"**{py_literal(odd)}"] if odd else plain
+
+
+def is_safe_name(name: object) -> bool:
+    """True for a string that can be written as a Python name as it is."""
+    return isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)
+
+
+def docstring(text: str) -> str:
+    """A docstring for ``text``: a string literal made by ``repr`` (a crew name with quotes
+    or line breaks stays text)."""
+    return py_literal(text)
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters as spaces, for a comment."""
+    return "".join(" " if not char.isprintable() else char for char in text)
 
 
 def _call(name: str, arguments: list[str], indent: str) -> str:
@@ -58,11 +117,11 @@ def _call(name: str, arguments: list[str], indent: str) -> str:
 def _llm_argument(agent: AgentSpec) -> str | None:
     if agent.llm is None or (agent.base_url is None and not agent.llm_options):
         return None
-    options = {"model": agent.llm}
+    options: dict[str, Any] = {"model": agent.llm}
     if agent.base_url is not None:
         options["base_url"] = agent.base_url
     options.update(agent.llm_options)
-    return "llm=" + _call("LLM", [f"{key}={value!r}" for key, value in options.items()], "            ")
+    return "llm=" + _call("LLM", keyword_arguments(options), "            ")
 
 
 def crew_py(doc: CrewDocument, package: str, names: KnowledgeNames | None = None) -> str:
@@ -77,7 +136,7 @@ def crew_py(doc: CrewDocument, package: str, names: KnowledgeNames | None = None
     names = names or {}
     cls = class_name(package)
     lines = [
-        f'"""The {doc.name} crew. Exported by CrewDesk; agents and tasks are in config/."""',
+        docstring(f"The {doc.name} crew. Exported by CrewDesk; agents and tasks are in config/."),
         "",
         "from crewai import LLM, Agent, Crew, Process, Task",
         "from crewai.agents.agent_builder.base_agent import BaseAgent",
@@ -100,7 +159,7 @@ def crew_py(doc: CrewDocument, package: str, names: KnowledgeNames | None = None
         "",
         "@CrewBase",
         f"class {cls}:",
-        f'    """The {doc.name} crew."""',
+        f"    {docstring(f'The {doc.name} crew.')}",
         "",
         "    agents: list[BaseAgent]",
         "    tasks: list[Task]",
@@ -135,7 +194,7 @@ def manager_key(doc: CrewDocument) -> str | None:
 def _agent_methods(doc: CrewDocument, names: KnowledgeNames) -> list[str]:
     lines: list[str] = []
     for index, spec in enumerate(doc.agents):
-        arguments = [f"config=self.agents_config[{spec.key!r}]  # type: ignore[index]"]
+        arguments = [f"config=self.agents_config[{py_literal(spec.key)}]  # type: ignore[index]"]
         llm = _llm_argument(spec)
         if llm is not None:
             arguments.append(llm)
@@ -156,9 +215,9 @@ def _agent_methods(doc: CrewDocument, names: KnowledgeNames) -> list[str]:
 def _task_methods(doc: CrewDocument) -> list[str]:
     lines: list[str] = []
     for spec in doc.tasks:
-        arguments = [f"config=self.tasks_config[{spec.key!r}]  # type: ignore[index]"]
+        arguments = [f"config=self.tasks_config[{py_literal(spec.key)}]  # type: ignore[index]"]
         if spec.output_file is not None:
-            arguments.append(f"output_file={spec.output_file!r}")
+            arguments.append(f"output_file={py_literal(spec.output_file)}")
         body = _call("Task", arguments, "        ")
         lines += ["", "    @task", f"    def {spec.key}(self) -> Task:", f"        return {body}"]
     return lines
@@ -173,7 +232,7 @@ def _tool_methods(doc: CrewDocument) -> list[str]:
     lines: list[str] = []
     for name in tool_names(doc):
         lines += ["", "    @tool", f"    def {name}(self) -> BaseTool:",
-                  f"        return _crewai_tool({name!r})"]
+                  f"        return _crewai_tool({py_literal(name)})"]
     return lines
 
 
@@ -182,26 +241,26 @@ def _crew_method(doc: CrewDocument, names: KnowledgeNames) -> list[str]:
         "agents=self.agents",
         "tasks=self.tasks",
         f"process=Process.{doc.process}",
-        f"verbose={doc.settings.verbose!r}",
+        f"verbose={py_literal(doc.settings.verbose)}",
     ]
     manager = manager_key(doc)
     if manager is not None:
         arguments.append(f"manager_agent=self.{manager}()")
     if doc.settings.manager_llm is not None:
-        arguments.append(f"manager_llm={doc.settings.manager_llm!r}")
+        arguments.append(f"manager_llm={py_literal(doc.settings.manager_llm)}")
     if doc.settings.memory:
         arguments.append("memory=True")
     if doc.settings.embedder is not None:
-        arguments.append(f"embedder={doc.settings.embedder!r}")
+        arguments.append(f"embedder={py_literal(doc.settings.embedder)}")
     if doc.settings.knowledge_sources:
         arguments.append(_knowledge_argument(doc.settings.knowledge_sources,
                                              ("settings", "knowledge_sources"), names, "        "))
-    arguments += [f"{name}={value!r}" for name, value in doc.settings.extra.items()]
+    arguments += keyword_arguments(doc.settings.extra)
     return [
         "",
         "    @crew",
         "    def crew(self) -> Crew:",
-        f'        """Creates the {doc.name} crew."""',
+        f"        {docstring(f'Creates the {doc.name} crew.')}",
         f"        return {_call('Crew', arguments, '        ')}",
     ]
 
@@ -209,10 +268,9 @@ def _crew_method(doc: CrewDocument, names: KnowledgeNames) -> list[str]:
 def main_py(doc: CrewDocument, package: str) -> str:
     """The text of ``main.py``: ``run()`` kicks the crew off with the first input set."""
     cls = class_name(package)
-    inputs = pprint.pformat(doc.default_inputs(), indent=4, width=88, sort_dicts=False)
-    inputs = inputs.replace("\n", "\n    ")
+    inputs = _inputs_literal(doc.default_inputs())
     return f'''#!/usr/bin/env python
-"""Runs the {doc.name} crew. Exported by CrewDesk."""
+{docstring(f"Runs the {doc.name} crew. Exported by CrewDesk.")}
 
 from {package}.crew import {cls}
 
@@ -233,8 +291,19 @@ if __name__ == "__main__":
 '''
 
 
+def _inputs_literal(values: Mapping[str, Any]) -> str:
+    """The ``inputs`` dict of ``main.py``: one key per line, each a literal."""
+    if not values:
+        return "{}"
+    lines = "".join(f"        {py_literal(key)}: {py_literal(value)},\n"
+                    for key, value in values.items())
+    return "{\n" + lines + "    }"
+
+
 def _toml_string(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    """A TOML basic string: JSON's escapes (quotes, backslashes, every control character)
+    are TOML's too."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def pyproject_toml(doc: CrewDocument, package: str) -> str:
