@@ -250,10 +250,11 @@ _FILE_CALLS = frozenset({"open", "read_text", "write_text", "read_bytes", "write
 
 def project_tool_files(folder: Path) -> list[Path]:
     """The Python files project tools are looked for in: ``tools/*.py`` and a CrewAI
-    project's ``src/<pkg>/tools/*.py`` (sorted; ``__init__.py`` and hidden files left out)."""
+    project's ``src/<pkg>/tools/*.py`` (sorted; ``__init__.py``, hidden files and folders
+    left out). Special files stay in, for the reader to refuse by name."""
     found = [*folder.glob("tools/*.py"), *folder.glob("src/*/tools/*.py")]
     return sorted(path for path in found
-                  if path.is_file() and not path.name.startswith(("_", ".")))
+                  if not path.is_dir() and not path.name.startswith(("_", ".")))
 
 
 def scan_project_tools(folder: Path) -> tuple[list[ToolEntry], list[str]]:
@@ -279,20 +280,17 @@ def scan_project_tools(folder: Path) -> tuple[list[ToolEntry], list[str]]:
     return entries, warnings
 
 
-def read_tool_file(path: Path) -> str:
-    """The text of a tool file, refusing special and oversize files.
+def read_tool_file(path: Path) -> bytes:
+    """The bytes of a tool file (Python source; its coding line is honoured by the parser),
+    through the bounded reader: special files and files over `MAX_TOOL_FILE_BYTES` refused.
 
     Raises:
-        ValueError: Not a regular file, or larger than `MAX_TOOL_FILE_BYTES`.
+        UnsafeFileError: Not a regular file, or too large (a `ValueError` naming the file).
+        OSError: It cannot be read.
     """
-    resolved = path.resolve()
-    if not resolved.is_file():
-        raise ValueError("not a regular file")
-    with resolved.open("rb") as stream:
-        data = stream.read(MAX_TOOL_FILE_BYTES + 1)
-    if len(data) > MAX_TOOL_FILE_BYTES:
-        raise ValueError(f"larger than {MAX_TOOL_FILE_BYTES} bytes")
-    return data.decode("utf-8", errors="replace")
+    from desktop_app.engine.bounded_read import read_bytes_bounded
+
+    return read_bytes_bounded(path, limit=MAX_TOOL_FILE_BYTES, what="tool file")
 
 
 def _tools_in(tree: ast.Module, module: str, path: Path) -> list[ToolEntry]:

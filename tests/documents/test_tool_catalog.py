@@ -3,6 +3,7 @@ and every catalog name buildable (project tools only from a trusted folder)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,7 @@ def test_mcp_tools_are_passed_in_and_named_by_server_and_tool() -> None:
 PROJECT_TOOLS = '''
 import os
 import httpx
+import os
 from pathlib import Path
 from crewai.tools import tool
 
@@ -216,3 +218,15 @@ def test_new_tool_file_never_overwrites_and_wants_a_python_name(tmp_path: Path) 
 def test_an_mcp_name_without_mcp_tools_is_a_clear_build_error() -> None:
     with pytest.raises(CrewFileError, match="MCP tool 'mcp:files/list'"):
         build_crew(one_agent(["mcp:files/list"]))
+
+
+def test_special_tool_files_are_refused_without_hanging(tmp_path: Path) -> None:
+    folder = write(tmp_path / "crew", {"tools/good.py": "x = 1\n"})
+    os.mkfifo(folder / "tools" / "pipe.py")
+    (folder / "tools" / "zero.py").symlink_to("/dev/zero")
+    found = load_catalog(project_dir=folder)
+    warnings = "\n".join(found.warnings)
+    assert "pipe.py" in warnings and "zero.py" in warnings
+    assert len(found.warnings) == 2
+    with pytest.raises(ProjectToolError, match="zero.py"):
+        load_project_tool("project:tools.zero.run", folder, trusted=True)
