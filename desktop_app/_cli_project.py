@@ -9,9 +9,7 @@ run with them, as a ``.crew.yaml`` is.
 
 Runs started with ``kickoff_async`` deliver their events on worker threads, so every print
 goes through one lock (`BusPrinter`).
-
-The project's code builds its crews, so ``--approve`` (default "ask") reaches them as the
-process's default approvals, with the terminal as approver (`TerminalApprovals.as_default`).
+``--approve`` reaches the crews the code builds as the process's default approvals.
 """
 
 from __future__ import annotations
@@ -213,7 +211,7 @@ class BusPrinter:
         from desktop_app.engine.streaming import chunk_of
 
         with self.lock:
-            index = self._number(event.run_id)
+            index = self.number(event.run_id)
             kind = event.kind
             if kind == "setting_ignored":
                 self.printer.warning(str(getattr(event, "message", "")))
@@ -242,12 +240,7 @@ class BusPrinter:
     def number(self, run_id: str) -> int:
         """The number of run `run_id` (numbered when first seen), under the lock."""
         with self.lock:
-            return self._number(run_id)
-
-    def _number(self, run_id: str) -> int:
-        if run_id not in self._index:
-            self._index[run_id] = len(self._index) + 1
-        return self._index[run_id]
+            return self._index.setdefault(run_id, len(self._index) + 1)
 
     def _started(self, index: int, crew_name: str, inputs: dict[str, Any]) -> None:
         self._inputs[index] = (crew_name, inputs)
