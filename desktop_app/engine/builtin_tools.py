@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field
 
 from desktop_app.engine._tool_paths import check_readable, outside_request, scoped_path
 from desktop_app.engine.approval import ApprovalRequest
+from desktop_app.engine.bounded_read import read_bytes_bounded
 from desktop_app.engine.code_execution import CodeInterpreterTool
 from desktop_app.engine.tools import BaseTool
 
@@ -88,9 +89,11 @@ class FileReadTool(BaseTool):
         path = self._path_to_read(str(given) if given else None)
         if self._confined(given, path):
             check_readable(path.resolve(), self._unscoped_root())
-        if not path.is_file():
+        if not path.exists():
             raise FileNotFoundError(f"no file at '{path}'")
-        text = path.read_text(encoding=self.encoding, errors="replace")
+        # Regular files only, at most 8 MB: a FIFO, a device or /proc is refused by name.
+        text = read_bytes_bounded(path).decode(self.encoding, errors="replace")
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
         start = int(kwargs.get("start_line") or 1)
         lines = text.splitlines(keepends=True)
         if start > 1 and start > len(lines):

@@ -8,6 +8,7 @@ tool read (or the refusal) shows in the crew's answer.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -194,3 +195,15 @@ async def test_without_a_workspace_the_working_folder_at_run_start_is_it(
     assert inside.startswith("Result: inside notes") and recorder.requests == []
     await _answer(llm_on(), FileReadTool(), {"file_path": "../secret.txt"}, approvals)
     assert [r.target for r in recorder.requests] == [str(secret)]
+
+
+def test_the_file_reader_refuses_special_files_by_name(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(ValueError, match="pipe: .*named pipe"):
+        builtin_tools.FileReadTool().run(file_path=str(fifo))  # never blocks
+    (tmp_path / "zero.txt").symlink_to("/dev/zero")
+    with pytest.raises(ValueError, match="a device"):  # not read until memory runs out
+        builtin_tools.FileReadTool().run(file_path=str(tmp_path / "zero.txt"))
+    with pytest.raises(PermissionError, match="outside the folder"):  # resolved first
+        FileReadTool(base_dir=str(tmp_path)).run(file_path="zero.txt")
