@@ -116,7 +116,7 @@ def _is_file_like(path: Path) -> bool:
 def _yaml_file(folder: Path, stem: str) -> Path | None:
     for suffix in _YAML_SUFFIXES:
         candidate = folder / f"{stem}{suffix}"
-        if candidate.is_file():
+        if _is_file_like(candidate):
             return candidate
     return None
 

@@ -213,6 +213,24 @@ def test_a_pyproject_linked_to_dev_zero_is_refused_by_import_and_run(tmp_path: P
     refused(crewdesk("run", str(tmp_path), "--simulator", timeout=30), expected)
 
 
+@pytest.mark.parametrize("name", ["agents.yaml", "tasks.yaml"])
+def test_a_project_config_linked_to_dev_zero_is_refused_by_import_and_run(
+    tmp_path: Path, name: str
+) -> None:
+    config = classic_project(tmp_path) / "config" / name
+    config.unlink()
+    config.symlink_to("/dev/zero")
+    expected = f"{config}: is a device (/dev/zero), not a regular file"
+    with pytest.raises(CrewFileError) as caught:
+        open_crew(tmp_path)
+    assert str(caught.value) == expected
+    (tmp_path / "src" / "shared" / "crew.py").write_text(
+        "from crewai import Agent, Crew, Task\nfrom crewai.project import CrewBase, crew\n\n"
+        "@CrewBase\nclass Shared:\n    @crew\n    def crew(self) -> Crew:\n"
+        "        return Crew(agents=self.agents, tasks=self.tasks)\nx = 1\n", encoding="utf-8")
+    refused(crewdesk("run", str(tmp_path), "--simulator", timeout=60), str(config), "/dev/zero")
+
+
 @pytest.mark.parametrize("special", ["fifo", "/dev/zero"])
 def test_a_special_knowledge_file_inside_the_folder_is_refused_without_hanging(
     tmp_path: Path, special: str

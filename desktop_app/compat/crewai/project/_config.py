@@ -18,6 +18,11 @@ from typing import Any
 
 import yaml
 
+from desktop_app.engine.bounded_read import UnsafeFileError, read_text_bounded
+
+CONFIG_FILE_LIMIT = 10 * 1024 * 1024
+"""Largest project config file read (agents.yaml, tasks.yaml, crew.jsonc); see bounded_read."""
+
 
 class ConfigError(ValueError):
     """A problem in a crew's YAML config (or in what it names), with its file and line.
@@ -133,7 +138,9 @@ def load_config(path: Path, kind: str, explicit: bool, where: str) -> ConfigDict
         if given is not None:
             return _checked(ConfigDict(copy.deepcopy(dict(given)), path=path, kind=kind))
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text_bounded(path, limit=CONFIG_FILE_LIMIT, what="config file")
+    except UnsafeFileError as exc:  # a FIFO, a link to /dev/zero, a huge file
+        raise ConfigError(path, None, exc.reason) from None
     except FileNotFoundError:
         if explicit:
             raise ConfigError(
@@ -154,6 +161,8 @@ def _parse(text: str, path: Path, kind: str) -> ConfigDict:
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(path, line, f"not valid YAML: {problem}") from exc
+    except (RecursionError, MemoryError):
+        raise ConfigError(path, None, "not valid YAML: nested too deeply") from None
     if data is None:
         return ConfigDict(path=path, kind=kind)
     if not isinstance(data, dict):

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.compat._hook import DOCS
-from desktop_app.compat.crewai.project._config import ConfigError
+from desktop_app.compat.crewai.project._config import CONFIG_FILE_LIMIT, ConfigError
 from desktop_app.engine import LLM, BaseTool
+from desktop_app.engine.bounded_read import UnsafeFileError, read_text_bounded
 
 PYTHON_REF_KEY = "python"
 
@@ -36,11 +37,15 @@ def load_jsonc_file(path: Path) -> dict[str, Any]:
     import json5
 
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise JSONProjectError(path, None, f"cannot read it: {exc.strerror or exc}") from exc
+        text = read_text_bounded(path, limit=CONFIG_FILE_LIMIT, what="JSON crew file")
+    except UnsafeFileError as exc:  # a FIFO, a link to /dev/zero, a huge file
+        raise JSONProjectError(path, None, exc.reason) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise JSONProjectError(path, None, f"cannot read it: {exc}") from exc
     try:
         data = json5.loads(text)
+    except (RecursionError, MemoryError):
+        raise JSONProjectError(path, None, "not valid JSONC: nested too deeply") from None
     except ValueError as exc:
         line = _line_of(str(exc))
         raise JSONProjectError(path, line, f"not valid JSONC: {exc}") from exc
