@@ -1,5 +1,6 @@
 """A CrewAI project's crew asks before its code tool runs (a project starts at "ask"); its
-"Always" is kept in the app settings by crew id, since the project's YAML has no such field."""
+"Always" is kept in the app settings by crew id, since the project's YAML has no such field,
+and the designer's crew page shows and changes that kept value."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from test_projects import CREW_PY, write_project
 
 from desktop_app.ui.controllers import RunController, RunRequest, RunStatus
 from desktop_app.ui.dashboard.run_panel import RunPanel
+from desktop_app.ui.designer import DesignerView
 from desktop_app.ui.projects._session import load_project
 
 Arun = Callable[..., Any]
@@ -50,7 +52,7 @@ def test_a_project_crew_asks_and_always_is_kept_in_the_app_settings(
         controller = RunController(services)
         opened = await asyncio.to_thread(load_project, root, True)
         assert opened.runs_code, opened.error
-        assert opened.document.settings.approval == "ask"
+        assert str(opened.document.settings.approval) == "ask"  # a project starts at ask
         services.projects.add(opened)
 
         def request() -> RunRequest:
@@ -74,6 +76,18 @@ def test_a_project_crew_asks_and_always_is_kept_in_the_app_settings(
         again = controller.start(request())  # the kept "always": no question
         await controller.wait(again)
         assert again.status is RunStatus.DONE and "↳ 15" in again.transcript()
+
+        designer = DesignerView(services)  # shows the kept value; a choice there is kept
+        qtbot.addWidget(designer)
+        await designer.ready()
+        assert await designer.show_project(opened)
+        safety = designer.crew_page.safety
+        assert safety.approval_box.currentData() == "always"
+        assert not designer.editor.dirty
+        safety.set_approval("never")
+        await designer._tasks.join()
+        assert services.current_settings.crew_approvals == {opened.crew_id: "never"}
+        assert opened.document.settings.approval == "never"
         await controller.aclose()
         await services.close()
 

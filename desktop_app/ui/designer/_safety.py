@@ -10,7 +10,9 @@ These are the crew's settings of what its tools may do (`CrewSettings.approval`,
 * Workspace: the folder file tools and knowledge are confined to (empty: the crew file's).
 * Allowed files outside the folder: files or folders the crew may read by name.
 
-Like every field of the page, each change is one undoable step of the `CrewEditor`; the page
+A CrewAI project's approval is also kept in the app settings by crew id (`keep_approval`,
+`kept_approval`), since its YAML has no such field. Like every field of the page, each change
+is one undoable step of the `CrewEditor`; the page
 shows the document back with `show_settings`. Folders and files are chosen in dialogs opened without
 a nested event loop (`choose_path`).
 """
@@ -34,12 +36,14 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.documents.model import CrewDocument
+from desktop_app.engine.approval import Policy
 from desktop_app.ui.designer import _edits
 from desktop_app.ui.designer._editor import CrewEditor
 from desktop_app.ui.widgets.ask import choose_path
+from desktop_app.ui.widgets.protocols import ServicesLike
 from desktop_app.ui.widgets.tasks import TaskOwner
 
-__all__ = ["APPROVAL_CHOICES", "SafetyFields"]
+__all__ = ["APPROVAL_CHOICES", "SafetyFields", "keep_approval", "kept_approval"]
 
 APPROVAL_CHOICES: tuple[tuple[str, str], ...] = (
     ("Ask before each call", "ask"),
@@ -220,3 +224,26 @@ def _button(text: str, name: str) -> QPushButton:
     button = QPushButton(text)
     button.setObjectName(name)
     return button
+
+
+async def kept_approval(
+    services: ServicesLike, crew_id: str, document: CrewDocument
+) -> CrewDocument:
+    """The document with the approval the app settings keep for the crew (a CrewAI
+    project's: its YAML has no such field), when they keep one."""
+    loaded = await services.settings.aload()
+    kept = loaded.settings.crew_approvals.get(crew_id)
+    if kept is None or kept == document.settings.approval:
+        return document
+    settings = document.settings.model_copy(update={"approval": kept})
+    return document.model_copy(update={"settings": settings})
+
+
+async def keep_approval(services: ServicesLike, crew_id: str, approval: Policy) -> None:
+    """Keeps a CrewAI project's approval, chosen on the crew page, in the app settings
+    (where its runs read it; the project's files cannot keep it)."""
+    loaded = await services.settings.aload()
+    if loaded.settings.crew_approvals.get(crew_id) != approval:
+        settings = loaded.settings.model_copy(deep=True)
+        settings.crew_approvals[crew_id] = approval
+        await services.save_settings(settings)

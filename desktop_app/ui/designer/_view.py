@@ -43,6 +43,7 @@ from desktop_app.ui.designer._flow import TaskFlowWidget
 from desktop_app.ui.designer._pages import CrewPage, ItemsPage
 from desktop_app.ui.designer._project import ProjectPanel, lock_form, save_into_project
 from desktop_app.ui.designer._recovery import RecoveryKeeper
+from desktop_app.ui.designer._safety import keep_approval, kept_approval
 from desktop_app.ui.designer._task_form import TaskForm
 from desktop_app.ui.designer._tool_host import ServicesToolHost
 from desktop_app.ui.projects._session import OpenProject
@@ -257,6 +258,9 @@ class DesignerView(QWidget):
         if opened is None:
             self.project_panel.hide()
             return
+        if doc.settings.approval != opened.document.settings.approval:
+            self._tasks.spawn(keep_approval(self._services, opened.crew_id,
+                                            doc.settings.approval))
         opened.document = doc  # runs use the designer's values, saved or not
 
     async def show_project(self, opened: OpenProject) -> bool:
@@ -264,8 +268,9 @@ class DesignerView(QWidget):
         if not await self.confirm_discard():
             return False
         self.project_panel.show_project(opened)
-        self.editor.open(opened.document, crew_id=opened.crew_id,
-                         dirty=opened.document != opened.crew.document)
+        dirty = opened.document != opened.crew.document
+        document = await kept_approval(self._services, opened.crew_id, opened.document)
+        self.editor.open(document, crew_id=opened.crew_id, dirty=dirty)
         self.tabs.setCurrentWidget(self.crew_page)
         self.show_list()
         self.say(f"Opened the CrewAI project {opened.root}."
