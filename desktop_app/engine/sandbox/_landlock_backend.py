@@ -98,7 +98,9 @@ class LandlockIsolator:
         if inline is not None:
             index, x_options, site = inline
             options += ["--inline", str(index), *(["--site"] if site else [])]
-        caps = RunCaps(limits, extra_processes=1)  # the launcher
+        caps = RunCaps(limits, join=False)  # the launcher moves the program in
+        for folder in caps.folders():
+            options += ["--cgroup", str(folder)]
         command = [*launcher_command(x_options), *options, "--", *argv]
         env = dict(env)
         env.setdefault("PATH", os.defpath)

@@ -19,7 +19,8 @@ started with `-S`).
 
 OPTIONS: `--folder PATH` (the run folder), `--disk BYTES` (its cap, 0: none), `--bpf HEX`
 (the seccomp filter, compiled once by CrewDesk), `--ro PATH` and `--rw PATH` (repeated: what
-may be read, and written), `--inline N`, `--site`.
+may be read, and written), `--cgroup PATH` (repeated: the run's cgroups, which the launcher
+moves the program into while it starts; it runs nothing before), `--inline N`, `--site`.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ _PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
 _CAPSET = {"x86_64": 126, "aarch64": 91}
 _WATCH_S = 0.05
 _SIGKILL, _SIGTERM = int(_signal.SIGKILL), int(_signal.SIGTERM)
-_LISTS = {"--ro": "read_only", "--rw": "writable"}
+_LISTS = {"--ro": "read_only", "--rw": "writable", "--cgroup": "cgroups"}
 _VALUES = {"--folder": "folder", "--disk": "disk", "--bpf": "bpf", "--inline": "inline"}
 
 
@@ -51,8 +52,8 @@ def parse(arguments: list[str]) -> tuple[dict[str, Any], list[str]]:
     Raises:
         ValueError: An unknown option, or no `--`.
     """
-    config: dict[str, Any] = {"read_only": [], "writable": [], "folder": "", "disk": "0",
-                              "bpf": "", "inline": "0", "site": False}
+    config: dict[str, Any] = {"read_only": [], "writable": [], "cgroups": [], "folder": "",
+                              "disk": "0", "bpf": "", "inline": "0", "site": False}
     index = 0
     while arguments[index] != "--":
         option = arguments[index]
@@ -106,22 +107,53 @@ def _confine(config: dict[str, Any]) -> None:
         sys.modules.pop(name, None)
 
 
-def run_inline(script: str, args: list[str], *, site: bool) -> None:
+def _wait_for_cgroups(ready: int) -> None:
+    """Blocks until the launcher has moved this process into the run's cgroups (or gone)."""
+    if ready >= 0:
+        if os.read(ready, 1) != b"1":
+            os._exit(126)  # the launcher could not: never run uncapped
+        os.close(ready)
+
+
+def _move_to_cgroups(child: int, cgroups: list[str], ready: int) -> None:
+    """Puts the program in the run's cgroups, then lets it go on (kills it if that fails).
+
+    Done here, after the fork, so that the kernel's slow cgroup move (10-15 ms on cgroup
+    v1) overlaps the program's own start instead of adding to it.
+    """
+    try:
+        for folder in cgroups:
+            with open(os.path.join(folder, "cgroup.procs"), "w") as procs:
+                procs.write(str(child))
+    except OSError as exc:
+        _kill(child)
+        print(f"CrewDesk: the run's cgroup could not be joined: {exc}", file=sys.stderr,
+              flush=True)
+    else:
+        os.write(ready, b"1")
+    os.close(ready)
+
+
+def run_inline(script: str, args: list[str], *, site: bool, ready: int = -1) -> None:
     """Runs `script` in this interpreter as `python -I SCRIPT ARGS` would (`__main__`).
 
     An uncaught exception prints its traceback from the script's own frame and exits 1;
-    `SystemExit` goes up to the interpreter, which exits with its code.
+    `SystemExit` goes up to the interpreter, which exits with its code. `ready`: a pipe to
+    wait on before the script runs (see `_wait_for_cgroups`), or -1.
     """
     sys.argv = [script, *args]
     if getattr(sys, "frozen", False):
         from desktop_app._frozen import exec_python  # type: ignore[import-not-found,unused-ignore]
 
+        _wait_for_cgroups(ready)
         sys.exit(exec_python(script, args))
     if site:
         import site as site_module
 
         site_module.main()
     import runpy
+
+    _wait_for_cgroups(ready)
 
     try:
         runpy.run_path(script, run_name="__main__")
@@ -236,22 +268,29 @@ def main(arguments: list[str]) -> int:
     libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     started: list[int] = []  # the handler is set before the fork: no moment without it
     _signal.signal(_SIGTERM, lambda _sig, _frame: _stop(started[0] if started else 0))
+    ready, moved = os.pipe() if config["cgroups"] else (-1, -1)
     child = os.fork()
     if child == 0:
         try:
+            if moved >= 0:
+                os.close(moved)
             _confine(config)
         except BaseException as exc:  # noqa: BLE001 - never run the code unconfined
             print(f"CrewDesk: the sandbox could not start: {exc}", file=sys.stderr, flush=True)
             os._exit(126)
         if inline:
-            run_inline(argv[inline], argv[inline + 1:], site=bool(config["site"]))
+            run_inline(argv[inline], argv[inline + 1:], site=bool(config["site"]), ready=ready)
             return 0
+        _wait_for_cgroups(ready)
         try:
             os.execv(argv[0], argv)
         except OSError as exc:
             print(f"CrewDesk: could not start {argv[0]}: {exc}", file=sys.stderr, flush=True)
             os._exit(127)
     started.append(child)
+    if ready >= 0:
+        os.close(ready)
+        _move_to_cgroups(child, config["cgroups"], moved)
     status = _wait(child, str(config["folder"]), int(config["disk"]))
     _kill_descendants()
     return _exit_like(status)

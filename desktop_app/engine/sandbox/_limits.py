@@ -111,8 +111,19 @@ def _pids_root() -> Path | None:
 class RunCaps:
     """The caps of one run: call `preexec` in the child, `release` after the run."""
 
-    def __init__(self, limits: IsolationLimits, *, extra_processes: int = 0) -> None:
+    def __init__(
+        self, limits: IsolationLimits, *, extra_processes: int = 0, join: bool = True
+    ) -> None:
+        """Makes the run's cgroups.
+
+        Args:
+            limits: The run's caps.
+            extra_processes: Processes of the backend itself that count against the cap.
+            join: Join the cgroups in `preexec`; False: the backend puts the program in
+                `folders()` itself (the Landlock launcher does, while the program starts).
+        """
         self.limits = limits
+        self._join = join
         self.cgroup: Path | None = None
         self.memory: Path | None = None
         self._processes = limits.max_processes + extra_processes
@@ -141,14 +152,15 @@ class RunCaps:
                 "-p", f"MemoryMax={self.limits.memory_mb}M", "-p", "MemorySwapMax=0",
                 "-p", f"TasksMax={self._processes + 1}", "--", *argv]
 
-    def _folders(self) -> list[Path]:
+    def folders(self) -> list[Path]:
+        """The run's cgroups (none, one, or a pids and a memory one)."""
         return [f for f in dict.fromkeys((self.cgroup, self.memory)) if f is not None]
 
     def preexec(self) -> None:  # pragma: no cover - runs in the forked child
         """Joins the run's cgroups and sets the rlimits (in the child, before exec)."""
         import resource
 
-        for folder in self._folders():
+        for folder in self.folders() if self._join else ():
             (folder / "cgroup.procs").write_text(str(os.getpid()))
         memory = self.limits.memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
@@ -174,7 +186,7 @@ class RunCaps:
 
     def release(self) -> None:
         """Kills every process still in the run's cgroups, then removes them."""
-        for folder in self._folders():
+        for folder in self.folders():
             _remove_cgroup(folder)
         self.cgroup = self.memory = None
 
