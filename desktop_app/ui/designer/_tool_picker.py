@@ -2,9 +2,9 @@
 
 The picker lists the catalog (`desktop_app.documents.tool_catalog`): built-in tools, the
 CrewAI tool equivalents, the MCP servers' tools and the crew's own ``@tool`` functions, grouped
-by source. Each row shows the tool's title and name, and small tags for what it needs (its key
-variable, network, files, code). A box above filters the rows as one types (name, title or
-description). Ticking a row adds the tool to the agent; names the agent has that the catalog
+by source. Each row shows the tool's title and name, and under them tags for what it needs
+(its key variable, network, files, code). A box above filters the rows as one types (name,
+title or description). Ticking a row adds the tool to the agent; names the agent has that the catalog
 does not know stay listed, ticked, under "Not found", so nothing is dropped silently.
 
 The picker never changes the document itself: it emits `toolsEdited` with the new list and the
@@ -24,7 +24,6 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -47,6 +46,7 @@ NOT_FOUND_TITLE = "Not found"
 """The group of the agent's tool names the catalog does not know."""
 
 _NAME_ROLE = Qt.ItemDataRole.UserRole
+_TAGS_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 def tags_of(entry: ToolEntry) -> list[str]:
@@ -96,12 +96,11 @@ class ToolPicker(QWidget):
         self.search_edit.textChanged.connect(self._on_search_edit_text_changed)
         self.tree = QTreeWidget()
         self.tree.setObjectName("agents_tool_tree")
-        self.tree.setColumnCount(2)
+        self.tree.setColumnCount(1)
         self.tree.setHeaderHidden(True)
-        self.tree.setMinimumHeight(180)
-        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        self.tree.header().setStretchLastSection(False)
+        self.tree.setMinimumHeight(200)
+        self.tree.setIndentation(12)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.tree.itemChanged.connect(self._on_tree_item_changed)
         self.new_button = self._button("New Python tool…", "agents_new_python_tool")
         self.new_button.clicked.connect(lambda: self._tasks.spawn(self.new_tool()))
@@ -159,7 +158,11 @@ class ToolPicker(QWidget):
         crew's folder may have changed."""
         if list(names) != self._names:
             self._names = list(names)
-            self._render()
+            rows = self.rows()
+            if all(name in rows for name in self._names):
+                self._sync_checks(rows)
+            else:
+                self._render()
         stale = self._catalog is None or self.host.folder() != self._context.folder
         if stale and (self._loading is None or self._loading.done()):
             self._loading = self._tasks.spawn(self.refresh())
@@ -203,19 +206,28 @@ class ToolPicker(QWidget):
         font.setBold(True)
         group.setFont(0, font)
         group.setFlags(Qt.ItemFlag.ItemIsEnabled)
-        small = QFont(group.font(1))
-        small.setPointSizeF(max(small.pointSizeF() * 0.85, 6.0))
         for entry in entries:
             text = entry.title if entry.title == entry.name else f"{entry.title}  ({entry.name})"
-            tags = [*tags_of(entry), *([tag] if tag else [])]
-            item = QTreeWidgetItem(group, [text, "  ".join(f"[{t}]" for t in tags)])
+            tags = "  ".join(f"[{t}]" for t in [*tags_of(entry), *([tag] if tag else [])])
+            # The tags go on a second line, so that a narrow form still shows them whole.
+            item = QTreeWidgetItem(group, [f"{text}\n    {tags}" if tags else text])
             item.setData(0, _NAME_ROLE, entry.name)
-            item.setFont(1, small)
-            item.setForeground(1, Qt.GlobalColor.darkGray)
+            item.setData(0, _TAGS_ROLE, tags)
             item.setToolTip(0, "\n".join(filter(None, [entry.description, entry.note])))
             item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
             ticked = entry.name in self._names
             item.setCheckState(0, Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked)
+
+    def _sync_checks(self, rows: dict[str, QTreeWidgetItem]) -> None:
+        """Ticks the rows of the agent's tools and unticks the others, in place (an unticked
+        name the catalog lacks stays listed until the next load, so it can be ticked back)."""
+        blocked = self.tree.blockSignals(True)
+        try:
+            for name, item in rows.items():
+                ticked = name in self._names
+                item.setCheckState(0, Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked)
+        finally:
+            self.tree.blockSignals(blocked)
 
     def _show_state(self) -> None:
         """The trust button and the message line (catalog warnings, loading)."""
@@ -236,6 +248,10 @@ class ToolPicker(QWidget):
         """The tool rows by tool name (hidden ones too)."""
         return {str(item.data(0, _NAME_ROLE)): item
                 for _group, items in _groups(self.tree) for item in items}
+
+    def tags_shown(self, name: str) -> str:
+        """The tags line of the row of tool ``name`` ("[key SERPER_API_KEY]  [network]")."""
+        return str(self.rows()[name].data(0, _TAGS_ROLE))
 
     def visible_names(self) -> list[str]:
         """The names of the rows the search leaves visible."""
@@ -266,6 +282,9 @@ class ToolPicker(QWidget):
         if ticked:
             names = [*self._names, str(name)] if name not in self._names else list(self._names)
         if names != self._names:
+            # Known before the document echoes it back, so that the echo changes no row:
+            # this item is still inside its own itemChanged and must not be deleted.
+            self._names = names
             self.toolsEdited.emit(names)
 
     async def new_tool(self, name: str | None = None) -> bool:
