@@ -188,6 +188,7 @@ class MainWindow(QMainWindow):
         self.history.rerunRequested.connect(self._on_history_rerunRequested)
         self.tabs.currentChanged.connect(self._on_tabs_currentChanged)
         self.controller.runEnded.connect(self._on_controller_runEnded)
+        self.controller.crewSettingsSaved.connect(self.designer.take_saved_always)
         self.controller.activeCountChanged.connect(self._on_controller_activeCountChanged)
 
     # -- starting ----------------------------------------------------------------------

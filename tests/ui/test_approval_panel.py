@@ -29,6 +29,7 @@ from desktop_app.ui.controllers import RunController, RunStatus
 from desktop_app.ui.controllers.run_controller import RunMode
 from desktop_app.ui.dashboard import DashboardView
 from desktop_app.ui.dashboard.run_panel import RunPanel
+from desktop_app.ui.designer import DesignerView
 from desktop_app.ui.services import AppServices
 
 Arun = Callable[..., Any]
@@ -135,6 +136,11 @@ def test_always_is_saved_to_the_crew_and_later_calls_do_not_ask(
     async def scenario() -> None:
         services, view = await _dashboard(qtbot, sim)
         crew_id = await services.library.asave(coder("Trusted", "print(1)", "print(2)"))
+        designer = DesignerView(services)  # shows the crew meanwhile (as the main window)
+        qtbot.addWidget(designer)
+        view._controller.crewSettingsSaved.connect(designer.take_saved_always)
+        await designer.ready()
+        assert await designer.open_crew(crew_id)
         await view.load_crews()
         state = await view.run_crew(crew_id)
         assert state is not None
@@ -146,6 +152,8 @@ def test_always_is_saved_to_the_crew_and_later_calls_do_not_ask(
         assert "↳ 1" in panel.shown_text() and "↳ 2" in panel.shown_text()  # asked once
         assert "✓ Always for Trusted" in panel.shown_text()
         assert (await services.library.aload(crew_id)).settings.approval == "always"
+        assert designer.editor.document.settings.approval == "always"  # a save keeps it
+        assert not designer.editor.dirty
 
         again = await view.run_crew(crew_id)
         assert again is not None

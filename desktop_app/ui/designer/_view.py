@@ -435,6 +435,16 @@ class DesignerView(QWidget):
         self.say(f"Saved {doc.name}.")
         return True
 
+    def take_saved_always(self, crew_id: str) -> None:
+        """A run's "Always" was saved into this crew's settings: the open crew takes it too
+        (an undoable step that leaves a saved crew saved), so a later save keeps it."""
+        if self.editor.crew_id != crew_id or self.editor.document.settings.approval == "always":
+            return
+        was_saved = not self.editor.dirty
+        self.editor.set_field(("settings", "approval"), "always", "Always (from a run)")
+        if was_saved:
+            self.editor.mark_saved(crew_id)
+
     def _opened_document(self) -> CrewDocument:
         """The crew as it was opened (before the first edit still on the undo stack)."""
         stack = self.editor.undo_stack
