@@ -4,8 +4,9 @@ The picker lists the catalog (`desktop_app.documents.tool_catalog`): built-in to
 CrewAI tool equivalents, the MCP servers' tools and the crew's own ``@tool`` functions, grouped
 by source. Each row shows the tool's title and name, and under them tags for what it needs
 (its key variable, network, files, code). A box above filters the rows as one types (name,
-title or description). Ticking a row adds the tool to the agent; names the agent has that the catalog
-does not know stay listed, ticked, under "Not found", so nothing is dropped silently.
+title or description). Ticking a row adds the tool to the agent; names the agent has that
+the catalog does not know stay listed, ticked, under "Not found", so nothing is dropped
+silently.
 
 The picker never changes the document itself: it emits `toolsEdited` with the new list and the
 form sends it to the `CrewEditor` (one undo step per burst, as every field). Listing the
