@@ -134,7 +134,7 @@ async def plain_cpu(root_url: str, provider: str, runs: int) -> float:
         async def one() -> None:
             async with client.stream("POST", url, json=body) as response:
                 async for line in response.aiter_lines():
-                    if line.startswith("data:"):
+                    if line.startswith("data:") and line != "data: [DONE]":
                         json.loads(line[5:])
 
         for _ in range(5):

@@ -25,7 +25,7 @@ litellm, which knows Google Cloud's credentials). Why: litellm's import takes 6-
 from __future__ import annotations
 
 import json
-import uuid
+import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -325,7 +325,7 @@ class _Decoder:
             return
         call = part.get("functionCall")
         if isinstance(call, Mapping):
-            call_id = str(call.get("id") or f"call_{uuid.uuid4().hex[:24]}")
+            call_id = str(call.get("id") or f"call_{os.urandom(12).hex()}")
             if part.get("thoughtSignature"):
                 call_id = f"{call_id}{SIGNATURE_SEPARATOR}{part['thoughtSignature']}"
             arguments = json.dumps(call.get("args") or {})
