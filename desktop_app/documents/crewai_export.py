@@ -152,6 +152,12 @@ def export_crewai_project_report(
         raise source.error(issues)
     if folder.is_dir() and any(folder.iterdir()) and not overwrite:
         raise CrewFileError("folder is not empty; choose an empty one", path=folder)
+    return _write_project(document, folder, base_dir)
+
+
+def _write_project(document: CrewDocument, folder: Path, base_dir: Path | None) -> ExportReport:
+    """Writes the checked ``document``'s files, and copies the knowledge files inside its
+    folder."""
     package = package_name(document.name)
     config = folder / "src" / package / "config"
     try:
