@@ -103,6 +103,15 @@ class ToolPicker(QWidget):
         self.tree.setIndentation(12)
         self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.tree.itemChanged.connect(self._on_tree_item_changed)
+        self._buttons()
+        self.message_label = QLabel()
+        self.message_label.setObjectName("agents_tools_message")
+        self.message_label.setWordWrap(True)
+        self.message_label.hide()
+        self._layout()
+        self._render()
+
+    def _buttons(self) -> None:
         self.new_button = self._button("New Python tool…", "agents_new_python_tool")
         self.new_button.clicked.connect(lambda: self._tasks.spawn(self.new_tool()))
         self.trust_button = self._button("Trust this folder", "agents_trust_tools")
@@ -113,12 +122,6 @@ class ToolPicker(QWidget):
                                       "servers)")
         self.reload_button.clicked.connect(
             lambda: self._tasks.spawn(self.refresh(force=True, fresh=True)))
-        self.message_label = QLabel()
-        self.message_label.setObjectName("agents_tools_message")
-        self.message_label.setWordWrap(True)
-        self.message_label.hide()
-        self._layout()
-        self._render()
 
     def _button(self, text: str, name: str) -> QPushButton:
         button = QPushButton(text)
