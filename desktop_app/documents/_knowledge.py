@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -213,6 +214,44 @@ def outside_issues(doc: CrewDocument, base_dir: Path | None) -> list[tuple[Loc, 
             f"({fence.root}); to let this crew read it, add it under Allowed files in the "
             "crew's settings")))
     return issues
+
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def output_file_issues(doc: CrewDocument, base_dir: Path | None) -> list[tuple[Loc, str]]:
+    """One issue per task ``output_file`` that would write outside the crew's folder and not
+    under an allowed path (blocking: it resolves paths).
+
+    A shared crew file must not overwrite ``~/.bashrc`` when it runs. The path is checked as
+    written (placeholders left as they are) and filled from each of the crew's own input
+    sets, which come with the file; values the user types at run time are theirs.
+    """
+    fence = confinement(doc, base_dir)
+    base = base_dir if base_dir is not None else Path.cwd()
+    issues: list[tuple[Loc, str]] = []
+    for index, task in enumerate(doc.tasks):
+        if task.output_file is None:
+            continue
+        texts = [task.output_file, *(_filled(task.output_file, inputs.values)
+                                     for inputs in doc.input_sets)]
+        for text in dict.fromkeys(texts):
+            target = resolve_path(text, base)
+            if fence.allows(target):
+                continue
+            shown = f"'{task.output_file}'" + (f" (with an input set: '{text}')"
+                                               if text != task.output_file else "")
+            issues.append((("tasks", index, "output_file"), (
+                f"the output file {shown} is outside the crew's folder ({fence.root}); to let "
+                "this crew write there, add it under Allowed files in the crew's settings")))
+            break
+    return issues
+
+
+def _filled(text: str, values: Mapping[str, Any]) -> str:
+    return _PLACEHOLDER.sub(
+        lambda match: str(values[match.group(1)]) if match.group(1) in values else match.group(0),
+        text)
 
 
 def _real(path: Path) -> Path:

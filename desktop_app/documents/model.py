@@ -21,7 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from desktop_app.documents._checks import document_issues, knowledge_file_issues
-from desktop_app.documents._knowledge import outside_issues
+from desktop_app.documents._knowledge import output_file_issues, outside_issues
 from desktop_app.documents._yaml import Loc, label_of
 
 CURRENT_SCHEMA_VERSION = 1
@@ -354,11 +354,13 @@ class CrewDocument(_Spec):
 
     def file_problems(self, base_dir: Path | None) -> list[DocumentIssue]:
         """One issue per knowledge file that is not on disk, or that is outside the crew's
-        folder and not among its allowed paths (blocking: it looks at files).
+        folder and not among its allowed paths, and per ``output_file`` that would be written
+        outside them (blocking: it looks at files).
 
         Args:
             base_dir: The folder relative paths start from (the crew file's); None: the
                 working folder.
         """
         issues = knowledge_file_issues(self, base_dir) + outside_issues(self, base_dir)
+        issues += output_file_issues(self, base_dir)
         return [DocumentIssue(loc, message) for loc, message in issues]

@@ -14,6 +14,7 @@ import yaml
 from desktop_app.documents import (
     AgentSpec,
     CrewDocument,
+    CrewFileError,
     TaskSpec,
     build_crew,
     export_crewai_project,
@@ -124,10 +125,29 @@ def test_a_jsonc_output_file_is_the_field_with_no_notice(tree: WriteTree) -> Non
 def test_build_anchors_a_relative_output_file_at_base_dir(
     tmp_path: Path, value: str, anchored: str
 ) -> None:
-    built = build_crew(crew(value), base_dir=tmp_path)
+    doc = crew(value)
+    doc.settings.allowed_paths = ["/abs", "~"]  # outside the crew's folder: allowed by name
+    built = build_crew(doc, base_dir=tmp_path)
     assert built.tasks[0].output_file == anchored.replace("{base}", str(tmp_path))
-    assert build_crew(crew(value)).tasks[0].output_file == value  # no base_dir: as written
+    assert build_crew(doc).tasks[0].output_file == value  # no base_dir: as written
     assert anchored_output_file(value, None) == value
+
+
+@pytest.mark.parametrize("value", ["/abs/report.md", "~/.bashrc", "../../out.md"])
+def test_an_output_file_outside_the_crews_folder_is_refused(tmp_path: Path, value: str) -> None:
+    with pytest.raises(CrewFileError) as caught:
+        build_crew(crew(value), base_dir=tmp_path)
+    assert str(caught.value) == (
+        f"tasks[0].output_file: the output file '{value}' is outside the crew's folder "
+        f"({tmp_path}); to let this crew write there, add it under Allowed files in the "
+        "crew's settings")
+
+
+def test_an_input_set_of_the_crew_file_cannot_lead_the_output_file_out(tmp_path: Path) -> None:
+    doc = crew("out/{topic}.md")
+    doc.input_sets[0].values["topic"] = "../../../.bashrc#"
+    with pytest.raises(CrewFileError, match=r"\(with an input set: 'out/../../../.bashrc#.md'\)"):
+        build_crew(doc, base_dir=tmp_path)
 
 
 def test_a_task_without_output_file_gives_the_engine_none(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from desktop_app.documents import (
     CrewDocument,
     CrewFileError,
     CrewSettings,
+    InputSet,
     KnowledgeSourceSpec,
     TaskSpec,
     build_crew,
@@ -125,6 +126,22 @@ def test_crewdesk_run_refuses_a_shared_crew_file_that_reads_outside(
     save_crew(crew_with_knowledge(path), crew_file)
     refused(crewdesk("run", str(crew_file), "--simulator"),
             str(crew_file), "agents[0].knowledge_sources[0].path", ALLOW_HINT)
+
+
+@pytest.mark.parametrize("output_file", ["~/.bashrc", "../../../home/.bashrc", "{where}"])
+def test_crewdesk_run_refuses_a_shared_crew_file_that_writes_outside(
+    places: dict[str, Path], output_file: str
+) -> None:
+    bashrc = places["home"] / ".bashrc"
+    bashrc.write_text("# the user's own\n", encoding="utf-8")
+    doc = crew_with_knowledge("notes.txt")
+    doc.tasks[0].output_file = output_file
+    doc.input_sets = [InputSet(name="shared", values={"where": str(bashrc)})]
+    crew_file = places["crew"] / "shared.crew.yaml"
+    save_crew(doc, crew_file)
+    refused(crewdesk("run", str(crew_file), "--simulator"), str(crew_file),
+            "tasks[0].output_file: the output file", "add it under Allowed files")
+    assert bashrc.read_text(encoding="utf-8") == "# the user's own\n"
 
 
 def test_inside_the_folder_or_a_chosen_workspace_builds(places: dict[str, Path]) -> None:
