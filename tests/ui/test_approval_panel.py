@@ -100,6 +100,11 @@ def test_the_panel_shows_the_code_and_run_executes_it_while_other_runs_stream(
         assert state.status is RunStatus.DONE, state.error
         assert not bar.isVisible() and state.pending_approval is None
         assert "↳ 42" in panel.shown_text()
+        assert TEST_KEY not in panel.shown_text() and MASKED in panel.shown_text()
+        record = await services.history.get_run(state.run_id)
+        assert record is not None  # the code shown in history's lines is masked too
+        assert not [s.text for s in record.segments if TEST_KEY in s.text]
+        assert any(MASKED in s.text for s in record.segments if s.kind == "tool_call")
         assert "✓ Allowed by you: " in panel.shown_text()
         assert "✓ Allowed by you: " in await _history_text(services, state.run_id)
         await view._controller.aclose()

@@ -469,9 +469,12 @@ def _apply(state: RunState, event: RunEvent, recorder: RunRecorder) -> None:
     elif event.kind == "run_started":
         state.task_count = event.task_count
     elif event.kind == "tool_call":
-        state.tool_started(event.tool_name, event.arguments)
+        from desktop_app.engine import mask_secrets
+
+        arguments = mask_secrets(event.arguments)  # code may spell out a key: never shown
+        state.tool_started(event.tool_name, arguments)
         recorder.text(
-            event.task_index, describe_tool_call(event.tool_name, event.arguments) + "\n", "tool_call"
+            event.task_index, describe_tool_call(event.tool_name, arguments) + "\n", "tool_call"
         )
     elif event.kind == "tool_result":
         state.tool_finished(event.tool_name, event.output, event.is_error)
