@@ -159,26 +159,32 @@ def allow_new_knowledge_files(before: CrewDocument, after: CrewDocument) -> Crew
 
 @dataclass(frozen=True)
 class Confinement:
-    """Where a crew may read knowledge files from: its folder, and what the user allowed.
+    """Where a crew may read knowledge files from and write output files to: its folder,
+    and what the user allowed.
 
     Attributes:
         root: The crew's folder (``settings.workspace``, else the crew file's or project's
             folder), symlinks resolved.
         allowed: Files and folders outside it that the user allowed by name, resolved.
+        home: The crew file's own folder when a workspace is set elsewhere: still the
+            crew's (a crew saved among the app's crews writes its relative output files
+            there), else None.
     """
 
     root: Path
     allowed: tuple[Path, ...] = ()
+    home: Path | None = None
 
     def allows(self, path: Path) -> bool:
         """True when ``path`` (resolved: after ``~``, ``..`` and symlinks) is inside the
         folder or inside (or equal to) an allowed path."""
         real = _real(path)
-        return any(real.is_relative_to(place) for place in (self.root, *self.allowed))
+        return self.root_holds(real) or any(real.is_relative_to(place) for place in self.allowed)
 
     def root_holds(self, path: Path) -> bool:
         """True when ``path`` (resolved) is inside the crew's folder itself."""
-        return _real(path).is_relative_to(self.root)
+        real = _real(path)
+        return any(real.is_relative_to(place) for place in (self.root, self.home) if place)
 
 
 def confinement(doc: CrewDocument, base_dir: Path | None) -> Confinement:
@@ -188,9 +194,10 @@ def confinement(doc: CrewDocument, base_dir: Path | None) -> Confinement:
     """
     base = base_dir if base_dir is not None else Path.cwd()
     workspace = doc.settings.workspace
-    root = resolve_path(workspace, base) if workspace else base
+    root = _real(resolve_path(workspace, base) if workspace else base)
     allowed = tuple(_real(resolve_path(path, base)) for path in doc.settings.allowed_paths if path)
-    return Confinement(_real(root), allowed)
+    home = _real(base) if workspace and base_dir is not None else None
+    return Confinement(root, allowed, None if home == root else home)
 
 
 def outside_issues(doc: CrewDocument, base_dir: Path | None) -> list[tuple[Loc, str]]:

@@ -376,3 +376,15 @@ async def test_code_run_by_a_knowledge_file_stays_in_the_sandbox(
         assert "sandbox" in output.lower()
     else:
         assert "wrote it" not in output
+
+
+def test_a_crew_saved_among_the_apps_crews_still_writes_and_reads_its_own_files(
+    places: dict[str, Path],
+) -> None:
+    doc = crew_with_knowledge("notes.txt")
+    doc.tasks[0].output_file = "report.md"  # relative: beside the saved crew file
+    library = places["home"] / "crews"
+    library.mkdir()
+    moved = rebase_knowledge(doc, places["crew"])
+    built = build_crew(moved, base_dir=library)
+    assert built.tasks[0].output_file == str(library / "report.md")
