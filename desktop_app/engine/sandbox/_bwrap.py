@@ -15,8 +15,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import select
 import shutil
+import signal
 import sys
+import threading
 from collections.abc import Mapping, Sequence
 
 from desktop_app.engine.sandbox import _seccomp
@@ -105,14 +109,20 @@ class BwrapIsolator:
         ]
         for name, value in env.items():
             command += ["--setenv", name, value]
-        caps = RunCaps(limits, extra_processes=2)  # bwrap's own two processes
+        caps = RunCaps(limits, extra_processes=2, join=False)  # bwrap's own two processes
         fds: tuple[int, ...] = ()
         if _seccomp.supported():
             fd = _seccomp_fd(allow_network=limits.network)
             command += ["--seccomp", str(fd)]
             fds = (fd,)
+        mover = _CgroupMover([str(f) for f in caps.folders()]) if caps.folders() else None
+        if mover is not None:
+            command += ["--info-fd", str(mover.info_w), "--block-fd", str(mover.block_r)]
+            fds += (mover.info_w, mover.block_r)
 
         def cleanup() -> None:
+            if mover is not None:
+                mover.close()
             caps.release()
             for fd in fds:
                 with contextlib.suppress(OSError):
@@ -120,6 +130,62 @@ class BwrapIsolator:
 
         return Launch(caps.wrap([*command, "--", *argv]), _bwrap_env(self.executable, env),
                       caps.preexec, cleanup, fds, caps.outcome)
+
+
+class _CgroupMover:
+    """Moves bwrap's sandbox process into the run's cgroups while bwrap sets it up.
+
+    bwrap tells its sandbox process's PID on `--info-fd` and then waits on `--block-fd`
+    before it loads the seccomp filter and starts anything; a thread moves that process and
+    unblocks it. So the kernel's slow cgroup move (10-15 ms on cgroup v1, more under load)
+    overlaps bwrap's namespace set-up instead of coming before it, and nothing of the run
+    ever runs outside its cgroups: if the move fails, the process is killed.
+    """
+
+    def __init__(self, folders: list[str]) -> None:
+        self.folders = folders
+        self.info_r, self.info_w = os.pipe()
+        self.block_r, self.block_w = os.pipe()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="crewdesk-bwrap-cgroups",
+                                        daemon=True)
+        self._thread.start()
+
+    def _child_pid(self) -> int | None:
+        """The sandbox process's PID, as bwrap writes it (None: bwrap ended first)."""
+        data = b""
+        while b"}" not in data and not self._stop.is_set():
+            if not select.select([self.info_r], [], [], 0.5)[0]:
+                continue
+            chunk = os.read(self.info_r, 4096)
+            if not chunk:
+                return None
+            data += chunk
+        found = re.search(rb'"child-pid"\s*:\s*(\d+)', data)
+        return int(found.group(1)) if found else None
+
+    def _run(self) -> None:
+        child: int | None = None
+        try:
+            child = self._child_pid()
+            if child is None:
+                return
+            for folder in self.folders:
+                with open(os.path.join(folder, "cgroup.procs"), "w", encoding="ascii") as procs:
+                    procs.write(str(child))
+            os.write(self.block_w, b"1")
+        except (OSError, ValueError):  # never let the run go on outside its cgroups
+            if child is not None:
+                with contextlib.suppress(OSError):
+                    os.kill(child, signal.SIGKILL)
+
+    def close(self) -> None:
+        """Stops the thread (the run is over) and closes the descriptors it used."""
+        self._stop.set()
+        self._thread.join(timeout=1.0)
+        for fd in (self.info_r, self.block_w):
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 def _seccomp_fd(*, allow_network: bool = False) -> int:
