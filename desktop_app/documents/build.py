@@ -239,11 +239,15 @@ def approvals_of(
 ) -> Approvals:
     """The `Approvals` of a crew's settings: its policy, its workspace (``settings.workspace``
     joined to ``base_dir`` when relative, else ``base_dir``; None when both are None: the
-    working folder when the run starts) and its allowed paths (joined the same way)."""
+    working folder when the run starts) and its allowed paths (joined the same way). With a
+    workspace elsewhere, the crew file's own folder stays the crew's too (an allowed path),
+    as for its knowledge and output files (`documents._knowledge.confinement`)."""
     from desktop_app.engine.approval import Approvals
 
     workspace = _anchored(settings.workspace, base_dir) if settings.workspace else base_dir
     allowed = tuple(_anchored(path, base_dir) for path in settings.allowed_paths if path)
+    if settings.workspace and base_dir is not None:
+        allowed += (base_dir,)
     return Approvals(policy=settings.approval, approver=approver,
                      workspace=workspace.absolute() if workspace is not None else None,
                      allowed_paths=tuple(path.absolute() for path in allowed))

@@ -128,6 +128,7 @@ def test_override_llm_points_every_agent_at_one_model() -> None:
 @pytest.mark.asyncio
 async def test_the_seed_crew_runs_and_computes_the_average_age(sim: Simulator) -> None:
     doc = load_crew(EXAMPLES / "python_data_analyst.crew.yaml")
+    doc.settings.approval = "always"  # a crew file asks before code runs; nobody asks here
     crew = on_simulator(doc, sim)
     streaming = await crew.akickoff(inputs=doc.default_inputs())
     chunks = [chunk async for chunk in streaming]

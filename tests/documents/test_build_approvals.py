@@ -28,13 +28,14 @@ def test_the_policy_workspace_allowed_paths_and_approver_reach_the_crew(tmp_path
     assert approvals.policy == "never"
     assert approvals.approver is approver
     assert approvals.workspace == tmp_path / "work"
-    assert approvals.allowed_paths == (tmp_path / "../shared", Path("/etc/hosts"))
+    assert approvals.allowed_paths == (tmp_path / "../shared", Path("/etc/hosts"), tmp_path)
 
 
 def test_a_document_starts_at_ask_with_its_folder_as_workspace(tmp_path: Path) -> None:
     crew = build_crew(_coder(), base_dir=tmp_path)
     assert crew.approvals().policy == "ask"
     assert crew.approvals().workspace == tmp_path.absolute()
+    assert crew.approvals().allowed_paths == ()
     assert approvals_of(CrewSettings(), None).workspace is None
 
 
