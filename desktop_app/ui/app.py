@@ -40,6 +40,7 @@ from desktop_app.ui.qt import QEventLoop
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
+    from desktop_app.documents.model import CrewDocument
     from desktop_app.ui._autorun import AutoRun
     from desktop_app.ui.controllers.run_state import RunState
     from desktop_app.ui.main_window import MainWindow
@@ -191,10 +192,19 @@ def _autorun_plan() -> AutoRun | None:
     return AutoRun(Path(path), count, os.environ.get("CREWDESK_AUTORUN_EDIT", ""))
 
 
+def _asks(document: CrewDocument) -> bool:
+    """Whether a run of the crew would wait for a person: a task's feedback, or a tool
+    (code, any named tool) under the approval "ask"."""
+    tools = any(agent.allow_code_execution or agent.tools for agent in document.agents)
+    return any(task.human_input for task in document.tasks) or (
+        tools and document.settings.approval == "ask")
+
+
 async def _demo(window: MainWindow, count: int) -> None:
     """Runs `count` example crews on the simulator; saves a screenshot when asked to.
 
-    Crews with a task that asks a person for feedback are skipped: nobody answers a demo.
+    Crews with a task that asks a person for feedback, or whose tools would ask before
+    they run (approval "ask"), are skipped: nobody answers a demo.
     """
     from desktop_app.storage.crew_library import EXAMPLE_PREFIX
 
@@ -206,7 +216,7 @@ async def _demo(window: MainWindow, count: int) -> None:
         if len(states) == count:
             break
         document = await dashboard.select_crew(entry.id)
-        if document is not None and not any(task.human_input for task in document.tasks):
+        if document is not None and not _asks(document):
             states.append(dashboard.start(document, dashboard.inputs.values(), entry.id))
     await asyncio.gather(*(window.controller.wait(state) for state in states))
     print("CREWDESK_DEMO_DONE=" + ",".join(state.status.value for state in states), flush=True)
