@@ -32,7 +32,12 @@ from PySide6.QtCore import QObject  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 from reliability_soak import counts as process_counts  # noqa: E402 (benchmarks/)
 
-from desktop_app.documents.model import AgentSpec, CrewDocument, TaskSpec  # noqa: E402
+from desktop_app.documents.model import (  # noqa: E402
+    AgentSpec,
+    CrewDocument,
+    CrewSettings,
+    TaskSpec,
+)
 from desktop_app.simulator import SimulatorConfig, SimulatorProcess  # noqa: E402
 from desktop_app.storage.paths import AppPaths  # noqa: E402
 from desktop_app.storage.settings import ProviderSettings, Settings  # noqa: E402
@@ -76,6 +81,7 @@ def crews() -> tuple[CrewDocument, CrewDocument]:
     )
     code = CrewDocument(
         name="Soak code",
+        settings=CrewSettings(approval="always"),  # nobody answers "ask" in a soak
         agents=[coder],
         tasks=[
             TaskSpec(
