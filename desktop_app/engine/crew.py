@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from desktop_app.engine import _flow_scope as flow_scope
 from desktop_app.engine import events as ev
 from desktop_app.engine._agent_loop import AgentStep
 from desktop_app.engine._blocking import run_to_end
@@ -341,7 +342,9 @@ class Crew(CrewAIModel):
         return await runner(None)
 
     def _arun(self, inputs: Inputs | None, emit: Emit | None) -> Coroutine[Any, Any, CrewOutput]:
-        return execute(self, inputs, RunState(run_id=new_run_id(), emit=emit))
+        state = RunState(run_id=new_run_id(), emit=emit)
+        return flow_scope.tracked(execute(self, inputs, state), flow_scope.current(), state,
+                                  self.display_name())
 
     def stream_events(
         self,
@@ -419,8 +422,12 @@ class Crew(CrewAIModel):
     def _run_blocking(
         self, inputs: Inputs | None, emit: Emit | None, flag: threading.Event | None
     ) -> CrewOutput:
+        step = flow_scope.current()
+        if flag is None and step is not None:
+            flag = step.cancel  # a cancelled flow stops the kickoff() of its sync step
         state = RunState(run_id=new_run_id(), emit=emit, blocking=True, cancel_flag=flag)
-        return run_to_end(execute(self, inputs, state), thread_name="crewdesk-kickoff")
+        run = flow_scope.tracked(execute(self, inputs, state), step, state, self.display_name())
+        return run_to_end(run, thread_name="crewdesk-kickoff")
 
 
 def _conditional_problem(tasks: Sequence[Task]) -> str | None:

@@ -15,6 +15,10 @@ a `TaskSkipped`); and one closing event: `RunFinished`, `RunFailed` or
 crew the manager's own text and tool calls carry the manager's role, and a coworker's work
 (while the manager's delegation tool call runs) carries the coworker's. The GUI switches on
 `kind`, and run history stores the same models (`RunEventAdapter` parses them back).
+
+A flow run (`engine.flow`) publishes its own events on the event bus: `FlowStarted`, per step
+`FlowMethodStarted` then `FlowMethodFinished` or `FlowMethodFailed` (with a `FlowCrewStarted`
+for each crew a step kicks off), and one of `FlowFinished`, `FlowFailed`, `FlowCancelled`.
 """
 
 from __future__ import annotations
@@ -232,6 +236,84 @@ class RunCancelled(_Event):
     kind: Literal["run_cancelled"] = "run_cancelled"
 
 
+class _FlowEvent(_Event):
+    flow_name: str
+
+
+class FlowStarted(_FlowEvent):
+    """A flow run began (`run_id` is the flow run's, not a crew's). `state_id` is its state's
+    `id` (the key `@persist` saves under; the same across a resumed flow's runs)."""
+
+    kind: Literal["flow_started"] = "flow_started"
+    state_id: str
+    inputs: dict[str, object]
+
+
+class FlowMethodStarted(_FlowEvent):
+    """A step of a flow began; `trigger` is what fired it (None for a start at kickoff)."""
+
+    kind: Literal["flow_method_started"] = "flow_method_started"
+    method: str
+    trigger: str | None
+
+
+class FlowCrewStarted(_FlowEvent):
+    """A crew was kicked off inside a flow's step: the crew's own events carry
+    `crew_run_id`, so a viewer tags them with `method`."""
+
+    kind: Literal["flow_crew_started"] = "flow_crew_started"
+    method: str
+    crew_run_id: str
+    crew_name: str
+
+
+class FlowMethodFinished(_FlowEvent):
+    """A step ended; `result` is its return value as text (cut to 2,000 characters), and
+    `state` the flow's state after it, as JSON-able values."""
+
+    kind: Literal["flow_method_finished"] = "flow_method_finished"
+    method: str
+    result: str
+    state: dict[str, object]
+
+
+class FlowMethodFailed(_FlowEvent):
+    """A step raised; the flow fails with it (a `FlowFailed` follows)."""
+
+    kind: Literal["flow_method_failed"] = "flow_method_failed"
+    method: str
+    error: str
+    error_type: str
+
+
+class FlowFinished(_FlowEvent):
+    """The flow ended; `result` is its last step's value as text, `usage` and `cost_usd` the
+    sums of the crews its steps ran."""
+
+    kind: Literal["flow_finished"] = "flow_finished"
+    result: str
+    state: dict[str, object]
+    usage: UsageMetrics
+    cost_usd: float | None
+
+
+class FlowFailed(_FlowEvent):
+    """The flow stopped on an error in step `method` (None: before any step ran)."""
+
+    kind: Literal["flow_failed"] = "flow_failed"
+    method: str | None
+    error: str
+    error_type: str
+    usage: UsageMetrics
+
+
+class FlowCancelled(_FlowEvent):
+    """The flow was cancelled; the crews its steps were running were cancelled too."""
+
+    kind: Literal["flow_cancelled"] = "flow_cancelled"
+    usage: UsageMetrics
+
+
 RunEvent: TypeAlias = Annotated[
     RunStarted
     | SettingIgnored
@@ -252,7 +334,15 @@ RunEvent: TypeAlias = Annotated[
     | PlanCreated
     | RunFinished
     | RunFailed
-    | RunCancelled,
+    | RunCancelled
+    | FlowStarted
+    | FlowMethodStarted
+    | FlowCrewStarted
+    | FlowMethodFinished
+    | FlowMethodFailed
+    | FlowFinished
+    | FlowFailed
+    | FlowCancelled,
     Field(discriminator="kind"),
 ]
 """Any event of a run, tagged by `kind`."""
@@ -263,3 +353,10 @@ use, not at import (it cost about 20 ms of `import desktop_app.engine`)."""
 
 TERMINAL_KINDS = frozenset({"run_finished", "run_failed", "run_cancelled"})
 """Kinds of the events that close a run."""
+
+FLOW_KINDS = frozenset({
+    "flow_started", "flow_method_started", "flow_crew_started", "flow_method_finished",
+    "flow_method_failed", "flow_finished", "flow_failed", "flow_cancelled",
+})
+"""Kinds of a flow run's own events (`engine.flow`), which only the event bus carries: a
+crew's stream never holds them."""

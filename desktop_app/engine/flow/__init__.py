@@ -1,0 +1,49 @@
+"""Flows: CrewAI's event-driven workflows of steps (`crewai.flow`), on CrewDesk's engine.
+
+    from desktop_app.engine.flow import Flow, start, listen, router, or_, and_, persist
+
+Qt-free; steps may kick off crews (`crew.kickoff()` in a sync step, `await crew.akickoff()`
+in an async one). See `flow.Flow` for running one, `persistence` for `@persist`.
+"""
+
+from typing import Any, NoReturn
+
+from desktop_app.engine.flow._dsl import and_, listen, or_, router, start
+from desktop_app.engine.flow._graph import FlowGraph, Step, graph_of
+from desktop_app.engine.flow._state import FlowState
+from desktop_app.engine.flow.flow import Flow
+from desktop_app.engine.flow.persistence import (
+    FlowPersistence,
+    SQLiteFlowPersistence,
+    persist,
+)
+
+__all__ = [
+    "Flow",
+    "FlowGraph",
+    "FlowPersistence",
+    "FlowState",
+    "SQLiteFlowPersistence",
+    "Step",
+    "and_",
+    "graph_of",
+    "human_feedback",
+    "listen",
+    "or_",
+    "persist",
+    "router",
+    "start",
+]
+
+
+def human_feedback(*args: Any, **kwargs: Any) -> NoReturn:
+    """CrewAI's `@human_feedback` on a flow step, which CrewDesk does not run yet.
+
+    Raises:
+        NotImplementedError: Always, naming what to do meanwhile.
+    """
+    raise NotImplementedError(
+        "@human_feedback on a Flow step is not supported by CrewDesk yet. Ask inside the "
+        "step instead (for example a Task with human_input=True in the crew the step runs), "
+        "or route on a state field with @router."
+    )

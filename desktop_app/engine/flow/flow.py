@@ -1,0 +1,225 @@
+"""`Flow`: CrewAI's event-driven workflow of steps, on CrewDesk's engine.
+
+    class Report(Flow[ReportState]):
+        @start()
+        def pick(self): self.state.topic = "AI"
+        @listen(pick)
+        async def write(self): return await WriterCrew().crew().akickoff({"t": self.state.topic})
+
+    Report().kickoff(inputs={"topic": "flows"})     # blocking; or await ...akickoff(...)
+
+`kickoff`, `kickoff_async` and `akickoff` run the same native async run (`kickoff` on its own
+loop, in a helper thread when the caller already runs one). The run publishes typed events on
+the engine's bus (`FlowStarted` ... `FlowFinished`, see `engine.events`), so the CLI and the
+app follow it; `usage_metrics` sums the crews its steps ran.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+import webbrowser
+from pathlib import Path
+from typing import Any, ClassVar, Generic, TypeVar, get_origin
+
+from pydantic import BaseModel
+
+from desktop_app.engine import bus
+from desktop_app.engine import events as ev
+from desktop_app.engine._blocking import run_to_end
+from desktop_app.engine.flow import _state
+from desktop_app.engine.flow._graph import FlowGraph, graph_of
+from desktop_app.engine.flow._runtime import FlowRun, describe
+from desktop_app.engine.flow.persistence import (
+    FlowPersistence,
+    SQLiteFlowPersistence,
+    method_persist,
+)
+from desktop_app.engine.outputs import UsageMetrics
+
+__all__ = ["Flow"]
+
+T = TypeVar("T", bound="dict[str, Any] | BaseModel")
+
+
+class Flow(Generic[T]):
+    """Base class of flows: subclass it, mark methods with `@start`, `@listen`, `@router`.
+
+    Class attributes (CrewAI's): `initial_state` (a dict, a model class or instance),
+    `name` (default: the class's name), `max_method_calls` (a step's runs per kickoff before
+    it is called an endless loop).
+
+    Args:
+        persistence: Where `@persist` saves states (overrides the decorators' backends).
+        **kwargs: Values for the class's own attributes (an unknown name is an error).
+    """
+
+    initial_state: ClassVar[Any] = None
+    name: str | None = None
+    max_method_calls: int = 100
+    _initial_state_t: ClassVar[object] = None
+
+    def __class_getitem__(cls, item: Any) -> Any:
+        """`Flow[Model]`: a Flow whose state is a `Model` (with an `id` mixed in if needed)."""
+        if isinstance(item, TypeVar):
+            return cls
+        item = get_origin(item) or item  # Flow[dict[str, Any]] is a dict state
+        typed = type(f"{cls.__name__}[{getattr(item, '__name__', item)}]", (cls,), {
+            "_initial_state_t": item, "__module__": cls.__module__})
+        return typed
+
+    def __init__(self, persistence: FlowPersistence | None = None, **kwargs: Any) -> None:
+        for key, value in kwargs.items():
+            if key.startswith("_") or not hasattr(type(self), key):
+                raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument "
+                                f"{key!r} (a flow's inputs go to kickoff(inputs=...))")
+            setattr(self, key, value)
+        self.persistence = persistence
+        self._graph: FlowGraph = graph_of(type(self))
+        self._state: dict[str, Any] | BaseModel = _state.initial_state(
+            type(self)._initial_state_t, type(self).initial_state)
+        self._outputs: list[Any] = []
+        self._usage = UsageMetrics()
+        self._run: FlowRun | None = None
+        self._default_backend: FlowPersistence | None = None
+
+    # --- what a step reads --------------------------------------------------------
+
+    @property
+    def state(self) -> T:
+        """The flow's state (a dict or the state model), shared by every step."""
+        return self._state  # type: ignore[return-value]  # T is the state's own type
+
+    @property
+    def flow_id(self) -> str:
+        """The state's `id` (the key persistence saves under)."""
+        return _state.state_id(self._state)
+
+    @property
+    def method_outputs(self) -> list[Any]:
+        """What the steps of the last run returned, in the order they ended."""
+        return list(self._outputs)
+
+    @property
+    def usage_metrics(self) -> UsageMetrics:
+        """Tokens of every crew the steps of the last (or current) run kicked off."""
+        run = self._run
+        return run.usage.model_copy() if run is not None else self._usage.model_copy()
+
+    @property
+    def flow_name(self) -> str:
+        """The name events and pictures show (`name`, else the class's)."""
+        return self.name or type(self).__name__
+
+    # --- kickoff ---------------------------------------------------------------
+
+    def kickoff(self, inputs: dict[str, Any] | None = None) -> Any:
+        """Runs the flow and blocks until it ends; returns the last step's value."""
+        return run_to_end(self.akickoff(inputs), thread_name="crewdesk-flow")
+
+    async def kickoff_async(self, inputs: dict[str, Any] | None = None) -> Any:
+        """Runs the flow natively on this loop (as `akickoff`)."""
+        return await self.akickoff(inputs)
+
+    async def akickoff(self, inputs: dict[str, Any] | None = None) -> Any:
+        """Runs the flow natively on this loop; returns the last step's value.
+
+        `inputs` are merged into the state; with persistence on, an `"id"` in them loads the
+        latest saved state of that id first (resume). Cancelling the awaiting task cancels the
+        flow and the crews its steps run.
+
+        Raises:
+            Exception: A step's own error (its notes name the step and the flow).
+        """
+        given = dict(inputs or {})
+        run = FlowRun(self, self._graph, uuid.uuid4().hex, lambda: _state.snapshot(self._state),
+                      self._after_step, self.max_method_calls)
+        self._run = run
+        await self._prepare_state(given)
+        bus.publish(ev.FlowStarted(run_id=run.run_id, flow_name=self.flow_name,
+                                   state_id=self.flow_id, inputs=_state.snapshot(given)))
+        try:
+            result = await run.run(given.get("crewai_trigger_payload"))
+        except asyncio.CancelledError:
+            run.cancel_crews()
+            bus.publish(ev.FlowCancelled(run_id=run.run_id, flow_name=self.flow_name,
+                                         usage=run.usage.model_copy()))
+            raise
+        except Exception as exc:
+            bus.publish(ev.FlowFailed(
+                run_id=run.run_id, flow_name=self.flow_name, method=run.failed_step,
+                error=str(exc) or type(exc).__name__, error_type=type(exc).__name__,
+                usage=run.usage.model_copy()))
+            raise
+        finally:
+            self._outputs = [value for _, value in run.outputs]
+            self._usage = run.usage.model_copy()
+        bus.publish(ev.FlowFinished(
+            run_id=run.run_id, flow_name=self.flow_name, result=describe(result),
+            state=_state.snapshot(self._state), usage=run.usage.model_copy(),
+            cost_usd=run.cost_usd))
+        return result
+
+    async def _prepare_state(self, inputs: dict[str, Any]) -> None:
+        """Stamps a given id, loads its saved state (persistence on), merges the rest."""
+        if "id" in inputs:
+            self._stamp_id(str(inputs["id"]))
+            backend = await self._backend_for_restore()
+            if backend is not None:
+                stored = await asyncio.to_thread(backend.load_state, str(inputs["id"]))
+                if stored:
+                    self._state = _state.restore(self._state, stored)
+        rest = {key: value for key, value in inputs.items() if key != "id"}
+        if rest:
+            self._state = _state.apply_inputs(self._state, rest)
+
+    def _stamp_id(self, state_id: str) -> None:
+        if isinstance(self._state, dict):
+            self._state["id"] = state_id
+        else:
+            object.__setattr__(self._state, "id", state_id)
+
+    # --- persistence -----------------------------------------------------------
+
+    async def _backend_for_restore(self) -> FlowPersistence | None:
+        configured = [method_persist(step.mark, type(self)) for step in
+                      self._graph.steps.values()]
+        found = next((one for one in configured if one is not None), None)
+        if self.persistence is None and found is None:
+            return None
+        return await self._backend(found[0] if found else None)
+
+    async def _backend(self, chosen: FlowPersistence | None) -> FlowPersistence:
+        if self.persistence is not None:
+            return self.persistence
+        if chosen is not None:
+            return chosen
+        if self._default_backend is None:  # opened off the loop: it creates the file
+            self._default_backend = await asyncio.to_thread(SQLiteFlowPersistence)
+        return self._default_backend
+
+    async def _after_step(self, method: str) -> None:
+        """Saves the state after `method` when it (or the class) has `@persist`."""
+        config = method_persist(self._graph.steps[method].mark, type(self))
+        if config is None:
+            return
+        backend = await self._backend(config[0] if config else None)
+        await asyncio.to_thread(backend.save_state, self.flow_id, method,
+                                _state.snapshot(self._state))
+
+    # --- picture -----------------------------------------------------------------
+
+    def plot(self, filename: str = "crewai_flow.html", show: bool = True) -> str:
+        """Writes the flow's graph as a self-contained HTML page; returns its path.
+
+        Args:
+            filename: The file (".html" is added when missing).
+            show: Open it in the browser.
+        """
+        from desktop_app.engine.flow._plot import flow_html
+
+        path = Path(filename if filename.endswith(".html") else f"{filename}.html")
+        path.write_text(flow_html(self._graph, self.flow_name), encoding="utf-8")
+        if show:
+            webbrowser.open(path.absolute().as_uri())
+        return str(path)
