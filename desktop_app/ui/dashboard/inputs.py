@@ -287,15 +287,15 @@ class InputsPanel(QWidget):
         self._layout.addWidget(self.hint)
 
     def show_crews(self, crews: Sequence[tuple[str, CrewDocument, Mapping[str, Any]]]) -> bool:
-        """Shows a form per crew (id, document, values), unless these very documents are
-        shown already (typed values stay then).
+        """Shows a form per crew (id, document, values), unless these crews are shown already
+        with equal documents (typed values stay then; a re-read crew does not flicker).
 
         Returns:
             True when the forms were rebuilt.
         """
         wanted = [(crew_id, document) for crew_id, document, _values in crews]
         if len(wanted) == len(self._shown) and all(
-            a == b and doc is shown for (a, doc), (b, shown) in zip(wanted, self._shown, strict=True)
+            a == b and doc == shown for (a, doc), (b, shown) in zip(wanted, self._shown, strict=True)
         ):
             return False
         for widget in self._widgets:
