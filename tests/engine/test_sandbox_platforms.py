@@ -143,3 +143,15 @@ def test_with_no_backend_code_is_refused_unless_the_crew_allows_it(
     text = refused.for_model(CodeLimits())
     assert text.startswith("Error: code execution is off:") and "allow_unsandboxed" in text
     assert run_python("print('ran')", OPTED_IN).stdout.strip() == "ran"
+
+
+def test_the_macos_profile_denies_by_default_and_quotes_paths() -> None:
+    from desktop_app.engine.sandbox._macos import profile
+
+    text = profile('/private/tmp/run "x"\\y', ["/private/tmp/guard"])
+    assert text.count("(") == text.count(")")
+    assert text.splitlines()[:2] == ["(version 1)", "(deny default)"]
+    assert '(subpath "/private/tmp/run \\"x\\"\\\\y")' in text
+    assert "(deny network*)" in text and '(global-name "com.apple.SecurityServer")' in text
+    writable = [line for line in text.splitlines() if "file-write*" in line]
+    assert writable == ['(allow file-read* file-write* (subpath "/private/tmp/run \\"x\\"\\\\y"))']

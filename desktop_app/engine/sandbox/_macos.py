@@ -3,7 +3,8 @@
 What the profile allows, and nothing else: running and reading the interpreter's prefixes
 (and a frozen build's folder), the system's libraries, frameworks and `/bin` tools; reading
 file metadata (`stat`: Python needs it on every path it resolves); reading and writing in the
-run folder only (and `/dev/null`); forking, and signals within the sandbox. Denied by the
+run folder only (and `/dev/null`); mapping code only from the readable places; forking, and
+signals within the sandbox. Denied by the
 default and, for clarity, by name: every network operation, every Mach service lookup (the
 keychain's `com.apple.SecurityServer` and `securityd` among them), files anywhere else (your
 home, CrewDesk's data folder, other apps' files). Caps are rlimits set before `sandbox-exec`
@@ -61,6 +62,7 @@ def profile(run_folder: str, read_only: Sequence[str]) -> str:
         "(deny default)",
         "(allow process-fork)",
         f"(allow process-exec {_subpaths(readable)})",
+        f"(allow file-map-executable {_subpaths(readable)})",  # dyld loading extensions
         "(allow signal (target same-sandbox))",
         "(allow process-info* (target self))",
         "(allow sysctl-read)",
@@ -68,11 +70,8 @@ def profile(run_folder: str, read_only: Sequence[str]) -> str:
         f"(allow file-read* {_subpaths(readable)} {_subpaths(_DEVICES)} (literal \"/\"))",
         f"(allow file-read* file-write* (subpath {run}))",
         "(allow file-write-data (literal \"/dev/null\"))",
-        "(allow file-ioctl (literal \"/dev/null\"))",
-        "(allow ipc-posix-sem)",
         "(deny network*)",
         f"(deny mach-lookup {denied_services})",
-        "(deny user-preference-read user-preference-write)",
         "",
     ])
 
