@@ -9,11 +9,11 @@ thread), never kept.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QMessageBox, QWidget
 
 from desktop_app.documents.model import CrewDocument
 from desktop_app.storage.secrets import ResolvedSecret, SecretStoreError
@@ -21,8 +21,11 @@ from desktop_app.storage.settings import ProviderSettings, Settings
 from desktop_app.ui.controllers.crew_factory import provider_kind_of
 from desktop_app.ui.widgets.ask import finished
 
+if TYPE_CHECKING:
+    from desktop_app.ui.services import AppServices
+
 __all__ = ["SIMULATOR_BADGE", "Choice", "ModelUse", "ask_without_key", "models_of",
-           "models_without_key"]
+           "models_without_key", "provider_ready"]
 
 SIMULATOR_BADGE = "SIMULATOR"
 """The badge of a run served by the offline simulator (a dry run, or the simulator provider)."""
@@ -138,3 +141,49 @@ async def ask_without_key(parent: QWidget, crews: Sequence[str], models: Sequenc
     if clicked is add_key:
         return "settings"
     return "cancel"
+
+
+async def provider_ready(
+    parent: QWidget,
+    services: AppServices,
+    runs: Sequence[tuple[str | None, CrewDocument]],
+    *,
+    dry_run: QCheckBox,
+    open_settings: Callable[[str], None],
+    say: Callable[[str], None],
+) -> bool:
+    """Before a real run: when a model of these crews (crew id, document) has no provider
+    and no key, asks whether to run on the simulator (ticks `dry_run`) or add a key
+    (`open_settings` with the provider's id, "" for a new one).
+
+    A trusted project's code may pick its own models; its crew is checked only when no
+    provider at all is set up.
+
+    Returns:
+        True to start the runs (the dry-run choice may have changed), False not to (said).
+    """
+    if dry_run.isChecked():
+        return True
+    settings = services.current_settings
+    documents = [document for crew_id, document in runs
+                 if not _code_picks_models(services, crew_id)]
+    missing = await models_without_key(services.secrets, documents, settings)
+    if not missing:
+        return True
+    names = list(dict.fromkeys(document.name for document in documents))
+    choice = await ask_without_key(parent, names, missing)
+    if choice == "simulator":
+        dry_run.setChecked(True)
+        return True
+    if choice == "settings":
+        kinds = {provider_kind_of(model) for model in missing}
+        open_settings(next((p.id for p in settings.providers if p.kind in kinds), ""))
+        say("Add the provider and its key in Settings, then Run again.")
+    else:
+        say(f"Not run: no provider or key is set up for {', '.join(missing)}.")
+    return False
+
+
+def _code_picks_models(services: AppServices, crew_id: str | None) -> bool:
+    opened = services.projects.get(crew_id)
+    return opened is not None and opened.runs_code and services.has_provider()

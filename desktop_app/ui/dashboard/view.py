@@ -38,7 +38,6 @@ from PySide6.QtWidgets import (
 
 from desktop_app.documents.model import CrewDocument
 from desktop_app.storage.crew_library import CrewEntry
-from desktop_app.ui.controllers.crew_factory import provider_kind_of
 from desktop_app.ui.controllers.run_controller import (
     PROJECT_ID_PREFIX,
     PROJECT_SNAPSHOT_KEY,
@@ -50,7 +49,7 @@ from desktop_app.ui.controllers.run_state import RunState, RunStatus
 from desktop_app.ui.dashboard._badges import model_badge
 from desktop_app.ui.dashboard._choice import CrewChoice
 from desktop_app.ui.dashboard._endpoints import endpoints_allowed
-from desktop_app.ui.dashboard._preflight import ask_without_key, models_without_key
+from desktop_app.ui.dashboard._preflight import provider_ready
 from desktop_app.ui.dashboard.inputs import (
     BatchTable,
     CrewPicker,
@@ -300,7 +299,7 @@ class DashboardView(QWidget):
                 self.show_message(f"{document.name} needs: {', '.join(missing)}.")
                 return []
             planned.append((crew_id, document, values))
-        if not await self._provider_ready([document for _id, document, _values in planned]):
+        if not await self._provider_ready([(i, doc) for i, doc, _values in planned]):
             return []
         if not await self._endpoints_allowed([(i, doc) for i, doc, _values in planned]):
             return []
@@ -328,7 +327,7 @@ class DashboardView(QWidget):
             self.show_message(f"{document.name} needs: {', '.join(missing)}{hint}. "
                               "Fill them, then Run.")
             return None
-        if not await self._provider_ready([document]):
+        if not await self._provider_ready([(crew_id, document)]):
             return None
         if not await self._endpoints_allowed([(crew_id, document)]):
             return None
@@ -355,7 +354,7 @@ class DashboardView(QWidget):
         if incomplete:
             self.show_message(f"Rows {', '.join(map(str, incomplete))} miss some inputs.")
             return []
-        if not await self._provider_ready([document]):
+        if not await self._provider_ready([(crew_id, document)]):
             return []
         if not await self._endpoints_allowed([(crew_id, document)]):
             return []
@@ -386,9 +385,9 @@ class DashboardView(QWidget):
             self.show_message(f"The crew of that run cannot be read any more: {exc}")
             return None
         mode: RunMode = "kickoff_async" if record.mode == "kickoff_async" else "akickoff"
-        if not await self._provider_ready([document]):
-            return None
         extra = dict(document.settings.extra)
+        if not await self._provider_ready([(extra.get(PROJECT_SNAPSHOT_KEY), document)]):
+            return None
         project_id = extra.pop(PROJECT_SNAPSHOT_KEY, None)
         if not isinstance(project_id, str):
             allowed = await self._endpoints_allowed([(None, document)])
@@ -404,33 +403,11 @@ class DashboardView(QWidget):
             return None
         return self.start(document, dict(record.inputs), project_id, mode)
 
-    async def _provider_ready(self, documents: list[CrewDocument]) -> bool:
-        """Before a real run: when a model of these crews has no provider and no key, asks
-        whether to run on the simulator (ticks Dry run) or add a key (opens Settings).
-
-        Returns:
-            True to start the runs (the dry-run choice may have changed), False not to.
-        """
-        if self.dry_run.isChecked():
-            return True
-        settings = self._services.current_settings
-        missing = await models_without_key(self._services.secrets, documents, settings)
-        if not missing:
-            return True
-        names = list(dict.fromkeys(document.name for document in documents))
-        choice = await ask_without_key(self, names, missing)
-        if choice == "simulator":
-            self.dry_run.setChecked(True)
-            return True
-        if choice == "settings":
-            kinds = {provider_kind_of(model) for model in missing}
-            provider = next((p.id for p in settings.providers if p.kind in kinds), "")
-            self.settingsRequested.emit(provider)
-            self.show_message("Add the provider and its key in Settings, then Run again.")
-        else:
-            self.show_message("Not run: no provider or key is set up for "
-                              f"{', '.join(missing)}.")
-        return False
+    async def _provider_ready(self, runs: list[tuple[str | None, CrewDocument]]) -> bool:
+        """Before a real run with no provider or key: Run on the simulator, or Add a key."""
+        return await provider_ready(self, self._services, runs, dry_run=self.dry_run,
+                                    open_settings=self.settingsRequested.emit,
+                                    say=self.show_message)
 
     async def _endpoints_allowed(self, runs: list[tuple[str | None, CrewDocument]]) -> bool:
         """Before a real run: names the addresses a crew's file sends its prompts and keys
