@@ -17,8 +17,6 @@ from desktop_app.engine.sandbox._base import (
 )
 from desktop_app.engine.sandbox._bwrap import BwrapIsolator, bwrap_candidates
 from desktop_app.engine.sandbox._landlock_backend import LandlockIsolator
-from desktop_app.engine.sandbox._macos import SandboxExecIsolator, sandbox_exec_path
-from desktop_app.engine.sandbox._windows import AppContainerIsolator, appcontainer_problem
 
 CHOICE_VARIABLE = "CREWDESK_SANDBOX"
 """`auto` (the default), a backend's name, or `none`: the backend to use (tests, benchmarks);
@@ -51,8 +49,12 @@ class Detection:
         if self.backend == "landlock":
             return LandlockIsolator()
         if self.backend == "sandbox-exec":
+            from desktop_app.engine.sandbox._macos import SandboxExecIsolator
+
             return SandboxExecIsolator(self.executable)
         if self.backend == "appcontainer":
+            from desktop_app.engine.sandbox._windows import AppContainerIsolator
+
             return AppContainerIsolator()
         raise SandboxUnavailable(self.reason)
 
@@ -129,6 +131,8 @@ def _probe_bwrap() -> Probe:
 
 
 def _probe_sandbox_exec() -> Probe:
+    from desktop_app.engine.sandbox._macos import SandboxExecIsolator, sandbox_exec_path
+
     path = sandbox_exec_path()
     if path is None:
         return False, "sandbox-exec is not on this Mac", None
@@ -140,6 +144,8 @@ def _probe_sandbox_exec() -> Probe:
 
 
 def _probe_appcontainer() -> Probe:
+    from desktop_app.engine.sandbox._windows import AppContainerIsolator, appcontainer_problem
+
     problem = appcontainer_problem() or _try(AppContainerIsolator())
     if problem is not None:
         return False, f"an AppContainer could not be made ({problem})", None
