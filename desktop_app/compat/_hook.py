@@ -24,13 +24,7 @@ ROOTS = ("crewai", "crewai_tools")
 _TARGET_PREFIX = "desktop_app.compat."
 DOCS = "docs/COMPATIBILITY.md"
 
-_FLOWS = (
-    "CrewAI Flows ({name}) are not supported by CrewDesk yet (planned: issue 15). Run the "
-    "crews a Flow uses directly (their @CrewBase class, or a Crew), or run the Flow with "
-    f"CrewAI itself. See {DOCS}."
-)
 _HINTS: dict[str, str] = {
-    "crewai.flow": _FLOWS,
     "crewai.knowledge.source.crew_docling_source": (
         "{name} (CrewDoclingSource, docling) is not supported by CrewDesk: use "
         "TextFileKnowledgeSource, PDFKnowledgeSource or CSVKnowledgeSource from "
@@ -85,11 +79,6 @@ def missing_module_error(name: str) -> ModuleNotFoundError:
         f"it. {DOCS} lists the CrewAI modules and names CrewDesk offers."
     )
     return ModuleNotFoundError(message, name=name)
-
-
-def flows_error(name: str) -> ModuleNotFoundError:
-    """The error for a CrewAI Flow name (`crewai.Flow`, `crewai.flow`)."""
-    return ModuleNotFoundError(_FLOWS.format(name=name), name="crewai.flow")
 
 
 def _is_ours(name: str) -> bool:

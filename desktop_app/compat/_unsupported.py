@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desktop_app.compat._hook import DOCS, flows_error
+from desktop_app.compat._hook import DOCS
 
 _INSTEAD: dict[str, str] = {
     "Memory": (
@@ -38,8 +38,6 @@ def unsupported_name(module: str, name: str) -> Exception:
     public = module.replace("desktop_app.compat.", "", 1)
     if name.startswith("_"):
         return AttributeError(f"module {public!r} has no attribute {name!r}")
-    if name == "Flow" or name in ("and_", "or_", "listen", "router", "start"):
-        return flows_error(f"{public}.{name}")
     instead = _INSTEAD.get(name)
     if instead is not None:
         return ImportError(f"{public}.{name}: {instead}. See {DOCS}.", name=public)

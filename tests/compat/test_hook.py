@@ -68,14 +68,20 @@ def test_unknown_submodule_names_it_and_the_docs(hook: None) -> None:
 
 
 @pytest.mark.parametrize("module", ["crewai.flow", "crewai.flow.flow"])
-def test_flows_say_they_are_not_supported_yet(hook: None, module: str) -> None:
-    with pytest.raises(ModuleNotFoundError, match="Flows .* not supported by CrewDesk yet"):
-        importlib.import_module(module)
+def test_flow_modules_are_the_engines_flows(hook: None, module: str) -> None:
+    from desktop_app.engine import flow
+
+    imported = importlib.import_module(module)
+    for name in ("Flow", "start", "listen", "router", "or_", "and_"):
+        assert getattr(imported, name) is getattr(flow, name)
 
 
 def test_flow_name_from_crewai(hook: None) -> None:
-    with pytest.raises(ImportError, match="Flows"):
-        from crewai import Flow  # noqa: F401
+    from crewai import Flow
+
+    from desktop_app.engine.flow import Flow as EngineFlow
+
+    assert Flow is EngineFlow
 
 
 def test_unsupported_knowledge_source_says_what_instead(hook: None) -> None:

@@ -283,3 +283,15 @@ def test_plot_writes_a_self_contained_page(tmp_path: Path) -> None:
         "http://www.w3.org/2000/svg", "")
     for name in ("check", "route", "handle_big", "handle_small", ">big<", ">small<"):
         assert name in page
+
+
+class Triggered(Flow[dict[str, Any]]):
+    @start()
+    def begin(self, crewai_trigger_payload: dict[str, Any] | None = None) -> str:
+        return str((crewai_trigger_payload or {}).get("topic", "none"))
+
+
+def test_a_trigger_payload_goes_to_the_start_steps_that_take_it() -> None:
+    assert Triggered().kickoff() == "none"
+    flow = Triggered()
+    assert flow.kickoff(inputs={"crewai_trigger_payload": {"topic": "tides"}}) == "tides"

@@ -1,7 +1,8 @@
 """`crewai`: CrewAI's top-level names, on CrewDesk's engine.
 
 `Agent`, `Task`, `Crew`, `LLM`... are the engine's own classes (`crewai.Agent is
-desktop_app.engine.Agent`). Names CrewAI has and CrewDesk does not (`Flow`, `Memory`...) raise
+desktop_app.engine.Agent`; `Flow` is `desktop_app.engine.flow.Flow`). Names CrewAI has and
+CrewDesk does not (`Memory`...) raise
 an `ImportError` that says what to use instead.
 """
 
@@ -11,6 +12,7 @@ from desktop_app.compat._unsupported import unsupported_name
 from desktop_app.compat.crewai.knowledge.knowledge import Knowledge
 from desktop_app.compat.crewai.llms.base_llm import BaseLLM
 from desktop_app.engine import LLM, Agent, Crew, CrewOutput, Process, Task, TaskOutput
+from desktop_app.engine.flow import Flow
 
 __version__ = "1.15.30"
 """The CrewAI version whose API this package mirrors."""
@@ -26,6 +28,7 @@ __all__ = [
     "BaseLLM",
     "Crew",
     "CrewOutput",
+    "Flow",
     "Knowledge",
     "Process",
     "Task",
