@@ -21,7 +21,6 @@ from desktop_app.engine.flow import (
     start,
 )
 
-
 _CREWAI_ONLY = frozenset({
     "AgentMessage", "ChatState", "ConsoleProvider", "ConversationConfig", "ConversationEvent",
     "ConversationMessage", "ConversationState", "ConversationalConfig", "ConversationalInputs",
