@@ -377,6 +377,7 @@ def run_project(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         ProjectError: The project cannot be loaded, or failed before any crew ran.
         UsageError: A mistake in the command line.
     """
+    from desktop_app._cli_flow import run_flow_project
     from desktop_app.compat.projects import load, locate
 
     spec = locate(Path(args.crew))
@@ -388,6 +389,8 @@ def run_project(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with (warnings_printed(bus_printer.warn), project_target(args),
           approvals.as_default(bus_printer.number)):
         project = load(spec)
+        if spec.kind == "flow":
+            return run_flow_project(args, project, bus_printer, out, err)
         given = args.inputs is not None or args.inputs_file is not None
         if given or args.input_set is not None:
             return _run_with_inputs(args, project, printer, out, err, approvals)
@@ -402,10 +405,11 @@ def run_project(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _run_entry(project: LoadedProject, bus_printer: BusPrinter) -> tuple[list[RunResult], bool]:
+    from desktop_app._cli_flow import FlowPrinter
     from desktop_app.compat.projects import ProjectError
     from desktop_app.engine import bus
 
-    unsubscribe = bus.subscribe(bus_printer)
+    unsubscribe = bus.subscribe(FlowPrinter(bus_printer))  # a script's flows: their steps too
     failed = False
     try:
         with contextlib.redirect_stdout(ProjectOutput(bus_printer)):

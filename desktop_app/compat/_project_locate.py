@@ -6,6 +6,8 @@
   ``src/``; or ``crew.py`` and ``main.py`` at the root, beside ``config/``.
 - The JSON crew template: ``crew.jsonc`` (or ``[tool.crewai] definition = ...``).
 - A ``.py`` script or an ``.ipynb`` notebook.
+- A Flow project (``crewai create flow``: ``[tool.crewai] type = "flow"``, ``src/<pkg>/main.py``
+  with the Flow class; see `_project_flow`).
 
 Only file names are read here (and ``pyproject.toml``); no project code runs.
 """
@@ -19,9 +21,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from desktop_app.compat._project_errors import ProjectError
+from desktop_app.compat._project_flow import flow_spec_parts, is_flow_project
 from desktop_app.engine.bounded_read import UnsafeFileError, read_text_bounded
 
-ProjectKind = Literal["project", "script", "notebook"]
+ProjectKind = Literal["project", "script", "notebook", "flow"]
 
 _JSON_DEFINITIONS = ("crew.jsonc", "crew.json")
 
@@ -34,9 +37,10 @@ class ProjectSpec:
     """Where a project is and how it is run.
 
     Attributes:
-        kind: A project folder, a Python script or a notebook.
+        kind: A project folder, a Python script, a notebook or a Flow project.
         root: The project's root folder (a script's or notebook's folder).
-        entry: ``crew.py`` (or ``crew.jsonc``) of a project; the script or the notebook.
+        entry: ``crew.py`` (or ``crew.jsonc``) of a project; the script or the notebook; a
+            Flow project's ``main.py``.
         name: The project's name (its package, or the file's stem).
         source_dir: The folder put first on ``sys.path`` (``src/`` or the root).
         main_module: The module ``crewai run`` imports (``pkg.main``), when there is one.
@@ -91,6 +95,9 @@ def _locate_file(path: Path) -> ProjectSpec:
         return ProjectSpec("project", path.parent, path, path.parent.name)
     if path.name in ("crew.py", "main.py") and _is_project_file(path):
         return _locate_folder(_project_root(path.parent))
+    if path.name == "main.py" and path.parent.parent.name == "src" and is_flow_project(
+            _read_pyproject(path.parent.parent.parent)):
+        return _locate_folder(path.parent.parent.parent)
     if path.suffix == ".py":
         source = path.parent.parent if path.parent.parent.name == "src" else path.parent
         return ProjectSpec("script", path.parent, path, path.stem, source_dir=source)
@@ -120,7 +127,10 @@ def _project_root(path: Path) -> Path:
 
 def _locate_folder(root: Path) -> ProjectSpec:
     pyproject = _read_pyproject(root)
-    _refuse_flow(root, pyproject)
+    if is_flow_project(pyproject):
+        main_py, name, source_dir, module, function = flow_spec_parts(
+            root, _run_entry_point(pyproject))
+        return ProjectSpec("flow", root, main_py, name, source_dir, module, function)
     definition = _json_definition(root, pyproject)
     if definition is not None:
         return ProjectSpec("project", root, definition, root.name)
@@ -205,22 +215,6 @@ def read_project_text(path: Path, what: str = "project file") -> str:
         raise ProjectError(path, None, exc.reason) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ProjectError(path, None, f"cannot read: {exc}") from None
-
-
-def _refuse_flow(root: Path, pyproject: dict[str, Any]) -> None:
-    """A ``crewai create flow`` project (``[tool.crewai] type = "flow"``) says Flows are not
-    supported, rather than that there is no project."""
-    tool = pyproject.get("tool", {})
-    crewai = tool.get("crewai", {}) if isinstance(tool, dict) else {}
-    if not isinstance(crewai, dict) or crewai.get("type") != "flow":
-        return
-    from desktop_app.compat._hook import flows_error
-
-    path = root / "pyproject.toml"
-    lines = read_project_text(path).splitlines()
-    line = next((number for number, text in enumerate(lines, 1)
-                 if text.replace(" ", "").startswith('type="flow"')), None)
-    raise ProjectError(path, line, str(flows_error('a "crewai create flow" project')))
 
 
 def _json_definition(root: Path, pyproject: dict[str, Any]) -> Path | None:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, cast
 from desktop_app.compat import _project_crew as crew_code
 from desktop_app.compat._project_env import load_env_file, project_process_state
 from desktop_app.compat._project_errors import ProjectError, ProjectWarning, from_exception
+from desktop_app.compat._project_flow import flow_class
 from desktop_app.compat._project_locate import ProjectSpec, locate
 from desktop_app.compat._project_source import Program, execute, read_program
 from desktop_app.compat._script_keys import check_script_tool_keys
@@ -124,6 +125,9 @@ class LoadedProject:
         Raises:
             ProjectError: The project's code failed, or there is no crew to build.
         """
+        if self.spec.kind == "flow":
+            raise ProjectError(self.spec.entry, None, "a Flow project has no single crew to "
+                               "build: run the project (its flow kicks its crews off)")
         with self.activated():
             if self._json_loader is not None:
                 crew, self.default_inputs = self._json_loader(self.spec.entry)
@@ -161,6 +165,8 @@ class LoadedProject:
                 check_script_tool_keys(self._program)
                 execute(self._program, "__main__", self.spec.root)
                 return None
+            if self.spec.kind == "flow":
+                return self.run_flow(None)
             crew = self.build_crew()
             crew_code.check_tool_keys(crew, self.spec.entry)
             entry = self._main_function()
@@ -169,6 +175,22 @@ class LoadedProject:
                                   self.spec.entry)
             function, main_py = entry
             return self._call(function, main_py)
+
+    def run_flow(self, inputs: dict[str, Any] | None) -> object:
+        """Runs a Flow project: its ``kickoff()`` function, or, given ``inputs`` (or when
+        ``main.py`` has no such function), ``kickoff(inputs=...)`` of its Flow class.
+
+        Raises:
+            ProjectError: The project's code failed (a step's error included).
+        """
+        with self.activated(), _argv([str(self.spec.entry)]):
+            module_name, main_py = self.spec.main_module or "main", self.spec.entry
+            module = self._call(lambda: importlib.import_module(module_name), main_py)
+            function = getattr(module, self.spec.main_function, None)
+            if inputs is None and callable(function):
+                return self._call(function, main_py)
+            cls = flow_class(vars(module), module.__name__, main_py)
+            return self._call(lambda: cls().kickoff(inputs=inputs), main_py)
 
     def _call(self, function: Callable[[], Any], fallback: Path) -> Any:
         try:
@@ -240,6 +262,9 @@ def load(spec: ProjectSpec) -> LoadedProject:
     """
     project = LoadedProject(spec)
     load_env_file(spec.root)
+    if spec.kind == "flow":
+        _forget_modules(_top_names(spec))
+        return project
     if spec.kind in ("script", "notebook"):
         project._program = read_program(spec.entry)
         _forget_modules(_top_names(spec))  # its sibling modules, not an earlier folder's

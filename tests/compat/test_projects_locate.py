@@ -141,13 +141,24 @@ def test_a_dotenv_line_that_is_not_an_assignment_is_named(tmp_path: Path) -> Non
         assert parse_env("A=1\nnonsense\n", tmp_path / ".env") == {"A": "1"}
 
 
-def test_a_flow_project_says_flows_are_not_supported(tmp_path: Path) -> None:
+def test_a_flow_project_is_found_by_its_pyproject(tmp_path: Path) -> None:
+    root = tmp_path / "flow"
+    write(root / "pyproject.toml", '[project]\nname = "f"\n\n[project.scripts]\nkickoff = '
+          '"my_flow.main:kickoff"\n\n[tool.crewai]\ntype = "flow"\n')
+    write(root / "src" / "my_flow" / "main.py", "def kickoff():\n    pass\n")
+    for path in (root, root / "src" / "my_flow" / "main.py"):
+        spec = locate(path)
+        assert (spec.kind, spec.name, spec.main_module, spec.main_function) == (
+            "flow", "my_flow", "my_flow.main", "kickoff")
+        assert spec.entry == root / "src" / "my_flow" / "main.py"
+
+
+def test_a_flow_project_without_main_py_says_where_it_looks(tmp_path: Path) -> None:
     write(tmp_path / "flow" / "pyproject.toml", '[project]\nname = "f"\n\n[tool.crewai]\n'
           'type = "flow"\n')
     with pytest.raises(ProjectError) as caught:
         locate(tmp_path / "flow")
-    assert (caught.value.path.name, caught.value.line) == ("pyproject.toml", 5)
-    assert "CrewAI Flows" in caught.value.message and "not supported" in caught.value.message
+    assert "src/<name>/main.py" in caught.value.message
 
 
 def test_main_py_inputs_are_worked_out_without_running_it(tmp_path: Path) -> None:

@@ -63,24 +63,6 @@ def test_every_broken_fixture_is_a_case() -> None:
     assert {p.name for p in PROJECTS.glob("broken_*")} == set(BY_NAME)
 
 
-@pytest.mark.parametrize("extra", [[], ["--inputs", '{"topic": "tides"}']],
-                         ids=["as-crewai-run", "with-inputs"])
-def test_crewdesk_run_flow_project_says_flows_are_not_supported(
-    extra: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """A ``crewai create flow`` project: Flows are not supported yet, and the error says so
-    (rather than that there is no project here)."""
-    root = tmp_path / "content_flow"
-    shutil.copytree(PROJECTS / "content_flow", root, ignore=shutil.ignore_patterns("__pycache__"))
-
-    code = crewdesk(["run", str(root), "--simulator", *extra])
-
-    out, err = capsys.readouterr()
-    assert code == 2, err
-    assert "Traceback" not in out + err
-    assert err.startswith("error: ") and "Flow" in err, err
-
-
 @pytest.fixture(autouse=True)
 def _process_state(tmp_path: Path) -> Iterator[None]:
     """Variables, ``sys.path``, folder and the copy's modules are put back after each test;

@@ -1,0 +1,67 @@
+"""CrewAI Flow projects (``crewai create flow``): found, and run as ``crewai run`` runs them.
+
+The layout: ``pyproject.toml`` with ``[tool.crewai] type = "flow"`` and
+``[project.scripts] kickoff = "<pkg>.main:kickoff"``, ``src/<pkg>/main.py`` holding the Flow
+class and ``kickoff()``/``plot()``, crews under ``src/<pkg>/crews/<name>/`` with their own
+``config/`` YAML. Running the project calls ``kickoff()`` (its ``run_crew`` script); with
+inputs, CrewDesk makes the Flow class itself and calls ``kickoff(inputs=...)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from desktop_app.compat._project_errors import ProjectError
+
+__all__ = ["flow_class", "flow_spec_parts", "is_flow_project"]
+
+
+def is_flow_project(pyproject: dict[str, Any]) -> bool:
+    """Whether ``pyproject.toml`` says ``[tool.crewai] type = "flow"``."""
+    tool = pyproject.get("tool", {})
+    crewai = tool.get("crewai", {}) if isinstance(tool, dict) else {}
+    return isinstance(crewai, dict) and crewai.get("type") == "flow"
+
+
+def flow_spec_parts(root: Path, entry: tuple[str, str] | None
+                    ) -> tuple[Path, str, Path, str, str]:
+    """``(main_py, name, source_dir, main_module, function)`` of the flow project at ``root``.
+
+    Args:
+        root: The project's folder.
+        entry: The ``(module, function)`` its scripts run (``kickoff``), when it has one.
+
+    Raises:
+        ProjectError: No ``main.py`` is there.
+    """
+    if entry is not None:
+        module, function = entry
+        for base in (root / "src", root):
+            main_py = (base / Path(*module.split("."))).with_suffix(".py")
+            if main_py.is_file():
+                return main_py, module.split(".")[0], base, module, function
+    mains = sorted(root.glob("src/*/main.py")) or sorted(root.glob("*/main.py"))
+    if not mains:
+        raise ProjectError(root / "pyproject.toml", None, "a Flow project without "
+                           "src/<name>/main.py (where crewai create flow puts the Flow)")
+    main_py = mains[0]
+    package = main_py.parent
+    return main_py, package.name, package.parent, f"{package.name}.main", "kickoff"
+
+
+def flow_class(namespace: dict[str, Any], module_name: str, path: Path) -> type:
+    """The Flow class a flow project's ``main.py`` defines (the last one, if several).
+
+    Raises:
+        ProjectError: It defines none.
+    """
+    from desktop_app.engine.flow import Flow
+
+    found = [value for value in namespace.values()
+             if isinstance(value, type) and issubclass(value, Flow) and value is not Flow
+             and getattr(value, "__module__", None) == module_name]
+    if not found:
+        raise ProjectError(path, None, "defines no Flow class (a subclass of "
+                           "crewai.flow.Flow with @start() methods)")
+    return found[-1]
