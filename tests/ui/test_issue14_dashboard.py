@@ -20,6 +20,7 @@ from test_app_support import (
 from desktop_app.simulator import SimulatorThread
 from desktop_app.ui.controllers import RunController
 from desktop_app.ui.dashboard import DashboardView
+from desktop_app.ui.dashboard._badges import FULL_TITLE
 from desktop_app.ui.services import AppServices
 
 Arun = Callable[..., Any]
@@ -136,8 +137,12 @@ def test_for_each_panels_carry_their_row_and_a_model_or_simulator_badge(
         states = await view.run_batch()
         assert len(states) == 2
         panels = [view.grid.panel_for(state.run_id) for state in states]
-        titles = [panel.title.text() for panel in panels if panel is not None]
+        titles = [panel.title.property(FULL_TITLE) for panel in panels if panel is not None]
         assert titles == ["Birds · topic: owls", "Birds · topic: bees"]
+        for panel in panels:  # on screen: cut to the label's width, never wider
+            assert panel is not None and panel.title.text().startswith("Bi")
+            width = panel.title.contentsRect().width()
+            assert panel.title.fontMetrics().horizontalAdvance(panel.title.text()) <= width
         badges = [panel.badge for panel in panels if panel is not None]
         assert [b.text() for b in badges] == ["gpt-4o-mini", "gpt-4o-mini"]
         assert not any(b.isHidden() for b in badges)

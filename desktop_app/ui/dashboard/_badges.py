@@ -12,17 +12,22 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QSizePolicy
 
 from desktop_app.documents.model import CrewDocument
 from desktop_app.storage.settings import Settings
 from desktop_app.ui.dashboard._preflight import SIMULATOR_BADGE, models_of
 
-__all__ = ["TITLE_LIMIT", "model_badge", "run_title", "show_badge"]
+__all__ = ["FULL_TITLE", "TITLE_LIMIT", "TitleElider", "model_badge", "run_title",
+           "show_badge"]
 
-TITLE_LIMIT = 72
-"""Characters of a panel's title before it is cut with "…" (the tooltip has it all)."""
+TITLE_LIMIT = 200
+"""Characters of a panel's title kept at most; on screen it is cut to the label's width."""
+
+FULL_TITLE = "fullTitle"
+"""The property of a title label that keeps its whole text (the text shown may be cut)."""
 
 _REAL_COLOURS = ("#dbeafe", "#1e3a8a")
 _SIMULATOR_COLOURS = ("#fef3c7", "#78350f")
@@ -85,3 +90,29 @@ def show_badge(label: QLabel, text: str, tooltip: str) -> None:
     label.setText(text)
     label.setToolTip(tooltip)
     label.setVisible(bool(text))
+
+
+class TitleElider(QObject):
+    """Keeps a title label's text cut with "…" to the label's width as the panel resizes,
+    so the badge, mode and status beside it stay in view (the tooltip has it all)."""
+
+    def show_title(self, label: QLabel, title: str, tooltip: str) -> None:
+        """Shows `title` in `label`, cut to its width now and whenever it resizes."""
+        label.setProperty(FULL_TITLE, title)
+        label.setToolTip(tooltip)
+        label.setSizePolicy(QSizePolicy.Policy.Ignored, label.sizePolicy().verticalPolicy())
+        label.installEventFilter(self)
+        _elide(label)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt override  # noqa: N802
+        """Cuts the title again when its label changed size."""
+        if event.type() == QEvent.Type.Resize and isinstance(watched, QLabel):
+            _elide(watched)
+        return False
+
+
+def _elide(label: QLabel) -> None:
+    full = str(label.property(FULL_TITLE) or "")
+    width = label.contentsRect().width()
+    shown = label.fontMetrics().elidedText(full, Qt.TextElideMode.ElideRight, width)
+    label.setText(shown if width > 0 else full)

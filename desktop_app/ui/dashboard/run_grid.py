@@ -12,7 +12,7 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from desktop_app.ui.controllers.run_state import RunState
-from desktop_app.ui.dashboard._badges import run_title, show_badge
+from desktop_app.ui.dashboard._badges import TitleElider, run_title, show_badge
 from desktop_app.ui.dashboard.run_panel import RunPanel
 
 __all__ = ["MAX_ENDED_PANELS", "PANEL_MIN_WIDTH", "RunGrid"]
@@ -73,6 +73,7 @@ class RunGrid(QScrollArea):
         self._panels: list[RunPanel] = []
         self._pending: list[RunState] = []
         self._badges: dict[str, tuple[str, str]] = {}
+        self._elider = TitleElider(self)
         self._reveal_next: RunState | None = None
         self._columns = 0
         self._builder = QTimer(self)
@@ -133,9 +134,7 @@ class RunGrid(QScrollArea):
 
     def _build_panel(self, state: RunState) -> RunPanel:
         panel = RunPanel(state, self._inner)
-        title, tooltip = run_title(state.crew_name, state.inputs)
-        panel.title.setText(title)
-        panel.title.setToolTip(tooltip)
+        self._elider.show_title(panel.title, *run_title(state.crew_name, state.inputs))
         if state.run_id in self._badges:
             show_badge(panel.badge, *self._badges[state.run_id])
         panel.stopRequested.connect(self.stopRequested)
