@@ -219,12 +219,10 @@ def _native_route(
     if any(name in LITELLM_ONLY_OPTIONS and name not in allowed for name in options):
         return None
     if not name:
-        if model.startswith("claude-"):
-            provider, name = "anthropic", model
-        elif model.startswith(_BARE_OPENAI_PREFIXES):
-            provider, name = "openai", model
-        else:
+        bare = _bare_provider(model)
+        if bare is None:
             return None
+        provider, name = bare, model
     if provider in OTHER_PROTOCOLS:
         return _other_route(provider, name, model, base_url, api_key)
     spec = OPENAI_PROTOCOL.get(provider)
@@ -253,6 +251,14 @@ def _native_route(
         model_string=model,
         api_version=version,
     )
+
+
+def _bare_provider(model: str) -> str | None:
+    """The provider litellm gives a model named without a prefix ("claude-..." is
+    Anthropic's, "gpt-4o" OpenAI's), or None."""
+    if model.startswith("claude-"):
+        return "anthropic"
+    return "openai" if model.startswith(_BARE_OPENAI_PREFIXES) else None
 
 
 def _other_route(

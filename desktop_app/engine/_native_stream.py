@@ -92,9 +92,8 @@ async def apost_stream(
     if needs_key(route):
         raise missing_key(route)
     client = await loop_client()
-    request = client.build_request(
-        "POST", url, json=body, headers=headers, timeout=_timeout(request_timeout)
-    )
+    request = client.build_request("POST", url, json=body, headers=headers,
+                                   timeout=_timeout(request_timeout))
     try:
         response = await client.send(request, stream=True)
     except Exception as exc:

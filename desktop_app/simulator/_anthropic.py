@@ -20,6 +20,7 @@ from typing import Any
 
 from desktop_app.simulator import _handlers
 from desktop_app.simulator._behaviour import Reply, plan_reply
+from desktop_app.simulator._config import ModelSettings
 from desktop_app.simulator._emission import Outcome, Schedule
 from desktop_app.simulator._handlers import RequestRejected, ServerState
 from desktop_app.simulator._http import Connection, Request, response_head
@@ -197,6 +198,29 @@ def stream_parts(reply: Reply, model: str, message_id: str) -> tuple[list[bytes]
 _MALFORMED = b'event: content_block_delta\ndata: {"type": "content_block_delta", "oops\n\n'
 
 
+def _stream_schedule(reply: Reply, model: str, message_id: str, settings: ModelSettings
+                     ) -> Schedule:
+    parts, trailer = stream_parts(reply, model, message_id)
+    if settings.malformed:
+        parts.insert(1, _MALFORMED)
+    drop = None if settings.drop_after is None else min(settings.drop_after, len(parts))
+    return Schedule(parts=parts, first_due=asyncio.get_running_loop().time() + settings.ttft,
+                    interval=1.0 / settings.tps, trailer=trailer, chunked=True,
+                    drop_after=drop)
+
+
+def _whole_schedule(reply: Reply, model: str, message_id: str, settings: ModelSettings,
+                    keep_alive: bool) -> Schedule:
+    payload = json.dumps(message(reply, model, message_id)).encode()
+    if settings.malformed:
+        payload = payload[: len(payload) // 2]
+    fields = {"content-type": "application/json", "content-length": str(len(payload))}
+    due = asyncio.get_running_loop().time() + settings.ttft
+    due += (reply.completion_tokens - 1) / settings.tps
+    return Schedule(parts=[response_head(200, fields, keep_alive) + payload], first_due=due,
+                    interval=0.0, drop_after=None if settings.drop_after is None else 0)
+
+
 async def messages(state: ServerState, connection: Connection, request: Request,
                    body: JsonObject) -> bool:
     """Answer ``POST /v1/messages``; return whether the connection can be reused.
@@ -214,25 +238,11 @@ async def messages(state: ServerState, connection: Connection, request: Request,
         raise _invalid(f"prompt is too long: {reply.prompt_tokens} tokens > "
                        f"{settings.context} maximum")
     model, message_id = str(body["model"]), state.next_id("msg")
-    loop = asyncio.get_running_loop()
     streaming = body.get("stream") is True
     if streaming:
-        parts, trailer = stream_parts(reply, model, message_id)
-        if settings.malformed:
-            parts.insert(1, _MALFORMED)
-        drop = None if settings.drop_after is None else min(settings.drop_after, len(parts))
-        schedule = Schedule(parts=parts, first_due=loop.time() + settings.ttft,
-                            interval=1.0 / settings.tps, trailer=trailer, chunked=True,
-                            drop_after=drop)
+        schedule = _stream_schedule(reply, model, message_id, settings)
     else:
-        payload = json.dumps(message(reply, model, message_id)).encode()
-        if settings.malformed:
-            payload = payload[: len(payload) // 2]
-        fields = {"content-type": "application/json", "content-length": str(len(payload))}
-        due = loop.time() + settings.ttft + (reply.completion_tokens - 1) / settings.tps
-        schedule = Schedule(parts=[response_head(200, fields, request.keep_alive) + payload],
-                            first_due=due, interval=0.0,
-                            drop_after=None if settings.drop_after is None else 0)
+        schedule = _whole_schedule(reply, model, message_id, settings, request.keep_alive)
     outcome = await _handlers.emit(state, connection, schedule, settings.hang,
                                    request.keep_alive if streaming else None)
     if streaming:

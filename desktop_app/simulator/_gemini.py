@@ -22,6 +22,7 @@ from typing import Any
 
 from desktop_app.simulator import _handlers
 from desktop_app.simulator._behaviour import Reply, plan_reply
+from desktop_app.simulator._config import ModelSettings
 from desktop_app.simulator._emission import Outcome, Schedule
 from desktop_app.simulator._handlers import RequestRejected, ServerState
 from desktop_app.simulator._http import Connection, Request, response_head
@@ -241,7 +242,7 @@ async def generate(state: ServerState, connection: Connection, request: Request,
     return request.keep_alive and outcome is Outcome.COMPLETED
 
 
-def _sse_schedule(reply: Reply, model: str, settings: Any) -> Schedule:
+def _sse_schedule(reply: Reply, model: str, settings: ModelSettings) -> Schedule:
     parts = [f"data: {json.dumps(r)}\r\n\r\n".encode() for r in responses(reply, model)]
     if settings.malformed:
         parts.insert(1, b'data: {"candidates": [{"content": \r\n\r\n')
@@ -251,7 +252,8 @@ def _sse_schedule(reply: Reply, model: str, settings: Any) -> Schedule:
                     interval=1.0 / settings.tps, chunked=True, drop_after=drop)
 
 
-def _json_schedule(reply: Reply, model: str, method: str, settings: Any, keep_alive: bool
+def _json_schedule(reply: Reply, model: str, method: str, settings: ModelSettings,
+                   keep_alive: bool
                    ) -> Schedule:
     answer: object = whole(reply, model)
     if method == "streamGenerateContent":
