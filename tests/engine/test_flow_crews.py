@@ -174,3 +174,57 @@ async def test_many_flows_run_at_once_on_one_loop(sim: Simulator) -> None:
     assert sim.stats.max_in_flight == 20
     assert elapsed < 2.0  # 20 flows of a 0.2 s crew each, at once
     assert len({f.flow_id for f in flows}) == 20
+
+
+class BlockingInAsync(Flow[dict[str, Any]]):
+    """A blocking `crew.kickoff()` inside an async step: CrewAI 1.15 refuses it ("invoked
+    synchronously from within a running event loop"); here it runs (on a helper thread) and
+    still reports to its step."""
+
+    llm: LLM | None = None
+
+    @start()
+    async def write(self) -> str:
+        assert self.llm is not None
+        return str(crew_on(self.llm).kickoff({"topic": "tides"}).raw)
+
+
+def test_a_blocking_kickoff_inside_an_async_step_works(sim_thread: Any) -> None:
+    seen: list[Any] = []
+    unsubscribe = bus.subscribe(seen.append)
+    try:
+        flow = BlockingInAsync(llm=make_llm(sim_thread.base_url))
+        result = asyncio.run(asyncio.wait_for(flow.akickoff(), 30))
+    finally:
+        unsubscribe()
+    assert result.startswith("Answer to:")
+    assert [e.method for e in seen if e.kind == "flow_crew_started"] == ["write"]
+    assert flow.usage_metrics.successful_requests == 1
+
+
+@pytest.mark.asyncio
+async def test_a_flow_stream_holds_its_own_events_and_its_crews(sim: Simulator) -> None:
+    one = TwoStyles(llm=make_llm(sim.base_url))
+    other = TwoStyles(llm=make_llm(sim.base_url))
+    stream = one.stream_events({"topic": "tides"})
+    beside = asyncio.ensure_future(other.akickoff({"topic": "wind"}))
+    events = [event async for event in stream]
+    await beside
+    flow_ids = {e.run_id for e in events if e.kind.startswith("flow_")}
+    assert len(flow_ids) == 1
+    crews = {e.crew_run_id: e.method for e in events if e.kind == "flow_crew_started"}
+    assert sorted(crews.values()) == ["draft", "polish"]
+    assert {e.run_id for e in events} == flow_ids | set(crews)
+    assert any(e.kind == "text" for e in events)  # the crews' streamed text, tagged by run
+    assert events[-1].kind == "flow_finished" and stream.value().startswith("Answer to:")
+
+
+@pytest.mark.asyncio
+async def test_closing_a_flow_stream_cancels_the_flow(sim: Simulator) -> None:
+    flow = Slow(llm=make_llm(sim.base_url, "tps=20,tokens=400"))
+    stream = flow.stream_events()
+    async for event in stream:
+        if event.kind == "text":
+            break
+    await stream.aclose()
+    await _wait_for(lambda: sim.stats.streams_aborted_by_client == 1)

@@ -11,7 +11,8 @@
 `kickoff`, `kickoff_async` and `akickoff` run the same native async run (`kickoff` on its own
 loop, in a helper thread when the caller already runs one). The run publishes typed events on
 the engine's bus (`FlowStarted` ... `FlowFinished`, see `engine.events`), so the CLI and the
-app follow it; `usage_metrics` sums the crews its steps ran.
+app follow it; `stream_events()` gives one run's events and its crews' as a stream (as
+`Crew.stream_events`); `usage_metrics` sums the crews its steps ran.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 import webbrowser
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar, get_origin
 
@@ -36,6 +38,7 @@ from desktop_app.engine.flow.persistence import (
     method_persist,
 )
 from desktop_app.engine.outputs import UsageMetrics
+from desktop_app.engine.streaming import RunEventStream
 
 __all__ = ["Flow"]
 
@@ -131,8 +134,42 @@ class Flow(Generic[T]):
         Raises:
             Exception: A step's own error (its notes name the step and the flow).
         """
+        return await self._kickoff(inputs, uuid.uuid4().hex)
+
+    def stream_events(self, inputs: dict[str, Any] | None = None) -> RunEventStream[Any]:
+        """Starts one run and returns its typed event stream (call on a running loop).
+
+        The stream holds the flow's own events (`FlowStarted` ... `FlowFinished`) and every
+        event of the crews its steps kick off (each announced by a `FlowCrewStarted` naming
+        the step, before the crew's `RunStarted`), in order. Read it with `async for`; after
+        the last event `stream.value()` is the flow's result (or its error is raised);
+        `await stream.aclose()` cancels the flow and its crews.
+        """
+        run_id = uuid.uuid4().hex
+        ours = {run_id}
+
+        def runner(emit: Callable[[ev.RunEvent], None]) -> Coroutine[Any, Any, Any]:
+            def listener(event: ev.RunEvent) -> None:
+                if isinstance(event, ev.FlowCrewStarted) and event.run_id in ours:
+                    ours.add(event.crew_run_id)  # a set add is atomic: no lock needed
+                if event.run_id in ours:
+                    emit(event)
+
+            return self._subscribed(inputs, run_id, listener)
+
+        return RunEventStream(runner)
+
+    async def _subscribed(self, inputs: dict[str, Any] | None, run_id: str,
+                          listener: Callable[[ev.RunEvent], None]) -> Any:
+        unsubscribe = bus.subscribe(listener)
+        try:
+            return await self._kickoff(inputs, run_id)
+        finally:
+            unsubscribe()
+
+    async def _kickoff(self, inputs: dict[str, Any] | None, run_id: str) -> Any:
         given = dict(inputs or {})
-        run = FlowRun(self, self._graph, uuid.uuid4().hex, lambda: _state.snapshot(self._state),
+        run = FlowRun(self, self._graph, run_id, lambda: _state.snapshot(self._state),
                       self._after_step, self.max_method_calls)
         self._run = run
         await self._prepare_state(given)
