@@ -59,3 +59,29 @@ def processes_marked(folder: str) -> list[int]:
             if marker in (entry / "environ").read_bytes().split(b"\0"):
                 found.append(int(entry.name))
     return found
+
+
+def own_server_processes() -> list[int]:
+    """This process's descendants that carry an MCP server's sandbox marker."""
+    parents: dict[int, int] = {}
+    marked: set[int] = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            stat = (entry / "stat").read_text()
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+            if b"CREWDESK_SANDBOX_ROOT=/tmp/crewdesk-mcp-" in (entry / "environ").read_bytes() \
+                    or b"crewdesk-mcp-" in (entry / "cmdline").read_bytes():
+                marked.add(int(entry.name))
+    me = os.getpid()
+
+    def mine(pid: int) -> bool:
+        seen = 0
+        while pid in parents and seen < 64:
+            pid, seen = parents[pid], seen + 1
+            if pid == me:
+                return True
+        return False
+
+    return sorted(pid for pid in marked if mine(pid))

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.engine import Agent, BaseTool, Crew, Task, sandbox
+from desktop_app.engine.approval import Approvals
 from desktop_app.engine.mcp import (
     McpConnection,
     McpError,
@@ -22,7 +23,12 @@ from desktop_app.engine.mcp import (
 )
 from desktop_app.simulator import SimulatorThread
 from tests.engine.conftest import make_llm
-from tests.engine.mcp_helpers import http_server, processes_marked, stdio_spec
+from tests.engine.mcp_helpers import (
+    http_server,
+    own_server_processes,
+    processes_marked,
+    stdio_spec,
+)
 
 
 def _call(tool: str, **arguments: object) -> str:
@@ -177,3 +183,34 @@ async def test_landlock_refuses_a_server_the_network(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv(sandbox.CHOICE_VARIABLE, "landlock")
     with pytest.raises(McpError, match="only inside bubblewrap"):
         await list_server_tools(stdio_spec(network=True))
+
+
+@pytest.mark.asyncio
+async def test_a_cancelled_run_stops_its_server(sim_thread: SimulatorThread) -> None:
+    agent = Agent(role="Adder", goal="Add", backstory="Counts.",
+                  llm=make_llm(sim_thread.base_url, "hang=1"),
+                  tools=[McpTool(spec=stdio_spec(), remote_name="add")])
+    crew = Crew(agents=[agent], tasks=[Task(description="Add", expected_output="a sum",
+                                            agent=agent)])
+    run = asyncio.ensure_future(crew.akickoff())
+    for _ in range(400):  # the server starts before the first model call
+        if await asyncio.to_thread(own_server_processes):
+            break
+        await asyncio.sleep(0.05)
+    assert await asyncio.to_thread(own_server_processes) != []
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    for _ in range(100):  # the run's end closes the session: stdin, then SIGTERM, then SIGKILL
+        if not await asyncio.to_thread(own_server_processes):
+            break
+        await asyncio.sleep(0.1)
+    assert await asyncio.to_thread(own_server_processes) == []
+
+
+def test_a_refused_call_never_reaches_the_server(sim_thread: SimulatorThread) -> None:
+    crew = _crew(sim_thread, [McpTool(spec=stdio_spec(), remote_name="add")],
+                 _call("fixture_add", a=1, b=1))
+    crew.set_approvals(Approvals(policy="never"))
+    output = crew.kickoff()
+    assert "sum=2" not in output.raw and "refused" in output.raw and "fixture" in output.raw
