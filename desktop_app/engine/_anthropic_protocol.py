@@ -341,7 +341,8 @@ class _Decoder:
             self._error(answer)
         self._message_start({"message": answer})
         for index, block in enumerate(answer.get("content") or ()):
-            self._block_start({"index": index, "content_block": {**block, "input": {}}})
+            opening = {**block, "text": "", "input": {}}  # the content follows as a delta
+            self._block_start({"index": index, "content_block": opening})
             if block.get("type") == "text":
                 self._block_delta({"index": index, "delta": {"type": "text_delta",
                                                              "text": block.get("text") or ""}})

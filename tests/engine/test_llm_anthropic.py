@@ -221,6 +221,25 @@ def test_a_recorded_stream_gives_text_tool_calls_and_cached_usage(
     assert json.loads(request.content)["max_tokens"] == 500
 
 
+def test_an_answer_sent_whole_is_read_as_the_stream_would_be(
+    wire: Callable[[Handler], list[httpx.Request]],
+) -> None:
+    message = {"type": "message", "role": "assistant", "stop_reason": "tool_use",
+               "content": [{"type": "text", "text": "Checking."},
+                           {"type": "tool_use", "id": "toolu_z", "name": "get_time",
+                            "input": {"zone": "UTC"}}],
+               "usage": {"input_tokens": 9, "output_tokens": 4}}
+    wire(lambda _r: httpx.Response(200, json=message))
+    pieces: list[str] = []
+    result = LLM(MODEL, api_key="k").call([{"role": "user", "content": "x"}],
+                                          on_text=pieces.append)
+    assert (result.text, pieces, result.finish_reason) == ("Checking.", ["Checking."],
+                                                           "tool_calls")
+    [call] = result.tool_calls
+    assert (call.id, call.name, call.arguments) == ("toolu_z", "get_time", '{"zone": "UTC"}')
+    assert (result.usage.prompt_tokens, result.usage.completion_tokens) == (9, 4)
+
+
 def test_an_error_event_inside_the_stream_keeps_its_kind(
     wire: Callable[[Handler], list[httpx.Request]],
 ) -> None:

@@ -204,6 +204,15 @@ def test_a_recorded_stream_gives_text_calls_signatures_and_usage(
     assert body["contents"][2]["parts"][0]["functionResponse"]["name"] == "get_weather"
 
 
+def test_a_stream_sent_as_one_json_array_is_read_whole(
+    wire: Callable[[Handler], list[httpx.Request]],
+) -> None:
+    wire(lambda _r: httpx.Response(200, json=_RESPONSES))
+    result = LLM(MODEL, api_key="k").call([{"role": "user", "content": "x"}])
+    assert result.text == "Let me look." and len(result.tool_calls) == 2
+    assert result.finish_reason == "tool_calls" and result.usage.total_tokens == 71
+
+
 # --- errors ----------------------------------------------------------------------------------
 
 
