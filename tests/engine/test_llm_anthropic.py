@@ -98,6 +98,18 @@ async def test_a_tool_call_goes_round_trip_in_a_crew_run(sim: Simulator) -> None
     assert result.token_usage.successful_requests == 2
 
 
+@pytest.mark.asyncio
+async def test_the_forced_final_answer_after_tool_calls_is_accepted(sim: Simulator) -> None:
+    agent = Agent(role="Harbour master", goal="Tides", backstory="b", llm=_llm(sim),
+                  tools=[tide_table], max_iter=1)
+    task = Task(description="Tides for Brest", expected_output="the tides", agent=agent)
+    result = await Crew(tasks=[task]).akickoff()
+    assert result.raw.startswith("Answer to:")
+    last = sim.stats.requests[-1].body
+    assert last["tool_choice"] == {"type": "none"}  # the history holds tool_use blocks
+    assert [tool["name"] for tool in last["tools"]] == ["dummy_tool"]
+
+
 class Tides(BaseModel):
     place: str
     high_tides: list[str]
