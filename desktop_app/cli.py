@@ -381,11 +381,14 @@ def _execute(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                                 embedding_model="sim" if args.simulator else None)
         keys = {} if api_key else stored_keys(document)
         base_dir = loaded.base_dir
+        from desktop_app.storage.mcp_servers import servers_for_document
+
+        servers = servers_for_document(document)  # the app's MCP servers, for mcp: tools
 
         def make_crew() -> Crew:
             return build_crew(document, stream=True, base_dir=base_dir,
                               resolve_api_key=lambda spec: api_key or keys.get(spec.key),
-                              trust_project_tools=not args.static)
+                              trust_project_tools=not args.static, mcp_servers=servers)
 
         make_crew()  # refuse a crew the engine cannot build before any run starts
         printer = StreamPrinter(out, prefixed=len(batch) > 1, quiet=args.quiet, err=err)

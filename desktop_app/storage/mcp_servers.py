@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from desktop_app.documents import CrewDocument
 from desktop_app.engine import register_secrets
-from desktop_app.engine.mcp import McpServerSpec, McpToolInfo, list_server_tools
+from desktop_app.engine.mcp import REFERENCE_PREFIX, McpServerSpec, McpToolInfo, list_server_tools
 from desktop_app.storage.secrets import SecretStore, SecretStoreError
 from desktop_app.storage.settings import McpServer, Settings
 
@@ -24,6 +25,7 @@ __all__ = [
     "server_spec",
     "server_specs",
     "server_specs_blocking",
+    "servers_for_document",
 ]
 
 
@@ -104,3 +106,19 @@ def server_specs_blocking(settings: Settings, secrets: SecretStore) -> dict[str,
         except ValueError:
             continue
     return specs
+
+
+def servers_for_document(document: CrewDocument) -> dict[str, McpServerSpec] | None:
+    """The app's MCP servers with their keys, when the crew names an ``mcp:`` tool (for
+    `crewdesk run`, before its event loop starts: keychain calls may block); None otherwise,
+    so a crew without MCP tools never reads the settings.
+    """
+    named = any(tool.startswith(REFERENCE_PREFIX) for agent in document.agents
+                for tool in agent.tools)
+    if not named:
+        return None
+    from desktop_app.storage.paths import AppPaths
+    from desktop_app.storage.settings import SettingsStore
+
+    settings = SettingsStore(AppPaths.from_env()).load().settings
+    return server_specs_blocking(settings, SecretStore())
