@@ -250,11 +250,13 @@ class FlowStarted(_FlowEvent):
 
 
 class FlowMethodStarted(_FlowEvent):
-    """A step of a flow began; `trigger` is what fired it (None for a start at kickoff)."""
+    """A step of a flow began; `trigger` is what fired it (None for a start at kickoff),
+    `state` the flow's state as the step found it."""
 
     kind: Literal["flow_method_started"] = "flow_method_started"
     method: str
     trigger: str | None
+    state: dict[str, object] = Field(default_factory=dict)
 
 
 class FlowCrewStarted(_FlowEvent):

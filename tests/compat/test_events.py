@@ -114,12 +114,12 @@ def test_failing_handler_does_not_break_the_run(
 
 
 def test_never_emitted_event_warns_when_listened_to(events: Any) -> None:
-    from crewai.events import FlowStartedEvent, LLMCallStartedEvent
+    from crewai.events import FlowPlotEvent, LLMCallStartedEvent
 
     assert issubclass(LLMCallStartedEvent, events.BaseEvent)
-    with pytest.warns(IgnoredSettingWarning, match="never emits FlowStartedEvent"):
+    with pytest.warns(IgnoredSettingWarning, match="never emits FlowPlotEvent"):
 
-        @events.crewai_event_bus.on(FlowStartedEvent)
+        @events.crewai_event_bus.on(FlowPlotEvent)
         def on_flow(source: Any, event: Any) -> None:
             """Never called."""
 

@@ -96,3 +96,51 @@ def test_persistence_module_paths(hook: None, module: str) -> None:
 def test_a_crewai_flow_name_crewdesk_lacks_says_so(hook: None) -> None:
     with pytest.raises(ImportError, match="ConsoleProvider"):
         from crewai.flow import ConsoleProvider  # noqa: F401
+
+
+LISTENED = '''
+from crewai.events import BaseEventListener
+from crewai.events.types.flow_events import (
+    FlowFinishedEvent, FlowStartedEvent, MethodExecutionFailedEvent,
+    MethodExecutionFinishedEvent, MethodExecutionStartedEvent,
+)
+from crewai.flow import Flow, listen, start
+
+SEEN = []
+
+
+class Recorder(BaseEventListener):
+    def setup_listeners(self, bus):
+        for kind in (FlowStartedEvent, MethodExecutionStartedEvent,
+                     MethodExecutionFinishedEvent, MethodExecutionFailedEvent, FlowFinishedEvent):
+            bus.on(kind)(lambda source, event: SEEN.append(event))
+
+
+class Small(Flow):
+    @start()
+    def one(self):
+        self.state["n"] = 1
+        return "first"
+
+    @listen(one)
+    def two(self, value):
+        return value + " then second"
+'''
+
+
+def test_crewai_listeners_hear_flow_events(
+    hook: None, load_module: Callable[..., ModuleType]
+) -> None:
+    import crewai.events  # type: ignore[import-not-found]  # the hook serves it
+
+    with crewai.events.crewai_event_bus.scoped_handlers():
+        module = load_module("listened.py", {"listened.py": LISTENED})
+        module.Recorder()
+        assert module.Small().kickoff() == "first then second"
+    seen = [(type(e).__name__, getattr(e, "method_name", None)) for e in module.SEEN]
+    assert seen == [("FlowStartedEvent", None),
+                    ("MethodExecutionStartedEvent", "one"), ("MethodExecutionFinishedEvent", "one"),
+                    ("MethodExecutionStartedEvent", "two"), ("MethodExecutionFinishedEvent", "two"),
+                    ("FlowFinishedEvent", None)]
+    assert module.SEEN[2].state["n"] == 1 and module.SEEN[-1].result == "first then second"
+    assert all(e.flow_name == "Small" for e in module.SEEN)

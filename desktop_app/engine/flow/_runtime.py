@@ -211,7 +211,7 @@ class FlowRun:
                     fired: str | None) -> Any:
         name = step.name
         self._publish(ev.FlowMethodStarted(run_id=self.run_id, flow_name=self.graph.name,
-                                           method=name, trigger=fired))
+                                           method=name, trigger=fired, state=self.snapshot()))
         scope = FlowStep(self.run_id, name, self._crew_started(name), self._crew_ended,
                          self._cancel)
         method = getattr(self.flow, name)

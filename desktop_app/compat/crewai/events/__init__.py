@@ -12,7 +12,8 @@
 
 Emitted (from the engine's typed events): crew kickoff started/completed/failed, task
 started/completed/failed, agent execution started/completed/error, tool usage
-started/finished/error, LLM stream chunks and completed calls, memory retrieval and save, knowledge retrieval.
+started/finished/error, LLM stream chunks and completed calls, memory retrieval and save, knowledge retrieval,
+and a flow's started/finished/failed and its steps' (method execution) started/finished/failed.
 CrewAI's other event classes can be imported, and registering for one warns that it never
 comes.
 """
@@ -29,11 +30,18 @@ from desktop_app.compat.crewai.events._event_types import (
     CrewKickoffCompletedEvent,
     CrewKickoffFailedEvent,
     CrewKickoffStartedEvent,
+    FlowEvent,
+    FlowFailedEvent,
+    FlowFinishedEvent,
+    FlowStartedEvent,
     KnowledgeRetrievalCompletedEvent,
     LLMCallCompletedEvent,
     LLMStreamChunkEvent,
     MemoryRetrievalCompletedEvent,
     MemorySaveCompletedEvent,
+    MethodExecutionFailedEvent,
+    MethodExecutionFinishedEvent,
+    MethodExecutionStartedEvent,
     TaskCompletedEvent,
     TaskFailedEvent,
     TaskStartedEvent,
@@ -81,11 +89,18 @@ __all__ = [
     "CrewKickoffFailedEvent",
     "CrewKickoffStartedEvent",
     "Depends",
+    "FlowEvent",
+    "FlowFailedEvent",
+    "FlowFinishedEvent",
+    "FlowStartedEvent",
     "KnowledgeRetrievalCompletedEvent",
     "LLMCallCompletedEvent",
     "LLMStreamChunkEvent",
     "MemoryRetrievalCompletedEvent",
     "MemorySaveCompletedEvent",
+    "MethodExecutionFailedEvent",
+    "MethodExecutionFinishedEvent",
+    "MethodExecutionStartedEvent",
     "TaskCompletedEvent",
     "TaskFailedEvent",
     "TaskStartedEvent",

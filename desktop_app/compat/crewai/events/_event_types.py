@@ -208,6 +208,61 @@ class KnowledgeRetrievalCompletedEvent(BaseEvent):
     from_agent: Any | None = None
 
 
+class FlowEvent(BaseEvent):
+    """A flow event (`run_id` is the flow run's)."""
+
+    type: str
+    flow_name: str
+
+
+class FlowStartedEvent(FlowEvent):
+    """A flow's kickoff began."""
+
+    type: str = "flow_started"
+    inputs: dict[str, Any] | None = None
+
+
+class MethodExecutionStartedEvent(FlowEvent):
+    """A step of a flow began; `state` is the flow's state as JSON-able values."""
+
+    type: str = "method_execution_started"
+    method_name: str
+    state: dict[str, Any] = Field(default_factory=dict)
+    params: dict[str, Any] | None = None
+
+
+class MethodExecutionFinishedEvent(FlowEvent):
+    """A step ended; `result` is its value as text (the engine's events carry text)."""
+
+    type: str = "method_execution_finished"
+    method_name: str
+    result: Any = None
+    state: dict[str, Any] = Field(default_factory=dict)
+
+
+class MethodExecutionFailedEvent(FlowEvent):
+    """A step raised; `error` carries its message."""
+
+    type: str = "method_execution_failed"
+    method_name: str
+    error: Exception
+
+
+class FlowFinishedEvent(FlowEvent):
+    """A flow ended; `result` is its last step's value as text."""
+
+    type: str = "flow_finished"
+    result: Any | None = None
+    state: dict[str, Any] = Field(default_factory=dict)
+
+
+class FlowFailedEvent(FlowEvent):
+    """A flow failed (or was cancelled); `error` carries the message."""
+
+    type: str = "flow_failed"
+    error: Exception
+
+
 EMITTED: tuple[type[BaseEvent], ...] = (
     CrewKickoffStartedEvent,
     CrewKickoffCompletedEvent,
@@ -226,6 +281,12 @@ EMITTED: tuple[type[BaseEvent], ...] = (
     MemoryRetrievalCompletedEvent,
     MemorySaveCompletedEvent,
     KnowledgeRetrievalCompletedEvent,
+    FlowStartedEvent,
+    MethodExecutionStartedEvent,
+    MethodExecutionFinishedEvent,
+    MethodExecutionFailedEvent,
+    FlowFinishedEvent,
+    FlowFailedEvent,
 )
 """The event classes CrewDesk emits."""
 
@@ -244,8 +305,8 @@ NEVER_EMITTED = frozenset(
     ConversationRouteSelectedEvent ConversationTurnCompletedEvent ConversationTurnFailedEvent
     ConversationTurnStartedEvent CrewTestCompletedEvent CrewTestFailedEvent
     CrewTestResultEvent CrewTestStartedEvent CrewTrainCompletedEvent CrewTrainFailedEvent
-    CrewTrainStartedEvent FlowCreatedEvent FlowEvent FlowFailedEvent FlowFinishedEvent
-    FlowPlotEvent FlowStartedEvent HumanFeedbackReceivedEvent HumanFeedbackRequestedEvent
+    CrewTrainStartedEvent FlowCreatedEvent FlowPlotEvent HumanFeedbackReceivedEvent
+    HumanFeedbackRequestedEvent
     KnowledgeQueryCompletedEvent KnowledgeQueryFailedEvent KnowledgeQueryStartedEvent
     KnowledgeRetrievalStartedEvent KnowledgeSearchQueryFailedEvent
     LLMCallFailedEvent LLMCallStartedEvent LLMGuardrailCompletedEvent
@@ -255,8 +316,7 @@ NEVER_EMITTED = frozenset(
     MCPToolExecutionCompletedEvent MCPToolExecutionFailedEvent MCPToolExecutionStartedEvent
     MemoryQueryCompletedEvent MemoryQueryFailedEvent MemoryQueryStartedEvent
     MemoryRetrievalFailedEvent MemoryRetrievalStartedEvent MemorySaveFailedEvent
-    MemorySaveStartedEvent MethodExecutionFailedEvent MethodExecutionFinishedEvent
-    MethodExecutionStartedEvent PlanStepCompletedEvent PlanStepEvent PlanStepStartedEvent
+    MemorySaveStartedEvent PlanStepCompletedEvent PlanStepEvent PlanStepStartedEvent
     ReasoningEvent SkillActivatedEvent SkillDiscoveryCompletedEvent
     SkillDiscoveryStartedEvent SkillEvent SkillLoadFailedEvent SkillLoadedEvent
     SkillUsedEvent TaskEvaluationEvent ToolExecutionErrorEvent ToolFailureDetectedEvent
@@ -283,5 +343,5 @@ def never_emitted(name: str) -> type[BaseEvent] | None:
 def is_never_emitted(event_type: type[BaseEvent]) -> bool:
     """Whether `event_type` is one of CrewAI's event classes that CrewDesk never emits."""
     return _made.get(event_type.__name__) is event_type or event_type in (
-        BaseEvent, CrewBaseEvent, ToolUsageEvent
+        BaseEvent, CrewBaseEvent, ToolUsageEvent, FlowEvent
     )

@@ -66,6 +66,8 @@ class Translator:
             made = [self._tool_event(event)]
         elif isinstance(event, ev.UsageUpdated):
             made = [self._call_completed(event)]
+        elif event.kind in ev.FLOW_KINDS:
+            made = _flow_events(event)
         else:
             made = _task_events(event)
         for one in made:
@@ -209,6 +211,30 @@ def _task_events(event: ev.RunEvent) -> list[ct.BaseEvent]:
         return [ct.KnowledgeRetrievalCompletedEvent(
             query=event.query, retrieved_knowledge="\n".join(event.items), **_common(event)
         )]
+    return []
+
+
+def _flow_events(event: ev.RunEvent) -> list[ct.BaseEvent]:
+    """CrewAI's flow events (`result` and `error` carry the engine's texts)."""
+    common: dict[str, Any] = {"run_id": event.run_id,
+                              "flow_name": str(getattr(event, "flow_name", ""))}
+    if isinstance(event, ev.FlowStarted):
+        return [ct.FlowStartedEvent(inputs=dict(event.inputs), **common)]
+    if isinstance(event, ev.FlowMethodStarted):
+        return [ct.MethodExecutionStartedEvent(method_name=event.method, state=dict(event.state),
+                                               **common)]
+    if isinstance(event, ev.FlowMethodFinished):
+        return [ct.MethodExecutionFinishedEvent(method_name=event.method, result=event.result,
+                                                state=dict(event.state), **common)]
+    if isinstance(event, ev.FlowMethodFailed):
+        return [ct.MethodExecutionFailedEvent(method_name=event.method,
+                                              error=Exception(event.error), **common)]
+    if isinstance(event, ev.FlowFinished):
+        return [ct.FlowFinishedEvent(result=event.result, state=dict(event.state), **common)]
+    if isinstance(event, ev.FlowFailed):
+        return [ct.FlowFailedEvent(error=Exception(event.error), **common)]
+    if isinstance(event, ev.FlowCancelled):
+        return [ct.FlowFailedEvent(error=Exception("the flow was cancelled"), **common)]
     return []
 
 
