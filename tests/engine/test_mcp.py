@@ -214,3 +214,13 @@ def test_a_refused_call_never_reaches_the_server(sim_thread: SimulatorThread) ->
     crew.set_approvals(Approvals(policy="never"))
     output = crew.kickoff()
     assert "sum=2" not in output.raw and "refused" in output.raw and "fixture" in output.raw
+
+
+def test_keys_a_spec_carries_are_masked() -> None:
+    from desktop_app.engine import mask_secrets
+
+    McpServerSpec(name="web", transport="http", url="https://example.com/mcp",
+                  headers={"Authorization": "Bearer mcp-header-token-0a1b2c3d"})
+    stdio_spec(env={"SERVICE_API_KEY": "mcp-env-key-9z8y7x6w", "LOG_DIR": "/var/log/tools"})
+    text = mask_secrets("mcp-header-token-0a1b2c3d mcp-env-key-9z8y7x6w /var/log/tools")
+    assert "0a1b2c3d" not in text and "9z8y7x6w" not in text and "/var/log/tools" in text

@@ -1,6 +1,6 @@
 """What CrewDesk needs to know about one MCP server, and what it says about its tools.
 
-Stdlib only: the settings, the designer and `import desktop_app.engine` read these without
+Stdlib (and the engine's secret mask) only: the settings, the designer and `import desktop_app.engine` read these without
 loading the `mcp` SDK (about 1 s to import), which only `_connection` imports, in the
 connection's own thread.
 """
@@ -12,9 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
 
+from desktop_app.engine._secrets_mask import register_secrets
+
 Transport: TypeAlias = Literal["stdio", "http", "sse"]
 """How CrewDesk talks to the server: a local command over stdin/stdout, streamable HTTP,
 or the older HTTP + server-sent events transport."""
+
+_KEYISH = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|AUTH", re.IGNORECASE)
 
 REFERENCE_PREFIX = "mcp:"
 """How a crew document names an MCP tool: ``mcp:<server>/<tool>``."""
@@ -64,6 +68,15 @@ class McpServerSpec:
                 f"MCP server '{self.name}': the URL must start with http:// or https:// "
                 f"(got {self.url!r})"
             )
+        register_secrets(self.secrets())
+
+    def secrets(self) -> list[str]:
+        """The keys it carries (header values, a scheme's token, variables named like a
+        key), masked in every output once the spec exists."""
+        found = [value.split(" ", 1)[-1] for value in self.headers.values()]
+        found += list(self.headers.values())
+        found += [value for name, value in self.env.items() if _KEYISH.search(name)]
+        return found
 
     def key(self) -> tuple[object, ...]:
         """What makes two specs the same server (they share one connection in a run)."""
