@@ -365,7 +365,7 @@ def test_crewdesk_run_project_as_crewai_run(
     case = BY_NAME[name]
     root = copy_fixture(name, tmp_path)
 
-    code, out, err = run_cli([str(root), "--simulator"], capsys)
+    code, out, err = run_cli([str(root), "--simulator", "--approve", "always"], capsys)
 
     assert code == 0, err
     check_run(case, cli_sim(), events, root if root.is_dir() else tmp_path)
@@ -385,7 +385,7 @@ def test_a_simulator_dry_run_keeps_search_tools_off_the_network(
     monkeypatch.delenv("CREWDESK_SERPER_URL", raising=False)
     root = copy_fixture("market_research", tmp_path)
 
-    code, _, err = run_cli([str(root), "--simulator"], capsys)
+    code, _, err = run_cli([str(root), "--simulator", "--approve", "always"], capsys)
 
     assert code == 0, err
     assert any(r.path.startswith("/serper") for r in cli_sim().stats.requests)
@@ -402,7 +402,7 @@ def test_crewdesk_run_project_with_inputs(
     case = BY_NAME[name]
     root = copy_fixture(name, tmp_path)
 
-    code, out, err = run_cli([str(root), "--simulator", "--inputs", json.dumps(case.inputs)],
+    code, out, err = run_cli([str(root), "--simulator", "--approve", "always", "--inputs", json.dumps(case.inputs)],
                              capsys)
 
     assert code == 0, err

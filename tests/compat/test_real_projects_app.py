@@ -85,6 +85,10 @@ async def dry_run(root: Path, inputs: dict[str, str], sim: SimulatorThread) -> N
         assert not opened.error, opened.error  # (a crew.jsonc crew runs from its document)
         assert opened.runs_code or (root / "crew.jsonc").is_file()
         services.projects.add(opened)
+        # The project's tools (Serper, files) ask first by default; this test is not about that.
+        settings = services.current_settings.model_copy(deep=True)
+        settings.crew_approvals[opened.crew_id] = "always"
+        await services.save_settings(settings)
         request = RunRequest(opened.document, inputs, crew_id=opened.crew_id, dry_run=True,
                              project=opened.run_for())
         state = controller.start(request)
