@@ -35,7 +35,9 @@ def test_agent_mcps_stdio_config_gives_the_servers_tools_to_a_run(
     from crewai.mcp import MCPServerStdio, create_static_tool_filter
 
     server = MCPServerStdio(command=sys.executable, args=[FIXTURE],
-                            tool_filter=create_static_tool_filter(blocked_tool_names=["where"]))
+                            tool_filter=create_static_tool_filter(
+                                allowed_tool_names=["add", "read_text", "where"],
+                                blocked_tool_names=["where"]))
     agent, crew = _run(sim_thread, {"mcps": [server]}, "")
     names = [tool.name for tool in agent.all_tools()]
     assert len(names) == 2 and names[0].endswith("_add") and names[1].endswith("_read_text")

@@ -67,7 +67,7 @@ def test_a_server_is_added_tested_and_saved_with_its_key_in_the_keychain(
         finally:
             ticking.cancel()
         assert tools is not None and [t.name for t in tools][:2] == ["add", "read_text"]
-        assert page.tool_list.count() == 4 and "offers 4 tool(s)" in page.result_label.text()
+        assert page.tool_list.count() == 5 and "offers 5 tool(s)" in page.result_label.text()
         assert await dialog.save()
 
     arun(scenario(), timeout=90)
