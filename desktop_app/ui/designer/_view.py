@@ -35,15 +35,21 @@ from desktop_app.storage.crew_library import (
     new_draft_id,
 )
 from desktop_app.ui.dashboard._endpoints import remember_typed_endpoints
-from desktop_app.ui.designer import _edits, _view_files, _view_layout, _view_recovery
+from desktop_app.ui.designer import (
+    _edits,
+    _view_files,
+    _view_layout,
+    _view_projects,
+    _view_recovery,
+)
 from desktop_app.ui.designer._agent_form import AgentForm
 from desktop_app.ui.designer._bars import DIRTY_MARK, Banner, CrewList, RecoveryBanner
 from desktop_app.ui.designer._editor import CrewEditor, SnapshotCommand
 from desktop_app.ui.designer._flow import TaskFlowWidget
 from desktop_app.ui.designer._pages import CrewPage, ItemsPage
-from desktop_app.ui.designer._project import ProjectPanel, lock_form, save_into_project
+from desktop_app.ui.designer._project import ProjectPanel, lock_form
 from desktop_app.ui.designer._recovery import RecoveryKeeper
-from desktop_app.ui.designer._safety import keep_approval, kept_approval
+from desktop_app.ui.designer._safety import keep_approval
 from desktop_app.ui.designer._task_form import TaskForm
 from desktop_app.ui.designer._tool_host import ServicesToolHost
 from desktop_app.ui.projects._session import OpenProject
@@ -215,8 +221,7 @@ class DesignerView(QWidget):
         """Lists the library's crews and the open CrewAI projects, the open crew marked."""
         draft = self.editor.document.name or "Untitled crew"
         unsaved = self.editor.dirty or self.editor.crew_id is None
-        projects = [CrewEntry(opened.crew_id, f"{opened.document.name} (CrewAI project)",
-                              opened.root, False) for opened in self._services.projects.all()]
+        projects = _view_projects.project_entries(self._services)
         self.crew_list.show_entries([*self._entries, *projects], self.editor.crew_id,
                                     draft if unsaved else None)
 
@@ -265,32 +270,11 @@ class DesignerView(QWidget):
 
     async def show_project(self, opened: OpenProject) -> bool:
         """Shows an open CrewAI project (after asking about unsaved changes)."""
-        if not await self.confirm_discard():
-            return False
-        self.project_panel.show_project(opened)
-        dirty = opened.document != opened.crew.document
-        document = await kept_approval(self._services, opened.crew_id, opened.document)
-        self.editor.open(document, crew_id=opened.crew_id, dirty=dirty)
-        self.tabs.setCurrentWidget(self.crew_page)
-        self.show_list()
-        self.say(f"Opened the CrewAI project {opened.root}."
-                 + (f"\n{opened.error}" if opened.error else ""))
-        return True
+        return await _view_projects.show_project(self, opened)
 
     def show_project_error(self, path: Path, message: str) -> None:
         """Says why the project at ``path`` could not be opened."""
         self.say(f"Cannot open the CrewAI project {path}:\n{message}")
-
-    async def _save_project(self, opened: OpenProject) -> bool:
-        doc = self.editor.document
-        if self.editor.issues():
-            self.say(f"Not saved: fix {len(self.editor.issues())} problem(s) first.")
-            return False
-        clean, message = await save_into_project(opened, doc)
-        if clean and self.editor.document == doc:
-            self.editor.mark_saved(opened.crew_id)
-        self.say(message)
-        return clean
 
     # -- start -------------------------------------------------------------------------
 
@@ -398,7 +382,7 @@ class DesignerView(QWidget):
         """
         opened = self.open_project
         if opened is not None:
-            return await self._save_project(opened)
+            return await _view_projects.save_project(self, opened)
         if self.editor.read_only or self.editor.crew_id is None:
             return await self.save_as()
         if not self.editor.dirty:
