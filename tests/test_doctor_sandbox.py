@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from desktop_app import doctor
-from desktop_app.engine.sandbox import detect
+from desktop_app.engine.sandbox import caps_summary, detect
 
 
 def test_the_doctor_names_the_active_sandbox_and_why() -> None:
@@ -14,7 +16,9 @@ def test_the_doctor_names_the_active_sandbox_and_why() -> None:
     if found.backend is None:
         assert check.outcome == "warn"
     else:
-        assert check.outcome == "ok" and check.detail == f"{found.backend}: {found.reason}"
+        assert check.outcome == "ok"
+        assert check.detail == f"{found.backend}: {found.reason}; {caps_summary(found.backend)}"
+        assert "; memory: " in check.detail  # how a run's memory is capped, in words
 
 
 def test_with_no_sandbox_the_doctor_warns_that_code_will_not_run(
@@ -23,7 +27,7 @@ def test_with_no_sandbox_the_doctor_warns_that_code_will_not_run(
     monkeypatch.setenv("CREWDESK_SANDBOX", "none")
     check = doctor.check_sandbox()
     assert check.outcome == "warn" and "will not run" in check.detail
-    assert "bubblewrap" in check.detail
+    assert ("bubblewrap" in check.detail) == sys.platform.startswith("linux")
 
 
 def test_with_no_sandbox_the_doctor_still_runs_the_simulators_code(
