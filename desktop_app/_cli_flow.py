@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from desktop_app.compat.projects import LoadedProject
     from desktop_app.engine.events import RunEvent
 
-__all__ = ["FlowPrinter", "run_flow_project"]
+__all__ = ["FlowPrinter", "flow_report", "run_flow_project"]
 
 RESULT_SHOWN = 160
 
@@ -37,6 +37,7 @@ class FlowPrinter:
         self.inner = inner
         self.failed = False
         self.steps: dict[str, str] = {}
+        self.flows: dict[str, dict[str, Any]] = {}
 
     def __call__(self, event: RunEvent) -> None:
         """Shows one event of any run (the bus's listener)."""
@@ -44,9 +45,27 @@ class FlowPrinter:
             self.inner(event)
             return
         with self.inner.lock:
+            self._keep(event)
             text = self._text(event)
             if text is not None:
                 self._line(text)
+
+    def _keep(self, event: Any) -> None:
+        """Keeps how each flow run ended, for the report (`flow_report`)."""
+        if event.kind == "flow_started":
+            self.flows[event.run_id] = {"index": len(self.flows) + 1, "flow": event.flow_name,
+                                        "inputs": event.inputs, "status": "running"}
+            return
+        kept = self.flows.get(event.run_id)
+        if kept is None or event.kind not in ("flow_finished", "flow_failed", "flow_cancelled"):
+            return
+        kept["status"] = {"flow_finished": "succeeded", "flow_failed": "failed"}.get(
+            event.kind, "cancelled")
+        kept["usage"] = event.usage.model_dump(mode="json")
+        if event.kind == "flow_finished":
+            kept.update(result=event.result, state=event.state)
+        elif event.kind == "flow_failed":
+            kept.update(error=event.error, step=event.method)
 
     def _text(self, event: Any) -> str | None:
         kind = event.kind
@@ -109,7 +128,7 @@ def run_flow_project(args: argparse.Namespace, project: LoadedProject, bus_print
         UsageError: A mistake in the command line.
     """
     from desktop_app._cli_project import ProjectOutput
-    from desktop_app.cli import EXIT_FAILED, EXIT_OK, _report
+    from desktop_app.cli import EXIT_FAILED, EXIT_OK
     from desktop_app.compat.projects import ProjectError
     from desktop_app.engine import bus
 
@@ -131,6 +150,31 @@ def run_flow_project(args: argparse.Namespace, project: LoadedProject, bus_print
     finally:
         unsubscribe()
         bus_printer.terminal.end_line()
-    _report(bus_printer.results, args.output, out)
+    flow_report(list(printer.flows.values()), args.output, out)
     crews_failed = any(result.error is not None for result in bus_printer.results)
     return EXIT_FAILED if failed or printer.failed or crews_failed else EXIT_OK
+
+
+def flow_report(flows: list[dict[str, Any]], output: str | None, out: TextIO) -> None:
+    """Each flow run's result (its last step's value), as ``crewdesk run`` reports crews:
+    JSON to ``--output`` (``-``: stdout only), else ``=== final output ===`` blocks."""
+    import json
+    from pathlib import Path
+
+    from desktop_app.engine import mask_secrets
+
+    data = mask_secrets(json.dumps(flows, indent=2, default=str))
+    if output == "-":
+        out.write(data + "\n")
+        return
+    if output is not None:
+        from desktop_app.documents.crewdesk_file import atomic_write_text
+
+        atomic_write_text(Path(output), data + "\n")
+    for flow in flows:
+        title = f"[{flow['index']}] " if len(flows) > 1 else ""
+        if flow["status"] == "succeeded":
+            out.write(mask_secrets(f"\n=== {title}final output ===\n{flow['result']}\n"))
+        else:
+            reason = flow.get("error") or flow["status"]
+            out.write(mask_secrets(f"\n=== {title}failed ===\n{reason}\n"))

@@ -3,6 +3,7 @@ the simulator; each step's start and end is a line, each crew names the step it 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -88,10 +89,16 @@ def test_the_flow_template_runs_step_by_step(
 def test_inputs_go_to_the_flow_class(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = _copy(tmp_path)
     payload = '{"crewai_trigger_payload": {"topic": "tidal power"}}'
-    code = crewdesk(["run", str(root), "--simulator", "--inputs", payload])
+    code = crewdesk(["run", str(root), "--simulator", "--inputs", payload, "--output", "-"])
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "Topic: tidal power" in out and "blog post about tidal power" in out
+    report = json.loads(out[out.index("\n[\n") + 1:])
+    assert [(r["flow"], r["status"], r["inputs"]) for r in report] == [
+        ("ContentFlow", "succeeded", {"crewai_trigger_payload": {"topic": "tidal power"}})]
+    assert report[0]["state"]["topic"] == "tidal power"
+    assert report[0]["state"]["final_post"].startswith("Answer to:")
+    assert report[0]["usage"]["total_tokens"] > 0
 
 
 def test_a_flow_script_that_fails_names_the_step(
@@ -105,4 +112,5 @@ def test_a_flow_script_that_fails_names_the_step(
     assert ">> step draft: crew 'Drafter' started" in out
     assert ">> step complain failed: RuntimeError" in out
     assert "error: flow Review failed in step 'complain': the draft was rejected" in err
+    assert "=== final output ===" in out  # a script's report is its crews' (one here)
     assert "Traceback" not in out + err
