@@ -44,15 +44,17 @@ SIMULATOR_MODEL = "openai/sim:tps=60,tokens=60,ttft=0.3"
 """The model a dry run gives every agent: a steady, readable stream from the simulator."""
 
 
-LITELLM_PROVIDER_KINDS = frozenset({"anthropic", "gemini"})
-"""Provider kinds the engine calls through litellm; every other kind speaks OpenAI's chat
-protocol and is called by the engine's native client (docs/ARCHITECTURE.md, "The LLM path")."""
+LITELLM_PROVIDER_KINDS: frozenset[str] = frozenset()
+"""Provider kinds the engine calls through litellm: none of the kinds Settings offers today
+(OpenAI's protocol, Anthropic's and Gemini's each have a native client; docs/ARCHITECTURE.md,
+"The LLM path"). A model string of another provider still loads litellm when it runs."""
 
 
 def preload_engine(with_litellm: bool = True) -> None:
     """Imports the engine's LLM clients and warms them up (blocking; a worker thread).
 
-    * The native OpenAI-protocol client costs httpx's import (about 0.4 s). litellm, needed
+    * The native clients (OpenAI's, Anthropic's and Gemini's protocols) cost httpx's import
+      (about 0.4 s). litellm, needed
       only for `with_litellm` (a provider of `LITELLM_PROVIDER_KINDS`, or
       `CREWDESK_LLM_CLIENT=litellm`), takes seconds and must not be imported on the GUI
       thread; a model that needs it later is loaded by the engine in a worker thread.
@@ -70,7 +72,8 @@ def preload_engine(with_litellm: bool = True) -> None:
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        llm.load_native()
+        for protocol in ("openai", "anthropic", "gemini"):
+            llm.load_native(protocol)
         if with_litellm:
             llm.load_litellm()
             warm_up_llm()

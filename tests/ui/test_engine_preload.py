@@ -16,8 +16,8 @@ from desktop_app.ui.services import AppServices
     ("kinds", "client", "needed"),
     [
         (["simulator", "openai", "ollama", "lm_studio", "groq"], "auto", False),
-        (["simulator", "anthropic"], "auto", True),
-        (["gemini"], "native", True),
+        (["simulator", "anthropic"], "auto", False),
+        (["gemini"], "native", False),
         (["simulator"], "litellm", True),
     ],
 )
@@ -35,7 +35,8 @@ def test_litellm_is_preloaded_only_when_a_provider_needs_it(
 def test_the_preload_without_litellm_leaves_it_unimported() -> None:
     code = ("import sys; from desktop_app.ui.services import preload_engine; "
             "preload_engine(with_litellm=False); print('litellm' in sys.modules, "
-            "'desktop_app.engine._openai_protocol' in sys.modules)")
+            "'desktop_app.engine._openai_protocol' in sys.modules, "
+            "'desktop_app.engine._anthropic_protocol' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, check=True)
-    assert done.stdout.split() == ["False", "True"]
+    assert done.stdout.split() == ["False", "True", "True"]
