@@ -75,11 +75,15 @@ def test_a_crewai_flow_runs_with_its_crew_and_persistence(
     assert saved is not None and saved["verdict"] == "published and logged"
 
 
-def test_human_feedback_is_a_clear_error(hook: None) -> None:
-    from crewai.flow import human_feedback  # type: ignore[import-not-found]  # the hook serves it
+def test_human_feedback_is_the_engines(hook: None) -> None:
+    from crewai.flow import HumanFeedbackResult, human_feedback  # type: ignore[import-not-found]
 
-    with pytest.raises(NotImplementedError, match="@human_feedback on a Flow step"):
-        human_feedback(message="Approve?")
+    from desktop_app.engine import flow
+
+    assert human_feedback is flow.human_feedback
+    assert HumanFeedbackResult is flow.HumanFeedbackResult
+    with pytest.raises(NotImplementedError, match=r"provider= \(async feedback providers\)"):
+        human_feedback(message="Approve?", provider=object())
 
 
 @pytest.mark.parametrize("module", ["crewai.flow.persistence", "crewai.flow.persistence.sqlite",

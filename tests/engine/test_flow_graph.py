@@ -17,7 +17,6 @@ from desktop_app.engine.flow import (
     Flow,
     FlowState,
     and_,
-    human_feedback,
     listen,
     or_,
     router,
@@ -252,11 +251,6 @@ def test_a_flow_without_a_start_is_refused() -> None:
 def test_an_unknown_keyword_is_named() -> None:
     with pytest.raises(TypeError, match="'colour'"):
         Linear(colour="red")
-
-
-def test_human_feedback_names_itself() -> None:
-    with pytest.raises(NotImplementedError, match="@human_feedback"):
-        human_feedback("Is this right?")
 
 
 def test_events_follow_the_steps_in_order() -> None:

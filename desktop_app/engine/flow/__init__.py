@@ -6,9 +6,12 @@ Qt-free; steps may kick off crews (`crew.kickoff()` in a sync step, `await crew.
 in an async one). See `flow.Flow` for running one, `persistence` for `@persist`.
 """
 
-from typing import Any, NoReturn
-
 from desktop_app.engine.flow._dsl import and_, listen, or_, router, start
+from desktop_app.engine.flow._feedback import (
+    HumanFeedbackRequest,
+    HumanFeedbackResult,
+    human_feedback,
+)
 from desktop_app.engine.flow._graph import FlowGraph, Step, graph_of
 from desktop_app.engine.flow._state import FlowState
 from desktop_app.engine.flow.flow import Flow
@@ -23,6 +26,8 @@ __all__ = [
     "FlowGraph",
     "FlowPersistence",
     "FlowState",
+    "HumanFeedbackRequest",
+    "HumanFeedbackResult",
     "SQLiteFlowPersistence",
     "Step",
     "and_",
@@ -35,15 +40,3 @@ __all__ = [
     "start",
 ]
 
-
-def human_feedback(*args: Any, **kwargs: Any) -> NoReturn:
-    """CrewAI's `@human_feedback` on a flow step, which CrewDesk does not run yet.
-
-    Raises:
-        NotImplementedError: Always, naming what to do meanwhile.
-    """
-    raise NotImplementedError(
-        "@human_feedback on a Flow step is not supported by CrewDesk yet. Ask inside the "
-        "step instead (for example a Task with human_input=True in the crew the step runs), "
-        "or route on a state field with @router."
-    )

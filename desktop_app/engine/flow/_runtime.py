@@ -28,6 +28,7 @@ from desktop_app.engine import bus
 from desktop_app.engine import events as ev
 from desktop_app.engine._flow_scope import FlowStep, inside
 from desktop_app.engine.flow._dsl import condition_events, condition_met, is_multi_or
+from desktop_app.engine.flow._feedback import HumanFeedbackResult, ask_feedback
 from desktop_app.engine.flow._graph import FlowGraph, Step
 from desktop_app.engine.outputs import UsageMetrics
 
@@ -41,6 +42,8 @@ next chunk; plain Python code cannot be stopped)."""
 
 def describe(value: object) -> str:
     """A step's result as event text, cut to `RESULT_LIMIT` characters."""
+    if isinstance(value, HumanFeedbackResult):
+        value = value.outcome or value.output
     text = "" if value is None else str(getattr(value, "raw", value))
     return text if len(text) <= RESULT_LIMIT else text[:RESULT_LIMIT] + "…"
 
@@ -75,6 +78,7 @@ class FlowRun:
         self._fired_or: set[str] = set()
         self._completed: set[str] = set()
         self._calls: dict[str, int] = {}
+        self._payloads: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._cancel = threading.Event()
 
@@ -116,7 +120,8 @@ class FlowRun:
         result = await self._call(step, (), args, None)
         if step.mark.router and result is not None:
             await self._after(name, result)
-            await self._after(_label(result), _label(result))
+            self._payloads[_label(result)] = _payload(result)
+            await self._after(_label(result), _payload(result))
         else:
             await self._after(name, result)
 
@@ -137,14 +142,15 @@ class FlowRun:
                 if out is None:
                     current = None
                     continue
-                current = current_result = _label(out)
+                current, current_result = _label(out), _payload(out)
+                self._payloads[current] = current_result
                 labels.append(current)
         for index, fired in enumerate([trigger, *labels]):
             if index > 0:
                 self._rearm(fired)
             listeners = self._triggered(fired, routers=False)
             ran.setdefault(fired, set()).update(listeners)
-            given = fired if index > 0 else result
+            given = self._payloads.get(fired, fired) if index > 0 else result
             await _all_at_once([self._listener(name, given, fired) for name in listeners])
             if index > 0:
                 for name in self._starts_on(fired, ran.get(fired, set())):
@@ -224,7 +230,7 @@ class FlowRun:
                     result = await _in_thread(method, args, kwargs, self._cancel)
                 if asyncio.iscoroutine(result):  # a sync step that returned a coroutine
                     result = await result
-            self.outputs.append((name, result))
+            result = await self._reviewed(step, result)
             self._completed.add(name)
             await self.after_step(name)
         except Exception as exc:
@@ -239,12 +245,30 @@ class FlowRun:
             result=describe(result), state=self.snapshot()))
         return result
 
+    async def _reviewed(self, step: Step, result: Any) -> Any:
+        """Keeps the step's output; with `@human_feedback`, asks about it first and returns
+        the `HumanFeedbackResult` (a step with `emit` routes on its outcome)."""
+        config = step.mark.human_feedback
+        if config is None:
+            self.outputs.append((step.name, result))
+            return result
+        feedback = await ask_feedback(self.flow, self.graph.name, step.name, config, result)
+        self.outputs.append((step.name, result if feedback.outcome is not None else feedback))
+        return feedback
+
     def _publish(self, event: ev.RunEvent) -> None:
         bus.publish(event)
 
 
 def _label(value: Any) -> str:
+    if isinstance(value, HumanFeedbackResult):
+        return value.outcome or ""
     return str(value.value if isinstance(value, enum.Enum) else value)
+
+
+def _payload(value: Any) -> Any:
+    """What a route label's listeners get: the label, or a `HumanFeedbackResult` (CrewAI's)."""
+    return value if isinstance(value, HumanFeedbackResult) else _label(value)
 
 
 def _accepts(flow: Any, name: str, parameter: str) -> bool:

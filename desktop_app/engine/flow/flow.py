@@ -30,6 +30,7 @@ from desktop_app.engine import bus
 from desktop_app.engine import events as ev
 from desktop_app.engine._blocking import run_to_end
 from desktop_app.engine.flow import _state
+from desktop_app.engine.flow._feedback import HumanFeedbackHandler, HumanFeedbackResult
 from desktop_app.engine.flow._graph import FlowGraph, graph_of
 from desktop_app.engine.flow._runtime import FlowRun, describe
 from desktop_app.engine.flow.persistence import (
@@ -50,7 +51,8 @@ class Flow(Generic[T]):
 
     Class attributes (CrewAI's): `initial_state` (a dict, a model class or instance),
     `name` (default: the class's name), `max_method_calls` (a step's runs per kickoff before
-    it is called an endless loop).
+    it is called an endless loop); CrewDesk's `human_feedback_handler` answers the
+    `@human_feedback` questions (default: a line of stdin).
 
     Args:
         persistence: Where `@persist` saves states (overrides the decorators' backends).
@@ -60,6 +62,7 @@ class Flow(Generic[T]):
     initial_state: ClassVar[Any] = None
     name: str | None = None
     max_method_calls: int = 100
+    human_feedback_handler: HumanFeedbackHandler | None = None
     _initial_state_t: ClassVar[object] = None
 
     def __class_getitem__(cls, item: Any) -> Any:
@@ -85,6 +88,8 @@ class Flow(Generic[T]):
         self._usage = UsageMetrics()
         self._run: FlowRun | None = None
         self._default_backend: FlowPersistence | None = None
+        self.last_human_feedback: HumanFeedbackResult | None = None
+        self.human_feedback_history: list[HumanFeedbackResult] = []
 
     # --- what a step reads --------------------------------------------------------
 

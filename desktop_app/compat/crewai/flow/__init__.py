@@ -1,7 +1,7 @@
 """`crewai.flow`: CrewAI's Flows, on CrewDesk's engine (`desktop_app.engine.flow`).
 
-`Flow`, `start`, `listen`, `router`, `or_`, `and_` and `persist` are the engine's own objects.
-`human_feedback` is CrewAI's name; using it raises an error that says what to do instead.
+`Flow`, `start`, `listen`, `router`, `or_`, `and_`, `persist` and `human_feedback` are the
+engine's own objects.
 Other names of CrewAI's package (conversational flows, input providers) raise an
 `ImportError` naming them.
 """
@@ -12,6 +12,7 @@ from desktop_app.compat._unsupported import unsupported_name
 from desktop_app.engine.flow import (
     Flow,
     FlowState,
+    HumanFeedbackResult,
     and_,
     human_feedback,
     listen,
@@ -25,7 +26,7 @@ _CREWAI_ONLY = frozenset({
     "AgentMessage", "ChatState", "ConsoleProvider", "ConversationConfig", "ConversationEvent",
     "ConversationMessage", "ConversationState", "ConversationalConfig", "ConversationalInputs",
     "Expression", "FlowStructure", "HumanFeedbackPending", "HumanFeedbackProvider",
-    "HumanFeedbackResult", "InputProvider", "InputResponse", "PendingFeedbackContext",
+    "InputProvider", "InputResponse", "PendingFeedbackContext",
     "RouterConfig", "build_flow_structure", "flow_config", "visualize_flow_structure",
 })
 """Names of CrewAI 1.15's `crewai.flow` that CrewDesk does not provide."""
@@ -44,6 +45,7 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "Flow",
     "FlowState",
+    "HumanFeedbackResult",
     "and_",
     "human_feedback",
     "listen",
