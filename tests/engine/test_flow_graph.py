@@ -289,3 +289,10 @@ def test_a_trigger_payload_goes_to_the_start_steps_that_take_it() -> None:
     assert Triggered().kickoff() == "none"
     flow = Triggered()
     assert flow.kickoff(inputs={"crewai_trigger_payload": {"topic": "tides"}}) == "tides"
+
+
+def test_crewais_tracing_setting_warns_naming_itself() -> None:
+    from desktop_app.engine.errors import IgnoredSettingWarning
+
+    with pytest.warns(IgnoredSettingWarning, match=r"Linear\(tracing=...\)"):
+        Linear(tracing=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+import warnings
 import webbrowser
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -29,6 +30,7 @@ from pydantic import BaseModel
 from desktop_app.engine import bus
 from desktop_app.engine import events as ev
 from desktop_app.engine._blocking import run_to_end
+from desktop_app.engine.errors import IgnoredSettingWarning
 from desktop_app.engine.flow import _state
 from desktop_app.engine.flow._feedback import HumanFeedbackHandler, HumanFeedbackResult
 from desktop_app.engine.flow._graph import FlowGraph, graph_of
@@ -44,6 +46,14 @@ from desktop_app.engine.streaming import RunEventStream
 __all__ = ["Flow"]
 
 T = TypeVar("T", bound="dict[str, Any] | BaseModel")
+
+_IGNORED = {
+    "tracing": "CrewAI's cloud tracing is not part of CrewDesk; the flow's events are on the "
+               "engine's bus (and crewai.events)",
+    "suppress_flow_events": "CrewDesk always publishes a flow's events on the engine's bus",
+    "defer_trace_finalization": "CrewAI's cloud tracing is not part of CrewDesk",
+}
+"""CrewAI's `Flow` fields that CrewDesk accepts with a warning rather than an error."""
 
 
 class Flow(Generic[T]):
@@ -76,6 +86,10 @@ class Flow(Generic[T]):
 
     def __init__(self, persistence: FlowPersistence | None = None, **kwargs: Any) -> None:
         for key, value in kwargs.items():
+            if key in _IGNORED and not hasattr(type(self), key):
+                warnings.warn(IgnoredSettingWarning(
+                    f"{type(self).__name__}({key}=...): {_IGNORED[key]}"), stacklevel=2)
+                continue
             if key.startswith("_") or not hasattr(type(self), key):
                 raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument "
                                 f"{key!r} (a flow's inputs go to kickoff(inputs=...))")
