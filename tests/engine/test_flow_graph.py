@@ -17,6 +17,7 @@ from desktop_app.engine.flow import (
     Flow,
     FlowState,
     and_,
+    graph_of,
     listen,
     or_,
     router,
@@ -296,3 +297,13 @@ def test_crewais_tracing_setting_warns_naming_itself() -> None:
 
     with pytest.warns(IgnoredSettingWarning, match=r"Linear\(tracing=...\)"):
         Linear(tracing=True)
+
+
+def test_the_graph_names_steps_edges_and_where_each_step_is() -> None:
+    graph = graph_of(Branching)
+    assert graph.starts == ["check"] and graph.labels() == ["big", "small"]
+    assert graph.edges() == [("check", "route", ""), ("route", "handle_big", "big"),
+                             ("route", "handle_small", "small")]
+    step = graph.steps["handle_big"]
+    assert step.file == __file__ and step.line is not None and step.takes_input
+    assert graph_of(Joins).edges()[:2] == [("a", "both", "and"), ("b", "both", "and")]

@@ -64,6 +64,19 @@ class FlowGraph:
         """Steps that wait for a condition (routers included)."""
         return [step for step in self.steps.values() if step.mark.listen is not None]
 
+    def edges(self) -> list[tuple[str, str, str]]:
+        """`(from_step, to_step, label)` for every arrow: a listener from each step it waits
+        for ("and"/"or" for joins, "" alone), and from a router to the listeners of its route
+        labels (the label; from every router when no router names its labels)."""
+        routers = [name for name, step in self.steps.items() if step.mark.router]
+        found: list[tuple[str, str, str]] = []
+        for step in self.steps.values():
+            for condition in (step.mark.listen, step.start_condition):
+                if condition is not None:
+                    found.extend((source, step.name, label)
+                                 for source, label in _sources(self, condition, routers))
+        return list(dict.fromkeys(found))
+
     def labels(self) -> list[str]:
         """Route labels listened to that are no method's name, in first-seen order."""
         found: list[str] = []
@@ -77,6 +90,19 @@ class FlowGraph:
 
 
 _GRAPH = "__crewdesk_flow_graph__"
+
+
+def _sources(graph: FlowGraph, condition: Condition, routers: list[str]
+             ) -> list[tuple[str, str]]:
+    join = "" if isinstance(condition, str) else condition["type"].lower()
+    out: list[tuple[str, str]] = []
+    for event in condition_events(condition):
+        if event in graph.steps:
+            out.append((event, join))
+            continue
+        emitters = [name for name in routers if event in graph.steps[name].mark.emits]
+        out.extend((name, event) for name in emitters or routers)
+    return out
 
 
 def graph_of(flow_class: type) -> FlowGraph:

@@ -9,37 +9,11 @@ from __future__ import annotations
 
 from html import escape
 
-from desktop_app.engine.flow._dsl import Condition, condition_events
 from desktop_app.engine.flow._graph import FlowGraph
 
-__all__ = ["edges", "flow_html"]
+__all__ = ["flow_html"]
 
 BOX_W, BOX_H, GAP_X, GAP_Y, MARGIN = 190, 44, 90, 26, 30
-
-
-def edges(graph: FlowGraph) -> list[tuple[str, str, str]]:
-    """`(from_step, to_step, label)` for every arrow of the graph."""
-    routers = [name for name, step in graph.steps.items() if step.mark.router]
-    found: list[tuple[str, str, str]] = []
-    for step in graph.steps.values():
-        for condition in (step.mark.listen, step.start_condition):
-            if condition is not None:
-                found.extend((source, step.name, label)
-                             for source, label in _sources(graph, condition, routers))
-    return list(dict.fromkeys(found))
-
-
-def _sources(graph: FlowGraph, condition: Condition, routers: list[str]
-             ) -> list[tuple[str, str]]:
-    join = "" if isinstance(condition, str) else condition["type"].lower()
-    out: list[tuple[str, str]] = []
-    for event in condition_events(condition):
-        if event in graph.steps:
-            out.append((event, join))
-            continue
-        emitters = [name for name in routers if event in graph.steps[name].mark.emits]
-        out.extend((name, event) for name in emitters or routers)
-    return out
 
 
 def _levels(graph: FlowGraph, arrows: list[tuple[str, str, str]]) -> dict[str, int]:
@@ -61,7 +35,7 @@ def _levels(graph: FlowGraph, arrows: list[tuple[str, str, str]]) -> dict[str, i
 
 def flow_html(graph: FlowGraph, title: str) -> str:
     """The page for `graph`."""
-    arrows = edges(graph)
+    arrows = graph.edges()
     level = _levels(graph, arrows)
     columns: dict[int, list[str]] = {}
     for name in graph.steps:
