@@ -1,5 +1,11 @@
 """Checks across the parts of a crew document: keys, agents of tasks, `context` edges.
 
+`document_issues` are problems that keep a document from being saved. `run_issues` are what
+would fail (severity ``run``) or go wrong unnoticed (``warning``) when the crew runs, while the
+file can still be saved: tools CrewDesk cannot build, ``{``-typos, inputs nothing uses, and
+placeholders an input set leaves empty. `place_text` names a place in plain words
+(``Task 2 "write"``) for people, where `label_of` gives ``tasks[1]`` for files.
+
 Kept apart from the models so that `model.py` stays a plain description of the data.
 """
 
@@ -8,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from desktop_app.documents._knowledge import knowledge_places, resolve_path
 from desktop_app.documents._yaml import Loc
@@ -38,6 +44,12 @@ SECRET_NAMES = frozenset({"api_key", "key", "token"})
 """Settings that hold a key, which a crew document never keeps."""
 
 Issue = tuple[Loc, str]
+
+Severity = Literal["error", "run", "warning"]
+"""``error``: the document cannot be saved; ``run``: it saves, but a run fails;
+``warning``: a run works, but probably not as meant."""
+
+RunIssue = tuple[Loc, str, Severity]
 
 
 def document_issues(doc: CrewDocument) -> list[Issue]:
@@ -144,7 +156,7 @@ def _agent_issues(doc: CrewDocument) -> Iterator[Issue]:
             if doc.process == "sequential":
                 yield (
                     ("tasks", index, "agent"),
-                    f"task '{task.key}' has no agent; a sequential crew needs one per task",
+                    "has no agent; a sequential crew needs one per task",
                 )
         elif task.agent not in known:
             yield (
@@ -250,3 +262,116 @@ def _cycles(tasks: list[TaskSpec], position: dict[str, int]) -> list[list[str]]:
     for task in tasks:
         visit(task.key, [])
     return found
+
+
+_SPACED_RE = re.compile(r"\{(\s+[A-Za-z_]\w*\s*|[A-Za-z_]\w*\s+)\}")
+"""``{ topic }``: meant as a placeholder, but the spaces keep it from being filled."""
+_UNCLOSED_RE = re.compile(r"\{[A-Za-z_]\w*(?![\w}])")
+"""``{topic`` with no ``}`` after the name."""
+_UNOPENED_RE = re.compile(r"(?<![{\w])[A-Za-z_]\w*\}")
+"""``topic}`` with no ``{`` before the name."""
+
+
+def run_issues(doc: CrewDocument, *, check_tools: bool = True) -> list[RunIssue]:
+    """What would fail or go wrong when ``doc`` runs, though it can be saved.
+
+    Args:
+        doc: The crew.
+        check_tools: Whether to check the agents' tool names against the tools CrewDesk can
+            build (off for a CrewAI project's crew, whose code makes its own tools).
+
+    Returns:
+        ``(loc, message, severity)`` triples, in file order.
+    """
+    issues: list[RunIssue] = []
+    if check_tools:
+        issues += _tool_issues(doc)
+    issues += _brace_issues(doc)
+    issues += _input_issues(doc)
+    return sorted(issues, key=lambda issue: _order(issue[0]))
+
+
+def _tool_issues(doc: CrewDocument) -> Iterator[RunIssue]:
+    """Tool names that no built-in or CrewAI-named tool of CrewDesk answers to (project and
+    MCP tools are checked when the crew is built, where their folder and servers are known)."""
+    from desktop_app.documents.tool_catalog import MCP_PREFIX, PROJECT_PREFIX, catalog
+
+    known = {entry.name for entry in catalog()}
+    for index, agent in enumerate(doc.agents):
+        for item, name in enumerate(agent.tools):
+            if name.startswith((PROJECT_PREFIX, MCP_PREFIX)) or name in known:
+                continue
+            yield (("agents", index, "tools", item),
+                   f"uses the tool '{name}', which CrewDesk cannot build: pick a tool it "
+                   "offers (Tools…) or remove it", "run")
+
+
+def _brace_issues(doc: CrewDocument) -> Iterator[RunIssue]:
+    """``{ name }`` and unbalanced braces: text the run sends as it is, unfilled."""
+    for loc, text in doc.text_fields():
+        for match in _SPACED_RE.finditer(text):
+            name = match.group(1).strip()
+            yield (loc, f"'{match.group(0)}' is not filled in at run time: write {{{name}}} "
+                   "without spaces", "warning")
+        opened, closed = text.count("{"), text.count("}")
+        if opened == closed:
+            continue
+        fragment = (_UNCLOSED_RE if opened > closed else _UNOPENED_RE).search(text)
+        near = f" (near '{fragment.group(0)}')" if fragment else ""
+        yield (loc, f"the braces do not match ({opened} '{{', {closed} '}}'): a placeholder "
+               f"is not closed or not opened{near}", "warning")
+
+
+def _input_issues(doc: CrewDocument) -> Iterator[RunIssue]:
+    """Placeholders an input set gives no value (the run stops), and inputs no placeholder
+    uses (their values go nowhere)."""
+    uses = doc.placeholder_uses()
+    for index, inputs in enumerate(doc.input_sets):
+        for name, places in uses.items():
+            if name not in inputs.values:
+                yield (places[0], f"{{{name}}} has no value in input set {index + 1} "
+                       f"\"{inputs.name}\": a run with it stops", "run")
+        for name in inputs.values:
+            if name not in uses:
+                yield (("input_sets", index, "values", name),
+                       f"gives the input '{name}', which no {{placeholder}} uses", "warning")
+
+
+_SECTION_NAMES = {"agents": "Agent", "tasks": "Task", "input_sets": "Input set"}
+_WHOLE_SECTIONS = {"agents": "The crew's agents", "tasks": "The crew's tasks",
+                   "input_sets": "The crew's input sets", "name": "The crew's name",
+                   "description": "The crew's description", "process": "The crew's process"}
+
+
+def place_text(doc: CrewDocument, loc: Loc) -> str:
+    """A place of ``doc`` in plain words: ``Task 2 "write", expected output``."""
+    if not loc:
+        return "The crew"
+    section = str(loc[0])
+    if section == "settings":
+        return "The crew's " + " ".join(_words(part) for part in loc[1:] if not
+                                        isinstance(part, int)) if len(loc) > 1 else "The crew"
+    if len(loc) == 1 or not isinstance(loc[1], int) or section not in _SECTION_NAMES:
+        return _WHOLE_SECTIONS.get(section, _words(section).capitalize())
+    items: list[object] = list(getattr(doc, section))
+    index = loc[1]
+    item = items[index] if 0 <= index < len(items) else None
+    name = getattr(item, "key", None) or getattr(item, "name", None)
+    text = f"{_SECTION_NAMES[section]} {index + 1}" + (f' "{name}"' if name else "")
+    field = [_words(part) for part in loc[2:3] if isinstance(part, str)]
+    return ", ".join([text, *field])
+
+
+def plain_text(doc: CrewDocument, loc: Loc, message: str) -> str:
+    """An issue for people: ``Task 2 "write" has no agent; ...`` (the place in plain words,
+    then the message)."""
+    place = place_text(doc, loc)
+    subject = place.split(", ", 1)[0]
+    if message.startswith(("has ", "is ", "uses ", "gives ")):
+        return f"{subject} {message}"
+    return f"{place}: {message}"
+
+
+def _words(name: str | int) -> str:
+    return {"max_iter": "max iterations", "llm": "model", "manager_llm": "manager model"}.get(
+        str(name), str(name).replace("_", " "))

@@ -20,7 +20,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from desktop_app.documents._checks import document_issues, knowledge_file_issues
+from desktop_app.documents._checks import (
+    Severity,
+    document_issues,
+    knowledge_file_issues,
+    plain_text,
+    run_issues,
+)
 from desktop_app.documents._knowledge import output_file_issues, outside_issues
 from desktop_app.documents._yaml import Loc, label_of
 
@@ -265,10 +271,21 @@ class DocumentIssue:
     Attributes:
         loc: Where, as a path into the document: ``("tasks", 1, "agent")``.
         message: What is wrong, for the user.
+        severity: ``error`` (cannot be saved), ``run`` (saved, but a run fails) or
+            ``warning`` (a run works, probably not as meant).
+        plain: The whole issue in plain words (``Task 2 "write" has no agent; ...``), when
+            the document was at hand to name the place; `text` falls back to `__str__`.
     """
 
     loc: Loc
     message: str
+    severity: Severity = "error"
+    plain: str = ""
+
+    @property
+    def text(self) -> str:
+        """The issue for people: the place in plain words, then what is wrong."""
+        return self.plain or str(self)
 
     @property
     def field(self) -> str:
@@ -350,7 +367,19 @@ class CrewDocument(_Spec):
 
     def problems(self) -> list[DocumentIssue]:
         """Everything that keeps this document from being loaded as valid or run."""
-        return [DocumentIssue(loc, message) for loc, message in document_issues(self)]
+        return [DocumentIssue(loc, message, plain=plain_text(self, loc, message))
+                for loc, message in document_issues(self)]
+
+    def run_problems(self, *, check_tools: bool = True) -> list[DocumentIssue]:
+        """What fails (severity ``run``) or goes wrong (``warning``) when this document runs,
+        though it can be saved: unknown tools, ``{``-typos, unused or missing inputs.
+
+        Args:
+            check_tools: Check tool names against the tools CrewDesk builds (off for a
+                CrewAI project's crew, whose code makes its tools).
+        """
+        return [DocumentIssue(loc, message, severity, plain_text(self, loc, message))
+                for loc, message, severity in run_issues(self, check_tools=check_tools)]
 
     def file_problems(self, base_dir: Path | None) -> list[DocumentIssue]:
         """One issue per knowledge file that is not on disk, or that is outside the crew's

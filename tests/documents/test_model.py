@@ -78,7 +78,7 @@ def test_unknown_agent_in_a_task() -> None:
 
 def test_a_sequential_task_needs_an_agent_but_a_hierarchical_one_does_not() -> None:
     assert messages(crew(task("one", agent_key=None))) == [
-        "tasks[0].agent: task 'one' has no agent; a sequential crew needs one per task"
+        "tasks[0].agent: has no agent; a sequential crew needs one per task"
     ]
     assert crew(task("one", agent_key=None), process="hierarchical").problems() == []
 

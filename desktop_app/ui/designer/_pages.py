@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -28,13 +27,14 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.documents import allow_new_knowledge_files
-from desktop_app.documents.model import CrewDocument, KnowledgeSourceSpec
+from desktop_app.documents.model import CrewDocument, DocumentIssue, KnowledgeSourceSpec
 from desktop_app.ui.designer import _edits
 from desktop_app.ui.designer._agent_form import COMMON_MODELS
 from desktop_app.ui.designer._editor import CrewEditor
 from desktop_app.ui.designer._edits import Loc
 from desktop_app.ui.designer._form_base import SpecForm
 from desktop_app.ui.designer._knowledge import KnowledgeList
+from desktop_app.ui.designer._problems import ProblemsList
 from desktop_app.ui.designer._safety import SafetyFields
 from desktop_app.ui.widgets.fields import FieldRow
 from desktop_app.ui.widgets.tasks import TaskOwner
@@ -132,8 +132,7 @@ class CrewPage(QWidget):
         self.placeholders_label = QLabel()
         self.placeholders_label.setObjectName("placeholders")
         self.placeholders_label.setWordWrap(True)
-        self.problems_list = QListWidget()
-        self.problems_list.setObjectName("problems")
+        self.problems_list = ProblemsList()
         form = QFormLayout(self)
         form.addRow("Name", self.name_row)
         form.addRow("Description", self.description_edit)
@@ -214,8 +213,10 @@ class CrewPage(QWidget):
         self._editor.edit("Change crew knowledge", lambda doc: allow_new_knowledge_files(
             doc, _edits.set_value(doc, loc, specs)))
 
-    def refresh(self, doc: CrewDocument, issues: list[tuple[Loc, str]]) -> None:
-        """Shows the document and what is wrong with it."""
+    def refresh(self, doc: CrewDocument, issues: list[tuple[Loc, str]],
+                notes: Sequence[DocumentIssue] = ()) -> None:
+        """Shows the document and what is wrong with it (``notes``: what would fail or go
+        wrong when it runs, `CrewDocument.run_problems`)."""
         if self.name_edit.text() != doc.name:
             self.name_edit.setText(doc.name)
         if self.description_edit.toPlainText() != doc.description:
@@ -231,13 +232,7 @@ class CrewPage(QWidget):
         self.placeholders_label.setText(
             ", ".join(f"{{{name}}}" for name in names) if names else "none (no {placeholders})"
         )
-        self.problems_list.clear()
-        for loc, message in issues:
-            where = _edits.field_of(loc)
-            item = QListWidgetItem(f"{_label(where)}: {message}" if loc else message)
-            self.problems_list.addItem(item)
-        if not issues:
-            self.problems_list.addItem("No problems: the crew can be saved and run.")
+        self.problems_list.show_issues(doc, issues, notes)
 
     def _show_manager(self, doc: CrewDocument, issues: list[tuple[Loc, str]]) -> None:
         hierarchical = doc.process == "hierarchical"
@@ -282,12 +277,6 @@ class CrewPage(QWidget):
 
     def _on_process_box_activated(self, _index: int) -> None:
         self._editor.set_field(("process",), self.process_box.currentText(), "Change process")
-
-
-def _label(loc: Loc) -> str:
-    if len(loc) >= 3:
-        return f"{loc[0]}[{loc[1]}].{loc[2]}"
-    return ".".join(str(part) for part in loc)
 
 
 class ItemsPage(QWidget):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from desktop_app.storage.crew_library import (
 from desktop_app.ui.dashboard._endpoints import remember_typed_endpoints
 from desktop_app.ui.designer import (
     _edits,
+    _problems,
     _view_files,
     _view_layout,
     _view_projects,
@@ -128,6 +130,7 @@ class DesignerView(QWidget):
             lambda: self._tasks.spawn(self.save_as())
         )
         self.crew_page = CrewPage(self.editor, self._tasks)
+        self.crew_page.problems_list.placeActivated.connect(partial(_problems.jump_to, self))
         self.agent_form = AgentForm(self.editor, self._tasks)
         self.agent_form.tool_picker.set_host(ServicesToolHost(self._services, self.editor))
         self.task_form = TaskForm(self.editor)
@@ -174,9 +177,9 @@ class DesignerView(QWidget):
 
     def _on_editor_document_changed(self) -> None:
         doc = self.editor.document
-        issues = self.editor.issues()
-        grouped = _edits.issues_by_field(issues)
-        self.crew_page.refresh(doc, issues)
+        issues, notes = self.editor.issues(), _problems.notes_for(self)
+        grouped = _edits.issues_by_field(issues + [(note.loc, note.message) for note in notes])
+        self.crew_page.refresh(doc, issues, notes)
         self.agents_page.refresh(doc, grouped)
         self.tasks_page.refresh(doc, grouped)
         self.flow.show_document(doc, self.tasks_page.items_list.currentRow())
