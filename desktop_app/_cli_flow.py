@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from desktop_app.compat.projects import LoadedProject
     from desktop_app.engine.events import RunEvent
 
-__all__ = ["FlowPrinter", "flow_report", "run_flow_project"]
+__all__ = ["FlowPrinter", "flow_report", "flow_script_with_inputs", "run_flow_project"]
 
 RESULT_SHOWN = 160
 
@@ -103,6 +103,16 @@ class FlowPrinter:
             printer.flush(index)
         printer.out.write(text + "\n")
         printer.out.flush()
+
+
+def flow_script_with_inputs(args: argparse.Namespace, project: LoadedProject) -> bool:
+    """Whether a script or notebook given ``--inputs``/``--inputs-file`` defines a Flow: its
+    Flow class is kicked off with them (rather than a crew of it)."""
+    from desktop_app.compat._project_flow import defines_flow
+
+    given = args.inputs is not None or args.inputs_file is not None
+    program = getattr(project, "_program", None)
+    return given and program is not None and defines_flow(program.source)
 
 
 def flow_inputs(args: argparse.Namespace) -> list[dict[str, Any] | None]:

@@ -377,7 +377,7 @@ def run_project(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         ProjectError: The project cannot be loaded, or failed before any crew ran.
         UsageError: A mistake in the command line.
     """
-    from desktop_app._cli_flow import run_flow_project
+    from desktop_app._cli_flow import flow_script_with_inputs, run_flow_project
     from desktop_app.compat.projects import load, locate
 
     spec = locate(Path(args.crew))
@@ -389,7 +389,7 @@ def run_project(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with (warnings_printed(bus_printer.warn), project_target(args),
           approvals.as_default(bus_printer.number)):
         project = load(spec)
-        if spec.kind == "flow":
+        if spec.kind == "flow" or flow_script_with_inputs(args, project):
             return run_flow_project(args, project, bus_printer, out, err)
         given = args.inputs is not None or args.inputs_file is not None
         if given or args.input_set is not None:

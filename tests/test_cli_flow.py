@@ -114,3 +114,33 @@ def test_a_flow_script_that_fails_names_the_step(
     assert "error: flow Review failed in step 'complain': the draft was rejected" in err
     assert "=== final output ===" in out  # a script's report is its crews' (one here)
     assert "Traceback" not in out + err
+
+
+def test_a_flow_script_with_inputs_kicks_its_flow_class_off(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = tmp_path / "topic_flow.py"
+    script.write_text(TOPIC_SCRIPT, encoding="utf-8")
+    code = crewdesk(["run", str(script), "--simulator", "--inputs", '{"topic": "geysers"}'])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert out.count(">> flow Topic started") == 1  # the script's own kickoff did not run
+    assert "Write about geysers" in out
+    assert "=== final output ===\nAnswer to: Current Task: Write about geysers" in out
+
+
+TOPIC_SCRIPT = '''
+from crewai import Agent, Crew, Task
+from crewai.flow import Flow, start
+
+
+class Topic(Flow):
+    @start()
+    def write(self):
+        agent = Agent(role="Writer", goal="Write", backstory="A writer.")
+        task = Task(description="Write about {topic}", expected_output="text", agent=agent)
+        return Crew(agents=[agent], tasks=[task]).kickoff({"topic": self.state["topic"]}).raw
+
+
+Topic().kickoff(inputs={"topic": "the script's own topic"})
+'''

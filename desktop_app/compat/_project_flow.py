@@ -9,12 +9,18 @@ inputs, CrewDesk makes the Flow class itself and calls ``kickoff(inputs=...)``.
 
 from __future__ import annotations
 
+import ast
+import re
+import types
 from pathlib import Path
 from typing import Any
 
 from desktop_app.compat._project_errors import ProjectError
 
-__all__ = ["flow_class", "flow_spec_parts", "is_flow_project"]
+__all__ = ["defines_flow", "flow_class", "flow_setup_code", "flow_spec_parts", "is_flow_project"]
+
+_FLOW_CLASS = re.compile(r"^\s*class\s+\w+\s*\(\s*Flow\b", re.MULTILINE)
+_KICKOFFS = frozenset({"kickoff", "kickoff_async", "akickoff", "plot"})
 
 
 def is_flow_project(pyproject: dict[str, Any]) -> bool:
@@ -65,3 +71,30 @@ def flow_class(namespace: dict[str, Any], module_name: str, path: Path) -> type:
         raise ProjectError(path, None, "defines no Flow class (a subclass of "
                            "crewai.flow.Flow with @start() methods)")
     return found[-1]
+
+
+def defines_flow(source: str) -> bool:
+    """Whether a script's source defines a Flow class (``class X(Flow...)``)."""
+    return bool(_FLOW_CLASS.search(source))
+
+
+def flow_setup_code(source: str, path: Path) -> types.CodeType:
+    """A flow script without its top-level statements that kick something off or plot
+    (steps may kick crews off inside their methods: those are kept), so CrewDesk can make the
+    Flow class and kick it off with the given inputs."""
+    tree = ast.parse(source, str(path))
+    body = [statement for statement in tree.body if not _kicks_off_here(statement)]
+    module = ast.Module(body=body, type_ignores=[])
+    code: types.CodeType = compile(module, str(path), "exec",
+                                   flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+    return code
+
+
+def _kicks_off_here(node: ast.AST) -> bool:
+    """A call of ``.kickoff(...)`` (or ``.plot``) in ``node`` outside any def or class."""
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+        return False
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and (
+            node.func.attr in _KICKOFFS):
+        return True
+    return any(_kicks_off_here(child) for child in ast.iter_child_nodes(node))

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, cast
 from desktop_app.compat import _project_crew as crew_code
 from desktop_app.compat._project_env import load_env_file, project_process_state
 from desktop_app.compat._project_errors import ProjectError, ProjectWarning, from_exception
-from desktop_app.compat._project_flow import flow_class
+from desktop_app.compat._project_flow import flow_class, flow_setup_code
 from desktop_app.compat._project_locate import ProjectSpec, locate
 from desktop_app.compat._project_source import Program, execute, read_program
 from desktop_app.compat._script_keys import check_script_tool_keys
@@ -178,12 +178,20 @@ class LoadedProject:
 
     def run_flow(self, inputs: dict[str, Any] | None) -> object:
         """Runs a Flow project: its ``kickoff()`` function, or, given ``inputs`` (or when
-        ``main.py`` has no such function), ``kickoff(inputs=...)`` of its Flow class.
+        ``main.py`` has no such function), ``kickoff(inputs=...)`` of its Flow class. A script
+        or notebook: its Flow class's ``kickoff(inputs=...)``, its own top-level kickoffs
+        left out.
 
         Raises:
             ProjectError: The project's code failed (a step's error included).
         """
         with self.activated(), _argv([str(self.spec.entry)]):
+            if self._program is not None:  # a script or notebook that defines a Flow
+                program = self._program
+                namespace = execute(program, _SCRIPT_MODULE, self.spec.root,
+                                    flow_setup_code(program.source, program.path))
+                made = flow_class(namespace, _SCRIPT_MODULE, program.path)
+                return self._call(lambda: made().kickoff(inputs=inputs), program.path)
             module_name, main_py = self.spec.main_module or "main", self.spec.entry
             module = self._call(lambda: importlib.import_module(module_name), main_py)
             function = getattr(module, self.spec.main_function, None)
