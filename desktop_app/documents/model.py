@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
 
 from desktop_app.documents._checks import (
     Severity,
@@ -312,6 +312,8 @@ class CrewDocument(_Spec):
         agents: The agents, in order.
         tasks: The tasks, in the order they run.
         input_sets: Named values for the placeholders; the first is the default.
+        layout: Where the designer's canvas draws each node, by ``agent:<key>`` or
+            ``task:<key>``: only for the designer (CrewAI exports leave it out).
     """
 
     schema_version: int = CURRENT_SCHEMA_VERSION
@@ -322,6 +324,12 @@ class CrewDocument(_Spec):
     agents: list[AgentSpec] = Field(default_factory=list)
     tasks: list[TaskSpec] = Field(default_factory=list)
     input_sets: list[InputSet] = Field(default_factory=list)
+    layout: dict[str, tuple[float, float]] = Field(default_factory=dict)
+
+    @field_serializer("layout")
+    def _layout_as_lists(self, layout: dict[str, tuple[float, float]]) -> dict[str, list[float]]:
+        """Positions as ``[x, y]`` lists: YAML's safe dumper writes no tuples."""
+        return {key: [float(x), float(y)] for key, (x, y) in layout.items()}
 
     def agent(self, key: str) -> AgentSpec | None:
         """The agent with this key, if any."""

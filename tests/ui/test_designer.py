@@ -16,6 +16,7 @@ from desktop_app.documents.crewdesk_file import load_crew
 from desktop_app.storage.paths import AppPaths
 from desktop_app.storage.settings import ProviderSettings, Settings
 from desktop_app.ui.designer import DesignerView
+from desktop_app.ui.designer.canvas import NodeRef
 from desktop_app.ui.services import AppServices
 
 Run = Callable[..., Any]
@@ -116,8 +117,10 @@ def test_design_a_crew_through_the_widgets_and_save_it(
         tform.default_context_box.setChecked(False)
         tform.context_list.item(0).setCheckState(Qt.CheckState.Checked)
         assert view.crew_page.placeholders_label.text() == "{country}, {days}"
-        assert "Plan the trip" not in view.flow.describe()
-        assert "plan reads task_1" in view.flow.describe()
+        context = [(e.source.index, e.target.index) for e in view.canvas.scene.graph.edges
+                   if e.kind == "context"]
+        assert context == [(0, 1)]  # plan reads task_1, on the canvas too
+        assert view.canvas.scene.nodes[NodeRef("task", 1)].node.title == "plan"
         assert view.title().endswith("•")
         assert await view.save(), view.status()
         assert not view.title().endswith("•")
@@ -339,15 +342,17 @@ def test_the_task_flow_shows_context_edges_and_invalid_ones(
             qtbot.mouseClick(view.tasks_page.add_button, Qt.MouseButton.LeftButton)
         view.editor.set_field(("tasks", 0, "context"), ["task_2"])
         view.editor.set_field(("tasks", 2, "context"), ["task_1", "task_2"])
-        edges = [(e.source, e.target, e.valid) for e in view.flow.edges]
+        edges = [(e.source.index, e.target.index, e.valid)
+                 for e in view.canvas.scene.graph.edges if e.kind == "context"]
         assert edges == [(1, 0, False), (0, 2, True), (1, 2, True)]
-        assert "(invalid)" in view.flow.describe()
+        assert any("invalid" in e.toolTip() for e in view.canvas.scene.edges if not e.edge.valid)
         view.tasks_page.select(0)
         assert "runs later" in view.task_form.rows["context"].message()
-        qtbot.mouseClick(view.flow, Qt.MouseButton.LeftButton,
-                         pos=view.flow.box_rect(1).center().toPoint())
+        item = view.canvas.scene.nodes[NodeRef("task", 1)]
+        qtbot.mouseClick(view.canvas.view.viewport(), Qt.MouseButton.LeftButton,
+                         pos=view.canvas.view.mapFromScene(item.sceneBoundingRect().center()))
         assert view.tasks_page.items_list.currentRow() == 1
-        assert view.flow.selected == 1
+        assert view.canvas.scene.selected_refs() == [NodeRef("task", 1)]
 
     arun(scenario())
 

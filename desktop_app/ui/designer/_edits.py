@@ -57,6 +57,9 @@ def _rename_references(doc: CrewDocument, section: str, old: str, new: str) -> N
     specs: list[Any] = doc.agents if section == "agents" else doc.tasks
     if sum(1 for spec in specs if spec.key in (old, new)) != 1:
         return  # the key is (or becomes) shared: references stay as they were
+    prefix = "agent:" if section == "agents" else "task:"
+    if prefix + old in doc.layout and prefix + new not in doc.layout:
+        doc.layout[prefix + new] = doc.layout.pop(prefix + old)  # the canvas keeps its place
     for task in doc.tasks:
         if section == "agents" and task.agent == old:
             task.agent = new

@@ -1,7 +1,8 @@
 """`DesignerView`: the list of crews beside the editor of the selected crew.
 
 The view owns a `CrewEditor` (the document, its undo stack, its unsaved state) and shows it in
-three tabs (crew, agents, tasks) above a picture of the task order and `context` edges. Every
+a canvas (nodes and edges, `canvas.CrewCanvas`) beside three tabs (crew, agents, tasks) that
+inspect the selected node. Every
 change is kept in a recovery copy (debounced, written in a worker thread), so that unsaved
 edits survive a crash; they are offered back when the designer starts.
 
@@ -39,6 +40,7 @@ from desktop_app.ui.dashboard._endpoints import remember_typed_endpoints
 from desktop_app.ui.designer import (
     _edits,
     _problems,
+    _view_canvas,
     _view_files,
     _view_layout,
     _view_projects,
@@ -47,13 +49,13 @@ from desktop_app.ui.designer import (
 from desktop_app.ui.designer._agent_form import AgentForm
 from desktop_app.ui.designer._bars import DIRTY_MARK, Banner, CrewList, RecoveryBanner
 from desktop_app.ui.designer._editor import CrewEditor, SnapshotCommand
-from desktop_app.ui.designer._flow import TaskFlowWidget
 from desktop_app.ui.designer._pages import CrewPage, ItemsPage
 from desktop_app.ui.designer._project import ProjectPanel, lock_form
 from desktop_app.ui.designer._recovery import RecoveryKeeper
 from desktop_app.ui.designer._safety import keep_approval
 from desktop_app.ui.designer._task_form import TaskForm
 from desktop_app.ui.designer._tool_host import ServicesToolHost
+from desktop_app.ui.designer.canvas import CrewCanvas
 from desktop_app.ui.projects._session import OpenProject
 from desktop_app.ui.widgets.ask import ask
 from desktop_app.ui.widgets.protocols import ServicesLike
@@ -139,8 +141,9 @@ class DesignerView(QWidget):
         self.tasks_page = ItemsPage(self.editor, "tasks", self.task_form, self._show_task)
         self.project_panel = ProjectPanel()
         self.tasks_page.items_list.currentRowChanged.connect(self._on_tasks_list_row_changed)
-        self.flow = TaskFlowWidget()
-        self.flow.taskClicked.connect(self._on_flow_task_clicked)
+        self.canvas = CrewCanvas(self.editor)
+        self.canvas.nodeSelected.connect(lambda ref: _view_canvas.show_node(self, ref))
+        self.canvas.message.connect(self.say)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.crew_page, "Crew")
         self.tabs.addTab(self.agents_page, "Agents")
@@ -182,7 +185,6 @@ class DesignerView(QWidget):
         self.crew_page.refresh(doc, issues, notes)
         self.agents_page.refresh(doc, grouped)
         self.tasks_page.refresh(doc, grouped)
-        self.flow.show_document(doc, self.tasks_page.items_list.currentRow())
         self._follow_project(doc)
         self.setWindowTitle(self.title())
         self.buttons["run"].setToolTip(
@@ -213,6 +215,7 @@ class DesignerView(QWidget):
         else:
             self.crew_page.setToolTip("")
         self.example_banner.setVisible(self.editor.read_only)
+        self.canvas.set_locks(_view_canvas.canvas_locks(self))
 
     def _on_editor_dirty_changed(self, dirty: bool) -> None:
         self.setWindowTitle(self.title())
@@ -229,11 +232,7 @@ class DesignerView(QWidget):
                                     draft if unsaved else None)
 
     def _on_tasks_list_row_changed(self, row: int) -> None:
-        self.flow.show_document(self.editor.document, row)
-
-    def _on_flow_task_clicked(self, index: int) -> None:
-        self.tabs.setCurrentWidget(self.tasks_page)
-        self.tasks_page.select(index)
+        _view_canvas.show_task_row(self, row)
 
     def _on_crew_list_crew_activated(self, crew_id: str) -> None:
         if crew_id == self.editor.crew_id:

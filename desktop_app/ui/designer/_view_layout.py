@@ -1,5 +1,5 @@
-"""The designer's toolbar and layout: the buttons and shortcuts above the tabs, and the
-crew list beside the editor (a splitter).
+"""The designer's toolbar and layout: the buttons and shortcuts above the canvas, the canvas
+beside the tabs (its inspector), and the crew list beside the editor (splitters).
 
 Built for `DesignerView` (which calls these once from its constructor), kept apart from the
 view's logic of showing, opening and saving crews.
@@ -13,9 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -69,11 +67,13 @@ def build_toolbar(view: DesignerView) -> QHBoxLayout:
     return row
 
 def lay_out(view: DesignerView, toolbar: QHBoxLayout) -> None:
-    """The crew list beside the banners, the toolbar, the tabs, the task picture, the status."""
-    flow_scroll = QScrollArea()
-    flow_scroll.setWidgetResizable(True)
-    flow_scroll.setWidget(view.flow)
-    flow_scroll.setMaximumHeight(view.flow.minimumHeight() + 24)
+    """The crew list beside the banners, the toolbar, the canvas beside the tabs, the status."""
+    work = QSplitter()
+    work.setObjectName("canvasSplitter")
+    work.addWidget(view.canvas)
+    work.addWidget(view.tabs)
+    work.setStretchFactor(0, 3)
+    work.setStretchFactor(1, 2)
     right = QWidget()
     column = QVBoxLayout(right)
     column.setContentsMargins(0, 0, 0, 0)
@@ -81,9 +81,7 @@ def lay_out(view: DesignerView, toolbar: QHBoxLayout) -> None:
     column.addWidget(view.example_banner)
     column.addWidget(view.project_panel)
     column.addLayout(toolbar)
-    column.addWidget(view.tabs, 1)
-    column.addWidget(QLabel("Task order and context"))
-    column.addWidget(flow_scroll)
+    column.addWidget(work, 1)
     column.addWidget(view.status_label)
     splitter = QSplitter()
     splitter.addWidget(view.crew_list)

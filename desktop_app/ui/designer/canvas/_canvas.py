@@ -1,0 +1,281 @@
+"""`CrewCanvas`: the designer's canvas of the crew, with its palette, on a `CrewEditor`.
+
+The canvas observes the editor: every `documentChanged` redraws the scene from the document.
+Every gesture on the canvas (connect, delete, add, move, reorder, auto-layout) becomes one
+edit through `CrewEditor.edit`, so it is one undo step and ends in the same document the
+forms edit. `Locks` keeps read-only crews read-only here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QPointF, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from desktop_app.documents.model import CrewDocument
+from desktop_app.ui.designer._editor import CrewEditor
+from desktop_app.ui.designer.canvas import _changes
+from desktop_app.ui.designer.canvas._graph import AddKind, NodeRef, build_graph, positions
+from desktop_app.ui.designer.canvas._items import EdgeItem
+from desktop_app.ui.designer.canvas._scene import CrewScene
+from desktop_app.ui.designer.canvas._view import CanvasView
+
+__all__ = ["CrewCanvas", "Locks"]
+
+Change = Callable[[CrewDocument], CrewDocument]
+
+
+@dataclass(frozen=True)
+class Locks:
+    """What the canvas may not change, and why (the reasons are shown to the user).
+
+    Attributes:
+        everything: Set for a read-only crew (an example): no edit at all.
+        structure: Set when agents and tasks cannot be added, removed, moved or reordered
+            (a CrewAI project's are made by its files).
+        fields: Task fields set elsewhere, by (task key, "agent" or "context").
+    """
+
+    everything: str = ""
+    structure: str = ""
+    fields: Mapping[tuple[str, str], str] = field(default_factory=dict)
+
+
+class CrewCanvas(QWidget):
+    """The crew as a graph the user edits directly.
+
+    Attributes:
+        scene: The drawing of the document.
+        view: The zoomable, pannable view of it.
+        buttons: The palette's buttons by name (addAgent, addTask, earlier, later, delete,
+            layout, fit, zoomIn, zoomOut).
+
+    Signals:
+        nodeSelected(object): The selected node changed (a `NodeRef`, or None).
+        message(str): Something to tell the user (an edit that was refused, and why).
+    """
+
+    nodeSelected = Signal(object)
+    message = Signal(str)
+
+    def __init__(self, editor: CrewEditor, parent: QWidget | None = None) -> None:
+        """Builds the canvas and draws the editor's document."""
+        super().__init__(parent)
+        self.setObjectName("crewCanvas")
+        self._editor = editor
+        self.locks = Locks()
+        self.scene = CrewScene(self)
+        self.view = CanvasView(self.scene)
+        self.problems_label = QLabel()
+        self.problems_label.setObjectName("canvasCrewProblems")
+        self.problems_label.setStyleSheet("color: #b91c1c;")
+        self._selected: NodeRef | None = None
+        self.buttons: dict[str, QPushButton] = {}
+        self._build()
+        self.scene.selectionChanged.connect(self._on_scene_selection_changed)
+        self.view.connectRequested.connect(self._on_view_connect_requested)
+        self.view.deleteRequested.connect(self.delete_selection)
+        self.view.addRequested.connect(self._on_view_add_requested)
+        self.view.nodesMoved.connect(self._on_view_nodes_moved)
+        editor.documentChanged.connect(self.redraw)
+        self.redraw()
+
+    def _build(self) -> None:
+        palette = QHBoxLayout()
+        for text, name, slot, tip in (
+            ("+ Agent", "addAgent", lambda: self.add_node("agent"), "Add an agent"),
+            ("+ Task", "addTask", lambda: self.add_node("task"), "Add a task (runs last)"),
+            ("Move earlier", "earlier", lambda: self.move_selected_task(-1),
+             "Run the selected task one place earlier"),
+            ("Move later", "later", lambda: self.move_selected_task(1),
+             "Run the selected task one place later"),
+            ("Delete", "delete", self.delete_selection, "Delete the selected nodes or edges"),
+            ("Auto-layout", "layout", self.auto_layout, "Forget moved places: lay out again"),
+            ("Fit to view", "fit", self.view.fit, "Show the whole crew"),
+            ("+", "zoomIn", lambda: self.view.zoom_by(1.2), "Zoom in (Ctrl+wheel, +)"),
+            ("−", "zoomOut", lambda: self.view.zoom_by(1 / 1.2), "Zoom out (Ctrl+wheel, -)"),
+        ):
+            button = QPushButton(text)
+            button.setObjectName(f"canvas_{name}")
+            button.setToolTip(tip)
+            button.clicked.connect(slot)
+            self.buttons[name] = button
+            palette.addWidget(button)
+        palette.addStretch(1)
+        hint = QLabel("Drag from a port (○) to connect · double-click to add · Delete removes")
+        hint.setStyleSheet("color: #6b7280;")
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(palette)
+        column.addWidget(self.view, 1)
+        row = QHBoxLayout()
+        row.addWidget(hint, 1)
+        row.addWidget(self.problems_label)
+        column.addLayout(row)
+
+    # -- showing -----------------------------------------------------------------------
+
+    def set_locks(self, locks: Locks) -> None:
+        """Says what may not be changed here (and redraws: nodes of a locked crew stay put)."""
+        if locks == self.locks:
+            return
+        self.locks = locks
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Draws the editor's document again (it changed)."""
+        doc = self._editor.document
+        graph = build_graph(doc, self._editor.issues())
+        movable = not (self.locks.everything or self.locks.structure)
+        selected = [self._selected] if self._selected is not None else []
+        self.scene.show(graph, positions(graph, doc.layout), movable=movable, selected=selected)
+        self.view.editable = not self.locks.everything
+        for name in ("addAgent", "addTask", "earlier", "later", "delete", "layout"):
+            self.buttons[name].setEnabled(movable or name == "delete" and self.view.editable)
+        count = len(graph.crew_problems)
+        self.problems_label.setText(f"⚠ {count} crew problem(s)" if count else "")
+        self.problems_label.setToolTip("\n".join(graph.crew_problems))
+        if self.scene.selected_refs() != selected:
+            self._on_scene_selection_changed()
+
+    def select(self, ref: NodeRef | None) -> None:
+        """Selects one node (None: nothing)."""
+        if self.scene.selected_refs() == ([] if ref is None else [ref]):
+            return
+        self.scene.clearSelection()
+        if ref is not None and ref in self.scene.nodes:
+            self.scene.nodes[ref].setSelected(True)
+
+    def _on_scene_selection_changed(self) -> None:
+        refs = self.scene.selected_refs()
+        ref = refs[0] if len(refs) == 1 else None
+        if ref != self._selected:
+            self._selected = ref
+            self.nodeSelected.emit(ref)
+
+    # -- edits -------------------------------------------------------------------------
+
+    def _apply(self, text: str, change: Change) -> bool:
+        """Sends one edit to the editor; a refused edit is told through `message`."""
+        if self.locks.everything:
+            self.message.emit(self.locks.everything)
+            return False
+        try:
+            after = change(self._editor.document)
+        except ValueError as exc:
+            self.message.emit(str(exc))
+            return False
+        self._editor.push(text, after)
+        return True
+
+    def _field_lock(self, task: int, name: str) -> str:
+        key = self._editor.document.tasks[task].key
+        return self.locks.fields.get((key, name), "")
+
+    def _on_view_connect_requested(self, source: NodeRef, target: NodeRef) -> None:
+        self.connect_nodes(source, target)
+
+    def connect_nodes(self, source: NodeRef, target: NodeRef) -> bool:
+        """Agent to task assigns the task; task to task makes the target read the source."""
+        if target.kind != "task" or source.kind not in ("agent", "task"):
+            self.message.emit("Drag from an agent to a task to assign it, or from a task to a "
+                              "later task to pass on its output.")
+            return False
+        field_name = "agent" if source.kind == "agent" else "context"
+        reason = self._field_lock(target.index, field_name)
+        if reason:
+            self.message.emit(reason)
+            return False
+        if source.kind == "agent":
+            return self._apply("Assign agent", lambda doc: _changes.assign(
+                doc, source.index, target.index))
+        return self._apply("Add context", lambda doc: _changes.add_context(
+            doc, source.index, target.index))
+
+    def delete_selection(self) -> bool:
+        """Deletes the selected edges and nodes as one undo step."""
+        edges = self.scene.selected_edges()
+        refs = self.scene.selected_refs()
+        if not edges and not refs:
+            return False
+        reason = self._delete_lock(edges, refs)
+        if reason:
+            self.message.emit(reason)
+            return False
+        text = ("Delete" if len(edges) + len(refs) > 1 else
+                "Delete edge" if edges else f"Delete {refs[0].kind}")
+        if not self._apply(text, lambda doc: _delete(doc, edges, refs)):
+            return False
+        if refs:  # the indexes after a deleted node shift: select nothing
+            self.select(None)
+        return True
+
+    def _delete_lock(self, edges: list[EdgeItem], refs: list[NodeRef]) -> str:
+        if refs and self.locks.structure:
+            return self.locks.structure
+        for item in edges:
+            edge = item.edge
+            if edge.kind in ("knowledge", "manages"):
+                return "Knowledge sources and the manager are set in the crew's form."
+            field_name = "agent" if edge.kind == "assign" else "context"
+            reason = self._field_lock(edge.target.index, field_name)
+            if reason:
+                return reason
+        return ""
+
+    def add_node(self, kind: AddKind, at: QPointF | None = None) -> bool:
+        """Adds an agent or a task (placed at ``at``, else where the layout puts it)."""
+        if self.locks.structure:
+            self.message.emit(self.locks.structure)
+            return False
+        place = (at.x(), at.y()) if at is not None else None
+        if not self._apply(f"Add {kind}", lambda doc: _changes.add_node(doc, kind, place)):
+            return False
+        doc = self._editor.document
+        self.select(NodeRef(kind, len(doc.agents if kind == "agent" else doc.tasks) - 1))
+        return True
+
+    def _on_view_add_requested(self, point: QPointF) -> None:
+        self.add_node("agent" if point.x() < 450 else "task", point)  # by the column
+
+    def _on_view_nodes_moved(self, places: dict[str, tuple[float, float]]) -> None:
+        self._apply("Move node" if len(places) == 1 else "Move nodes",
+                    lambda doc: _changes.set_places(doc, places))
+
+    def move_selected_task(self, offset: int) -> bool:
+        """Runs the selected task one place earlier (-1) or later (+1)."""
+        ref = self._selected
+        if ref is None or ref.kind != "task":
+            self.message.emit("Select a task to move it earlier or later.")
+            return False
+        if self.locks.structure:
+            self.message.emit(self.locks.structure)
+            return False
+        moved = NodeRef("task", ref.index + offset)
+        self._selected = moved  # the selection follows the task
+        if not self._apply("Move task", lambda doc: _changes.move_task(doc, ref.index, offset)):
+            self._selected = ref
+            return False
+        self.nodeSelected.emit(moved)
+        return True
+
+    def auto_layout(self) -> None:
+        """Lays the crew out again (forgets moved places) and fits it in view."""
+        if self._editor.document.layout and not self.locks.structure:
+            self._apply("Auto-layout", _changes.clear_layout)
+        self.view.fit()
+
+
+def _delete(doc: CrewDocument, edges: list[EdgeItem], refs: list[NodeRef]) -> CrewDocument:
+    """Removes edges first (they name parts by index), then nodes from the last up."""
+    for item in edges:
+        edge = item.edge
+        if edge.kind == "assign":
+            doc = _changes.unassign(doc, edge.target.index)
+        elif edge.kind in ("context", "default_context"):
+            doc = _changes.remove_context(doc, edge.source.index, edge.target.index)
+    for ref in sorted(refs, key=lambda r: (r.kind, r.index), reverse=True):
+        doc = _changes.remove_node(doc, ref)
+    return doc
