@@ -221,6 +221,9 @@ class Settings(BaseModel):
         confirmed_endpoints: The ``base_url`` addresses, by crew id, that the user allowed
             before the first run of a crew that names them (an opened or received file).
         mcp_servers: The MCP servers whose tools crews may use, by unique name.
+        splitter_states: The window's splitters' positions (Qt bytes as base64), by the
+            splitter's object name.
+        theme: The colours: ``system`` (follow the system), ``light`` or ``dark``.
     """
 
     model_config = ConfigDict(extra="ignore", validate_assignment=True)
@@ -236,6 +239,8 @@ class Settings(BaseModel):
     crew_approvals: dict[str, Literal["ask", "always", "never"]] = Field(default_factory=dict)
     confirmed_endpoints: dict[str, list[str]] = Field(default_factory=dict)
     mcp_servers: list[McpServer] = Field(default_factory=list)
+    splitter_states: dict[str, str] = Field(default_factory=dict)
+    theme: Literal["system", "light", "dark"] = "system"
 
     @field_validator("providers")
     @classmethod
