@@ -16,9 +16,9 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 
 from desktop_app.documents._checks import (
     Severity,
@@ -296,6 +296,10 @@ class DocumentIssue:
         return f"{self.field}: {self.message}" if self.loc else self.message
 
 
+Place = Annotated[tuple[float, float], PlainSerializer(list, return_type=list[float])]
+"""Where the designer's canvas draws a node: ``(x, y)``, written as ``[x, y]`` (YAML's safe
+dumper writes no tuples)."""
+
 AGENT_TEXT_FIELDS = ("role", "goal", "backstory")
 TASK_TEXT_FIELDS = ("description", "expected_output")
 
@@ -324,12 +328,7 @@ class CrewDocument(_Spec):
     agents: list[AgentSpec] = Field(default_factory=list)
     tasks: list[TaskSpec] = Field(default_factory=list)
     input_sets: list[InputSet] = Field(default_factory=list)
-    layout: dict[str, tuple[float, float]] = Field(default_factory=dict)
-
-    @field_serializer("layout")
-    def _layout_as_lists(self, layout: dict[str, tuple[float, float]]) -> dict[str, list[float]]:
-        """Positions as ``[x, y]`` lists: YAML's safe dumper writes no tuples."""
-        return {key: [float(x), float(y)] for key, (x, y) in layout.items()}
+    layout: dict[str, Place] = Field(default_factory=dict)
 
     def agent(self, key: str) -> AgentSpec | None:
         """The agent with this key, if any."""

@@ -47,6 +47,7 @@ class CrewCanvas(QWidget):
     """The crew as a graph the user edits directly.
 
     Attributes:
+        editor: The crew it draws and edits (shared with the forms).
         scene: The drawing of the document.
         view: The zoomable, pannable view of it.
         buttons: The palette's buttons by name (addAgent, addTask, earlier, later, delete,
@@ -64,7 +65,7 @@ class CrewCanvas(QWidget):
         """Builds the canvas and draws the editor's document."""
         super().__init__(parent)
         self.setObjectName("crewCanvas")
-        self._editor = editor
+        self.editor = editor
         self.locks = Locks()
         self.scene = CrewScene(self)
         self.view = CanvasView(self.scene)
@@ -126,8 +127,8 @@ class CrewCanvas(QWidget):
 
     def redraw(self) -> None:
         """Draws the editor's document again (it changed)."""
-        doc = self._editor.document
-        graph = build_graph(doc, self._editor.issues())
+        doc = self.editor.document
+        graph = build_graph(doc, self.editor.issues())
         movable = not (self.locks.everything or self.locks.structure)
         selected = [self._selected] if self._selected is not None else []
         self.scene.show(graph, positions(graph, doc.layout), movable=movable, selected=selected)
@@ -163,15 +164,15 @@ class CrewCanvas(QWidget):
             self.message.emit(self.locks.everything)
             return False
         try:
-            after = change(self._editor.document)
+            after = change(self.editor.document)
         except ValueError as exc:
             self.message.emit(str(exc))
             return False
-        self._editor.push(text, after)
+        self.editor.push(text, after)
         return True
 
     def _field_lock(self, task: int, name: str) -> str:
-        key = self._editor.document.tasks[task].key
+        key = self.editor.document.tasks[task].key
         return self.locks.fields.get((key, name), "")
 
     def _on_view_connect_requested(self, source: NodeRef, target: NodeRef) -> None:
@@ -233,7 +234,7 @@ class CrewCanvas(QWidget):
         place = (at.x(), at.y()) if at is not None else None
         if not self._apply(f"Add {kind}", lambda doc: _changes.add_node(doc, kind, place)):
             return False
-        doc = self._editor.document
+        doc = self.editor.document
         self.select(NodeRef(kind, len(doc.agents if kind == "agent" else doc.tasks) - 1))
         return True
 
@@ -263,7 +264,7 @@ class CrewCanvas(QWidget):
 
     def auto_layout(self) -> None:
         """Lays the crew out again (forgets moved places) and fits it in view."""
-        if self._editor.document.layout and not self.locks.structure:
+        if self.editor.document.layout and not self.locks.structure:
             self._apply("Auto-layout", _changes.clear_layout)
         self.view.fit()
 
