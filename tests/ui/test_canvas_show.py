@@ -55,6 +55,12 @@ def test_problems_are_drawn_on_their_nodes(qtbot: QtBot) -> None:
     # Fixing the problem through the editor (as a form does) takes the badge away.
     canvas.editor.set_field(("tasks", 1, "agent"), "agent_1")
     assert node(canvas, "task", 1).badge is None
+    item = node(canvas, "agent", 0)
+    canvas.editor.set_field(("agents", 0, "role"), "Writer")  # typing: the items stay
+    assert node(canvas, "agent", 0) is item and item.badge is None
+    assert item.node.title == "Writer"
+    canvas.editor.set_field(("agents", 0, "role"), "")
+    assert item.badge is not None and "role must not be empty" in item.badge.toolTip()
     canvas.editor.set_field(("name",), "")
     assert "needs a name" in canvas.problems_label.toolTip()
 

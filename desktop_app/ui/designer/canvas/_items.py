@@ -80,8 +80,23 @@ class NodeItem(QGraphicsItem):
         self.setFlags(flags)
         self.setZValue(1)
         self.setAcceptHoverEvents(True)
+        self.badge: QGraphicsEllipseItem | None = None
+        self.set_node(node)
+
+    def set_node(self, node: Node) -> None:
+        """Shows ``node`` (new texts or problems of the same part) in this item."""
+        self.node = node
         self.setToolTip("\n".join(filter(None, [node.title, node.subtitle, *node.problems])))
-        self.badge = self._make_badge() if node.problems else None
+        if self.badge is not None:
+            self.badge.setParentItem(None)  # type: ignore[arg-type]  # Qt takes nullptr
+            if self.badge.scene() is not None:
+                self.badge.scene().removeItem(self.badge)
+            self.badge = None
+        if node.problems:
+            self.badge = self._make_badge()
+        for edge in self.edges:
+            edge.retip()
+        self.update()
 
     def _make_badge(self) -> QGraphicsEllipseItem:
         badge = QGraphicsEllipseItem(self.width - 11, -9, 20, 20, self)
@@ -201,12 +216,18 @@ class EdgeItem(QGraphicsPathItem):
         self.setPen(pen)
         self.setZValue(0)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
-        tip = _EDGE_TIPS[edge.kind].format(source=source.node.title, target=target.node.title)
-        self.setToolTip(tip if edge.valid else tip + " (invalid: it runs later)")
         self._head = QPolygonF()
         source.edges.append(self)
         target.edges.append(self)
+        self.retip()
         self.follow()
+
+    def retip(self) -> None:
+        """Says in the tooltip what the edge means, with the nodes' titles as they are now."""
+        edge = self.edge
+        tip = _EDGE_TIPS[edge.kind].format(source=self.source.node.title,
+                                           target=self.target.node.title)
+        self.setToolTip(tip if edge.valid else tip + " (invalid: it runs later)")
 
     def follow(self) -> None:
         """Redraws the curve between the nodes where they are now."""

@@ -34,34 +34,52 @@ class CrewScene(QGraphicsScene):
         self.graph = Graph((), ())
         self.nodes: dict[NodeRef, NodeItem] = {}
         self.edges: list[EdgeItem] = []
+        self._shape: object = None
 
     def show(self, graph: Graph, places: Mapping[NodeRef, tuple[float, float]], *,
              movable: bool, selected: Iterable[NodeRef] = ()) -> None:
         """Draws ``graph`` with its nodes at ``places``, selecting the nodes in ``selected``.
 
-        Emits no ``selectionChanged`` while it rebuilds (the caller says what changed).
+        When only texts or problems changed (typing in a form), the items stay and take the
+        new texts: a full rebuild of a large crew per keystroke would be too slow. Emits no
+        ``selectionChanged`` while it rebuilds (the caller says what changed).
         """
+        shape = (tuple(node.ref for node in graph.nodes), graph.edges, dict(places), movable)
         blocked = self.blockSignals(True)
         try:
-            self.clear()
-            self.graph = graph
-            self.nodes, self.edges = {}, []
-            for node in graph.nodes:
-                item = NodeItem(node, movable=movable and node.key is not None)
-                x, y = places[node.ref]
-                item.setPos(x, y)
-                self.addItem(item)
-                self.nodes[node.ref] = item
-            for edge in graph.edges:
-                line = EdgeItem(edge, self.nodes[edge.source], self.nodes[edge.target])
-                self.addItem(line)
-                self.edges.append(line)
-            for ref in selected:
-                if ref in self.nodes:
+            if shape == self._shape:
+                for node in graph.nodes:
+                    if self.nodes[node.ref].node != node:
+                        self.nodes[node.ref].set_node(node)
+                self.graph = graph
+            else:
+                self._shape = shape
+                self._rebuild(graph, places, movable)
+            wanted = [ref for ref in selected if ref in self.nodes]
+            if self.selected_refs() != wanted:
+                self.clearSelection()
+                for ref in wanted:
                     self.nodes[ref].setSelected(True)
-            self.setSceneRect(self.room())
         finally:
             self.blockSignals(blocked)
+
+    def _rebuild(self, graph: Graph, places: Mapping[NodeRef, tuple[float, float]],
+                 movable: bool) -> None:
+        """Throws the old items away and makes new ones."""
+        self.clear()
+        self.graph = graph
+        self.nodes, self.edges = {}, []
+        for node in graph.nodes:
+            item = NodeItem(node, movable=movable and node.key is not None)
+            x, y = places[node.ref]
+            item.setPos(x, y)
+            self.addItem(item)
+            self.nodes[node.ref] = item
+        for edge in graph.edges:
+            line = EdgeItem(edge, self.nodes[edge.source], self.nodes[edge.target])
+            self.addItem(line)
+            self.edges.append(line)
+        self.setSceneRect(self.room())
 
     def room(self) -> QRectF:
         """The drawing's bounds with a margin to pan and drop new nodes into."""
