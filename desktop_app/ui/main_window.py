@@ -21,14 +21,17 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop_app.ui import _menus, _window_state
 from desktop_app.ui._provider_banner import ProviderBanner
 from desktop_app.ui.keys import install_key_source
 from desktop_app.ui.qt import asyncSlot
@@ -71,6 +74,12 @@ class MainWindow(QMainWindow):
     dashboard: DashboardView
     history: HistoryView
     project_opener: ProjectOpener
+    file_menu: QMenu
+    edit_menu: QMenu
+    view_menu: QMenu
+    save_as_action: QAction
+    theme_actions: dict[str, QAction]
+    about_dialog: QDialog
 
     def __init__(self, services: AppServices | None = None, parent: QWidget | None = None) -> None:
         """Builds the window's shell, and its views too when `services` are given.
@@ -101,7 +110,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.loading, "Dashboard")
         central = QWidget()
         layout = QVBoxLayout(central)
-        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setContentsMargins(2, 2, 2, 2)  # the room goes to the views (1280x720 screens)
         layout.addWidget(self.banner)
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
@@ -135,6 +144,7 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.dashboard)
         self.project_opener = ProjectOpener(services, self)
         self.designer.import_handler = self.open_project
+        _menus.attach_views(self)
         self._attached = True
         self._connect()
 
@@ -153,16 +163,7 @@ class MainWindow(QMainWindow):
             "Open a CrewAI project folder: see its crew in the designer and run it")
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        file_menu = self.menuBar().addMenu("&File")
-        file_menu.addAction(self.open_project_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.settings_action)
-        file_menu.addAction(self.memory_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-        run_menu = self.menuBar().addMenu("&Run")
-        run_menu.addAction(self.run_action)
-        run_menu.addAction(self.stop_all_action)
+        _menus.build_menus(self)
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("MainToolbar")
         toolbar.setMovable(False)
@@ -205,6 +206,8 @@ class MainWindow(QMainWindow):
         self.controller.set_concurrency_limit(settings.concurrency_limit)
         self.dashboard.mode.setCurrentText(settings.default_run_mode)
         self._restore_geometry(settings.window_state_bytes())
+        _window_state.restore_splitters(self, settings)
+        self._show_theme(settings.theme)
         self.banner.setVisible(not self.services.has_provider())
         await self.dashboard.load_crews()
         await self.designer.ready()
@@ -319,6 +322,22 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.dashboard)
         await self.dashboard.rerun(run_id)
 
+    def choose_theme(self, name: str) -> None:
+        """Shows the theme ``name`` (system, light, dark) and keeps it in the settings."""
+        self._show_theme(name)
+        if self._attached:
+            settings = self.services.current_settings.model_copy(deep=True)
+            settings.theme = name  # type: ignore[assignment]  # one of _menus.THEMES
+            self._spawn(self.services.save_settings(settings))
+
+    def _show_theme(self, name: str) -> None:
+        _menus.apply_theme(name)
+        self.theme_actions[name].setChecked(True)
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        """Runs `coro` as a task of the window (menus' commands; failures shown)."""
+        self._spawn(coro)
+
     # -- closing -----------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:  # Qt override
@@ -377,6 +396,7 @@ class MainWindow(QMainWindow):
         await self.designer.flush_recovery()
         settings = self.services.current_settings.model_copy(deep=True)
         settings.set_window_state(bytes(self.saveGeometry().data()))
+        _window_state.remember_splitters(self, settings)
         try:
             await self.services.save_settings(settings)
         except OSError:

@@ -106,6 +106,8 @@ class DashboardView(QWidget):
 
     def _build(self) -> None:
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.setObjectName("dashboardSplitter")  # remembered between sessions
+        splitter.setChildrenCollapsible(False)
         splitter.addWidget(self._build_side())
         splitter.addWidget(self._build_runs())
         splitter.setStretchFactor(1, 1)

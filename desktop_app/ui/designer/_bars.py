@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -56,20 +57,20 @@ class CrewList(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(QLabel("Crews"))
         layout.addWidget(self.list)
-        row = QHBoxLayout()
-        for text, name, signal in (
+        row = QGridLayout()  # two by two: the list stays narrow beside the editor
+        for position, (text, name, signal) in enumerate((
             ("New", "newCrew", self.newRequested),
             ("Delete", "deleteCrew", None),
             ("Open file…", "openFile", self.openFileRequested),
             ("Import CrewAI…", "importCrewai", self.importRequested),
-        ):
+        )):
             button = QPushButton(text)
             button.setObjectName(name)
             if signal is None:
                 button.clicked.connect(self._on_delete_button_clicked)
             else:
                 button.clicked.connect(signal.emit)
-            row.addWidget(button)
+            row.addWidget(button, position // 2, position % 2)
         layout.addLayout(row)
 
     def show_entries(

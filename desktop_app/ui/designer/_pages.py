@@ -14,6 +14,8 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -133,7 +135,7 @@ class CrewPage(QWidget):
         self.placeholders_label.setObjectName("placeholders")
         self.placeholders_label.setWordWrap(True)
         self.problems_list = ProblemsList()
-        form = QFormLayout(self)
+        form = _scrolled_form(self)
         form.addRow("Name", self.name_row)
         form.addRow("Description", self.description_edit)
         form.addRow("Process", self.process_box)
@@ -279,6 +281,24 @@ class CrewPage(QWidget):
         self._editor.set_field(("process",), self.process_box.currentText(), "Change process")
 
 
+def _scrolled_form(page: QWidget) -> QFormLayout:
+    """A form inside a scroll area filling ``page``: the page never forces the window's
+    minimum size (issue 14: the designer was clipped at 1035x698), and narrow, its labels
+    go above their fields."""
+    inner = QWidget()
+    form = QFormLayout(inner)
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+    scroll = QScrollArea()
+    scroll.setObjectName("crewPageScroll")
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setWidget(inner)
+    layout = QVBoxLayout(page)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(scroll)
+    return form
+
+
 class ItemsPage(QWidget):
     """The agents or the tasks: a list with add/remove/move buttons, and the selected one's form.
 
@@ -330,9 +350,10 @@ class ItemsPage(QWidget):
         column = QVBoxLayout(left)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.items_list)
-        buttons = QHBoxLayout()
-        for button in (self.add_button, self.remove_button, self.up_button, self.down_button):
-            buttons.addWidget(button)
+        buttons = QGridLayout()  # two by two: the list stays narrow beside the form
+        for position, button in enumerate(
+                (self.add_button, self.remove_button, self.up_button, self.down_button)):
+            buttons.addWidget(button, position // 2, position % 2)
         column.addLayout(buttons)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)

@@ -136,6 +136,8 @@ class HistoryView(QWidget):
         row.addStretch(1)
         column.addLayout(row)
         splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.setObjectName("historySplitter")  # remembered between sessions
+        splitter.setChildrenCollapsible(False)
         splitter.addWidget(self.table)
         splitter.addWidget(detail)
         splitter.setStretchFactor(1, 2)
