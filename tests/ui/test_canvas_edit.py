@@ -130,6 +130,10 @@ def test_move_earlier_and_later_change_the_task_order(qtbot: QtBot) -> None:
     editor.undo_stack.undo()
     editor.undo_stack.undo()
     assert [task.key for task in editor.document.tasks] == ["task_1", "task_2", "task_3"]
+    # Alt+Down on the canvas: the selected task runs one place later.
+    click(qtbot, canvas, node(canvas, "task", 0))
+    qtbot.keyClick(canvas.view, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    assert [task.key for task in editor.document.tasks] == ["task_2", "task_1", "task_3"]
 
 
 def test_dragging_a_node_saves_its_place_as_one_undo_step(qtbot: QtBot) -> None:

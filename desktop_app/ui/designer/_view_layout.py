@@ -74,6 +74,11 @@ def lay_out(view: DesignerView, toolbar: QHBoxLayout) -> None:
     work.addWidget(view.tabs)
     work.setStretchFactor(0, 3)
     work.setStretchFactor(1, 2)
+    work.setSizes([580, 450])  # the inspector wide enough for its forms
+    for page in (view.agents_page, view.tasks_page):
+        inner = page.findChild(QSplitter)
+        if inner is not None:
+            inner.setSizes([130, 320])  # as an inspector, the form matters more than the list
     right = QWidget()
     column = QVBoxLayout(right)
     column.setContentsMargins(0, 0, 0, 0)

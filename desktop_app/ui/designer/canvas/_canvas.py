@@ -11,8 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QPointF, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, QTimer, Signal
+from PySide6.QtGui import QAction, QShowEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop_app.documents.model import CrewDocument
 from desktop_app.ui.designer._editor import CrewEditor
@@ -73,48 +81,60 @@ class CrewCanvas(QWidget):
         self.problems_label.setObjectName("canvasCrewProblems")
         self.problems_label.setStyleSheet("color: #b91c1c;")
         self._selected: NodeRef | None = None
-        self.buttons: dict[str, QPushButton] = {}
+        self._crew: tuple[str | None, str | None] | None = None  # whose crew is drawn
+        self._fit_pending = True
+        self.buttons: dict[str, QToolButton] = {}
+        self.actions_by_name: dict[str, QAction] = {}
         self._build()
         self.scene.selectionChanged.connect(self._on_scene_selection_changed)
         self.view.connectRequested.connect(self._on_view_connect_requested)
         self.view.deleteRequested.connect(self.delete_selection)
         self.view.addRequested.connect(self._on_view_add_requested)
         self.view.nodesMoved.connect(self._on_view_nodes_moved)
+        self.view.moveRequested.connect(self.move_selected_task)
         editor.documentChanged.connect(self.redraw)
         self.redraw()
 
     def _build(self) -> None:
-        palette = QHBoxLayout()
+        hint = QLabel("Drag from a port (○) to connect · double-click to add · Delete removes")
+        hint.setStyleSheet("color: #6b7280;")
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self._build_palette())
+        column.addWidget(self.view, 1)
+        row = QHBoxLayout()
+        row.addWidget(hint, 1)
+        row.addWidget(self.problems_label)
+        column.addLayout(row)
+
+    def _build_palette(self) -> QToolBar:
+        """The palette: a tool bar (it folds what does not fit into a menu)."""
+        palette = QToolBar("Canvas")
+        palette.setObjectName("canvasPalette")
         for text, name, slot, tip in (
             ("+ Agent", "addAgent", lambda: self.add_node("agent"), "Add an agent"),
             ("+ Task", "addTask", lambda: self.add_node("task"), "Add a task (runs last)"),
             ("Move earlier", "earlier", lambda: self.move_selected_task(-1),
-             "Run the selected task one place earlier"),
+             "Run the selected task one place earlier (Alt+Up)"),
             ("Move later", "later", lambda: self.move_selected_task(1),
-             "Run the selected task one place later"),
+             "Run the selected task one place later (Alt+Down)"),
             ("Delete", "delete", self.delete_selection, "Delete the selected nodes or edges"),
             ("Auto-layout", "layout", self.auto_layout, "Forget moved places: lay out again"),
             ("Fit to view", "fit", self.view.fit, "Show the whole crew"),
             ("+", "zoomIn", lambda: self.view.zoom_by(1.2), "Zoom in (Ctrl+wheel, +)"),
             ("−", "zoomOut", lambda: self.view.zoom_by(1 / 1.2), "Zoom out (Ctrl+wheel, -)"),
         ):
-            button = QPushButton(text)
+            action = QAction(text, self)
+            action.setObjectName(f"canvas_{name}")
+            action.setToolTip(tip)
+            action.triggered.connect(slot)
+            palette.addAction(action)
+            self.actions_by_name[name] = action
+            button = palette.widgetForAction(action)
+            assert isinstance(button, QToolButton)
             button.setObjectName(f"canvas_{name}")
-            button.setToolTip(tip)
-            button.clicked.connect(slot)
             self.buttons[name] = button
-            palette.addWidget(button)
-        palette.addStretch(1)
-        hint = QLabel("Drag from a port (○) to connect · double-click to add · Delete removes")
-        hint.setStyleSheet("color: #6b7280;")
-        column = QVBoxLayout(self)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addLayout(palette)
-        column.addWidget(self.view, 1)
-        row = QHBoxLayout()
-        row.addWidget(hint, 1)
-        row.addWidget(self.problems_label)
-        column.addLayout(row)
+        return palette
 
     # -- showing -----------------------------------------------------------------------
 
@@ -132,14 +152,30 @@ class CrewCanvas(QWidget):
         movable = not (self.locks.everything or self.locks.structure)
         selected = [self._selected] if self._selected is not None else []
         self.scene.show(graph, positions(graph, doc.layout), movable=movable, selected=selected)
+        self._fit_new_crew()
         self.view.editable = not self.locks.everything
         for name in ("addAgent", "addTask", "earlier", "later", "delete", "layout"):
-            self.buttons[name].setEnabled(movable or name == "delete" and self.view.editable)
+            self.actions_by_name[name].setEnabled(movable or name == "delete" and self.view.editable)
         count = len(graph.crew_problems)
         self.problems_label.setText(f"⚠ {count} crew problem(s)" if count else "")
         self.problems_label.setToolTip("\n".join(graph.crew_problems))
         if self.scene.selected_refs() != selected:
             self._on_scene_selection_changed()
+
+    def _fit_new_crew(self) -> None:
+        """Another crew was opened: show all of it (now, or once the canvas is shown)."""
+        crew = (self.editor.crew_id, self.editor.draft_id)
+        if crew != self._crew:
+            self._crew, self._fit_pending = crew, True
+        if self._fit_pending and self.isVisible():
+            self._fit_pending = False
+            self.view.fit()
+
+    def showEvent(self, event: QShowEvent) -> None:  # Qt override  # noqa: N802
+        """Fits the crew in view once the canvas has its size."""
+        super().showEvent(event)
+        if self._fit_pending:
+            QTimer.singleShot(0, self, self._fit_new_crew)
 
     def select(self, ref: NodeRef | None) -> None:
         """Selects one node (None: nothing)."""

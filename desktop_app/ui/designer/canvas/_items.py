@@ -232,7 +232,8 @@ class EdgeItem(QGraphicsPathItem):
     def follow(self) -> None:
         """Redraws the curve between the nodes where they are now."""
         self.prepareGeometryChange()
-        path, end, direction = _curve(self.source, self.target)
+        side = "left" if self.edge.kind == "manages" else "right"  # clear of the tasks
+        path, end, direction = _curve(self.source, self.target, side)
         self.setPath(path)
         self._head = _arrow_head(end, direction)
 
@@ -261,18 +262,20 @@ class EdgeItem(QGraphicsPathItem):
         painter.drawPolygon(self._head)
 
 
-def _curve(source: NodeItem, target: NodeItem) -> tuple[QPainterPath, QPointF, QPointF]:
-    """The curve between two nodes, where it ends and the direction it arrives from."""
+def _curve(source: NodeItem, target: NodeItem, side: str
+           ) -> tuple[QPainterPath, QPointF, QPointF]:
+    """The curve between two nodes, where it ends and the direction it arrives from (nodes
+    in one column are joined by an arc on ``side``)."""
     src_box = source.sceneBoundingRect()
     dst_box = target.sceneBoundingRect()
     if dst_box.left() > src_box.right() - 20:  # target in a column to the right
         start, end = source.anchor("right"), target.anchor("left")
         bend = max(40.0, (end.x() - start.x()) / 2)
         c1, c2 = start + QPointF(bend, 0), end - QPointF(bend, 0)
-    elif abs(dst_box.center().x() - src_box.center().x()) < 60:  # same column: arc right
-        start = source.anchor("right")
-        end = target.anchor("right") - QPointF(0, 18)  # beside the port, so the head shows
-        bulge = 50.0 + 0.3 * abs(end.y() - start.y())
+    elif abs(dst_box.center().x() - src_box.center().x()) < 60:  # same column: an arc
+        start = source.anchor(side)
+        end = target.anchor(side) - QPointF(0, 18)  # beside the port, so the head shows
+        bulge = (50.0 + 0.3 * abs(end.y() - start.y())) * (1 if side == "right" else -1)
         c1, c2 = start + QPointF(bulge, 0), end + QPointF(bulge, 0)
     else:
         below = dst_box.top() >= src_box.bottom()

@@ -30,12 +30,14 @@ class CanvasView(QGraphicsView):
         deleteRequested(): Delete was pressed with something selected.
         addRequested(QPointF): Empty space was double-clicked at this scene point.
         nodesMoved(dict): Nodes were dragged: {layout key: (x, y)} of those that moved.
+        moveRequested(int): Alt+Up (-1) or Alt+Down (+1): run the selected task earlier/later.
     """
 
     connectRequested = Signal(object, object)
     deleteRequested = Signal()
     addRequested = Signal(QPointF)
     nodesMoved = Signal(dict)
+    moveRequested = Signal(int)
 
     def __init__(self, scene: CrewScene, parent: QWidget | None = None) -> None:
         """Shows ``scene``."""
@@ -81,9 +83,12 @@ class CanvasView(QGraphicsView):
         super().wheelEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # Qt override  # noqa: N802
-        """Delete/Backspace removes the selection; + and - zoom."""
+        """Delete/Backspace removes the selection; + and - zoom; Alt+Up/Down reorder."""
         key = event.key()
-        if key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+        alt = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
+        if alt and key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+            self.moveRequested.emit(-1 if key == Qt.Key.Key_Up else 1)
+        elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
             self.deleteRequested.emit()
         elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
             self.zoom_by(_ZOOM_STEP)
