@@ -298,7 +298,7 @@ def test_examples_are_read_only_and_save_a_copy(
         await view.ready()
         await view.open_crew("example:research_writer")
         assert view.example_banner.isVisible()
-        assert not view.agents_page.isEnabled()
+        assert view.agent_form.role_edit.isReadOnly()  # readable, not disabled
         assert "Research and write (example)" in view.crew_list.texts()
         assert await view.run()  # an example runs as it is
         assert runs == ["example:research_writer"]
@@ -306,7 +306,8 @@ def test_examples_are_read_only_and_save_a_copy(
         qtbot.mouseClick(save_copy, Qt.MouseButton.LeftButton)
         await view._tasks.join()
         assert view.editor.crew_id == "research_and_write"
-        assert view.agents_page.isEnabled() and not view.example_banner.isVisible()
+        assert not view.agent_form.role_edit.isReadOnly()
+        assert not view.example_banner.isVisible()
 
     arun(scenario())
 

@@ -122,3 +122,42 @@ def test_a_crew_page_problem_jumps_to_the_crew_field(
     problems.itemClicked.emit(problems.item(0))
     assert view.tabs.currentWidget() is view.crew_page
     qtbot.waitUntil(lambda: QApplication.focusWidget() is view.crew_page.name_edit)
+
+
+def test_a_read_only_example_is_readable_not_greyed(
+    qtbot: QtBot, arun: Run, services: AppServices
+) -> None:
+    """Issue 14, defect 8: examples were drawn disabled, grey on grey."""
+    view = _view(qtbot, services)
+
+    async def scenario() -> None:
+        await view.ready()
+        await view.open_crew("example:research_writer")
+
+    arun(scenario())
+    view.tabs.setCurrentWidget(view.agents_page)
+    form = view.agent_form
+    role = form.role_edit
+    assert role.isEnabled() and role.isReadOnly()
+    assert view.agents_page.items_list.isEnabled()
+    before = role.text()
+    role.setFocus()
+    role.selectAll()
+    assert role.selectedText() == before  # the text can be selected and copied
+    qtbot.keyClicks(role, "x")  # type: ignore[no-untyped-call]  # pytest-qt: unannotated
+    assert role.text() == before and not view.editor.dirty
+    # Check boxes and combo boxes show their values in normal colours but ignore clicks.
+    assert form.code_box.isEnabled() and form.model_box.isEnabled()
+    ticked = form.code_box.isChecked()
+    qtbot.mouseClick(  # type: ignore[no-untyped-call]  # pytest-qt leaves it unannotated
+        form.code_box, Qt.MouseButton.LeftButton)
+    assert form.code_box.isChecked() == ticked and not view.editor.dirty
+    assert not view.agents_page.add_button.isEnabled()
+    # Another agent of the example can be looked at.
+    view.agents_page.select(1)
+    assert form.index == 1
+    # A copy is editable again.
+    view.editor.open(view.editor.document, crew_id=None, read_only=False)
+    assert not role.isReadOnly() and view.agents_page.add_button.isEnabled()
+    form.code_box.click()
+    assert form.code_box.isChecked() != ticked

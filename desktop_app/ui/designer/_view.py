@@ -59,6 +59,7 @@ from desktop_app.ui.designer.canvas import CrewCanvas
 from desktop_app.ui.projects._session import OpenProject
 from desktop_app.ui.widgets.ask import ask
 from desktop_app.ui.widgets.protocols import ServicesLike
+from desktop_app.ui.widgets.read_only import set_read_only
 from desktop_app.ui.widgets.tasks import TaskOwner
 
 _Button = QMessageBox.StandardButton
@@ -206,10 +207,12 @@ class DesignerView(QWidget):
         lock_form(form, self.open_project, kind, key)
 
     def _show_read_only(self) -> None:
-        for page in (self.crew_page, self.agents_page, self.tasks_page):
-            page.setEnabled(not self.editor.read_only)
-        if self.open_project is not None:  # a project's crew settings are made by its code
-            self.crew_page.setEnabled(False)
+        coded = self.open_project is not None  # a project's crew settings: in its code
+        pages: list[QWidget] = [self.crew_page, self.agents_page, self.tasks_page]
+        for page in pages:  # read-only, yet readable (not greyed out)
+            set_read_only(page, self.editor.read_only or (coded and page is self.crew_page),
+                          [self.crew_page.memory_button])
+        if self.open_project is not None:
             self.crew_page.setToolTip("A CrewAI project's crew settings live in its code "
                                       "(crew.py): change them there.")
         else:
