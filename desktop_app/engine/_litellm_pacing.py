@@ -16,6 +16,9 @@ iteration; two per iteration gave 150-190 ms. Running litellm's setup inline on 
 default executor whose `submit` ran that one job in place) gave no measurable gain over
 pacing alone and would have replaced the application's default executor, so it was dropped.
 
+`native_turn()` and `crew_start_turn()` are the same gate for the native clients' sends and
+for crews beginning (`Crew.akickoff`), each with its own width per iteration.
+
 `provider_limit()` caps the requests open at once to one provider (route + base URL), so a
 batch of 200 crews on a rate-limited provider queues here instead of storming it: a call holds
 its slot from the request to the end of its stream, and gives it back while it backs off.
@@ -64,18 +67,49 @@ class SetupGate:
             self._pumping = False
 
 
-_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SetupGate] = (
-    weakref.WeakKeyDictionary()
-)
+_gates: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[str, SetupGate]
+] = weakref.WeakKeyDictionary()
+
+
+def _gate(name: str, per_iteration: int) -> SetupGate:
+    loop = asyncio.get_running_loop()
+    gates = _gates.get(loop)
+    if gates is None:
+        gates = _gates[loop] = {}
+    gate = gates.get(name)
+    if gate is None:
+        gate = gates[name] = SetupGate(loop, per_iteration)
+    return gate
 
 
 async def setup_turn() -> None:
     """Waits for this call's turn to start litellm's setup on the running loop."""
-    loop = asyncio.get_running_loop()
-    gate = _gates.get(loop)
-    if gate is None:
-        gate = _gates[loop] = SetupGate(loop, SETUPS_PER_ITERATION)
-    await gate.turn()
+    await _gate("litellm", SETUPS_PER_ITERATION).turn()
+
+
+NATIVE_SENDS_PER_ITERATION = 1
+"""How many native calls may send their request in one loop iteration. A send is cheap
+(about 50 us of CPU through `_http_lite`), but 200 of them in one iteration were one stall of
+the loop; 1 and 4 per iteration gave the same wall time for 200 and 1,000 crews within noise
+(benchmarks/llm_crowd.py)."""
+
+CREW_STARTS_PER_ITERATION = 8
+"""How many crews may begin in one loop iteration (`Crew.akickoff`). A crew's start (its run
+state, approvals, prepared tasks, first events) is 0.3-0.4 ms of CPU before its first wait:
+1,000 crews gathered at once stalled the loop 400 ms in one iteration, 200 crews 65 ms; 8 per
+iteration keeps each iteration to a few ms and starts 1,000 crews within the first token's
+0.5 s wait (benchmarks/README.md, "Many crews at once")."""
+
+
+async def native_turn() -> None:
+    """Waits for this native call's turn to send its request on the running loop."""
+    await _gate("native", NATIVE_SENDS_PER_ITERATION).turn()
+
+
+async def crew_start_turn() -> None:
+    """Waits for this crew's turn to begin on the running loop (`Crew.akickoff`)."""
+    await _gate("crew", CREW_STARTS_PER_ITERATION).turn()
 
 
 # --- per-provider concurrency limit ---------------------------------------------------------

@@ -1,8 +1,8 @@
 """One streamed POST to a provider, its lines handed to a protocol's decoder (private to the
 native protocol modules `_anthropic_protocol` and `_gemini_protocol`).
 
-The HTTP side is `_openai_protocol`'s: the same shared clients (one `httpx.AsyncClient` per
-event loop, one blocking `httpx.Client`), the same `ProviderHTTPError` for an error status
+The HTTP side is `_openai_protocol`'s: the same transports (`open_stream`: `_http_lite` or
+the loop's `httpx.AsyncClient`; one blocking `httpx.Client`), the same `ProviderHTTPError` for an error status
 (read by `_provider_errors.classify`: the status, `Retry-After`, the provider's own message),
 and the same rules: leaving early (cancellation, an error) closes the response and with it
 the connection at once; an error before any answer began is a `connection` error, retried.
@@ -20,11 +20,12 @@ from typing import Any, Protocol
 
 import httpx
 
+from desktop_app.engine._http_lite import LiteResponse
 from desktop_app.engine._llm_routes import NativeRoute, key_envs_text, needs_key
 from desktop_app.engine._openai_protocol import (
     DEFAULT_TIMEOUT,
     ProviderHTTPError,
-    loop_client,
+    open_stream,
     sync_client,
 )
 from desktop_app.engine._provider_errors import classify
@@ -72,7 +73,7 @@ def _error(exc: Exception, route: NativeRoute, *, streaming: bool) -> LLMError:
     return error
 
 
-def _is_event_stream(response: httpx.Response) -> bool:
+def _is_event_stream(response: httpx.Response | LiteResponse) -> bool:
     return "json" not in response.headers.get("content-type", "")
 
 
@@ -91,11 +92,8 @@ async def apost_stream(
     """
     if needs_key(route):
         raise missing_key(route)
-    client = await loop_client()
-    request = client.build_request("POST", url, json=body, headers=headers,
-                                   timeout=_timeout(request_timeout))
     try:
-        response = await client.send(request, stream=True)
+        response = await open_stream(url, body, headers, request_timeout)
     except Exception as exc:
         raise _error(exc, route, streaming=False) from exc
     lines = response.aiter_lines()  # held until closed (see `_openai_protocol.astream`)

@@ -6,9 +6,12 @@ takes 6-8 s here and each `litellm.acompletion` spends 3-4 ms of CPU on request 
 pricing before the first byte; this module costs the import of httpx (0.4 s) and builds the
 request as one dict (benchmarks/README.md, "Native OpenAI-protocol client").
 
-- One `httpx.AsyncClient` per event loop (connections are tied to their loop), closed when the
-  loop shuts down its async generators (`asyncio.run`, pytest's loops); one `httpx.Client` for
-  the blocking path, shared by every thread, closed when the interpreter exits.
+- Streamed calls on a loop go through `_http_lite` (a small HTTP/1.1 client on asyncio
+  streams: about a third of httpx's CPU per call, every connection kept alive) wherever it
+  serves the URL, else through one `httpx.AsyncClient` per event loop (proxies from the
+  environment, `CREWDESK_HTTP_CLIENT=httpx`); both are closed when the loop shuts down its
+  async generators (`asyncio.run`, pytest's loops). One `httpx.Client` for the blocking path
+  and embeddings, shared by every thread, closed when the interpreter exits.
 - Requests are streamed with `stream_options.include_usage`; SSE lines are read and parsed in
   place (`_litellm_sse.parse_line`) into the caller's `ChunkSink`, which assembles text, tool
   calls by index and usage. A server that answers with one JSON body is read as one chunk.
@@ -32,6 +35,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from desktop_app.engine import _http_lite
 from desktop_app.engine import _litellm_sse as _sse
 from desktop_app.engine._llm_routes import NativeRoute, key_env_of, needs_key
 from desktop_app.engine._provider_errors import classify
@@ -62,7 +66,7 @@ class ChunkSink(Protocol):
 class ProviderHTTPError(Exception):
     """The provider answered with an error status (read by `classify`: status, headers, message)."""
 
-    def __init__(self, status_code: int, body: bytes, headers: httpx.Headers) -> None:
+    def __init__(self, status_code: int, body: bytes, headers: Mapping[str, str]) -> None:
         self.status_code = status_code
         self.headers = headers
         text = body.decode("utf-8", "replace").strip()
@@ -191,6 +195,7 @@ async def _close_with_loop(
         if loop is not None:
             _loop_clients.pop(loop, None)
             await client.aclose()
+            await _http_lite.close_loop_pool(loop)
         if restore_hooks is not None:
             restore_hooks()
 
@@ -227,6 +232,29 @@ async def loop_client() -> httpx.AsyncClient:
     return entry[0]
 
 
+async def open_stream(
+    url: str, body: Mapping[str, Any], headers: Mapping[str, str], request_timeout: float | None
+) -> httpx.Response | _http_lite.LiteResponse:
+    """POSTs `body` as JSON and returns the response once its head is read, its body unread.
+
+    Through `_http_lite` where it serves the URL (no proxy from the environment, http or
+    https, `CREWDESK_HTTP_CLIENT` not `httpx`), else through the loop's httpx client; either
+    way the caller reads `aiter_lines()` or `aread()` and must `aclose()` it.
+
+    Raises:
+        httpx.HTTPError: Connecting, sending or reading the head failed.
+    """
+    client = await loop_client()  # also makes sure the loop's pool is closed with it
+    if _http_lite.serves(url):
+        data = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        seconds = request_timeout if request_timeout is not None else DEFAULT_TIMEOUT
+        return await _http_lite.post_stream(url, data.encode(), headers, seconds)
+    request = client.build_request(
+        "POST", url, json=body, headers=headers, timeout=_timeout(request_timeout)
+    )
+    return await client.send(request, stream=True)
+
+
 async def astream(
     route: NativeRoute,
     body: Mapping[str, Any],
@@ -241,12 +269,8 @@ async def astream(
     """
     if needs_key(route):
         raise _missing_key(route)
-    client = await loop_client()
-    request = client.build_request(
-        "POST", _url(route), json=body, headers=headers, timeout=_timeout(request_timeout)
-    )
     try:
-        response = await client.send(request, stream=True)
+        response = await open_stream(_url(route), body, headers, request_timeout)
     except Exception as exc:
         raise _error(exc, route, streaming=False) from exc
     # Held until the response is closed: dropped while suspended (an error in the loop
@@ -376,7 +400,7 @@ def _error(exc: Exception, route: NativeRoute, *, streaming: bool) -> LLMError:
     return error
 
 
-def _is_event_stream(response: httpx.Response) -> bool:
+def _is_event_stream(response: httpx.Response | _http_lite.LiteResponse) -> bool:
     return "json" not in response.headers.get("content-type", "")
 
 

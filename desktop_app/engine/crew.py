@@ -33,6 +33,7 @@ from desktop_app.engine._hierarchical import (
 )
 from desktop_app.engine._human_input import HumanInputHandler
 from desktop_app.engine._interpolate import placeholders
+from desktop_app.engine._litellm_pacing import crew_start_turn
 from desktop_app.engine._run import RunState, execute, new_run_id
 from desktop_app.engine.agent import Agent, Messages, install_one_task_crew
 from desktop_app.engine.approval import Approvals, default_approvals
@@ -325,6 +326,7 @@ class Crew(CrewAIModel):
         """
         if self.stream:
             return CrewStreamingOutput(events=RunEventStream(lambda emit: self._arun(inputs, emit)))
+        await crew_start_turn()
         return await self._arun(inputs, None)
 
     async def akickoff_for_each(self, inputs: Sequence[Inputs]) -> Any:

@@ -430,7 +430,7 @@ class LLM:
         limit = _pacing.provider_limit(route.provider, route.base_url)
         await limit.acquire(self.max_concurrency)
         try:
-            await _pacing.setup_turn()
+            await _pacing.native_turn()
             await native.astream(route, body, headers, self.timeout, acc)
         finally:
             limit.release()
