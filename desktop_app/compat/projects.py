@@ -200,6 +200,19 @@ class LoadedProject:
             cls = flow_class(vars(module), module.__name__, main_py)
             return self._call(lambda: cls().kickoff(inputs=inputs), main_py)
 
+    def flow_class(self) -> type:
+        """The Flow class of a Flow project's ``main.py`` (its module imported under the
+        project's process state; blocking: call it in a worker thread). The app makes its
+        own instance of it and follows the run's events (`Flow.stream_events`).
+
+        Raises:
+            ProjectError: The project's code failed, or it defines no Flow class.
+        """
+        with self.activated(), _argv([str(self.spec.entry)]):
+            module_name, main_py = self.spec.main_module or "main", self.spec.entry
+            module = self._call(lambda: importlib.import_module(module_name), main_py)
+            return flow_class(vars(module), module.__name__, main_py)
+
     def _call(self, function: Callable[[], Any], fallback: Path) -> Any:
         try:
             return function()

@@ -5,6 +5,9 @@
 2. Its files are read and, when trusted, its code loaded, in a worker thread
    (`load_project`); a failing project still opens from its files, with the error kept.
 3. It joins the app's open projects (`AppServices.projects`).
+
+A Flow project (``crewai create flow``) is asked about the same way, then shown as its
+graph by `ui.flows` (`open_flow`); `open` returns None for it.
 """
 
 from __future__ import annotations
@@ -79,6 +82,11 @@ class ProjectOpener:
             CrewFileError: Its files cannot be read as a crew.
             ProjectError: No CrewAI project is there.
         """
+        from desktop_app.ui.flows._window import is_flow_folder, open_flow
+
+        if await asyncio.to_thread(is_flow_folder, folder):  # its graph opens in the designer
+            await open_flow(self._parent, folder, self.trust_for)
+            return None
         await asyncio.to_thread(find_crewai_layout, folder)  # a project? (no code runs)
         choice = await self.trust_for(folder)
         if choice == "cancel":

@@ -1,0 +1,153 @@
+"""Flows in the main window: opening a Flow project, its view in the designer area, its
+runs' panels on the dashboard.
+
+`ProjectOpener.open` hands a ``crewai create flow`` folder here (`is_flow_folder`): the trust
+question is the crews' one, the code loads in a worker thread (`load_flow_project`), and the
+graph opens as a tab of the designer's area. `FlowSupport` (one per window, a child object
+found by name) owns the `FlowController` and puts each run's `FlowPanel` above the
+dashboard's crew runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QBoxLayout, QVBoxLayout, QWidget
+
+from desktop_app.ui.controllers.flow_controller import (
+    FlowController,
+    FlowProject,
+    load_flow_project,
+)
+from desktop_app.ui.controllers.flow_state import FlowRunState
+from desktop_app.ui.flows._design import FlowDesignView
+from desktop_app.ui.flows.flow_panel import FlowPanel
+
+if TYPE_CHECKING:
+    from desktop_app.ui.main_window import MainWindow
+
+__all__ = ["FlowSupport", "flows_of", "is_flow_folder", "open_flow"]
+
+_NAME = "flowSupport"
+
+
+def is_flow_folder(folder: Path) -> bool:
+    """Whether the folder is a Flow project (``[tool.crewai] type = "flow"``; blocking)."""
+    from desktop_app.compat.projects import ProjectError, locate
+
+    try:
+        return locate(folder).kind == "flow"
+    except (ProjectError, OSError, ValueError):
+        return False
+
+
+class FlowSupport(QObject):
+    """The window's flows: open Flow projects' views and the dashboard's flow panels.
+
+    Attributes:
+        controller: Runs the flows.
+        views: The designer-area view of each open Flow project, by folder.
+        panels: The dashboard panel of each flow run, by run id.
+    """
+
+    def __init__(self, window: MainWindow) -> None:
+        """Attaches to `window` (its designer's tabs, its dashboard)."""
+        super().__init__(window)
+        self.setObjectName(_NAME)
+        self.window = window
+        folders = getattr(window.controller, "_folders", None)  # one working folder per app
+        self.controller = FlowController(window.services, folders, self)
+        self.controller.runStarted.connect(self._on_controller_runStarted)
+        self.views: dict[Path, FlowDesignView] = {}
+        self.panels: dict[str, FlowPanel] = {}
+        self.projects: dict[Path, FlowProject] = {}
+        self.runs = QWidget()
+        self.runs.setObjectName("flowRuns")
+        self._runs_layout = QVBoxLayout(self.runs)
+        self._runs_layout.setContentsMargins(0, 0, 0, 0)
+        self.runs.hide()
+        runs_area = window.dashboard.grid.parentWidget()
+        holder = runs_area.layout() if runs_area is not None else None
+        if isinstance(holder, QBoxLayout):
+            holder.insertWidget(1, self.runs, 2)
+        window.closed.connect(self._on_window_closed)
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def show_project(self, opened: FlowProject) -> FlowDesignView:
+        """Shows a Flow project as a tab of the designer's area (replacing an older one)."""
+        tabs = self.window.designer.tabs
+        old = self.views.pop(opened.root, None)
+        if old is not None:
+            tabs.removeTab(tabs.indexOf(old))
+            old.deleteLater()
+        view = FlowDesignView(opened)
+        view.runRequested.connect(self._on_view_runRequested)
+        self.views[opened.root] = view
+        self.projects[opened.root] = opened
+        tabs.setCurrentIndex(tabs.addTab(view, f"Flow: {opened.name}"))
+        self.window.tabs.setCurrentWidget(self.window.designer)
+        return view
+
+    def run(self, opened: FlowProject, inputs: dict[str, Any] | None = None,
+            *, dry_run: bool = False) -> FlowRunState:
+        """Runs a Flow project on the dashboard; returns the run's state."""
+        self.window.tabs.setCurrentWidget(self.window.dashboard)
+        return self.controller.start(opened, inputs, dry_run=dry_run)
+
+    def _on_view_runRequested(self, opened: FlowProject, inputs: dict[str, Any],
+                              dry_run: bool) -> None:
+        try:
+            self.run(opened, inputs, dry_run=dry_run)
+        except ValueError as exc:
+            self.views[opened.root].message.setText(str(exc))
+
+    def _on_controller_runStarted(self, state: FlowRunState) -> None:
+        opened = next((p for p in self.projects.values() if p.graph is state.graph), None)
+        panel = FlowPanel(state, opened.crews if opened else None)
+        panel.stopRequested.connect(self.controller.stop)
+        panel.closeRequested.connect(self._on_panel_closeRequested)
+        self.panels[state.run_id] = panel
+        self._runs_layout.insertWidget(0, panel)
+        self.runs.show()
+
+    def _on_panel_closeRequested(self, run_id: str) -> None:
+        panel = self.panels.pop(run_id, None)
+        if panel is not None:
+            self._runs_layout.removeWidget(panel)
+            panel.deleteLater()
+        self.runs.setVisible(bool(self.panels))
+
+    def _on_window_closed(self) -> None:
+        task = asyncio.ensure_future(self.controller.aclose())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+
+def flows_of(window: MainWindow) -> FlowSupport:
+    """The window's `FlowSupport`, made on first use."""
+    found = window.findChild(FlowSupport, _NAME)
+    return found if isinstance(found, FlowSupport) else FlowSupport(window)
+
+
+async def open_flow(parent: QWidget | None, folder: Path,
+                    trust_for: Callable[[Path], Awaitable[str]]) -> FlowProject | None:
+    """Opens a Flow project in `parent`'s window (asking about trust as for crews).
+
+    Returns:
+        The open project (maybe with an error to show), or None when cancelled.
+    """
+    from desktop_app.ui.main_window import MainWindow
+
+    window = parent.window() if parent is not None else None
+    if not isinstance(window, MainWindow):
+        raise RuntimeError("a Flow project opens in the main window")
+    choice = await trust_for(folder)
+    if choice == "cancel":
+        return None
+    opened = await asyncio.to_thread(load_flow_project, folder, choice == "trust")
+    flows_of(window).show_project(opened)
+    return opened

@@ -1,0 +1,208 @@
+"""Flows in the app: a Flow project opens as its graph; its runs light the nodes up.
+
+Real window, real project code (`tests/ui/fixtures/branch_flow`: pick -> router judge ->
+"long" (a crew) or "short" -> publish), real HTTP to the simulator (dry runs), real SQLite
+history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
+from pytestqt.qtbot import QtBot
+from test_app_support import make_services, sim_fixture, wait_until  # noqa: F401 - fixture
+
+from desktop_app.simulator import SimulatorThread
+from desktop_app.ui.controllers.flow_state import FlowRunState, FlowStatus, NodeStatus
+from desktop_app.ui.flows._window import FlowSupport, flows_of
+from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.services import AppServices
+
+Arun = Callable[..., Any]
+
+FIXTURE = Path(__file__).parent / "fixtures" / "branch_flow"
+STEPS = ["pick", "judge", "write_long", "write_short", "publish"]
+
+
+@pytest.fixture
+def flow_root(tmp_path: Path) -> Path:
+    root = tmp_path / "branch_flow"
+    shutil.copytree(FIXTURE, root, ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+async def _window(qtbot: QtBot, services: AppServices) -> MainWindow:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    app.setQuitOnLastWindowClosed(False)
+    window = MainWindow(services)
+    qtbot.addWidget(window)
+    window.show()
+    await window.start()
+    return window
+
+
+async def _answer_trust(window: MainWindow) -> None:
+    await wait_until(lambda: (box := window.findChild(QMessageBox, "trustBox")) is not None
+                     and box.isVisible())
+    box = window.findChild(QMessageBox, "trustBox")
+    assert box is not None
+    found = box.findChild(QPushButton, "trustButton")
+    assert found is not None
+    found.click()
+
+
+async def _close(window: MainWindow) -> None:
+    closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def done() -> None:
+        if not closed.done():
+            closed.set_result(None)
+
+    window.closed.connect(done)
+    window.close()
+    await asyncio.wait_for(closed, 20)
+    await asyncio.sleep(0.05)
+
+
+async def _opened(qtbot: QtBot, sim: SimulatorThread, root: Path) -> tuple[MainWindow,
+                                                                           FlowSupport]:
+    services = await make_services(sim.base_url)
+    window = await _window(qtbot, services)
+    answering = asyncio.ensure_future(_answer_trust(window))
+    assert await window.open_project(root) is None  # a flow is no crew: shown by ui.flows
+    await answering
+    return window, flows_of(window)
+
+
+def _steps_in_order(state: FlowRunState, status: NodeStatus) -> list[str]:
+    return [step for step, seen in state.sequence if seen is status]
+
+
+def test_opening_a_flow_project_shows_its_graph(
+    sim: SimulatorThread, qtbot: QtBot, arun: Arun, flow_root: Path
+) -> None:
+    async def scenario() -> None:
+        window, flows = await _opened(qtbot, sim, flow_root)
+        view = flows.views[flow_root]
+        assert window.designer.tabs.currentWidget() is view
+        assert window.tabs.currentWidget() is window.designer
+        graph = view.graph_view
+        assert graph is not None and list(graph.nodes) == STEPS
+        assert set(graph.edge_labels) == {
+            ("pick", "judge", ""), ("judge", "write_long", "long"),
+            ("judge", "write_short", "short"), ("write_long", "publish", "or"),
+            ("write_short", "publish", "or")}
+        assert graph.nodes["pick"].start and not graph.nodes["publish"].start
+        assert graph.nodes["pick"].label.text().startswith("▶ pick")
+        assert "crew: WriterCrew" in graph.nodes["write_long"].label.text()
+        assert "router" in graph.nodes["judge"].label.text()
+        source = (flow_root / "src/branch_flow/main.py").read_text().splitlines()
+        line = source.index("    @router(pick)") + 1  # inspect's line: the decorator's
+        assert graph.nodes["judge"].toolTip() == f"{flow_root}/src/branch_flow/main.py:{line}"
+        assert window.services.current_settings.project_trust == {str(flow_root): True}
+        assert view.run_button.isEnabled()
+        await _close(window)
+
+    arun(scenario(), timeout=60)
+
+
+def test_a_dry_run_lights_the_nodes_in_order_and_is_kept_in_history(
+    sim: SimulatorThread, qtbot: QtBot, arun: Arun, flow_root: Path
+) -> None:
+    async def scenario() -> None:
+        window, flows = await _opened(qtbot, sim, flow_root)
+        view = flows.views[flow_root]
+        view.inputs.setText('{"topic": "cats"}')
+        view.dry_run.setChecked(True)
+        view.run_button.click()
+        await wait_until(lambda: flows.controller.active_runs() or flows.panels)
+        state = next(iter(flows.panels.values())).state
+        panel = flows.panels[state.run_id]
+        assert window.tabs.currentWidget() is window.dashboard and panel.isVisible()
+        shown: list[tuple[str, str]] = []
+        state.nodeChanged.connect(lambda step, status: shown.append(
+            (step, panel.graph_view.status_of(step))))
+        await flows.controller.wait(state)
+        assert state.status is FlowStatus.DONE, state.error
+        assert _steps_in_order(state, NodeStatus.RUNNING) == [
+            "pick", "judge", "write_long", "publish"]
+        assert _steps_in_order(state, NodeStatus.DONE) == [
+            "pick", "judge", "write_long", "publish"]
+        assert state.sequence[-1] == ("write_short", NodeStatus.SKIPPED)
+        assert panel.graph_view.status_of("write_short") == "skipped"
+        assert all(panel.graph_view.status_of(s) == "done" for s in STEPS if s != "write_short")
+        assert shown == [(step, status.value) for step, status in state.sequence[-len(shown):]]
+        assert panel.stream_titles() == ["write_long · Writers"]
+        assert panel.streams[next(iter(panel.streams))].shown_text().strip()
+        assert json.loads(panel.state_view.toPlainText())["topic"] == "cats"
+        assert panel.status.text().startswith("Done")
+        assert any("simulator" in note for note in state.warnings)
+
+        history = window.services.history
+        record = await history.get_run(state.run_id)
+        assert record is not None and record.status == "finished"
+        assert record.mode == "flow dry run" and record.crew_name == "BranchFlow"
+        assert [out.name for out in record.task_outputs] == ["pick", "judge", "write_long",
+                                                             "publish"]
+        kinds = {segment.kind: segment.text for segment in record.segments}
+        assert json.loads(kinds["flow_steps"])["write_short"] == "skipped"
+        assert json.loads(kinds["flow_state"])["draft"] == state.state["draft"]
+        assert record.task_text.get(2, "").strip()  # the crew's text, under its step
+        await _close(window)
+
+    arun(scenario(), timeout=90)
+
+
+def test_a_failing_step_is_named_and_another_flow_goes_on(
+    sim: SimulatorThread, qtbot: QtBot, arun: Arun, flow_root: Path
+) -> None:
+    async def scenario() -> None:
+        window, flows = await _opened(qtbot, sim, flow_root)
+        opened = flows.projects[flow_root]
+        failing = flows.run(opened, {"topic": "boom"}, dry_run=True)
+        fine = flows.run(opened, {"topic": "cats"}, dry_run=True)
+        await asyncio.gather(flows.controller.wait(failing), flows.controller.wait(fine))
+        assert failing.status is FlowStatus.FAILED
+        assert failing.nodes["publish"] is NodeStatus.FAILED
+        assert failing.nodes["write_short"] is NodeStatus.SKIPPED
+        panel = flows.panels[failing.run_id]
+        assert "publish" in panel.status.text() and "publisher is down" in panel.status.text()
+        assert panel.graph_view.status_of("publish") == "failed"
+        assert fine.status is FlowStatus.DONE, fine.error
+        record = await window.services.history.get_run(failing.run_id)
+        assert record is not None and record.status == "failed"
+        assert record.error is not None and "publish" in record.error
+        await _close(window)
+
+    arun(scenario(), timeout=90)
+
+
+def test_stop_cancels_a_flow_and_its_crew(
+    sim: SimulatorThread, qtbot: QtBot, arun: Arun, flow_root: Path
+) -> None:
+    async def scenario() -> None:
+        window, flows = await _opened(qtbot, sim, flow_root)
+        state = flows.run(flows.projects[flow_root], {"topic": "cats"}, dry_run=True)
+        panel = flows.panels[state.run_id]
+        await wait_until(lambda: state.nodes["write_long"] is NodeStatus.RUNNING
+                         and panel.streams)
+        panel.stop_button.click()
+        await flows.controller.wait(state)
+        assert state.status is FlowStatus.CANCELLED
+        assert state.nodes["publish"] is NodeStatus.SKIPPED
+        assert state.nodes["write_long"] is NodeStatus.SKIPPED
+        assert panel.status.text() == "Cancelled" and not panel.stop_button.isEnabled()
+        assert not flows.controller.active_runs()
+        record = await window.services.history.get_run(state.run_id)
+        assert record is not None and record.status == "cancelled"
+        await _close(window)
+
+    arun(scenario(), timeout=90)
