@@ -8,6 +8,7 @@ the automatic ones. The scene draws exactly this, so tests can read it too.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -228,5 +229,6 @@ def positions(graph: Graph, saved: Mapping[str, tuple[float, float]]
     for node in graph.nodes:
         if node.key is not None and node.key in saved:
             x, y = saved[node.key]
-            places[node.ref] = (float(x), float(y))
+            if math.isfinite(x) and math.isfinite(y):  # a hand-edited file may say .nan
+                places[node.ref] = (float(x), float(y))
     return places
