@@ -39,6 +39,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -170,6 +171,8 @@ class _Forced:
 
 _forced: _Forced | None = None
 _forced_lock = threading.Lock()
+_forced_here: ContextVar[_Forced | None] = ContextVar("crewdesk_forced_llm", default=None)
+"""`force_llm_target_here`'s target: wins over the process's (`force_llm_target`)."""
 
 
 @contextmanager
@@ -195,6 +198,26 @@ def force_llm_target(
     finally:
         with _forced_lock:
             _forced = previous
+
+
+@contextmanager
+def force_llm_target_here(
+    model: str | None, base_url: str | None, api_key: str | None
+) -> Iterator[None]:
+    """As `force_llm_target`, but only for the code running in this context and what it
+    starts (a `ContextVar`: tasks, `asyncio.to_thread`, a flow's steps and the crews they
+    kick off), so one dry run's calls go to the simulator while a real run beside it on the
+    same loop keeps its provider. The app's flow dry runs use it."""
+    register_secrets([api_key])
+    token = _forced_here.set(_Forced(model, base_url, api_key))
+    try:
+        yield
+    finally:
+        _forced_here.reset(token)
+
+
+def _current_forced() -> _Forced | None:
+    return _forced_here.get() or _forced
 
 
 class LLM:
@@ -268,7 +291,7 @@ class LLM:
     def target(self) -> LLMTarget:
         """Where calls go now: this LLM's model, base URL and key, or the forced target
         (`force_llm_target`) while one is active."""
-        forced = _forced
+        forced = _current_forced()
         if forced is None:
             return LLMTarget(self.model, self.base_url, self.api_key)
         if forced.base_url is None:
@@ -867,7 +890,7 @@ class Embedder:
 
     def _request(self, batch: list[str]) -> dict[str, Any]:
         model, api_base, api_key = self.model, self.api_base, self.api_key
-        forced = _forced
+        forced = _current_forced()
         if forced is not None:
             model = forced.model or model
             if forced.base_url is not None:

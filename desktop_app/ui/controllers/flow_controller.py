@@ -7,10 +7,10 @@ makes the flow (the project's code, in a worker thread) and consumes
 cancels the task: the stream is closed, which cancels the flow and the crews its steps run.
 `aclose` cancels every run (the window's close).
 
-A dry run (or the simulator as default provider) sends every model call to the offline
-simulator with `engine.llm.force_llm_target`. That target is the process's (a flow's crews
-are made by the project's own code, inside its steps), so while a dry-run flow goes on, other
-runs' calls go there too: the flow's panel says so.
+A dry run (or the simulator as default provider) sends every model call of the flow to the
+offline simulator: a flow's crews are made by the project's own code inside its steps, so
+the run's task is given the target through its context (`engine.llm.force_llm_target_here`),
+which its steps and their crews inherit; runs beside it keep their providers.
 """
 
 from __future__ import annotations
@@ -34,10 +34,7 @@ if TYPE_CHECKING:
     from desktop_app.ui.controllers._project_folder import ProjectFolders
     from desktop_app.ui.services import AppServices
 
-__all__ = ["DRY_RUN_NOTE", "FlowController", "FlowProject", "load_flow_project"]
-
-DRY_RUN_NOTE = ("Dry run: every model call of the app goes to the offline simulator while "
-                "this flow runs (its crews are made by the project's code).")
+__all__ = ["FlowController", "FlowProject", "load_flow_project"]
 
 
 @dataclass
@@ -119,8 +116,6 @@ class FlowController(QObject):
         self._folders = folders
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._states: dict[str, FlowRunState] = {}
-        self._forced: contextlib.ExitStack | None = None
-        self._forced_count = 0
 
     def active_runs(self) -> list[FlowRunState]:
         """The runs whose tasks still go on."""
@@ -175,9 +170,9 @@ class FlowController(QObject):
         lease = await self._folders.enter(opened.root) if self._folders else None
         if lease is not None and lease.warning:
             state.note(lease.warning)
-        simulated = await self._simulated(state)
         try:
-            await self._consume(state, opened, recorder)
+            with await self._target(state):
+                await self._consume(state, opened, recorder)
         except asyncio.CancelledError:
             state.set_status(FlowStatus.CANCELLED)
         except Exception as exc:  # noqa: BLE001 - the flow's or the project's own error
@@ -185,8 +180,6 @@ class FlowController(QObject):
                 state.error = f"{type(exc).__name__}: {exc}"
                 state.set_status(FlowStatus.FAILED)
         finally:
-            if simulated:
-                self._unforce()
             if lease is not None and self._folders is not None:
                 await self._folders.leave(lease)
             await recorder.finish()
@@ -202,30 +195,19 @@ class FlowController(QObject):
         finally:
             await stream.aclose()
 
-    async def _simulated(self, state: FlowRunState) -> bool:
-        """Forces the simulator for a dry run (or the simulator as default provider)."""
+    async def _target(self, state: FlowRunState) -> contextlib.AbstractContextManager[None]:
+        """Where the run's models go: the simulator for a dry run (or the simulator as
+        default provider), else where the project's code points them."""
         settings = self._services.current_settings
         default = next((p for p in settings.providers if p.id == settings.default_provider),
                        None)
         on_simulator = default is not None and default.kind == "simulator"
         if not (state.dry_run or on_simulator):
-            return False
-        from desktop_app.engine.llm import force_llm_target
+            return contextlib.nullcontext()
+        from desktop_app.engine.llm import force_llm_target_here
         from desktop_app.ui.controllers.crew_factory import SIMULATOR_KEY
         from desktop_app.ui.services import SIMULATOR_MODEL
 
         base_url = await self._services.simulator.base_url()
         model = default.default_model if on_simulator and default is not None else ""
-        if self._forced is None:
-            self._forced = contextlib.ExitStack()
-            self._forced.enter_context(
-                force_llm_target(model or SIMULATOR_MODEL, base_url, SIMULATOR_KEY))
-        self._forced_count += 1
-        state.note(DRY_RUN_NOTE)
-        return True
-
-    def _unforce(self) -> None:
-        self._forced_count -= 1
-        if self._forced_count == 0 and self._forced is not None:
-            self._forced.close()
-            self._forced = None
+        return force_llm_target_here(model or SIMULATOR_MODEL, base_url, SIMULATOR_KEY)
