@@ -35,8 +35,10 @@ def test_dragging_task_to_task_adds_context_and_undo_removes_it(qtbot: QtBot) ->
     assert edge(canvas, "context", NodeRef("task", 0), NodeRef("task", 2)).edge.valid
     editor.undo_stack.undo()
     assert editor.document.tasks[2].context is None
-    # CrewAI's default context is drawn as dashed edges from every earlier task.
+    # CrewAI's default context (every earlier task) is drawn dashed from the task before.
     edge(canvas, "default_context", NodeRef("task", 1), NodeRef("task", 2))
+    assert "every earlier task" in edge(canvas, "default_context", NodeRef("task", 1),
+                                        NodeRef("task", 2)).toolTip()
 
 
 def test_a_task_cannot_be_made_to_read_a_later_one(qtbot: QtBot) -> None:
@@ -71,10 +73,15 @@ def test_delete_removes_a_selected_edge_and_undo_brings_it_back(qtbot: QtBot) ->
                 and e.edge.kind == "assign"]
     editor.undo_stack.undo()
     assert editor.document.tasks[0].agent == "agent_1"
-    # Deleting one of the default context edges keeps the other earlier task, explicitly.
-    click(qtbot, canvas, edge(canvas, "default_context", NodeRef("task", 0), NodeRef("task", 2)))
+    # CrewAI's default context (every earlier task) is one dashed edge from the task before;
+    # deleting it gives the task no context at all.
+    assert [e.edge.source for e in canvas.scene.edges if e.edge.kind == "default_context"
+            and e.edge.target == NodeRef("task", 2)] == [NodeRef("task", 1)]
+    click(qtbot, canvas, edge(canvas, "default_context", NodeRef("task", 1), NodeRef("task", 2)))
     qtbot.keyClick(canvas.view, Qt.Key.Key_Delete)
-    assert editor.document.tasks[2].context == ["task_2"]
+    assert editor.document.tasks[2].context == []
+    assert not [e for e in canvas.scene.edges if e.edge.target == NodeRef("task", 2)
+                and e.edge.kind in ("context", "default_context")]
 
 
 def test_delete_removes_a_node_as_the_forms_do_and_undo_brings_it_back(qtbot: QtBot) -> None:

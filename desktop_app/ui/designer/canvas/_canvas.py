@@ -311,8 +311,10 @@ def _delete(doc: CrewDocument, edges: list[EdgeItem], refs: list[NodeRef]) -> Cr
         edge = item.edge
         if edge.kind == "assign":
             doc = _changes.unassign(doc, edge.target.index)
-        elif edge.kind in ("context", "default_context"):
+        elif edge.kind == "context":
             doc = _changes.remove_context(doc, edge.source.index, edge.target.index)
+        elif edge.kind == "default_context":
+            doc = _changes.no_default_context(doc, edge.target.index)
     for ref in sorted(refs, key=lambda r: (r.kind, r.index), reverse=True):
         doc = _changes.remove_node(doc, ref)
     return doc

@@ -19,6 +19,7 @@ __all__ = [
     "assign",
     "clear_layout",
     "move_task",
+    "no_default_context",
     "remove_context",
     "remove_node",
     "set_places",
@@ -49,18 +50,16 @@ def add_context(doc: CrewDocument, source: int, target: int) -> CrewDocument:
 
 
 def remove_context(doc: CrewDocument, source: int, target: int) -> CrewDocument:
-    """Task ``target`` no longer reads task ``source``.
-
-    From CrewAI's default context (every earlier task), the other earlier tasks stay, now
-    as an explicit list.
-    """
+    """Task ``target`` no longer reads task ``source`` (named in its `context`)."""
     task = doc.tasks[target]
     key = doc.tasks[source].key
-    if task.context is None:
-        kept = [earlier.key for earlier in doc.tasks[:target] if earlier.key != key]
-    else:
-        kept = [name for name in task.context if name != key]
+    kept = [name for name in task.context or [] if name != key]
     return _edits.set_value(doc, ("tasks", target, "context"), kept)
+
+
+def no_default_context(doc: CrewDocument, target: int) -> CrewDocument:
+    """Task ``target`` stops reading every earlier task (CrewAI's default): an empty context."""
+    return _edits.set_value(doc, ("tasks", target, "context"), [])
 
 
 def assign(doc: CrewDocument, agent: int, task: int) -> CrewDocument:

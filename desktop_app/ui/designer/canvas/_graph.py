@@ -80,8 +80,8 @@ class Edge:
 
     Attributes:
         kind: "assign" (agent does task), "context" (target reads source), "default_context"
-            (CrewAI's default: a task with no context reads every earlier task), "knowledge"
-            or "manages".
+            (CrewAI's default: a task that names no context reads every earlier task; drawn
+            once, from the task just before it), "knowledge" or "manages".
         source: Where the arrow starts.
         target: Where it points.
         valid: False for a context edge from a task that runs later (drawn red).
@@ -188,9 +188,9 @@ def _task_nodes(doc: CrewDocument, problems: Mapping[NodeRef, list[str]], nodes:
                           problems=tuple(problems.get(ref, ()))))
         if task.agent is not None and task.agent in agents:
             edges.append(Edge("assign", NodeRef("agent", agents[task.agent]), ref))
-        if task.context is None:
-            edges.extend(Edge("default_context", NodeRef("task", earlier), ref)
-                         for earlier in range(index))
+        if task.context is None:  # CrewAI's default: every earlier task, drawn as one edge
+            if index > 0:
+                edges.append(Edge("default_context", NodeRef("task", index - 1), ref))
             continue
         for name in task.context:
             if name in position:

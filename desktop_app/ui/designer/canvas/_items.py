@@ -51,8 +51,8 @@ _EDGE_PENS: dict[str, tuple[str, Qt.PenStyle, float]] = {
 _EDGE_TIPS = {
     "assign": "{source} does {target}",
     "context": "{target} reads the output of {source}",
-    "default_context": "{target} reads {source}: CrewAI's default context (every earlier "
-                       "task) until the task names its own",
+    "default_context": "{target} reads every earlier task (CrewAI's default context, until "
+                       "it names its own); delete this edge to give it none",
     "knowledge": "{target} knows {source}",
     "manages": "{source} delegates to {target}",
 }
@@ -78,6 +78,7 @@ class NodeItem(QGraphicsItem):
         if movable:
             flags |= QGraphicsItem.GraphicsItemFlag.ItemIsMovable
         self.setFlags(flags)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # cheap repaints
         self.setZValue(1)
         self.setAcceptHoverEvents(True)
         self.badge: QGraphicsEllipseItem | None = None
@@ -215,6 +216,7 @@ class EdgeItem(QGraphicsPathItem):
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
         self.setPen(pen)
         self.setZValue(0)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self._head = QPolygonF()
         source.edges.append(self)
