@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QGraphicsEllipseItem,
     QGraphicsItem,
     QGraphicsPathItem,
+    QGraphicsSceneHoverEvent,
     QStyleOptionGraphicsItem,
     QWidget,
 )
@@ -131,6 +132,12 @@ class NodeItem(QGraphicsItem):
         points = {"left": QPointF(0, self.height / 2), "right": QPointF(self.width, self.height / 2),
                   "top": QPointF(self.width / 2, 0), "bottom": QPointF(self.width / 2, self.height)}
         return self.mapToScene(points[side])
+
+    def hoverMoveEvent(self, event: QGraphicsSceneHoverEvent) -> None:  # Qt override  # noqa: N802
+        """A cross over the port says a connection can be dragged from there."""
+        on_port = self.port_hit(event.scenePos())
+        self.setCursor(Qt.CursorShape.CrossCursor if on_port else Qt.CursorShape.ArrowCursor)
+        super().hoverMoveEvent(event)
 
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:  # noqa: N802
         """Moves the edges along with the node (Qt override)."""
