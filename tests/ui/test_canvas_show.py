@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QWheelEvent
+from PySide6.QtGui import QColor, QPalette, QWheelEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -180,3 +180,11 @@ def test_the_designer_inspects_the_selected_node_with_its_form(
         assert not canvas.buttons["addAgent"].isEnabled()
 
     arun(scenario())
+
+
+def test_the_canvas_ground_follows_the_theme(qtbot: QtBot) -> None:
+    canvas = make_canvas(qtbot)
+    dark = QPalette(canvas.palette())
+    dark.setColor(QPalette.ColorRole.Base, QColor("#1e1e1e"))
+    canvas.setPalette(dark)
+    assert canvas.scene.backgroundBrush().color() == QColor("#1e1e1e")

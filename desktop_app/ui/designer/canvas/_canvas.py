@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QPointF, QTimer, Signal
-from PySide6.QtGui import QAction, QShowEvent
+from PySide6.QtCore import QEvent, QPointF, QTimer, Signal
+from PySide6.QtGui import QAction, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -76,6 +76,7 @@ class CrewCanvas(QWidget):
         self.editor = editor
         self.locks = Locks()
         self.scene = CrewScene(self)
+        self.scene.setBackgroundBrush(self.palette().color(QPalette.ColorRole.Base))
         self.view = CanvasView(self.scene)
         self.problems_label = QLabel()
         self.problems_label.setObjectName("canvasCrewProblems")
@@ -170,6 +171,12 @@ class CrewCanvas(QWidget):
         if self._fit_pending and self.isVisible():
             self._fit_pending = False
             self.view.fit()
+
+    def changeEvent(self, event: QEvent) -> None:  # Qt override  # noqa: N802
+        """The canvas's ground follows the theme (light or dark)."""
+        if event.type() == QEvent.Type.PaletteChange:
+            self.scene.setBackgroundBrush(self.palette().color(QPalette.ColorRole.Base))
+        super().changeEvent(event)
 
     def showEvent(self, event: QShowEvent) -> None:  # Qt override  # noqa: N802
         """Fits the crew in view once the canvas has its size."""

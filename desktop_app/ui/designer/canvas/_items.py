@@ -44,8 +44,8 @@ _FILL = {"agent": "#dbeafe", "task": "#fef3c7", "manager": "#ede9fe", "knowledge
 _LINE = {"agent": "#2563eb", "task": "#b45309", "manager": "#7c3aed", "knowledge": "#047857"}
 _EDGE_PENS: dict[str, tuple[str, Qt.PenStyle, float]] = {
     "assign": ("#2563eb", Qt.PenStyle.SolidLine, 2.0),
-    "context": ("#374151", Qt.PenStyle.SolidLine, 2.0),
-    "default_context": ("#9ca3af", Qt.PenStyle.DashLine, 1.5),
+    "context": ("#64748b", Qt.PenStyle.SolidLine, 2.0),  # mid tones: light and dark themes
+    "default_context": ("#94a3b8", Qt.PenStyle.DashLine, 1.5),
     "knowledge": ("#047857", Qt.PenStyle.DotLine, 1.5),
     "manages": ("#7c3aed", Qt.PenStyle.DotLine, 1.5),
 }

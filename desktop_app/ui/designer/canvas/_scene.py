@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from PySide6.QtCore import QObject, QRectF
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsScene
 
 from desktop_app.ui.designer.canvas._graph import Graph, NodeRef
@@ -30,7 +29,6 @@ class CrewScene(QGraphicsScene):
     def __init__(self, parent: QObject | None = None) -> None:
         """Starts empty."""
         super().__init__(parent)
-        self.setBackgroundBrush(QColor("#f8fafc"))
         self.graph = Graph((), ())
         self.nodes: dict[NodeRef, NodeItem] = {}
         self.edges: list[EdgeItem] = []
