@@ -201,7 +201,8 @@ async def test_a_cancelled_run_stops_its_server(sim_thread: SimulatorThread) -> 
     run.cancel()
     with pytest.raises(asyncio.CancelledError):
         await run
-    for _ in range(100):  # the run's end closes the session: stdin, then SIGTERM, then SIGKILL
+    for _ in range(300):  # the run's end closes the session: stdin, then SIGTERM, then SIGKILL
+        # (30 s: seen taking over 10 s with both cores busy under pytest-xdist)
         if not await asyncio.to_thread(own_server_processes):
             break
         await asyncio.sleep(0.1)
