@@ -379,7 +379,9 @@ class MainWindow(QMainWindow):
 
         if not await self.designer.confirm_discard():
             return False
-        active = len(self.controller.active_runs())
+        from desktop_app.ui.flows._window import active_flows
+
+        active = len(self.controller.active_runs()) + active_flows(self)
         if not active:
             return True
         answer = await ask(
@@ -392,6 +394,9 @@ class MainWindow(QMainWindow):
 
     async def shutdown(self) -> None:
         """Cancels the runs, saves the window's geometry, flushes and closes the services."""
+        from desktop_app.ui.flows._window import close_flows
+
+        await close_flows(self)  # ui.flows: their runs end recorded, before the history closes
         await self.controller.aclose(grace=3.0)
         await self.designer.flush_recovery()
         settings = self.services.current_settings.model_copy(deep=True)

@@ -205,3 +205,31 @@ def test_stop_cancels_a_flow_and_its_crew(
         await _close(window)
 
     arun(scenario(), timeout=90)
+
+
+def test_a_review_step_asks_in_the_panel_and_routes_on_the_answer(
+    sim: SimulatorThread, qtbot: QtBot, arun: Arun, tmp_path: Path
+) -> None:
+    root = tmp_path / "review_flow"
+    shutil.copytree(FIXTURE.parent / "review_flow", root,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+
+    async def scenario() -> None:
+        window, flows = await _opened(qtbot, sim, root)
+        state = flows.run(flows.projects[root], dry_run=True)
+        panel = flows.panels[state.run_id]
+        await wait_until(lambda: panel.feedback.isVisible())
+        assert state.nodes["check"] is NodeStatus.RUNNING
+        assert "Publish it?" in panel.feedback_text.text()
+        assert "THE POST" in panel.feedback_text.text()
+        panel.feedback_edit.setText("needs_work")
+        panel.feedback_button.click()
+        await flows.controller.wait(state)
+        assert state.status is FlowStatus.DONE, state.error
+        assert not panel.feedback.isVisible()
+        assert state.nodes["revise"] is NodeStatus.DONE
+        assert state.nodes["publish"] is NodeStatus.SKIPPED
+        assert state.result == "revising after: needs_work"
+        await _close(window)
+
+    arun(scenario(), timeout=60)

@@ -187,6 +187,7 @@ class FlowController(QObject):
     async def _consume(self, state: FlowRunState, opened: FlowProject,
                        recorder: FlowRecorder) -> None:
         flow = await asyncio.to_thread(_make_flow, opened)
+        flow.human_feedback_handler = state.ask  # `@human_feedback` asks in the run's panel
         stream = flow.stream_events(state.inputs or None)
         try:
             async for event in stream:

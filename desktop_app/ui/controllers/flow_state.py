@@ -9,12 +9,13 @@ named by the step that kicked the crew off (`FlowCrewStarted`).
 
 from __future__ import annotations
 
+import asyncio
 import enum
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop_app.engine.flow import FlowGraph
+from desktop_app.engine.flow import FlowGraph, HumanFeedbackRequest
 
 __all__ = ["FlowRunState", "FlowStatus", "NodeStatus"]
 
@@ -51,7 +52,10 @@ class FlowRunState(QObject):
         crewText(str, str, str): Text of a crew (crew run id, text, `TextKind`).
         stateChanged(object): The flow's state values (a dict) after a step.
         statusChanged(str): The run's new `FlowStatus`.
-        noteAdded(str): A warning the user should read (a dry run's reach, a folder).
+        noteAdded(str): A warning the user should read (a folder, an ignored setting).
+        feedbackRequested(object): A step's `@human_feedback` question
+            (`HumanFeedbackRequest`); `answer` replies.
+        feedbackAnswered(): The question was answered (or the run ended).
     """
 
     nodeChanged = Signal(str, str)
@@ -60,6 +64,8 @@ class FlowRunState(QObject):
     stateChanged = Signal(object)
     statusChanged = Signal(str)
     noteAdded = Signal(str)
+    feedbackRequested = Signal(object)
+    feedbackAnswered = Signal()
 
     def __init__(self, run_id: str, graph: FlowGraph, inputs: dict[str, Any],
                  *, dry_run: bool = False) -> None:
@@ -82,6 +88,8 @@ class FlowRunState(QObject):
         self.total_tokens = 0
         self.cost_usd: float | None = None
         self.warnings: list[str] = []
+        self.question: HumanFeedbackRequest | None = None
+        self._answer: asyncio.Future[str] | None = None
 
     @property
     def ended(self) -> bool:
@@ -109,6 +117,23 @@ class FlowRunState(QObject):
                     self.set_node(name, NodeStatus.FAILED if status is FlowStatus.FAILED
                                   else NodeStatus.SKIPPED)
         self.statusChanged.emit(status.value)
+
+    async def ask(self, request: HumanFeedbackRequest) -> str:
+        """The flow's `human_feedback_handler`: shows the question, waits for `answer`
+        (cancelling the run cancels the wait)."""
+        self._answer = asyncio.get_running_loop().create_future()
+        self.question = request
+        self.feedbackRequested.emit(request)
+        try:
+            return await self._answer
+        finally:
+            self.question, self._answer = None, None
+            self.feedbackAnswered.emit()
+
+    def answer(self, text: str) -> None:
+        """Answers the open feedback question (nothing when none is open)."""
+        if self._answer is not None and not self._answer.done():
+            self._answer.set_result(text)
 
     def note(self, text: str) -> None:
         """Adds a warning for the panel and `warnings`."""

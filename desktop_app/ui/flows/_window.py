@@ -30,7 +30,8 @@ from desktop_app.ui.flows.flow_panel import FlowPanel
 if TYPE_CHECKING:
     from desktop_app.ui.main_window import MainWindow
 
-__all__ = ["FlowSupport", "flows_of", "is_flow_folder", "open_flow"]
+__all__ = ["FlowSupport", "active_flows", "close_flows", "flows_of", "is_flow_folder",
+           "open_flow"]
 
 _NAME = "flowSupport"
 
@@ -75,6 +76,8 @@ class FlowSupport(QObject):
         if isinstance(holder, QBoxLayout):
             holder.insertWidget(1, self.runs, 2)
         window.closed.connect(self._on_window_closed)
+        window.stop_all_action.triggered.connect(self._on_stop_all)
+        window.dashboard.stop_all_button.clicked.connect(self._on_stop_all)
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def show_project(self, opened: FlowProject) -> FlowDesignView:
@@ -121,10 +124,27 @@ class FlowSupport(QObject):
             panel.deleteLater()
         self.runs.setVisible(bool(self.panels))
 
+    def _on_stop_all(self) -> None:
+        for state in self.controller.active_runs():
+            self.controller.stop(state.run_id)
+
     def _on_window_closed(self) -> None:
         task = asyncio.ensure_future(self.controller.aclose())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def active_flows(window: MainWindow) -> int:
+    """How many flow runs of the window still go on (closing asks before stopping them)."""
+    found = window.findChild(FlowSupport, _NAME)
+    return len(found.controller.active_runs()) if isinstance(found, FlowSupport) else 0
+
+
+async def close_flows(window: MainWindow) -> None:
+    """Cancels the window's flow runs and waits until their ends are recorded."""
+    found = window.findChild(FlowSupport, _NAME)
+    if isinstance(found, FlowSupport):
+        await found.controller.aclose()
 
 
 def flows_of(window: MainWindow) -> FlowSupport:

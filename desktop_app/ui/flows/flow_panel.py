@@ -3,7 +3,8 @@
 The panel observes a `FlowRunState`: nodes change colour as steps run (`FlowGraphView`),
 each crew a step kicks off gets its own `StreamView` tab titled "step · crew", the flow's
 state values are shown as JSON after each step, and the status line names the failed step
-and its error. Stop asks the controller to cancel the run (`stopRequested`).
+and its error. A step's `@human_feedback` question shows its output and message with a line
+to answer (Send; an empty answer takes the default outcome). Stop asks the controller to cancel the run (`stopRequested`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -73,6 +75,15 @@ class FlowPanel(QFrame):
         self.notes.setWordWrap(True)
         self.notes.setStyleSheet("color: #a16207")
         self.notes.hide()
+        self.feedback = QFrame()
+        self.feedback.setObjectName("flowFeedback")
+        self.feedback_text = QLabel()
+        self.feedback_text.setWordWrap(True)
+        self.feedback_text.setTextFormat(Qt.TextFormat.PlainText)
+        self.feedback_edit = QLineEdit()
+        self.feedback_edit.setPlaceholderText("Your feedback (empty: the default)")
+        self.feedback_button = QPushButton("Send")
+        self.feedback.hide()
         self.crew_tabs = QTabWidget()
         self.state_view = QPlainTextEdit()
         self.state_view.setObjectName("flowStateView")
@@ -97,10 +108,18 @@ class FlowPanel(QFrame):
         state_layout.addWidget(self.state_view, 1)
         lower.addWidget(state_box)
         lower.setSizes([600, 260])
+        ask = QVBoxLayout(self.feedback)
+        ask.setContentsMargins(0, 0, 0, 0)
+        ask.addWidget(self.feedback_text)
+        answer = QHBoxLayout()
+        answer.addWidget(self.feedback_edit, 1)
+        answer.addWidget(self.feedback_button)
+        ask.addLayout(answer)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.status)
         layout.addWidget(self.notes)
+        layout.addWidget(self.feedback)
         layout.addWidget(self.graph_view, 2)
         layout.addWidget(lower, 3)
 
@@ -112,6 +131,10 @@ class FlowPanel(QFrame):
         state.stateChanged.connect(self._on_state_stateChanged)
         state.statusChanged.connect(self._on_state_statusChanged)
         state.noteAdded.connect(self._on_state_noteAdded)
+        state.feedbackRequested.connect(self._on_state_feedbackRequested)
+        state.feedbackAnswered.connect(self.feedback.hide)
+        self.feedback_button.clicked.connect(self._on_feedback_button_clicked)
+        self.feedback_edit.returnPressed.connect(self._on_feedback_button_clicked)
         self.stop_button.clicked.connect(self._on_stop_button_clicked)
         self.close_button.clicked.connect(self._on_close_button_clicked)
 
@@ -141,6 +164,18 @@ class FlowPanel(QFrame):
     def _on_state_noteAdded(self, text: str) -> None:
         self.notes.setText("\n".join(f"⚠ {note}" for note in self.state.warnings))
         self.notes.show()
+
+    def _on_state_feedbackRequested(self, request: Any) -> None:
+        output = str(getattr(request.output, "raw", request.output))
+        choices = f"\nOutcomes: {' / '.join(request.emit)}" if request.emit else ""
+        self.feedback_text.setText(f"Step {request.method} asks: {request.message}\n\n"
+                                   f"{output[:2000]}{choices}")
+        self.feedback_edit.clear()
+        self.feedback.show()
+        self.feedback_edit.setFocus()
+
+    def _on_feedback_button_clicked(self) -> None:
+        self.state.answer(self.feedback_edit.text().strip())
 
     def _on_state_statusChanged(self, status: str) -> None:
         state = self.state
