@@ -233,3 +233,29 @@ def test_a_review_step_asks_in_the_panel_and_routes_on_the_answer(
         await _close(window)
 
     arun(scenario(), timeout=60)
+
+
+def test_crewai_create_flow_project_runs_in_its_folder(
+    sim: SimulatorThread, qtbot: QtBot, arun: Arun, tmp_path: Path
+) -> None:
+    """`crewai create flow`'s template: its crew's YAML found, its file written in its folder."""
+    root = tmp_path / "content_flow"
+    shutil.copytree(Path(__file__).parents[1] / "compat/projects/content_flow", root,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+
+    async def scenario() -> None:
+        window, flows = await _opened(qtbot, sim, root)
+        graph = flows.views[root].graph_view
+        assert graph is not None
+        assert graph.edge_labels == [("plan_content", "generate_content", ""),
+                                     ("generate_content", "save_content", "")]
+        assert "crew: ContentCrew" in graph.nodes["generate_content"].label.text()
+        state = flows.run(flows.projects[root], dry_run=True)
+        await flows.controller.wait(state)
+        assert state.status is FlowStatus.DONE, state.error
+        assert [step for step, _crew in state.crews.values()] == ["generate_content"]
+        post = (root / "output" / "post.md").read_text(encoding="utf-8")
+        assert post and post == state.state["final_post"]
+        await _close(window)
+
+    arun(scenario(), timeout=90)
