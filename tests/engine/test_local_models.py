@@ -10,10 +10,8 @@ LM Studio 0.3's `/api/v0/models`, `/v1/models` and `/v1` stream).
 from __future__ import annotations
 
 import json
-import threading
 import time
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,120 +23,30 @@ from desktop_app.engine._local_models import (
     find_local_models,
     local_model_named,
 )
-
-Route = Callable[[dict[str, Any] | None], tuple[int, str, bytes]]
-"""A fake endpoint: the request's JSON body (None for a GET) -> status, content type, body."""
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    routes: dict[str, Route] = {}
-    seen: list[tuple[str, str, dict[str, Any] | None]] = []
-
-    def _answer(self, body: dict[str, Any] | None) -> None:
-        self.seen.append((self.command, self.path, body))
-        route = self.routes.get(f"{self.command} {self.path}")
-        status, kind, data = route(body) if route else (404, "text/plain", b"404 page not found")
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        if kind == "text/event-stream":  # streamed as the servers do: chunked
-            self.send_header("Transfer-Encoding", "chunked")
-            self.end_headers()
-            for event in data.split(b"\n\n"):
-                if event:
-                    piece = event + b"\n\n"
-                    self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
-            self.wfile.write(b"0\r\n\r\n")
-            return
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        self._answer(None)
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
-        length = int(self.headers.get("Content-Length") or 0)
-        self._answer(json.loads(self.rfile.read(length) or b"null"))
-
-    def log_message(self, *args: Any) -> None:
-        """Quiet."""
+from tests.engine.local_servers import (
+    LM_STUDIO_V0,
+    LM_STUDIO_V1,
+    OLLAMA_TAGS,
+    Route,
+    Starter,
+    json_route,
+    ollama_show,
+    serving,
+)
 
 
 @pytest.fixture
-def fake_server() -> Iterator[Callable[[dict[str, Route]], tuple[str, list[Any]]]]:
-    """Starts fake servers: routes ("GET /api/tags") -> (base URL, requests seen)."""
-    servers: list[ThreadingHTTPServer] = []
-
-    def start(routes: dict[str, Route]) -> tuple[str, list[Any]]:
-        seen: list[Any] = []
-        handler = type("Handler", (_Handler,), {"routes": routes, "seen": seen})
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}", seen
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-
-
-def _json(payload: Any) -> Route:
-    return lambda _body: (200, "application/json", json.dumps(payload).encode())
-
-
-# --- what the servers list ---------------------------------------------------------------
-
-_OLLAMA_TAGS = {"models": [
-    {"name": "llama3.2:latest", "model": "llama3.2:latest", "modified_at":
-     "2025-11-02T10:12:00.1+01:00", "size": 2019393189, "digest": "a80c4f17acd5",
-     "details": {"parent_model": "", "format": "gguf", "family": "llama", "families": ["llama"],
-                 "parameter_size": "3.2B", "quantization_level": "Q4_K_M"}},
-    {"name": "llama2:7b", "model": "llama2:7b", "size": 3826793677, "digest": "78e26419b446",
-     "details": {"format": "gguf", "family": "llama", "parameter_size": "7B",
-                 "quantization_level": "Q4_0"}},
-    {"name": "nomic-embed-text:latest", "model": "nomic-embed-text:latest", "size": 274302450,
-     "digest": "0a109f422b47", "details": {"family": "nomic-bert", "parameter_size": "137M"}},
-]}
-_OLLAMA_CAPABILITIES = {
-    "llama3.2:latest": ["completion", "tools"],
-    "llama2:7b": ["completion"],
-    "nomic-embed-text:latest": ["embedding"],
-}
-
-
-def _ollama_show(body: dict[str, Any] | None) -> tuple[int, str, bytes]:
-    name = (body or {}).get("model")
-    if name not in _OLLAMA_CAPABILITIES:
-        return 404, "application/json", b'{"error":"model not found"}'
-    show = {"license": "...", "modelfile": "# Modelfile", "template": "{{ .Prompt }}",
-            "details": {"format": "gguf"}, "model_info": {"general.architecture": "llama"},
-            "capabilities": _OLLAMA_CAPABILITIES[name], "modified_at": "2025-11-02T10:12:00Z"}
-    return 200, "application/json", json.dumps(show).encode()
-
-
-_LM_STUDIO_V0 = {"object": "list", "data": [
-    {"id": "qwen2.5-7b-instruct", "object": "model", "type": "llm", "publisher": "lmstudio-community",
-     "arch": "qwen2", "compatibility_type": "gguf", "quantization": "Q4_K_M", "state": "loaded",
-     "max_context_length": 32768, "capabilities": ["tool_use"]},
-    {"id": "gemma-2-2b-it", "object": "model", "type": "llm", "publisher": "lmstudio-community",
-     "arch": "gemma2", "quantization": "Q8_0", "state": "not-loaded",
-     "max_context_length": 8192, "capabilities": []},
-    {"id": "text-embedding-nomic-embed-text-v1.5", "object": "model", "type": "embeddings",
-     "arch": "nomic-bert", "quantization": "Q4_K_M", "state": "not-loaded",
-     "max_context_length": 2048},
-]}
-_LM_STUDIO_V1 = {"object": "list", "data": [
-    {"id": "qwen2.5-7b-instruct", "object": "model", "owned_by": "organization_owner"}]}
+def fake_server() -> Iterator[Starter]:
+    """Starts fake Ollama / LM Studio servers for the test."""
+    with serving() as start:
+        yield start
 
 
 def test_ollama_and_lm_studio_models_are_listed_with_what_they_can_do(
-    fake_server: Callable[[dict[str, Route]], tuple[str, list[Any]]],
+    fake_server: Starter,
 ) -> None:
-    ollama, seen = fake_server({"GET /api/tags": _json(_OLLAMA_TAGS), "POST /api/show": _ollama_show})
-    lm_studio, _ = fake_server({"GET /api/v0/models": _json(_LM_STUDIO_V0)})
+    ollama, seen = fake_server({"GET /api/tags": json_route(OLLAMA_TAGS), "POST /api/show": ollama_show})
+    lm_studio, _ = fake_server({"GET /api/v0/models": json_route(LM_STUDIO_V0)})
     found = find_local_models({"ollama": ollama, "lm_studio": lm_studio})
 
     assert [(m.model, m.tools, m.embedding) for m in found] == [
@@ -161,12 +69,12 @@ def test_ollama_and_lm_studio_models_are_listed_with_what_they_can_do(
 
 
 def test_an_older_lm_studio_and_an_ollama_without_capabilities_leave_tools_unknown(
-    fake_server: Callable[[dict[str, Route]], tuple[str, list[Any]]],
+    fake_server: Starter,
 ) -> None:
     tags = {"models": [{"name": "mistral:latest", "details": {"family": "llama"}}]}
-    old_show = _json({"modelfile": "# Modelfile", "details": {"family": "llama"}})
-    ollama, _ = fake_server({"GET /api/tags": _json(tags), "POST /api/show": old_show})
-    lm_studio, _ = fake_server({"GET /v1/models": _json(_LM_STUDIO_V1)})
+    old_show = json_route({"modelfile": "# Modelfile", "details": {"family": "llama"}})
+    ollama, _ = fake_server({"GET /api/tags": json_route(tags), "POST /api/show": old_show})
+    lm_studio, _ = fake_server({"GET /v1/models": json_route(LM_STUDIO_V1)})
     found = find_local_models({"ollama": ollama, "lm_studio": lm_studio})
     assert [(m.model, m.tools) for m in found] == [
         ("ollama/mistral:latest", None), ("lm_studio/qwen2.5-7b-instruct", None)]
@@ -175,7 +83,7 @@ def test_an_older_lm_studio_and_an_ollama_without_capabilities_leave_tools_unkno
 
 @pytest.mark.asyncio
 async def test_no_server_running_finds_nothing_quickly_and_off_the_loop(
-    fake_server: Callable[[dict[str, Route]], tuple[str, list[Any]]],
+    fake_server: Starter,
 ) -> None:
     broken, _ = fake_server({"GET /api/tags": lambda _b: (200, "application/json", b"{not json")})
     start = time.perf_counter()
@@ -247,7 +155,7 @@ def _stream(data: bytes) -> Route:
 
 @pytest.mark.asyncio
 async def test_ollamas_stream_through_the_native_client(
-    fake_server: Callable[[dict[str, Route]], tuple[str, list[Any]]],
+    fake_server: Starter,
 ) -> None:
     replies = iter([_OLLAMA_TOOL_STREAM, _OLLAMA_TEXT_STREAM])
     base, seen = fake_server({"POST /v1/chat/completions": lambda _b: (
@@ -269,7 +177,7 @@ async def test_ollamas_stream_through_the_native_client(
 
 @pytest.mark.asyncio
 async def test_lm_studios_stream_through_the_native_client(
-    fake_server: Callable[[dict[str, Route]], tuple[str, list[Any]]],
+    fake_server: Starter,
 ) -> None:
     base, seen = fake_server({"POST /v1/chat/completions": _stream(_LM_STUDIO_TOOL_STREAM)})
     llm = LLM("lm_studio/qwen2.5-7b-instruct", base_url=f"{base}/v1", max_retries=0)
@@ -281,9 +189,9 @@ async def test_lm_studios_stream_through_the_native_client(
 
 
 def test_a_found_model_runs_as_its_model_string(
-    fake_server: Callable[[dict[str, Route]], tuple[str, list[Any]]],
+    fake_server: Starter,
 ) -> None:
-    base, _ = fake_server({"GET /api/tags": _json(_OLLAMA_TAGS), "POST /api/show": _ollama_show,
+    base, _ = fake_server({"GET /api/tags": json_route(OLLAMA_TAGS), "POST /api/show": ollama_show,
                           "POST /v1/chat/completions": _stream(_OLLAMA_TEXT_STREAM)})
     found: LocalModel = find_local_models({"ollama": base})[0]
     assert LLM(found.model, base_url=found.base_url).call(_ASK).text == "Bonjour !"

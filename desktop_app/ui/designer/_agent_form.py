@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
 
 from desktop_app.documents import allow_new_knowledge_files
 from desktop_app.documents.model import CrewDocument, KnowledgeSourceSpec
+from desktop_app.engine._local_models import LocalModel
 from desktop_app.ui.designer import _edits
 from desktop_app.ui.designer._editor import CrewEditor
 from desktop_app.ui.designer._edits import Loc
 from desktop_app.ui.designer._form_base import SpecForm
 from desktop_app.ui.designer._knowledge import KnowledgeList
 from desktop_app.ui.designer._tool_picker import ToolPicker
+from desktop_app.ui.widgets.local_models import (
+    LocalModelFinder,
+    offer_local_models,
+    shared_finder,
+    tool_warning,
+)
 from desktop_app.ui.widgets.tasks import TaskOwner
 
 COMMON_MODELS: tuple[str, ...] = (
@@ -29,7 +36,8 @@ COMMON_MODELS: tuple[str, ...] = (
     "openai/sim",
 )
 """Models offered in the model box; any litellm model string may be typed instead.
-`openai/sim` is CrewDesk's offline simulator."""
+`openai/sim` is CrewDesk's offline simulator. Models of Ollama and LM Studio servers running
+on this machine are added with a "local" badge (`ui/widgets/local_models.py`)."""
 
 class AgentForm(SpecForm):
     """Edits one agent: role, goal, backstory, model, credential, tools (a `ToolPicker`: the
@@ -41,7 +49,12 @@ class AgentForm(SpecForm):
     """
 
     def __init__(
-        self, editor: CrewEditor, tasks: TaskOwner | None = None, parent: QWidget | None = None
+        self,
+        editor: CrewEditor,
+        tasks: TaskOwner | None = None,
+        parent: QWidget | None = None,
+        *,
+        local_models: LocalModelFinder | None = None,
     ) -> None:
         """Builds the form; `show_agent` picks the agent to show.
 
@@ -49,6 +62,8 @@ class AgentForm(SpecForm):
             editor: The crew being designed.
             tasks: Owns the tasks of the knowledge list's dialogs (the view's).
             parent: The Qt parent.
+            local_models: Finds the local servers' models for the model box (the app's
+                shared finder when None).
         """
         super().__init__(editor, "agents", parent)
         self.key_edit = self.line("key", "Key", "how tasks name this agent, e.g. researcher")
@@ -58,6 +73,17 @@ class AgentForm(SpecForm):
         self.model_box = self.combo("llm", "Model", editable=True)
         self.model_box.addItems(COMMON_MODELS)
         _placeholder(self.model_box, "the provider's default model")
+        self.local_warning = QLabel()
+        self.local_warning.setObjectName("localModelWarning")
+        self.local_warning.setWordWrap(True)
+        self.local_warning.setStyleSheet("color: #b9770e;")
+        self.local_warning.hide()
+        self.form.addRow("", self.local_warning)
+        self._finder = local_models if local_models is not None else shared_finder()
+        self._finder.found.connect(self._on_finder_found)
+        self.model_box.currentTextChanged.connect(self._show_tool_warning)
+        offer_local_models(self.model_box, self._finder.models)
+        self._finder.refresh()
         self.credential_box = self.combo("credential", "Credential", editable=True)
         _placeholder(self.credential_box, "the provider's stored key")
         self.base_url_edit: QLineEdit = self.line(
@@ -94,6 +120,7 @@ class AgentForm(SpecForm):
         agent = doc.agents[self.index]
         values = agent.model_dump()
         self.show_values(values, issues)
+        self._show_tool_warning(self.model_box.currentText())
         self.tool_picker.show_tools(agent.tools)
         self.knowledge.show_sources(agent.knowledge_sources)
 
@@ -109,6 +136,16 @@ class AgentForm(SpecForm):
 
     def _on_tool_picker_tools_edited(self, names: list[str]) -> None:
         self.commit("tools", names)
+
+    def _on_finder_found(self, models: list[LocalModel]) -> None:
+        offer_local_models(self.model_box, models)
+        self._show_tool_warning(self.model_box.currentText())
+
+    def _show_tool_warning(self, model: str) -> None:
+        """Warns under the model box when it names a local model that cannot call tools."""
+        warning = tool_warning(self._finder.models, model)
+        self.local_warning.setText(warning or "")
+        self.local_warning.setVisible(warning is not None)
 
 
 def _placeholder(box: QComboBox, text: str) -> None:

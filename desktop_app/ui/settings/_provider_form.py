@@ -21,9 +21,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.engine._local_models import LocalModel, Server
 from desktop_app.storage.settings import ProviderSettings
 from desktop_app.ui.settings._providers import KINDS
 from desktop_app.ui.widgets.fields import named
+from desktop_app.ui.widgets.local_models import (
+    LocalModelFinder,
+    offer_local_models,
+    shared_finder,
+    tool_warning,
+)
 
 
 class ProviderForm(QWidget):
@@ -41,8 +48,12 @@ class ProviderForm(QWidget):
     removeKeyRequested = Signal()
     defaultToggled = Signal(bool)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        """Builds an empty form; `show_provider` fills it."""
+    def __init__(
+        self, parent: QWidget | None = None, *, local_models: LocalModelFinder | None = None
+    ) -> None:
+        """Builds an empty form; `show_provider` fills it. For an Ollama or LM Studio
+        provider, the models its server has installed are offered with a "local" badge
+        (`local_models` finds them; the app's shared finder when None)."""
         super().__init__(parent)
         self.provider: ProviderSettings | None = None
         self.kind_label = QLabel()
@@ -52,6 +63,12 @@ class ProviderForm(QWidget):
         self.model_box.setEditable(True)
         self.model_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.model_box.currentTextChanged.connect(self._on_model_box_current_text_changed)
+        self.local_warning = named(QLabel(), "localModelWarning")
+        self.local_warning.setWordWrap(True)
+        self.local_warning.setStyleSheet("color: #b9770e;")
+        self.local_warning.hide()
+        self._finder = local_models if local_models is not None else shared_finder()
+        self._finder.found.connect(self._on_finder_found)
         self.credential_label = named(QLabel(), "credentialName")
         self.key_edit = self._line("apiKey", None)
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -84,6 +101,7 @@ class ProviderForm(QWidget):
         form.addRow("Name", self.name_edit)
         form.addRow("Base URL", self.url_edit)
         form.addRow("Default model", self.model_box)
+        form.addRow("", self.local_warning)
         form.addRow("Keychain entry", self.credential_label)
         form.addRow("API key", self.key_edit)
         form.addRow("", self.session_box)
@@ -118,6 +136,9 @@ class ProviderForm(QWidget):
         self.model_box.addItems(list(info.models))
         self.model_box.setEditText(provider.default_model)
         self.model_box.blockSignals(blocked)
+        self._offer_local_models()
+        if provider.kind in LOCAL_SERVERS:
+            self._finder.refresh()
         self.credential_label.setText(provider.credential_name or "none (no key needed)")
         has_entry = provider.credential_name is not None
         self.key_edit.setEnabled(has_entry)
@@ -151,6 +172,26 @@ class ProviderForm(QWidget):
             self.changed.emit()
 
     def _on_model_box_current_text_changed(self, text: str) -> None:
+        self._show_tool_warning(text)
         if self.provider is not None:
             self.provider.default_model = text.strip()
             self.changed.emit()
+
+    def _on_finder_found(self, _models: list[LocalModel]) -> None:
+        self._offer_local_models()
+
+    def _offer_local_models(self) -> None:
+        """The installed models of this provider's local server, badged (none for others)."""
+        kind = self.provider.kind if self.provider is not None else None
+        server = LOCAL_SERVERS.get(kind or "")
+        offer_local_models(self.model_box, self._finder.models if server else [], server)
+        self._show_tool_warning(self.model_box.currentText())
+
+    def _show_tool_warning(self, model: str) -> None:
+        warning = tool_warning(self._finder.models, model)
+        self.local_warning.setText(warning or "")
+        self.local_warning.setVisible(warning is not None)
+
+
+LOCAL_SERVERS: dict[str, Server] = {"ollama": "ollama", "lm_studio": "lm_studio"}
+"""Provider kinds whose server may run on this machine: the kind's server."""
