@@ -49,12 +49,12 @@ async def _window(qtbot: QtBot, services: AppServices) -> MainWindow:
     return window
 
 
-async def _answer_trust(window: MainWindow) -> None:
+async def _answer_trust(window: MainWindow, button: str = "trustButton") -> None:
     await wait_until(lambda: (box := window.findChild(QMessageBox, "trustBox")) is not None
                      and box.isVisible())
     box = window.findChild(QMessageBox, "trustBox")
     assert box is not None
-    found = box.findChild(QPushButton, "trustButton")
+    found = box.findChild(QPushButton, button)
     assert found is not None
     found.click()
 
@@ -72,11 +72,11 @@ async def _close(window: MainWindow) -> None:
     await asyncio.sleep(0.05)
 
 
-async def _opened(qtbot: QtBot, sim: SimulatorThread, root: Path) -> tuple[MainWindow,
-                                                                           FlowSupport]:
+async def _opened(qtbot: QtBot, sim: SimulatorThread, root: Path,
+                  button: str = "trustButton") -> tuple[MainWindow, FlowSupport]:
     services = await make_services(sim.base_url)
     window = await _window(qtbot, services)
-    answering = asyncio.ensure_future(_answer_trust(window))
+    answering = asyncio.ensure_future(_answer_trust(window, button))
     assert await window.open_project(root) is None  # a flow is no crew: shown by ui.flows
     await answering
     return window, flows_of(window)
@@ -109,6 +109,25 @@ def test_opening_a_flow_project_shows_its_graph(
         assert graph.nodes["judge"].toolTip() == f"{flow_root}/src/branch_flow/main.py:{line}"
         assert window.services.current_settings.project_trust == {str(flow_root): True}
         assert view.run_button.isEnabled()
+        await _close(window)
+
+    arun(scenario(), timeout=60)
+
+
+def test_without_running_its_code_the_graph_is_read_from_its_source(
+    sim: SimulatorThread, qtbot: QtBot, arun: Arun, flow_root: Path
+) -> None:
+    async def scenario() -> None:
+        window, flows = await _opened(qtbot, sim, flow_root, "staticButton")
+        view = flows.views[flow_root]
+        graph = view.graph_view
+        assert graph is not None and list(graph.nodes) == STEPS
+        assert ("judge", "write_long", "long") in graph.edge_labels
+        assert ("judge", "write_short", "short") in graph.edge_labels
+        assert "crew: WriterCrew" in graph.nodes["write_long"].label.text()
+        assert not view.run_button.isEnabled()
+        assert view.message.isVisibleTo(view) and "Trust the folder" in view.message.text()
+        assert window.services.current_settings.project_trust == {str(flow_root): False}
         await _close(window)
 
     arun(scenario(), timeout=60)

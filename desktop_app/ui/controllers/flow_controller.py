@@ -63,29 +63,50 @@ class FlowProject:
 def load_flow_project(root: Path, trusted: bool) -> FlowProject:
     """Loads a Flow project (blocking): its code when trusted, and its Flow class's graph.
 
-    A project whose code fails still opens, with the error kept (`FlowProject.error`).
+    Untrusted, or when its code fails, the graph is read from ``main.py``'s source alone
+    (`ui.flows._static`), with the reason kept (`FlowProject.error`): it shows, but does not
+    run.
     """
     from desktop_app.compat.projects import ProjectError, load, locate
     from desktop_app.engine.flow import graph_of
-    from desktop_app.ui.flows._static import crews_by_step
 
     opened = FlowProject(root, root.name)
+    try:
+        spec = locate(root)
+    except ProjectError as exc:
+        opened.error = str(exc)
+        return opened
     if not trusted:
-        opened.error = ("This Flow project was opened without running its code: its steps "
-                        "are Python methods, so the graph needs the code. Trust the folder "
-                        "to see and run it.")
+        _read_statically(opened, spec.entry, (
+            "Opened without running its code: the graph is read from its source. Trust the "
+            "folder (open it again) to run it."))
         return opened
     try:
-        project = load(locate(root))
+        project = load(spec)
         cls = project.flow_class()
         graph = graph_of(cls)
     except (ProjectError, ValueError) as exc:
-        opened.error = str(exc)
+        _read_statically(opened, spec.entry, str(exc))
         return opened
-    opened.project, opened.flow_class, opened.graph = project, cls, graph
-    opened.name = graph.name
-    opened.crews = crews_by_step(graph)
+    opened.project, opened.flow_class = project, cls
+    _with_graph(opened, graph)
     return opened
+
+
+def _read_statically(opened: FlowProject, main_py: Path, why: str) -> None:
+    from desktop_app.ui.flows._static import static_graph
+
+    opened.error = why
+    graph = static_graph(main_py)
+    if graph is not None:
+        _with_graph(opened, graph)
+
+
+def _with_graph(opened: FlowProject, graph: FlowGraph) -> None:
+    from desktop_app.ui.flows._static import crews_by_step
+
+    opened.graph, opened.name = graph, graph.name
+    opened.crews = crews_by_step(graph)
 
 
 def _make_flow(opened: FlowProject) -> Any:

@@ -53,7 +53,7 @@ class FlowDesignView(QWidget):
         self.dry_run = QCheckBox("Dry run (simulator)")
         self.run_button = QPushButton("Run flow")
         self.run_button.setObjectName("flowRunButton")
-        self.run_button.setEnabled(opened.graph is not None)
+        self.run_button.setEnabled(opened.project is not None)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(f"<b>Flow {opened.name}</b> — {opened.root} (read-only: the "
                                 "steps are the project's Python code; hover a step for its "
