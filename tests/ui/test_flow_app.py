@@ -278,3 +278,27 @@ def test_crewai_create_flow_project_runs_in_its_folder(
         await _close(window)
 
     arun(scenario(), timeout=90)
+
+
+def test_history_resumes_a_persisted_flow_from_its_saved_state(
+    sim: SimulatorThread, qtbot: QtBot, arun: Arun, tmp_path: Path
+) -> None:
+    root = tmp_path / "persist_flow"
+    shutil.copytree(FIXTURE.parent / "persist_flow", root,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+
+    async def scenario() -> None:
+        window, flows = await _opened(qtbot, sim, root)
+        first = flows.run(flows.projects[root], {"note": "first"})
+        await flows.controller.wait(first)
+        assert first.status is FlowStatus.FAILED and "not yet" in first.error
+        assert first.state["count"] == 1
+        await window.rerun_from_history(first.run_id)  # History's "Run again"
+        again = next(p.state for run_id, p in flows.panels.items() if run_id != first.run_id)
+        await flows.controller.wait(again)
+        assert again.status is FlowStatus.DONE, again.error
+        assert again.result == "count 2" and again.inputs["note"] == "first"
+        assert "Resuming flow CountFlow" in window.dashboard.message.text()
+        await _close(window)
+
+    arun(scenario(), timeout=60)

@@ -3,7 +3,8 @@
 A flow run is one history run: its name is the flow's, mode ``flow`` (``flow dry run`` on
 the simulator), its snapshot the project folder and graph. Each step is a "task" of the run
 (its index in the flow's steps): its crews' text as ``text`` segments, its start and end as
-``heading`` segments and its result as that task's output; the flow's final state is a
+``heading`` segments and its result as that task's output; its state id (what `@persist`
+saves under) a ``flow_state_id`` segment; the flow's final state is a
 ``flow_state`` segment (JSON) and the step outcomes a ``flow_steps`` segment (JSON). As for
 crews, a failing write is logged and swallowed: the history must not stop a run.
 """
@@ -17,7 +18,10 @@ from typing import Any, Literal
 from desktop_app.storage.history import RunHistory
 from desktop_app.ui.controllers.flow_state import FlowRunState, FlowStatus
 
-__all__ = ["FlowRecorder"]
+__all__ = ["STATE_ID_KIND", "FlowRecorder"]
+
+STATE_ID_KIND = "flow_state_id"
+"""The segment holding the run's state id (`FlowStarted.state_id`)."""
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +64,10 @@ class FlowRecorder:
         if not self._started:
             return
         kind = event.kind
-        if kind == "flow_method_started":
+        if kind == "flow_started":  # the key `@persist` saves under: History resumes by it
+            self._history.append_text(self._state.run_id, len(self._index), event.state_id,
+                                      kind=STATE_ID_KIND)
+        elif kind == "flow_method_started":
             self._text(event.method, f"▶ step {event.method}\n", "heading")
         elif kind == "flow_method_failed":
             self._text(event.method, f"✗ step {event.method}: {event.error}\n", "error")

@@ -59,6 +59,15 @@ class FlowProject:
     crews: dict[str, list[str]] = field(default_factory=dict)
     error: str = ""
 
+    @property
+    def persists(self) -> bool:
+        """Whether a step (or the class) has `@persist`: a run can be resumed by state id."""
+        from desktop_app.engine.flow.persistence import method_persist
+
+        cls, graph = self.flow_class, self.graph
+        return cls is not None and graph is not None and any(
+            method_persist(step.mark, cls) is not None for step in graph.steps.values())
+
 
 def load_flow_project(root: Path, trusted: bool) -> FlowProject:
     """Loads a Flow project (blocking): its code when trusted, and its Flow class's graph.

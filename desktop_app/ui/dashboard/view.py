@@ -381,6 +381,11 @@ class DashboardView(QWidget):
         if record is None:
             self.show_message("That run is no longer in the history.")
             return None
+        if record.crew_snapshot.get("kind") == "flow":  # a flow run: ui.flows runs it
+            from desktop_app.ui.flows._window import rerun_flow
+
+            await rerun_flow(self, record)
+            return None
         try:
             document = CrewDocument.model_validate(record.crew_snapshot)
         except ValueError as exc:

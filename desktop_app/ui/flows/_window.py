@@ -28,10 +28,11 @@ from desktop_app.ui.flows._design import FlowDesignView
 from desktop_app.ui.flows.flow_panel import FlowPanel
 
 if TYPE_CHECKING:
+    from desktop_app.storage.history import RunRecord
     from desktop_app.ui.main_window import MainWindow
 
 __all__ = ["FlowSupport", "active_flows", "close_flows", "flows_of", "is_flow_folder",
-           "open_flow"]
+           "open_flow", "rerun_flow"]
 
 _NAME = "flowSupport"
 
@@ -171,3 +172,33 @@ async def open_flow(parent: QWidget | None, folder: Path,
     opened = await asyncio.to_thread(load_flow_project, folder, choice == "trust")
     flows_of(window).show_project(opened)
     return opened
+
+
+async def rerun_flow(parent: QWidget, record: RunRecord) -> FlowRunState | None:
+    """History's "Run again" on a flow run: the same inputs (and dry run or not); a flow
+    with `@persist` resumes from the state the run saved (its state id given as ``id``).
+
+    Returns:
+        The new run, or None (said on the dashboard) when its project is not open.
+    """
+    from desktop_app.ui.controllers._flow_recorder import STATE_ID_KIND
+    from desktop_app.ui.main_window import MainWindow
+
+    window = parent.window()
+    if not isinstance(window, MainWindow):
+        return None
+    flows = flows_of(window)
+    root = Path(str(record.crew_snapshot.get("project", "")))
+    opened = flows.projects.get(root)
+    if opened is None or opened.project is None:
+        window.dashboard.show_message(
+            f"Open the Flow project {root} first (File › Open CrewAI project…), trusting its "
+            "code, to run it again.")
+        return None
+    inputs = dict(record.inputs)
+    state_id = next((s.text for s in record.segments if s.kind == STATE_ID_KIND), None)
+    if opened.persists and state_id:
+        inputs["id"] = state_id
+        window.dashboard.show_message(f"Resuming flow {opened.name} from its saved state "
+                                      f"{state_id}.")
+    return flows.run(opened, inputs, dry_run=record.mode == "flow dry run")
