@@ -195,6 +195,8 @@ def test_a_failing_step_is_named_and_another_flow_goes_on(
         assert "publish" in panel.status.text() and "publisher is down" in panel.status.text()
         assert panel.graph_view.status_of("publish") == "failed"
         assert fine.status is FlowStatus.DONE, fine.error
+        titles = {flows.runs.tabText(i) for i in range(flows.runs.count())}
+        assert titles == {"BranchFlow · failed", "BranchFlow · done"}, titles
         record = await window.services.history.get_run(failing.run_id)
         assert record is not None and record.status == "failed"
         assert record.error is not None and "publish" in record.error

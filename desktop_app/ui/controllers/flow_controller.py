@@ -192,7 +192,8 @@ class FlowController(QObject):
         self._tasks.pop(run_id, None)
         state = self._states.pop(run_id, None)
         if state is not None:
-            self.runEnded.emit(state)
+            with contextlib.suppress(RuntimeError):  # the window went first (tests, shutdown)
+                self.runEnded.emit(state)
 
     async def _run(self, state: FlowRunState, opened: FlowProject) -> None:
         recorder = FlowRecorder(self._services.history, state, str(opened.root))

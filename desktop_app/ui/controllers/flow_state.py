@@ -123,6 +123,7 @@ class FlowRunState(QObject):
         (cancelling the run cancels the wait)."""
         self._answer = asyncio.get_running_loop().create_future()
         self.question = request
+        self.set_node(request.method, NodeStatus.RUNNING)  # its started event may queue yet
         self.feedbackRequested.emit(request)
         try:
             return await self._answer

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QTabWidget, QWidget
 
 from desktop_app.ui.controllers.flow_controller import (
     FlowController,
@@ -35,6 +35,8 @@ __all__ = ["FlowSupport", "active_flows", "close_flows", "flows_of", "is_flow_fo
            "open_flow", "rerun_flow"]
 
 _NAME = "flowSupport"
+MAX_ENDED = 20
+"""Ended flow runs whose panels the dashboard keeps (older ones are in History)."""
 
 
 def is_flow_folder(folder: Path) -> bool:
@@ -67,10 +69,9 @@ class FlowSupport(QObject):
         self.views: dict[Path, FlowDesignView] = {}
         self.panels: dict[str, FlowPanel] = {}
         self.projects: dict[Path, FlowProject] = {}
-        self.runs = QWidget()
+        self.runs = QTabWidget()  # one tab per flow run, the newest first
         self.runs.setObjectName("flowRuns")
-        self._runs_layout = QVBoxLayout(self.runs)
-        self._runs_layout.setContentsMargins(0, 0, 0, 0)
+        self.runs.setDocumentMode(True)
         self.runs.hide()
         runs_area = window.dashboard.grid.parentWidget()
         holder = runs_area.layout() if runs_area is not None else None
@@ -114,14 +115,28 @@ class FlowSupport(QObject):
         panel = FlowPanel(state, opened.crews if opened else None)
         panel.stopRequested.connect(self.controller.stop)
         panel.closeRequested.connect(self._on_panel_closeRequested)
+        state.statusChanged.connect(lambda status, p=panel: self._retitle(p, status))
         self.panels[state.run_id] = panel
-        self._runs_layout.insertWidget(0, panel)
+        self.runs.insertTab(0, panel, f"{state.flow_name} · starting")
+        self.runs.setCurrentIndex(0)
         self.runs.show()
+        self._let_go_oldest_ended()
+
+    def _retitle(self, panel: FlowPanel, status: str) -> None:
+        index = self.runs.indexOf(panel)
+        if index >= 0:
+            self.runs.setTabText(index, f"{panel.state.flow_name} · {status}")
+
+    def _let_go_oldest_ended(self) -> None:
+        """Keeps the panels of runs still going and of the latest `MAX_ENDED` ended ones."""
+        ended = [run_id for run_id, panel in self.panels.items() if panel.state.ended]
+        for run_id in ended[:max(0, len(ended) - MAX_ENDED)]:
+            self._on_panel_closeRequested(run_id)
 
     def _on_panel_closeRequested(self, run_id: str) -> None:
         panel = self.panels.pop(run_id, None)
         if panel is not None:
-            self._runs_layout.removeWidget(panel)
+            self.runs.removeTab(self.runs.indexOf(panel))
             panel.deleteLater()
         self.runs.setVisible(bool(self.panels))
 
