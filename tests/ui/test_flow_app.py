@@ -20,6 +20,7 @@ from pytestqt.qtbot import QtBot
 from test_app_support import make_services, sim_fixture, wait_until  # noqa: F401 - fixture
 
 from desktop_app.simulator import SimulatorThread
+from desktop_app.storage.history import RunHistory
 from desktop_app.ui.controllers.flow_state import FlowRunState, FlowStatus, NodeStatus
 from desktop_app.ui.flows._window import FlowSupport, flows_of
 from desktop_app.ui.main_window import MainWindow
@@ -302,5 +303,37 @@ def test_history_resumes_a_persisted_flow_from_its_saved_state(
         assert again.result == "count 2" and again.inputs["note"] == "first"
         assert "Resuming flow CountFlow" in window.dashboard.message.text()
         await _close(window)
+
+    arun(scenario(), timeout=60)
+
+
+def test_closing_the_window_asks_then_stops_a_running_flow_recorded_cancelled(
+    sim: SimulatorThread, qtbot: QtBot, arun: Arun, flow_root: Path
+) -> None:
+    async def scenario() -> None:
+        window, flows = await _opened(qtbot, sim, flow_root)
+        state = flows.run(flows.projects[flow_root], {"topic": "cats"}, dry_run=True)
+        await wait_until(lambda: state.nodes["write_long"] is NodeStatus.RUNNING)
+        closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def done() -> None:
+            if not closed.done():
+                closed.set_result(None)
+
+        window.closed.connect(done)
+        window.close()
+        await wait_until(lambda: (box := window.findChild(QMessageBox, "askBox")) is not None
+                         and box.isVisible())
+        box = window.findChild(QMessageBox, "askBox")
+        assert box is not None and "1 run is still going" in box.text()
+        box.button(QMessageBox.StandardButton.Close).click()
+        await asyncio.wait_for(closed, 20)
+        assert state.status is FlowStatus.CANCELLED
+        history = RunHistory(window.services.history.path)
+        try:
+            record = await history.get_run(state.run_id)
+        finally:
+            await history.close()
+        assert record is not None and record.status == "cancelled"
 
     arun(scenario(), timeout=60)
