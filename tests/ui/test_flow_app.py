@@ -164,20 +164,23 @@ def test_a_dry_run_lights_the_nodes_in_order_and_is_kept_in_history(
         assert panel.streams[next(iter(panel.streams))].shown_text().strip()
         assert json.loads(panel.state_view.toPlainText())["topic"] == "cats"
         assert panel.status.text().startswith("Done")
-
-        history = window.services.history
-        record = await history.get_run(state.run_id)
-        assert record is not None and record.status == "finished"
-        assert record.mode == "flow dry run" and record.crew_name == "BranchFlow"
-        assert [out.name for out in record.task_outputs] == ["pick", "judge", "write_long",
-                                                             "publish"]
-        kinds = {segment.kind: segment.text for segment in record.segments}
-        assert json.loads(kinds["flow_steps"])["write_short"] == "skipped"
-        assert json.loads(kinds["flow_state"])["draft"] == state.state["draft"]
-        assert record.task_text.get(2, "").strip()  # the crew's text, under its step
+        await _check_history(window, state)
         await _close(window)
 
     arun(scenario(), timeout=90)
+
+
+async def _check_history(window: MainWindow, state: FlowRunState) -> None:
+    record = await window.services.history.get_run(state.run_id)
+    assert record is not None and record.status == "finished"
+    assert record.mode == "flow dry run" and record.crew_name == "BranchFlow"
+    assert [out.name for out in record.task_outputs] == ["pick", "judge", "write_long",
+                                                         "publish"]
+    kinds = {segment.kind: segment.text for segment in record.segments}
+    assert json.loads(kinds["flow_steps"])["write_short"] == "skipped"
+    assert json.loads(kinds["flow_state"])["draft"] == state.state["draft"]
+    assert kinds["flow_state_id"] == state.state["id"]
+    assert record.task_text.get(2, "").strip()  # the crew's text, under its step
 
 
 def test_a_failing_step_is_named_and_another_flow_goes_on(

@@ -75,15 +75,7 @@ class FlowPanel(QFrame):
         self.notes.setWordWrap(True)
         self.notes.setStyleSheet("color: #a16207")
         self.notes.hide()
-        self.feedback = QFrame()
-        self.feedback.setObjectName("flowFeedback")
-        self.feedback_text = QLabel()
-        self.feedback_text.setWordWrap(True)
-        self.feedback_text.setTextFormat(Qt.TextFormat.PlainText)
-        self.feedback_edit = QLineEdit()
-        self.feedback_edit.setPlaceholderText("Your feedback (empty: the default)")
-        self.feedback_button = QPushButton("Send")
-        self.feedback.hide()
+        self._build_feedback()
         self.crew_tabs = QTabWidget()
         self.state_view = QPlainTextEdit()
         self.state_view.setObjectName("flowStateView")
@@ -93,6 +85,18 @@ class FlowPanel(QFrame):
         self._connect()
         for step, status in state.nodes.items():
             self.graph_view.set_status(step, status.value)
+
+    def _build_feedback(self) -> None:
+        """The `@human_feedback` question's box (hidden until a step asks)."""
+        self.feedback = QFrame()
+        self.feedback.setObjectName("flowFeedback")
+        self.feedback_text = QLabel()
+        self.feedback_text.setWordWrap(True)
+        self.feedback_text.setTextFormat(Qt.TextFormat.PlainText)
+        self.feedback_edit = QLineEdit()
+        self.feedback_edit.setPlaceholderText("Your feedback (empty: the default)")
+        self.feedback_button = QPushButton("Send")
+        self.feedback.hide()
 
     def _layout(self) -> None:
         bar = QHBoxLayout()
