@@ -21,6 +21,7 @@ from test_app_support import make_services, sim_fixture, wait_until  # noqa: F40
 
 from desktop_app.simulator import SimulatorThread
 from desktop_app.storage.history import RunHistory
+from desktop_app.ui.controllers.flow_controller import REAL_RUN_NOTE
 from desktop_app.ui.controllers.flow_state import FlowRunState, FlowStatus, NodeStatus
 from desktop_app.ui.flows._window import FlowSupport, flows_of
 from desktop_app.ui.main_window import MainWindow
@@ -298,6 +299,7 @@ def test_history_resumes_a_persisted_flow_from_its_saved_state(
         first = flows.run(flows.projects[root], {"note": "first"})
         await flows.controller.wait(first)
         assert first.status is FlowStatus.FAILED and "not yet" in first.error
+        assert first.warnings == [REAL_RUN_NOTE]  # not a dry run: said where models go
         assert first.state["count"] == 1
         await window.rerun_from_history(first.run_id)  # History's "Run again"
         again = next(p.state for run_id, p in flows.panels.items() if run_id != first.run_id)

@@ -34,7 +34,11 @@ if TYPE_CHECKING:
     from desktop_app.ui.controllers._project_folder import ProjectFolders
     from desktop_app.ui.services import AppServices
 
-__all__ = ["FlowController", "FlowProject", "load_flow_project"]
+__all__ = ["REAL_RUN_NOTE", "FlowController", "FlowProject", "load_flow_project"]
+
+REAL_RUN_NOTE = ("A Flow's crews are made by its own code: their models go where the code "
+                 "points them, with keys from the project's .env or the environment (not "
+                 "from Settings). Check Dry run to send them to the simulator.")
 
 
 @dataclass
@@ -235,6 +239,7 @@ class FlowController(QObject):
                        None)
         on_simulator = default is not None and default.kind == "simulator"
         if not (state.dry_run or on_simulator):
+            state.note(REAL_RUN_NOTE)
             return contextlib.nullcontext()
         from desktop_app.engine.llm import force_llm_target_here
         from desktop_app.ui.controllers.crew_factory import SIMULATOR_KEY
