@@ -44,6 +44,7 @@ __all__ = [
     "ProjectSpec",
     "ProjectWarning",
     "change_working_folder",
+    "keep_hook_installed",
     "load",
     "locate",
 ]
@@ -62,6 +63,21 @@ def change_working_folder(folder: Path) -> None:
     """
     with _PROCESS_STATE:
         os.chdir(folder)
+
+
+def keep_hook_installed() -> None:
+    """Installs the import hook for the rest of the process, once no project code is being
+    loaded (blocking: call it in a worker thread).
+
+    A Flow's steps run project code long after it was loaded, and some import ``crewai``
+    inside a step (or a module that does); the app keeps the hook from its first flow run on
+    (it holds no real CrewAI to set aside). Taken under the project state's lock, so no
+    `activated()` block that began without the hook removes it when it ends.
+    """
+    from desktop_app.compat import install
+
+    with _PROCESS_STATE:
+        install()
 
 
 class LoadedProject:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 from test_app_support import make_services, sim_fixture, wait_until  # noqa: F401 - fixture
 
+from desktop_app import compat
 from desktop_app.simulator import SimulatorThread
 from desktop_app.storage.history import RunHistory
 from desktop_app.ui.controllers.flow_controller import REAL_RUN_NOTE
@@ -31,6 +32,15 @@ Arun = Callable[..., Any]
 
 FIXTURE = Path(__file__).parent / "fixtures" / "branch_flow"
 STEPS = ["pick", "judge", "write_long", "write_short", "publish"]
+
+
+@pytest.fixture(autouse=True)
+def _hook_put_back() -> Iterator[None]:
+    """The app keeps the crewai import hook once a flow ran; other tests get it as it was."""
+    was = compat.is_installed()
+    yield
+    if not was:
+        compat.uninstall()
 
 
 @pytest.fixture

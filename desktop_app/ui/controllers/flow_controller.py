@@ -221,6 +221,9 @@ class FlowController(QObject):
 
     async def _consume(self, state: FlowRunState, opened: FlowProject,
                        recorder: FlowRecorder) -> None:
+        from desktop_app.compat.projects import keep_hook_installed
+
+        await asyncio.to_thread(keep_hook_installed)  # steps may import crewai as they run
         flow = await asyncio.to_thread(_make_flow, opened)
         flow.human_feedback_handler = state.ask  # `@human_feedback` asks in the run's panel
         stream = flow.stream_events(state.inputs or None)
