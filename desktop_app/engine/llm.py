@@ -108,11 +108,20 @@ _native: dict[str, ModuleType] = {}
 
 def load_native(protocol: _routes.WireProtocol = "openai") -> ModuleType:
     """Imports the native client of a protocol (`_openai_protocol`, `_anthropic_protocol`,
-    `_gemini_protocol`; blocking: httpx's import, about 0.4 s, the first time)."""
+    `_gemini_protocol`; blocking: httpx's import, about 0.4 s, the first time).
+
+    After the first one, every object alive is moved out of the collector's reach
+    (`gc.freeze`), as `load_litellm` does: with the engine and httpx loaded (about 65,000
+    objects), a full collection in the middle of 200 streaming crews stalled the loop 30 ms;
+    frozen, the loop's worst lag was 11-16 ms (benchmarks/README.md, "Many crews at once").
+    """
     module = _native.get(protocol)
     if module is None:
         module = importlib.import_module(f"desktop_app.engine._{protocol}_protocol")
-        _native[protocol] = module
+        with _import_lock:
+            if not _native:
+                gc.freeze()
+            _native[protocol] = module
     return module
 
 
