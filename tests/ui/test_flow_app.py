@@ -352,3 +352,20 @@ def test_closing_the_window_asks_then_stops_a_running_flow_recorded_cancelled(
         assert record is not None and record.status == "cancelled"
 
     arun(scenario(), timeout=60)
+
+
+def test_inputs_that_are_not_a_json_object_are_named_and_nothing_runs(
+    sim: SimulatorThread, qtbot: QtBot, arun: Arun, flow_root: Path
+) -> None:
+    async def scenario() -> None:
+        window, flows = await _opened(qtbot, sim, flow_root)
+        view = flows.views[flow_root]
+        for text, said in (("{topic: cats}", "Inputs are not JSON"),
+                           ('["cats"]', "Inputs must be a JSON object")):
+            view.inputs.setText(text)
+            view.run_button.click()
+            assert view.message.isVisibleTo(view) and said in view.message.text()
+        assert not flows.panels and not flows.controller.active_runs()
+        await _close(window)
+
+    arun(scenario(), timeout=60)

@@ -78,14 +78,15 @@ class FlowDesignView(QWidget):
         try:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
-            self._say(f"Inputs are not JSON: {exc}")
+            self.say(f"Inputs are not JSON: {exc}")
             return None
         if not isinstance(value, dict):
-            self._say("Inputs must be a JSON object ({\"name\": value, ...})")
+            self.say("Inputs must be a JSON object ({\"name\": value, ...})")
             return None
         return value
 
-    def _say(self, text: str) -> None:
+    def say(self, text: str) -> None:
+        """Shows a message above the graph (a problem with the inputs or the run)."""
         self.message.setText(text)
         self.message.show()
 

@@ -108,7 +108,7 @@ class FlowSupport(QObject):
         try:
             self.run(opened, inputs, dry_run=dry_run)
         except ValueError as exc:
-            self.views[opened.root].message.setText(str(exc))
+            self.views[opened.root].say(str(exc))
 
     def _on_controller_runStarted(self, state: FlowRunState) -> None:
         opened = next((p for p in self.projects.values() if p.graph is state.graph), None)
