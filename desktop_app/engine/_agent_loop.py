@@ -193,10 +193,13 @@ class AgentLoop:
 
     def _add_usage(self, result: LLMResult) -> None:
         state = self._state
+        listening = state.listening() is not None  # else no copy and no event for nobody
         with state.lock:
             state.usage.add(result.usage)
             if result.cost_usd is not None:
                 state.cost_usd = (state.cost_usd or 0.0) + result.cost_usd
+            if not listening:
+                return
             usage, cost = state.usage.model_copy(), state.cost_usd
         state.send(ev.UsageUpdated(usage=usage, cost_usd=cost, **self._meta))
 

@@ -296,19 +296,8 @@ async def execute(
             inputs = await call_user(before, dict(inputs or {}))
         await prepare_run(servers[0], crew.agents, crew.tasks)
         tasks = prepare_tasks(crew, inputs)
-        state.send(ev.RunStarted(
-            run_id=state.run_id,
-            crew_name=crew.display_name(),
-            task_count=len(tasks),
-            inputs=dict(inputs or {}),
-        ))
-        for ignored in crew.all_ignored_settings():
-            state.send(ev.SettingIgnored(
-                run_id=state.run_id,
-                owner=ignored.owner,
-                setting=ignored.setting,
-                message=ignored.message,
-            ))
+        if state.listening() is not None:  # nobody listens: no events built (1,000 crews)
+            _send_start(crew, tasks, inputs, state)
         tasks = await plan_tasks(crew, tasks, state)
         result = _crew_output(await run_with_recall(crew, tasks, state, _run_tasks), state)
         crew.usage_metrics = result.token_usage.model_copy()
@@ -324,6 +313,26 @@ async def execute(
         await close_run_scope(servers)
     state.send(ev.RunFinished(run_id=state.run_id, output=result, cost_usd=state.cost_usd))
     return result
+
+
+def _send_start(
+    crew: CrewSpec, tasks: list[PreparedTask], inputs: Mapping[str, object] | None,
+    state: RunState,
+) -> None:
+    """`RunStarted`, then a `SettingIgnored` per setting of the crew CrewDesk does not act on."""
+    state.send(ev.RunStarted(
+        run_id=state.run_id,
+        crew_name=crew.display_name(),
+        task_count=len(tasks),
+        inputs=dict(inputs or {}),
+    ))
+    for ignored in crew.all_ignored_settings():
+        state.send(ev.SettingIgnored(
+            run_id=state.run_id,
+            owner=ignored.owner,
+            setting=ignored.setting,
+            message=ignored.message,
+        ))
 
 
 def _crew_output(outputs: list[TaskOutput], state: RunState) -> CrewOutput:
