@@ -229,6 +229,29 @@ def _current_forced() -> _Forced | None:
     return _forced_here.get() or _forced
 
 
+LLMRoute = Callable[[LLMTarget], "LLMTarget | None"]
+"""Where an LLM's own target goes instead (None: as it is); see `route_llm_targets_here`."""
+
+_route_here: ContextVar[LLMRoute | None] = ContextVar("crewdesk_llm_route", default=None)
+
+
+@contextmanager
+def route_llm_targets_here(route: LLMRoute) -> Iterator[None]:
+    """Routes the chat calls made in this context and what it starts (tasks, worker threads,
+    a flow's steps and their crews): `route` is given each LLM's own target and returns where
+    the call goes, or None to leave it. A forced target (`force_llm_target*`) wins.
+
+    The app's real flow runs use it: a flow's crews are made by the project's code, so their
+    models are sent to the configured providers with the keychain's keys at call time.
+    `route` runs for every call, on the caller's loop: it must not block (read keys first).
+    """
+    token = _route_here.set(route)
+    try:
+        yield
+    finally:
+        _route_here.reset(token)
+
+
 class LLM:
     """A model and how to call it, as CrewAI's `LLM`.
 
@@ -302,7 +325,9 @@ class LLM:
         (`force_llm_target`) while one is active."""
         forced = _current_forced()
         if forced is None:
-            return LLMTarget(self.model, self.base_url, self.api_key)
+            own = LLMTarget(self.model, self.base_url, self.api_key)
+            route = _route_here.get()
+            return own if route is None else (route(own) or own)
         if forced.base_url is None:
             return LLMTarget(forced.model or self.model, self.base_url, forced.api_key or self.api_key)
         return LLMTarget(forced.model or self.model, forced.base_url, forced.api_key)

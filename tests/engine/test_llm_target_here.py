@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from desktop_app.engine import LLM, Agent, Crew, Task
-from desktop_app.engine.llm import force_llm_target_here
+from desktop_app.engine.llm import LLMTarget, force_llm_target_here, route_llm_targets_here
 from desktop_app.simulator import SimulatorConfig, SimulatorThread
 
 
@@ -56,3 +56,26 @@ def test_only_the_context_and_what_it_starts_go_to_the_forced_target(
     assert len(forced) == 2 and set(forced) == {"sim-forced"}, forced
     assert kept == ["gpt-4o"], kept
     assert LLM("openai/gpt-4o").target().base_url is None  # ended with the block
+
+
+def test_a_context_route_sends_its_calls_where_it_says_and_a_forced_target_wins(
+    sim_thread: SimulatorThread, own: SimulatorThread
+) -> None:
+    def route(target: LLMTarget) -> LLMTarget | None:
+        return LLMTarget(target.model, sim_thread.base_url, "sk-routed")
+
+    async def routed_side() -> str:
+        with route_llm_targets_here(route):
+            assert LLM("openai/gpt-4o", base_url="http://x.invalid").target().api_key == (
+                "sk-routed")
+            with force_llm_target_here("openai/sim-forced", own.base_url, "sk-sim"):
+                assert LLM("gpt-4o").target().base_url == own.base_url
+            return (await _crew(own.base_url, "routed").akickoff()).raw
+
+    async def main() -> None:
+        routed, plain = await asyncio.gather(routed_side(), _crew(own.base_url, "plain").akickoff())
+        assert routed and plain.raw
+
+    asyncio.run(main())
+    assert _models(sim_thread) == ["gpt-4o"] and _models(own) == ["gpt-4o"]
+    assert LLM("gpt-4o").target().api_key is None  # ended with the block

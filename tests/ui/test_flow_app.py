@@ -22,7 +22,6 @@ from test_app_support import make_services, sim_fixture, wait_until  # noqa: F40
 from desktop_app import compat
 from desktop_app.simulator import SimulatorThread
 from desktop_app.storage.history import RunHistory
-from desktop_app.ui.controllers.flow_controller import REAL_RUN_NOTE
 from desktop_app.ui.controllers.flow_state import FlowRunState, FlowStatus, NodeStatus
 from desktop_app.ui.flows._window import FlowSupport, flows_of
 from desktop_app.ui.main_window import MainWindow
@@ -309,7 +308,6 @@ def test_history_resumes_a_persisted_flow_from_its_saved_state(
         first = flows.run(flows.projects[root], {"note": "first"})
         await flows.controller.wait(first)
         assert first.status is FlowStatus.FAILED and "not yet" in first.error
-        assert first.warnings == [REAL_RUN_NOTE]  # not a dry run: said where models go
         assert first.state["count"] == 1
         await window.rerun_from_history(first.run_id)  # History's "Run again"
         again = next(p.state for run_id, p in flows.panels.items() if run_id != first.run_id)
@@ -366,6 +364,25 @@ def test_inputs_that_are_not_a_json_object_are_named_and_nothing_runs(
             view.run_button.click()
             assert view.message.isVisibleTo(view) and said in view.message.text()
         assert not flows.panels and not flows.controller.active_runs()
+        await _close(window)
+
+    arun(scenario(), timeout=60)
+
+
+def test_a_real_run_sends_the_codes_models_to_the_configured_provider(
+    sim: SimulatorThread, qtbot: QtBot, arun: Arun, flow_root: Path
+) -> None:
+    """The crew's `LLM("openai/gpt-4o")` (no address, no key) goes to the configured OpenAI-kind
+    provider (the simulator's address here; without routing it would try api.openai.com)."""
+
+    async def scenario() -> None:
+        window, flows = await _opened(qtbot, sim, flow_root)
+        state = flows.run(flows.projects[flow_root], {"topic": "cats"})
+        await flows.controller.wait(state)
+        assert state.status is FlowStatus.DONE, state.error
+        assert not state.warnings
+        models = [r.model for r in sim.stats.requests if r.path.endswith("/chat/completions")]
+        assert models == ["gpt-4o"], models
         await _close(window)
 
     arun(scenario(), timeout=60)

@@ -31,14 +31,15 @@ from desktop_app.ui.controllers.flow_state import FlowRunState, FlowStatus
 
 if TYPE_CHECKING:
     from desktop_app.compat.projects import LoadedProject
+    from desktop_app.storage.settings import Settings
     from desktop_app.ui.controllers._project_folder import ProjectFolders
     from desktop_app.ui.services import AppServices
 
 __all__ = ["REAL_RUN_NOTE", "FlowController", "FlowProject", "load_flow_project"]
 
-REAL_RUN_NOTE = ("A Flow's crews are made by its own code: their models go where the code "
-                 "points them, with keys from the project's .env or the environment (not "
-                 "from Settings). Check Dry run to send them to the simulator.")
+REAL_RUN_NOTE = ("No provider is set up in Settings: this flow's models go where its code "
+                 "points them, with keys from the project's .env or the environment. Check "
+                 "Dry run to send them to the simulator.")
 
 
 @dataclass
@@ -236,14 +237,13 @@ class FlowController(QObject):
 
     async def _target(self, state: FlowRunState) -> contextlib.AbstractContextManager[None]:
         """Where the run's models go: the simulator for a dry run (or the simulator as
-        default provider), else where the project's code points them."""
+        default provider), else the configured providers (`_flow_routes`)."""
         settings = self._services.current_settings
         default = next((p for p in settings.providers if p.id == settings.default_provider),
                        None)
         on_simulator = default is not None and default.kind == "simulator"
         if not (state.dry_run or on_simulator):
-            state.note(REAL_RUN_NOTE)
-            return contextlib.nullcontext()
+            return await self._routed(state, settings)
         from desktop_app.engine.llm import force_llm_target_here
         from desktop_app.ui.controllers.crew_factory import SIMULATOR_KEY
         from desktop_app.ui.services import SIMULATOR_MODEL
@@ -251,3 +251,17 @@ class FlowController(QObject):
         base_url = await self._services.simulator.base_url()
         model = default.default_model if on_simulator and default is not None else ""
         return force_llm_target_here(model or SIMULATOR_MODEL, base_url, SIMULATOR_KEY)
+
+    async def _routed(self, state: FlowRunState, settings: Settings
+                      ) -> contextlib.AbstractContextManager[None]:
+        """A real run: each model to the provider that serves it, with its key."""
+        from desktop_app.engine import register_secrets
+        from desktop_app.engine.llm import route_llm_targets_here
+        from desktop_app.ui.controllers._flow_routes import flow_router, provider_keys
+
+        if not settings.providers:
+            state.note(REAL_RUN_NOTE)
+            return contextlib.nullcontext()
+        keys = await asyncio.to_thread(provider_keys, settings, self._services.secrets)
+        register_secrets(keys.values())  # masked in whatever the run shows or keeps
+        return route_llm_targets_here(flow_router(settings, keys))
