@@ -22,6 +22,8 @@ from test_app_support import make_services, sim_fixture, wait_until  # noqa: F40
 from desktop_app import compat
 from desktop_app.simulator import SimulatorThread
 from desktop_app.storage.history import RunHistory
+from desktop_app.storage.settings import Settings
+from desktop_app.ui.controllers.flow_controller import REAL_RUN_NOTE
 from desktop_app.ui.controllers.flow_state import FlowRunState, FlowStatus, NodeStatus
 from desktop_app.ui.flows._window import FlowSupport, flows_of
 from desktop_app.ui.main_window import MainWindow
@@ -383,6 +385,28 @@ def test_a_real_run_sends_the_codes_models_to_the_configured_provider(
         assert not state.warnings
         models = [r.model for r in sim.stats.requests if r.path.endswith("/chat/completions")]
         assert models == ["gpt-4o"], models
+        await _close(window)
+
+    arun(scenario(), timeout=60)
+
+
+def test_with_no_provider_set_up_a_real_run_says_where_models_go(
+    sim: SimulatorThread, qtbot: QtBot, arun: Arun, tmp_path: Path
+) -> None:
+    root = tmp_path / "review_flow"
+    shutil.copytree(FIXTURE.parent / "review_flow", root,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+
+    async def scenario() -> None:
+        window, flows = await _opened(qtbot, sim, root)
+        await window.services.save_settings(Settings(project_trust={str(root): True}))
+        state = flows.run(flows.projects[root])
+        await wait_until(lambda: flows.panels[state.run_id].feedback.isVisible())
+        state.answer("")  # the default outcome
+        await flows.controller.wait(state)
+        assert state.status is FlowStatus.DONE and state.result == "published THE POST"
+        assert state.warnings == [REAL_RUN_NOTE]
+        assert REAL_RUN_NOTE in flows.panels[state.run_id].notes.text()
         await _close(window)
 
     arun(scenario(), timeout=60)
