@@ -54,7 +54,11 @@ _ssl_context: ssl.SSLContext | None = None
 
 
 def serves(url: str) -> bool:
-    """True when this client may make the call to `url` (else the caller uses httpx)."""
+    """True when this client may make the call to `url` (else the caller uses httpx).
+
+    The proxy variables (`HTTP(S)_PROXY`, `ALL_PROXY`, `NO_PROXY`) are read once per scheme and
+    host, at its first call; `CREWDESK_HTTP_CLIENT` at every call.
+    """
     if os.environ.get("CREWDESK_HTTP_CLIENT", "asyncio") == "httpx":
         return False
     target = _target(url)

@@ -8,7 +8,11 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import shutil
+import ssl
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -192,3 +196,58 @@ def test_proxies_other_schemes_and_the_switch_go_to_httpx(
     assert _http_lite.serves("https://internal.example/v1/chat/completions")
     monkeypatch.setenv("CREWDESK_HTTP_CLIENT", "httpx")
     assert not _http_lite.serves("http://127.0.0.1:8000/v1/chat/completions")
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for localhost and its key."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                    str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost"], check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.mark.asyncio
+async def test_https_with_the_trusted_certificates_and_a_refused_one(
+    certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cert, key = certificate
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                await _read_request(reader)
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                             b"content-length: %d\r\n\r\n" % len(_completion("secure"))
+                             + _completion("secure"))
+        except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
+            writer.close()
+
+    server = await asyncio.start_server(handler, "127.0.0.1", 0, ssl=server_tls)
+    port = server.sockets[0].getsockname()[1]
+    llm = LLM("openai/any", base_url=f"https://localhost:{port}/v1", api_key="k", max_retries=0)
+    try:
+        monkeypatch.setattr(_http_lite, "_ssl_context", None)  # made again from the variable
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+        assert (await llm.acall(_MESSAGES)).text == "secure"
+        assert (await llm.acall(_MESSAGES)).text == "secure"
+        assert len(_idle(asyncio.get_running_loop())) == 1
+        monkeypatch.setattr(_http_lite, "_ssl_context", None)
+        monkeypatch.delenv("SSL_CERT_FILE")
+        other = LLM("openai/any", base_url=f"https://localhost:{port}/v2", api_key="k",
+                    max_retries=0)
+        pool = _http_lite._pools[asyncio.get_running_loop()]
+        await pool.aclose()  # a new connection, checked against the default certificates
+        with pytest.raises(LLMError) as caught:
+            await other.acall(_MESSAGES)
+        assert caught.value.kind == "connection" and "CERTIFICATE_VERIFY_FAILED" in str(
+            caught.value)
+    finally:
+        await _http_lite.close_loop_pool(asyncio.get_running_loop())
+        server.close()
+        await server.wait_closed()
