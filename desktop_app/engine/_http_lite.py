@@ -24,6 +24,8 @@ retried once on a new connection before any answer is read.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import os
 import ssl
 import time
@@ -36,6 +38,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+
+log = logging.getLogger(__name__)
 
 KEEPALIVE_SECONDS = 30.0
 """Idle connections older than this are closed instead of reused (httpx's default)."""
@@ -218,14 +222,17 @@ async def post_stream(
         pool = _pools[loop] = _Pool()
     key = (target[0], target[1], target[2])
     payload = _head(target, headers, len(body)) + body
+    response: LiteResponse | None = None
     conn = pool.take(key)
     if conn is not None:
-        try:
-            return await _exchange(conn, payload, seconds, pool, key)
-        except (httpx.RemoteProtocolError, httpx.ReadError):
-            pass  # closed by the server while idle: once more on a new connection
-    conn = await _connect(target, seconds)
-    return await _exchange(conn, payload, seconds, pool, key)
+        # closed by the server while idle: once more on a new connection
+        with contextlib.suppress(httpx.RemoteProtocolError, httpx.ReadError):
+            response = await _exchange(conn, payload, seconds, pool, key)
+    if response is None:
+        response = await _exchange(await _connect(target, seconds), payload, seconds, pool, key)
+    if log.isEnabledFor(logging.DEBUG):  # as httpx logs it (the URL carries no key)
+        log.debug('HTTP Request: POST %s "HTTP/1.1 %d"', url, response.status_code)
+    return response
 
 
 async def _exchange(
