@@ -151,7 +151,9 @@ def test_splitters_and_the_theme_are_remembered_between_sessions(
     window.tabs.setCurrentWidget(window.dashboard)
     QApplication.processEvents()
     splitter = window.findChild(QSplitter, "dashboardSplitter")
-    assert splitter is not None and window.findChild(QSplitter, "historySplitter") is not None
+    assert splitter is not None
+    for name in ("historySplitter", "designerSplitter", "canvasSplitter"):
+        assert window.findChild(QSplitter, name) is not None, name
     splitter.setSizes([420, 800])
     QApplication.processEvents()
     side = splitter.sizes()[0]
@@ -178,3 +180,34 @@ def test_splitters_and_the_theme_are_remembered_between_sessions(
 
     arun(choose_system())
     arun(_close(again))
+
+
+def test_the_layout_holds_still_between_crews_and_tabs(qtbot: QtBot, arun: Arun) -> None:
+    """Opening another crew or coming back to a tab moves no splitter and resizes no view."""
+    window = arun(_window(qtbot))
+    window.resize(SCREEN_ROOM)
+    designer = window.designer
+
+    def layout() -> list[object]:
+        QApplication.processEvents()
+        sizes: list[object] = [designer.size(), designer.tabs.size()]
+        sizes += [splitter.sizes() for splitter in designer.findChildren(QSplitter)
+                  if splitter.isVisible()]
+        return sizes
+
+    async def open_crews() -> list[list[object]]:
+        window.tabs.setCurrentWidget(designer)
+        seen = []
+        for crew in ("example:research_writer", "example:managed_launch",
+                     "example:python_data_analyst", "example:topic_briefs"):
+            assert await designer.open_crew(crew), designer.status()
+            seen.append(layout())
+            window.tabs.setCurrentWidget(window.dashboard)
+            QApplication.processEvents()
+            window.tabs.setCurrentWidget(designer)
+            seen.append(layout())
+        return seen
+
+    seen = arun(open_crews())
+    assert all(sizes == seen[0] for sizes in seen), seen
+    arun(_close(window))

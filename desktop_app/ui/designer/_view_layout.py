@@ -89,6 +89,7 @@ def lay_out(view: DesignerView, toolbar: QHBoxLayout) -> None:
     column.addWidget(work, 1)
     column.addWidget(view.status_label)
     splitter = QSplitter()
+    splitter.setObjectName("designerSplitter")  # named splitters are remembered (settings)
     splitter.addWidget(view.crew_list)
     splitter.addWidget(right)
     splitter.setStretchFactor(1, 4)
