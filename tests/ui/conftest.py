@@ -33,7 +33,10 @@ def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     for task in pending:
         task.cancel()
     if pending:
-        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        _, stuck = loop.run_until_complete(asyncio.wait(pending, timeout=30))
+        if stuck:  # a task that ignores cancellation: name it instead of hanging the suite
+            stacks = [f"{task!r}: {task.get_stack()}" for task in stuck]
+            pytest.fail(f"tasks still running 30 s after cancel: {stacks}")
     loop.run_until_complete(loop.shutdown_asyncgens())
     loop.close()
     # qasync leaves its Qt timer object registered after the loop closes; if the garbage
