@@ -57,6 +57,17 @@ socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
 
 
 @pytest.fixture(autouse=True)
+def _environment_restored() -> Iterator[None]:
+    """Puts ``os.environ`` back after each test: a project's ``.env`` loaded in-process (as
+    ``crewai run`` does) must not hand its keys to the tests that follow."""
+    saved = dict(os.environ)
+    yield
+    for name in set(os.environ) - set(saved):
+        del os.environ[name]
+    os.environ.update(saved)
+
+
+@pytest.fixture(autouse=True)
 def _private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     home = tmp_path / "crewdesk-home"
     monkeypatch.setenv("CREWDESK_HOME", str(home))
