@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from desktop_app.engine import LLM, Agent, Crew, Task
-from desktop_app.engine._litellm_pacing import CREW_STARTS_PER_ITERATION
+from desktop_app.engine._litellm_pacing import CREW_STARTS_PER_ITERATION, DEFAULT_MAX_CONCURRENCY
 from desktop_app.simulator import Simulator
 
 
@@ -59,9 +59,12 @@ async def test_crews_gathered_at_once_begin_a_few_per_loop_iteration(
 
 @pytest.mark.asyncio
 async def test_a_raised_provider_limit_keeps_a_large_batch_in_flight(sim: Simulator) -> None:
-    llm = LLM("openai/sim:ttft=0.3,tokens=2", base_url=sim.base_url, api_key="k",
+    # Each answer waits 2 s before its first token, so that opening 300 connections on a loaded
+    # 2-core machine still overlaps them all.
+    llm = LLM("openai/sim:ttft=2,tokens=2", base_url=sim.base_url, api_key="k",
               max_concurrency=400)
     results = await asyncio.gather(
         *(llm.acall([{"role": "user", "content": f"n{i}"}]) for i in range(300)))
     assert all(result.text for result in results)
+    assert sim.stats.max_in_flight > DEFAULT_MAX_CONCURRENCY  # the default would hold it at 256
     assert sim.stats.max_in_flight == 300
