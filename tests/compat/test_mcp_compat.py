@@ -13,7 +13,7 @@ import pytest
 from desktop_app.engine.errors import IgnoredSettingWarning
 from desktop_app.simulator import SimulatorThread
 from tests.engine.conftest import make_llm
-from tests.engine.mcp_helpers import FIXTURE, http_server, processes_marked
+from tests.engine.mcp_helpers import FIXTURE, http_server, own_server_processes, processes_marked
 
 
 def _run(sim: SimulatorThread, agent_options: dict[str, Any], call: str) -> Any:
@@ -85,8 +85,9 @@ def test_mcp_server_adapter_gives_tools_and_stops_the_server(
         assert "sum=7" in crew.kickoff().raw
         assert processes_marked(folder) != []  # the adapter's server outlives the run
     assert processes_marked(folder) == []
-    with pytest.raises(ValueError, match="nope"):
-        _ = MCPServerAdapter(params, "nope").tools
+    with pytest.raises(ValueError, match="nope"), MCPServerAdapter(params, "nope"):
+        pass
+    assert own_server_processes() == []  # a failed `with` stops the server it started
 
 
 def test_crewbase_mcp_server_params_give_named_tools(hook: None) -> None:

@@ -109,7 +109,11 @@ class MCPServerAdapter:
         return self._tools.filter_by_names(self._tool_names)
 
     def __enter__(self) -> ToolCollection:
-        return self.tools
+        try:
+            return self.tools
+        except ValueError:
+            self.stop()  # `with` will not call __exit__: the server must not outlive this
+            raise
 
     def __exit__(
         self,
