@@ -48,6 +48,13 @@ async def _close(window: MainWindow) -> None:
     await asyncio.wait_for(closed, 30)
 
 
+async def _settle() -> None:
+    """Lets Qt lay out and paint, on the running loop: `QApplication.processEvents()` inside a
+    coroutine would run other tasks' steps re-entrantly, and outside one would fire the loop's
+    callbacks while it is not running (either leaves tasks that never wake)."""
+    await asyncio.sleep(0.05)
+
+
 def _actions(window: MainWindow, menu_title: str) -> dict[str, QAction]:
     [menu] = [action.menu() for action in window.menuBar().actions()
               if action.text() == menu_title]
@@ -69,14 +76,14 @@ def test_the_window_fits_a_1280x720_screen_and_nothing_is_clipped(
     window.resize(SCREEN_ROOM)
     for view in (window.designer, window.dashboard, window.history):
         window.tabs.setCurrentWidget(view)
-        QApplication.processEvents()
+        arun(_settle())
         needed = view.minimumSizeHint()
         assert view.width() >= needed.width() and view.height() >= needed.height(), (
             type(view).__name__, view.size(), needed)
         for page in (window.designer.crew_page, window.designer.agents_page):
             if view is window.designer:
                 window.designer.tabs.setCurrentWidget(page)
-                QApplication.processEvents()
+                arun(_settle())
                 assert page.width() >= page.minimumSizeHint().width()
     arun(_close(window))
 
@@ -149,13 +156,13 @@ def test_splitters_and_the_theme_are_remembered_between_sessions(
     window = arun(_window(qtbot))
     window.resize(1264, 680)
     window.tabs.setCurrentWidget(window.dashboard)
-    QApplication.processEvents()
+    arun(_settle())
     splitter = window.findChild(QSplitter, "dashboardSplitter")
     assert splitter is not None
     for name in ("historySplitter", "designerSplitter", "canvasSplitter"):
         assert window.findChild(QSplitter, name) is not None, name
     splitter.setSizes([420, 800])
-    QApplication.processEvents()
+    arun(_settle())
     side = splitter.sizes()[0]
 
     async def choose_dark() -> None:  # as a menu click does: inside the running loop
@@ -170,7 +177,7 @@ def test_splitters_and_the_theme_are_remembered_between_sessions(
     assert again.theme_actions["dark"].isChecked()
     again.resize(1264, 680)
     again.tabs.setCurrentWidget(again.dashboard)
-    QApplication.processEvents()
+    arun(_settle())
     restored = again.findChild(QSplitter, "dashboardSplitter")
     assert restored is not None and restored.sizes()[0] == side
 
@@ -188,8 +195,8 @@ def test_the_layout_holds_still_between_crews_and_tabs(qtbot: QtBot, arun: Arun)
     window.resize(SCREEN_ROOM)
     designer = window.designer
 
-    def layout() -> list[object]:
-        QApplication.processEvents()
+    async def layout() -> list[object]:
+        await _settle()
         sizes: list[object] = [designer.size(), designer.tabs.size()]
         sizes += [splitter.sizes() for splitter in designer.findChildren(QSplitter)
                   if splitter.isVisible()]
@@ -201,11 +208,11 @@ def test_the_layout_holds_still_between_crews_and_tabs(qtbot: QtBot, arun: Arun)
         for crew in ("example:research_writer", "example:managed_launch",
                      "example:python_data_analyst", "example:topic_briefs"):
             assert await designer.open_crew(crew), designer.status()
-            seen.append(layout())
+            seen.append(await layout())
             window.tabs.setCurrentWidget(window.dashboard)
-            QApplication.processEvents()
+            await _settle()
             window.tabs.setCurrentWidget(designer)
-            seen.append(layout())
+            seen.append(await layout())
         return seen
 
     seen = arun(open_crews())
