@@ -83,7 +83,40 @@ _V1 = _statements(
     """,
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1,)
+# Issue 16: forks, budget stops and traces.
+# - `parent_run_id`/`fork_task_index`: a fork's original run and the first task it ran again
+#   (tasks before it reused the original's stored outputs).
+# - `stop_reason`: why a run was stopped by CrewDesk rather than by the user ("budget").
+# - `trace_spans`: one row per LLM call, tool call, guardrail check, delegation, memory recall
+#   or human input of a run; `detail` holds the masked messages and answer (JSON).
+_V2 = _statements(
+    "ALTER TABLE runs ADD COLUMN parent_run_id TEXT",
+    "ALTER TABLE runs ADD COLUMN fork_task_index INTEGER",
+    "ALTER TABLE runs ADD COLUMN stop_reason TEXT",
+    "CREATE INDEX runs_by_parent ON runs (parent_run_id)",
+    """
+    CREATE TABLE trace_spans (
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        span_id TEXT NOT NULL,
+        parent_id TEXT,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        task_index INTEGER,
+        agent TEXT,
+        started_at REAL NOT NULL,
+        duration_s REAL,
+        input_tokens INTEGER,
+        output_tokens INTEGER,
+        cost_usd REAL,
+        status TEXT NOT NULL DEFAULT 'ok',
+        detail TEXT NOT NULL DEFAULT '{}',
+        PRIMARY KEY (run_id, seq)
+    ) WITHOUT ROWID
+    """,
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2)
 """Schema steps; the database's `user_version` is the number of steps applied."""
 
 

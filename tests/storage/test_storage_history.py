@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from desktop_app.storage._history_schema import MIGRATIONS
 from desktop_app.storage.history import (
     HistoryDB,
     HistoryError,
@@ -217,7 +218,7 @@ def test_integrity_and_pragmas(db: HistoryDB) -> None:
     assert db.integrity_check() == "ok"
     with sqlite3.connect(db.path) as other:
         assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert other.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert other.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     other.close()
 
 

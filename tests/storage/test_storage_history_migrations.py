@@ -32,7 +32,7 @@ def test_new_file_gets_the_current_version(tmp_path: Path) -> None:
     path = tmp_path / "h.sqlite3"
     HistoryDB(path).close()
 
-    assert _user_version(path) == len(MIGRATIONS) == 1
+    assert _user_version(path) == len(MIGRATIONS) == 2
 
 
 def test_pending_steps_run_and_keep_the_data(tmp_path: Path) -> None:
@@ -44,7 +44,7 @@ def test_pending_steps_run_and_keep_the_data(tmp_path: Path) -> None:
     with HistoryDB(path, migrations=(*MIGRATIONS, _add_tags)) as new:
         record = new.get_run(run_id)
 
-    assert _user_version(path) == 2
+    assert _user_version(path) == len(MIGRATIONS) + 1
     assert record is not None
     assert record.task_text == {0: "text"}
     conn = sqlite3.connect(path)
@@ -59,7 +59,7 @@ def test_a_failing_step_changes_nothing(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="step failed"):
         HistoryDB(path, migrations=(*MIGRATIONS, _broken))
 
-    assert _user_version(path) == 1
+    assert _user_version(path) == len(MIGRATIONS)
     conn = sqlite3.connect(path)
     tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
     conn.close()
@@ -76,3 +76,24 @@ def test_a_newer_database_is_refused_and_left_alone(tmp_path: Path) -> None:
         HistoryDB(path)
 
     assert path.read_bytes() == before
+
+
+def test_a_version_1_history_gains_forks_budget_stops_and_traces_keeping_its_runs(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "h.sqlite3"
+    with HistoryDB(path, migrations=MIGRATIONS[:1]) as old:
+        run_id = old.start_run("c", inputs={"a": 1})
+        old.append_text(run_id, 0, "text")
+    assert _user_version(path) == 1
+
+    with HistoryDB(path) as new:
+        record = new.get_run(run_id)
+
+    assert _user_version(path) == 2
+    assert record is not None and record.task_text == {0: "text"}
+    conn = sqlite3.connect(path)
+    row = conn.execute("SELECT parent_run_id, fork_task_index, stop_reason FROM runs").fetchone()
+    assert row == (None, None, None)
+    assert conn.execute("SELECT count(*) FROM trace_spans").fetchone()[0] == 0
+    conn.close()
