@@ -31,6 +31,7 @@ from desktop_app.engine._approving import run_approvals
 from desktop_app.engine._behaviours import AgentBehaviour, behaviour_of
 from desktop_app.engine._conditional import is_conditional, skipped_unless_true
 from desktop_app.engine._delegation import delegation_coworkers, with_coworker_tools
+from desktop_app.engine._fork import reused_output
 from desktop_app.engine._guardrails import call_user, finish_output
 from desktop_app.engine._human_input import HumanInputHandler, review_with_human
 from desktop_app.engine._interpolate import interpolate, render_inputs
@@ -47,6 +48,7 @@ from desktop_app.engine._task_limits import (
     run_with_limits,
     save_output,
 )
+from desktop_app.engine._trace import Span
 from desktop_app.engine._verbose import verbose_roles, with_printer
 from desktop_app.engine.approval import Approvals
 from desktop_app.engine.errors import TaskExecutionError
@@ -155,6 +157,8 @@ class RunState:
         log_file: The crew's `output_log_file`, when it has one.
         approvals: The run's own copy of the crew's `Approvals` (`Crew.approvals()`), its
             workspace resolved; an approver's "always" turns its policy to "always".
+        reuse: Outputs given to the run by task index (a fork or a resume, `_fork`): those
+            tasks make no model call and their outputs are context for the later ones.
     """
 
     run_id: str
@@ -171,6 +175,7 @@ class RunState:
     recall: RunRecall | None = None
     log_file: RunLogFile | None = None
     approvals: Approvals = field(default_factory=Approvals)
+    reuse: Mapping[int, TaskOutput] = field(default_factory=dict)
 
     def cancelled(self) -> bool:
         """Whether a blocking run was asked to stop (or the task on this thread ran out of
@@ -292,17 +297,12 @@ async def execute(
     state.emit = with_printer(state.emit, roles)
     servers = open_run_scope()  # the run's MCP connections, closed when it ends
     try:
-        for before in crew.before_kickoff_callbacks:
-            inputs = await call_user(before, dict(inputs or {}))
-        await prepare_run(servers[0], crew.agents, crew.tasks)
-        tasks = prepare_tasks(crew, inputs)
-        if state.listening() is not None:  # nobody listens: no events built (1,000 crews)
-            _send_start(crew, tasks, inputs, state)
-        tasks = await plan_tasks(crew, tasks, state)
-        result = _crew_output(await run_with_recall(crew, tasks, state, _run_tasks), state)
-        crew.usage_metrics = result.token_usage.model_copy()
-        for after in crew.after_kickoff_callbacks:
-            result = await call_user(after, result)
+        with Span(state, "run", crew.display_name()) as span:
+            result = await _kickoff_body(crew, inputs, state, servers)
+            span.input_tokens, span.output_tokens = (
+                state.usage.prompt_tokens, state.usage.completion_tokens
+            )
+            span.cost_usd = state.cost_usd
     except asyncio.CancelledError:
         state.send(ev.RunCancelled(run_id=state.run_id))
         raise
@@ -312,6 +312,24 @@ async def execute(
     finally:
         await close_run_scope(servers)
     state.send(ev.RunFinished(run_id=state.run_id, output=result, cost_usd=state.cost_usd))
+    return result
+
+
+async def _kickoff_body(
+    crew: CrewSpec, inputs: Mapping[str, object] | None, state: RunState, servers: Any
+) -> CrewOutput:
+    """The run's work inside its trace span: callbacks, MCP tools, planning and tasks."""
+    for before in crew.before_kickoff_callbacks:
+        inputs = await call_user(before, dict(inputs or {}))
+    await prepare_run(servers[0], crew.agents, crew.tasks)
+    tasks = prepare_tasks(crew, inputs)
+    if state.listening() is not None:  # nobody listens: no events built (1,000 crews)
+        _send_start(crew, tasks, inputs, state)
+    tasks = await plan_tasks(crew, tasks, state)
+    result = _crew_output(await run_with_recall(crew, tasks, state, _run_tasks), state)
+    crew.usage_metrics = result.token_usage.model_copy()
+    for after in crew.after_kickoff_callbacks:
+        result = await call_user(after, result)
     return result
 
 
@@ -353,7 +371,9 @@ async def _run_tasks(tasks: Sequence[PreparedTask], state: RunState) -> list[Tas
     try:
         for task in tasks:
             needed = _needed(task, started)
-            if is_conditional(task):
+            if task.index in state.reuse:
+                job = asyncio.ensure_future(reused_output(task, state.reuse[task.index], state))
+            elif is_conditional(task):
                 earlier = [started[index] for index in sorted(started)]
                 job = asyncio.ensure_future(_execute_conditional(task, needed, earlier, state))
             else:
@@ -448,23 +468,24 @@ async def _task_body(
     )
     state.send(ev.TaskStarted(description=task.description, **meta))
     await _log(state, task, "started")
-    try:
-        loop, answer = await run_with_limits(
-            task, state.blocking, lambda: _execute_once(task, context, state, meta, on_step)
-        )
-        output = await finish_output(task, loop, answer)
-        if task.source.human_input:
-            output = await review_with_human(task, loop, output, state, meta)
-        if task.output_file:
-            await asyncio.to_thread(
-                save_output, task.output_file, task.source.create_directory, output
+    with Span(state, "task", task.name or f"Task {task.index + 1}", meta):
+        try:
+            loop, answer = await run_with_limits(
+                task, state.blocking, lambda: _execute_once(task, context, state, meta, on_step)
             )
-        if state.recall:
-            await state.recall.after_task(task, output, meta)
-    except (asyncio.CancelledError, TaskExecutionError):
-        raise
-    except Exception as exc:
-        raise TaskExecutionError(task.index, task.name, task.agent.role, exc) from exc
+            output = await finish_output(task, loop, answer)
+            if task.source.human_input:
+                output = await review_with_human(task, loop, output, state, meta)
+            if task.output_file:
+                await asyncio.to_thread(
+                    save_output, task.output_file, task.source.create_directory, output
+                )
+            if state.recall:
+                await state.recall.after_task(task, output, meta)
+        except (asyncio.CancelledError, TaskExecutionError):
+            raise
+        except Exception as exc:
+            raise TaskExecutionError(task.index, task.name, task.agent.role, exc) from exc
     task.source.__dict__["output"] = output  # CrewAI's Task.output: the latest run's
     state.send(ev.TaskFinished(output=output, **meta))
     await _log(state, task, "completed", output=output.raw)

@@ -24,8 +24,9 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 from desktop_app.engine import _flow_scope as flow_scope
 from desktop_app.engine import events as ev
 from desktop_app.engine._agent_loop import AgentStep
-from desktop_app.engine._blocking import run_to_end
+from desktop_app.engine._blocking import gather_owned, run_to_end, settled
 from desktop_app.engine._crewai_surface import CrewAIModel, IgnoredSetting
+from desktop_app.engine._fork import check_reuse, replay_outputs
 from desktop_app.engine._hierarchical import (
     coworker_agents,
     default_manager_fields,
@@ -45,6 +46,7 @@ from desktop_app.engine.streaming import CrewStreamingOutput, RunEventStream, _B
 from desktop_app.engine.task import ConditionalTask, Task
 
 Inputs = Mapping[str, Any]
+Reuse = Mapping[int, TaskOutput] | None
 Emit = Callable[[ev.RunEvent], None]
 T = TypeVar("T")
 
@@ -297,17 +299,15 @@ class Crew(CrewAIModel):
             "over your test inputs and check each task's output with a guardrail."
         )
 
-    def replay(self, task_id: str, inputs: Inputs | None = None) -> None:
-        """CrewAI's replay from a task of the latest run: not supported by CrewDesk.
+    def replay(self, task_id: str, inputs: Inputs | None = None) -> CrewOutput:
+        """CrewAI's replay: runs again from the task `task_id`, reusing the latest run's
+        outputs of the tasks before it (no model call for them; see `_fork`). Blocks.
 
         Raises:
-            NotImplementedError: Always; names what to do instead.
+            ValueError: No task has that id, or a task before it has not run yet.
         """
-        raise NotImplementedError(
-            f"Crew.replay(task_id={task_id!r}) is not supported by CrewDesk. Run the crew "
-            "again with kickoff(), or open the run in the app's History to see every task's "
-            "output."
-        )
+        reuse = replay_outputs(self.tasks, task_id)
+        return self._run_blocking(inputs, None, None, reuse)
 
     def reset_memories(self, command_type: str = "all") -> None:
         """Empties the crew's stores, as CrewAI's: "short", "long", "entity", "knowledge" or
@@ -337,14 +337,15 @@ class Crew(CrewAIModel):
             when `stream=True`.
         """
         def runner(emit: Emit | None) -> Awaitable[list[CrewOutput]]:
-            return _gather_owned([self._arun(one, emit) for one in inputs])
+            return gather_owned([self._arun(one, emit) for one in inputs])
 
         if self.stream:
             return CrewStreamingOutput(events=RunEventStream(runner), many=True)
         return await runner(None)
 
-    def _arun(self, inputs: Inputs | None, emit: Emit | None) -> Coroutine[Any, Any, CrewOutput]:
-        state = RunState(run_id=new_run_id(), emit=emit)
+    def _arun(self, inputs: Inputs | None, emit: Emit | None,
+              reuse: Reuse = None) -> Coroutine[Any, Any, CrewOutput]:
+        state = RunState(run_id=new_run_id(), emit=emit, reuse=check_reuse(len(self.tasks), reuse))
         return flow_scope.tracked(execute(self, inputs, state), flow_scope.current(), state,
                                   self.display_name())
 
@@ -353,6 +354,7 @@ class Crew(CrewAIModel):
         inputs: Inputs | None = None,
         *,
         mode: Literal["akickoff", "kickoff_async"] = "akickoff",
+        reuse: Reuse = None,
     ) -> RunEventStream[CrewOutput]:
         """Starts one run and returns its typed event stream (call on a running loop).
 
@@ -362,10 +364,11 @@ class Crew(CrewAIModel):
         Args:
             inputs: Values for the placeholders.
             mode: "akickoff" (native async on this loop) or "kickoff_async" (a worker thread).
+            reuse: Outputs of earlier runs by task index, not made again (a fork, `_fork`).
         """
         if mode == "akickoff":
-            return RunEventStream(lambda emit: self._arun(inputs, emit))
-        return RunEventStream(lambda emit: self._threaded(inputs, emit))
+            return RunEventStream(lambda emit: self._arun(inputs, emit, reuse))
+        return RunEventStream(lambda emit: self._threaded(inputs, emit, reuse))
 
     # --- threads ------------------------------------------------------------------
 
@@ -384,17 +387,18 @@ class Crew(CrewAIModel):
     async def kickoff_for_each_async(self, inputs: Sequence[Inputs]) -> Any:
         """Runs `kickoff` once per input, each in a worker thread, all at once."""
         def runner(emit: Emit | None) -> Awaitable[list[CrewOutput]]:
-            return _gather_owned([self._threaded(one, emit) for one in inputs])
+            return gather_owned([self._threaded(one, emit) for one in inputs])
 
         if self.stream:
             return CrewStreamingOutput(events=RunEventStream(runner), many=True)
         return await runner(None)
 
-    async def _threaded(self, inputs: Inputs | None, emit: Emit | None) -> CrewOutput:
+    async def _threaded(self, inputs: Inputs | None, emit: Emit | None,
+                        reuse: Reuse = None) -> CrewOutput:
         flag = threading.Event()
         try:
             ok, value = await asyncio.to_thread(
-                _settled, lambda: self._run_blocking(inputs, emit, flag)
+                settled, lambda: self._run_blocking(inputs, emit, flag, reuse)
             )
         except asyncio.CancelledError:
             flag.set()
@@ -422,12 +426,14 @@ class Crew(CrewAIModel):
         return [self.kickoff(one) for one in inputs]
 
     def _run_blocking(
-        self, inputs: Inputs | None, emit: Emit | None, flag: threading.Event | None
+        self, inputs: Inputs | None, emit: Emit | None, flag: threading.Event | None,
+        reuse: Reuse = None,
     ) -> CrewOutput:
         step = flow_scope.current()
         if flag is None and step is not None:
             flag = step.cancel  # a cancelled flow stops the kickoff() of its sync step
-        state = RunState(run_id=new_run_id(), emit=emit, blocking=True, cancel_flag=flag)
+        state = RunState(run_id=new_run_id(), emit=emit, blocking=True, cancel_flag=flag,
+                         reuse=check_reuse(len(self.tasks), reuse))
         run = flow_scope.tracked(execute(self, inputs, state), step, state, self.display_name())
         return run_to_end(run, thread_name="crewdesk-kickoff")
 
@@ -471,29 +477,3 @@ def _one_task_crew(
 
 
 install_one_task_crew(_one_task_crew)
-
-
-def _settled(work: Callable[[], T]) -> tuple[bool, Any]:
-    """Runs `work` and returns `(True, result)` or `(False, error)`, never raising.
-
-    The thread pool of a qasync loop (the GUI's) catches only `Exception`: a cancelled
-    blocking run, which ends with `CancelledError`, would escape the job, end the pool's
-    QThread and leave the job's future unset. The error is raised on the loop instead.
-    """
-    try:
-        return True, work()
-    except BaseException as exc:  # noqa: BLE001 - re-raised by the caller, on the loop
-        return False, exc
-
-
-async def _gather_owned(coros: Sequence[Coroutine[Any, Any, T]]) -> list[T]:
-    """Runs coroutines at once; on the first error or a cancel, cancels the rest and
-    waits for them, then re-raises. Results come in input order."""
-    tasks = [asyncio.ensure_future(coro) for coro in coros]
-    try:
-        return list(await asyncio.gather(*tasks))
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise

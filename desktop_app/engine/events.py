@@ -11,10 +11,13 @@ an `ApprovalRequested`/`ApprovalDecided` pair between its `ToolCallStarted` and
 with memory or knowledge on, `MemoryRetrieved` and `KnowledgeRetrieved` after `TaskStarted`
 and `MemorySaved` before `TaskFinished` (a conditional task whose condition is false sends only
 a `TaskSkipped`); and one closing event: `RunFinished`, `RunFailed` or
-`RunCancelled`. A task event's `agent_role` is the agent that produced it: in a hierarchical
-crew the manager's own text and tool calls carry the manager's role, and a coworker's work
-(while the manager's delegation tool call runs) carries the coworker's. The GUI switches on
-`kind`, and run history stores the same models (`RunEventAdapter` parses them back).
+`RunCancelled`. When someone listens, a `TraceSpan` is sent as each step of the run ends
+(LLM calls, tool calls, approvals, guardrail checks, delegations, memory recalls, human
+input, each task, and the run itself just before its closing event). A task event's
+`agent_role` is the agent that produced it: in a hierarchical crew the manager's own text
+and tool calls carry the manager's role, and a coworker's work (while the manager's
+delegation tool call runs) carries the coworker's. The GUI switches on `kind`, and run
+history stores the same models (`RunEventAdapter` parses them back).
 
 A flow run (`engine.flow`) publishes its own events on the event bus: `FlowStarted`, per step
 `FlowMethodStarted` then `FlowMethodFinished` or `FlowMethodFailed` (with a `FlowCrewStarted`
@@ -23,7 +26,7 @@ for each crew a step kicks off), and one of `FlowFinished`, `FlowFailed`, `FlowC
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, TypeAlias
+from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -156,10 +159,16 @@ class ApprovalDecided(_TaskEvent):
 
 
 class TaskFinished(_TaskEvent):
-    """A task produced its output."""
+    """A task produced its output.
+
+    `reused`: the output was given to the run (a fork or a resume reuses an earlier run's
+    outputs of the tasks before the one it starts from); no model was called and no
+    `TaskStarted` came before it.
+    """
 
     kind: Literal["task_finished"] = "task_finished"
     output: TaskOutput
+    reused: bool = False
 
 
 class TaskSkipped(_TaskEvent):
@@ -210,6 +219,36 @@ class PlanCreated(_TaskEvent):
     plan: str
     ready: bool = True
     attempts: int = 1
+
+
+class TraceSpan(_Event):
+    """One step of the run's trace ended (`engine._trace`): an LLM call ("llm"), a tool
+    call ("tool"), its approval ("approval"), a guardrail check ("guardrail"), a delegation
+    to a coworker ("delegation"), a memory recall ("memory"), a person's feedback
+    ("human_input"), a task ("task") or the run itself ("run").
+
+    Sent when the step ends, so a child comes before its parent. `parent_id` is the span it
+    ran in (a task's span is in the run's; the run's has None). `started_at` is unix
+    seconds. `detail` holds what the step saw, keys masked: for an LLM call the exact
+    `messages` sent and the `answer` (and `tool_calls`) received. `status` is "ok",
+    "error" or "cancelled".
+    """
+
+    kind: Literal["trace_span"] = "trace_span"
+    span_id: str
+    parent_id: str | None
+    span_kind: str
+    name: str
+    task_index: int | None
+    task_name: str | None
+    agent_role: str | None
+    started_at: float
+    duration_s: float
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cost_usd: float | None = None
+    status: str = "ok"
+    detail: dict[str, Any] = Field(default_factory=dict)
 
 
 class RunFinished(_Event):
@@ -334,6 +373,7 @@ RunEvent: TypeAlias = Annotated[
     | MemorySaved
     | KnowledgeRetrieved
     | PlanCreated
+    | TraceSpan
     | RunFinished
     | RunFailed
     | RunCancelled

@@ -391,7 +391,6 @@ METHODS = rows_of("Methods")
 _CALLS: dict[str, Callable[[Any], Any]] = {
     "Crew.train": lambda crew: crew.train(n_iterations=1, filename="trained.pkl", inputs={}),
     "Crew.test": lambda crew: crew.test(n_iterations=1, eval_llm="openai/gpt-4o", inputs={}),
-    "Crew.replay": lambda crew: crew.replay(task_id="0"),
     "Agent.kickoff": lambda agent: agent.kickoff("Hello"),
     "Agent.kickoff_async": lambda agent: agent.kickoff_async("Hello"),
 }

@@ -229,10 +229,9 @@ async def test_agent_kickoff_async(sim_thread: SimulatorThread) -> None:
     [
         (lambda crew: crew.train(n_iterations=2, filename="t.pkl"), "Crew.train()"),
         (lambda crew: crew.test(n_iterations=2), "Crew.test()"),
-        (lambda crew: crew.replay(task_id="abc"), "Crew.replay(task_id='abc')"),
     ],
 )
-def test_train_test_replay_say_they_are_not_supported(
+def test_train_and_test_say_they_are_not_supported(
     sim_thread: SimulatorThread, call: Any, names: str
 ) -> None:
     agent = _agent(sim_thread)
