@@ -1,5 +1,5 @@
 """A small HTTP/1.1 client on asyncio streams for the native LLM clients' streamed POSTs
-(private to `_openai_protocol`, which also hands it `_native_stream`'s calls).
+(private to `_http_transport`, which hands it the native clients' streamed calls on a loop).
 
 Why: with hundreds of streams on one loop, httpx and httpcore cost more CPU per read than
 the engine's own parsing (anyio cancel scopes, sniffio, h11 events per chunk), and httpcore's

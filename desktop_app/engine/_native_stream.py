@@ -1,13 +1,14 @@
 """One streamed POST to a provider, its lines handed to a protocol's decoder (private to the
-native protocol modules `_anthropic_protocol` and `_gemini_protocol`).
+native protocol modules `_openai_protocol`, `_anthropic_protocol` and `_gemini_protocol`).
 
-The HTTP side is `_openai_protocol`'s: the same transports (`open_stream`: `_http_lite` or
-the loop's `httpx.AsyncClient`; one blocking `httpx.Client`), the same `ProviderHTTPError` for an error status
+Every protocol shares the transports (`_http_transport`: `_http_lite` or the loop's
+`httpx.AsyncClient`; one blocking `httpx.Client`), `ProviderHTTPError` for an error status
 (read by `_provider_errors.classify`: the status, `Retry-After`, the provider's own message),
-and the same rules: leaving early (cancellation, an error) closes the response and with it
-the connection at once; an error before any answer began is a `connection` error, retried.
-What differs per protocol is only how a line or a whole JSON answer becomes OpenAI-shaped
-chunks for the caller's sink: the `Decoder`.
+and the rules: the body is read to its end (the connection goes back to the pool, no
+generator of httpx's is left suspended); leaving early (cancellation, an error) closes the
+response and with it the connection at once; an error before any answer began is a
+`connection` error, retried. What differs per protocol is only how a line or a whole JSON
+answer becomes OpenAI-shaped chunks for the caller's sink: the `Decoder`.
 """
 
 from __future__ import annotations
@@ -21,13 +22,8 @@ from typing import Any, Protocol
 import httpx
 
 from desktop_app.engine._http_lite import LiteResponse
+from desktop_app.engine._http_transport import ProviderHTTPError, open_stream, sync_client, timeout
 from desktop_app.engine._llm_routes import NativeRoute, key_envs_text, needs_key
-from desktop_app.engine._openai_protocol import (
-    DEFAULT_TIMEOUT,
-    ProviderHTTPError,
-    open_stream,
-    sync_client,
-)
 from desktop_app.engine._provider_errors import classify
 from desktop_app.engine.errors import LLMError
 
@@ -45,10 +41,6 @@ class Decoder(Protocol):
         """The body ended (a protocol without an end event finishes here)."""
 
 
-def _timeout(seconds: float | None) -> httpx.Timeout:
-    return httpx.Timeout(seconds if seconds is not None else DEFAULT_TIMEOUT)
-
-
 def missing_key(route: NativeRoute) -> LLMError:
     """The error of a call to a provider's own endpoint without any key."""
     return LLMError(
@@ -59,10 +51,13 @@ def missing_key(route: NativeRoute) -> LLMError:
     )
 
 
-def _error(exc: Exception, route: NativeRoute, *, streaming: bool) -> LLMError:
+def error_of(exc: Exception, route: NativeRoute, *, streaming: bool) -> LLMError:
+    """The `LLMError` of a failed call (`classify`'s), `streaming` once an answer began."""
     error = classify(exc, provider=route.provider, model=route.model_string, streaming=streaming)
     if not streaming and error.kind == "stream_dropped":
-        # A kept-alive connection closed before any answer: retried, as `_openai_protocol`.
+        # A kept-alive connection the server closed before answering (httpx's
+        # RemoteProtocolError, "Server disconnected"): no answer began, so it may be retried,
+        # as the openai SDK's APIConnectionError is.
         return LLMError(
             "connection",
             error.provider_message,
@@ -95,8 +90,11 @@ async def apost_stream(
     try:
         response = await open_stream(url, body, headers, request_timeout)
     except Exception as exc:
-        raise _error(exc, route, streaming=False) from exc
-    lines = response.aiter_lines()  # held until closed (see `_openai_protocol.astream`)
+        raise error_of(exc, route, streaming=False) from exc
+    # Held until the response is closed: dropped while suspended (an error in the loop
+    # below), httpx's generators would be finalized with the stream still open, and their
+    # cleanup awaits (outside a loop that does not track async generators: an error).
+    lines = response.aiter_lines()
     try:
         if response.status_code >= 400:
             raise ProviderHTTPError(response.status_code, await response.aread(), response.headers)
@@ -109,9 +107,9 @@ async def apost_stream(
     except LLMError:
         raise
     except ProviderHTTPError as exc:
-        raise _error(exc, route, streaming=False) from exc
+        raise error_of(exc, route, streaming=False) from exc
     except Exception as exc:
-        raise _error(exc, route, streaming=True) from exc
+        raise error_of(exc, route, streaming=True) from exc
     finally:
         await response.aclose()
 
@@ -132,7 +130,7 @@ def post_stream(
     with (
         _errors_of(route) as state,
         sync_client().stream(
-            "POST", url, json=body, headers=dict(headers), timeout=_timeout(request_timeout)
+            "POST", url, json=body, headers=dict(headers), timeout=timeout(request_timeout)
         ) as response,
     ):
         if response.status_code >= 400:
@@ -156,9 +154,9 @@ def _errors_of(route: NativeRoute) -> Iterator[dict[str, bool]]:
     except LLMError:
         raise
     except ProviderHTTPError as exc:
-        raise _error(exc, route, streaming=False) from exc
+        raise error_of(exc, route, streaming=False) from exc
     except Exception as exc:
-        raise _error(exc, route, streaming=state["streaming"]) from exc
+        raise error_of(exc, route, streaming=state["streaming"]) from exc
 
 
 def text_chunk(text: str) -> dict[str, Any]:

@@ -7,10 +7,11 @@ import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
 import pytest_asyncio
 
-from desktop_app.engine import LLM
+from desktop_app.engine import LLM, _http_transport
 from desktop_app.simulator import Simulator, SimulatorConfig, SimulatorThread
 
 
@@ -56,3 +57,29 @@ def sqlite_threads(monkeypatch: pytest.MonkeyPatch) -> Iterator[set[int]]:
 
     monkeypatch.setattr(_fts.sqlite3, "connect", connect)
     yield threads
+
+
+WireHandler = Callable[[httpx.Request], httpx.Response]
+
+
+@pytest.fixture
+def wire(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[WireHandler], list[httpx.Request]]]:
+    """Answers the native clients' blocking requests with a handler (a recorded provider answer,
+    byte for byte); returns the requests seen. The client code above the transport is real."""
+    clients: list[httpx.Client] = []
+
+    def install(handler: WireHandler) -> list[httpx.Request]:
+        seen: list[httpx.Request] = []
+
+        def record(request: httpx.Request) -> httpx.Response:
+            seen.append(request)
+            return handler(request)
+
+        client = httpx.Client(transport=httpx.MockTransport(record))
+        clients.append(client)
+        monkeypatch.setattr(_http_transport, "_sync_client", client)
+        return seen
+
+    yield install
+    for client in clients:
+        client.close()

@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -19,7 +19,6 @@ from pydantic import BaseModel
 from desktop_app.engine import LLM, Agent, Crew, LLMError, Task, tool
 from desktop_app.engine import _gemini_protocol as gemini
 from desktop_app.engine import _llm_routes as routes
-from desktop_app.engine import _openai_protocol as openai_protocol
 from desktop_app.simulator import Simulator, SimulatorThread
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -144,28 +143,6 @@ _RESPONSES: list[dict[str, Any]] = [
                        "thoughtsTokenCount": 10, "cachedContentTokenCount": 8,
                        "totalTokenCount": 71}},
 ]
-
-
-@pytest.fixture
-def wire(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Handler], list[httpx.Request]]]:
-    """Answers the blocking client's requests with a handler; returns the requests seen."""
-    clients: list[httpx.Client] = []
-
-    def install(handler: Handler) -> list[httpx.Request]:
-        seen: list[httpx.Request] = []
-
-        def record(request: httpx.Request) -> httpx.Response:
-            seen.append(request)
-            return handler(request)
-
-        client = httpx.Client(transport=httpx.MockTransport(record))
-        clients.append(client)
-        monkeypatch.setattr(openai_protocol, "_sync_client", client)
-        return seen
-
-    yield install
-    for client in clients:
-        client.close()
 
 
 def test_a_recorded_stream_gives_text_calls_signatures_and_usage(

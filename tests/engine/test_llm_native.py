@@ -8,16 +8,15 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 from pydantic import BaseModel
 
-from desktop_app.engine import LLM, LLMError
+from desktop_app.engine import LLM, LLMError, _http_transport
 from desktop_app.engine import _llm_routes as routes
-from desktop_app.engine import _openai_protocol as protocol
 from desktop_app.simulator import Simulator
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -48,28 +47,6 @@ def _sse(chunks: list[dict[str, Any]]) -> bytes:
     lines = [f"data: {json.dumps({'id': 'chatcmpl-1', 'object': 'chat.completion.chunk', **c})}"
              for c in chunks]
     return ("\n\n".join([*lines, "data: [DONE]"]) + "\n\n").encode()
-
-
-@pytest.fixture
-def wire(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Handler], list[httpx.Request]]]:
-    """Answers the blocking client's requests with a handler; returns the requests seen."""
-    clients: list[httpx.Client] = []
-
-    def install(handler: Handler) -> list[httpx.Request]:
-        seen: list[httpx.Request] = []
-
-        def record(request: httpx.Request) -> httpx.Response:
-            seen.append(request)
-            return handler(request)
-
-        client = httpx.Client(transport=httpx.MockTransport(record))
-        clients.append(client)
-        monkeypatch.setattr(protocol, "_sync_client", client)
-        return seen
-
-    yield install
-    for client in clients:
-        client.close()
 
 
 def _stream_reply(body: bytes) -> Handler:
@@ -283,11 +260,11 @@ def test_each_loop_has_one_client_closed_when_the_loop_ends(sim_thread: Any) -> 
         loops.append(asyncio.get_running_loop())
         for _ in range(2):
             await llm.acall([{"role": "user", "content": "x"}])
-            clients.append(await protocol.loop_client())
+            clients.append(await _http_transport.loop_client())
 
     asyncio.run(two_calls())
     assert clients[0] is clients[1] and clients[0].is_closed
-    assert loops[0] not in protocol._loop_clients
+    assert loops[0] not in _http_transport._loop_clients
 
 
 def test_azure_openai_gets_its_deployment_url_version_and_key_header(
