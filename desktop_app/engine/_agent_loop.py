@@ -30,6 +30,7 @@ from desktop_app.engine._function_calling import repaired_call
 from desktop_app.engine._secrets_mask import mask
 from desktop_app.engine._structured import response_format
 from desktop_app.engine._tool_paths import file_scope
+from desktop_app.engine._trace import Span, masked_messages
 from desktop_app.engine.errors import CrewError
 from desktop_app.engine.llm import LLMResult, Message
 
@@ -129,6 +130,16 @@ class AgentLoop:
         })
         return await self._answered((await self._call_llm(None)).text)
 
+    @property
+    def run_state(self) -> RunState:
+        """The run the agent works in (for the spans of checks made around it)."""
+        return self._state
+
+    @property
+    def meta(self) -> TaskMeta:
+        """The fields of the task's events."""
+        return self._meta
+
     async def revise(self, feedback: str, *, use_tools: bool) -> str:
         """Tells the agent what was wrong with its last answer and returns its new answer."""
         self._messages.append({"role": "assistant", "content": self._last_answer})
@@ -178,11 +189,16 @@ class AgentLoop:
             await limiter.wait_turn(self._state.cancelled, f"agent '{self._task.agent.role}'")
         on_text = self._text_sink() if aside is None else None
         messages = self._messages if aside is None else aside
-        if self._state.blocking:
-            return llm.call(
-                messages, tools=tools, on_text=on_text, cancelled=self._state.cancelled
-            )
-        return await llm.acall(messages, tools=tools, on_text=on_text)
+        with Span(self._state, "llm", llm.model, self._meta) as span:
+            if self._state.blocking:
+                result = llm.call(
+                    messages, tools=tools, on_text=on_text, cancelled=self._state.cancelled
+                )
+            else:
+                result = await llm.acall(messages, tools=tools, on_text=on_text)
+            if span.active:
+                _describe_call(span, llm.model, messages, tools, result)
+        return result
 
     def _text_sink(self) -> Callable[[str], None] | None:
         emit = self._state.listening()
@@ -224,14 +240,18 @@ class AgentLoop:
 
         Known keys are masked in the output before it is shown, stored or sent to the model.
         """
-        self._state.send(ev.ToolCallStarted(
-            call_id=call_id, tool_name=name, arguments=arguments, **self._meta
-        ))
-        output, is_error, tool = await self._run_tool(call_id, name, arguments)
-        output = mask(output)
-        self._state.send(ev.ToolCallFinished(
-            call_id=call_id, tool_name=name, output=output, is_error=is_error, **self._meta
-        ))
+        with Span(self._state, "tool", name, self._meta) as span:
+            self._state.send(ev.ToolCallStarted(
+                call_id=call_id, tool_name=name, arguments=arguments, **self._meta
+            ))
+            output, is_error, tool = await self._run_tool(call_id, name, arguments)
+            output = mask(output)
+            if span.active:
+                span.status = "error" if is_error else "ok"
+                span.detail = {"call_id": call_id, "arguments": mask(arguments), "output": output}
+            self._state.send(ev.ToolCallFinished(
+                call_id=call_id, tool_name=name, output=output, is_error=is_error, **self._meta
+            ))
         self._messages.append({"role": "tool", "tool_call_id": call_id, "content": output})
         await self._step(AgentStep(
             kind="tool_result", output=output, tool_name=name, tool_input=arguments,
@@ -288,6 +308,28 @@ class AgentLoop:
             log.info("tool %s failed: %s", name, mask(str(exc)))
             return f"Error: the tool '{name}' failed: {exc}", True
         return str(value), False
+
+
+def _describe_call(
+    span: Span, model: str, messages: list[Message], tools: list[dict[str, Any]] | None,
+    result: LLMResult,
+) -> None:
+    """Puts one LLM call's tokens, cost, and exact messages and answer (keys masked) on its
+    span."""
+    span.input_tokens = result.usage.prompt_tokens
+    span.output_tokens = result.usage.completion_tokens
+    span.cost_usd = result.cost_usd
+    span.detail = {
+        "model": model,
+        "messages": masked_messages(messages),
+        "answer": mask(result.text),
+        "tool_calls": [
+            {"id": call.id, "name": call.name, "arguments": mask(call.arguments)}
+            for call in result.tool_calls
+        ],
+        "tools": [schema["function"]["name"] for schema in tools or ()],
+        "finish_reason": result.finish_reason,
+    }
 
 
 def _assistant_message(result: LLMResult) -> Message:

@@ -29,7 +29,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from desktop_app.engine import events as ev
+from desktop_app.engine._secrets_mask import mask
 from desktop_app.engine._tool_paths import FileScope, file_scope
+from desktop_app.engine._trace import Span
 from desktop_app.engine.approval import (
     ApprovalRequest,
     Approvals,
@@ -94,9 +96,13 @@ async def approve_call(
         call_id=call_id, approval_kind=request.kind, tool_name=request.tool_name,
         summary=request.summary, detail=request.detail, target=request.target, **meta,
     ))
-    decision, by = await _decide(
-        approvals, request, cancelled=state.cancelled if state.blocking else None
-    )
+    with Span(state, "approval", request.tool_name, meta) as span:
+        decision, by = await _decide(
+            approvals, request, cancelled=state.cancelled if state.blocking else None
+        )
+        if span.active:
+            span.status = "ok" if decision != "deny" else "refused"
+            span.detail = {"summary": mask(request.summary), "decision": decision, "by": by}
     if decision == "always":
         approvals.policy = "always"
     allowed = decision != "deny"

@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from desktop_app.engine._secrets_mask import mask
 from desktop_app.engine._structured import convert, extract_json_object, format_instructions
+from desktop_app.engine._trace import Span
 from desktop_app.engine.outputs import OutputFormat, TaskOutput
 
 if TYPE_CHECKING:
@@ -88,11 +90,22 @@ async def _check_all(
     """Runs the task's guardrails in order (CrewAI: `guardrails`, then `guardrail`), each on
     the output the one before accepted; stops at the first refusal."""
     for guardrail in task.all_guardrails:
-        passed, value = await _check(guardrail, loop, output)
+        with Span(loop.run_state, "guardrail", _guardrail_name(guardrail), loop.meta) as span:
+            passed, value = await _check(guardrail, loop, output)
+            if span.active:
+                span.status = "ok" if passed else "refused"
+                span.detail = {"passed": passed, "feedback": "" if passed else mask(str(value))}
         if not passed:
             return False, value, output, error
         output, error = _accepted(task, output, value)
     return True, None, output, error
+
+
+def _guardrail_name(guardrail: Callable[[TaskOutput], Any] | str) -> str:
+    """A guardrail's name in a trace: its function's name, or its requirement's start."""
+    if isinstance(guardrail, str):
+        return guardrail if len(guardrail) <= 60 else guardrail[:59] + "…"
+    return getattr(guardrail, "__name__", type(guardrail).__name__)
 
 
 async def _check(

@@ -26,7 +26,9 @@ from pydantic import BaseModel, Field, PrivateAttr
 
 from desktop_app.engine._agent_loop import AgentLoop, StepSink, build_messages
 from desktop_app.engine._blocking import run_to_end
+from desktop_app.engine._secrets_mask import mask
 from desktop_app.engine._specs import AgentSpec, CoworkerRequest
+from desktop_app.engine._trace import Span
 from desktop_app.engine.llm import LLM
 from desktop_app.engine.tools import BaseTool
 
@@ -155,7 +157,11 @@ class _Team:
             "agent_role": coworker.role,
         }
         messages = build_messages(task, context)
-        return await AgentLoop(task, messages, self.state, meta, self.on_step).run()
+        with Span(self.state, "delegation", coworker.role, meta) as span:
+            answer = await AgentLoop(task, messages, self.state, meta, self.on_step).run()
+            if span.active:
+                span.detail = {"request": mask(request), "answer": mask(answer)}
+        return answer
 
 
 class _CoworkerTool(BaseTool):

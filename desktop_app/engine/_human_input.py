@@ -29,6 +29,8 @@ from pydantic import BaseModel, ConfigDict
 
 from desktop_app.engine import events as ev
 from desktop_app.engine._guardrails import finish_output
+from desktop_app.engine._secrets_mask import mask
+from desktop_app.engine._trace import Span
 
 if TYPE_CHECKING:
     from desktop_app.engine._agent_loop import AgentLoop
@@ -102,7 +104,12 @@ async def review_with_human(
                 description=task.description, output=output.raw, round=round_, **meta
             )
         )
-        feedback = await ask_human(state.human_input_handler, request, blocking=state.blocking)
+        with Span(state, "human_input", f"Feedback round {round_}", meta) as span:
+            feedback = await ask_human(
+                state.human_input_handler, request, blocking=state.blocking
+            )
+            if span.active:
+                span.detail = {"round": round_, "feedback": mask(feedback)}
         state.send(ev.HumanInputReceived(feedback=feedback, round=round_, **meta))
         if not feedback:
             return output

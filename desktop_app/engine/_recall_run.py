@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING
 from desktop_app.engine import events as ev
 from desktop_app.engine._fts import FtsStore, NewItem, StoredItem
 from desktop_app.engine._recall import RunTasks, agents_of, has_knowledge
+from desktop_app.engine._secrets_mask import mask
 from desktop_app.engine._store_thread import StoreHandle, open_store
+from desktop_app.engine._trace import Span
 from desktop_app.engine.knowledge._config import KnowledgeConfig
 from desktop_app.engine.knowledge._index import KNOWLEDGE, apply_plan, plan_index, plan_items
 from desktop_app.engine.knowledge._sources import BaseKnowledgeSource
@@ -105,21 +107,25 @@ class RunRecall:
     async def before_task(self, task: PreparedTask, meta: TaskMeta) -> str:
         """Searches memory and knowledge for `task`; returns the prompt section ("" if none)."""
         query = task.description
-        vectors = await self.embed([query])
-        vector = vectors[0] if vectors else None
-        sections = []
-        if self.memory is not None:
-            found = await self.memory.recall(query, vector, self.vector_model)
-            for recalled in found:
-                self._state.send(
-                    ev.MemoryRetrieved(
-                        memory=recalled.kind, query=query, items=recalled.texts, **meta
+        with Span(self._state, "memory", "Recall", meta) as span:
+            vectors = await self.embed([query])
+            vector = vectors[0] if vectors else None
+            sections = []
+            if self.memory is not None:
+                found = await self.memory.recall(query, vector, self.vector_model)
+                for recalled in found:
+                    self._state.send(
+                        ev.MemoryRetrieved(
+                            memory=recalled.kind, query=query, items=recalled.texts, **meta
+                        )
                     )
-                )
-            sections.append(memory_prompt(found))
-        if self.knowledge is not None:
-            sections.append(await self._knowledge_section(task, query, vector, meta))
-        return "\n\n".join(section for section in sections if section)
+                sections.append(memory_prompt(found))
+            if self.knowledge is not None:
+                sections.append(await self._knowledge_section(task, query, vector, meta))
+            recalled_text = "\n\n".join(section for section in sections if section)
+            if span.active:
+                span.detail = {"query": mask(query), "recalled": mask(recalled_text)}
+        return recalled_text
 
     async def _knowledge_section(
         self, task: PreparedTask, query: str, vector: Sequence[float] | None, meta: TaskMeta
