@@ -27,6 +27,13 @@ from desktop_app.storage._history_search import (
     load_run,
     rebuild_index,
 )
+from desktop_app.storage._history_trace import (
+    SpanBuffer,
+    SpanLike,
+    TraceSpanRecord,
+    load_trace,
+    write_spans,
+)
 from desktop_app.storage.paths import ensure_dir
 
 _log = logging.getLogger("desktop_app.storage.history")
@@ -70,6 +77,7 @@ class HistoryDB:
         clock: Callable[[], datetime] = _utc_now,
         migrations: Sequence[schema.Migration] = schema.MIGRATIONS,
         buffer: SegmentBuffer | None = None,
+        spans: SpanBuffer | None = None,
     ) -> None:
         """Opens (creating or migrating) the database file.
 
@@ -79,6 +87,7 @@ class HistoryDB:
             clock: Current time (UTC), replaceable in tests.
             migrations: Schema steps (tests add their own).
             buffer: Where `append_text` puts text until `flush` (`RunHistory` shares one).
+            spans: Where `append_span` puts trace spans until `flush` (shared the same way).
 
         Raises:
             HistoryVersionError: The file comes from a newer CrewDesk.
@@ -88,6 +97,7 @@ class HistoryDB:
         self._path = Path(path)
         self._clock = clock
         self._buffer = SegmentBuffer() if buffer is None else buffer
+        self._spans = SpanBuffer() if spans is None else spans
         self._closed = False
         self._next_seq: dict[str, int] = {}
         self._conn = sqlite3.connect(self._path, isolation_level=None, timeout=10.0)
@@ -227,6 +237,7 @@ class HistoryDB:
         Returns:
             How many segments were written.
         """
+        self._flush_spans()
         taken = self._buffer.take()
         if not taken:
             return 0
@@ -243,6 +254,28 @@ class HistoryDB:
             raise
         self._next_seq.update(next_seq)
         return len(rows)
+
+    def append_span(self, span: SpanLike) -> None:
+        """Buffers one span of a run's trace (an engine `TraceSpan`); `flush` writes it with
+        the streamed text. Safe from any thread, never blocks on I/O."""
+        self._spans.append(span)
+
+    def trace(self, run_id: str) -> list[TraceSpanRecord]:
+        """The run's trace spans, its buffered ones included, in the order they were sent."""
+        self.flush()
+        return load_trace(self._conn, run_id)
+
+    def _flush_spans(self) -> None:
+        """Writes the buffered spans (see `_history_trace`); on failure they stay buffered."""
+        taken = self._spans.take()
+        if not taken:
+            return
+        try:
+            with schema.transaction(self._conn):
+                write_spans(self._conn, taken, self._existing(taken))
+        except BaseException:
+            self._spans.put_back(taken)
+            raise
 
     def _segment_rows(
         self, taken: Mapping[str, Sequence[Any]]
@@ -385,6 +418,7 @@ class HistoryDB:
             True when the run existed.
         """
         self._buffer.discard(run_id)
+        self._spans.discard(run_id)
         with schema.transaction(self._conn):
             row = self._conn.execute("SELECT rowid FROM runs WHERE id = ?", (run_id,)).fetchone()
             if row is None:

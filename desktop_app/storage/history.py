@@ -47,6 +47,7 @@ from desktop_app.storage._history_records import (
     TaskOutputRecord,
 )
 from desktop_app.storage._history_search import SearchMode
+from desktop_app.storage._history_trace import SpanBuffer, SpanLike, TraceSpanRecord
 from desktop_app.storage.paths import AppPaths
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "SearchMode",
     "Segment",
     "TaskOutputRecord",
+    "TraceSpanRecord",
     "UnknownRunError",
     "new_run_id",
 ]
@@ -101,8 +103,10 @@ class RunHistory:
         """
         self._path = location.history_db if isinstance(location, AppPaths) else Path(location)
         self._buffer = SegmentBuffer()
+        self._spans = SpanBuffer()
         options: dict[str, Any] = {
-            "search": search, "migrations": migrations, "buffer": self._buffer
+            "search": search, "migrations": migrations, "buffer": self._buffer,
+            "spans": self._spans,
         }
         if clock is not None:
             options["clock"] = clock
@@ -139,6 +143,15 @@ class RunHistory:
     def pending_chars(self) -> int:
         """Characters appended and not yet written."""
         return self._buffer.pending_chars()
+
+    def append_span(self, span: SpanLike) -> None:
+        """Buffers one trace span of a run (an engine `TraceSpan`); `flush` writes it with
+        the streamed text. Plain, cheap, never blocks the loop."""
+        self._spans.append(span)
+
+    async def trace(self, run_id: str) -> list[TraceSpanRecord]:
+        """See `HistoryDB.trace`."""
+        return await self._call(HistoryDB.trace, run_id)
 
     async def flush(self) -> int:
         """Writes the buffered text; returns how many segments were written."""
@@ -239,7 +252,7 @@ class RunHistory:
         await self.close()
 
     def _close_on_worker(self) -> None:
-        if self._db is None and self._buffer.pending_chars():
+        if self._db is None and (self._buffer.pending_chars() or len(self._spans)):
             self._worker_db()  # text was appended but the file never opened: keep it
         if self._db is not None:
             self._db.close()
