@@ -86,4 +86,7 @@ def test_after_a_kill_the_runs_are_interrupted_with_their_text_and_the_edit_is_o
     assert outcome.runs_lost == 0
     assert outcome.interrupted == CREWS
     assert outcome.chars_lost == [0] * CREWS
-    assert max(outcome.chars_unsaved) > 0  # the kill did come mid-stream
+    # The kill came mid-stream: every run had streamed text and none had ended. (Whether some
+    # text was still unsaved depends on where the kill fell between two 0.5 s flushes: on a
+    # loaded machine the streams may pause across a flush. `chars_unsaved` is the benchmark's.)
+    assert all(count > 0 for count in kill.reports[-1][1].values())
