@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
+from desktop_app import _cli_fork as fork
 from desktop_app._cli_output import MaskedOutput, RunResult, StreamPrinter
 from desktop_app._terminal_approval import TerminalApprovals
 from desktop_app._terminal_feedback import TerminalFeedback
@@ -145,6 +146,7 @@ def run_parser() -> argparse.ArgumentParser:
         help="read a CrewAI project's agents.yaml/tasks.yaml (or crew.jsonc) without running "
         "its code (for code you do not trust; what lives in code is left out); a crew "
         "file's own project: tools (tools/*.py) are refused too")
+    fork.add_history_arguments(parser)
     return parser
 
 
@@ -222,6 +224,7 @@ async def run_one(
     printer: StreamPrinter,
     feedback: TerminalFeedback | None = None,
     approvals: TerminalApprovals | None = None,
+    tap: fork.RunTap | None = None,
 ) -> RunResult:
     """Runs one crew to its end, streaming; an error ends this crew only. Feedback questions
     (tasks with ``human_input``) are asked on the terminal when the stream reaches them, and
@@ -233,9 +236,13 @@ async def run_one(
     crew.human_input_handler = feedback.handler_for(index)
     if approvals is not None:
         approvals.attach(crew, index)
-    stream = crew.stream_events(inputs, mode="akickoff" if mode == "akickoff" else "kickoff_async")
+    stream = crew.stream_events(inputs, mode="akickoff" if mode == "akickoff" else "kickoff_async",
+                                reuse=tap.reuse if tap is not None else None)
+    error: str | None = None
     try:
         async for event in stream:
+            if tap is not None:
+                await tap.see(event)  # the history keeps each finished task at once
             if event.kind == "human_input_requested":
                 await feedback.ask(index, event)
             elif event.kind == "approval_requested" and approvals is not None:
@@ -250,13 +257,16 @@ async def run_one(
                 printer.chunk(index, chunk)
         return RunResult(index, inputs, output=stream.value())
     except Exception as exc:  # noqa: BLE001 - one failing crew must not stop the batch
-        return RunResult(index, inputs, error=str(exc) or type(exc).__name__,
+        error = str(exc) or type(exc).__name__
+        return RunResult(index, inputs, error=error,
                          refused_key=refused_key_provider(exc),
                          missing_input=exc.placeholder
                          if isinstance(exc, MissingInputError) else None)
     finally:
         printer.flush(index)
         await stream.aclose()
+        if tap is not None:
+            await tap.close(error)
 
 
 async def run_batch(
@@ -269,6 +279,7 @@ async def run_batch(
     progress: TextIO | None,
     errors: TextIO | None = None,
     approvals: TerminalApprovals | None = None,
+    history: fork.CliHistory | None = None,
 ) -> list[RunResult]:
     """Runs one crew per inputs, at most ``concurrency`` at once, each to its end.
 
@@ -284,7 +295,7 @@ async def run_batch(
             if len(batch) > 1:
                 printer.status(index, f"started with {json.dumps(inputs, default=str)}")
             result = await run_one(make_crew(), index, inputs, mode, printer, feedback,
-                                   approvals)
+                                   approvals, history.tap(index) if history else None)
         finished.append(result)
         if result.error is not None and errors is not None:
             errors.write(f"error: {f'[{index}] ' if len(batch) > 1 else ''}{result.error}\n")
@@ -336,13 +347,15 @@ def _llm_target(args: argparse.Namespace) -> Iterator[tuple[str | None, str | No
         yield args.model or SIMULATOR_MODEL, sim.base_url, SIMULATOR_API_KEY
 
 
-def _open(args: argparse.Namespace, err: TextIO) -> tuple[LoadedCrew, list[dict[str, Any]]]:
+def _open(
+    args: argparse.Namespace, err: TextIO, plan: fork.ForkPlan | None = None
+) -> tuple[LoadedCrew, list[dict[str, Any]]]:
     from desktop_app.documents import open_crew
 
     loaded = open_crew(args.crew)
     for notice in loaded.notices:
         err.write(f"note: {notice}\n")
-    batch = resolve_inputs(args, loaded.document)
+    batch = fork.with_fork_inputs(resolve_inputs(args, loaded.document), plan)
     for inputs in batch:
         loaded.check_inputs(inputs)
     loaded.check_files()
@@ -375,7 +388,8 @@ def stored_keys(document: CrewDocument) -> dict[str, str]:
 def _execute(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from desktop_app.documents import build_crew, override_llm
 
-    loaded, batch = _open(args, err)
+    plan = fork.read_fork_plan(args)  # before the loop: it reads the history
+    loaded, batch = _open(args, err, plan)
     with _llm_target(args) as (model, base_url, api_key):
         document = override_llm(loaded.document, model=model, base_url=base_url,
                                 embedding_model="sim" if args.simulator else None)
@@ -394,9 +408,10 @@ def _execute(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         printer = StreamPrinter(out, prefixed=len(batch) > 1, quiet=args.quiet, err=err)
         approvals = TerminalApprovals(printer, err, workspace=base_dir,
                                       policy=args.approve or document.settings.approval)
-        results = asyncio.run(run_batch(
+        results = asyncio.run(fork.run_recorded(args, plan, document, batch, lambda history: run_batch(
             make_crew, batch, concurrency=args.concurrency, mode=args.mode, printer=printer,
-            progress=err if len(batch) > 1 else None, errors=err, approvals=approvals))
+            progress=err if len(batch) > 1 else None, errors=err, approvals=approvals,
+            history=history), err))
     _report(results, args.output, out)
     for provider in dict.fromkeys(r.refused_key for r in results if r.refused_key is not None):
         err.write(key_hint(provider) + "\n")
@@ -452,7 +467,7 @@ def _run_main(args: argparse.Namespace) -> int:
             print(f"error: {message}", file=sys.stderr)
         print(inputs_hint(exc.names), file=sys.stderr)
         return EXIT_USAGE
-    except UsageError as exc:
+    except (UsageError, fork.ForkUsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -140,6 +140,12 @@ class HistoryDB:
         """True when searches use the FTS5 index, False when they use LIKE."""
         return self._fts
 
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The open connection, for the history's own modules (`storage.forks`); this
+        thread only."""
+        return self._conn
+
     def close(self) -> None:
         """Writes buffered text and closes the connection. Safe to call twice."""
         if self._closed:

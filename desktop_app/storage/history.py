@@ -233,6 +233,13 @@ class RunHistory:
         """See `HistoryDB.integrity_check`."""
         return await self._call(HistoryDB.integrity_check)
 
+    async def run_on_db(
+        self, work: Callable[Concatenate[HistoryDB, _P], _T], *args: _P.args, **kwargs: _P.kwargs
+    ) -> _T:
+        """Runs `work(db, ...)` on the worker thread: for the history's own modules
+        (`storage.forks`) that add queries without growing this class."""
+        return await self._call(work, *args, **kwargs)
+
     async def close(self) -> None:
         """Writes buffered text, closes the database and stops the worker. Safe to repeat."""
         if self._closed:

@@ -1,0 +1,271 @@
+"""``crewdesk run`` keeps its runs in the app's history, and forks or resumes one of them.
+
+Every run of a crew file is recorded in the same history database as the app's (under
+``$CREWDESK_HOME`` or the platform's folder): a batch writes one "queued" row per line at once,
+so a batch killed halfway still lists every line; each task's output is written when the task
+ends, so a killed run keeps its finished tasks (the app marks it "interrupted" at its next
+start). ``--no-history`` records nothing.
+
+``--from-run ID --from-task N`` runs the crew from task N (1-based): the tasks before it reuse
+the stored outputs of run ID (no model call), with that run's inputs unless ``--inputs`` or
+``--input-set`` gives others. ``--resume ID`` goes on after a killed or failed run from its
+first task without an output. The new run records where it came from (`storage.forks`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+
+if TYPE_CHECKING:
+    from desktop_app.documents import CrewDocument
+    from desktop_app.engine import RunEvent, TaskOutput
+    from desktop_app.storage.history import RunHistory, RunRecord
+
+T = TypeVar("T")
+
+__all__ = [
+    "CliHistory",
+    "ForkPlan",
+    "ForkUsageError",
+    "RunTap",
+    "add_history_arguments",
+    "read_fork_plan",
+    "recording",
+    "run_recorded",
+    "with_fork_inputs",
+]
+
+AUTOFLUSH_INTERVAL = 0.5
+
+
+class ForkUsageError(Exception):
+    """A fork or resume asked for something the history cannot give; shown as an error."""
+
+
+def _task_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("tasks are numbered from 1")
+    return value
+
+
+def add_history_arguments(parser: argparse.ArgumentParser) -> None:
+    """Adds ``--from-run``, ``--from-task``, ``--resume`` and ``--no-history``."""
+    add = parser.add_argument
+    add("--from-run", metavar="RUN_ID", help="fork this run of the history (with --from-task)")
+    add("--from-task", metavar="N", type=_task_number,
+        help="run from task N (1-based); tasks before it reuse --from-run's stored outputs")
+    add("--resume", metavar="RUN_ID",
+        help="go on after a killed or failed run, from its first task without an output")
+    add("--no-history", action="store_true", help="do not record the run in the history")
+
+
+@dataclass(frozen=True, slots=True)
+class ForkPlan:
+    """Where a run starts: the parent run, the first task that runs, and what it reuses."""
+
+    parent_run_id: str
+    start: int
+    reuse: dict[int, TaskOutput]
+    inputs: dict[str, Any]
+    resume: bool
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Refuses combinations of the history options that make no sense.
+
+    Raises:
+        ForkUsageError: Says which options clash.
+    """
+    if (args.from_run is None) != (args.from_task is None):
+        raise ForkUsageError("--from-run and --from-task go together")
+    if args.resume is not None and args.from_run is not None:
+        raise ForkUsageError("--resume and --from-run cannot be used together")
+    forking = args.resume is not None or args.from_run is not None
+    if forking and args.inputs_file is not None:
+        raise ForkUsageError("a fork or a resume is one run: --inputs-file cannot be used")
+    if forking and args.no_history:
+        raise ForkUsageError("a fork or a resume is recorded in the history: drop --no-history")
+
+
+def read_fork_plan(args: argparse.Namespace) -> ForkPlan | None:
+    """The fork or resume the arguments ask for, read from the history before the run starts
+    (None: neither). Blocking: called before the CLI's event loop.
+
+    Raises:
+        ForkUsageError: The options clash, the run is unknown, finished (for --resume), or
+            lacks an output a task before the start needs.
+    """
+    check_arguments(args)
+    parent = args.resume or args.from_run
+    if parent is None:
+        return None
+    from desktop_app.storage.history import HistoryDB
+    from desktop_app.storage.paths import AppPaths
+
+    path = AppPaths.from_env().history_db
+    if not path.is_file():
+        raise ForkUsageError(f"no run {parent}: there is no history yet ({path})")
+    with HistoryDB(path) as db:
+        record = db.get_run(parent)
+    if record is None:
+        raise ForkUsageError(f"no run {parent} in the history ({path})")
+    if args.resume is not None and record.status == "finished":
+        raise ForkUsageError(f"run {parent} finished: fork it with --from-run {parent} "
+                             "--from-task N instead")
+    return _plan_of(record, args)
+
+
+def _plan_of(record: RunRecord, args: argparse.Namespace) -> ForkPlan:
+    from desktop_app.storage.forks import ForkError, first_unfinished_task, reused_outputs
+
+    start = first_unfinished_task(record) if args.resume else args.from_task - 1
+    try:
+        reuse = reused_outputs(record, start)
+    except ForkError as exc:
+        if args.resume:
+            raise ForkUsageError(f"run {record.run_id}: every task has an output; nothing is "
+                                 "left to resume") from exc
+        raise ForkUsageError(str(exc)) from exc
+    given = args.inputs is not None or args.input_set is not None
+    return ForkPlan(record.run_id, start, reuse, {} if given else dict(record.inputs),
+                    resume=args.resume is not None)
+
+
+def with_fork_inputs(batch: list[dict[str, Any]], plan: ForkPlan | None) -> list[dict[str, Any]]:
+    """The batch's inputs, with the parent run's laid over them for a fork given none."""
+    if plan is None or not plan.inputs:
+        return batch
+    return [{**batch[0], **plan.inputs}]
+
+
+@dataclass
+class RunTap:
+    """Records one run of the batch: its events as they come, then how it ended."""
+
+    history: RunHistory
+    run_id: str
+    plan: ForkPlan | None = None
+    ended: bool = False
+    _usage: dict[str, Any] | None = field(default=None, repr=False)
+
+    @property
+    def reuse(self) -> dict[int, TaskOutput] | None:
+        """The outputs the run reuses (a fork or a resume), else None."""
+        return self.plan.reuse if self.plan is not None else None
+
+    async def see(self, event: RunEvent) -> None:
+        """Writes what `event` adds to the run (text is buffered; outputs are written now)."""
+        history = self.history
+        if event.kind == "run_started":
+            await history.mark_running(self.run_id)
+        elif event.kind == "text":
+            history.append_text(self.run_id, event.task_index, event.content)
+        elif event.kind == "task_finished":
+            await history.record_task_output(
+                self.run_id, event.task_index, raw=event.output.raw, name=event.task_name,
+                agent=event.agent_role,
+            )
+        elif event.kind == "run_finished":
+            await self._end("finished", final_output=event.output.raw,
+                            usage=event.output.token_usage.model_dump(), cost_usd=event.cost_usd)
+        elif event.kind == "run_failed":
+            await self._end("failed", error=event.error)
+        elif event.kind == "run_cancelled":
+            await self._end("cancelled")
+
+    async def close(self, error: str | None) -> None:
+        """Ends a run the engine did not end (it failed before starting, or was stopped)."""
+        if not self.ended:
+            await self._end("failed" if error is not None else "cancelled", error=error)
+
+    async def _end(self, status: Any, **details: Any) -> None:
+        self.ended = True
+        await self.history.finish_run(self.run_id, status, **details)
+
+
+class CliHistory:
+    """The history of one ``crewdesk run``: a row per run of the batch, written as it goes."""
+
+    def __init__(self, history: RunHistory, plan: ForkPlan | None) -> None:
+        """Wraps an open history; `plan` is the fork or resume of a one-run batch."""
+        self.history = history
+        self.plan = plan
+        self._taps: dict[int, RunTap] = {}
+
+    async def start_batch(self, document: CrewDocument, batch: Sequence[dict[str, Any]],
+                          mode: str) -> None:
+        """Writes one queued run per inputs (index from 1), the fork origin included."""
+        from desktop_app.storage.forks import RunForks
+
+        snapshot = document.model_dump(mode="json")
+        for index, inputs in enumerate(batch, 1):
+            run_id = await self.history.start_run(
+                document.name, crew_snapshot=snapshot, inputs=inputs, mode=f"cli {mode}",
+                status="queued",
+            )
+            self._taps[index] = RunTap(self.history, run_id, self.plan)
+        if self.plan is not None:
+            forks = RunForks(self.history)
+            await forks.set_origin(self._taps[1].run_id, self.plan.parent_run_id, self.plan.start)
+            if self.plan.resume:
+                await forks.decide(self.plan.parent_run_id, "resumed")
+
+    def tap(self, index: int) -> RunTap | None:
+        """The recorder of run `index` of the batch."""
+        return self._taps.get(index)
+
+    def run_ids(self) -> list[str]:
+        """The history's ids of the batch's runs, in order."""
+        return [self._taps[index].run_id for index in sorted(self._taps)]
+
+
+@contextlib.asynccontextmanager
+async def recording(
+    args: argparse.Namespace, plan: ForkPlan | None
+) -> AsyncIterator[CliHistory | None]:
+    """Opens the history for a run of the CLI and flushes streamed text while it goes
+    (None with ``--no-history``); the flusher is owned here and stopped at the end."""
+    if args.no_history:
+        yield None
+        return
+    from desktop_app.storage.history import RunHistory
+    from desktop_app.storage.paths import AppPaths
+
+    history = RunHistory(AppPaths.from_env())
+    try:
+        flusher = asyncio.ensure_future(history.run_autoflush(AUTOFLUSH_INTERVAL))
+        try:
+            yield CliHistory(history, plan)
+        finally:
+            flusher.cancel()
+            await asyncio.gather(flusher, return_exceptions=True)
+    finally:
+        await history.close()
+
+
+async def run_recorded(
+    args: argparse.Namespace,
+    plan: ForkPlan | None,
+    document: CrewDocument,
+    batch: Sequence[dict[str, Any]],
+    run: Callable[[CliHistory | None], Awaitable[list[T]]],
+    err: TextIO,
+) -> list[T]:
+    """Runs the batch with `run`, recording it in the history (unless ``--no-history``);
+    says on `err` under which ids the runs are kept."""
+    async with recording(args, plan) as history:
+        if history is not None:
+            await history.start_batch(document, batch, args.mode)
+            if len(batch) == 1:  # a batch's lines of stderr are its progress
+                err.write(f"note: recorded in the history as run {history.run_ids()[0]}\n")
+                err.flush()
+        return await run(history)

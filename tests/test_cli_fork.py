@@ -1,0 +1,173 @@
+"""``crewdesk run`` keeps its runs in the history, forks one from a task, and resumes one cut
+off by SIGKILL; the simulator's request counts prove the reused tasks make no model call."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from desktop_app import cli
+from desktop_app.documents import AgentSpec, CrewDocument, TaskSpec, save_crew
+from desktop_app.simulator import SimulatorConfig, SimulatorThread
+from desktop_app.storage.forks import fork_links
+from desktop_app.storage.history import HistoryDB, RunRecord
+from desktop_app.storage.paths import AppPaths
+
+SLOW_WRITER = "openai/sim:hang=1"
+
+
+def _crew_file(tmp_path: Path, writer_model: str = "openai/sim") -> Path:
+    agents = [
+        AgentSpec(key="scout", role="Scout", goal="Find", backstory="Quick.", llm="openai/sim"),
+        AgentSpec(key="writer", role="Writer", goal="Write", backstory="Calm.", llm=writer_model),
+    ]
+    tasks = [
+        TaskSpec(key="find", name="Find", description="Find facts on {topic}",
+                 expected_output="facts", agent="scout"),
+        TaskSpec(key="draft", name="Draft", description="Draft a note on {topic}",
+                 expected_output="a note", agent="writer"),
+        TaskSpec(key="polish", name="Polish", description="Polish the note on {topic}",
+                 expected_output="a note", agent="scout"),
+    ]
+    path = tmp_path / "three.crew.yaml"
+    save_crew(CrewDocument(name="Three steps", agents=agents, tasks=tasks), path)
+    return path
+
+
+def _runs() -> list[RunRecord]:
+    with HistoryDB(AppPaths.from_env().history_db) as db:
+        return [r for s in db.list_runs() if (r := db.get_run(s.run_id)) is not None]
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    code = cli.main(["run", *argv])
+    return code, capsys.readouterr().err
+
+
+def _prompts(sim: SimulatorThread, since: int = 0) -> list[str]:
+    return [str(r.body["messages"][-1]["content"]) for r in sim.stats.requests[since:]]
+
+
+def test_a_run_is_kept_in_the_history_with_every_task_output(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, err = _run(capsys, str(_crew_file(tmp_path)), "--simulator", "--quiet",
+                     "--inputs", '{"topic": "tides"}')
+    assert code == 0, err
+    [record] = _runs()
+    assert f"recorded in the history as run {record.run_id}" in err
+    assert record.status == "finished" and record.inputs == {"topic": "tides"}
+    assert [o.task_index for o in record.task_outputs] == [0, 1, 2]
+    assert record.final_output == record.task_outputs[2].raw
+    assert record.mode == "cli akickoff"
+
+
+def test_no_history_records_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, err = _run(capsys, str(_crew_file(tmp_path)), "--simulator", "--quiet",
+                     "--inputs", '{"topic": "tides"}', "--no-history")
+    assert code == 0, err
+    assert not AppPaths.from_env().history_db.exists()
+
+
+def test_a_fork_from_task_3_calls_the_model_for_task_3_only(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    crew = str(_crew_file(tmp_path))
+    with SimulatorThread(SimulatorConfig(ttft=0.0, tokens_per_second=5000.0)) as sim:
+        code, err = _run(capsys, crew, "--base-url", sim.base_url, "--quiet",
+                         "--inputs", '{"topic": "tides"}')
+        assert code == 0, err
+        [parent] = _runs()
+        assert len(sim.stats.requests) == 3
+        code, err = _run(capsys, crew, "--base-url", sim.base_url, "--quiet",
+                         "--from-run", parent.run_id, "--from-task", "3")
+        assert code == 0, err
+        assert len(sim.stats.requests) == 4  # task 3 only
+        assert "Polish the note on tides" in _prompts(sim, 3)[0]  # the parent's inputs
+    fork = next(r for r in _runs() if r.run_id != parent.run_id)
+    assert [o.raw for o in fork.task_outputs[:2]] == [o.raw for o in parent.task_outputs[:2]]
+    with HistoryDB(AppPaths.from_env().history_db) as db:
+        link = fork_links(db)[fork.run_id]
+    assert (link.parent_run_id, link.fork_task_index) == (parent.run_id, 2)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--from-task", "2"], "--from-run and --from-task go together"),
+        (["--from-run", "nope", "--from-task", "2"], "no run nope"),
+        (["--resume", "x", "--from-run", "y", "--from-task", "1"], "cannot be used together"),
+    ],
+)
+def test_fork_options_that_cannot_work_are_usage_errors(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str], message: str
+) -> None:
+    code, err = _run(capsys, str(_crew_file(tmp_path)), "--simulator", *argv)
+    assert code == cli.EXIT_USAGE
+    assert message in err
+
+
+def test_a_fork_past_the_stored_tasks_names_the_task(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    crew = str(_crew_file(tmp_path))
+    assert _run(capsys, crew, "--simulator", "--quiet", "--inputs", '{"topic": "x"}')[0] == 0
+    [parent] = _runs()
+    code, err = _run(capsys, crew, "--simulator", "--from-run", parent.run_id,
+                     "--from-task", "4")
+    assert code == cli.EXIT_USAGE
+    assert "cannot start from task 4" in err and "has 3 tasks" in err
+
+
+def _wait_for_first_output(timeout: float = 90.0) -> RunRecord:
+    path = AppPaths.from_env().history_db
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists():
+            runs = _runs()
+            if runs and runs[0].task_outputs:
+                return runs[0]
+        time.sleep(0.2)
+    raise AssertionError("task 1 never finished in the killed run")
+
+
+def test_a_run_killed_after_task_1_resumes_without_asking_for_task_1_again(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    hanging = str(_crew_file(tmp_path, writer_model=SLOW_WRITER))  # task 2 never answers
+    with SimulatorThread(SimulatorConfig(ttft=0.0, tokens_per_second=5000.0)) as sim:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "desktop_app", "run", hanging, "--base-url", sim.base_url,
+             "--inputs", '{"topic": "tides"}', "--quiet"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ},
+        )
+        try:
+            killed = _wait_for_first_output()
+        finally:
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=30)
+        assert killed.status == "running"  # nobody could close it
+        assert [o.task_index for o in killed.task_outputs] == [0]
+        before = len(sim.stats.requests)
+        assert "Find facts on tides" in _prompts(sim)[0]
+        code, err = _run(capsys, hanging, "--base-url", sim.base_url, "--model", "openai/sim",
+                         "--quiet", "--resume", killed.run_id)
+        assert code == 0, err
+        resumed_prompts = _prompts(sim, before)
+    assert len(resumed_prompts) == 2  # tasks 2 and 3; task 1 is not asked again
+    assert "Draft a note on tides" in resumed_prompts[0]
+    assert "Polish the note on tides" in resumed_prompts[1]
+    resumed = next(r for r in _runs() if r.run_id != killed.run_id)
+    assert resumed.status == "finished"
+    assert resumed.task_outputs[0].raw == killed.task_outputs[0].raw
+    with HistoryDB(AppPaths.from_env().history_db) as db:
+        assert fork_links(db)[resumed.run_id].fork_task_index == 1
+        row = db.connection.execute(
+            "SELECT stop_reason FROM runs WHERE id = ?", (killed.run_id,)).fetchone()
+    assert row[0] == "resumed"
