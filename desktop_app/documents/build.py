@@ -49,13 +49,14 @@ from desktop_app.documents._project_tools import (
 from desktop_app.documents.errors import CrewFileError, CrewProblem
 from desktop_app.documents.model import (
     AgentSpec,
+    BudgetSpec,
     CrewDocument,
     CrewSettings,
     KnowledgeSourceSpec,
 )
 
 if TYPE_CHECKING:
-    from desktop_app.engine import LLM, Agent, BaseTool, Crew, Task
+    from desktop_app.engine import LLM, Agent, BaseTool, Budget, Crew, Task
     from desktop_app.engine.approval import Approvals, Approver
     from desktop_app.engine.knowledge import BaseKnowledgeSource
     from desktop_app.engine.mcp import McpServerSpec
@@ -229,9 +230,19 @@ def build_crew(
     kwargs.update(_recall(document, resolve_api_key, base_dir, memory_dir))
     crew = _engine_call(Crew, kwargs, "")
     crew.set_approvals(approvals_of(settings, base_dir, approver))
+    crew.set_budget(engine_budget(settings.budget), per_batch=engine_budget(settings.batch_budget))
     if settings.allow_unsandboxed:
         let_code_run_unsandboxed(crew)
     return crew
+
+
+def engine_budget(spec: BudgetSpec | None) -> Budget | None:
+    """The engine's `Budget` of a document's budget (None when it limits nothing)."""
+    from desktop_app.engine import Budget as EngineBudget
+
+    if spec is None or spec.is_empty():
+        return None
+    return EngineBudget(dollars=spec.dollars, tokens=spec.tokens, minutes=spec.minutes)
 
 
 def approvals_of(

@@ -121,6 +121,26 @@ class KnowledgeSourceSpec(_Spec):
         return text if len(text) <= 60 else text[:59] + "…"
 
 
+class BudgetSpec(_Spec):
+    """Most a run (or a batch of runs) of the crew may spend: a warning at 80%, a clean stop
+    at 100% that keeps the partial output (`desktop_app.engine.budget`). None leaves that
+    measure free.
+
+    Attributes:
+        dollars: US dollars, at the models' prices.
+        tokens: Tokens, prompt and answer.
+        minutes: Minutes of wall time.
+    """
+
+    dollars: float | None = Field(default=None, gt=0)
+    tokens: int | None = Field(default=None, gt=0)
+    minutes: float | None = Field(default=None, gt=0)
+
+    def is_empty(self) -> bool:
+        """Whether no measure is limited."""
+        return self.dollars is None and self.tokens is None and self.minutes is None
+
+
 class CrewSettings(_Spec):
     """Crew-wide settings.
 
@@ -147,6 +167,8 @@ class CrewSettings(_Spec):
         workspace: The folder file tools and knowledge paths are confined to, when the user
             picked one; None means the crew file's (or project's) own folder.
         allowed_paths: Files or folders outside that folder that the user allowed by name.
+        budget: What each run may spend (None: no cap).
+        batch_budget: What the runs of one batch (one run per inputs row) may spend together.
         extra: Crew fields from CrewAI files that CrewDesk keeps but does not use
             (``planning`` ...); written back on export.
     """
@@ -162,6 +184,8 @@ class CrewSettings(_Spec):
     allow_unsandboxed: bool = False
     workspace: str | None = None
     allowed_paths: list[str] = Field(default_factory=list)
+    budget: BudgetSpec | None = None
+    batch_budget: BudgetSpec | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="before")

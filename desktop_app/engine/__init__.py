@@ -21,6 +21,7 @@ from desktop_app.engine.builtin_tools import (
     known_tool_names,
     tool_by_name,
 )
+from desktop_app.engine.budget import Budget, BudgetExceededError, BudgetMeter
 from desktop_app.engine.code_execution import CodeInterpreterTool, CodeLimits
 from desktop_app.engine.crew import Crew, Process
 from desktop_app.engine.errors import (
@@ -68,6 +69,9 @@ __all__ = [
     "AgentStep",
     "BaseKnowledgeSource",
     "BaseTool",
+    "Budget",
+    "BudgetExceededError",
+    "BudgetMeter",
     "CSVKnowledgeSource",
     "CodeInterpreterTool",
     "CodeLimits",

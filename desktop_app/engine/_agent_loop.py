@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict
 from desktop_app.engine import events as ev
 from desktop_app.engine._approving import approve_call
 from desktop_app.engine._behaviours import with_options
+from desktop_app.engine._budget_run import charged_call
 from desktop_app.engine._context_window import call_fitting
 from desktop_app.engine._function_calling import repaired_call
 from desktop_app.engine._secrets_mask import mask
@@ -189,13 +190,18 @@ class AgentLoop:
             await limiter.wait_turn(self._state.cancelled, f"agent '{self._task.agent.role}'")
         on_text = self._text_sink() if aside is None else None
         messages = self._messages if aside is None else aside
-        with Span(self._state, "llm", llm.model, self._meta) as span:
+        with (
+            Span(self._state, "llm", llm.model, self._meta) as span,
+            charged_call(self._state, llm, messages, self._meta["task_index"], on_text) as fee,
+        ):  # fee: the run's budgets meter each chunk and may stop the run (`_budget_run`)
+            on_text = fee.on_text
             if self._state.blocking:
                 result = llm.call(
                     messages, tools=tools, on_text=on_text, cancelled=self._state.cancelled
                 )
             else:
                 result = await llm.acall(messages, tools=tools, on_text=on_text)
+            fee.settled(result)
             if span.active:
                 _describe_call(span, llm.model, messages, tools, result)
         return result

@@ -29,6 +29,7 @@ from desktop_app.engine import events as ev
 from desktop_app.engine._agent_loop import AgentLoop, AgentStep, build_messages
 from desktop_app.engine._approving import run_approvals
 from desktop_app.engine._behaviours import AgentBehaviour, behaviour_of
+from desktop_app.engine._budget_run import BudgetStop, RunBudget, deadline, open_run_budget
 from desktop_app.engine._conditional import is_conditional, skipped_unless_true
 from desktop_app.engine._delegation import delegation_coworkers, with_coworker_tools
 from desktop_app.engine._fork import reused_output
@@ -159,6 +160,7 @@ class RunState:
             workspace resolved; an approver's "always" turns its policy to "always".
         reuse: Outputs given to the run by task index (a fork or a resume, `_fork`): those
             tasks make no model call and their outputs are context for the later ones.
+        budget: The run's budgets as it spends them (`_budget_run`), when its crew has any.
     """
 
     run_id: str
@@ -176,6 +178,7 @@ class RunState:
     log_file: RunLogFile | None = None
     approvals: Approvals = field(default_factory=Approvals)
     reuse: Mapping[int, TaskOutput] = field(default_factory=dict)
+    budget: RunBudget | None = None
 
     def cancelled(self) -> bool:
         """Whether a blocking run was asked to stop (or the task on this thread ran out of
@@ -306,6 +309,12 @@ async def execute(
     except asyncio.CancelledError:
         state.send(ev.RunCancelled(run_id=state.run_id))
         raise
+    except BudgetStop as stop:  # a budget was used up: a clean stop, the partial output kept
+        exceeded = state.budget.exceeded(stop) if state.budget else None
+        state.send(ev.RunCancelled(run_id=state.run_id, reason="budget", message=str(stop)))
+        if exceeded is None:
+            raise
+        raise exceeded from None
     except Exception as exc:
         state.send(_failure_event(state.run_id, exc))
         raise
@@ -319,6 +328,7 @@ async def _kickoff_body(
     crew: CrewSpec, inputs: Mapping[str, object] | None, state: RunState, servers: Any
 ) -> CrewOutput:
     """The run's work inside its trace span: callbacks, MCP tools, planning and tasks."""
+    await open_run_budget(crew.budget_plan(), state)
     for before in crew.before_kickoff_callbacks:
         inputs = await call_user(before, dict(inputs or {}))
     await prepare_run(servers[0], crew.agents, crew.tasks)
@@ -326,7 +336,8 @@ async def _kickoff_body(
     if state.listening() is not None:  # nobody listens: no events built (1,000 crews)
         _send_start(crew, tasks, inputs, state)
     tasks = await plan_tasks(crew, tasks, state)
-    result = _crew_output(await run_with_recall(crew, tasks, state, _run_tasks), state)
+    async with deadline(state):
+        result = _crew_output(await run_with_recall(crew, tasks, state, _run_tasks), state)
     crew.usage_metrics = result.token_usage.model_copy()
     for after in crew.after_kickoff_callbacks:
         result = await call_user(after, result)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from desktop_app.engine._crewai_surface import IgnoredSetting
     from desktop_app.engine._human_input import HumanInputHandler
     from desktop_app.engine.approval import Approvals
+    from desktop_app.engine.budget import BudgetPlan
     from desktop_app.engine.knowledge import BaseKnowledgeSource, KnowledgeConfig
     from desktop_app.engine.llm import LLM
     from desktop_app.engine.memory._config import MemoryConfig
@@ -154,6 +155,7 @@ class CrewSpec(Protocol):
     @property
     def human_input_handler(self) -> HumanInputHandler | None: ...
     def approvals(self) -> Approvals: ...
+    def budget_plan(self) -> BudgetPlan: ...
     @property
     def before_kickoff_callbacks(self) -> Sequence[Callable[[dict[str, Any]], Any]]: ...
     @property

@@ -38,6 +38,7 @@ from desktop_app.engine._litellm_pacing import crew_start_turn
 from desktop_app.engine._run import RunState, execute, new_run_id
 from desktop_app.engine.agent import Agent, Messages, install_one_task_crew
 from desktop_app.engine.approval import Approvals, default_approvals
+from desktop_app.engine.budget import Budget, BudgetMeter, BudgetPlan
 from desktop_app.engine.knowledge import BaseKnowledgeSource, KnowledgeConfig
 from desktop_app.engine.llm import LLM
 from desktop_app.engine.memory import MemoryConfig
@@ -137,6 +138,7 @@ class Crew(CrewAIModel):
     function_calling_llm: LLM | None = None
     _made_manager: tuple[LLM, Agent] | None = PrivateAttr(default=None)
     _approvals: Approvals | None = PrivateAttr(default=None)
+    _budget: BudgetPlan = PrivateAttr(default_factory=BudgetPlan)
 
     @field_validator("manager_llm", "planning_llm", "function_calling_llm", mode="before")
     @classmethod
@@ -209,6 +211,17 @@ class Crew(CrewAIModel):
         """This crew's approvals: its own (`set_approvals`), else the process's default
         (`desktop_app.engine.approval.default_approvals`)."""
         return self._approvals if self._approvals is not None else default_approvals()
+
+    def set_budget(self, per_run: Budget | None = None, *,
+                   per_batch: Budget | BudgetMeter | None = None) -> None:
+        """Caps what each run, and each for-each batch, may spend (`engine.budget`): a
+        warning at 80%, a clean stop at 100%. A `BudgetMeter` as `per_batch` is shared as
+        it is (with other crews of one batch); a `Budget` gets a fresh meter per batch."""
+        self._budget.per_run, self._budget.per_batch = per_run, per_batch
+
+    def budget_plan(self) -> BudgetPlan:
+        """This crew's budgets (`set_budget`)."""
+        return self._budget
 
     def owner_label(self) -> str:
         """How messages name this crew: "Crew 'name'"."""
@@ -339,6 +352,8 @@ class Crew(CrewAIModel):
         def runner(emit: Emit | None) -> Awaitable[list[CrewOutput]]:
             return gather_owned([self._arun(one, emit) for one in inputs])
 
+        self._budget.open_batch()
+
         if self.stream:
             return CrewStreamingOutput(events=RunEventStream(runner), many=True)
         return await runner(None)
@@ -389,6 +404,8 @@ class Crew(CrewAIModel):
         def runner(emit: Emit | None) -> Awaitable[list[CrewOutput]]:
             return gather_owned([self._threaded(one, emit) for one in inputs])
 
+        self._budget.open_batch()
+
         if self.stream:
             return CrewStreamingOutput(events=RunEventStream(runner), many=True)
         return await runner(None)
@@ -423,6 +440,7 @@ class Crew(CrewAIModel):
 
     def kickoff_for_each(self, inputs: Sequence[Inputs]) -> list[Any]:
         """Runs `kickoff` once per input, one after another."""
+        self._budget.open_batch()
         return [self.kickoff(one) for one in inputs]
 
     def _run_blocking(

@@ -13,7 +13,9 @@ and `MemorySaved` before `TaskFinished` (a conditional task whose condition is f
 a `TaskSkipped`); and one closing event: `RunFinished`, `RunFailed` or
 `RunCancelled`. When someone listens, a `TraceSpan` is sent as each step of the run ends
 (LLM calls, tool calls, approvals, guardrail checks, delegations, memory recalls, human
-input, each task, and the run itself just before its closing event). A task event's
+input, each task, and the run itself just before its closing event). A run with a budget
+(`engine.budget`) sends a `BudgetWarning` when one reaches 80%, and ends with
+`RunCancelled(reason="budget")` when one is used up. A task event's
 `agent_role` is the agent that produced it: in a hierarchical crew the manager's own text
 and tool calls carry the manager's role, and a coworker's work (while the manager's
 delegation tool call runs) carries the coworker's. The GUI switches on `kind`, and run
@@ -270,9 +272,27 @@ class RunFailed(_Event):
 
 
 class RunCancelled(_Event):
-    """The run was cancelled before it finished."""
+    """The run was cancelled before it finished: by its owner ("cancelled"), or because a
+    budget was used up ("budget", `engine.budget`; `message` says which, and the output
+    streamed so far is kept)."""
 
     kind: Literal["run_cancelled"] = "run_cancelled"
+    reason: Literal["cancelled", "budget"] = "cancelled"
+    message: str = ""
+
+
+class BudgetWarning(_Event):
+    """A budget of the run (`scope` "run") or of its batch ("batch") reached 80% of its
+    `limit` in `measure` ("dollars", "tokens", "minutes"); sent once per budget. Also sent
+    (with `spent` 0) when a dollar budget meets a model with no known price."""
+
+    kind: Literal["budget_warning"] = "budget_warning"
+    scope: str
+    measure: Literal["dollars", "tokens", "minutes"]
+    spent: float
+    limit: float
+    task_index: int | None = None
+    message: str
 
 
 class _FlowEvent(_Event):
@@ -377,6 +397,7 @@ RunEvent: TypeAlias = Annotated[
     | RunFinished
     | RunFailed
     | RunCancelled
+    | BudgetWarning
     | FlowStarted
     | FlowMethodStarted
     | FlowCrewStarted
