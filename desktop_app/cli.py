@@ -507,10 +507,19 @@ def doctor_main(argv: Sequence[str]) -> int:
     return doctor(list(argv))
 
 
+def trace_main(argv: list[str]) -> int:
+    """Prints a run's trace (`desktop_app._cli_trace`)."""
+    from desktop_app._cli_trace import trace_main as main_of_trace
+
+    return main_of_trace(argv)
+
+
 COMMANDS: dict[str, Command] = {
     "run": Command("run a crew (or a batch of crews) headless and stream its output", run_main),
     "simulator": Command("serve the local fake LLM to rehearse crews offline", simulator_main),
     "doctor": Command("check this installation and run a crew on the simulator", doctor_main),
+    "trace": Command("print a run's trace from the history as JSON or OpenTelemetry (OTLP)",
+                     trace_main),
 }
 """Subcommands by name. Adding one is one entry here."""
 

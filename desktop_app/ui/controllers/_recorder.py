@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from desktop_app.storage.history import RunHistory
 from desktop_app.ui.controllers.run_state import RunState, RunStatus
+
+if TYPE_CHECKING:
+    from desktop_app.engine.events import TraceSpan
 
 __all__ = ["RunRecorder"]
 
@@ -25,7 +28,8 @@ _HISTORY_STATUS: dict[RunStatus, Literal["finished", "failed", "cancelled"]] = {
 
 
 class RunRecorder:
-    """Writes one run's start, streamed text, task outputs and end to the history."""
+    """Writes one run's start, streamed text, trace spans, task outputs and end to the
+    history."""
 
     def __init__(self, history: RunHistory, state: RunState) -> None:
         """Creates a recorder.
@@ -63,6 +67,15 @@ class RunRecorder:
         """Buffers streamed output (written by the next flush)."""
         if self._started:
             self._history.append_text(self._state.run_id, task_index, text, kind=kind)
+
+    def span(self, span: TraceSpan) -> None:
+        """Buffers one span of the run's trace (written by the next flush), under the
+        history's id of the run."""
+        if not self._started:
+            return
+        if span.run_id != self._state.run_id:
+            span = span.model_copy(update={"run_id": self._state.run_id})
+        self._history.append_span(span)
 
     async def task_output(self, task_index: int, raw: str, name: str | None, agent: str) -> None:
         """Records the final answer of a task."""

@@ -448,6 +448,9 @@ def _apply(state: RunState, event: RunEvent, recorder: RunRecorder) -> None:
 
     A kind this does not know is skipped (the engine may add kinds before the app shows them).
     """
+    if event.kind == "trace_span":  # one per LLM call, tool call...: the history keeps them
+        recorder.span(event)
+        return
     warning = _warning_of(event)
     if warning is not None:
         _warn(state, recorder, warning, max(getattr(event, "task_index", 0) or 0, 0))
