@@ -19,8 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QApplication, QMenu
 
 if TYPE_CHECKING:
@@ -157,13 +156,10 @@ def attach_views(window: MainWindow) -> None:
 
 
 def apply_theme(name: str) -> None:
-    """Asks Qt for the light or dark colours, or the system's (``system``)."""
-    schemes = {"light": Qt.ColorScheme.Light, "dark": Qt.ColorScheme.Dark}
-    hints = QGuiApplication.styleHints()
-    if name in schemes:
-        hints.setColorScheme(schemes[name])
-    else:
-        hints.unsetColorScheme()
+    """Shows the light or dark theme, or the system's (``system``): see `_theme`."""
+    from desktop_app.ui import _theme
+
+    _theme.apply_theme(name)
 
 
 def _about(window: MainWindow) -> None:

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.ui import _menus, _window_state
+from desktop_app.ui import _menus, _window_look, _window_state
 from desktop_app.ui._provider_banner import ProviderBanner
 from desktop_app.ui.keys import install_key_source
 from desktop_app.ui.qt import asyncSlot
@@ -127,6 +127,7 @@ class MainWindow(QMainWindow):
         from desktop_app.ui.dashboard import DashboardView
         from desktop_app.ui.designer import DesignerView
         from desktop_app.ui.history import HistoryView
+        from desktop_app.ui.history._fork import attach_forks
         from desktop_app.ui.projects._opener import ProjectOpener
 
         if self._attached:
@@ -145,6 +146,8 @@ class MainWindow(QMainWindow):
         self.project_opener = ProjectOpener(services, self)
         self.designer.import_handler = self.open_project
         _menus.attach_views(self)
+        attach_forks(self)  # History's "Fork here" runs through the controller
+        _window_look.dress_views(self)
         self._attached = True
         self._connect()
 
@@ -170,6 +173,7 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.settings_action)
         toolbar.addAction(self.memory_action)
         toolbar.addAction(self.stop_all_action)
+        _window_look.dress_shell(self)
         self.settings_action.triggered.connect(self._on_settings_action_triggered)
         self.memory_action.triggered.connect(self._on_memory_action_triggered)
         self.open_project_action.triggered.connect(self._on_open_project_action_triggered)

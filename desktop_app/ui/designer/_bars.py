@@ -124,7 +124,7 @@ class Banner(QFrame):
         super().__init__(parent)
         self.setObjectName(name)
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setStyleSheet(f"#{name} {{ background: #fff6d5; }}")
+        self.setStyleSheet(f"#{name} {{ background: #fff6d5; }} QLabel {{ color: #713f12; }}")
         self.label = QLabel()
         self.label.setWordWrap(True)
         self.row = QHBoxLayout(self)

@@ -154,8 +154,8 @@ class CrewPage(QWidget):
 
     def _build_recall(self, tasks: TaskOwner) -> None:
         """The memory checkbox, the embedder box and the crew's knowledge list."""
-        self.memory_box = QCheckBox("Remember across runs (short-term, long-term and entity "
-                                    "memory)")
+        self.memory_box = QCheckBox("Remember across runs")  # short: the inspector is narrow
+        self.memory_box.setToolTip("Short-term, long-term and entity memory, kept between runs")
         self.memory_box.setObjectName("crew_memory")
         self.memory_box.toggled.connect(self._on_memory_box_toggled)
         self.memory_button = QPushButton("Memory…")

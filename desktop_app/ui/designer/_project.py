@@ -71,7 +71,7 @@ class ProjectPanel(QFrame):
         super().__init__(parent)
         self.setObjectName("projectPanel")
         self.setStyleSheet("#projectPanel { background: #eef2ff; border: 1px solid #a5b4fc;"
-                           " border-radius: 4px; }")
+                           " border-radius: 4px; } QLabel { color: #1e1b4b; }")  # both themes
         self.title = QLabel()
         self.title.setObjectName("projectTitle")
         self.title.setWordWrap(True)

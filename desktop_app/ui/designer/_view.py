@@ -20,13 +20,7 @@ from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent
-from PySide6.QtWidgets import (
-    QLabel,
-    QMessageBox,
-    QPushButton,
-    QTabWidget,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton, QStackedWidget, QTabWidget, QWidget
 
 from desktop_app.documents.errors import CrewFileError
 from desktop_app.documents.model import CrewDocument
@@ -36,6 +30,7 @@ from desktop_app.storage.crew_library import (
     RecoveryEntry,
     new_draft_id,
 )
+from desktop_app.ui._welcome import WelcomeView
 from desktop_app.ui.dashboard._endpoints import remember_typed_endpoints
 from desktop_app.ui.designer import (
     _edits,
@@ -82,6 +77,8 @@ class DesignerView(QWidget):
     undo_action: QAction
     redo_action: QAction
     buttons: dict[str, QPushButton]
+    welcome: WelcomeView  # shown instead of the editor when no crew is open (_view_layout)
+    pages: QStackedWidget  # the editor (0) or the welcome page
 
     def __init__(self, services: ServicesLike, parent: QWidget | None = None) -> None:
         """Builds the view; it loads the crew list once the event loop runs (see `ready`).

@@ -15,16 +15,22 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop_app.ui import _icons, _welcome_designer
+from desktop_app.ui._welcome import WelcomeView
 from desktop_app.ui.designer import _view_files
 
 if TYPE_CHECKING:
     from desktop_app.ui.designer._view import DesignerView
 
 __all__ = ["build_toolbar", "lay_out"]
+
+_BUTTON_ICONS = {"save": "save", "saveAs": "save-as", "export": "export", "undo": "undo",
+                 "redo": "redo", "run": "run"}
 
 
 def build_toolbar(view: DesignerView) -> QHBoxLayout:
@@ -56,6 +62,7 @@ def build_toolbar(view: DesignerView) -> QHBoxLayout:
     ):
         button = QPushButton(text)
         button.setObjectName(name)
+        _icons.use(button, _BUTTON_ICONS[name], "accent" if name == "run" else "text")
         button.clicked.connect(slot)
         view.buttons[name] = button
         row.addWidget(button)
@@ -88,10 +95,15 @@ def lay_out(view: DesignerView, toolbar: QHBoxLayout) -> None:
     column.addLayout(toolbar)
     column.addWidget(work, 1)
     column.addWidget(view.status_label)
+    view.welcome = WelcomeView()
+    view.pages = QStackedWidget()
+    view.pages.addWidget(right)  # 0: the open crew
+    view.pages.addWidget(view.welcome)  # 1: when none is open (see ui._welcome_designer)
+    _welcome_designer.install(view)
     splitter = QSplitter()
     splitter.setObjectName("designerSplitter")  # named splitters are remembered (settings)
     splitter.addWidget(view.crew_list)
-    splitter.addWidget(right)
+    splitter.addWidget(view.pages)
     splitter.setStretchFactor(1, 4)
     layout = QVBoxLayout(view)
     layout.addWidget(splitter)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QEvent, QPointF, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.documents.model import CrewDocument
+from desktop_app.ui import _icons
 from desktop_app.ui.designer._editor import CrewEditor
 from desktop_app.ui.designer.canvas import _changes
 from desktop_app.ui.designer.canvas._graph import AddKind, NodeRef, build_graph, positions
@@ -33,6 +34,10 @@ from desktop_app.ui.designer.canvas._view import CanvasView
 __all__ = ["CrewCanvas", "Locks"]
 
 Change = Callable[[CrewDocument], CrewDocument]
+
+_PALETTE_ICONS = {"addAgent": "add-agent", "addTask": "add-task", "earlier": "up",
+                  "later": "down", "delete": "delete", "layout": "layout", "fit": "fit",
+                  "zoomIn": "zoom-in", "zoomOut": "zoom-out"}
 
 
 @dataclass(frozen=True)
@@ -112,20 +117,24 @@ class CrewCanvas(QWidget):
         """The palette: a tool bar (it folds what does not fit into a menu)."""
         palette = QToolBar("Canvas")
         palette.setObjectName("canvasPalette")
+        palette.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        palette.setIconSize(_icons.icon_size(palette))
         for text, name, slot, tip in (
-            ("+ Agent", "addAgent", lambda: self.add_node("agent"), "Add an agent"),
-            ("+ Task", "addTask", lambda: self.add_node("task"), "Add a task (runs last)"),
-            ("Move earlier", "earlier", lambda: self.move_selected_task(-1),
+            ("Agent", "addAgent", lambda: self.add_node("agent"), "Add an agent"),
+            ("Task", "addTask", lambda: self.add_node("task"), "Add a task (runs last)"),
+            ("Earlier", "earlier", lambda: self.move_selected_task(-1),
              "Run the selected task one place earlier (Alt+Up)"),
-            ("Move later", "later", lambda: self.move_selected_task(1),
+            ("Later", "later", lambda: self.move_selected_task(1),
              "Run the selected task one place later (Alt+Down)"),
             ("Delete", "delete", self.delete_selection, "Delete the selected nodes or edges"),
             ("Auto-layout", "layout", self.auto_layout, "Forget moved places: lay out again"),
             ("Fit to view", "fit", self.view.fit, "Show the whole crew"),
-            ("+", "zoomIn", lambda: self.view.zoom_by(1.2), "Zoom in (Ctrl+wheel, +)"),
-            ("−", "zoomOut", lambda: self.view.zoom_by(1 / 1.2), "Zoom out (Ctrl+wheel, -)"),
+            ("Zoom in", "zoomIn", lambda: self.view.zoom_by(1.2), "Zoom in (Ctrl+wheel, +)"),
+            ("Zoom out", "zoomOut", lambda: self.view.zoom_by(1 / 1.2),
+             "Zoom out (Ctrl+wheel, -)"),
         ):
             action = QAction(text, self)
+            _icons.use(action, _PALETTE_ICONS[name])
             action.setObjectName(f"canvas_{name}")
             action.setToolTip(tip)
             action.triggered.connect(slot)
@@ -134,6 +143,8 @@ class CrewCanvas(QWidget):
             button = palette.widgetForAction(action)
             assert isinstance(button, QToolButton)
             button.setObjectName(f"canvas_{name}")
+            if name in ("fit", "zoomIn", "zoomOut"):  # known pictures: the tooltip says it
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
             self.buttons[name] = button
         return palette
 
