@@ -164,6 +164,7 @@ def test_a_new_run_panel_scrolls_into_view(
 ) -> None:
     async def scenario() -> None:
         services, view = await _dashboard(qtbot, sim)
+        view.runs.set_compact(False)  # the grid of panels, though 10+ runs show a list
         doc = make_document("Many", model="openai/sim:tps=2000,tokens=5,ttft=0.001", tasks=1)
         first = [view.start(doc, {"topic": f"t{i}"}) for i in range(10)]
         for state in first:

@@ -3,6 +3,11 @@
 The grid keeps the panels of the latest `MAX_ENDED_PANELS` ended runs (and of every run
 still going): older ones are let go as new runs end, so a session that runs 1,000 crews
 holds 50 panels, not 1,000 (each ended run stays in History).
+
+The grid shows the panels an `Arrangement` keeps, in its order (the dashboard's filter and
+sort); in compact mode (`set_single`) it shows only the panel of the run selected in the
+compact list. Panels not shown are hidden, so their text waits in a backlog and costs no
+layout until they show again.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from desktop_app.ui.controllers.run_state import RunState
+from desktop_app.ui.dashboard._arrange import Arrangement
 from desktop_app.ui.dashboard._badges import TitleElider, run_title, show_badge
 from desktop_app.ui.dashboard.run_panel import RunPanel
 
@@ -40,12 +46,14 @@ class RunGrid(QScrollArea):
         settingsRequested(str): A panel's "Open Settings" link was followed (the provider id).
         inputSubmitted(str, str): A panel's run got the person's feedback (run id, text).
         approvalDecided(str, str): A panel's run got Run / Deny / Always (run id, decision).
+        runsRemoved(list): Runs left the grid (their ids): cleared, or let go.
     """
 
     stopRequested = Signal(str)
     settingsRequested = Signal(str)
     inputSubmitted = Signal(str, str)
     approvalDecided = Signal(str, str)
+    runsRemoved = Signal(list)
 
     def __init__(self, parent: QWidget | None = None, max_ended: int = MAX_ENDED_PANELS) -> None:
         """Builds an empty grid with a hint for the user.
@@ -76,6 +84,13 @@ class RunGrid(QScrollArea):
         self._elider = TitleElider(self)
         self._reveal_next: RunState | None = None
         self._columns = 0
+        self._arrangement = Arrangement()
+        self._compact = False
+        self._single: str | None = None
+        self._rearranger = QTimer(self)
+        self._rearranger.setSingleShot(True)
+        self._rearranger.setInterval(0)
+        self._rearranger.timeout.connect(self.rearrange)
         self._builder = QTimer(self)
         self._builder.setInterval(0)
         self._builder.timeout.connect(self._on_builder_timeout)
@@ -183,6 +198,8 @@ class RunGrid(QScrollArea):
             if state is self._reveal_next:
                 self._reveal_next = None
         self._pending = [s for s in self._pending if id(s) not in dropped]
+        if dropped:
+            self.runsRemoved.emit([s.run_id for s in waiting[: excess - len(gone)]])
         if gone:
             self._remove(gone)
         self.let_go += excess
@@ -198,6 +215,46 @@ class RunGrid(QScrollArea):
             self._badges.pop(panel.state.run_id, None)
         self._reflow(force=True)
         self.empty_hint.setVisible(not self._panels and not self._pending)
+        self.runsRemoved.emit([panel.state.run_id for panel in gone])
+
+    # -- filter, sort and the compact list's selection -------------------------------------
+
+    def set_arrangement(self, arrangement: Arrangement) -> None:
+        """Shows the panels `arrangement` keeps, in its order (builds those still waiting)."""
+        self._arrangement = arrangement
+        self.build_pending()
+        self.rearrange()
+
+    def set_single(self, compact: bool, run_id: str | None = None) -> None:
+        """Compact mode shows only the panel of `run_id` (the compact list's selection);
+        otherwise every panel the arrangement keeps."""
+        self._compact, self._single = compact, run_id if compact else None
+        self.rearrange()  # a panel not built yet shows once built (`_place`)
+        panel = next((p for p in self._panels if compact and p.state.run_id == run_id), None)
+        if panel is not None:
+            QTimer.singleShot(0, self, lambda: self._reveal(panel))
+
+    def rearrange_soon(self) -> None:
+        """Places the panels again at the next turn of the event loop (once, however many
+        runs changed status meanwhile)."""
+        if not self._rearranger.isActive():
+            self._rearranger.start()
+
+    def rearrange(self) -> None:
+        """Places the shown panels in order now and hides the others."""
+        self._rearranger.stop()
+        self._reflow(force=True)
+
+    def shown_panels(self) -> list[RunPanel]:
+        """The panels on show, in their order."""
+        if self._compact:
+            return [p for p in self._panels if p.state.run_id == self._single]
+        if self._arrangement.is_plain:
+            return list(self._panels)
+        order = {id(s): i for i, s in enumerate(self._arrangement.apply(
+            [p.state for p in self._panels]))}
+        return sorted((p for p in self._panels if id(p.state) in order),
+                      key=lambda p: order[id(p.state)])
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # Qt override
         """Reflows the panels when the width allows more or fewer columns."""
@@ -215,13 +272,23 @@ class RunGrid(QScrollArea):
         self.catch_up_seen()
 
     def _column_count(self) -> int:
+        if self._compact:
+            return 1
         width = self.viewport().width()
         return max(1, width // PANEL_MIN_WIDTH)
 
     def _place(self, index: int, panel: RunPanel) -> None:
+        if self._compact and panel.state.run_id != self._single:
+            panel.hide()  # the compact list shows it; its panel waits until selected
+            return
         columns = self._column_count()
-        if columns != self._columns:
-            self._reflow(force=True)
+        if columns != self._columns or not self._arrangement.is_plain or self._compact:
+            if not self._arrangement.is_plain:
+                panel.hide()  # until the arrangement places it (or leaves it out)
+            if columns == self._columns:
+                self.rearrange_soon()
+            else:
+                self._reflow(force=True)
             return
         self._grid.addWidget(panel, index // columns, index % columns)
 
@@ -230,10 +297,16 @@ class RunGrid(QScrollArea):
         if columns == self._columns and not force:
             return
         self._columns = columns
+        shown = self.shown_panels()
         for panel in self._panels:
             self._grid.removeWidget(panel)
-        for index, panel in enumerate(self._panels):
+        kept = {id(panel) for panel in shown}
+        for panel in self._panels:
+            if id(panel) not in kept:
+                panel.hide()
+        for index, panel in enumerate(shown):
             self._grid.addWidget(panel, index // columns, index % columns)
+            panel.show()
         for column in range(max(columns, self._grid.columnCount())):
             self._grid.setColumnStretch(column, 1 if column < columns else 0)
 

@@ -39,6 +39,7 @@ from desktop_app.ui.controllers.run_state import (
     task_heading,
     warning_line,
 )
+from desktop_app.ui.dashboard._waiting import WAITING_TEXT, is_waiting, waiting_colours
 from desktop_app.ui.dashboard.approval_prompt import ApprovalPromptBar
 from desktop_app.ui.dashboard.input_prompt import InputPromptBar
 from desktop_app.ui.dashboard.stream_view import StreamView
@@ -180,6 +181,9 @@ class RunPanel(QFrame):
         state.noteAdded.connect(self._on_state_noteAdded)
         state.approvalRequested.connect(self._on_state_approvalRequested)
         state.approvalClosed.connect(self.approval_bar.close_prompt)
+        for signal in (state.inputRequested, state.inputClosed, state.approvalRequested,
+                       state.approvalClosed):
+            signal.connect(self._on_state_waitingChanged)
         self.input_bar.submitted.connect(self._on_input_bar_submitted)
         self.approval_bar.decided.connect(self._on_approval_bar_decided)
         self.stop_button.clicked.connect(self._on_stop_clicked)
@@ -216,14 +220,29 @@ class RunPanel(QFrame):
 
     def _on_state_statusChanged(self, status: str) -> None:
         value = RunStatus(status)
-        self.status_label.setText(value.value)
-        self.status_label.setStyleSheet(
-            f"color: white; background: {_STATUS_COLORS[value]}; border-radius: 3px;"
-            " padding: 1px 6px;"
-        )
+        self._show_status()
         self.stop_button.setEnabled(not value.is_terminal)
         self._show_task()
         self.refresh_elapsed()
+
+    def _on_state_waitingChanged(self, *_args: object) -> None:
+        self._show_status()
+
+    def _show_status(self) -> None:
+        """The status badge: the run's status, or "Waiting for you" in the waiting colour
+        (with a frame of that colour) while a question or an approval waits (`_waiting`)."""
+        waiting = is_waiting(self.state)
+        if waiting:
+            background, text = (c.name() for c in waiting_colours(self.palette()))
+        else:
+            background, text = _STATUS_COLORS[self.state.status], "white"
+        self.status_label.setText(WAITING_TEXT if waiting else self.state.status.value)
+        self.status_label.setStyleSheet(f"color: {text}; background: {background}; "
+                                        "border-radius: 3px; padding: 1px 6px;")
+        if waiting != bool(self.property("waiting")):
+            self.setProperty("waiting", waiting)
+            self.setStyleSheet(f"#RunPanel {{ border: 2px solid {background}; }}"
+                               if waiting else "")
 
     def _on_state_progressChanged(self, index: int, count: int, role: str) -> None:
         self._show_task()

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.documents.model import CrewDocument
 from desktop_app.storage.crew_library import CrewEntry
+from desktop_app.ui._notify import Notifier
 from desktop_app.ui.controllers.run_controller import (
     PROJECT_ID_PREFIX,
     PROJECT_SNAPSHOT_KEY,
@@ -45,11 +46,13 @@ from desktop_app.ui.controllers.run_controller import (
     RunMode,
     RunRequest,
 )
-from desktop_app.ui.controllers.run_state import RunState, RunStatus
+from desktop_app.ui.controllers.run_state import RunState
 from desktop_app.ui.dashboard._badges import model_badge
 from desktop_app.ui.dashboard._choice import CrewChoice
 from desktop_app.ui.dashboard._endpoints import endpoints_allowed
 from desktop_app.ui.dashboard._preflight import provider_ready
+from desktop_app.ui.dashboard._runs_area import RunsArea
+from desktop_app.ui.dashboard._waiting import show_in_tab_title
 from desktop_app.ui.dashboard.inputs import (
     BatchTable,
     CrewPicker,
@@ -57,7 +60,6 @@ from desktop_app.ui.dashboard.inputs import (
     InputsPanel,
     parse_jsonl,
 )
-from desktop_app.ui.dashboard.run_grid import RunGrid
 from desktop_app.ui.qt import asyncSlot
 from desktop_app.ui.services import AppServices
 
@@ -77,12 +79,15 @@ class DashboardView(QWidget):
     Signals:
         settingsRequested(str): A panel asked for the settings of the provider with this id
             (its key was refused; "" when no configured provider holds the key).
+        waitingChanged(int): The number of runs waiting for the person changed.
     """
 
     settingsRequested = Signal(str)
+    waitingChanged = Signal(int)
 
     def __init__(
-        self, services: AppServices, controller: RunController, parent: QWidget | None = None
+        self, services: AppServices, controller: RunController, parent: QWidget | None = None,
+        *, notifier: Notifier | None = None,
     ) -> None:
         """Builds the dashboard; call `load_crews()` to fill the crew list.
 
@@ -90,11 +95,15 @@ class DashboardView(QWidget):
             services: Settings, the crew library and the history.
             controller: Runs the crews.
             parent: The Qt parent.
+            notifier: Gives the desktop notification of a run waiting (a new one when None).
         """
         super().__init__(parent)
         self._services = services
         self._controller = controller
         self._no_inputs = InputsForm()
+        self.runs = RunsArea(notifier)
+        self.grid, self.summary = self.runs.grid, self.runs.summary
+        self.stop_all_button, self.clear_button = self.runs.stop_all_button, self.runs.clear_button
         self._build()
         self._choice = CrewChoice(
             services, (self.picker, self.inputs_panel, self.batch, self.batch_box),
@@ -109,7 +118,7 @@ class DashboardView(QWidget):
         splitter.setObjectName("dashboardSplitter")  # remembered between sessions
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(self._build_side())
-        splitter.addWidget(self._build_runs())
+        splitter.addWidget(self.runs)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([340, 900])
         layout = QVBoxLayout(self)
@@ -171,22 +180,6 @@ class DashboardView(QWidget):
         layout.addLayout(buttons)
         return box
 
-    def _build_runs(self) -> QWidget:
-        runs = QWidget()
-        layout = QVBoxLayout(runs)
-        layout.setContentsMargins(4, 0, 0, 0)
-        self.summary = QLabel("No runs")
-        self.stop_all_button = QPushButton("Stop all")
-        self.clear_button = QPushButton("Clear finished")
-        bar = QHBoxLayout()
-        bar.addWidget(self.summary, 1)
-        bar.addWidget(self.clear_button)
-        bar.addWidget(self.stop_all_button)
-        layout.addLayout(bar)
-        self.grid = RunGrid()
-        layout.addWidget(self.grid, 1)
-        return runs
-
     def _connect(self) -> None:
         self.picker.crewSelected.connect(self._on_picker_crewSelected)
         self.picker.checksChanged.connect(self._on_picker_checksChanged)
@@ -203,6 +196,7 @@ class DashboardView(QWidget):
         self.grid.settingsRequested.connect(self.settingsRequested)
         self._controller.runAdded.connect(self._on_controller_runAdded)
         self._controller.runEnded.connect(self._on_controller_runEnded)
+        self.runs.waitingChanged.connect(self._on_runs_waitingChanged)
 
     # -- crews and inputs --------------------------------------------------------------
 
@@ -275,7 +269,7 @@ class DashboardView(QWidget):
                              project=opened.run_for(document) if opened else None)
         state = self._controller.start(request)
         settings = self._services.current_settings
-        self.grid.set_badge(state.run_id, *model_badge(document, settings,
+        self.runs.set_badge(state.run_id, *model_badge(document, settings,
                                                        dry_run=request.dry_run))
         return state
 
@@ -475,26 +469,15 @@ class DashboardView(QWidget):
 
     def _on_clear_button_clicked(self) -> None:
         self.grid.remove_finished()
-        self._update_summary()
+        self.runs.update_summary()
+
+    def _on_runs_waitingChanged(self, count: int) -> None:
+        show_in_tab_title(self, count)  # "Dashboard · 2 waiting"
+        self.waitingChanged.emit(count)
 
     def _on_controller_runAdded(self, state: RunState) -> None:
-        self.grid.add_run(state)
-        state.statusChanged.connect(self._on_state_statusChanged)
-        self._update_summary()
+        self.runs.add_run(state)
 
     def _on_controller_runEnded(self, _state: RunState) -> None:
         self.grid.let_go_oldest_ended()
-        self._update_summary()
-
-    def _on_state_statusChanged(self, _status: str) -> None:
-        self._update_summary()
-
-    def _update_summary(self) -> None:
-        counts = {status: 0 for status in RunStatus}
-        for state in self.grid.states:
-            counts[state.status] += 1
-        parts = [f"{count} {status.value}" for status, count in counts.items() if count]
-        if self.grid.let_go:
-            parts.append(f"{self.grid.let_go} earlier in History")
-        self.summary.setText(" · ".join(parts) if parts else "No runs")
-        self.stop_all_button.setEnabled(counts[RunStatus.RUNNING] + counts[RunStatus.QUEUED] > 0)
+        self.runs.update_summary()
