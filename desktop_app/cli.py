@@ -147,6 +147,9 @@ def run_parser() -> argparse.ArgumentParser:
         "its code (for code you do not trust; what lives in code is left out); a crew "
         "file's own project: tools (tools/*.py) are refused too")
     fork.add_history_arguments(parser)
+    from desktop_app._cli_budget import add_budget_arguments
+
+    add_budget_arguments(parser)
     return parser
 
 
@@ -398,11 +401,16 @@ def _execute(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from desktop_app.storage.mcp_servers import servers_for_document
 
         servers = servers_for_document(document)  # the app's MCP servers, for mcp: tools
+        from desktop_app._cli_budget import budgets_of
+
+        budgets = budgets_of(args, document)  # a batch's crews share its budget's meter
 
         def make_crew() -> Crew:
-            return build_crew(document, stream=True, base_dir=base_dir,
+            crew = build_crew(document, stream=True, base_dir=base_dir,
                               resolve_api_key=lambda spec: api_key or keys.get(spec.key),
                               trust_project_tools=not args.static, mcp_servers=servers)
+            budgets.apply(crew)
+            return crew
 
         make_crew()  # refuse a crew the engine cannot build before any run starts
         printer = StreamPrinter(out, prefixed=len(batch) > 1, quiet=args.quiet, err=err)
@@ -507,6 +515,13 @@ def doctor_main(argv: Sequence[str]) -> int:
     return doctor(list(argv))
 
 
+def rehearse_main(argv: list[str]) -> int:
+    """Estimates a crew's calls, tokens and cost on the simulator (`desktop_app._cli_rehearse`)."""
+    from desktop_app._cli_rehearse import rehearse_main as main_of_rehearse
+
+    return main_of_rehearse(argv)
+
+
 def trace_main(argv: list[str]) -> int:
     """Prints a run's trace (`desktop_app._cli_trace`)."""
     from desktop_app._cli_trace import trace_main as main_of_trace
@@ -520,6 +535,8 @@ COMMANDS: dict[str, Command] = {
     "doctor": Command("check this installation and run a crew on the simulator", doctor_main),
     "trace": Command("print a run's trace from the history as JSON or OpenTelemetry (OTLP)",
                      trace_main),
+    "rehearse": Command("estimate a crew's calls, tokens and cost on the simulator",
+                        rehearse_main),
 }
 """Subcommands by name. Adding one is one entry here."""
 

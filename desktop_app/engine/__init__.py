@@ -14,6 +14,7 @@ from desktop_app.engine._human_input import read_line as read_stdin_line
 from desktop_app.engine._secrets_mask import mask as mask_secrets
 from desktop_app.engine._secrets_mask import register_secrets
 from desktop_app.engine.agent import Agent
+from desktop_app.engine.budget import Budget, BudgetExceededError, BudgetMeter
 from desktop_app.engine.builtin_tools import (
     DirectoryReadTool,
     FetchUrlTool,
@@ -21,7 +22,6 @@ from desktop_app.engine.builtin_tools import (
     known_tool_names,
     tool_by_name,
 )
-from desktop_app.engine.budget import Budget, BudgetExceededError, BudgetMeter
 from desktop_app.engine.code_execution import CodeInterpreterTool, CodeLimits
 from desktop_app.engine.crew import Crew, Process
 from desktop_app.engine.errors import (

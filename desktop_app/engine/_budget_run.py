@@ -50,8 +50,9 @@ class BudgetStop(BaseException):
     """
 
     def __init__(self, meter: BudgetMeter, measure: Measure, spent: float, limit: float,
-                 task_index: int | None) -> None:
-        super().__init__(stop_message(meter.scope, measure, spent, limit))
+                 task_index: int | None, *, ahead: bool = False) -> None:
+        super().__init__(stop_message(meter.scope, measure, spent, limit, ahead=ahead))
+        self.ahead = ahead
         self.meter = meter
         self.measure: Measure = measure
         self.spent = spent
@@ -126,8 +127,15 @@ class RunBudget:
         """Checks the budgets, then meters a call of `model` about to send `messages`."""
         self.check(task_index)
         guess = sum(_chars(message) for message in messages) / CHARS_PER_TOKEN
-        return _Charge(self, next(self._ids), self.price(model, task_index), guess,
-                       task_index, on_text)
+        charge = _Charge(self, next(self._ids), self.price(model, task_index), guess,
+                         task_index, on_text)
+        try:
+            self.check(task_index)  # the prompt alone would use a budget up: not sent
+        except BudgetStop as stop:
+            charge.close()
+            raise BudgetStop(stop.meter, stop.measure, stop.meter.spent().of(stop.measure),
+                             stop.limit, task_index, ahead=True) from None
+        return charge
 
     def corrected(self, prompt_guess: float, completion_guess: float) -> tuple[float, float]:
         """The guesses times what the provider counted for the guesses before."""
@@ -155,7 +163,7 @@ class RunBudget:
         output = CrewOutput(raw=outputs[-1].raw if outputs else "", tasks_output=outputs,
                             token_usage=self._state.usage.model_copy())
         return BudgetExceededError(stop.meter.scope, stop.measure, stop.spent, stop.limit,
-                                   index, output)
+                                   index, output, ahead=stop.ahead)
 
     def watching(self, emit: Callable[[ev.RunEvent], None] | None
                  ) -> Callable[[ev.RunEvent], None]:

@@ -221,13 +221,15 @@ class BudgetExceededError(CrewError):
         spent: What was spent of that measure when it stopped.
         limit: The limit.
         task_index: The task it stopped in (None: between tasks).
+        ahead: It stopped before a call whose prompt alone would have passed the limit
+            (`spent` is then what was spent before it).
         output: The partial output: the finished tasks' outputs, then the stopped task's
             streamed text (`raw` is that text, or the last finished task's).
     """
 
     def __init__(
         self, scope: str, measure: Measure, spent: float, limit: float,
-        task_index: int | None, output: CrewOutput,
+        task_index: int | None, output: CrewOutput, *, ahead: bool = False,
     ) -> None:
         self.scope = scope
         self.measure = measure
@@ -235,12 +237,18 @@ class BudgetExceededError(CrewError):
         self.limit = limit
         self.task_index = task_index
         self.output = output
-        super().__init__(stop_message(scope, measure, spent, limit))
+        self.ahead = ahead
+        super().__init__(stop_message(scope, measure, spent, limit, ahead=ahead))
 
 
-def stop_message(scope: str, measure: Measure, spent: float, limit: float) -> str:
-    """"stopped by budget: the run's budget of $0.50 was used ($0.5002)"."""
+def stop_message(scope: str, measure: Measure, spent: float, limit: float, *,
+                 ahead: bool = False) -> str:
+    """"stopped by budget: the run's budget of $0.50 was used ($0.5002)"; `ahead`: the
+    next call's prompt alone would have passed it."""
     whose = "the run's" if scope == "run" else "the batch's"
+    if ahead:
+        return (f"stopped by budget: the next call would pass {whose} budget of "
+                f"{describe(measure, limit)} ({describe(measure, spent)} used)")
     return (f"stopped by budget: {whose} budget of {describe(measure, limit)} was used "
             f"({describe(measure, spent)})")
 
