@@ -15,6 +15,7 @@ the event loop, run on the history's worker (`RunHistory.run_on_db`).
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +34,7 @@ __all__ = [
     "RunForks",
     "first_unfinished_task",
     "fork_links",
+    "record_fork_origin",
     "resume_offers",
     "reused_outputs",
     "set_fork_origin",
@@ -41,6 +43,8 @@ __all__ = [
 ]
 
 Decision = Literal["resumed", "discarded"]
+
+log = logging.getLogger(__name__)
 
 
 class ForkError(ValueError):
@@ -235,3 +239,17 @@ class RunForks:
         if record is None:
             raise ForkError(f"no run {run_id} in the history")
         return record, reused_outputs(record, start)
+
+
+async def record_fork_origin(history: RunHistory, run_id: str, fork_of: tuple[str, int]) -> None:
+    """Records where a run of the app came from, and marks a resumed run "resumed" (its
+    offer is not made again). A history that cannot write it is logged: the run goes on."""
+    parent_run_id, start = fork_of
+    forks = RunForks(history)
+    try:
+        await forks.set_origin(run_id, parent_run_id, start)
+        parent = await history.get_run(parent_run_id)
+        if parent is not None and parent.status == "interrupted":
+            await forks.decide(parent_run_id, "resumed")
+    except Exception:
+        log.exception("could not record that run %s was forked from %s", run_id, parent_run_id)

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from PySide6.QtCore import QObject, Signal
 
 from desktop_app.documents.model import CrewDocument
+from desktop_app.storage.forks import record_fork_origin
 from desktop_app.ui.controllers._crew_approvals import CrewApprovals
 from desktop_app.ui.controllers._gate import RunGate
 from desktop_app.ui.controllers._human_input import HumanInputBroker
@@ -52,7 +53,7 @@ from desktop_app.ui.controllers.run_state import (
 if TYPE_CHECKING:
     from desktop_app.engine import LLMError, RunEvent, RunEventStream
     from desktop_app.engine.approval import Decision
-    from desktop_app.engine.outputs import CrewOutput
+    from desktop_app.engine.outputs import CrewOutput, TaskOutput
     from desktop_app.ui.services import AppServices
 
 __all__ = [
@@ -96,6 +97,9 @@ class RunRequest:
         dry_run: Run every agent on the offline simulator.
         project: For a CrewAI project's crew: its loaded code and configs; the crew is then
             made by the project's code (`document` is what history keeps of it).
+        reuse: Stored outputs by task index that the run reuses instead of running those
+            tasks (a fork or a resume: `storage.forks`).
+        fork_of: The history run this one started from, and the task it starts at.
     """
 
     document: CrewDocument
@@ -104,6 +108,8 @@ class RunRequest:
     crew_id: str | None = None
     dry_run: bool = False
     project: ProjectRun | None = None
+    reuse: Mapping[int, TaskOutput] | None = None
+    fork_of: tuple[str, int] | None = None
 
 
 def _snapshot(request: RunRequest) -> dict[str, Any]:
@@ -306,6 +312,8 @@ class RunController(QObject):
         built: BuiltCrew | None = None
         try:
             await recorder.start(_snapshot(request))
+            if request.fork_of is not None:  # the fork shows under its run in History
+                await record_fork_origin(self._services.history, state.run_id, request.fork_of)
             async with self._gate:
                 state.set_status(RunStatus.RUNNING)
                 await recorder.running()
@@ -370,7 +378,8 @@ class RunController(QObject):
     async def _stream(
         self, built: BuiltCrew, state: RunState, request: RunRequest, recorder: RunRecorder
     ) -> CrewOutput:
-        stream = built.crew.stream_events(dict(request.inputs), mode=request.mode)
+        stream = built.crew.stream_events(dict(request.inputs), mode=request.mode,
+                                          reuse=request.reuse)
         try:
             await self._consume(stream, state, recorder)
             return stream.value()

@@ -86,11 +86,15 @@ class RunTableModel(QAbstractTableModel):
         """Starts empty; `set_runs` fills it."""
         super().__init__()
         self.runs: list[RunSummary] = []
+        self.labels: dict[str, str] = {}
 
-    def set_runs(self, runs: Sequence[RunSummary]) -> None:
-        """Replaces the rows."""
+    def set_runs(
+        self, runs: Sequence[RunSummary], labels: Mapping[str, str] | None = None
+    ) -> None:
+        """Replaces the rows; `labels` replace the Crew cell of some runs (forks, by id)."""
         self.beginResetModel()
         self.runs = list(runs)
+        self.labels = dict(labels or {})
         self.endResetModel()
 
     def row_of(self, run_id: str) -> int:
@@ -120,7 +124,8 @@ class RunTableModel(QAbstractTableModel):
         run = self.runs[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return self.text(run, column)
+            label = self.labels.get(run.run_id) if column == 0 else None
+            return label if label is not None else self.text(run, column)
         if role == Qt.ItemDataRole.ForegroundRole and column == 1:
             return QColor(_STATUS_COLORS.get(run.status, "#000000"))
         if role == Qt.ItemDataRole.ToolTipRole and column == _INPUTS_COLUMN and run.inputs:

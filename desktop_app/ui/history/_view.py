@@ -30,9 +30,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.storage.forks import ForkLink, RunForks
 from desktop_app.storage.history import RunRecord, RunStatus, RunSummary
+from desktop_app.ui.history._compare import CompareDialog
+from desktop_app.ui.history._fork import ForkDialog
+from desktop_app.ui.history._lineage import tree_order
 from desktop_app.ui.history._table import RunTableModel, format_cost, format_duration
 from desktop_app.ui.history._text import inputs_text, report_text, task_texts
+from desktop_app.ui.history._trace import TraceDialog, open_trace
 from desktop_app.ui.widgets.ask import ask, choose_path
 from desktop_app.ui.widgets.fields import named
 from desktop_app.ui.widgets.protocols import ServicesLike
@@ -55,9 +60,11 @@ class HistoryView(QWidget):
 
     Signals:
         rerunRequested(str): The user asked to run again the run with this id.
+        forkRequested(object): The user asked to run a fork (a `ForkChoice`, `_fork`).
     """
 
     rerunRequested = Signal(str)
+    forkRequested = Signal(object)
 
     def __init__(self, services: ServicesLike, parent: QWidget | None = None) -> None:
         """Builds the view; call `refresh()` to load the runs (it also loads once shown).
@@ -113,6 +120,9 @@ class HistoryView(QWidget):
             ("Copy output", "copyOutput", self.copy_output),
             ("Save output…", "saveOutput", lambda: self._tasks.spawn(self._choose_save())),
             ("Run again", "runAgain", self._on_run_again_clicked),
+            ("Trace…", "showTrace", lambda: self.open_trace()),
+            ("Fork here…", "forkHere", lambda: self.open_fork()),
+            ("Compare…", "compareRuns", lambda: self.open_compare()),
             ("Delete", "deleteRun", lambda: self._tasks.spawn(self.delete_selected(True))),
         ):
             button = named(QPushButton(text), name)
@@ -171,11 +181,14 @@ class HistoryView(QWidget):
             search = self.search_edit.text().strip() or None
             status = self.status_box.currentData()
             runs = await self._history.list_runs(search, limit=500, status=status)
-            await self._show_runs(runs, search)
+            links = await RunForks(self._history).links()
+            await self._show_runs(runs, search, links)
 
-    async def _show_runs(self, runs: list[RunSummary], search: str | None) -> None:
+    async def _show_runs(
+        self, runs: list[RunSummary], search: str | None, links: dict[str, ForkLink]
+    ) -> None:
         selected = self._selected_id
-        self.model.set_runs(runs)
+        self.model.set_runs(*tree_order(runs, links))  # forks under the run they came from
         self._say(f"{len(runs)} run{'s' if len(runs) != 1 else ''}"
                   + (f" matching “{search}”" if search else ""))
         row = self.model.row_of(selected) if selected else -1
@@ -285,6 +298,32 @@ class HistoryView(QWidget):
     def _on_run_again_clicked(self) -> None:
         if self.record is not None:
             self.rerunRequested.emit(self.record.run_id)
+
+    def open_fork(self, start: int | None = None) -> ForkDialog | None:
+        """Opens "Fork here" on the shown run, from task `start` (default: the task whose
+        tab is shown, else the first); its "Run fork" emits `forkRequested`."""
+        if self.record is None:
+            return None
+        tab = self.output_tabs.currentIndex()
+        dialog = ForkDialog(self.record, start if start is not None else max(tab, 0), self)
+        dialog.chosen.connect(self.forkRequested.emit)
+        dialog.open()
+        return dialog
+
+    def open_compare(self, other_id: str | None = None) -> CompareDialog | None:
+        """Opens Compare on the shown run and another (default: its parent or its first
+        fork, else the next run of its crew in the table)."""
+        if self.record is None:
+            return None
+        dialog = CompareDialog(self._history, self.record, self.model.runs, other_id, self)
+        dialog.open()
+        return dialog
+
+    def open_trace(self) -> TraceDialog | None:
+        """Opens the Trace window of the shown run (every LLM call, tool call... of it)."""
+        if self.record is None:
+            return None
+        return open_trace(self._history, self.record.run_id, self.record.crew_name, self)
 
     async def delete_selected(self, confirm: bool = False) -> bool:
         """Deletes the shown run from the history (after asking, when `confirm`)."""

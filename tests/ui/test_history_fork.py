@@ -1,0 +1,183 @@
+"""History's "Fork here" and "Compare": a fork runs through the run controller from task N
+(the tasks before it make no model call: the simulator's request count proves it), shows under
+its run in the table, and compares with it task by task."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QCheckBox, QTabWidget, QWidget
+from pytestqt.qtbot import QtBot
+from test_app_support import (
+    litellm_loaded,  # noqa: F401 - a fixture
+    make_document,
+    make_services,
+    sim_fixture,  # noqa: F401 - the `sim` fixture
+)
+
+from desktop_app.simulator import SimulatorThread
+from desktop_app.storage.forks import RunForks
+from desktop_app.ui.controllers import RunController, RunRequest, RunStatus
+from desktop_app.ui.history import HistoryView
+from desktop_app.ui.history._compare import CompareDialog
+from desktop_app.ui.history._fork import ForkChoice, ForkDialog, launch_fork
+from desktop_app.ui.services import AppServices
+
+Run = Callable[..., Any]
+SHOTS = os.environ.get("CREWDESK_SHOTS")  # a folder: the dialogs are saved there as PNG
+
+pytestmark = pytest.mark.usefixtures("litellm_loaded")
+
+
+@pytest.fixture(autouse=True)
+def _collect_qt_garbage_on_the_gui_thread() -> Iterator[None]:
+    """See tests/ui/test_designer.py: keep Python's cyclic GC on the GUI thread."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
+
+
+def _host(controller: RunController, view: HistoryView) -> SimpleNamespace:
+    dashboard = QWidget()
+    dashboard.dry_run = QCheckBox(dashboard)  # type: ignore[attr-defined]
+    tabs = QTabWidget()
+    tabs.addTab(dashboard, "Dashboard")
+    return SimpleNamespace(controller=controller, history=view, dashboard=dashboard, tabs=tabs)
+
+
+async def _first_run(services: AppServices, controller: RunController) -> str:
+    document = make_document("Tides", tasks=3)
+    state = await controller.run(RunRequest(document, document.default_inputs()))
+    assert state.status is RunStatus.DONE, state.error
+    return state.run_id
+
+
+def _shot(widget: QWidget, name: str) -> None:
+    if SHOTS:
+        widget.grab().save(str(Path(SHOTS) / f"{name}.png"))
+
+
+def test_fork_here_runs_from_task_3_and_shows_under_its_run(
+    sim: SimulatorThread, qtbot: QtBot, arun: Run
+) -> None:
+    async def scenario() -> None:
+        services = await make_services(sim.base_url)
+        controller = RunController(services)
+        view = HistoryView(services)
+        qtbot.addWidget(view)
+        view.resize(1100, 700)
+        parent = await _first_run(services, controller)
+        assert len(sim.stats.requests) == 3
+        await view.refresh()
+        await view.show_run(parent)
+        dialog = view.open_fork(start=2)
+        assert dialog is not None
+        assert "reuse their stored outputs" in dialog.summary.text()
+        dialog.description.setPlainText("Tides step 3, shorter, about {topic}")
+        dialog.model_edit.setText("openai/sim:tps=2000,tokens=12,ttft=0.005")
+        chosen: list[ForkChoice] = []
+        view.forkRequested.connect(chosen.append)
+        _shot(dialog, "fork_dialog")
+        assert dialog.submit() is not None and len(chosen) == 1
+        host = _host(controller, view)
+        state = launch_fork(host, chosen[0])
+        await controller.wait(state)
+        assert state.status is RunStatus.DONE, state.error
+        assert len(sim.stats.requests) == 4  # task 3 only
+        assert "Tides step 3, shorter, about cats" in str(sim.stats.requests[3].body["messages"])
+        links = await RunForks(services.history).links()
+        assert (links[state.run_id].parent_run_id, links[state.run_id].fork_task_index) == (
+            parent, 2)
+        record = await services.history.get_run(state.run_id)
+        assert record is not None and len(record.task_outputs) == 3
+        await view.refresh()
+        ids = [run.run_id for run in view.model.runs]
+        assert ids.index(state.run_id) == ids.index(parent) + 1  # right under its run
+        assert view.model.labels[state.run_id].endswith("fork from task 3")
+        _shot(view, "history_with_fork")
+        await controller.aclose()
+        await services.close()
+
+    arun(scenario())
+
+
+def test_compare_shows_the_changed_task_and_settings(
+    sim: SimulatorThread, qtbot: QtBot, arun: Run
+) -> None:
+    async def scenario() -> None:
+        services = await make_services(sim.base_url)
+        controller = RunController(services)
+        view = HistoryView(services)
+        qtbot.addWidget(view)
+        parent = await _first_run(services, controller)
+        await view.refresh()
+        record = await view.show_run(parent)
+        assert record is not None
+        dialog = ForkDialog(record, 1)
+        qtbot.addWidget(dialog)
+        dialog.description.setPlainText("Write it as a poem about {topic}")
+        choice = dialog.choice()
+        state = launch_fork(_host(controller, view), choice)
+        await controller.wait(state)
+        await view.refresh()
+        await view.show_run(state.run_id)
+        compare = view.open_compare()
+        assert isinstance(compare, CompareDialog) and compare.loaded is not None
+        await compare.loaded
+        diff = compare.diff
+        assert diff is not None and diff.right.run_id == parent  # a fork compares with its run
+        assert diff.tasks[0].same and not diff.tasks[1].same
+        paths = [change.path for change in diff.settings]
+        assert "crew.tasks.t1.description" in paths
+        rows = {row[0]: row for row in compare.figure_rows()}
+        assert rows["Total tokens"][1] != "—" and rows["Total tokens"][2] != "—"
+        assert rows["crew.tasks.t1.description"][1] == '"Write it as a poem about {topic}"'
+        compare.resize(1000, 680)
+        _shot(compare, "compare_dialog")
+        compare.close()
+        await controller.aclose()
+        await services.close()
+
+    arun(scenario())
+
+
+def test_the_fork_dialog_names_what_is_wrong(
+    sim: SimulatorThread, qtbot: QtBot, arun: Run
+) -> None:
+    async def scenario() -> None:
+        services = await make_services(sim.base_url)
+        history = services.history
+        snapshot = make_document("Half", tasks=3).model_dump(mode="json")
+        run_id = await history.start_run("Half", crew_snapshot=snapshot, inputs={"topic": "x"})
+        await history.record_task_output(run_id, 0, raw="only the first")
+        record = await history.get_run(run_id)
+        assert record is not None
+        dialog = ForkDialog(record, 2)
+        qtbot.addWidget(dialog)
+        assert not dialog.run_button.isEnabled()
+        assert "task 2 of run" in dialog.error_label.text()
+        dialog.task_box.setCurrentIndex(1)
+        assert dialog.run_button.isEnabled()
+        dialog.inputs_edit.setPlainText("[1, 2]")
+        emitted: list[object] = []
+        dialog.chosen.connect(emitted.append)
+        assert dialog.submit() is None and emitted == []
+        assert "must be a JSON object" in dialog.error_label.text()
+        dialog.inputs_edit.setPlainText("{not json")
+        assert dialog.submit() is None
+        assert "not valid JSON" in dialog.error_label.text()
+        await asyncio.sleep(0)
+        await services.close()
+
+    arun(scenario())
