@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtWidgets import QGroupBox
 
 from desktop_app.documents.model import CrewDocument
+from desktop_app.storage.dashboard_inputs import CrewInputs
 from desktop_app.ui.dashboard.inputs import BatchTable, CrewPicker, InputsPanel
 from desktop_app.ui.services import AppServices
 
@@ -136,6 +137,28 @@ class CrewChoice:
         """Keeps the values of every form shown, for when its crew shows again."""
         for crew_id, form in self._panel.forms().items():
             self._typed[crew_id] = form.values()
+
+    def snapshot(self) -> dict[str, CrewInputs]:
+        """What was typed for each crew (form values and for-each rows), to be remembered
+        between sessions (`desktop_app.storage.dashboard_inputs`)."""
+        self.remember_typed()
+        if self.current is not None:
+            self._batch_rows[self.current] = self._batch.rows()
+        ids = [*self._typed, *(i for i in self._batch_rows if i not in self._typed)]
+        return {crew_id: CrewInputs(values=self._typed.get(crew_id, {}),
+                                    rows=self._batch_rows.get(crew_id, []))
+                for crew_id in ids}
+
+    def restore(self, saved: dict[str, CrewInputs]) -> None:
+        """Takes the values and rows of an earlier session, for the crews not typed for in
+        this one; the highlighted crew's for-each table shows its rows."""
+        for crew_id, inputs in saved.items():
+            if inputs.values:
+                self._typed.setdefault(crew_id, dict(inputs.values))
+            if inputs.rows:
+                self._batch_rows.setdefault(crew_id, [dict(row) for row in inputs.rows])
+        if self.current in saved and not self._batch.rows():
+            self._batch.set_rows(self._batch_rows.get(self.current, []))
 
     def inputs_for(self, crew_id: str, document: CrewDocument) -> dict[str, Any]:
         """A crew's inputs: its form's, else those typed before, else its first input set."""

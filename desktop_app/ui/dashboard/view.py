@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.documents.model import CrewDocument
 from desktop_app.storage.crew_library import CrewEntry
+from desktop_app.storage.dashboard_inputs import DashboardInputsStore
 from desktop_app.ui._notify import Notifier
 from desktop_app.ui.controllers.run_controller import (
     PROJECT_ID_PREFIX,
@@ -50,6 +51,7 @@ from desktop_app.ui.controllers.run_state import RunState
 from desktop_app.ui.dashboard._badges import model_badge
 from desktop_app.ui.dashboard._choice import CrewChoice
 from desktop_app.ui.dashboard._endpoints import endpoints_allowed
+from desktop_app.ui.dashboard._memory import InputsMemory
 from desktop_app.ui.dashboard._preflight import provider_ready
 from desktop_app.ui.dashboard._runs_area import RunsArea
 from desktop_app.ui.dashboard._waiting import show_in_tab_title
@@ -108,6 +110,8 @@ class DashboardView(QWidget):
         self._choice = CrewChoice(
             services, (self.picker, self.inputs_panel, self.batch, self.batch_box),
             self.show_message, self._order_tabs)
+        self.memory = InputsMemory(DashboardInputsStore(services.paths), self._choice.snapshot,
+                                   self)
         self._connect()
         self._order_tabs()
 
@@ -197,11 +201,18 @@ class DashboardView(QWidget):
         self._controller.runAdded.connect(self._on_controller_runAdded)
         self._controller.runEnded.connect(self._on_controller_runEnded)
         self.runs.waitingChanged.connect(self._on_runs_waitingChanged)
+        self.inputs_panel.edited.connect(self.memory.changed)
+        self.batch.itemChanged.connect(self.memory.changed)
+        self.picker.checksChanged.connect(self.memory.changed)
 
     # -- crews and inputs --------------------------------------------------------------
 
     async def load_crews(self) -> list[CrewEntry]:
-        """Reads the crew library (off the GUI thread) and lists its crews and open projects."""
+        """Reads the crew library (off the GUI thread) and lists its crews and open projects
+        (the first time, with the inputs typed for each in the last session)."""
+        saved = await self.memory.load_once()
+        if saved:
+            self._choice.restore(saved)
         entries = await self._services.library.alist()
         entries += [CrewEntry(opened.crew_id, f"{opened.document.name} (CrewAI project)",
                               opened.root, False) for opened in self._services.projects.all()]
@@ -300,6 +311,7 @@ class DashboardView(QWidget):
         if not await self._endpoints_allowed([(i, doc) for i, doc, _values in planned]):
             return []
         self.show_message("")
+        self.memory.changed()
         return [self.start(document, values, crew_id) for crew_id, document, values in planned]
 
     async def run_crew(self, crew_id: str) -> RunState | None:
@@ -355,6 +367,7 @@ class DashboardView(QWidget):
         if not await self._endpoints_allowed([(crew_id, document)]):
             return []
         self.show_message("")
+        self.memory.changed()
         return [self.start(document, values, crew_id) for values in batch]
 
     async def load_batch_file(self, path: Path) -> int:
