@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 from test_app_support import (
     TEST_KEY,
@@ -30,6 +31,7 @@ from desktop_app.ui.controllers.run_controller import RunController
 from desktop_app.ui.dashboard import DashboardView
 from desktop_app.ui.history import HistoryView
 from desktop_app.ui.history._trace import COLUMNS, TraceDialog, TraceModel, tree_order
+from desktop_app.ui.services import AppServices
 from tests.storage.test_trace_export import assert_valid_otlp
 
 Arun = Callable[..., Any]
@@ -128,3 +130,39 @@ async def _check_dialog(qtbot: QtBot, dialog: TraceDialog, tmp_path: Path) -> No
     spans = assert_valid_otlp(json.loads(otlp_path.read_text(encoding="utf-8")))
     assert sum(span["name"].startswith("chat ") for span in spans) == 2
     assert TEST_KEY not in json_path.read_text(encoding="utf-8")
+
+
+class _Window(QWidget):
+    """A window holding the app's services, as `MainWindow` does."""
+
+    def __init__(self, services: AppServices) -> None:
+        super().__init__()
+        self.services = services
+
+
+def test_a_run_panels_trace_button_opens_its_trace(
+    sim: SimulatorThread, qtbot: QtBot, arun: Arun
+) -> None:
+    async def scenario() -> None:
+        services = await make_services(sim.base_url)
+        controller = RunController(services)
+        window = _Window(services)
+        qtbot.addWidget(window)
+        dashboard = DashboardView(services, controller, window)
+        doc = make_document("Panel", model="openai/sim:tps=2000,tokens=20,ttft=0.005", tasks=1)
+        state = dashboard.start(doc, {"topic": "owls"})
+        await controller.wait(state)
+        await wait_until(lambda: len(dashboard.grid.panels) == 1)
+        dashboard.grid.panels[0].trace_button.click()
+        dialog = window.findChild(TraceDialog, "traceDialog")
+        assert isinstance(dialog, TraceDialog) and dialog.loading is not None
+        await dialog.loading
+        kinds = [dialog.view.model.index(row, 0).data()
+                 for row in range(dialog.view.model.rowCount())]
+        assert kinds == ["run", "task", "LLM call"]
+        assert dialog.view.run_id == state.run_id
+        dialog.close()
+        await controller.aclose()
+        await services.close()
+
+    arun(scenario())

@@ -43,6 +43,7 @@ from desktop_app.ui.dashboard._waiting import WAITING_TEXT, is_waiting, waiting_
 from desktop_app.ui.dashboard.approval_prompt import ApprovalPromptBar
 from desktop_app.ui.dashboard.input_prompt import InputPromptBar
 from desktop_app.ui.dashboard.stream_view import StreamView
+from desktop_app.ui.history._trace import open_panel_trace
 from desktop_app.ui.qt import asyncSlot
 
 __all__ = ["PANEL_HEIGHT", "SETTINGS_LINK", "RunPanel", "format_cost", "format_stats"]
@@ -158,9 +159,14 @@ class RunPanel(QFrame):
         self.stop_button = QPushButton("Stop")
         self.copy_button = QPushButton("Copy")
         self.save_button = QPushButton("Save…")
+        self.trace_button = QPushButton("Trace")  # issue 16: the run's steps (ui/history/_trace)
+        self.trace_button.setToolTip("Every LLM call, tool call and check of this run, step by step")
+        self.trace_button.clicked.connect(lambda: open_panel_trace(
+            self, self.state.run_id, self.state.crew_name
+        ))
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        for button in (self.stop_button, self.copy_button, self.save_button):
+        for button in (self.stop_button, self.copy_button, self.save_button, self.trace_button):
             buttons.addWidget(button)
         return buttons
 

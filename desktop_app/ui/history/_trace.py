@@ -50,7 +50,10 @@ from desktop_app.ui.widgets.ask import choose_path
 from desktop_app.ui.widgets.fields import named
 from desktop_app.ui.widgets.tasks import TaskOwner
 
-__all__ = ["COLUMNS", "TimelineDelegate", "TraceDialog", "TraceModel", "TraceView", "detail_text"]
+__all__ = [
+    "COLUMNS", "TimelineDelegate", "TraceDialog", "TraceModel", "TraceView", "detail_text",
+    "open_panel_trace", "open_trace",
+]
 
 COLUMNS = ("Kind", "Name", "Agent", "Task", "Start", "Timeline", "Duration", "Tokens", "Cost",
            "Status")
@@ -379,3 +382,17 @@ def open_trace(
     dialog.show()
     dialog.start_loading()
     return dialog
+
+
+def open_panel_trace(anchor: QWidget, run_id: str, crew_name: str | None) -> TraceDialog | None:
+    """Opens the Trace of a run panel's run (its steps that ended so far: the history is
+    flushed first), with the history of the window's services (`MainWindow.services`).
+
+    Returns:
+        The window, or None when the panel is in no window with services (nothing opens).
+    """
+    window = anchor.window()
+    history = getattr(getattr(window, "services", None), "history", None)
+    if not isinstance(history, RunHistory):
+        return None
+    return open_trace(history, run_id, crew_name, window)
