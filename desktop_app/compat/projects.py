@@ -219,7 +219,7 @@ class LoadedProject:
     def flow_class(self) -> type:
         """The Flow class of a Flow project's ``main.py`` (its module imported under the
         project's process state; blocking: call it in a worker thread). The app makes its
-        own instance of it and follows the run's events (`Flow.stream_events`).
+        own instance of it and follows the run's events (`Flow.run_events`).
 
         Raises:
             ProjectError: The project's code failed, or it defines no Flow class.

@@ -72,16 +72,20 @@ def test_flow_modules_are_the_engines_flows(hook: None, module: str) -> None:
     from desktop_app.engine import flow
 
     imported = importlib.import_module(module)
-    for name in ("Flow", "start", "listen", "router", "or_", "and_"):
+    for name in ("start", "listen", "router", "or_", "and_"):
         assert getattr(imported, name) is getattr(flow, name)
+    # the engine's Flow, with CrewAI's `stream_events` (frames; CrewDesk's is `run_events`)
+    assert issubclass(imported.Flow, flow.Flow) and imported.Flow.__bases__ == (flow.Flow,)
+    assert imported.Flow.stream_events is not flow.Flow.stream_events
 
 
 def test_flow_name_from_crewai(hook: None) -> None:
     from crewai import Flow
+    from crewai.flow import Flow as CrewAIFlow  # type: ignore[import-not-found]
 
     from desktop_app.engine.flow import Flow as EngineFlow
 
-    assert Flow is EngineFlow
+    assert Flow is CrewAIFlow and issubclass(Flow, EngineFlow)
 
 
 def test_unsupported_knowledge_source_says_what_instead(hook: None) -> None:

@@ -3,7 +3,8 @@
     from desktop_app.engine.flow import Flow, start, listen, router, or_, and_, persist
 
 Qt-free; steps may kick off crews (`crew.kickoff()` in a sync step, `await crew.akickoff()`
-in an async one). See `flow.Flow` for running one, `persistence` for `@persist`.
+in an async one). See `flow.Flow` for running one, `persistence` for `@persist`; a flow with
+`stream = True` hands out `StreamFrame`s in a `StreamSession` / `AsyncStreamSession`.
 """
 
 from desktop_app.engine.flow._dsl import and_, listen, or_, router, start
@@ -12,8 +13,10 @@ from desktop_app.engine.flow._feedback import (
     HumanFeedbackResult,
     human_feedback,
 )
+from desktop_app.engine.flow._frames import StreamChannel, StreamFrame
 from desktop_app.engine.flow._graph import FlowGraph, Step, graph_of
 from desktop_app.engine.flow._state import FlowState
+from desktop_app.engine.flow._streaming import AsyncStreamSession, StreamSession
 from desktop_app.engine.flow.flow import Flow
 from desktop_app.engine.flow.persistence import (
     FlowPersistence,
@@ -22,6 +25,7 @@ from desktop_app.engine.flow.persistence import (
 )
 
 __all__ = [
+    "AsyncStreamSession",
     "Flow",
     "FlowGraph",
     "FlowPersistence",
@@ -30,6 +34,9 @@ __all__ = [
     "HumanFeedbackResult",
     "SQLiteFlowPersistence",
     "Step",
+    "StreamChannel",
+    "StreamFrame",
+    "StreamSession",
     "and_",
     "graph_of",
     "human_feedback",

@@ -11,8 +11,14 @@
 `kickoff`, `kickoff_async` and `akickoff` run the same native async run (`kickoff` on its own
 loop, in a helper thread when the caller already runs one). The run publishes typed events on
 the engine's bus (`FlowStarted` ... `FlowFinished`, see `engine.events`), so the CLI and the
-app follow it; `stream_events()` gives one run's events and its crews' as a stream (as
-`Crew.stream_events`); `usage_metrics` sums the crews its steps ran.
+app follow it; `run_events()` (also `stream_events()` here, as `Crew.stream_events`) gives one
+run's events and its crews' as a typed stream; `usage_metrics` sums the crews its steps ran.
+
+With `stream = True` (CrewAI's flow streaming), the kickoffs return a session of `StreamFrame`s
+instead (`_streaming`): the flow's events and its crews' streamed text, tagged with the step,
+then `.result`. `astream()` and `stream_frames()` return such sessions whatever `stream` is.
+`crewai.flow.Flow` (the compatibility layer) names `stream_frames` `stream_events`, as CrewAI
+does; code that needs the typed events of any flow calls `run_events`.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from desktop_app.engine.flow import _state
 from desktop_app.engine.flow._feedback import HumanFeedbackHandler, HumanFeedbackResult
 from desktop_app.engine.flow._graph import FlowGraph, graph_of
 from desktop_app.engine.flow._runtime import FlowRun, describe
+from desktop_app.engine.flow._streaming import AsyncStreamSession, StreamSession
 from desktop_app.engine.flow.persistence import (
     FlowPersistence,
     SQLiteFlowPersistence,
@@ -61,7 +68,8 @@ class Flow(Generic[T]):
 
     Class attributes (CrewAI's): `initial_state` (a dict, a model class or instance),
     `name` (default: the class's name), `max_method_calls` (a step's runs per kickoff before
-    it is called an endless loop); CrewDesk's `human_feedback_handler` answers the
+    it is called an endless loop), `stream` (the kickoffs return a `StreamSession` /
+    `AsyncStreamSession` of frames); CrewDesk's `human_feedback_handler` answers the
     `@human_feedback` questions (default: a line of stdin).
 
     Args:
@@ -72,6 +80,7 @@ class Flow(Generic[T]):
     initial_state: ClassVar[Any] = None
     name: str | None = None
     max_method_calls: int = 100
+    stream: bool = False
     human_feedback_handler: HumanFeedbackHandler | None = None
     _initial_state_t: ClassVar[object] = None
 
@@ -136,7 +145,12 @@ class Flow(Generic[T]):
     # --- kickoff ---------------------------------------------------------------
 
     def kickoff(self, inputs: dict[str, Any] | None = None) -> Any:
-        """Runs the flow and blocks until it ends; returns the last step's value."""
+        """Runs the flow and blocks until it ends; returns the last step's value.
+
+        With `stream = True` it returns at once a `StreamSession` to read with `for`.
+        """
+        if self.stream:
+            return self.stream_frames(inputs)
         return run_to_end(self.akickoff(inputs), thread_name="crewdesk-flow")
 
     async def kickoff_async(self, inputs: dict[str, Any] | None = None) -> Any:
@@ -148,14 +162,33 @@ class Flow(Generic[T]):
 
         `inputs` are merged into the state; with persistence on, an `"id"` in them loads the
         latest saved state of that id first (resume). Cancelling the awaiting task cancels the
-        flow and the crews its steps run.
+        flow and the crews its steps run. With `stream = True` it returns at once an
+        `AsyncStreamSession` to read with `async for` (the flow runs meanwhile).
 
         Raises:
             Exception: A step's own error (its notes name the step and the flow).
         """
+        if self.stream:
+            return self.astream(inputs)
         return await self._kickoff(inputs, uuid.uuid4().hex)
 
-    def stream_events(self, inputs: dict[str, Any] | None = None) -> RunEventStream[Any]:
+    def astream(self, inputs: dict[str, Any] | None = None) -> AsyncStreamSession[Any]:
+        """Starts one run on this loop and returns its frames to read with `async for`.
+
+        The frames are the flow's own events and those of the crews its steps kick off (their
+        streamed text as `llm_stream_chunk` frames), each tagged with its step; after the
+        last one `.result` is the flow's result. `await session.aclose()` (or leaving
+        `async with session:`) cancels the flow and its crews. Call it on a running loop.
+        """
+        return AsyncStreamSession(self._event_runner(inputs))
+
+    def stream_frames(self, inputs: dict[str, Any] | None = None) -> StreamSession[Any]:
+        """Starts one run (on a loop of its own, in a helper thread) and returns its frames
+        to read with `for` (CrewAI's `Flow.stream_events`); as `astream` otherwise, with
+        `session.close()` or `with session:`."""
+        return StreamSession(self._event_runner(inputs))
+
+    def run_events(self, inputs: dict[str, Any] | None = None) -> RunEventStream[Any]:
         """Starts one run and returns its typed event stream (call on a running loop).
 
         The stream holds the flow's own events (`FlowStarted` ... `FlowFinished`) and every
@@ -164,6 +197,19 @@ class Flow(Generic[T]):
         the last event `stream.value()` is the flow's result (or its error is raised);
         `await stream.aclose()` cancels the flow and its crews.
         """
+        return RunEventStream(self._event_runner(inputs))
+
+    def stream_events(self, inputs: dict[str, Any] | None = None) -> RunEventStream[Any]:
+        """As `run_events` (CrewDesk's name, as `Crew.stream_events`).
+
+        `crewai.flow.Flow` gives this name CrewAI's meaning (`stream_frames`): code that must
+        read the typed events of any flow, CrewAI-style or not, calls `run_events`.
+        """
+        return self.run_events(inputs)
+
+    def _event_runner(self, inputs: dict[str, Any] | None
+                      ) -> Callable[[Callable[[ev.RunEvent], None]], Coroutine[Any, Any, Any]]:
+        """What starts one run giving its events, and its crews', to an `emit` function."""
         run_id = uuid.uuid4().hex
         ours = {run_id}
 
@@ -176,7 +222,7 @@ class Flow(Generic[T]):
 
             return self._subscribed(inputs, run_id, listener)
 
-        return RunEventStream(runner)
+        return runner
 
     async def _subscribed(self, inputs: dict[str, Any] | None, run_id: str,
                           listener: Callable[[ev.RunEvent], None]) -> Any:

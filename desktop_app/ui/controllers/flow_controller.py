@@ -3,7 +3,7 @@
 `load_flow_project` (blocking; a worker thread) loads a trusted project's code and reads its
 Flow class's graph. `FlowController.start` makes a `FlowRunState` and a task it owns that
 makes the flow (the project's code, in a worker thread) and consumes
-`Flow.stream_events(inputs)`, applying each event to the state and the history. `stop`
+`Flow.run_events(inputs)`, applying each event to the state and the history. `stop`
 cancels the task: the stream is closed, which cancels the flow and the crews its steps run.
 `aclose` cancels every run (the window's close).
 
@@ -227,7 +227,7 @@ class FlowController(QObject):
         await asyncio.to_thread(keep_hook_installed)  # steps may import crewai as they run
         flow = await asyncio.to_thread(_make_flow, opened)
         flow.human_feedback_handler = state.ask  # `@human_feedback` asks in the run's panel
-        stream = flow.stream_events(state.inputs or None)
+        stream = flow.run_events(state.inputs or None)  # typed, whatever stream_events means
         try:
             async for event in stream:
                 state.apply(event)

@@ -1,6 +1,6 @@
 """`FlowRunState`: one flow run as the app shows it, made from the run's typed events.
 
-The `FlowController` applies each event of `Flow.stream_events` here; the `FlowPanel`
+The `FlowController` applies each event of `Flow.run_events` here; the `FlowPanel`
 observes the signals. A step's node goes pending -> running -> done or failed; when the flow
 has ended, a node that never ran is shown skipped (a router took another branch, or a join
 never completed). Crew events (tagged by the crew's run id) become text in that crew's stream,

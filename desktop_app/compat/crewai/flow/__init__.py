@@ -1,7 +1,7 @@
 """`crewai.flow`: CrewAI's Flows, on CrewDesk's engine (`desktop_app.engine.flow`).
 
-`Flow`, `start`, `listen`, `router`, `or_`, `and_`, `persist` and `human_feedback` are the
-engine's own objects.
+`start`, `listen`, `router`, `or_`, `and_`, `persist` and `human_feedback` are the engine's
+own objects; `Flow` is the engine's with CrewAI's `stream_events` (frames; `crewai.flow.flow`).
 Other names of CrewAI's package (conversational flows, input providers) raise an
 `ImportError` naming them.
 """
@@ -9,8 +9,8 @@ Other names of CrewAI's package (conversational flows, input providers) raise an
 from __future__ import annotations
 
 from desktop_app.compat._unsupported import unsupported_name
+from desktop_app.compat.crewai.flow.flow import Flow
 from desktop_app.engine.flow import (
-    Flow,
     FlowState,
     HumanFeedbackResult,
     and_,

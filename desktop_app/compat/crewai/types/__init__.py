@@ -1,1 +1,1 @@
-"""`crewai.types`: `usage_metrics` is what projects import from it."""
+"""`crewai.types`: `usage_metrics` and `streaming` are what projects import from it."""
