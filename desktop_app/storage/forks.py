@@ -72,10 +72,12 @@ class ResumeOffer:
         task_count: The crew's tasks (from the run's snapshot; 0 when unknown).
         finished_tasks: How many tasks, from the first, have a stored output.
         crew_snapshot: The crew as it was run.
+        mode: How it was started ("akickoff", "kickoff_async", "cli akickoff", ...).
     """
 
     run_id: str
     crew_name: str
+    mode: str
     started_at: datetime
     inputs: dict[str, Any]
     task_count: int
@@ -136,7 +138,8 @@ def resume_offers(db: HistoryDB) -> list[ResumeOffer]:
         if record is None:
             continue
         offers.append(ResumeOffer(
-            run_id=run_id, crew_name=record.crew_name, started_at=record.started_at,
+            run_id=run_id, crew_name=record.crew_name, mode=record.mode,
+            started_at=record.started_at,
             inputs=dict(record.inputs), task_count=task_count_of(record.crew_snapshot),
             finished_tasks=first_unfinished_task(record), crew_snapshot=record.crew_snapshot,
         ))

@@ -217,6 +217,9 @@ class MainWindow(QMainWindow):
         await self.designer.ready()
         if self.designer.recovered_ids:
             self.tabs.setCurrentWidget(self.designer)
+        from desktop_app.ui.history._resume import offer_resumes
+
+        self.resume_offer = await offer_resumes(self)  # runs a crash or a kill cut off
         self.statusBar().showMessage(self._start_message(), 10_000)
         self.started.emit()
 

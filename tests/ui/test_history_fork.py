@@ -13,7 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QCheckBox, QTabWidget, QWidget
+from PySide6.QtWidgets import QApplication, QCheckBox, QTabWidget, QWidget
 from pytestqt.qtbot import QtBot
 from test_app_support import (
     litellm_loaded,  # noqa: F401 - a fixture
@@ -34,6 +34,15 @@ Run = Callable[..., Any]
 SHOTS = os.environ.get("CREWDESK_SHOTS")  # a folder: the dialogs are saved there as PNG
 
 pytestmark = pytest.mark.usefixtures("litellm_loaded")
+
+
+@pytest.fixture(autouse=True)
+def _dialogs_do_not_quit_the_app(qapp: QApplication) -> Iterator[None]:
+    """Closing the last dialog must not quit the app (and stop the loop) as in `main()`."""
+    before = qapp.quitOnLastWindowClosed()
+    qapp.setQuitOnLastWindowClosed(False)
+    yield
+    qapp.setQuitOnLastWindowClosed(before)
 
 
 @pytest.fixture(autouse=True)
