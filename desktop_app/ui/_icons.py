@@ -24,7 +24,8 @@ from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QP
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QTabWidget, QWidget
 
-__all__ = ["NAMES", "Tone", "icon", "icon_size", "icons_dir", "retint", "use", "use_tab"]
+__all__ = ["NAMES", "Tone", "icon", "icon_size", "icons_dir", "retint", "tinted", "use",
+           "use_tab"]
 
 Tone = Literal["text", "accent", "warn", "danger", "ok"]
 
@@ -108,6 +109,13 @@ def icon(name: str, tone: Tone = "text") -> QIcon:
         for size in _SIZES:
             result.addPixmap(_pixmap(renderer, size, ratio), mode)
     return result
+
+
+@cache
+def tinted(name: str, colour: str, size: int) -> QPixmap:
+    """The icon ``name`` drawn in a fixed ``colour`` at ``size`` pixels (cached): for
+    pictures with their own colours, like the canvas's nodes."""
+    return _pixmap(_renderer(_svg(name), QColor(colour)), size, 1.0)
 
 
 _users: list[tuple[weakref.ref[_HasIcon], str, Tone]] = []

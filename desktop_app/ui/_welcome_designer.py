@@ -9,7 +9,6 @@ empty, nameless crew.
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 from desktop_app.documents.errors import CrewFileError
@@ -68,14 +67,23 @@ async def examples(library: CrewLibrary) -> list[ExampleInfo]:
 
 
 async def show_welcome(view: DesignerView) -> None:
-    """Fills the example cards and shows the welcome page, its first card focused."""
-    view.welcome.show_examples(await examples(view.library))
-    view.pages.setCurrentWidget(view.welcome)
-    view.welcome.focus_first()
+    """Fills the example cards and shows the welcome page, its first card focused (when the
+    designer is on screen)."""
+    _show(view, await examples(view.library))
 
 
 async def show_if_empty(view: DesignerView) -> None:
-    """Shows the welcome page when no crew is open and no unsaved edits wait (first start)."""
-    await asyncio.sleep(0)  # after the window's own start() has finished its signals
+    """Shows the welcome page when no crew is open and no unsaved edits wait (first start).
+
+    Checked again once the examples are read: a crew opened meanwhile stays in view.
+    """
+    infos = await examples(view.library)
     if not _has_crew(view) and not view.recovered_ids:
-        await show_welcome(view)
+        _show(view, infos)
+
+
+def _show(view: DesignerView, infos: list[ExampleInfo]) -> None:
+    view.welcome.show_examples(infos)
+    view.pages.setCurrentWidget(view.welcome)
+    if view.welcome.isVisible():  # never focus a hidden page (the keys would go nowhere)
+        view.welcome.focus_first()

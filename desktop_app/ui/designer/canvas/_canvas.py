@@ -85,7 +85,7 @@ class CrewCanvas(QWidget):
         self.view = CanvasView(self.scene)
         self.problems_label = QLabel()
         self.problems_label.setObjectName("canvasCrewProblems")
-        self.problems_label.setStyleSheet("color: #b91c1c;")
+        self.problems_label.setStyleSheet("color: #dc2626;")  # readable on light and dark
         self._selected: NodeRef | None = None
         self._crew: tuple[str | None, str | None] | None = None  # whose crew is drawn
         self._fit_pending = True
@@ -102,8 +102,10 @@ class CrewCanvas(QWidget):
         self.redraw()
 
     def _build(self) -> None:
-        hint = QLabel("Drag from a port (○) to connect · double-click to add · Delete removes")
-        hint.setStyleSheet("color: #6b7280;")
+        hint = QLabel("Drag from ○ to connect · drag the ground to pan · double-click to add "
+                      "· Delete removes")
+        hint.setWordWrap(True)  # a narrow canvas wraps it rather than cutting it off
+        hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)  # muted in both themes
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self._build_palette())

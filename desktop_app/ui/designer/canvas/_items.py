@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.ui._icons import tinted
 from desktop_app.ui.designer.canvas._graph import Edge, Node
 
 __all__ = ["EdgeItem", "NodeItem", "PORT_RADIUS"]
@@ -42,6 +43,7 @@ _SIZES = {"agent": (210.0, 86.0), "task": (230.0, 74.0), "manager": (190.0, 56.0
           "knowledge": (170.0, 50.0)}
 _FILL = {"agent": "#dbeafe", "task": "#fef3c7", "manager": "#ede9fe", "knowledge": "#d1fae5"}
 _LINE = {"agent": "#2563eb", "task": "#b45309", "manager": "#7c3aed", "knowledge": "#047857"}
+_ICONS = {"agent": "agent", "task": "task", "manager": "manager", "knowledge": "knowledge"}
 _EDGE_PENS: dict[str, tuple[str, Qt.PenStyle, float]] = {
     "assign": ("#2563eb", Qt.PenStyle.SolidLine, 2.0),
     "context": ("#64748b", Qt.PenStyle.SolidLine, 2.0),  # mid tones: light and dark themes
@@ -155,6 +157,7 @@ class NodeItem(QGraphicsItem):
         painter.setBrush(QColor(_FILL[kind]))
         painter.drawRoundedRect(self.box(), 9, 9)
         self._paint_texts(painter)
+        painter.drawPixmap(QPointF(self.width - 32, 8), tinted(_ICONS[kind], _LINE[kind], 18))
         if self.node.number is not None:
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor(_LINE[kind]))
@@ -170,7 +173,7 @@ class NodeItem(QGraphicsItem):
     def _paint_texts(self, painter: QPainter) -> None:
         bold = QFont(painter.font())
         bold.setBold(True)
-        width = int(self.width - 24)
+        width = int(self.width - 50)  # the kind's icon is at the right
         painter.setPen(QColor("#111827"))
         painter.setFont(bold)
         painter.drawText(QPointF(14, 22), QFontMetrics(bold).elidedText(
@@ -180,7 +183,7 @@ class NodeItem(QGraphicsItem):
         painter.setFont(plain)
         painter.setPen(QColor("#374151"))
         painter.drawText(QPointF(14, 42), QFontMetrics(plain).elidedText(
-            self.node.subtitle, Qt.TextElideMode.ElideRight, width))
+            self.node.subtitle, Qt.TextElideMode.ElideRight, int(self.width - 24)))
         if self.node.chips:
             self._paint_chips(painter, plain)
 
