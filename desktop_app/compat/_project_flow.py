@@ -17,7 +17,8 @@ from typing import Any
 
 from desktop_app.compat._project_errors import ProjectError
 
-__all__ = ["defines_flow", "flow_class", "flow_setup_code", "flow_spec_parts", "is_flow_project"]
+__all__ = ["defines_flow", "flow_class", "flow_setup_code", "flow_spec_parts", "is_flow_project",
+           "kickoff_to_end"]
 
 _FLOW_CLASS = re.compile(r"^\s*class\s+\w+\s*\(\s*Flow\b", re.MULTILINE)
 _KICKOFFS = frozenset({"kickoff", "kickoff_async", "akickoff", "plot"})
@@ -80,14 +81,49 @@ def defines_flow(source: str) -> bool:
 
 def flow_setup_code(source: str, path: Path) -> types.CodeType:
     """A flow script without its top-level statements that kick something off or plot
-    (steps may kick crews off inside their methods: those are kept), so CrewDesk can make the
-    Flow class and kick it off with the given inputs."""
+    (steps may kick crews off inside their methods: those are kept), nor those that use what
+    such a statement made (`for frame in streaming:` after `streaming = flow.kickoff()`), so
+    CrewDesk can make the Flow class and kick it off with the given inputs."""
     tree = ast.parse(source, str(path))
-    body = [statement for statement in tree.body if not _kicks_off_here(statement)]
+    body: list[ast.stmt] = []
+    made: set[str] = set()
+    for statement in tree.body:
+        if _kicks_off_here(statement) or _uses(statement, made):
+            made |= _bound(statement)
+        else:
+            body.append(statement)
     module = ast.Module(body=body, type_ignores=[])
     code: types.CodeType = compile(module, str(path), "exec",
                                    flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
     return code
+
+
+def kickoff_to_end(flow: Any, inputs: dict[str, Any] | None) -> object:
+    """Kicks `flow` off with `inputs` and returns its result; a streaming flow's session
+    (`stream = True`) is read to its end first (its steps and crews print from the bus)."""
+    from desktop_app.engine.flow import StreamSession
+
+    outcome = flow.kickoff(inputs=inputs)
+    if isinstance(outcome, StreamSession):
+        for _frame in outcome:
+            pass
+        return outcome.result
+    return outcome
+
+
+def _bound(node: ast.stmt) -> set[str]:
+    """The names a top-level statement binds."""
+    return {target.id for target in ast.walk(node)
+            if isinstance(target, ast.Name) and isinstance(target.ctx, ast.Store)}
+
+
+def _uses(node: ast.stmt, names: set[str]) -> bool:
+    """Whether a statement (not a def or class: those may reuse a name locally) reads any
+    of `names`."""
+    if not names or isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return False
+    return any(isinstance(child, ast.Name) and child.id in names
+               and isinstance(child.ctx, ast.Load) for child in ast.walk(node))
 
 
 def _kicks_off_here(node: ast.AST) -> bool:

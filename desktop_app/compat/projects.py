@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, cast
 from desktop_app.compat import _project_crew as crew_code
 from desktop_app.compat._project_env import load_env_file, project_process_state
 from desktop_app.compat._project_errors import ProjectError, ProjectWarning, from_exception
-from desktop_app.compat._project_flow import flow_class, flow_setup_code
+from desktop_app.compat._project_flow import flow_class, flow_setup_code, kickoff_to_end
 from desktop_app.compat._project_locate import ProjectSpec, locate
 from desktop_app.compat._project_source import Program, execute, read_program
 from desktop_app.compat._script_keys import check_script_tool_keys
@@ -207,14 +207,14 @@ class LoadedProject:
                 namespace = execute(program, _SCRIPT_MODULE, self.spec.root,
                                     flow_setup_code(program.source, program.path))
                 made = flow_class(namespace, _SCRIPT_MODULE, program.path)
-                return self._call(lambda: made().kickoff(inputs=inputs), program.path)
+                return self._call(lambda: kickoff_to_end(made(), inputs), program.path)
             module_name, main_py = self.spec.main_module or "main", self.spec.entry
             module = self._call(lambda: importlib.import_module(module_name), main_py)
             function = getattr(module, self.spec.main_function, None)
             if inputs is None and callable(function):
                 return self._call(function, main_py)
             cls = flow_class(vars(module), module.__name__, main_py)
-            return self._call(lambda: cls().kickoff(inputs=inputs), main_py)
+            return self._call(lambda: kickoff_to_end(cls(), inputs), main_py)
 
     def flow_class(self) -> type:
         """The Flow class of a Flow project's ``main.py`` (its module imported under the

@@ -8,12 +8,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
+from desktop_app.cli import main as crewdesk
 from desktop_app.simulator import SimulatorThread
 
 FLOW = '''
@@ -125,3 +129,53 @@ def test_an_async_crewai_stream_with_async_with(
 def test_flow_streaming_output_says_what_to_use(hook: None) -> None:
     with pytest.raises(ImportError, match="returns a StreamSession"):
         from crewai.types.streaming import FlowStreamingOutput  # noqa: F401
+
+
+SCRIPT = '''
+from crewai import Agent, Crew, Task
+from crewai.flow import Flow, start
+
+
+class Topic(Flow):
+    stream = True
+
+    @start()
+    def write(self):
+        agent = Agent(role="Writer", goal="Write", backstory="A writer.")
+        task = Task(description="Write about {topic}", expected_output="text", agent=agent)
+        return Crew(agents=[agent], tasks=[task]).kickoff({"topic": self.state.get("topic", "tides")}).raw
+
+
+streaming = Topic().kickoff()
+for frame in streaming:
+    print(frame.content, end="")
+print("RESULT:", streaming.result)
+'''
+
+
+@pytest.fixture
+def process_state(tmp_path: Path) -> Iterator[None]:
+    """Variables, ``sys.path``, folder and the script's modules are put back after the test."""
+    environ, path, cwd = dict(os.environ), list(sys.path), Path.cwd()
+    yield
+    os.environ.clear()
+    os.environ.update(environ)
+    sys.path[:] = path
+    os.chdir(cwd)
+    for name, module in list(sys.modules.items()):
+        if (getattr(module, "__file__", None) or "").startswith(str(tmp_path)):
+            del sys.modules[name]
+
+
+def test_crewdesk_run_on_a_streaming_flow_script(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], process_state: None
+) -> None:
+    script = tmp_path / "topic_flow.py"
+    script.write_text(SCRIPT, encoding="utf-8")
+    assert crewdesk(["run", str(script), "--simulator"]) == 0
+    out, err = capsys.readouterr()
+    assert "RESULT: Answer to: Current Task: Write about tides" in out, err
+    assert crewdesk(["run", str(script), "--simulator", "--inputs", '{"topic": "geysers"}']) == 0
+    out, err = capsys.readouterr()
+    assert "RESULT:" not in out  # the script's own kickoff and what reads it left out
+    assert "=== final output ===\nAnswer to: Current Task: Write about geysers" in out, err
