@@ -183,7 +183,11 @@ class RunTap:
         elif event.kind == "run_failed":
             await self._end("failed", error=event.error)
         elif event.kind == "run_cancelled":
-            await self._end("cancelled")
+            await self._end("cancelled", error=event.message or None)
+            if event.reason == "budget":  # History reads "stopped by budget"
+                from desktop_app.storage.stop_reasons import record_stop_reason
+
+                await record_stop_reason(history, self.run_id, event.reason)
 
     async def close(self, error: str | None) -> None:
         """Ends a run the engine did not end (it failed before starting, or was stopped)."""

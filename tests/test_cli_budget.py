@@ -64,3 +64,22 @@ def test_rehearse_prints_calls_tokens_and_the_batch_cost(
 def test_rehearse_refuses_a_batch_of_no_rows(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "rehearse", WRITER, "--rows", "0")
     assert code == 2 and "--rows must be 1 or more" in err
+
+
+def test_the_history_keeps_a_budget_stop_as_stopped_by_budget(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from desktop_app.storage.history import HistoryDB
+    from desktop_app.storage.paths import AppPaths
+    from desktop_app.storage.stop_reasons import stop_reasons_in
+
+    code, _, _ = run(capsys, "run", WRITER, "--simulator", "--budget-tokens", "170")
+    assert code == 1
+    with HistoryDB(AppPaths.from_env().history_db) as db:
+        [summary] = db.list_runs()
+        record = db.get_run(summary.run_id)
+        reasons = stop_reasons_in(db, [summary.run_id])
+    assert record is not None and record.status == "cancelled"
+    assert "stopped by budget" in (record.error or "")
+    assert record.task_text[0].startswith("Answer to:")  # the partial output kept
+    assert reasons == {summary.run_id: "budget"}

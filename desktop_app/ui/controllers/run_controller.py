@@ -34,6 +34,7 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop_app.documents.model import CrewDocument
 from desktop_app.storage.forks import record_fork_origin
+from desktop_app.ui.controllers._budget_stop import budget_error, stop_by_budget
 from desktop_app.ui.controllers._crew_approvals import CrewApprovals
 from desktop_app.ui.controllers._gate import RunGate
 from desktop_app.ui.controllers._human_input import HumanInputBroker
@@ -330,6 +331,8 @@ class RunController(QObject):
         except asyncio.CancelledError:
             state.set_status(RunStatus.CANCELLED)
             await recorder.finish()
+        except budget_error() as exc:  # a clean stop: cancelled, "stopped by budget"
+            await stop_by_budget(state, recorder, self._services.history, exc)
         except Exception as exc:  # noqa: BLE001 - any error ends this run, and only this one
             message, is_auth = describe_error(exc, built.secrets if built is not None else [])
             log.info("run %s of %s failed: %s", state.run_id, state.crew_name, message)
@@ -438,7 +441,7 @@ def _warning_of(event: object) -> str | None:
     """The warning line of an event that warns (`SettingIgnored`), else None.
 
     Read by its `kind` tag, so that a new kind of warning event needs no change here."""
-    if getattr(event, "kind", None) != "setting_ignored":
+    if getattr(event, "kind", None) not in ("setting_ignored", "budget_warning"):
         return None
     message = getattr(event, "message", "")
     if isinstance(message, str) and message:

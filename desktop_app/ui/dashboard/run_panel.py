@@ -39,6 +39,7 @@ from desktop_app.ui.controllers.run_state import (
     task_heading,
     warning_line,
 )
+from desktop_app.ui.dashboard._cost_split import CostSplitLabel
 from desktop_app.ui.dashboard._waiting import WAITING_TEXT, is_waiting, waiting_colours
 from desktop_app.ui.dashboard.approval_prompt import ApprovalPromptBar
 from desktop_app.ui.dashboard.input_prompt import InputPromptBar
@@ -140,6 +141,8 @@ class RunPanel(QFrame):
         line.addWidget(self.task_label, 1)
         line.addWidget(self.stats_label)
         layout.addLayout(line)
+        self.cost_split = CostSplitLabel(self.state)  # cost per task and agent (issue 16)
+        layout.addWidget(self.cost_split)
         self.output = StreamView()
         self.output.setMaximumBlockCount(5000)
         layout.addWidget(self.output, 1)

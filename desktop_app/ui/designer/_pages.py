@@ -32,6 +32,7 @@ from desktop_app.documents import allow_new_knowledge_files
 from desktop_app.documents.model import CrewDocument, DocumentIssue, KnowledgeSourceSpec
 from desktop_app.ui.designer import _edits
 from desktop_app.ui.designer._agent_form import COMMON_MODELS
+from desktop_app.ui.designer._budget_fields import BudgetFields
 from desktop_app.ui.designer._editor import CrewEditor
 from desktop_app.ui.designer._edits import Loc
 from desktop_app.ui.designer._form_base import SpecForm
@@ -131,6 +132,7 @@ class CrewPage(QWidget):
         owner = tasks if tasks is not None else TaskOwner()  # an empty owner is falsy
         self._build_recall(owner)
         self.safety = SafetyFields(editor, owner, self)
+        self.budget = BudgetFields(editor, owner, self)  # budgets and Rehearse (issue 16)
         self.placeholders_label = QLabel()
         self.placeholders_label.setObjectName("placeholders")
         self.placeholders_label.setWordWrap(True)
@@ -148,6 +150,9 @@ class CrewPage(QWidget):
         form.addRow("", self.safety.unsandboxed_row)
         form.addRow("Workspace", self.safety.workspace_row)
         form.addRow("Allowed files outside the folder", self.safety.allowed_row)
+        form.addRow("Budget per run", self.budget.run_row)
+        form.addRow("Budget per batch", self.budget.batch_row)
+        form.addRow("Cost forecast", self.budget.rehearse_row)
         self._form = form
         form.addRow("Inputs needed", self.placeholders_label)
         form.addRow("Problems", self.problems_list)
@@ -229,6 +234,7 @@ class CrewPage(QWidget):
         self._show_manager(doc, issues)
         self._show_recall(doc, issues)
         self.safety.show_settings(doc)
+        self.budget.show_settings(doc)
         self.name_row.set_messages([m for loc, m in issues if loc == ("name",)])
         names = doc.placeholders()
         self.placeholders_label.setText(

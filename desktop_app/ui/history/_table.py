@@ -11,6 +11,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 
 from desktop_app.storage.history import RunSummary
+from desktop_app.storage.stop_reasons import status_text
 
 COLUMNS = ("Crew", "Status", "Mode", "Started", "Duration", "Tokens", "Cost", "Inputs")
 """The table's columns, in order."""
@@ -87,6 +88,7 @@ class RunTableModel(QAbstractTableModel):
         super().__init__()
         self.runs: list[RunSummary] = []
         self.labels: dict[str, str] = {}
+        self.stop_reasons: dict[str, str] = {}  # by run id: "budget" reads "stopped by budget"
 
     def set_runs(
         self, runs: Sequence[RunSummary], labels: Mapping[str, str] | None = None
@@ -125,6 +127,8 @@ class RunTableModel(QAbstractTableModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             label = self.labels.get(run.run_id) if column == 0 else None
+            if column == 1:
+                label = status_text(run.status, self.stop_reasons.get(run.run_id))
             return label if label is not None else self.text(run, column)
         if role == Qt.ItemDataRole.ForegroundRole and column == 1:
             return QColor(_STATUS_COLORS.get(run.status, "#000000"))

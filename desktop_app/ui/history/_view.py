@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.storage.forks import ForkLink, RunForks
 from desktop_app.storage.history import RunRecord, RunStatus, RunSummary
+from desktop_app.storage.stop_reasons import status_text, stop_reasons
 from desktop_app.ui.history._compare import CompareDialog
 from desktop_app.ui.history._fork import ForkDialog
 from desktop_app.ui.history._lineage import tree_order
@@ -182,6 +183,7 @@ class HistoryView(QWidget):
             status = self.status_box.currentData()
             runs = await self._history.list_runs(search, limit=500, status=status)
             links = await RunForks(self._history).links()
+            self.model.stop_reasons = await stop_reasons(self._history, [r.run_id for r in runs])
             await self._show_runs(runs, search, links)
 
     async def _show_runs(
@@ -237,7 +239,9 @@ class HistoryView(QWidget):
         duration = format_duration(record) or "not finished"
         cost = format_cost(record.cost_usd)
         self.header_label.setText(
-            f"<b>{record.crew_name}</b> — {record.status}, {record.mode}, {duration}"
+            f"<b>{record.crew_name}</b> — "
+            f"{status_text(record.status, self.model.stop_reasons.get(record.run_id))}, "
+            f"{record.mode}, {duration}"
             + (f", {cost}" if cost else "")
         )
         self.error_label.setText(record.error or "")
@@ -315,7 +319,8 @@ class HistoryView(QWidget):
         fork, else the next run of its crew in the table)."""
         if self.record is None:
             return None
-        dialog = CompareDialog(self._history, self.record, self.model.runs, other_id, self)
+        dialog = CompareDialog(self._history, self.record, self.model.runs, other_id, self,
+                               labels=self.model.labels)
         dialog.open()
         return dialog
 

@@ -1,0 +1,149 @@
+"""Budgets and costs in the app (issue 16): a run stopped by its budget in the panel and the
+History, cost per task and agent in the run panel, and the designer's budget fields and
+Rehearse action."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+from test_app_support import (
+    litellm_loaded,  # noqa: F401 - a fixture
+    make_document,
+    make_services,
+    sim_fixture,  # noqa: F401 - the `sim` fixture
+)
+
+from desktop_app.documents.crewdesk_file import load_crew
+from desktop_app.documents.model import BudgetSpec
+from desktop_app.simulator import SimulatorThread
+from desktop_app.storage.paths import AppPaths
+from desktop_app.storage.stop_reasons import stop_reasons
+from desktop_app.ui.controllers import RunController, RunRequest, RunStatus
+from desktop_app.ui.controllers.run_state import RunState
+from desktop_app.ui.dashboard._cost_split import CostSplitLabel
+from desktop_app.ui.designer import DesignerView
+from desktop_app.ui.history import HistoryView
+from desktop_app.ui.services import AppServices
+
+Run = Callable[..., Any]
+
+
+@pytest.fixture(autouse=True)
+def _collect_qt_garbage_on_the_gui_thread() -> Iterator[None]:
+    """See tests/ui/test_designer.py: keep Python's cyclic GC on the GUI thread."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
+
+
+@pytest.mark.usefixtures("litellm_loaded")
+def test_a_run_stopped_by_its_budget_keeps_its_text_and_reads_stopped_by_budget(
+    sim: SimulatorThread, arun: Run, qtbot: QtBot
+) -> None:
+    doc = make_document("Capped", model="openai/sim:tps=2000,tokens=400,ttft=0.005", tasks=2)
+    doc = doc.model_copy(update={"settings": doc.settings.model_copy(
+        update={"budget": BudgetSpec(tokens=150)})})
+
+    async def scenario() -> None:
+        services = await make_services(sim.base_url)
+        controller = RunController(services)
+        state = controller.start(RunRequest(doc, doc.default_inputs()))
+        await controller.wait(state)
+        assert state.status is RunStatus.CANCELLED
+        assert any("stopped by budget" in w for w in state.warnings)
+        assert any("of the run's budget of 150 tokens is used" in w for w in state.warnings)
+        record = await services.history.get_run(state.run_id)
+        assert record is not None and record.status == "cancelled"
+        assert record.task_text.get(0, "").startswith("Answer to:")  # the partial output kept
+        assert 1 not in record.task_text  # the second task never started
+        assert "stopped by budget" in (record.error or "")
+        assert await stop_reasons(services.history, [state.run_id]) == {state.run_id: "budget"}
+        await controller.aclose()
+        view = HistoryView(services)
+        qtbot.addWidget(view)
+        await view.refresh()
+        row = view.model.row_of(state.run_id)
+        assert view.model.index(row, 1).data() == "stopped by budget"
+        await view.show_run(state.run_id)
+        assert "stopped by budget" in view.header_label.text()
+        await services.close()
+
+    arun(scenario())
+
+
+def test_the_run_panel_splits_the_cost_per_task_and_per_agent(qtbot: QtBot) -> None:
+    state = RunState("Split")
+    label = CostSplitLabel(state)
+    qtbot.addWidget(label)
+    assert label.isHidden()
+    state.start_task(0, 2, "Researcher")
+    state.set_usage(100, 0.001)
+    state.start_task(1, 2, "Writer")
+    state.set_usage(250, 0.003)
+    state.set_usage(250, 0.003)  # the closing totals add nothing
+    assert label.text() == ("Task 1 $0.0010 · Task 2 $0.0020  |  "
+                            "Researcher $0.0010 · Writer $0.0020")
+    assert not label.isHidden()
+
+
+@pytest.fixture
+def services(arun: Run) -> Iterator[AppServices]:
+    app_services = AppServices(AppPaths.from_env())
+    yield app_services
+    arun(app_services.close())
+
+
+def test_the_designer_sets_checks_and_undoes_budgets_and_rehearses(
+    qtbot: QtBot, arun: Run, services: AppServices
+) -> None:
+    view = DesignerView(services)
+    qtbot.addWidget(view)
+    view.resize(1200, 900)
+    view.show()
+    fields = view.crew_page.budget
+
+    def batch_budget() -> BudgetSpec | None:
+        return view.editor.document.settings.batch_budget
+
+    def type_in(row: Any, name: str, text: str) -> None:
+        row.edits[name].setText(text)
+        row.edits[name].editingFinished.emit()
+
+    async def scenario() -> tuple[str, str]:
+        await view.ready()
+        assert await view.new_crew()
+        type_in(fields.run_row, "dollars", "0.5")
+        type_in(fields.run_row, "tokens", "20000")
+        assert view.editor.document.settings.budget == BudgetSpec(dollars=0.5, tokens=20000)
+        type_in(fields.run_row, "minutes", "soon")
+        assert "minutes: “soon” is not a number" in fields.run_row.message()
+        type_in(fields.batch_row, "dollars", "-2")
+        assert fields.batch_row.message() == "dollars: must be above 0"
+        assert batch_budget() is None  # a bad value is not kept
+        type_in(fields.batch_row, "dollars", "40")
+        assert batch_budget() == BudgetSpec(dollars=40)
+        view.editor.undo_stack.undo()
+        assert batch_budget() is None
+        assert fields.batch_row.edits["dollars"].text() == ""
+        view.editor.undo_stack.redo()
+        fields.rows_box.setValue(200)
+        estimate = await fields.rehearse()
+        assert await view.save(), view.status()
+        await asyncio.sleep(0)
+        return estimate, str(view.editor.crew_id)
+
+    estimate, crew_id = arun(scenario())
+    assert estimate.startswith("about ") and "this 200-row batch about $" in estimate, estimate
+    assert fields.estimate_label.text() == estimate
+    saved = load_crew(services.library.path_of(crew_id)).settings
+    assert saved.budget == BudgetSpec(dollars=0.5, tokens=20000)
+    assert saved.batch_budget == BudgetSpec(dollars=40)
