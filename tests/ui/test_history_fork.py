@@ -154,6 +154,8 @@ def test_compare_shows_the_changed_task_and_settings(
         assert rows["crew.tasks.t1.description"][1] == '"Write it as a poem about {topic}"'
         compare.resize(1000, 680)
         _shot(compare, "compare_dialog")
+        compare.tabs.setCurrentIndex(1)
+        _shot(compare, "compare_differences")
         compare.close()
         await controller.aclose()
         await services.close()

@@ -10,7 +10,7 @@ that differs. The other run loads on the history's worker thread (an owned task)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent
@@ -93,8 +93,10 @@ class CompareDialog(QDialog):
         runs: Sequence[RunSummary],
         other_id: str | None = None,
         parent: QWidget | None = None,
+        labels: Mapping[str, str] | None = None,
     ) -> None:
-        """Builds the dialog on `record`; the other run loads in the background."""
+        """Builds the dialog on `record`; the other run loads in the background. `labels`
+        name some runs in the list (History's fork labels, "↳ … fork from task 2")."""
         super().__init__(parent)
         self.setObjectName("compareDialog")
         self.setWindowTitle(f"Compare runs of {record.crew_name}")
@@ -106,9 +108,9 @@ class CompareDialog(QDialog):
         self.other_box = named(QComboBox(), "compareOther")
         for run in runs:
             if run.run_id != record.run_id:
+                name = (labels or {}).get(run.run_id, run.crew_name).strip()
                 self.other_box.addItem(
-                    f"{run.crew_name} — {format_started(run.started_at)} — {run.status}",
-                    run.run_id)
+                    f"{name} — {format_started(run.started_at)} — {run.status}", run.run_id)
         self.status = named(QLabel(), "compareStatus")
         self.tabs = named(QTabWidget(), "compareTabs")
         self.outputs = QWidget()
