@@ -250,7 +250,7 @@ async def run_one(
                 await feedback.ask(index, event)
             elif event.kind == "approval_requested" and approvals is not None:
                 approvals.noticed(index, event)
-            elif event.kind == "setting_ignored":
+            elif event.kind in ("setting_ignored", "budget_warning"):
                 printer.warning(event.message)
             elif event.kind == "plan_created":
                 printer.plan(index, event.task_index, event.task_name, event.plan)

@@ -28,6 +28,7 @@ def test_a_run_budget_stops_the_run_and_keeps_what_it_streamed(
     assert code == 1
     assert "stopped by budget: the run's budget of 170 tokens was used" in err + out
     assert "Answer to: Current Task: Research solar power" in out  # the partial output was streamed
+    assert "of the run's budget of 170 tokens is used" in err  # the 80% warning
 
 
 def test_budget_options_must_be_above_zero(capsys: pytest.CaptureFixture[str]) -> None:

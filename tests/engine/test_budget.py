@@ -154,3 +154,18 @@ def test_the_blocking_kickoff_stops_at_its_budget_too(sim_thread: SimulatorThrea
         crew.kickoff({"topic": "x"})
     assert 120 <= caught.value.spent < 125
     assert caught.value.output.raw.startswith("Answer to:")
+
+
+@pytest.mark.asyncio
+async def test_a_kickoff_async_run_stops_at_its_budget_in_its_thread(
+    sim: Simulator, llm_on: Callable[..., LLM]
+) -> None:
+    crew = _crew(llm_on("tokens=400"))
+    crew.set_budget(Budget(tokens=150))
+    stream = crew.stream_events({"topic": "x"}, mode="kickoff_async")
+    seen = []
+    with pytest.raises(BudgetExceededError) as caught:
+        async for event in stream:
+            seen.append(event)
+    assert 150 <= caught.value.spent < 155
+    assert isinstance(seen[-1], ev.RunCancelled) and seen[-1].reason == "budget"
