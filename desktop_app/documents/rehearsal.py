@@ -16,6 +16,7 @@ figure is a forecast of the crew's shape, not of a model's verbosity.
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -93,7 +94,8 @@ class Rehearsal:
 
     def summary(self, rows: int = 1) -> str:
         """"about 14 calls, 38k tokens, $0.21; this 200-row batch about $42"."""
-        text = (f"about {self.calls} calls, {short_tokens(self.tokens)} tokens, "
+        calls = "1 call" if self.calls == 1 else f"{self.calls} calls"
+        text = (f"about {calls}, {short_tokens(self.tokens)} tokens, "
                 f"{_dollars(self.cost_usd)}")
         if rows > 1:
             text += f"; this {rows}-row batch about {_dollars(self.cost_usd * rows)}"
@@ -112,11 +114,13 @@ def short_tokens(tokens: float) -> str:
 
 
 def _dollars(value: float) -> str:
+    """$42, $0.21, and two significant digits below a cent: $0.000041."""
     if value >= 10:
         return f"${value:,.0f}"
-    if value >= 0.01:
+    if value >= 0.01 or value <= 0:
         return f"${value:.2f}"
-    return f"${value:.4f}"
+    decimals = 1 - math.floor(math.log10(value))
+    return f"${value:.{decimals}f}"
 
 
 async def rehearse(

@@ -33,7 +33,7 @@ from desktop_app.ui.widgets.tasks import TaskOwner
 
 __all__ = ["BudgetFields", "budget_of_texts"]
 
-_MEASURES = (("dollars", "$ per run", float), ("tokens", "tokens", int),
+_MEASURES = (("dollars", "dollars", float), ("tokens", "tokens", int),
              ("minutes", "minutes", float))
 
 
