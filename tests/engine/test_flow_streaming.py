@@ -90,6 +90,11 @@ async def test_an_async_stream_tags_each_chunk_with_its_step(sim: Simulator, cal
     assert [f.id async for f in session.flow] == [f.id for f in frames if f.channel == "flow"]
 
 
+def test_astream_outside_a_loop_says_what_to_use() -> None:
+    with pytest.raises(RuntimeError, match=r"Streamed.astream\(\) needs a running event loop"):
+        Streamed().astream()
+
+
 def test_a_sync_kickoff_streams_with_a_plain_for(sim_thread: SimulatorThread) -> None:
     flow = Streamed(llm=make_llm(sim_thread.base_url))
     with flow.kickoff(inputs={"topic": "tides"}) as session:

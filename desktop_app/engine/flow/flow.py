@@ -179,7 +179,17 @@ class Flow(Generic[T]):
         streamed text as `llm_stream_chunk` frames), each tagged with its step; after the
         last one `.result` is the flow's result. `await session.aclose()` (or leaving
         `async with session:`) cancels the flow and its crews. Call it on a running loop.
+
+        Raises:
+            RuntimeError: No event loop runs here (`kickoff()` gives a session for `for`).
         """
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            raise RuntimeError(
+                f"{type(self).__name__}.astream() needs a running event loop (call it in async "
+                "code); with stream=True, kickoff() returns a session to read with a plain for"
+            ) from None
         return AsyncStreamSession(self._event_runner(inputs))
 
     def stream_frames(self, inputs: dict[str, Any] | None = None) -> StreamSession[Any]:
