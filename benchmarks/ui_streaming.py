@@ -12,7 +12,9 @@ Targets (issue 4): 20 crews at 200 tokens/s: p99 <= 16 ms, max <= 50 ms; 50 crew
 tokens/s: p99 <= 33 ms (and report the CPU use).
 
 Usage: ``uv run python benchmarks/ui_streaming.py [--crews 20] [--tps 200] [--seconds 8]``
-(``--scenario all`` runs both targets).
+(``--scenario all`` runs both targets). From 10 runs the dashboard shows its compact list with
+one panel beside; ``--layout grid`` keeps every panel on show (the user's choice), ``both``
+measures each.
 """
 
 from __future__ import annotations
@@ -168,10 +170,14 @@ async def main_async(args: argparse.Namespace) -> list[Result]:
         await services.load_engine()  # as the app does once the window shows
         await scenario(window, 2, 200.0, 1.0)  # warm-up: first connections, first imports
         results = []
-        for crews, tps in plans:
-            result = await scenario(window, crews, tps, args.seconds)
-            print(result.line(), flush=True)
-            results.append(result)
+        layouts = ["auto", "grid"] if args.layout == "both" else [args.layout]
+        for layout in layouts:
+            if layout == "grid":
+                window.dashboard.runs.set_compact(False)  # as a user who turned the list off
+            for crews, tps in plans:
+                result = await scenario(window, crews, tps, args.seconds)
+                print(f"[{layout}] {result.line()}", flush=True)
+                results.append(result)
         await window.shutdown()
     return results
 
@@ -182,6 +188,8 @@ def main() -> int:
     parser.add_argument("--tps", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=8.0, help="streaming time per run")
     parser.add_argument("--scenario", default="all", help="20x200, 50x100, all, or custom")
+    parser.add_argument("--layout", default="auto", choices=["auto", "grid", "both"],
+                        help="auto: the compact list from 10 runs; grid: every panel shown")
     args = parser.parse_args()
     keyring.set_keyring(MemoryKeyring())
     app = QApplication(sys.argv[:1])

@@ -64,7 +64,6 @@ class RunsArea(QWidget):
         self.run_list.hide()
         self.grid = RunGrid()
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("dashboardRunsSplitter")  # remembered between sessions
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self.run_list)
         self.splitter.addWidget(self.grid)

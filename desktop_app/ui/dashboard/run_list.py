@@ -27,6 +27,10 @@ COLUMNS = ("Run", "Model", "Status", "Elapsed", "Cost")
 """The list's columns."""
 
 _RUN, _MODEL, _STATUS, _ELAPSED, _COST = range(len(COLUMNS))
+_WIDEST = {_MODEL: "gpt-4o-mini +1", _STATUS: "Waiting for you", _ELAPSED: "00000 s",
+           _COST: "$0.0000"}
+"""The widest usual text of each fixed column: a column sized to its contents would measure
+every line each time one changes (elapsed times change every second)."""
 
 
 class RunList(QTreeWidget):
@@ -55,8 +59,10 @@ class RunList(QTreeWidget):
         header = self.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(_RUN, QHeaderView.ResizeMode.Stretch)
-        for column in (_MODEL, _STATUS, _ELAPSED, _COST):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        metrics = self.fontMetrics()
+        for column, widest in _WIDEST.items():  # not ResizeToContents: that measures every
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)  # row
+            header.resizeSection(column, metrics.horizontalAdvance(widest) + 24)  # per change
         self._items: dict[str, QTreeWidgetItem] = {}
         self._states: dict[str, RunState] = {}
         self._badges: dict[str, str] = {}
