@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 import shiboken6
-from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
-from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QImageReader, QPalette, QPixmap
 from PySide6.QtWidgets import QTabWidget, QWidget
 
 __all__ = ["NAMES", "Tone", "icon", "icon_size", "icons_dir", "retint", "tinted", "use",
@@ -77,18 +76,27 @@ def _colours(tone: Tone) -> tuple[QColor, QColor]:
     return normal, disabled
 
 
-def _renderer(svg: str, colour: QColor) -> QSvgRenderer:
-    return QSvgRenderer(QByteArray(svg.replace("currentColor", colour.name()).encode()))
+def _painted(svg: str, colour: QColor) -> QByteArray:
+    return QByteArray(svg.replace("currentColor", colour.name()).encode())
 
 
-def _pixmap(renderer: QSvgRenderer, size: int, ratio: float) -> QPixmap:
+def _pixmap(data: QByteArray, size: int, ratio: float) -> QPixmap:
+    """``data`` (SVG) drawn ``size`` pixels wide by Qt's SVG image plugin.
+
+    The plugin, not the QtSvg module: the bundle leaves QtSvg's Python module out
+    (``packaging/bundle.py``) but ships the plugin and its library.
+    """
     side = round(size * ratio)
-    pixmap = QPixmap(side, side)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    renderer.render(painter, QRectF(0, 0, side, side))
-    painter.end()
+    buffer = QBuffer()
+    buffer.setData(data)
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    reader = QImageReader(buffer, QByteArray(b"svg"))
+    reader.setScaledSize(QSize(side, side))
+    image = reader.read()
+    if image.isNull():
+        raise RuntimeError(f"Qt could not draw a CrewDesk icon: {reader.errorString()} "
+                           "(is Qt's SVG image plugin installed?)")
+    pixmap = QPixmap.fromImage(image)
     pixmap.setDevicePixelRatio(ratio)
     return pixmap
 
@@ -105,9 +113,9 @@ def icon(name: str, tone: Tone = "text") -> QIcon:
     ratio = max(1.0, screen.devicePixelRatio() if screen is not None else 1.0)
     result = QIcon()
     for colour, mode in ((normal, QIcon.Mode.Normal), (disabled, QIcon.Mode.Disabled)):
-        renderer = _renderer(svg, colour)
+        data = _painted(svg, colour)
         for size in _SIZES:
-            result.addPixmap(_pixmap(renderer, size, ratio), mode)
+            result.addPixmap(_pixmap(data, size, ratio), mode)
     return result
 
 
@@ -115,7 +123,7 @@ def icon(name: str, tone: Tone = "text") -> QIcon:
 def tinted(name: str, colour: str, size: int) -> QPixmap:
     """The icon ``name`` drawn in a fixed ``colour`` at ``size`` pixels (cached): for
     pictures with their own colours, like the canvas's nodes."""
-    return _pixmap(_renderer(_svg(name), QColor(colour)), size, 1.0)
+    return _pixmap(_painted(_svg(name), QColor(colour)), size, 1.0)
 
 
 _users: list[tuple[weakref.ref[_HasIcon], str, Tone]] = []

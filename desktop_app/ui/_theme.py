@@ -12,15 +12,17 @@ change, so the toolbar never shows black icons on a dark background.
 
 from __future__ import annotations
 
+import weakref
 from typing import Literal
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop_app.ui import _icons
 
-__all__ = ["ACCENT", "THEMES", "Scheme", "apply_theme", "is_dark", "palette_for", "scheme_for"]
+__all__ = ["ACCENT", "THEMES", "Scheme", "apply_theme", "is_dark", "palette_for", "scheme_for",
+           "themed_sheet"]
 
 Scheme = Literal["light", "dark"]
 
@@ -137,15 +139,28 @@ def _set_palette(scheme: Scheme) -> None:
     _icons.retint()
 
 
+_themed: weakref.WeakKeyDictionary[QWidget, tuple[str, str]] = weakref.WeakKeyDictionary()
+
+
+def themed_sheet(widget: QWidget, light: str, dark: str) -> None:
+    """Gives ``widget`` the style sheet of the scheme shown now, and the other one after
+    each theme change (banners with their own background colours)."""
+    _themed[widget] = (light, dark)
+    widget.setStyleSheet(dark if is_dark() else light)
+
+
 def _repolish_style_sheets() -> None:
     """Makes widgets with their own style sheet take the new palette.
 
     A widget with a style sheet keeps the palette it had when the sheet was applied (Qt's
     style-sheet style sets it explicitly), so after a theme change its text would keep the
-    old theme's colour: light grey on white. Setting the same sheet again re-applies it on
-    the new palette (it restores the inherited palette first).
+    old theme's colour: light grey on white. Setting the sheet again re-applies it on the
+    new palette (it restores the inherited palette first); `themed_sheet` widgets get the
+    sheet of the new scheme.
     """
+    dark = is_dark()
     for widget in QApplication.allWidgets():
-        sheet = widget.styleSheet()
+        pair = _themed.get(widget)
+        sheet = pair[dark] if pair is not None else widget.styleSheet()
         if sheet:
             widget.setStyleSheet(sheet)

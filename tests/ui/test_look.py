@@ -6,6 +6,9 @@ from a welcome card goes to the offline simulator over HTTP.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -63,6 +66,27 @@ def test_the_icon_set_is_complete_and_shipped_with_the_bundle(qtbot: QtBot) -> N
     assert _icons.icons_dir().parent == REPO / "resources" / "icons"
 
 
+def test_the_look_needs_no_qt_module_the_bundle_leaves_out(tmp_path: Path) -> None:
+    """The frozen app has no QtSvg module (packaging/bundle.py): icons use the SVG plugin."""
+    script = tmp_path / "probe.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(REPO / 'packaging')!r})\n"
+        "import bundle\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from desktop_app.ui import _icons, _theme, _welcome, _window_look\n"
+        "_theme.apply_theme('dark')\n"
+        "assert not _icons.icon('run').pixmap(24, 24).isNull()\n"
+        "left_out = set(bundle.excluded_modules()) & set(sys.modules)\n"
+        "print('LEFT_OUT=' + ','.join(sorted(left_out)))\n", encoding="utf-8")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run([sys.executable, str(script)], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "LEFT_OUT=\n" in done.stdout, done.stdout
+
+
 def test_a_missing_icon_names_its_file(qtbot: QtBot) -> None:
     with pytest.raises(FileNotFoundError, match="'no-such-icon' is missing"):
         _icons.icon("no-such-icon")
@@ -75,6 +99,10 @@ def test_the_dark_theme_darkens_the_window_and_lightens_the_icons(qtbot: QtBot) 
     qtbot.addWidget(label)
     action = QAction("Run")
     _icons.use(action, "run")
+    banner = QLabel("A note")  # a banner's own colours, one pair per scheme
+    qtbot.addWidget(banner)
+    sheets = {"light": "QLabel { background: #fff6d5; }", "dark": "QLabel { background: #3d3415; }"}
+    _theme.themed_sheet(banner, sheets["light"], sheets["dark"])
     label.show()
     inks = {}
     for theme in ("light", "dark"):
@@ -84,6 +112,7 @@ def test_the_dark_theme_darkens_the_window_and_lightens_the_icons(qtbot: QtBot) 
         assert (window.lightness() < 80) == (theme == "dark"), theme
         assert abs(text.lightness() - window.lightness()) > 150, (theme, text.name())
         assert _theme.is_dark() == (theme == "dark")
+        assert banner.styleSheet() == sheets[theme]
         inks[theme] = _ink(action.icon().pixmap(24, 24).toImage()).lightness()
     assert inks["light"] < 90 < 160 < inks["dark"], inks
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.storage.crew_library import CrewEntry, RecoveryEntry
+from desktop_app.ui._theme import themed_sheet
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 """The list items' data role holding the crew id."""
@@ -124,7 +125,8 @@ class Banner(QFrame):
         super().__init__(parent)
         self.setObjectName(name)
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setStyleSheet(f"#{name} {{ background: #fff6d5; }} QLabel {{ color: #713f12; }}")
+        themed_sheet(self, f"#{name} {{ background: #fff6d5; }} QLabel {{ color: #713f12; }}",
+                     f"#{name} {{ background: #3d3415; }} QLabel {{ color: #fde68a; }}")
         self.label = QLabel()
         self.label.setWordWrap(True)
         self.row = QHBoxLayout(self)

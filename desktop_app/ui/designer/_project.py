@@ -34,6 +34,7 @@ from desktop_app.documents.project_crew import (
     reread,
     save_project_crew,
 )
+from desktop_app.ui._theme import themed_sheet
 from desktop_app.ui.designer._form_base import SpecForm
 from desktop_app.ui.projects._session import OpenProject
 
@@ -70,8 +71,10 @@ class ProjectPanel(QFrame):
         """Builds the panel, hidden."""
         super().__init__(parent)
         self.setObjectName("projectPanel")
-        self.setStyleSheet("#projectPanel { background: #eef2ff; border: 1px solid #a5b4fc;"
-                           " border-radius: 4px; } QLabel { color: #1e1b4b; }")  # both themes
+        themed_sheet(self, "#projectPanel { background: #eef2ff; border: 1px solid #a5b4fc;"
+                     " border-radius: 4px; } QLabel { color: #1e1b4b; }",
+                     "#projectPanel { background: #23284a; border: 1px solid #4f56a6;"
+                     " border-radius: 4px; } QLabel { color: #e0e7ff; }")
         self.title = QLabel()
         self.title.setObjectName("projectTitle")
         self.title.setWordWrap(True)

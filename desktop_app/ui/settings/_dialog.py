@@ -91,7 +91,7 @@ class SettingsDialog(QDialog):
         self.keychain_banner = named(QLabel(), "keychainBanner")
         self.keychain_banner.setWordWrap(True)
         self.keychain_banner.setStyleSheet(
-            "#keychainBanner { background: #fdecea; padding: 6px; }"
+            "#keychainBanner { background: #fdecea; color: #7f1d1d; padding: 6px; }"
         )
         self.keychain_banner.hide()
         self.provider_list = named(QListWidget(), "providerList")
