@@ -130,9 +130,9 @@ def _wait_for_first_output(timeout: float = 90.0) -> RunRecord:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if path.exists():
-            runs = _runs()
-            if runs and runs[0].task_outputs:
-                return runs[0]
+            done = [run for run in _runs() if run.task_outputs]
+            if done:
+                return done[0]
         time.sleep(0.2)
     raise AssertionError("task 1 never finished in the killed run")
 
@@ -171,3 +171,32 @@ def test_a_run_killed_after_task_1_resumes_without_asking_for_task_1_again(
         row = db.connection.execute(
             "SELECT stop_reason FROM runs WHERE id = ?", (killed.run_id,)).fetchone()
     assert row[0] == "resumed"
+
+
+def test_a_killed_batch_keeps_every_line_and_each_is_offered_for_resuming(
+    tmp_path: Path,
+) -> None:
+    from desktop_app.storage.forks import resume_offers
+
+    hanging = str(_crew_file(tmp_path, writer_model=SLOW_WRITER))
+    lines = tmp_path / "topics.jsonl"
+    lines.write_text('{"topic": "tides"}\n{"topic": "waves"}\n{"topic": "reefs"}\n',
+                     encoding="utf-8")
+    with SimulatorThread(SimulatorConfig(ttft=0.0, tokens_per_second=5000.0)) as sim:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "desktop_app", "run", hanging, "--base-url", sim.base_url,
+             "--inputs-file", str(lines), "--concurrency", "1", "--quiet"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ},
+        )
+        try:
+            _wait_for_first_output()
+        finally:
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=30)
+    runs = {r.inputs["topic"]: r for r in _runs()}
+    assert {topic: r.status for topic, r in runs.items()} == {
+        "tides": "running", "waves": "queued", "reefs": "queued"}
+    with HistoryDB(AppPaths.from_env().history_db) as db:
+        assert db.mark_interrupted() == 3  # what the app does at its next start
+        offers = {o.inputs["topic"]: o.finished_tasks for o in resume_offers(db)}
+    assert offers == {"tides": 1, "waves": 0, "reefs": 0}
