@@ -80,6 +80,31 @@ def test_a_run_stopped_by_its_budget_keeps_its_text_and_reads_stopped_by_budget(
     arun(scenario())
 
 
+@pytest.mark.usefixtures("litellm_loaded")
+def test_the_rows_of_a_batch_share_its_batch_budget(sim: SimulatorThread, arun: Run) -> None:
+    doc = make_document("Rows", model="openai/sim:tps=2000,tokens=60,ttft=0.005", tasks=1)
+
+    async def scenario() -> None:
+        services = await make_services(sim.base_url)
+        controller = RunController(services)
+        alone = controller.start(RunRequest(doc, doc.default_inputs()))
+        await controller.wait(alone)
+        assert alone.status is RunStatus.DONE and not alone.warnings  # no batch: no budget
+        capped = doc.model_copy(update={"settings": doc.settings.model_copy(
+            update={"batch_budget": BudgetSpec(tokens=int(alone.total_tokens * 2.5))})})
+        with controller.budgets.batch(capped):
+            states = [controller.start(RunRequest(capped, {"topic": f"t{n}"}))
+                      for n in range(4)]
+        await asyncio.gather(*(controller.wait(state) for state in states))
+        stopped = [s for s in states if any("the batch's budget" in w for w in s.warnings)]
+        assert stopped and all(s.status is RunStatus.CANCELLED for s in stopped)
+        assert sum(s.status is RunStatus.DONE for s in states) <= 2
+        await controller.aclose()
+        await services.close()
+
+    arun(scenario())
+
+
 def test_the_run_panel_splits_the_cost_per_task_and_per_agent(qtbot: QtBot) -> None:
     state = RunState("Split")
     label = CostSplitLabel(state)

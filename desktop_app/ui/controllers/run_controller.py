@@ -34,7 +34,7 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop_app.documents.model import CrewDocument
 from desktop_app.storage.forks import record_fork_origin
-from desktop_app.ui.controllers._budget_stop import budget_error, stop_by_budget
+from desktop_app.ui.controllers._budget_stop import BatchBudgets, budget_error, stop_by_budget
 from desktop_app.ui.controllers._crew_approvals import CrewApprovals
 from desktop_app.ui.controllers._gate import RunGate
 from desktop_app.ui.controllers._human_input import HumanInputBroker
@@ -205,6 +205,7 @@ class RunController(QObject):
         self._runs: list[RunState] = []
         self._autoflush: asyncio.Task[None] | None = None
         self._closed = False
+        self.budgets = BatchBudgets()  # a for-each batch's shared budget (issue 16)
 
     # -- reading -----------------------------------------------------------------------
 
@@ -237,6 +238,7 @@ class RunController(QObject):
             inputs=request.inputs, clock=self._clock,
         )
         self._runs.append(state)
+        self.budgets.started(state.run_id)
         task = asyncio.ensure_future(self._execute(state, request))
         self._tasks[state.run_id] = task
         task.add_done_callback(functools.partial(self._on_task_done, state.run_id))
@@ -320,6 +322,7 @@ class RunController(QObject):
                 await recorder.running()
                 await self._services.load_engine()
                 built = await self._build(request)
+                self.budgets.apply(state.run_id, built.crew)
                 built.crew.human_input_handler = self._inputs.handler_for(state)
                 self._approvals.attach(built.crew, state, request.document.settings,
                                        self._base_dir(request),

@@ -368,7 +368,8 @@ class DashboardView(QWidget):
             return []
         self.show_message("")
         self.memory.changed()
-        return [self.start(document, values, crew_id) for values in batch]
+        with self._controller.budgets.batch(document):  # the rows share its batch budget
+            return [self.start(document, values, crew_id) for values in batch]
 
     async def load_batch_file(self, path: Path) -> int:
         """Fills the for-each table from a JSONL file; returns the number of rows."""
