@@ -24,7 +24,7 @@ from typing import Any
 
 import PySide6.QtWidgets  # noqa: F401 - qasync must find PySide6 first
 import qasync
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QPushButton
 
 from desktop_app.storage.paths import AppPaths
 from desktop_app.ui.controllers.run_state import RunState
@@ -119,6 +119,12 @@ async def picture(out: Path, home: Path) -> None:
         window.choose_theme(theme)
         waiting = sum(1 for state in states if state.pending_input is not None)
         await _save(window, out, f"dashboard-{theme}")
+    compact = next((b for b in window.dashboard.findChildren(QPushButton)
+                    if b.text() == "Compact list"), None)
+    if compact is not None:  # one line per run: all eight at once
+        compact.click()
+        await _save(window, out, "dashboard-compact-dark")
+        compact.click()
     print(f"THEME_SHOT_WAITING={waiting}", flush=True)
     print(f"THEME_SHOT_RUNNING={sum(1 for s in states if not s.status.is_terminal)}", flush=True)
     await window.controller.aclose(grace=3.0)
