@@ -108,14 +108,17 @@ def read_fork_plan(args: argparse.Namespace) -> ForkPlan | None:
     parent = args.resume or args.from_run
     if parent is None:
         return None
-    from desktop_app.storage.history import HistoryDB
+    from desktop_app.storage.history import HistoryDB, HistoryError, HistoryVersionError
     from desktop_app.storage.paths import AppPaths
 
     path = AppPaths.from_env().history_db
     if not path.is_file():
         raise ForkUsageError(f"no run {parent}: there is no history yet ({path})")
-    with HistoryDB(path) as db:
-        record = db.get_run(parent)
+    try:
+        with HistoryDB(path) as db:
+            record = db.get_run(parent)
+    except (HistoryError, HistoryVersionError) as exc:
+        raise ForkUsageError(str(exc)) from exc
     if record is None:
         raise ForkUsageError(f"no run {parent} in the history ({path})")
     if args.resume is not None and record.status == "finished":
@@ -237,17 +240,30 @@ class CliHistory:
 
 @contextlib.asynccontextmanager
 async def recording(
-    args: argparse.Namespace, plan: ForkPlan | None
+    args: argparse.Namespace, plan: ForkPlan | None, err: TextIO | None = None
 ) -> AsyncIterator[CliHistory | None]:
     """Opens the history for a run of the CLI and flushes streamed text while it goes
-    (None with ``--no-history``); the flusher is owned here and stopped at the end."""
+    (None with ``--no-history``, or when the history cannot be opened: a warning on `err`
+    says so and the run goes on); the flusher is owned here and stopped at the end."""
     if args.no_history:
         yield None
         return
-    from desktop_app.storage.history import RunHistory
+    from desktop_app.storage.history import HistoryError, HistoryVersionError, RunHistory
     from desktop_app.storage.paths import AppPaths
 
     history = RunHistory(AppPaths.from_env())
+    try:
+        await history.open()
+    except (HistoryError, HistoryVersionError) as exc:  # the run goes on, unrecorded
+        await history.close()
+        if err is not None:
+            err.write(f"warning: {exc}; this run is not kept in the history\n")
+        opened = False
+    else:
+        opened = True
+    if not opened:
+        yield None
+        return
     try:
         flusher = asyncio.ensure_future(history.run_autoflush(AUTOFLUSH_INTERVAL))
         try:
@@ -269,7 +285,7 @@ async def run_recorded(
 ) -> list[T]:
     """Runs the batch with `run`, recording it in the history (unless ``--no-history``);
     says on `err` under which ids the runs are kept."""
-    async with recording(args, plan) as history:
+    async with recording(args, plan, err) as history:
         if history is not None:
             await history.start_batch(document, batch, args.mode)
             if len(batch) == 1:  # a batch's lines of stderr are its progress

@@ -200,3 +200,18 @@ def test_a_killed_batch_keeps_every_line_and_each_is_offered_for_resuming(
         assert db.mark_interrupted() == 3  # what the app does at its next start
         offers = {o.inputs["topic"]: o.finished_tasks for o in resume_offers(db)}
     assert offers == {"tides": 1, "waves": 0, "reefs": 0}
+
+
+def test_a_history_that_cannot_be_opened_warns_and_the_run_goes_on(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = AppPaths.from_env().history_db
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"this is not a database" * 100)
+    crew = str(_crew_file(tmp_path))
+    code, err = _run(capsys, crew, "--simulator", "--quiet", "--inputs", '{"topic": "x"}')
+    assert code == 0, err
+    assert "warning: cannot open the run history" in err and "not kept in the history" in err
+    code, err = _run(capsys, crew, "--simulator", "--from-run", "r1", "--from-task", "2")
+    assert code == cli.EXIT_USAGE
+    assert "error: cannot open the run history" in err
