@@ -173,8 +173,7 @@ class RunTap:
         elif event.kind == "text":
             history.append_text(self.run_id, event.task_index, event.content)
         elif event.kind == "trace_span":  # buffered like the text, under the history's id
-            same = event.run_id == self.run_id
-            history.append_span(event if same else event.model_copy(update={"run_id": self.run_id}))
+            history.append_span(event, self.run_id)
         elif event.kind == "task_finished":
             await history.record_task_output(
                 self.run_id, event.task_index, raw=event.output.raw, name=event.task_name,

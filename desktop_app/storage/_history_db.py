@@ -261,10 +261,11 @@ class HistoryDB:
         self._next_seq.update(next_seq)
         return len(rows)
 
-    def append_span(self, span: SpanLike) -> None:
-        """Buffers one span of a run's trace (an engine `TraceSpan`); `flush` writes it with
-        the streamed text. Safe from any thread, never blocks on I/O."""
-        self._spans.append(span)
+    def append_span(self, span: SpanLike, run_id: str | None = None) -> None:
+        """Buffers one span of a run's trace (an engine `TraceSpan`) under `run_id` (default:
+        the span's own, the engine's id); `flush` writes it with the streamed text. Safe from
+        any thread, never blocks on I/O."""
+        self._spans.append(span, run_id)
 
     def trace(self, run_id: str) -> list[TraceSpanRecord]:
         """The run's trace spans, its buffered ones included, in the order they were sent."""

@@ -127,10 +127,11 @@ class SpanBuffer:
         self._lock = threading.Lock()
         self._pending: dict[str, list[SpanLike]] = {}
 
-    def append(self, span: SpanLike) -> None:
-        """Keeps `span` until the next `take`; never blocks on I/O."""
+    def append(self, span: SpanLike, run_id: str | None = None) -> None:
+        """Keeps `span` until the next `take`, under `run_id` (default: its own); never
+        blocks on I/O."""
         with self._lock:
-            self._pending.setdefault(span.run_id, []).append(span)
+            self._pending.setdefault(run_id or span.run_id, []).append(span)
 
     def take(self) -> dict[str, list[SpanLike]]:
         """Everything buffered, by run (the buffer is emptied)."""
@@ -154,11 +155,11 @@ class SpanBuffer:
             return sum(len(spans) for spans in self._pending.values())
 
 
-def _row(span: SpanLike, seq: int) -> tuple[Any, ...]:
+def _row(run_id: str, span: SpanLike, seq: int) -> tuple[Any, ...]:
     detail = json.dumps(dict(span.detail), ensure_ascii=False, separators=(",", ":"),
                         default=str)
     return (
-        span.run_id, seq, span.span_id, span.parent_id, span.span_kind, span.name,
+        run_id, seq, span.span_id, span.parent_id, span.span_kind, span.name,
         span.task_index, span.agent_role, span.started_at, span.duration_s, span.input_tokens,
         span.output_tokens, span.cost_usd, span.status, detail,
     )
@@ -182,7 +183,7 @@ def write_spans(
         seq = int(conn.execute(
             "SELECT coalesce(max(seq) + 1, 0) FROM trace_spans WHERE run_id = ?", (run_id,)
         ).fetchone()[0])
-        rows.extend(_row(span, seq + offset) for offset, span in enumerate(spans))
+        rows.extend(_row(run_id, span, seq + offset) for offset, span in enumerate(spans))
     marks = ", ".join("?" * 15)
     conn.executemany(f"INSERT INTO trace_spans ({_COLUMNS}) VALUES ({marks})", rows)
     return len(rows)

@@ -144,10 +144,11 @@ class RunHistory:
         """Characters appended and not yet written."""
         return self._buffer.pending_chars()
 
-    def append_span(self, span: SpanLike) -> None:
-        """Buffers one trace span of a run (an engine `TraceSpan`); `flush` writes it with
-        the streamed text. Plain, cheap, never blocks the loop."""
-        self._spans.append(span)
+    def append_span(self, span: SpanLike, run_id: str | None = None) -> None:
+        """Buffers one trace span of a run (an engine `TraceSpan`) under `run_id` (default:
+        the span's own); `flush` writes it with the streamed text. Plain, cheap, never
+        blocks the loop."""
+        self._spans.append(span, run_id)
 
     async def trace(self, run_id: str) -> list[TraceSpanRecord]:
         """See `HistoryDB.trace`."""

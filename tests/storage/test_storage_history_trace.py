@@ -135,3 +135,11 @@ def test_a_killed_run_keeps_the_spans_written_so_far(tmp_path: Path) -> None:
         record = db.get_run("run-1")
     assert [span.detail["answer"] for span in trace] == ["0", "1", "2"]
     assert record is not None and record.status == "interrupted"
+
+
+def test_a_span_is_kept_under_the_run_id_it_is_given(tmp_path: Path) -> None:
+    with HistoryDB(tmp_path / "h.sqlite3") as db:
+        run_id = db.start_run("crew")
+        db.append_span(_span("the-engines-own-id", 0), run_id)  # the app's id, not the engine's
+        [record] = db.trace(run_id)
+    assert record.run_id == run_id and record.span_id == f"{0:016x}"

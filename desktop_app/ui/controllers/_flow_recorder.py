@@ -77,6 +77,8 @@ class FlowRecorder:
             await self._step_output(event.method, event.result)
         elif kind == "text" and event.run_id in self._state.crews:
             self._text(self._state.crews[event.run_id][0], event.content, "text")
+        elif kind == "trace_span" and event.run_id in self._state.crews:  # the crews' steps
+            self._history.append_span(event, self._state.run_id)
 
     def _text(self, step: str, text: str, kind: str) -> None:
         self._history.append_text(self._state.run_id, self._index.get(step, 0), text, kind=kind)

@@ -71,11 +71,8 @@ class RunRecorder:
     def span(self, span: TraceSpan) -> None:
         """Buffers one span of the run's trace (written by the next flush), under the
         history's id of the run."""
-        if not self._started:
-            return
-        if span.run_id != self._state.run_id:
-            span = span.model_copy(update={"run_id": self._state.run_id})
-        self._history.append_span(span)
+        if self._started:
+            self._history.append_span(span, self._state.run_id)
 
     async def task_output(self, task_index: int, raw: str, name: str | None, agent: str) -> None:
         """Records the final answer of a task."""
