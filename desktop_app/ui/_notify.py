@@ -6,6 +6,7 @@ the active one, the notifier gives a desktop notification: a message from a syst
 when the desktop has a tray (`QSystemTrayIcon.showMessage`), else `QApplication.alert`, which
 flashes the window's entry in the task bar (or bounces the dock icon) until it is activated.
 While the window is active nothing is sent: the dashboard's tab title and the panel say it.
+Clicking the tray's message (or its icon) brings the window back to the front.
 
 Every notice given is kept in `sent` (newest last), so tests and the status bar can tell
 what was notified without a desktop.
@@ -62,6 +63,7 @@ class Notifier(QObject):
         self.sent: list[Notice] = []
         self._use_tray = use_tray
         self._tray: QSystemTrayIcon | None = None
+        self._window: QWidget | None = None
 
     def notify(self, window: QWidget, title: str, message: str) -> Notice | None:
         """Notifies about `message` unless `window` is the active window.
@@ -77,6 +79,7 @@ class Notifier(QObject):
         window = window.window()
         if window.isActiveWindow():
             return None
+        self._window = window
         tray = self._tray_icon(window)
         if tray is not None:
             tray.showMessage(title, message, QSystemTrayIcon.MessageIcon.Information,
@@ -101,5 +104,20 @@ class Notifier(QObject):
                 icon = QIcon(window.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation))
             self._tray = QSystemTrayIcon(icon, self)
             self._tray.setToolTip("CrewDesk")
+            self._tray.messageClicked.connect(self.bring_back)
+            self._tray.activated.connect(self._on_tray_activated)
             self._tray.show()
         return self._tray
+
+    def bring_back(self) -> None:
+        """Shows the window last notified for in front (restored if it was minimised)."""
+        window = self._window
+        if window is None:
+            return
+        if window.isMinimized():
+            window.showNormal()
+        window.raise_()
+        window.activateWindow()
+
+    def _on_tray_activated(self, _reason: QSystemTrayIcon.ActivationReason) -> None:
+        self.bring_back()

@@ -144,6 +144,8 @@ def test_a_desktop_notice_when_a_run_waits_while_the_window_is_not_active(
         assert notice.via == "alert"  # no system tray offscreen: the task bar entry flashes
         assert notice.title == "A run is waiting for you"
         assert notice.message.startswith("Asker asks for your approval: ")
+        notifier.bring_back()  # what clicking the notification does
+        await wait_until(window.isActiveWindow)
 
         panel.approval_bar.deny_button.click()  # decided: the waiting ends
         await window.controller.wait(state)
