@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,7 +25,9 @@ from desktop_app.engine import (
     register_secrets,
     tool,
 )
+from desktop_app.engine.approval import ApprovalRequest, Approvals
 from desktop_app.engine.events import TraceSpan
+from desktop_app.engine.toolkit import FileWriterTool
 
 KEY = "sk-proj-trace0test1key2wxyz"
 """A key that reaches a prompt (an input names it) and must be masked in the trace."""
@@ -148,3 +151,50 @@ async def test_a_failed_call_ends_its_spans_with_the_error(llm_on: Callable[...,
     ]
     assert spans[0].detail["error"]
     assert events[-1].kind == "run_failed"
+
+
+@pytest.mark.asyncio
+async def test_an_approval_asked_is_a_span_inside_its_tool_call(
+    tmp_path: Path, llm_on: Callable[..., LLM]
+) -> None:
+    writer = FileWriterTool()
+    call = f"sim-call: {writer.function_name()} " + json.dumps(
+        {"filename": "a.md", "content": "tides"}
+    )
+    agent = Agent(role="Clerk", goal="File", backstory="Careful.", llm=llm_on(), tools=[writer])
+    crew = Crew(agents=[agent], tasks=[Task(description=call, expected_output="done",
+                                            agent=agent)])
+    asked: list[ApprovalRequest] = []
+
+    def deny(request: ApprovalRequest) -> str:
+        asked.append(request)
+        return "deny"
+
+    crew.set_approvals(Approvals(policy="ask", approver=deny, workspace=tmp_path))  # type: ignore[arg-type]
+    spans = _spans(await _run(crew))
+    approval = next(s for s in spans if s.span_kind == "approval")
+    tool_span = next(s for s in spans if s.span_kind == "tool")
+    assert approval.parent_id == tool_span.span_id and len(asked) == 1
+    assert (approval.status, approval.detail["decision"], approval.detail["by"]) == (
+        "refused", "deny", "user"
+    )
+    assert approval.detail["summary"] == "Write a.md"
+    assert tool_span.status == "error" and "did not allow" in tool_span.detail["output"]
+
+
+@pytest.mark.asyncio
+async def test_a_persons_feedback_is_a_human_input_span(llm_on: Callable[..., LLM]) -> None:
+    answers = iter(["Shorter, please", ""])
+    agent = Agent(role="Writer", goal="Write", backstory="Clear.", llm=llm_on())
+    task = Task(description="Summarise the tides", expected_output="a summary", agent=agent,
+                human_input=True)
+    crew = Crew(agents=[agent], tasks=[task],
+                human_input_handler=lambda _request: next(answers))
+    spans = _spans(await _run(crew))
+    human = [s for s in spans if s.span_kind == "human_input"]
+    assert [(s.name, s.detail["feedback"]) for s in human] == [
+        ("Feedback round 1", "Shorter, please"), ("Feedback round 2", "")
+    ]
+    task_span = next(s for s in spans if s.span_kind == "task")
+    assert all(s.parent_id == task_span.span_id for s in human)
+    assert [s.span_kind for s in spans if s.span_kind == "llm"] == ["llm", "llm"]
