@@ -47,6 +47,7 @@ def _leave_when_open(view: DesignerView) -> None:
 def show_editor(view: DesignerView) -> None:
     """Shows the open crew (canvas and inspector) instead of the welcome page."""
     view.pages.setCurrentIndex(0)
+    view.show_list()  # an unsaved new crew is listed again
 
 
 async def examples(library: CrewLibrary) -> list[ExampleInfo]:
@@ -85,5 +86,6 @@ async def show_if_empty(view: DesignerView) -> None:
 def _show(view: DesignerView, infos: list[ExampleInfo]) -> None:
     view.welcome.show_examples(infos)
     view.pages.setCurrentWidget(view.welcome)
+    view.show_list()  # the empty draft behind the page is not listed as a crew
     if view.welcome.isVisible():  # never focus a hidden page (the keys would go nowhere)
         view.welcome.focus_first()

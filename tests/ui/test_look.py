@@ -142,6 +142,9 @@ def test_the_welcome_page_shows_the_examples_and_runs_one_on_the_simulator(
         cards = {card.info.crew_id: card for card in designer.welcome.cards}
         assert set(cards) == {"example:managed_launch", "example:python_data_analyst",
                               "example:research_writer", "example:topic_briefs"}
+        listed = [designer.crew_list.list.item(i).text()
+                  for i in range(designer.crew_list.list.count())]
+        assert not any("not saved" in text for text in listed), listed  # no phantom draft
         managed = cards["example:managed_launch"]
         assert managed.description.text().startswith("A launch lead delegates")
         assert "Hierarchical" in managed.traits.text()

@@ -226,7 +226,8 @@ class DesignerView(QWidget):
     def show_list(self) -> None:
         """Lists the library's crews and the open CrewAI projects, the open crew marked."""
         draft = self.editor.document.name or "Untitled crew"
-        unsaved = self.editor.dirty or self.editor.crew_id is None
+        unsaved = self.editor.dirty or (self.editor.crew_id is None  # none on the welcome page
+                                        and self.pages.currentWidget() is not self.welcome)
         projects = _view_projects.project_entries(self._services)
         self.crew_list.show_entries([*self._entries, *projects], self.editor.crew_id,
                                     draft if unsaved else None)
