@@ -20,6 +20,7 @@ from test_app_support import (
     make_document,
     make_services,
     sim_fixture,  # noqa: F401 - the `sim` fixture
+    wait_until,
 )
 
 from desktop_app.simulator import SimulatorThread
@@ -114,6 +115,9 @@ def test_fork_here_runs_from_task_3_and_shows_under_its_run(
         ids = [run.run_id for run in view.model.runs]
         assert ids.index(state.run_id) == ids.index(parent) + 1  # right under its run
         assert view.model.labels[state.run_id].endswith("fork from task 3")
+        assert view.select_run(state.run_id)  # its record loads in the background
+        await wait_until(lambda: view.record is not None and view.record.run_id == state.run_id)
+        assert record.task_outputs[2].raw in view.tab_texts().values()
         _shot(view, "history_with_fork")
         await controller.aclose()
         await services.close()
