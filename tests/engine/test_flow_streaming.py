@@ -90,6 +90,24 @@ async def test_an_async_stream_tags_each_chunk_with_its_step(sim: Simulator, cal
     assert [f.id async for f in session.flow] == [f.id for f in frames if f.channel == "flow"]
 
 
+@pytest.mark.asyncio
+async def test_streamed_flows_at_once_each_get_their_own_frames_only(sim: Simulator) -> None:
+    async def read(topic: str) -> tuple[list[StreamFrame], str]:
+        session = await Streamed(llm=make_llm(sim.base_url)).akickoff({"topic": topic})
+        return [frame async for frame in session], session.result
+
+    topics = ["tides", "geysers", "glaciers"]
+    results = await asyncio.gather(*(read(topic) for topic in topics))
+    for topic, (frames, result) in zip(topics, results, strict=True):
+        _check_tagged(frames, result)
+        drafted = "".join(f.content for f in frames if f.data.get("method_name") == "draft")
+        assert topic in drafted and not any(other in drafted for other in topics
+                                            if other != topic)
+    from desktop_app.engine.flow import _routes
+
+    assert not _routes._routes  # every route is gone with its flow: no bus subscriber left
+
+
 def test_astream_outside_a_loop_says_what_to_use() -> None:
     with pytest.raises(RuntimeError, match=r"Streamed.astream\(\) needs a running event loop"):
         Streamed().astream()

@@ -165,7 +165,7 @@ class FrameMaker:
         if shaped is None:
             return None
         kind, channel, data = shaped
-        made = StreamFrame(
+        made = StreamFrame.model_construct(  # the fields are made here: no validation needed
             id=uuid.uuid4().hex, seq=self._seq, type=kind, channel=channel,
             namespace=[channel, *(str(data[key]) for key in _NAMESPACE_KEYS
                                   if data.get(key) is not None)],

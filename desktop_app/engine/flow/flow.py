@@ -40,6 +40,7 @@ from desktop_app.engine.errors import IgnoredSettingWarning
 from desktop_app.engine.flow import _state
 from desktop_app.engine.flow._feedback import HumanFeedbackHandler, HumanFeedbackResult
 from desktop_app.engine.flow._graph import FlowGraph, graph_of
+from desktop_app.engine.flow._routes import route
 from desktop_app.engine.flow._runtime import FlowRun, describe
 from desktop_app.engine.flow._streaming import AsyncStreamSession, StreamSession
 from desktop_app.engine.flow.persistence import (
@@ -221,26 +222,19 @@ class Flow(Generic[T]):
                       ) -> Callable[[Callable[[ev.RunEvent], None]], Coroutine[Any, Any, Any]]:
         """What starts one run giving its events, and its crews', to an `emit` function."""
         run_id = uuid.uuid4().hex
-        ours = {run_id}
 
         def runner(emit: Callable[[ev.RunEvent], None]) -> Coroutine[Any, Any, Any]:
-            def listener(event: ev.RunEvent) -> None:
-                if isinstance(event, ev.FlowCrewStarted) and event.run_id in ours:
-                    ours.add(event.crew_run_id)  # a set add is atomic: no lock needed
-                if event.run_id in ours:
-                    emit(event)
-
-            return self._subscribed(inputs, run_id, listener)
+            return self._routed(inputs, run_id, emit)
 
         return runner
 
-    async def _subscribed(self, inputs: dict[str, Any] | None, run_id: str,
-                          listener: Callable[[ev.RunEvent], None]) -> Any:
-        unsubscribe = bus.subscribe(listener)
+    async def _routed(self, inputs: dict[str, Any] | None, run_id: str,
+                      emit: Callable[[ev.RunEvent], None]) -> Any:
+        stop = route(run_id, emit)  # one bus subscriber for every streamed flow (`_routes`)
         try:
             return await self._kickoff(inputs, run_id)
         finally:
-            unsubscribe()
+            stop()
 
     async def _kickoff(self, inputs: dict[str, Any] | None, run_id: str) -> Any:
         given = dict(inputs or {})
