@@ -105,6 +105,9 @@ def test_fork_here_runs_from_task_3_and_shows_under_its_run(
         await controller.wait(state)
         assert state.status is RunStatus.DONE, state.error
         assert len(sim.stats.requests) == 4  # task 3 only
+        panel_text = state.transcript()
+        assert "Task 1 (t0): its stored output is reused (no model call)" in panel_text
+        assert "Task 2 (t1): its stored output is reused" in panel_text
         assert "Tides step 3, shorter, about cats" in str(sim.stats.requests[3].body["messages"])
         links = await RunForks(services.history).links()
         assert (links[state.run_id].parent_run_id, links[state.run_id].fork_task_index) == (

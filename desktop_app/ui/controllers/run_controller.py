@@ -48,6 +48,7 @@ from desktop_app.ui.controllers.run_state import (
     RunStatus,
     describe_tool_call,
     plan_lines,
+    reused_line,
     skipped_line,
 )
 
@@ -406,6 +407,8 @@ class RunController(QObject):
                     await recorder.task_output(
                         event.task_index, output.raw, event.task_name, event.agent_role
                     )
+                    if event.reused:  # a fork or a resume: shown in the panel only
+                        state.add_note(reused_line(event.task_index, event.task_name))
                 else:
                     _apply(state, event, recorder)
                 handled += 1

@@ -70,6 +70,13 @@ def skipped_line(task_index: int, task_name: str | None) -> str:
     return f"\n── Task {task_index + 1}{name} skipped: its condition was false ──\n"
 
 
+def reused_line(task_index: int, task_name: str | None) -> str:
+    """The line that shows a task a fork or a resume did not run again: its stored output
+    was reused, with no model call."""
+    name = f" ({task_name})" if task_name else ""
+    return f"\n── Task {task_index + 1}{name}: its stored output is reused (no model call) ──\n"
+
+
 def plan_lines(task_index: int, plan: str) -> str:
     """The lines that show the plan made for a task before it ran (`Crew(planning=True)`,
     `Agent(reasoning=True)`)."""
