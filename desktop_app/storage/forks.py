@@ -164,6 +164,9 @@ def first_unfinished_task(record: RunRecord) -> int:
 def reused_outputs(record: RunRecord, start: int) -> dict[int, TaskOutput]:
     """The stored outputs of tasks 0..start-1 of a run, for the engine's `reuse`.
 
+    A task without an output before one with an output was skipped (a conditional task
+    whose condition was false): it is reused empty, as the run had it.
+
     Raises:
         ForkError: `start` is negative or past the crew's tasks, or a task before it has
             no stored output (the run did not get that far); names the task.
@@ -175,9 +178,13 @@ def reused_outputs(record: RunRecord, start: int) -> dict[int, TaskOutput]:
             f"{count} task{'s' if count != 1 else ''}"
         )
     stored = {output.task_index: output for output in record.task_outputs}
+    went_past = max(stored, default=-1)  # a gap before it: a conditional task it skipped
     reuse: dict[int, TaskOutput] = {}
     for index in range(start):
         output = stored.get(index)
+        if output is None and index < went_past:
+            reuse[index] = TaskOutput(description=_task_field(record, index, "description"))
+            continue
         if output is None:
             raise ForkError(
                 f"cannot start from task {start + 1}: task {index + 1} of run "

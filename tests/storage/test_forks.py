@@ -86,3 +86,14 @@ async def test_the_async_api_runs_on_the_history_worker(tmp_path: Path) -> None:
         assert [o.run_id for o in await forks.offers()] == [child]
         with pytest.raises(ForkError, match="no run nope"):
             await forks.reuse_from("nope", 0)
+
+
+def test_a_task_the_run_skipped_is_reused_empty(tmp_path: Path) -> None:
+    with HistoryDB(tmp_path / "h.db") as db:
+        run_id = db.start_run("Crew", crew_snapshot=SNAPSHOT)
+        db.record_task_output(run_id, 0, raw="first")
+        db.record_task_output(run_id, 2, raw="third")  # task 2: a conditional task skipped
+        record = db.get_run(run_id)
+    assert record is not None
+    reuse = reused_outputs(record, 2)
+    assert (reuse[0].raw, reuse[1].raw, reuse[1].description) == ("first", "", "two")
