@@ -34,7 +34,7 @@ _TONES: dict[str, tuple[str, str]] = {  # (on light, on dark)
     "danger": ("#b91c1c", "#f87171"),
     "ok": ("#15803d", "#4ade80"),
 }
-_SIZES = (16, 20, 24, 32, 48)
+_SIZES = (16, 20, 32)  # buttons and tabs, toolbars, large; Qt scales between them
 
 
 class _HasIcon(Protocol):

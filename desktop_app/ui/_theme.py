@@ -134,7 +134,10 @@ def apply_theme(name: str) -> Scheme:
 
 
 def _set_palette(scheme: Scheme) -> None:
-    QApplication.setPalette(palette_for(scheme))
+    palette = palette_for(scheme)
+    if palette == QApplication.palette():
+        return  # shown already: no repolish, no icons drawn again
+    QApplication.setPalette(palette)
     _repolish_style_sheets()
     _icons.retint()
 

@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QToolBar
 
-from desktop_app.ui import _icons, _welcome_designer
+from desktop_app.ui import _icons, _theme, _welcome_designer
 
 if TYPE_CHECKING:
     from desktop_app.ui.main_window import MainWindow
@@ -30,7 +30,12 @@ MENU_ICONS = {
 
 
 def dress_shell(window: MainWindow) -> None:
-    """Icons on the window's own actions, menus and toolbar (New, Open | Run, Stop | ...)."""
+    """Icons on the window's own actions, menus and toolbar (New, Open | Run, Stop | ...).
+
+    The system's theme is shown first, so the icons are drawn once in their final colours
+    (the settings, read later, may still choose another theme).
+    """
+    _theme.apply_theme("system")
     for action, name in ((window.run_action, "run"), (window.stop_all_action, "stop"),
                          (window.settings_action, "settings"), (window.memory_action, "memory"),
                          (window.open_project_action, "open"), (window.quit_action, "quit")):
