@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from desktop_app.ui.services import AppServices
 from tests.storage.test_trace_export import assert_valid_otlp
 
 Arun = Callable[..., Any]
+SHOTS = os.environ.get("CREWDESK_SHOTS")  # a folder: the Trace window is saved there as PNG
 
 pytestmark = pytest.mark.usefixtures("litellm_loaded")
 
@@ -120,6 +122,8 @@ async def _check_dialog(qtbot: QtBot, dialog: TraceDialog, tmp_path: Path) -> No
     )
     await wait_until(lambda: "══ answer ══" in view.detail.toPlainText())
     shown = view.detail.toPlainText()
+    if SHOTS:
+        dialog.grab().save(str(Path(SHOTS) / "trace_view.png"))
     assert "── user ──" in shown and "step 1 about owls" in shown
     assert TEST_KEY not in shown and "sk-…" in shown
     json_path, otlp_path = tmp_path / "trace.json", tmp_path / "trace.otlp.json"

@@ -248,6 +248,7 @@ class TraceView(QWidget):
         header.setStretchLastSection(False)
         for column, width in enumerate((80, 220, 110, 40, 80, 240, 70, 110, 70, 60)):
             self.table.setColumnWidth(column, width)
+        header.setSectionResizeMode(TIMELINE_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().currentRowChanged.connect(self._on_table_current_changed)
         self.detail = named(QPlainTextEdit(), "traceDetail")
         self.detail.setReadOnly(True)
