@@ -58,12 +58,13 @@ def _collect_qt_garbage_on_the_gui_thread() -> Iterator[None]:
         gc.collect()
 
 
-def _host(controller: RunController, view: HistoryView) -> SimpleNamespace:
+def _host(services: AppServices, controller: RunController, view: HistoryView) -> SimpleNamespace:
     dashboard = QWidget()
     dashboard.dry_run = QCheckBox(dashboard)  # type: ignore[attr-defined]
     tabs = QTabWidget()
     tabs.addTab(dashboard, "Dashboard")
-    return SimpleNamespace(controller=controller, history=view, dashboard=dashboard, tabs=tabs)
+    return SimpleNamespace(services=services, controller=controller, history=view,
+                           dashboard=dashboard, tabs=tabs)
 
 
 async def _first_run(services: AppServices, controller: RunController) -> str:
@@ -100,7 +101,7 @@ def test_fork_here_runs_from_task_3_and_shows_under_its_run(
         view.forkRequested.connect(chosen.append)
         _shot(dialog, "fork_dialog")
         assert dialog.submit() is not None and len(chosen) == 1
-        host = _host(controller, view)
+        host = _host(services, controller, view)
         state = launch_fork(host, chosen[0])
         await controller.wait(state)
         assert state.status is RunStatus.DONE, state.error
@@ -144,7 +145,7 @@ def test_compare_shows_the_changed_task_and_settings(
         qtbot.addWidget(dialog)
         dialog.description.setPlainText("Write it as a poem about {topic}")
         choice = dialog.choice()
-        state = launch_fork(_host(controller, view), choice)
+        state = launch_fork(_host(services, controller, view), choice)
         await controller.wait(state)
         await view.refresh()
         await view.show_run(state.run_id)
@@ -196,6 +197,34 @@ def test_the_fork_dialog_names_what_is_wrong(
         assert dialog.submit() is None
         assert "not valid JSON" in dialog.error_label.text()
         await asyncio.sleep(0)
+        await services.close()
+
+    arun(scenario())
+
+
+def test_a_fork_of_a_project_run_asks_for_its_project(
+    sim: SimulatorThread, qtbot: QtBot, arun: Run
+) -> None:
+    from desktop_app.ui.controllers.run_controller import PROJECT_SNAPSHOT_KEY
+
+    async def scenario() -> None:
+        services = await make_services(sim.base_url)
+        controller = RunController(services)
+        view = HistoryView(services)
+        qtbot.addWidget(view)
+        snapshot = make_document("Proj", tasks=2).model_dump(mode="json")
+        snapshot["settings"]["extra"][PROJECT_SNAPSHOT_KEY] = "project:/nowhere/proj"
+        run_id = await services.history.start_run("Proj", crew_snapshot=snapshot,
+                                                  inputs={"topic": "x"})
+        await services.history.record_task_output(run_id, 0, raw="kept")
+        record = await services.history.get_run(run_id)
+        assert record is not None
+        dialog = ForkDialog(record, 1)
+        qtbot.addWidget(dialog)
+        with pytest.raises(ValueError, match="Open the CrewAI project /nowhere/proj first"):
+            launch_fork(_host(services, controller, view), dialog.choice())
+        assert controller.runs == [] and sim.stats.requests == []
+        await controller.aclose()
         await services.close()
 
     arun(scenario())

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from desktop_app.documents.model import CrewDocument
     from desktop_app.engine.outputs import TaskOutput
     from desktop_app.storage.history import RunRecord
-    from desktop_app.ui.controllers.run_controller import RunController
+    from desktop_app.ui.controllers.run_controller import ProjectRun, RunController
 
 __all__ = ["ForkChoice", "ForkDialog", "attach_forks", "forked_document", "launch_fork"]
 
@@ -204,6 +204,9 @@ class ForkHost(Protocol):
     """What `attach_forks` needs of the main window."""
 
     @property
+    def services(self) -> Any: ...
+
+    @property
     def controller(self) -> RunController: ...
 
     @property
@@ -216,21 +219,60 @@ class ForkHost(Protocol):
     def tabs(self) -> Any: ...
 
 
+def with_project(
+    projects: Any, document: CrewDocument
+) -> tuple[str | None, ProjectRun | None, CrewDocument]:
+    """For a run of a CrewAI project's crew (its snapshot names the project): the project's
+    crew id, what a run of its code needs (with the document's changed values) and the
+    document without the note; (None, None, document) for a crew file's run.
+
+    Raises:
+        ValueError: The project is not open in the app; says to open it.
+    """
+    from desktop_app.ui.controllers.run_controller import PROJECT_ID_PREFIX, PROJECT_SNAPSHOT_KEY
+
+    extra = dict(document.settings.extra)
+    project_id = extra.pop(PROJECT_SNAPSHOT_KEY, None)
+    if not isinstance(project_id, str):
+        return None, None, document
+    opened = projects.get(project_id)
+    if opened is None:
+        folder = project_id.removeprefix(PROJECT_ID_PREFIX)
+        raise ValueError(f"Open the CrewAI project {folder} first (File › Open CrewAI "
+                         "project…) to run it again from a task with its code.")
+    settings = document.settings.model_copy(update={"extra": extra})
+    document = document.model_copy(update={"settings": settings})
+    return project_id, opened.run_for(document), document
+
+
 def launch_fork(host: ForkHost, choice: ForkChoice) -> Any:
     """Starts the fork through the run controller and shows the dashboard; returns the run's
-    `RunState`. A dry run (the dashboard's checkbox) runs it on the simulator."""
+    `RunState`. A dry run (the dashboard's checkbox) runs it on the simulator.
+
+    Raises:
+        ValueError: The run is a CrewAI project's and the project is not open.
+    """
     from desktop_app.ui.controllers.run_controller import RunRequest
 
-    dry_run = host.dashboard.dry_run.isChecked()
+    crew_id, project, document = with_project(host.services.projects, choice.document)
     request = RunRequest(
-        choice.document, choice.inputs, mode="kickoff_async" if choice.mode == "kickoff_async"
-        else "akickoff", dry_run=dry_run, reuse=choice.reuse,
-        fork_of=(choice.parent_run_id, choice.start),
+        document, choice.inputs, mode="kickoff_async" if choice.mode == "kickoff_async"
+        else "akickoff", crew_id=crew_id, dry_run=host.dashboard.dry_run.isChecked(),
+        project=project, reuse=choice.reuse, fork_of=(choice.parent_run_id, choice.start),
     )
     host.tabs.setCurrentWidget(host.dashboard)
     return host.controller.start(request)
 
 
 def attach_forks(host: ForkHost) -> None:
-    """Runs each fork History asks for (its `forkRequested`) through `launch_fork`."""
-    host.history.forkRequested.connect(lambda choice: launch_fork(host, choice))
+    """Runs each fork History asks for (its `forkRequested`) through `launch_fork`; a fork
+    that cannot start says why under the dashboard's Run button."""
+
+    def start(choice: ForkChoice) -> None:
+        try:
+            launch_fork(host, choice)
+        except ValueError as exc:
+            host.tabs.setCurrentWidget(host.dashboard)
+            host.dashboard.show_message(str(exc))
+
+    host.history.forkRequested.connect(start)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.storage.forks import ResumeOffer, RunForks
+from desktop_app.ui.history._fork import with_project
 from desktop_app.ui.history._table import format_started
 from desktop_app.ui.widgets.fields import named
 from desktop_app.ui.widgets.tasks import TaskOwner
@@ -204,15 +205,17 @@ class ResumeDialog(QDialog):
 
         if offer.task_count and offer.finished_tasks >= offer.task_count:
             raise ValueError("every task finished; there is nothing left to run")
-        document = _document(offer)
+        crew_id, project, document = with_project(self._host.services.projects,
+                                                  _document(offer))
         _record, reuse = await self._forks.reuse_from(offer.run_id, offer.finished_tasks)
         mode: RunMode = (
             "kickoff_async" if offer.mode.replace("-", "_").endswith("kickoff_async")
             else "akickoff"
         )
         request = RunRequest(
-            document, offer.inputs, mode=mode, dry_run=self._host.dashboard.dry_run.isChecked(),
-            reuse=reuse, fork_of=(offer.run_id, offer.finished_tasks),
+            document, offer.inputs, mode=mode, crew_id=crew_id, project=project,
+            dry_run=self._host.dashboard.dry_run.isChecked(), reuse=reuse,
+            fork_of=(offer.run_id, offer.finished_tasks),
         )
         return self._host.controller.start(request)  # marks the run "resumed" when recorded
 
