@@ -35,6 +35,7 @@ __all__ = [
     "RunTap",
     "add_history_arguments",
     "read_fork_plan",
+    "refuse_for_project_code",
     "recording",
     "run_recorded",
     "with_fork_inputs",
@@ -94,6 +95,21 @@ def check_arguments(args: argparse.Namespace) -> None:
         raise ForkUsageError("a fork or a resume is one run: --inputs-file cannot be used")
     if forking and args.no_history:
         raise ForkUsageError("a fork or a resume is recorded in the history: drop --no-history")
+
+
+def refuse_for_project_code(args: argparse.Namespace) -> None:
+    """A run of a project's own code is not recorded by ``crewdesk run`` yet: refuses the
+    history options there rather than ignoring them.
+
+    Raises:
+        ForkUsageError: --from-run or --resume was given.
+    """
+    if args.from_run is not None or args.resume is not None:
+        raise ForkUsageError(
+            "--from-run and --resume work on crew files (.crew.yaml) and on projects read "
+            "with --static; a run of a project's own code is not kept in the history yet. "
+            "Open the project in the app to fork its runs from History."
+        )
 
 
 def read_fork_plan(args: argparse.Namespace) -> ForkPlan | None:

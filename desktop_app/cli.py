@@ -432,6 +432,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from desktop_app._cli_project import run_project, runs_project_code
 
     if runs_project_code(args):
+        fork.refuse_for_project_code(args)
         return run_project(args, out, err)
     return _execute(args, out, err)
 

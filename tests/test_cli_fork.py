@@ -215,3 +215,17 @@ def test_a_history_that_cannot_be_opened_warns_and_the_run_goes_on(
     code, err = _run(capsys, crew, "--simulator", "--from-run", "r1", "--from-task", "2")
     assert code == cli.EXIT_USAGE
     assert "error: cannot open the run history" in err
+
+
+def test_a_projects_own_code_refuses_the_fork_options(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from desktop_app.documents import export_crewai_project, load_crew
+
+    project = tmp_path / "project"
+    export_crewai_project(load_crew(_crew_file(tmp_path)), project)
+    code, err = _run(capsys, str(project), "--simulator", "--inputs", '{"topic": "x"}',
+                     "--from-run", "r1", "--from-task", "2")
+    assert code == cli.EXIT_USAGE
+    assert "a run of a project's own code is not kept in the history yet" in err
+
