@@ -5,8 +5,8 @@ and keeps its pictures as test artifacts in `artifacts/screenshots/`: the welcom
 designer with the hierarchical example `managed_launch` on its canvas, and the dashboard with
 eight runs streaming from the simulator (one waiting for the person's feedback), each in the
 light and the dark theme. Then checks what a person would see first: pictures of the whole
-window, not blank, the dark ones clearly darker, the icons drawn in the theme's colours, the
-canvas's nodes and the waiting run's colour on them.
+window, not blank, the dark ones clearly darker, the canvas's agent boxes, and the waiting
+run marked in the waiting colour.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QColor, QImage
 
+from desktop_app.ui._theme import palette_for
+from desktop_app.ui.dashboard._waiting import waiting_colours
 from tests.xvfb import XvfbNotStartedError, xvfb_display
 
 REPO = Path(__file__).resolve().parents[2]
@@ -94,6 +96,12 @@ def test_the_window_in_light_and_dark_on_a_real_display(
     for view in ("welcome", "designer", "dashboard"):
         light, dark = _lightness(images[f"{view}-light"]), _lightness(images[f"{view}-dark"])
         assert light > 0.8 and dark < 0.3, (view, light, dark)
-    for theme in ("light", "dark"):  # the hierarchical crew's agents are on the canvas
+    waiting = [waiting_colours(palette_for(scheme))[0] for scheme in ("light", "dark")]
+    for theme in ("light", "dark"):
+        # the hierarchical crew's agents are on the canvas
         boxes = sum(_near(c, AGENT_FILL) for c in _pixels(images[f"designer-{theme}"], 2))
         assert boxes > 2000, (theme, boxes)
+        # the waiting run shows it: its badge and its frame in the waiting colour
+        marked = sum(any(_near(c, colour) for colour in waiting)
+                     for c in _pixels(images[f"dashboard-{theme}"], 2))
+        assert marked > 300, (theme, marked)
