@@ -124,22 +124,34 @@ def test_system_follows_the_platform_scheme_and_unknown_means_light(qtbot: QtBot
                                            else "light")
 
 
+async def _started(qtbot: QtBot, sim: SimulatorThread) -> MainWindow:
+    """The whole window, started on real services, its welcome page showing."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    app.setQuitOnLastWindowClosed(False)
+    window = MainWindow(await make_services(sim.base_url))
+    qtbot.addWidget(window)
+    window.show()
+    await window.start()
+    designer = window.designer
+    await wait_until(lambda: designer.pages.currentWidget() is designer.welcome)
+    return window
+
+
+async def _closed(window: MainWindow) -> None:
+    await window.controller.aclose()
+    window.close()
+    await wait_until(lambda: not window.isVisible())
+
+
 @pytest.mark.usefixtures("litellm_loaded", "keep_look")
-def test_the_welcome_page_shows_the_examples_and_runs_one_on_the_simulator(
+def test_the_welcome_page_shows_the_examples_and_opens_one_by_keyboard(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun
 ) -> None:
     async def scenario() -> None:
-        app = QApplication.instance()
-        assert isinstance(app, QApplication)
-        app.setQuitOnLastWindowClosed(False)
-        services = await make_services(sim.base_url)
-        window = MainWindow(services)
-        qtbot.addWidget(window)
-        window.show()
-        await window.start()
-        designer = window.designer
-        await wait_until(lambda: designer.pages.currentWidget() is designer.welcome)
-        cards = {card.info.crew_id: card for card in designer.welcome.cards}
+        window = await _started(qtbot, sim)
+        designer, welcome = window.designer, window.designer.welcome
+        cards = {card.info.crew_id: card for card in welcome.cards}
         assert set(cards) == {"example:managed_launch", "example:python_data_analyst",
                               "example:research_writer", "example:topic_briefs"}
         listed = [designer.crew_list.list.item(i).text()
@@ -151,19 +163,30 @@ def test_the_welcome_page_shows_the_examples_and_runs_one_on_the_simulator(
         toolbar = window.findChild(QToolBar, "MainToolbar")
         assert toolbar is not None and all(not a.icon().isNull() for a in toolbar.actions()
                                            if not a.isSeparator())
-        # Keyboard only: the first card's Open has the focus; Enter opens that crew.
-        window.tabs.setCurrentWidget(designer)
-        designer.welcome.focus_first()
-        first = designer.welcome.cards[0]
-        welcome = designer.welcome  # Tab goes New, Open file, project, then card by card
+        # Keyboard only: Tab goes New, Open file, project, then card by card; Enter opens.
+        first = welcome.cards[0]
         assert welcome.project_button.nextInFocusChain() is first.open_button
         assert first.open_button.nextInFocusChain() is first.run_button
-        assert first.run_button.nextInFocusChain() is designer.welcome.cards[1].open_button
+        assert first.run_button.nextInFocusChain() is welcome.cards[1].open_button
+        window.tabs.setCurrentWidget(designer)
         qtbot.keyClick(first.open_button, Qt.Key.Key_Return)
         await wait_until(lambda: designer.editor.crew_id == first.info.crew_id)
         assert designer.pages.currentIndex() == 0  # the canvas and its inspector
-        # Back to the welcome page (View menu), then Run on the simulator.
-        welcome_action = window.findChild(QAction, "showWelcome")
+        await _closed(window)
+
+    arun(scenario(), timeout=120)
+
+
+@pytest.mark.usefixtures("litellm_loaded", "keep_look")
+def test_a_welcome_card_runs_its_crew_on_the_simulator(
+    sim: SimulatorThread, qtbot: QtBot, arun: Arun
+) -> None:
+    async def scenario() -> None:
+        window = await _started(qtbot, sim)
+        designer = window.designer
+        assert await designer.open_crew("example:topic_briefs")
+        assert designer.pages.currentIndex() == 0
+        welcome_action = window.findChild(QAction, "showWelcome")  # View › Welcome
         assert welcome_action is not None
         welcome_action.trigger()
         await wait_until(lambda: designer.pages.currentWidget() is designer.welcome)
@@ -176,8 +199,7 @@ def test_the_welcome_page_shows_the_examples_and_runs_one_on_the_simulator(
         assert window.dashboard.dry_run.isChecked()
         assert window.tabs.currentWidget() is window.dashboard
         await window.controller.wait(started[0])
-        await window.controller.aclose()
-        window.close()
-        await wait_until(lambda: not window.isVisible())
+        assert started[0].status.value == "done", started[0].transcript()[-2000:]
+        await _closed(window)
 
     arun(scenario(), timeout=120)
