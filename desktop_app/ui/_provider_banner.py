@@ -10,6 +10,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from desktop_app.ui._theme import themed_sheet
+
 __all__ = ["ProviderBanner"]
 
 
@@ -28,10 +30,10 @@ class ProviderBanner(QFrame):
         """Builds the banner (hidden until `show()`)."""
         super().__init__(parent)
         self.setObjectName("ProviderBanner")
-        self.setStyleSheet(
-            "#ProviderBanner { background: #fef3c7; border: 1px solid #f59e0b;"
-            " border-radius: 4px; } QLabel { color: #78350f; }"
-        )
+        themed_sheet(self, "#ProviderBanner { background: #fef3c7; border: 1px solid #f59e0b;"
+                     " border-radius: 4px; } QLabel { color: #78350f; }",
+                     "#ProviderBanner { background: #3d3415; border: 1px solid #b45309;"
+                     " border-radius: 4px; } QLabel { color: #fde68a; }")
         text = QLabel(
             "<b>No model provider is set up yet.</b> Add one (OpenAI, Anthropic, Ollama …) "
             "with its API key in Settings, or try the crews offline on the built-in simulator."
