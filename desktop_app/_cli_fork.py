@@ -34,7 +34,7 @@ __all__ = [
     "ForkUsageError",
     "RunTap",
     "add_history_arguments",
-    "read_fork_plan",
+    "read_fork_plans",
     "refuse_for_project_code",
     "recording",
     "run_recorded",
@@ -64,8 +64,9 @@ def add_history_arguments(parser: argparse.ArgumentParser) -> None:
     add("--from-run", metavar="RUN_ID", help="fork this run of the history (with --from-task)")
     add("--from-task", metavar="N", type=_task_number,
         help="run from task N (1-based); tasks before it reuse --from-run's stored outputs")
-    add("--resume", metavar="RUN_ID",
-        help="go on after a killed or failed run, from its first task without an output")
+    add("--resume", metavar="RUN_ID", nargs="+",
+        help="go on after killed or failed runs (a batch: several ids), each from its first "
+        "task without an output")
     add("--no-history", action="store_true", help="do not record the run in the history")
 
 
@@ -92,7 +93,8 @@ def check_arguments(args: argparse.Namespace) -> None:
         raise ForkUsageError("--resume and --from-run cannot be used together")
     forking = args.resume is not None or args.from_run is not None
     if forking and args.inputs_file is not None:
-        raise ForkUsageError("a fork or a resume is one run: --inputs-file cannot be used")
+        raise ForkUsageError("a fork or a resume runs its runs' own inputs: --inputs-file "
+                             "cannot be used")
     if forking and args.no_history:
         raise ForkUsageError("a fork or a resume is recorded in the history: drop --no-history")
 
@@ -112,35 +114,38 @@ def refuse_for_project_code(args: argparse.Namespace) -> None:
         )
 
 
-def read_fork_plan(args: argparse.Namespace) -> ForkPlan | None:
-    """The fork or resume the arguments ask for, read from the history before the run starts
-    (None: neither). Blocking: called before the CLI's event loop.
+def read_fork_plans(args: argparse.Namespace) -> tuple[ForkPlan, ...]:
+    """The fork or the resumes the arguments ask for, one per run of the batch, read from
+    the history before the runs start (empty: neither). Blocking: before the event loop.
 
     Raises:
-        ForkUsageError: The options clash, the run is unknown, finished (for --resume), or
+        ForkUsageError: The options clash, a run is unknown, finished (for --resume), or
             lacks an output a task before the start needs.
     """
     check_arguments(args)
-    parent = args.resume or args.from_run
-    if parent is None:
-        return None
+    parents: list[str] = list(args.resume or ([args.from_run] if args.from_run else []))
+    if not parents:
+        return ()
     from desktop_app.storage.history import HistoryDB, HistoryError, HistoryVersionError
     from desktop_app.storage.paths import AppPaths
 
     path = AppPaths.from_env().history_db
     if not path.is_file():
-        raise ForkUsageError(f"no run {parent}: there is no history yet ({path})")
+        raise ForkUsageError(f"no run {parents[0]}: there is no history yet ({path})")
     try:
         with HistoryDB(path) as db:
-            record = db.get_run(parent)
+            records = {parent: db.get_run(parent) for parent in parents}
     except (HistoryError, HistoryVersionError) as exc:
         raise ForkUsageError(str(exc)) from exc
-    if record is None:
-        raise ForkUsageError(f"no run {parent} in the history ({path})")
-    if args.resume is not None and record.status == "finished":
-        raise ForkUsageError(f"run {parent} finished: fork it with --from-run {parent} "
-                             "--from-task N instead")
-    return _plan_of(record, args)
+    plans: list[ForkPlan] = []
+    for parent, record in records.items():
+        if record is None:
+            raise ForkUsageError(f"no run {parent} in the history ({path})")
+        if args.resume is not None and record.status == "finished":
+            raise ForkUsageError(f"run {parent} finished: fork it with --from-run {parent} "
+                                 "--from-task N instead")
+        plans.append(_plan_of(record, args))
+    return tuple(plans)
 
 
 def _plan_of(record: RunRecord, args: argparse.Namespace) -> ForkPlan:
@@ -159,11 +164,14 @@ def _plan_of(record: RunRecord, args: argparse.Namespace) -> ForkPlan:
                     resume=args.resume is not None)
 
 
-def with_fork_inputs(batch: list[dict[str, Any]], plan: ForkPlan | None) -> list[dict[str, Any]]:
-    """The batch's inputs, with the parent run's laid over them for a fork given none."""
-    if plan is None or not plan.inputs:
+def with_fork_inputs(
+    batch: list[dict[str, Any]], plans: Sequence[ForkPlan]
+) -> list[dict[str, Any]]:
+    """The batch's inputs: one per fork or resume, each its parent run's inputs laid over
+    the given ones (the given ones alone when ``--inputs`` or ``--input-set`` named them)."""
+    if not plans:
         return batch
-    return [{**batch[0], **plan.inputs}]
+    return [{**batch[0], **plan.inputs} for plan in plans]
 
 
 @dataclass
@@ -220,10 +228,10 @@ class RunTap:
 class CliHistory:
     """The history of one ``crewdesk run``: a row per run of the batch, written as it goes."""
 
-    def __init__(self, history: RunHistory, plan: ForkPlan | None) -> None:
-        """Wraps an open history; `plan` is the fork or resume of a one-run batch."""
+    def __init__(self, history: RunHistory, plans: Sequence[ForkPlan] = ()) -> None:
+        """Wraps an open history; `plans` are the fork or the resumes, one per run."""
         self.history = history
-        self.plan = plan
+        self.plans = tuple(plans)
         self._taps: dict[int, RunTap] = {}
 
     async def start_batch(self, document: CrewDocument, batch: Sequence[dict[str, Any]],
@@ -237,12 +245,13 @@ class CliHistory:
                 document.name, crew_snapshot=snapshot, inputs=inputs, mode=f"cli {mode}",
                 status="queued",
             )
-            self._taps[index] = RunTap(self.history, run_id, self.plan)
-        if self.plan is not None:
-            forks = RunForks(self.history)
-            await forks.set_origin(self._taps[1].run_id, self.plan.parent_run_id, self.plan.start)
-            if self.plan.resume:
-                await forks.decide(self.plan.parent_run_id, "resumed")
+            plan = self.plans[index - 1] if index <= len(self.plans) else None
+            self._taps[index] = RunTap(self.history, run_id, plan)
+            if plan is not None:
+                forks = RunForks(self.history)
+                await forks.set_origin(run_id, plan.parent_run_id, plan.start)
+                if plan.resume:
+                    await forks.decide(plan.parent_run_id, "resumed")
 
     def tap(self, index: int) -> RunTap | None:
         """The recorder of run `index` of the batch."""
@@ -255,7 +264,7 @@ class CliHistory:
 
 @contextlib.asynccontextmanager
 async def recording(
-    args: argparse.Namespace, plan: ForkPlan | None, err: TextIO | None = None
+    args: argparse.Namespace, plans: Sequence[ForkPlan], err: TextIO | None = None
 ) -> AsyncIterator[CliHistory | None]:
     """Opens the history for a run of the CLI and flushes streamed text while it goes
     (None with ``--no-history``, or when the history cannot be opened: a warning on `err`
@@ -282,7 +291,7 @@ async def recording(
     try:
         flusher = asyncio.ensure_future(history.run_autoflush(AUTOFLUSH_INTERVAL))
         try:
-            yield CliHistory(history, plan)
+            yield CliHistory(history, plans)
         finally:
             flusher.cancel()
             await asyncio.gather(flusher, return_exceptions=True)
@@ -292,7 +301,7 @@ async def recording(
 
 async def run_recorded(
     args: argparse.Namespace,
-    plan: ForkPlan | None,
+    plans: Sequence[ForkPlan],
     document: CrewDocument,
     batch: Sequence[dict[str, Any]],
     run: Callable[[CliHistory | None], Awaitable[list[T]]],
@@ -300,7 +309,7 @@ async def run_recorded(
 ) -> list[T]:
     """Runs the batch with `run`, recording it in the history (unless ``--no-history``);
     says on `err` under which ids the runs are kept."""
-    async with recording(args, plan, err) as history:
+    async with recording(args, plans, err) as history:
         if history is not None:
             await history.start_batch(document, batch, args.mode)
             if len(batch) == 1:  # a batch's lines of stderr are its progress

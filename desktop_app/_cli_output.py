@@ -87,6 +87,7 @@ class RunResult:
         error: What went wrong when it failed.
         refused_key: The provider that refused the key, when that is why it failed.
         missing_input: The placeholder the inputs had no value for, when that is why.
+        history_run_id: The id the run has in the history, when it is kept there.
     """
 
     index: int
@@ -95,13 +96,17 @@ class RunResult:
     error: str | None = None
     refused_key: str | None = None
     missing_input: str | None = None
+    history_run_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The result as JSON-ready data."""
         output = None if self.output is None else self.output.model_dump(mode="json")
         status = "failed" if self.error is not None else "succeeded"
-        return {"index": self.index, "inputs": self.inputs, "status": status,
+        data = {"index": self.index, "inputs": self.inputs, "status": status,
                 "output": output, "error": self.error}
+        if self.history_run_id is not None:
+            data["history_run_id"] = self.history_run_id
+        return data
 
 
 @dataclass

@@ -299,6 +299,8 @@ async def run_batch(
                 printer.status(index, f"started with {json.dumps(inputs, default=str)}")
             result = await run_one(make_crew(), index, inputs, mode, printer, feedback,
                                    approvals, history.tap(index) if history else None)
+        if history is not None:
+            result.history_run_id = history.run_ids()[index - 1]
         finished.append(result)
         if result.error is not None and errors is not None:
             errors.write(f"error: {f'[{index}] ' if len(batch) > 1 else ''}{result.error}\n")
@@ -351,14 +353,14 @@ def _llm_target(args: argparse.Namespace) -> Iterator[tuple[str | None, str | No
 
 
 def _open(
-    args: argparse.Namespace, err: TextIO, plan: fork.ForkPlan | None = None
+    args: argparse.Namespace, err: TextIO, plans: Sequence[fork.ForkPlan] = ()
 ) -> tuple[LoadedCrew, list[dict[str, Any]]]:
     from desktop_app.documents import open_crew
 
     loaded = open_crew(args.crew)
     for notice in loaded.notices:
         err.write(f"note: {notice}\n")
-    batch = fork.with_fork_inputs(resolve_inputs(args, loaded.document), plan)
+    batch = fork.with_fork_inputs(resolve_inputs(args, loaded.document), plans)
     for inputs in batch:
         loaded.check_inputs(inputs)
     loaded.check_files()
@@ -391,8 +393,8 @@ def stored_keys(document: CrewDocument) -> dict[str, str]:
 def _execute(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from desktop_app.documents import build_crew, override_llm
 
-    plan = fork.read_fork_plan(args)  # before the loop: it reads the history
-    loaded, batch = _open(args, err, plan)
+    plans = fork.read_fork_plans(args)  # before the loop: it reads the history
+    loaded, batch = _open(args, err, plans)
     with _llm_target(args) as (model, base_url, api_key):
         document = override_llm(loaded.document, model=model, base_url=base_url,
                                 embedding_model="sim" if args.simulator else None)
@@ -416,7 +418,7 @@ def _execute(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         printer = StreamPrinter(out, prefixed=len(batch) > 1, quiet=args.quiet, err=err)
         approvals = TerminalApprovals(printer, err, workspace=base_dir,
                                       policy=args.approve or document.settings.approval)
-        results = asyncio.run(fork.run_recorded(args, plan, document, batch, lambda history: run_batch(
+        results = asyncio.run(fork.run_recorded(args, plans, document, batch, lambda history: run_batch(
             make_crew, batch, concurrency=args.concurrency, mode=args.mode, printer=printer,
             progress=err if len(batch) > 1 else None, errors=err, approvals=approvals,
             history=history), err))

@@ -3,6 +3,7 @@ off by SIGKILL; the simulator's request counts prove the reused tasks make no mo
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -173,8 +174,8 @@ def test_a_run_killed_after_task_1_resumes_without_asking_for_task_1_again(
     assert row[0] == "resumed"
 
 
-def test_a_killed_batch_keeps_every_line_and_each_is_offered_for_resuming(
-    tmp_path: Path,
+def test_a_killed_batch_keeps_every_line_and_resumes_where_each_stopped(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path,
 ) -> None:
     from desktop_app.storage.forks import resume_offers
 
@@ -193,13 +194,31 @@ def test_a_killed_batch_keeps_every_line_and_each_is_offered_for_resuming(
         finally:
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=30)
-    runs = {r.inputs["topic"]: r for r in _runs()}
-    assert {topic: r.status for topic, r in runs.items()} == {
-        "tides": "running", "waves": "queued", "reefs": "queued"}
+        runs = {r.inputs["topic"]: r for r in _runs()}
+        assert {topic: r.status for topic, r in runs.items()} == {
+            "tides": "running", "waves": "queued", "reefs": "queued"}
+        with HistoryDB(AppPaths.from_env().history_db) as db:
+            assert db.mark_interrupted() == 3  # what the app does at its next start
+            offers = {o.inputs["topic"]: o.finished_tasks for o in resume_offers(db)}
+        assert offers == {"tides": 1, "waves": 0, "reefs": 0}
+        before = len(sim.stats.requests)
+        ids = [runs[topic].run_id for topic in ("tides", "waves", "reefs")]
+        code = cli.main(["run", hanging, "--base-url", sim.base_url, "--model", "openai/sim",
+                         "--quiet", "--output", "-", "--resume", *ids])
+        out = capsys.readouterr().out
+        assert code == 0, out
+        asked = _prompts(sim, before)
+    assert len(asked) == 2 + 3 + 3  # tides's first task is not asked again
+    tasks = sorted(prompt.split("\n", 1)[0] for prompt in asked)  # the task each call is for
+    assert "Current Task: Find facts on tides" not in tasks
+    assert tasks.count("Current Task: Find facts on waves") == 1
+    results = json.loads(out[out.index("[\n"):])
+    assert [r["inputs"]["topic"] for r in results] == ["tides", "waves", "reefs"]
     with HistoryDB(AppPaths.from_env().history_db) as db:
-        assert db.mark_interrupted() == 3  # what the app does at its next start
-        offers = {o.inputs["topic"]: o.finished_tasks for o in resume_offers(db)}
-    assert offers == {"tides": 1, "waves": 0, "reefs": 0}
+        links = fork_links(db)
+        assert resume_offers(db) == []  # each was resumed
+    assert [links[r["history_run_id"]].parent_run_id for r in results] == ids
+    assert [links[r["history_run_id"]].fork_task_index for r in results] == [1, 0, 0]
 
 
 def test_a_history_that_cannot_be_opened_warns_and_the_run_goes_on(
