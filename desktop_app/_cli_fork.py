@@ -312,7 +312,8 @@ async def run_recorded(
     async with recording(args, plans, err) as history:
         if history is not None:
             await history.start_batch(document, batch, args.mode)
-            if len(batch) == 1:  # a batch's lines of stderr are its progress
-                err.write(f"note: recorded in the history as run {history.run_ids()[0]}\n")
-                err.flush()
+            ids = history.run_ids()  # said at once: a killed run is resumed by its id
+            runs = f"run {ids[0]}" if len(ids) == 1 else f"runs {' '.join(ids)}"
+            err.write(f"note: recorded in the history as {runs}\n")
+            err.flush()
         return await run(history)

@@ -136,7 +136,10 @@ def test_a_batch_prefixes_each_crew_and_reports_progress(
     code, out, err = run(capsys, "run", BRIEFS, "--inputs-file", BRIEF_INPUTS,
                          "--concurrency", "3", "--simulator", "--output", "-")
     assert code == 0, err
-    assert err.splitlines() == [f"{n}/5 done, 0 failed" for n in range(1, 6)]
+    lines = err.splitlines()
+    assert lines[0].startswith("note: recorded in the history as runs ")  # 5 ids, to resume
+    assert len(lines[0].split()) == 7 + 5
+    assert lines[1:] == [f"{n}/5 done, 0 failed" for n in range(1, 6)]
     stream, _, data = out.partition("\n[\n")
     results = json.loads("[\n" + data)
     assert [r["inputs"]["topic"] for r in results] == [
