@@ -41,25 +41,33 @@ def new_span_id() -> str:
     return os.urandom(8).hex()
 
 
-def masked_messages(messages: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """A copy of `messages` (the conversation sent to a model) with keys masked in every
-    text, so that the trace keeps what was sent as it was at that moment."""
-    copied: list[dict[str, Any]] = []
-    for message in messages:
-        item = dict(message)
-        content = item.get("content")
-        if isinstance(content, str):
-            item["content"] = mask(content)
-        calls = item.get("tool_calls")
-        if calls:
-            item["tool_calls"] = [
-                {**call, "function": {**call["function"],
-                                      "arguments": mask(call["function"]["arguments"])}}
-                if isinstance(call, dict) and "function" in call else call
-                for call in calls
-            ]
-        copied.append(item)
-    return copied
+def masked_messages(messages: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """What was sent to a model, with keys masked in every text: a new list (the
+    conversation grows after the call), sharing each message that holds no key (a message
+    is not changed once sent), so the trace keeps it as it was at that moment."""
+    return [_masked_message(message) for message in messages]
+
+
+def _masked_message(message: Mapping[str, Any]) -> Mapping[str, Any]:
+    content = message.get("content")
+    masked = mask(content) if isinstance(content, str) else content
+    calls = message.get("tool_calls")
+    masked_calls = [_masked_call(call) for call in calls] if calls else calls
+    if masked is content and (not calls or all(
+        new is old for new, old in zip(masked_calls or (), calls, strict=True)
+    )):
+        return message
+    return {**message, "content": masked, **({"tool_calls": masked_calls} if calls else {})}
+
+
+def _masked_call(call: Any) -> Any:
+    if not isinstance(call, dict) or "function" not in call:
+        return call
+    arguments = call["function"].get("arguments")
+    masked = mask(arguments) if isinstance(arguments, str) else arguments
+    if masked is arguments:
+        return call
+    return {**call, "function": {**call["function"], "arguments": masked}}
 
 
 class Span:
