@@ -279,8 +279,9 @@ class HistoryDB:
             return
         try:
             with schema.transaction(self._conn):
-                write_spans(self._conn, taken, self._existing(taken))
+                write_spans(self._conn, taken, self._existing(taken), self._spans.next_seq)
         except BaseException:
+            self._spans.next_seq.clear()  # the file did not take them: ask it again
             self._spans.put_back(taken)
             raise
 

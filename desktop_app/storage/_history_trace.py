@@ -128,6 +128,9 @@ class SpanBuffer:
         """Creates an empty buffer."""
         self._lock = threading.Lock()
         self._pending: dict[str, list[SpanLike]] = {}
+        self.next_seq: dict[str, int] = {}
+        """The next `seq` of each run written through this buffer (`write_spans` keeps it,
+        so a flush asks the file only for a run it has not written yet)."""
 
     def append(self, span: SpanLike, run_id: str | None = None) -> None:
         """Keeps `span` until the next `take`, under `run_id` (default: its own); never
@@ -151,6 +154,7 @@ class SpanBuffer:
         """Drops the buffered spans of a deleted run."""
         with self._lock:
             self._pending.pop(run_id, None)
+            self.next_seq.pop(run_id, None)
 
     def __len__(self) -> int:
         with self._lock:
@@ -167,24 +171,36 @@ def _row(run_id: str, span: SpanLike, seq: int) -> tuple[Any, ...]:
 
 
 def write_spans(
-    conn: sqlite3.Connection, taken: Mapping[str, Sequence[SpanLike]], known: Iterable[str]
+    conn: sqlite3.Connection, taken: Mapping[str, Sequence[SpanLike]], known: Iterable[str],
+    next_seq: dict[str, int] | None = None,
 ) -> int:
     """Inserts the taken spans of the runs in `known` (the caller's transaction); spans of
     other runs (deleted, or never recorded) are dropped with a warning.
+
+    Args:
+        conn: The history's connection.
+        taken: The spans by run (`SpanBuffer.take`).
+        known: The runs that are in the file.
+        next_seq: The next `seq` of each run, read and updated (`SpanBuffer.next_seq`); a
+            run not in it is asked of the file. The caller drops it if the write fails.
 
     Returns:
         How many spans were written.
     """
     present = set(known)
+    seqs = {} if next_seq is None else next_seq
     rows: list[tuple[Any, ...]] = []
     for run_id, spans in taken.items():
         if run_id not in present:
             _log.warning("dropped %d trace spans of unknown run %s", len(spans), run_id)
             continue
-        seq = int(conn.execute(
-            "SELECT coalesce(max(seq) + 1, 0) FROM trace_spans WHERE run_id = ?", (run_id,)
-        ).fetchone()[0])
+        seq = seqs.get(run_id)
+        if seq is None:
+            seq = int(conn.execute(
+                "SELECT coalesce(max(seq) + 1, 0) FROM trace_spans WHERE run_id = ?", (run_id,)
+            ).fetchone()[0])
         rows.extend(_row(run_id, span, seq + offset) for offset, span in enumerate(spans))
+        seqs[run_id] = seq + len(spans)
     marks = ", ".join("?" * 15)
     conn.executemany(f"INSERT INTO trace_spans ({_COLUMNS}) VALUES ({marks})", rows)
     return len(rows)
