@@ -96,9 +96,9 @@ class Rehearsal:
         """"about 14 calls, 38k tokens, $0.21; this 200-row batch about $42"."""
         calls = "1 call" if self.calls == 1 else f"{self.calls} calls"
         text = (f"about {calls}, {short_tokens(self.tokens)} tokens, "
-                f"{_dollars(self.cost_usd)}")
+                f"{dollars(self.cost_usd)}")
         if rows > 1:
-            text += f"; this {rows}-row batch about {_dollars(self.cost_usd * rows)}"
+            text += f"; this {rows}-row batch about {dollars(self.cost_usd * rows)}"
         if self.unpriced:
             text += f" (no known price for {', '.join(self.unpriced)})"
         return text
@@ -113,7 +113,7 @@ def short_tokens(tokens: float) -> str:
     return f"{tokens:.0f}"
 
 
-def _dollars(value: float) -> str:
+def dollars(value: float) -> str:
     """$42, $0.21, and two significant digits below a cent: $0.000041."""
     if value >= 10:
         return f"${value:,.0f}"

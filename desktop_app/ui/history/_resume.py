@@ -78,16 +78,18 @@ def _document(offer: ResumeOffer) -> CrewDocument:
 async def estimate_left(offer: ResumeOffer) -> str:
     """The cost of the tasks left, from a rehearsal on the simulator priced at the crew's
     real models (the tasks before run there too, on the simulator, for nothing)."""
-    from desktop_app.documents.rehearsal import rehearse, short_tokens
+    from desktop_app.documents.rehearsal import dollars, rehearse, short_tokens
 
     rehearsal = await rehearse(_document(offer), offer.inputs)
     left = [task for task in rehearsal.tasks if task.index >= offer.finished_tasks]
     cost = sum(task.cost_usd for task in left)
     calls = sum(task.calls for task in left)
     tokens = sum(task.tokens for task in left)
+    counted = f"{calls} call{'' if calls == 1 else 's'}, {short_tokens(tokens)} tokens"
+    if not any(task.priced for task in left if task.calls):
+        return f"{counted} (no known price for its models)"
     priced = "" if all(task.priced for task in left if task.calls) else " (some models unpriced)"
-    dollars = f"${cost:.2f}" if cost >= 0.01 else f"${cost:.6f}"
-    return f"about {dollars}: {calls} calls, {short_tokens(tokens)} tokens{priced}"
+    return f"about {dollars(cost)}: {counted}{priced}"
 
 
 class ResumeDialog(QDialog):
