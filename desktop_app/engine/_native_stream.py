@@ -180,7 +180,7 @@ def finish_chunk(finish_reason: str, usage: Mapping[str, Any] | None) -> dict[st
 
 
 def openai_usage(prompt: int, completion: int, cached: int) -> dict[str, Any]:
-    """Usage in OpenAI's shape (what `llm._Accumulator` reads)."""
+    """Usage in OpenAI's shape (what `_llm_result.Accumulator` reads)."""
     return {
         "prompt_tokens": prompt,
         "completion_tokens": completion,
