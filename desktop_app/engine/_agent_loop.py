@@ -36,7 +36,7 @@ from desktop_app.engine.errors import CrewError
 from desktop_app.engine.llm import LLMResult, Message
 
 if TYPE_CHECKING:
-    from desktop_app.engine._run import PreparedTask, RunState, TaskMeta
+    from desktop_app.engine._run_state import PreparedTask, RunState, TaskMeta
     from desktop_app.engine.tools import BaseTool
 
 log = logging.getLogger("desktop_app.engine")

@@ -42,7 +42,7 @@ from desktop_app.engine.errors import CrewError
 from desktop_app.engine.tools import BaseTool
 
 if TYPE_CHECKING:
-    from desktop_app.engine._run import RunState, TaskMeta
+    from desktop_app.engine._run_state import RunState, TaskMeta
 
 __all__ = ["ApproverError", "approve_call", "run_approvals"]
 

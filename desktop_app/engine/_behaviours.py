@@ -19,7 +19,7 @@ from desktop_app.engine._rate_limit import RateLimiter, limiter_for
 from desktop_app.engine.llm import LLM, LLMResult, Message
 
 if TYPE_CHECKING:
-    from desktop_app.engine._run import RunState, TaskMeta
+    from desktop_app.engine._run_state import RunState, TaskMeta
     from desktop_app.engine._specs import AgentSpec, CrewSpec
 
 

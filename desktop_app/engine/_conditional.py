@@ -19,7 +19,7 @@ from desktop_app.engine.errors import TaskExecutionError
 from desktop_app.engine.outputs import OutputFormat, TaskOutput
 
 if TYPE_CHECKING:
-    from desktop_app.engine._run import PreparedTask, RunState
+    from desktop_app.engine._run_state import PreparedTask, RunState
 
 __all__ = ["is_conditional", "skipped_unless_true", "skipped_output"]
 

@@ -28,7 +28,7 @@ from desktop_app.engine.errors import CrewError, LLMError
 from desktop_app.engine.llm import LLMResult, Message
 
 if TYPE_CHECKING:
-    from desktop_app.engine._run import PreparedAgent, RunState, TaskMeta
+    from desktop_app.engine._run_state import PreparedAgent, RunState, TaskMeta
 
 log = logging.getLogger("desktop_app.engine")
 

@@ -62,7 +62,7 @@ def inside(step: FlowStep) -> Iterator[None]:
 
 
 class RunUsage(Protocol):
-    """What `tracked` reads of a crew's run state (`_run.RunState` has it)."""
+    """What `tracked` reads of a crew's run state (`_run_state.RunState` has it)."""
 
     @property
     def run_id(self) -> str: ...  # noqa: D102 - the protocol's fields

@@ -20,7 +20,7 @@ from desktop_app.engine import events as ev
 from desktop_app.engine.outputs import TaskOutput
 
 if TYPE_CHECKING:
-    from desktop_app.engine._run import PreparedTask, RunState
+    from desktop_app.engine._run_state import PreparedTask, RunState
     from desktop_app.engine._specs import TaskSpec
 
 __all__ = ["check_reuse", "replay_outputs", "reused_output"]

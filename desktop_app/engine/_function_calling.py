@@ -24,7 +24,7 @@ from desktop_app.engine.llm import Message
 from desktop_app.engine.tools import BaseTool
 
 if TYPE_CHECKING:
-    from desktop_app.engine._run import PreparedAgent, RunState, TaskMeta
+    from desktop_app.engine._run_state import PreparedAgent, RunState, TaskMeta
 
 INSTRUCTIONS = (
     "The schema should have the following structure, only two keys:\n"

@@ -25,7 +25,7 @@ from desktop_app.engine.outputs import OutputFormat, TaskOutput
 
 if TYPE_CHECKING:
     from desktop_app.engine._agent_loop import AgentLoop
-    from desktop_app.engine._run import PreparedTask
+    from desktop_app.engine._run_state import PreparedTask
 
 FORMAT_RETRIES = 1
 """How many times a structured answer that does not fit its model is asked for again."""

@@ -33,7 +33,7 @@ from desktop_app.engine.llm import LLM
 from desktop_app.engine.tools import BaseTool
 
 if TYPE_CHECKING:
-    from desktop_app.engine._run import PreparedAgent, PreparedTask, RunState, TaskMeta
+    from desktop_app.engine._run_state import PreparedAgent, PreparedTask, RunState, TaskMeta
 
 MANAGER_ROLE = "Crew Manager"
 MANAGER_GOAL = "Manage the team to complete the task in the best way possible."

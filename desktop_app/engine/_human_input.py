@@ -34,7 +34,7 @@ from desktop_app.engine._trace import Span
 
 if TYPE_CHECKING:
     from desktop_app.engine._agent_loop import AgentLoop
-    from desktop_app.engine._run import PreparedTask, RunState, TaskMeta
+    from desktop_app.engine._run_state import PreparedTask, RunState, TaskMeta
     from desktop_app.engine.outputs import TaskOutput
 
 

@@ -29,7 +29,7 @@ from desktop_app.engine.errors import CrewError
 from desktop_app.engine.llm import LLM, Message, default_base_url, default_model
 
 if TYPE_CHECKING:
-    from desktop_app.engine._run import PreparedAgent, PreparedTask, RunState
+    from desktop_app.engine._run_state import PreparedAgent, PreparedTask, RunState
     from desktop_app.engine._specs import CrewSpec
 
 log = logging.getLogger("desktop_app.engine")

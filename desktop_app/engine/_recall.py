@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from desktop_app.engine.outputs import TaskOutput
 
 if TYPE_CHECKING:
-    from desktop_app.engine._run import PreparedTask, RunState
+    from desktop_app.engine._run_state import PreparedTask, RunState
     from desktop_app.engine._specs import AgentSpec, CrewSpec
 
 RunTasks = Callable[[Sequence["PreparedTask"], "RunState"], Awaitable[list[TaskOutput]]]

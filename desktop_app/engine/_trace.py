@@ -26,7 +26,7 @@ from desktop_app.engine import events as ev
 from desktop_app.engine._secrets_mask import mask
 
 if TYPE_CHECKING:
-    from desktop_app.engine._run import RunState, TaskMeta
+    from desktop_app.engine._run_state import RunState, TaskMeta
 
 ENABLED = True
 """Whether spans are made at all; benchmarks/trace_overhead.py turns it off to compare."""
