@@ -31,7 +31,7 @@ from desktop_app.engine.budget import (
 from desktop_app.engine.outputs import CrewOutput, TaskOutput
 
 if TYPE_CHECKING:
-    from desktop_app.engine._run import RunState
+    from desktop_app.engine._run_state import RunState
     from desktop_app.engine.llm import LLM, LLMResult, Message
 
 TextSink = Callable[[str], None]

@@ -44,7 +44,7 @@ from desktop_app.engine.outputs import TaskOutput
 log = logging.getLogger("desktop_app.engine")
 
 if TYPE_CHECKING:
-    from desktop_app.engine._run import PreparedTask, RunState, TaskMeta
+    from desktop_app.engine._run_state import PreparedTask, RunState, TaskMeta
     from desktop_app.engine._specs import CrewSpec
 
 
