@@ -26,8 +26,14 @@ from test_app_support import (
 
 from desktop_app.documents.model import CrewDocument
 from desktop_app.simulator import SimulatorThread
+from desktop_app.ui import _theme
 from desktop_app.ui.controllers import RunStatus
-from desktop_app.ui.dashboard._waiting import WAITING_TEXT, waiting_colours
+from desktop_app.ui.dashboard._waiting import (
+    WAITING_TEXT,
+    badge_sheets,
+    frame_sheets,
+    waiting_colours,
+)
 from desktop_app.ui.dashboard.run_panel import RunPanel
 from desktop_app.ui.main_window import MainWindow
 
@@ -103,6 +109,15 @@ def test_runs_asking_for_feedback_say_so_and_the_tab_counts_them(
         assert _tab_title(window) == "Dashboard · 2 waiting"
         assert dashboard.summary.text().startswith("2 waiting for you · 2 running")
         assert dashboard.runs.waiting.notifier.sent == []  # the window is the active one
+        light = panels[0].status_label.styleSheet()
+        _theme.apply_theme("dark")  # the waiting colour follows the theme
+        try:
+            assert panels[0].status_label.styleSheet() != light
+            assert badge_sheets(None)[1] == panels[0].status_label.styleSheet()
+            assert frame_sheets()[1] == panels[0].styleSheet()
+        finally:
+            _theme.apply_theme("system")  # as the test began (light here)
+        assert panels[0].status_label.styleSheet() == light
 
         panels[0].input_bar.approve_button.click()  # answered: no longer waiting
         await wait_until(lambda: _tab_title(window) == "Dashboard · 1 waiting")

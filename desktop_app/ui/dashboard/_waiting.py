@@ -20,8 +20,9 @@ from PySide6.QtWidgets import QTabWidget, QWidget
 from desktop_app.ui._notify import Notifier
 from desktop_app.ui.controllers.run_state import RunState
 
-__all__ = ["WAITING_TEXT", "WaitingWatch", "dashboard_tab_title", "is_waiting",
-           "show_in_tab_title", "waiting_colours", "waiting_reason"]
+__all__ = ["WAITING_TEXT", "WaitingWatch", "badge_sheets", "dashboard_tab_title",
+           "frame_sheets", "is_waiting", "show_in_tab_title", "waiting_colours",
+           "waiting_reason"]
 
 WAITING_TEXT = "Waiting for you"
 """What a waiting run's status shows."""
@@ -55,6 +56,25 @@ def waiting_colours(palette: QPalette) -> tuple[QColor, QColor]:
     dark = palette.color(QPalette.ColorRole.Window).lightness() < 128
     background, text = _DARK if dark else _LIGHT
     return QColor(background), QColor(text)
+
+
+_BADGE = "color: {1}; background: {0}; border-radius: 3px; padding: 1px 6px;"
+
+
+def badge_sheets(background: str | None, text: str = "white") -> tuple[str, str]:
+    """The style sheets (light theme, dark theme) of a panel's status badge: in
+    `background`, or in the waiting colours when it is None (`_theme.themed_sheet` swaps
+    them when the theme changes)."""
+    if background is None:
+        return _BADGE.format(*_LIGHT), _BADGE.format(*_DARK)
+    sheet = _BADGE.format(background, text)
+    return sheet, sheet
+
+
+def frame_sheets() -> tuple[str, str]:
+    """The style sheets (light, dark) that frame a waiting run's panel in the waiting colour."""
+    light, dark = (f"#RunPanel {{ border: 2px solid {colours[0]}; }}" for colours in (_LIGHT, _DARK))
+    return light, dark
 
 
 def dashboard_tab_title(waiting: int) -> str:

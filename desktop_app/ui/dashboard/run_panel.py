@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.engine.approval import ApprovalRequest
+from desktop_app.ui._theme import themed_sheet
 from desktop_app.ui.controllers.run_state import (
     InputPrompt,
     RunState,
@@ -40,7 +41,7 @@ from desktop_app.ui.controllers.run_state import (
     warning_line,
 )
 from desktop_app.ui.dashboard._cost_split import CostSplitLabel
-from desktop_app.ui.dashboard._waiting import WAITING_TEXT, is_waiting, waiting_colours
+from desktop_app.ui.dashboard._waiting import WAITING_TEXT, badge_sheets, frame_sheets, is_waiting
 from desktop_app.ui.dashboard.approval_prompt import ApprovalPromptBar
 from desktop_app.ui.dashboard.input_prompt import InputPromptBar
 from desktop_app.ui.dashboard.stream_view import StreamView
@@ -241,17 +242,12 @@ class RunPanel(QFrame):
         """The status badge: the run's status, or "Waiting for you" in the waiting colour
         (with a frame of that colour) while a question or an approval waits (`_waiting`)."""
         waiting = is_waiting(self.state)
-        if waiting:
-            background, text = (c.name() for c in waiting_colours(self.palette()))
-        else:
-            background, text = _STATUS_COLORS[self.state.status], "white"
         self.status_label.setText(WAITING_TEXT if waiting else self.state.status.value)
-        self.status_label.setStyleSheet(f"color: {text}; background: {background}; "
-                                        "border-radius: 3px; padding: 1px 6px;")
+        colour = None if waiting else _STATUS_COLORS[self.state.status]
+        themed_sheet(self.status_label, *badge_sheets(colour))  # swapped with the theme
         if waiting != bool(self.property("waiting")):
             self.setProperty("waiting", waiting)
-            self.setStyleSheet(f"#RunPanel {{ border: 2px solid {background}; }}"
-                               if waiting else "")
+            themed_sheet(self, *(frame_sheets() if waiting else ("", "")))
 
     def _on_state_progressChanged(self, index: int, count: int, role: str) -> None:
         self._show_task()
