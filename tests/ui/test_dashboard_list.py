@@ -184,3 +184,27 @@ def test_clearing_the_finished_runs_goes_back_to_the_grid(
         await _finish(view, services)
 
     arun(scenario())
+
+
+def test_flow_runs_sit_in_the_runs_area_above_the_filter(
+    sim: SimulatorThread, qtbot: QtBot, arun: Arun
+) -> None:
+    async def scenario() -> None:
+        from desktop_app.ui.flows._window import flows_of
+        from desktop_app.ui.main_window import MainWindow
+
+        services = await make_services(sim.base_url)
+        window = MainWindow(services)
+        qtbot.addWidget(window)
+        window.show()
+        await window.start()
+        runs = window.dashboard.runs
+        flow_tabs = flows_of(window).runs
+        assert flow_tabs.parentWidget() is runs  # not a window of its own
+        layout = runs.layout()
+        assert layout is not None and layout.indexOf(flow_tabs) == 1
+        assert layout.indexOf(runs.arrange_bar) == 2
+        await window.controller.aclose()
+        await services.close()
+
+    arun(scenario())

@@ -73,8 +73,7 @@ class FlowSupport(QObject):
         self.runs.setObjectName("flowRuns")
         self.runs.setDocumentMode(True)
         self.runs.hide()
-        runs_area = window.dashboard.grid.parentWidget()
-        holder = runs_area.layout() if runs_area is not None else None
+        holder = window.dashboard.runs.layout()  # under the summary, above the crew runs
         if isinstance(holder, QBoxLayout):
             holder.insertWidget(1, self.runs, 2)
         window.closed.connect(self._on_window_closed)
