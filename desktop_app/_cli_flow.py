@@ -3,7 +3,7 @@
 The flow's events (`engine.events.FlowStarted` ...) come from the engine's bus like its crews'
 events: `FlowPrinter` prints a line as each step starts and ends, and names the step each crew
 runs for (``>> step write: crew "Writers" started``); the crews' own output is printed by the
-project printer (`_cli_project.BusPrinter`), ``[n]``-prefixed when several crews run at once.
+project printer (`_cli_bus_printer.BusPrinter`), ``[n]``-prefixed when several crews run at once.
 A failed flow is one ``error:`` line naming the step, and exit code 1.
 """
 
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from desktop_app.engine.events import FLOW_KINDS
 
 if TYPE_CHECKING:
-    from desktop_app._cli_project import BusPrinter
+    from desktop_app._cli_bus_printer import BusPrinter
     from desktop_app.compat.projects import LoadedProject
     from desktop_app.engine.events import RunEvent
 
@@ -118,13 +118,14 @@ def flow_script_with_inputs(args: argparse.Namespace, project: LoadedProject) ->
 def flow_inputs(args: argparse.Namespace) -> list[dict[str, Any] | None]:
     """The inputs of each run of the flow: ``--inputs``, each line of ``--inputs-file``, or
     one run with none (the project's own ``kickoff()``)."""
-    from desktop_app.cli import UsageError, _parse_json_object, read_inputs_file
+    from desktop_app._cli_errors import UsageError
+    from desktop_app._cli_inputs import parse_json_object, read_inputs_file
 
     if args.input_set is not None:
         raise UsageError("--input-set is for .crew.yaml files; give a flow's values with "
                          "--inputs or --inputs-file")
     if args.inputs is not None:
-        return [_parse_json_object(args.inputs, "--inputs")]
+        return [parse_json_object(args.inputs, "--inputs")]
     if args.inputs_file is not None:
         return list(read_inputs_file(args.inputs_file))
     return [None]
@@ -137,8 +138,8 @@ def run_flow_project(args: argparse.Namespace, project: LoadedProject, bus_print
     Raises:
         UsageError: A mistake in the command line.
     """
-    from desktop_app._cli_project import ProjectOutput
-    from desktop_app.cli import EXIT_FAILED, EXIT_OK
+    from desktop_app._cli_bus_printer import ProjectOutput
+    from desktop_app._cli_errors import EXIT_FAILED, EXIT_OK
     from desktop_app.compat.projects import ProjectError
     from desktop_app.engine import bus
 

@@ -2,13 +2,16 @@
 
 `StreamPrinter` writes the chunks of one or many crews (``[n]`` prefixes when several run at
 once) and CrewDesk's warnings; `RunResult` is one crew's outcome, as ``--output`` writes it;
-`MaskedOutput` masks every known key in what reaches the terminal.
+`MaskedOutput` masks every known key in what reaches the terminal; `write_report` writes how
+every crew ended (``--output``'s JSON, or a block per crew).
 """
 
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
@@ -203,3 +206,31 @@ class StreamPrinter:
         """Shows a line about crew ``index`` (a start, an end)."""
         if not self.quiet:
             self._line(index, text)
+
+
+def write_report(results: list[RunResult], output: str | None, out: TextIO) -> None:
+    """Writes how each crew ended, every known key masked.
+
+    Args:
+        results: The crews' results, in order.
+        output: ``--output``: a file for the JSON, ``"-"`` for stdout (then nothing else is
+            written there), or None.
+        out: The standard output: the final output (or the error) of each crew.
+    """
+    from desktop_app.engine import mask_secrets
+
+    data = mask_secrets(json.dumps([r.to_json() for r in results], indent=2, default=str))
+    if output == "-":
+        out.write(data + "\n")
+    elif output is not None:
+        from desktop_app.documents.crewdesk_file import atomic_write_text
+
+        atomic_write_text(Path(output), data + "\n")
+    if output == "-":
+        return
+    for result in results:
+        title = f"[{result.index}] " if len(results) > 1 else ""
+        if result.error is not None:
+            out.write(mask_secrets(f"\n=== {title}failed ===\n{result.error}\n"))
+        else:
+            out.write(mask_secrets(f"\n=== {title}final output ===\n{result.output.raw}\n"))

@@ -42,7 +42,8 @@ def rehearse_parser() -> argparse.ArgumentParser:
 
 
 def _inputs(args: argparse.Namespace, defaults: dict[str, object]) -> tuple[dict[str, object], int]:
-    from desktop_app.cli import UsageError, _parse_json_object, read_inputs_file
+    from desktop_app._cli_errors import UsageError
+    from desktop_app._cli_inputs import parse_json_object, read_inputs_file
 
     if args.rows is not None and args.rows < 1:
         raise UsageError("--rows must be 1 or more")
@@ -50,7 +51,7 @@ def _inputs(args: argparse.Namespace, defaults: dict[str, object]) -> tuple[dict
         batch = read_inputs_file(args.inputs_file)
         return {**defaults, **batch[0]}, args.rows or len(batch)
     if args.inputs is not None:
-        return {**defaults, **_parse_json_object(args.inputs, "--inputs")}, args.rows or 1
+        return {**defaults, **parse_json_object(args.inputs, "--inputs")}, args.rows or 1
     return defaults, args.rows or 1
 
 
@@ -103,7 +104,7 @@ def _rehearse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def rehearse_main(argv: list[str]) -> int:
     """``crewdesk rehearse``: estimates a crew's calls, tokens and cost on the simulator."""
-    from desktop_app.cli import MissingInputsError, UsageError, inputs_hint
+    from desktop_app._cli_errors import MissingInputsError, UsageError, inputs_hint
     from desktop_app.documents import CrewFileError
 
     args = rehearse_parser().parse_args(argv)
