@@ -77,6 +77,8 @@ def test_a_refused_key_says_whose_and_where_to_fix_it_and_the_batch_goes_on(
     )
     assert code == 1
     lines = err.splitlines()
+    assert lines[0].startswith("note: recorded in the history as runs ")  # 3 ids, to resume
+    lines = lines[1:]
     assert lines[0].startswith(
         "error: [1] Task 'Summary' (agent 'Analyst') failed: the key for openai was refused"
     )
@@ -104,7 +106,8 @@ def test_a_dropped_stream_prints_its_partial_text_then_fails(
     streamed, _, summary = out.partition("=== failed ===")
     assert streamed.startswith("== task 1 Summary (Analyst) ==\nAnswer to:")  # kept and shown
     assert "cut off before the answer was complete" in summary
-    [line] = err.splitlines()
+    note, line = err.splitlines()
+    assert note.startswith("note: recorded in the history as run ")  # its id, to resume
     assert line.startswith(
         "error: Task 'Summary' (agent 'Analyst') failed: the stream from "
         "openai (openai/sim:drop_after=5,tokens=40) was cut off"
