@@ -7,7 +7,8 @@ its own process, with the app's own retry settings (3 retries, back-off from 1 s
 honoured) and the crew's time-out of 1 s (`llm_options: {timeout: 1}` in the crew file):
 
 * CLI column: `python -m desktop_app run CREW --base-url ... --model openai/sim:<fault>`
-  in a child process, the key in `OPENAI_API_KEY`. Printed: exit code, the first line on
+  in a child process, the key in `OPENAI_API_KEY`, its history in a temporary
+  `CREWDESK_HOME` (as a user's run, each run is recorded). Printed: exit code, the first line on
   stderr, whether a hint followed, and the characters of streamed text printed before the
   failure (`partial`).
 * Dashboard column: the real `MainWindow` (offscreen) runs the faulty crew beside a healthy
@@ -99,9 +100,14 @@ class CliCell:
     seconds: float
 
 
-def cli_cell(crew_file: Path, settings: str) -> CliCell:
-    """Runs the crew file through `python -m desktop_app run` on a fresh simulator."""
-    env = {**os.environ, "OPENAI_API_KEY": KEY, "PYTHONPATH": str(ROOT)}
+def cli_cell(crew_file: Path, settings: str, home: Path) -> CliCell:
+    """Runs the crew file through `python -m desktop_app run` on a fresh simulator.
+
+    `home` is the child's `CREWDESK_HOME`: `crewdesk run` records each run in the app's
+    history, which must be a throwaway one, never the developer's own.
+    """
+    env = {**os.environ, "OPENAI_API_KEY": KEY, "PYTHONPATH": str(ROOT),
+           "CREWDESK_HOME": str(home)}
     with SimulatorProcess(SIM) as sim:
         start = time.perf_counter()
         done = subprocess.run(
@@ -244,7 +250,7 @@ def cli_column(folder: Path) -> None:
     save_crew(crew("Fault", "openai/sim"), crew_file)
     print("CLI (python -m desktop_app run):")
     for label, settings in FAULTS:
-        cell = cli_cell(crew_file, settings)
+        cell = cli_cell(crew_file, settings, folder / "cli-home")
         print(
             f"  cli {label:<27} {cell.seconds:5.2f} s {cell.requests:>2} reqs  exit {cell.code}  partial "
             f"{cell.partial:>9,}  hint {'yes' if cell.hint else 'no ':<3}  "
