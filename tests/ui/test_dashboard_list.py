@@ -143,13 +143,16 @@ def test_ten_runs_show_a_compact_list_with_the_selected_runs_panel_beside(
         assert elapsed.endswith(" s") and cost.startswith(("$", "—"))
         await wait_until(lambda: len(view.grid.shown_panels()) == 1)
         assert view.grid.shown_panels()[0].state is states[-1]  # the newest, just added
+        assert view.grid.built == 1  # the other runs streamed into no panel at all
 
-        later = view.grid.panel_for(states[6].run_id)
-        assert later is not None and not later.isVisible()
-        assert later.output.has_backlog  # hidden while it streamed: no layout spent on it
         _click_line(view, states[6].run_id)
-        assert view.grid.shown_panels() == [later] and later.isVisible()
+        assert view.grid.built == 2
+        later = view.grid.shown_panels()[0]
+        assert later.state is states[6] and later.isVisible()
         await wait_until(lambda: "Answer to:" in later.output.toPlainText())
+        hidden = view.grid.panel_for(states[7].run_id)  # built now, never selected
+        assert hidden is not None and not hidden.isVisible()
+        assert hidden.output.has_backlog  # hidden: its text costs no layout
 
         view.runs.arrange_bar.filter_box.setText("tenth")  # the filter applies to the list
         assert run_list.run_ids() == [states[-1].run_id]

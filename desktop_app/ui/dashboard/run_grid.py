@@ -7,7 +7,8 @@ holds 50 panels, not 1,000 (each ended run stays in History).
 The grid shows the panels an `Arrangement` keeps, in its order (the dashboard's filter and
 sort); in compact mode (`set_single`) it shows only the panel of the run selected in the
 compact list. Panels not shown are hidden, so their text waits in a backlog and costs no
-layout until they show again.
+layout until they show again; in compact mode a run's panel is not even built until its line
+is selected (50 runs streaming cost one panel, not 50).
 """
 
 from __future__ import annotations
@@ -29,9 +30,11 @@ PANEL_MIN_WIDTH = 440
 MAX_ENDED_PANELS = 50
 """Panels of ended runs the grid keeps; the oldest beyond this are let go."""
 
-PANELS_PER_TICK = 4
-"""Panels built per event-loop turn. Building one takes 1-2 ms, so a batch of 50 runs built
-at once would freeze the window for over 100 ms; in steps of 4 each turn stays short."""
+PANELS_PER_TICK = 2
+"""Panels built per event-loop turn. Building one takes 4-6 ms here (measured with its Trace
+button and cost split), so a batch of 50 runs built at once would freeze the window for a
+quarter of a second; in steps of 2 each turn stays near 10 ms (with 4, benchmarks/
+ui_streaming.py saw 60 ms ticks as 20 panels came)."""
 
 
 class RunGrid(QScrollArea):
@@ -106,6 +109,11 @@ class RunGrid(QScrollArea):
         return list(self._panels)
 
     @property
+    def built(self) -> int:
+        """How many panels are built (builds nothing, unlike `panels`)."""
+        return len(self._panels)
+
+    @property
     def states(self) -> list[RunState]:
         """The runs shown or about to be, in order (builds nothing)."""
         return [panel.state for panel in self._panels] + list(self._pending)
@@ -131,10 +139,21 @@ class RunGrid(QScrollArea):
         self._builder.stop()
 
     def _on_builder_timeout(self) -> None:
+        if self._compact:  # only the selected run's panel; the others when selected
+            self._build_selected()
+            self._builder.stop()
+            return
         for _ in range(min(PANELS_PER_TICK, len(self._pending))):
             self._build_panel(self._pending.pop(0))
         if not self._pending:
             self._builder.stop()
+
+    def _build_selected(self) -> None:
+        """Builds the panel of the compact list's selected run, if it waits to be built."""
+        state = next((s for s in self._pending if s.run_id == self._single), None)
+        if state is not None:
+            self._pending.remove(state)
+            self._build_panel(state)
 
     def set_badge(self, run_id: str, text: str, tooltip: str) -> None:
         """Shows the model of a run (or SIMULATOR) on its panel, now or once it is built."""
@@ -220,16 +239,21 @@ class RunGrid(QScrollArea):
     # -- filter, sort and the compact list's selection -------------------------------------
 
     def set_arrangement(self, arrangement: Arrangement) -> None:
-        """Shows the panels `arrangement` keeps, in its order (builds those still waiting)."""
+        """Shows the panels `arrangement` keeps, in its order (panels built later too)."""
         self._arrangement = arrangement
-        self.build_pending()
         self.rearrange()
 
     def set_single(self, compact: bool, run_id: str | None = None) -> None:
         """Compact mode shows only the panel of `run_id` (the compact list's selection);
         otherwise every panel the arrangement keeps."""
+        if compact != self._compact:
+            self._reveal_next = None  # a mode's own "newest comes in view" applies
         self._compact, self._single = compact, run_id if compact else None
-        self.rearrange()  # a panel not built yet shows once built (`_place`)
+        if compact:
+            self._build_selected()
+        elif self._pending and not self._builder.isActive():
+            self._builder.start()  # the grid shows every panel: build those not built yet
+        self.rearrange()
         panel = next((p for p in self._panels if compact and p.state.run_id == run_id), None)
         if panel is not None:
             QTimer.singleShot(0, self, lambda: self._reveal(panel))
