@@ -211,3 +211,36 @@ def test_flow_runs_sit_in_the_runs_area_above_the_filter(
         await services.close()
 
     arun(scenario())
+
+
+def test_a_waiting_run_in_the_compact_list_shows_its_question_when_selected(
+    sim: SimulatorThread, qtbot: QtBot, arun: Arun
+) -> None:
+    async def scenario() -> None:
+        services, view = await _dashboard(qtbot, sim)
+        asked = make_document("Asked", model=FAST, tasks=1)
+        asked.tasks[0].human_input = True
+        waiting = view.start(asked, {"topic": "moths"})
+        doc = make_document("Many", model=FAST, tasks=1)
+        states = [view.start(doc, {"topic": f"t{index}"}) for index in range(COMPACT_AT)]
+        assert view.runs.compact
+        for state in states:
+            await view._controller.wait(state)
+        await wait_until(lambda: waiting.pending_input is not None)
+        run_list = view.runs.run_list
+        assert run_list.line(waiting.run_id)[2] == WAITING_TEXT
+        assert view.summary.text().startswith("1 waiting for you")
+        assert view.grid.built == 1  # the newest run's panel only
+
+        _click_line(view, waiting.run_id)  # its panel is built now, with the question
+        panel = view.grid.shown_panels()[0]
+        assert panel.state is waiting
+        await wait_until(panel.input_bar.isVisible)
+        panel.input_bar.approve_button.click()
+        await view._controller.wait(waiting)
+        assert waiting.status is RunStatus.DONE
+        assert run_list.line(waiting.run_id)[2] == "done"
+        assert not view.summary.text().startswith("1 waiting")
+        await _finish(view, services)
+
+    arun(scenario())
