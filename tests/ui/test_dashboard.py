@@ -64,7 +64,7 @@ def test_two_checked_crews_fill_their_own_panels(
         view.picker.set_checked(beta)
         await view.select_crew(beta)
         view.inputs.field("topic").setText("wasps")  # typed, replaces the input set
-        view.mode.setCurrentText("kickoff_async")
+        view.mode.setCurrentIndex(view.mode.findData("kickoff_async"))
         view.run_button.click()
         await wait_until(lambda: len(view.grid.panels) == 2)
         panels = {panel.state.crew_name: panel for panel in view.grid.panels}

@@ -91,7 +91,7 @@ def test_the_history_lists_runs_and_shows_their_text_per_task(
         rows = {run.crew_name: row for row, run in enumerate(view.model.runs)}
         done_row = rows["Research and write"]
         cells = [view.model.index(done_row, c).data() for c in range(7)]
-        assert cells[0:3] == ["Research and write", "finished", "akickoff"]
+        assert cells[0:3] == ["Research and write", "finished", "Native async"]
         assert cells[5] == "1,234" and cells[6] == "$0.0021"
         assert view.model.index(rows["Night batch"], 1).data() == "interrupted"
         record = await view.show_run(ids["done"])

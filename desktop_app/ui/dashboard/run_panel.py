@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.engine.approval import ApprovalRequest
+from desktop_app.ui._run_modes import mode_label, mode_tooltip
 from desktop_app.ui._theme import themed_sheet
 from desktop_app.ui.controllers.run_state import (
     InputPrompt,
@@ -124,7 +125,8 @@ class RunPanel(QFrame):
         self.title = QLabel(self.state.crew_name)
         self.title.setStyleSheet("font-weight: bold;")
         self.status_label = QLabel()
-        self.mode_label = QLabel(self.state.mode)
+        self.mode_label = QLabel(mode_label(self.state.mode))
+        self.mode_label.setToolTip(mode_tooltip(self.state.mode))
         self.mode_label.setStyleSheet("color: #6b7280;")
         self.badge = QLabel()  # the model or SIMULATOR, set by the grid (_badges.py)
         self.badge.setObjectName("runBadge")

@@ -40,6 +40,7 @@ from desktop_app.documents.model import CrewDocument
 from desktop_app.storage.crew_library import CrewEntry
 from desktop_app.storage.dashboard_inputs import DashboardInputsStore
 from desktop_app.ui._notify import Notifier
+from desktop_app.ui._run_modes import mode_label, mode_tooltip
 from desktop_app.ui.controllers.run_controller import (
     PROJECT_ID_PREFIX,
     PROJECT_SNAPSHOT_KEY,
@@ -153,10 +154,13 @@ class DashboardView(QWidget):
 
     def _build_run_row(self) -> QVBoxLayout:
         self.mode = QComboBox()
-        self.mode.addItems(list(RUN_MODES))
-        self.mode.setCurrentText(self._services.current_settings.default_run_mode)
-        self.mode.setToolTip("akickoff: native async on the app's loop; "
-                             "kickoff_async: the blocking kickoff in a worker thread")
+        for index, run_mode in enumerate(RUN_MODES):
+            self.mode.addItem(mode_label(run_mode), run_mode)
+            self.mode.setItemData(index, mode_tooltip(run_mode), Qt.ItemDataRole.ToolTipRole)
+        self.mode.setCurrentIndex(
+            max(0, self.mode.findData(self._services.current_settings.default_run_mode)))
+        self.mode.setToolTip("How each crew runs: " + "; ".join(
+            f"{mode_label(run_mode)} = {mode_tooltip(run_mode)}" for run_mode in RUN_MODES))
         self.dry_run = QCheckBox("Dry run on the offline simulator")
         self.run_button = QPushButton("Run")
         self.run_button.setDefault(True)

@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor
 
 from desktop_app.storage.history import RunSummary
 from desktop_app.storage.stop_reasons import status_text
+from desktop_app.ui._run_modes import mode_label
 
 COLUMNS = ("Crew", "Status", "Mode", "Started", "Duration", "Tokens", "Cost", "Inputs")
 """The table's columns, in order."""
@@ -148,7 +149,7 @@ class RunTableModel(QAbstractTableModel):
         if column == 1:
             return run.status
         if column == 2:
-            return run.mode
+            return mode_label(run.mode)
         if column == 3:
             return format_started(run.started_at)
         if column == 4:

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from desktop_app.storage.forks import ForkLink, RunForks
 from desktop_app.storage.history import RunRecord, RunStatus, RunSummary
 from desktop_app.storage.stop_reasons import status_text, stop_reasons
+from desktop_app.ui._run_modes import mode_label
 from desktop_app.ui.history._compare import CompareDialog
 from desktop_app.ui.history._fork import ForkDialog
 from desktop_app.ui.history._lineage import tree_order
@@ -241,7 +242,7 @@ class HistoryView(QWidget):
         self.header_label.setText(
             f"<b>{record.crew_name}</b> — "
             f"{status_text(record.status, self.model.stop_reasons.get(record.run_id))}, "
-            f"{record.mode}, {duration}"
+            f"{mode_label(record.mode)}, {duration}"
             + (f", {cost}" if cost else "")
         )
         self.error_label.setText(record.error or "")

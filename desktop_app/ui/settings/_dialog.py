@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.storage.secrets import KeyringStatus, SecretStoreError, mask
 from desktop_app.storage.settings import ProviderKind, ProviderSettings, Settings
+from desktop_app.ui._run_modes import mode_label, mode_tooltip
 from desktop_app.ui.settings._connection import ConnectionResult, check_connection
 from desktop_app.ui.settings._mcp import McpServersPage
 from desktop_app.ui.settings._provider_form import ProviderForm
@@ -104,8 +105,10 @@ class SettingsDialog(QDialog):
         self.concurrency_box = named(QSpinBox(), "concurrency")
         self.concurrency_box.setRange(1, 1000)
         self.mode_box = named(QComboBox(), "runMode")
-        self.mode_box.addItem("akickoff (native async, recommended)", "akickoff")
-        self.mode_box.addItem("kickoff_async (a worker thread per run)", "kickoff_async")
+        for run_mode in ("akickoff", "kickoff_async"):
+            self.mode_box.addItem(mode_label(run_mode), run_mode)
+            self.mode_box.setItemData(self.mode_box.count() - 1, mode_tooltip(run_mode),
+                                      Qt.ItemDataRole.ToolTipRole)
         self.status_label = named(QLabel(), "settingsStatus")
         self.status_label.setWordWrap(True)
         buttons = QDialogButtonBox(
