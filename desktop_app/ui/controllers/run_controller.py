@@ -17,6 +17,9 @@ The controller forgets a run once it has ended and `runEnded` was emitted: the `
 no Qt parent, so it lives exactly as long as a view holds it (the dashboard keeps the panels of
 the latest runs only), and the run history keeps the rest. A session that runs 1,000 crews
 does not keep 1,000 states (see benchmarks/reliability_soak_ui.py).
+
+What a run is asked with is `_run_request`'s `RunRequest`; how its events change its state,
+`_run_events`; what a failure says, `_run_errors` (their public names are re-exported here).
 """
 
 from __future__ import annotations
@@ -25,14 +28,12 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import AsyncGenerator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import AsyncGenerator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop_app.documents.model import CrewDocument
 from desktop_app.storage.forks import record_fork_origin
 from desktop_app.ui.controllers._budget_stop import BatchBudgets, budget_error, stop_by_budget
 from desktop_app.ui.controllers._crew_approvals import CrewApprovals
@@ -41,21 +42,23 @@ from desktop_app.ui.controllers._human_input import HumanInputBroker
 from desktop_app.ui.controllers._project_build import ProjectRun
 from desktop_app.ui.controllers._project_folder import ProjectFolders
 from desktop_app.ui.controllers._recorder import RunRecorder
-from desktop_app.ui.controllers.crew_factory import BuiltCrew, CrewFactory
-from desktop_app.ui.controllers.run_state import (
-    FrameClock,
-    RunState,
-    RunStatus,
-    describe_tool_call,
-    plan_lines,
-    reused_line,
-    skipped_line,
+from desktop_app.ui.controllers._run_errors import describe_error, refused_provider
+from desktop_app.ui.controllers._run_events import apply_event as _apply
+from desktop_app.ui.controllers._run_events import warn
+from desktop_app.ui.controllers._run_request import (
+    PROJECT_ID_PREFIX,
+    PROJECT_SNAPSHOT_KEY,
+    RunMode,
+    RunRequest,
+    snapshot,
 )
+from desktop_app.ui.controllers.crew_factory import BuiltCrew, CrewFactory
+from desktop_app.ui.controllers.run_state import FrameClock, RunState, RunStatus, reused_line
 
 if TYPE_CHECKING:
-    from desktop_app.engine import LLMError, RunEvent, RunEventStream
+    from desktop_app.engine import RunEvent, RunEventStream
     from desktop_app.engine.approval import Decision
-    from desktop_app.engine.outputs import CrewOutput, TaskOutput
+    from desktop_app.engine.outputs import CrewOutput
     from desktop_app.ui.services import AppServices
 
 __all__ = [
@@ -63,6 +66,7 @@ __all__ = [
     "PROJECT_SNAPSHOT_KEY",
     "ProjectRun",
     "RunController",
+    "RunMode",
     "RunRequest",
     "describe_error",
     "refused_provider",
@@ -76,90 +80,6 @@ yields over buffered chunks stalls the UI for hundreds of milliseconds)."""
 
 AUTOFLUSH_INTERVAL = 0.5
 """Seconds between writes of buffered streamed text to the history."""
-
-RunMode = Literal["akickoff", "kickoff_async"]
-
-PROJECT_ID_PREFIX = "project:"
-"""Crew ids of CrewAI projects opened in the app start with this (then the project's folder)."""
-
-PROJECT_SNAPSHOT_KEY = "crewdesk_project"
-"""The key, in a history snapshot's `settings.extra`, of the project crew id a run came from
-(so that "Run again" runs the project's code again)."""
-
-
-@dataclass(frozen=True, slots=True)
-class RunRequest:
-    """What to run.
-
-    Attributes:
-        document: The crew.
-        inputs: Values for its placeholders.
-        mode: "akickoff" (native async) or "kickoff_async" (a worker thread).
-        crew_id: The crew's id in the library, when it has one.
-        dry_run: Run every agent on the offline simulator.
-        project: For a CrewAI project's crew: its loaded code and configs; the crew is then
-            made by the project's code (`document` is what history keeps of it).
-        reuse: Stored outputs by task index that the run reuses instead of running those
-            tasks (a fork or a resume: `storage.forks`).
-        fork_of: The history run this one started from, and the task it starts at.
-    """
-
-    document: CrewDocument
-    inputs: Mapping[str, Any] = field(default_factory=dict)
-    mode: RunMode = "akickoff"
-    crew_id: str | None = None
-    dry_run: bool = False
-    project: ProjectRun | None = None
-    reuse: Mapping[int, TaskOutput] | None = None
-    fork_of: tuple[str, int] | None = None
-
-
-def _snapshot(request: RunRequest) -> dict[str, Any]:
-    """The crew as history keeps it; a project's run notes its project's crew id."""
-    snapshot: dict[str, Any] = request.document.model_dump(mode="json")
-    if request.crew_id is not None and request.crew_id.startswith(PROJECT_ID_PREFIX):
-        snapshot["settings"]["extra"][PROJECT_SNAPSHOT_KEY] = request.crew_id
-    return snapshot
-
-
-def describe_error(exc: BaseException, secrets: list[str]) -> tuple[str, bool]:
-    """A message for the user about a failed run, with every key scrubbed out.
-
-    Returns:
-        The message, and whether the provider refused the key (an auth failure).
-    """
-    from desktop_app.engine import mask_secrets, register_secrets
-
-    register_secrets(secrets)
-    message = mask_secrets(str(exc) or type(exc).__name__)  # every key the process knows
-    for secret in secrets:
-        if secret:
-            message = message.replace(secret, "•••")  # one too short to register
-    return message, _refused_key(exc) is not None
-
-
-def refused_provider(exc: BaseException, built: BuiltCrew | None) -> tuple[str, str]:
-    """Whose key was refused, when `exc` is an auth failure.
-
-    Returns:
-        The id of the configured provider that holds the key ("" when none of the settings'
-        providers serves the model) and a name for the user (its display name, else the
-        provider as litellm names it); two empty strings when no key was refused.
-    """
-    cause = _refused_key(exc)
-    if cause is None:
-        return "", ""
-    configured = built.provider_of(cause.model) if built is not None else None
-    if configured is None:
-        return "", cause.provider
-    return configured.id, configured.display_name or configured.id
-
-
-def _refused_key(exc: BaseException) -> LLMError | None:
-    from desktop_app.engine import LLMError, TaskExecutionError
-
-    cause = exc.cause if isinstance(exc, TaskExecutionError) else exc
-    return cause if isinstance(cause, LLMError) and cause.kind == "auth" else None
 
 
 class RunController(QObject):
@@ -315,7 +235,7 @@ class RunController(QObject):
         self._approvals.track(state.run_id, recorder)
         built: BuiltCrew | None = None
         try:
-            await recorder.start(_snapshot(request))
+            await recorder.start(snapshot(request))
             if request.fork_of is not None:  # the fork shows under its run in History
                 await record_fork_origin(self._services.history, state.run_id, request.fork_of)
             async with self._gate:
@@ -374,7 +294,7 @@ class RunController(QObject):
         lease = await self._folders.enter(project.project.spec.root) if project else None
         try:
             if lease is not None and lease.warning is not None:
-                _warn(state, recorder, lease.warning, 0)
+                warn(state, recorder, lease.warning, 0)
             root = built.simulator_root
             with simulated_services_here(root) if root else contextlib.nullcontext():
                 return await self._stream(built, state, request, recorder)
@@ -441,69 +361,3 @@ class RunController(QObject):
                 log.exception("could not write streamed text to the history")
             if not self._tasks:
                 return
-
-
-def _warning_of(event: object) -> str | None:
-    """The warning line of an event that warns (`SettingIgnored`), else None.
-
-    Read by its `kind` tag, so that a new kind of warning event needs no change here."""
-    if getattr(event, "kind", None) not in ("setting_ignored", "budget_warning"):
-        return None
-    message = getattr(event, "message", "")
-    if isinstance(message, str) and message:
-        return message
-    return f"{getattr(event, 'owner', '?')}: {getattr(event, 'setting', '?')} is ignored"
-
-
-def _warn(state: RunState, recorder: RunRecorder, message: str, task_index: int) -> None:
-    """Shows a warning in the run's panel and keeps it in its history."""
-    state.warn(message)
-    recorder.text(task_index, message + "\n", "warning")
-
-
-def _apply(state: RunState, event: RunEvent, recorder: RunRecorder) -> None:
-    """Applies one engine event (other than a task's end) to the run's state.
-
-    A kind this does not know is skipped (the engine may add kinds before the app shows them).
-    """
-    if event.kind == "trace_span":  # one per LLM call, tool call...: the history keeps them
-        recorder.span(event)
-        return
-    warning = _warning_of(event)
-    if warning is not None:
-        _warn(state, recorder, warning, max(getattr(event, "task_index", 0) or 0, 0))
-        return
-    if event.kind in ("plan_created", "task_skipped"):
-        note = (plan_lines(event.task_index, event.plan) if event.kind == "plan_created"
-                else skipped_line(event.task_index, event.task_name))
-        state.add_note(note)
-        recorder.text(event.task_index, note, "note")
-        return
-    if (event.kind == "text" or event.kind == "tool_call") and event.agent_role != state.speaker:
-        state.switch_speaker(event.agent_role)
-        recorder.text(event.task_index, event.agent_role + "\n", "agent")
-    if event.kind == "text":
-        state.append_text(event.content)
-        recorder.text(event.task_index, event.content)
-    elif event.kind == "task_started":
-        state.start_task(event.task_index, max(state.task_count, 1), event.agent_role)
-    elif event.kind == "run_started":
-        state.task_count = event.task_count
-    elif event.kind == "tool_call":
-        from desktop_app.engine import mask_secrets
-
-        arguments = mask_secrets(event.arguments)  # code may spell out a key: never shown
-        state.tool_started(event.tool_name, arguments)
-        recorder.text(
-            event.task_index, describe_tool_call(event.tool_name, arguments) + "\n", "tool_call"
-        )
-    elif event.kind == "tool_result":
-        state.tool_finished(event.tool_name, event.output, event.is_error)
-        recorder.text(event.task_index, event.output + "\n", "tool_result")
-    elif event.kind == "usage":
-        state.set_usage(event.usage.total_tokens, event.cost_usd)
-    elif event.kind == "run_finished":
-        state.set_usage(event.output.token_usage.total_tokens, event.cost_usd)
-    elif event.kind == "human_input_received":
-        state.give_feedback(event.feedback)
-        recorder.text(event.task_index, (event.feedback or "(approved)") + "\n", "human_input")
