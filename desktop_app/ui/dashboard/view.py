@@ -12,35 +12,23 @@ highlighted now", so a Run that arrives while the selection changes still runs i
 
 The view never awaits the engine: it hands `RunRequest`s to the `RunController` and shows
 a panel for each `RunState` the controller announces (from here, the designer or history).
+The side's widgets (and the for-each table's file loading) are `_side.py`'s, the run panels'
+area `_runs_area.py`'s; this module decides what a Run runs.
 """
 
 from __future__ import annotations
 
-import asyncio
-import itertools
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QFileDialog,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from desktop_app.documents.model import CrewDocument
 from desktop_app.storage.crew_library import CrewEntry
 from desktop_app.storage.dashboard_inputs import DashboardInputsStore
 from desktop_app.ui._notify import Notifier
-from desktop_app.ui._run_modes import mode_label, mode_tooltip
 from desktop_app.ui.controllers.run_controller import (
     PROJECT_ID_PREFIX,
     PROJECT_SNAPSHOT_KEY,
@@ -55,14 +43,9 @@ from desktop_app.ui.dashboard._endpoints import endpoints_allowed
 from desktop_app.ui.dashboard._memory import InputsMemory
 from desktop_app.ui.dashboard._preflight import provider_ready
 from desktop_app.ui.dashboard._runs_area import RunsArea
+from desktop_app.ui.dashboard._side import DashboardSide
 from desktop_app.ui.dashboard._waiting import show_in_tab_title
-from desktop_app.ui.dashboard.inputs import (
-    BatchTable,
-    CrewPicker,
-    InputsForm,
-    InputsPanel,
-    parse_jsonl,
-)
+from desktop_app.ui.dashboard.inputs import InputsForm
 from desktop_app.ui.qt import asyncSlot
 from desktop_app.ui.services import AppServices
 
@@ -72,8 +55,6 @@ if TYPE_CHECKING:
 __all__ = ["DashboardView"]
 
 log = logging.getLogger(__name__)
-
-RUN_MODES: tuple[RunMode, ...] = ("akickoff", "kickoff_async")
 
 
 class DashboardView(QWidget):
@@ -131,69 +112,20 @@ class DashboardView(QWidget):
         layout.addWidget(splitter)
 
     def _build_side(self) -> QWidget:
-        side = QWidget()
-        side.setMinimumWidth(280)
-        side.setMaximumWidth(460)
-        layout = QVBoxLayout(side)
-        layout.setContentsMargins(0, 0, 4, 0)
-        layout.addWidget(QLabel("<b>Crews</b> (check several to run them together)"))
-        self.picker = CrewPicker()
-        layout.addWidget(self.picker, 2)
-        inputs_box = QGroupBox("Inputs")
-        inputs_layout = QVBoxLayout(inputs_box)
-        self.inputs_panel = InputsPanel()
-        inputs_layout.addWidget(self.inputs_panel)
-        layout.addWidget(inputs_box)
-        layout.addLayout(self._build_run_row())
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b91c1c;")
-        layout.addWidget(self.message)
-        layout.addWidget(self._build_batch(), 2)
+        """The left side (`_side.py`); its widgets are the view's attributes too."""
+        self.side = DashboardSide(self._services.current_settings.default_run_mode)
+        side, box = self.side, self.side.for_each
+        self.picker, self.inputs_panel, self.message = side.picker, side.inputs_panel, side.message
+        self.mode, self.dry_run, self.run_button = side.mode, side.dry_run, side.run_button
+        self.batch_box, self.batch = box, box.batch
+        self.add_row_button, self.load_batch_button = box.add_row_button, box.load_batch_button
+        self.run_batch_button = box.run_batch_button
         return side
-
-    def _build_run_row(self) -> QVBoxLayout:
-        self.mode = QComboBox()
-        for index, run_mode in enumerate(RUN_MODES):
-            self.mode.addItem(mode_label(run_mode), run_mode)
-            self.mode.setItemData(index, mode_tooltip(run_mode), Qt.ItemDataRole.ToolTipRole)
-        self.mode.setCurrentIndex(
-            max(0, self.mode.findData(self._services.current_settings.default_run_mode)))
-        self.mode.setToolTip("How each crew runs: " + "; ".join(
-            f"{mode_label(run_mode)} = {mode_tooltip(run_mode)}" for run_mode in RUN_MODES))
-        self.dry_run = QCheckBox("Dry run on the offline simulator")
-        self.run_button = QPushButton("Run")
-        self.run_button.setDefault(True)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Mode"))
-        row.addWidget(self.mode, 1)
-        row.addWidget(self.run_button)
-        column = QVBoxLayout()
-        column.addLayout(row)
-        column.addWidget(self.dry_run)
-        return column
-
-    def _build_batch(self) -> QGroupBox:
-        box = QGroupBox("For each (one run per row)")
-        self.batch_box = box
-        layout = QVBoxLayout(box)
-        self.batch = BatchTable()
-        layout.addWidget(self.batch, 1)
-        self.add_row_button = QPushButton("Add row")
-        self.load_batch_button = QPushButton("Load JSONL…")
-        self.run_batch_button = QPushButton("Run for each row")
-        buttons = QHBoxLayout()
-        for button in (self.add_row_button, self.load_batch_button, self.run_batch_button):
-            buttons.addWidget(button)
-        layout.addLayout(buttons)
-        return box
 
     def _connect(self) -> None:
         self.picker.crewSelected.connect(self._on_picker_crewSelected)
         self.picker.checksChanged.connect(self._on_picker_checksChanged)
         self.run_button.clicked.connect(self._on_run_button_clicked)
-        self.add_row_button.clicked.connect(self._on_add_row_button_clicked)
-        self.load_batch_button.clicked.connect(self._on_load_batch_button_clicked)
         self.run_batch_button.clicked.connect(self._on_run_batch_button_clicked)
         self.stop_all_button.clicked.connect(self._on_stop_all_button_clicked)
         self.clear_button.clicked.connect(self._on_clear_button_clicked)
@@ -247,13 +179,7 @@ class DashboardView(QWidget):
 
     def _order_tabs(self) -> None:
         """Tab goes down the side as it reads: crews, inputs, mode, Run, dry run, for-each."""
-        chain: list[QWidget] = [
-            self.picker, *self.inputs_panel.focus_widgets(), self.mode, self.run_button,
-            self.dry_run, self.batch, self.add_row_button, self.load_batch_button,
-            self.run_batch_button,
-        ]
-        for first, second in itertools.pairwise(chain):
-            QWidget.setTabOrder(first, second)
+        self.side.order_tabs()
 
     def _code_failed(self, crew_id: str) -> bool:
         """Says so when a trusted project's code failed to load (its runs would lack what
@@ -277,7 +203,7 @@ class DashboardView(QWidget):
     ) -> RunState:
         """Starts one run with the mode and dry-run choice shown in the dashboard; its panel
         gets the badge of its model (or SIMULATOR)."""
-        chosen = mode or RUN_MODES[max(0, self.mode.currentIndex())]
+        chosen = mode or self.side.chosen_mode()
         opened = self._services.projects.get(crew_id)
         request = RunRequest(document, inputs, mode=chosen, crew_id=crew_id,
                              dry_run=self.dry_run.isChecked(),
@@ -377,15 +303,7 @@ class DashboardView(QWidget):
 
     async def load_batch_file(self, path: Path) -> int:
         """Fills the for-each table from a JSONL file; returns the number of rows."""
-        try:
-            text = await asyncio.to_thread(path.read_text, encoding="utf-8")
-            rows = parse_jsonl(text)
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            self.show_message(f"Cannot read {path.name}: {exc}")
-            return 0
-        self.batch.set_rows(rows)
-        self.show_message("")
-        return len(rows)
+        return await self.side.for_each.load_file(path)
 
     async def rerun(self, run_id: str) -> RunState | None:
         """Runs again a run from the history: same crew snapshot, inputs and mode."""
@@ -459,21 +377,6 @@ class DashboardView(QWidget):
     @asyncSlot()
     async def _on_run_batch_button_clicked(self) -> None:
         await self.run_batch()
-
-    def _on_add_row_button_clicked(self) -> None:
-        self.batch.add_row()
-
-    def _on_load_batch_button_clicked(self) -> None:
-        dialog = QFileDialog(self, "Load inputs (one JSON object per line)")
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.setNameFilter("JSON Lines (*.jsonl *.ndjson);;All files (*)")
-        dialog.fileSelected.connect(self._on_batch_dialog_fileSelected)
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.open()
-
-    @asyncSlot(str)
-    async def _on_batch_dialog_fileSelected(self, path: str) -> None:
-        await self.load_batch_file(Path(path))
 
     def _on_grid_approvalDecided(self, run_id: str, decision: str) -> None:
         if decision in ("run", "deny", "always"):
