@@ -7,7 +7,8 @@ does after the first paint.
 
 The window owns the `RunController`. Closing it asks first when crews are running or the
 designer has unsaved changes, then cancels every run, waits briefly for them to be recorded,
-flushes the history and closes the services, with a time limit, so exit never hangs.
+flushes the history and closes the services, with a time limit, so exit never hangs (the
+start and close sequences are `_window_life.py`'s).
 """
 
 from __future__ import annotations
@@ -18,22 +19,21 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QLabel,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop_app.ui import _menus, _window_look, _window_state
+from desktop_app.ui import _menus, _window_life, _window_look
 from desktop_app.ui._provider_banner import ProviderBanner
-from desktop_app.ui.keys import install_key_source
+from desktop_app.ui._window_life import SHUTDOWN_LIMIT_S
 from desktop_app.ui.qt import asyncSlot
 
 if TYPE_CHECKING:
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from desktop_app.ui.dashboard import DashboardView
     from desktop_app.ui.designer import DesignerView
     from desktop_app.ui.history import HistoryView
+    from desktop_app.ui.history._resume import ResumeDialog
     from desktop_app.ui.memory import MemoryDialog
     from desktop_app.ui.projects._opener import ProjectOpener
     from desktop_app.ui.projects._session import OpenProject
@@ -50,11 +51,6 @@ if TYPE_CHECKING:
 __all__ = ["SHUTDOWN_LIMIT_S", "MainWindow", "ProviderBanner"]
 
 log = logging.getLogger(__name__)
-
-SHUTDOWN_LIMIT_S = 8.0
-"""The longest closing may take before the window closes anyway."""
-
-_Button = QMessageBox.StandardButton
 
 
 class MainWindow(QMainWindow):
@@ -80,6 +76,7 @@ class MainWindow(QMainWindow):
     save_as_action: QAction
     theme_actions: dict[str, QAction]
     about_dialog: QDialog
+    resume_offer: ResumeDialog | None  # set by `start`
 
     def __init__(self, services: AppServices | None = None, parent: QWidget | None = None) -> None:
         """Builds the window's shell, and its views too when `services` are given.
@@ -204,40 +201,7 @@ class MainWindow(QMainWindow):
         When the designer found unsaved edits of the last session (a crash), its tab is
         shown, with its offer to restore them.
         """
-        await self.services.start()
-        self._spawn(install_key_source(self.services.secrets))  # slow keychains: not awaited
-        settings = self.services.current_settings
-        self.controller.set_concurrency_limit(settings.concurrency_limit)
-        self.dashboard.mode.setCurrentText(settings.default_run_mode)
-        self._restore_geometry(settings.window_state_bytes())
-        _window_state.restore_splitters(self, settings)
-        self._show_theme(settings.theme)
-        self.banner.setVisible(not self.services.has_provider())
-        await self.dashboard.load_crews()
-        await self.designer.ready()
-        if self.designer.recovered_ids:
-            self.tabs.setCurrentWidget(self.designer)
-        from desktop_app.ui.history._resume import offer_resumes
-
-        self.resume_offer = await offer_resumes(self)  # runs a crash or a kill cut off
-        self.statusBar().showMessage(self._start_message(), 10_000)
-        self.started.emit()
-
-    def _start_message(self) -> str:
-        parts = ["Ready."]
-        if self.services.settings_warning:
-            parts.append(self.services.settings_warning)
-        if self.services.interrupted_runs:
-            count = self.services.interrupted_runs
-            parts.append(f"{count} run{'s' if count != 1 else ''} left running when CrewDesk "
-                         "last closed are marked interrupted in History.")
-        if self.designer.recovered_ids:
-            parts.append("Unsaved designer edits of the last session can be restored.")
-        return " ".join(parts)
-
-    def _restore_geometry(self, state: bytes | None) -> None:
-        if state:
-            self.restoreGeometry(QByteArray(state))
+        await _window_life.start(self)
 
     # -- commands ----------------------------------------------------------------------
 
@@ -331,13 +295,14 @@ class MainWindow(QMainWindow):
 
     def choose_theme(self, name: str) -> None:
         """Shows the theme ``name`` (system, light, dark) and keeps it in the settings."""
-        self._show_theme(name)
+        self.show_theme(name)
         if self._attached:
             settings = self.services.current_settings.model_copy(deep=True)
             settings.theme = name  # type: ignore[assignment]  # one of _menus.THEMES
             self._spawn(self.services.save_settings(settings))
 
-    def _show_theme(self, name: str) -> None:
+    def show_theme(self, name: str) -> None:
+        """Shows the theme ``name`` (system, light, dark) without saving it."""
         _menus.apply_theme(name)
         self.theme_actions[name].setChecked(True)
 
@@ -364,56 +329,20 @@ class MainWindow(QMainWindow):
 
     async def _close_when_agreed(self) -> None:
         try:
-            if not await self.confirm_close():
-                return
-            current = asyncio.current_task()
-            for task in list(self._tasks):  # refreshes and the like; not this task
-                if task is not current:
-                    task.cancel()
-            try:
-                await asyncio.wait_for(self.shutdown(), SHUTDOWN_LIMIT_S)
-            except Exception:
-                log.exception("closing did not finish cleanly")
-            self._closed = True
-            self.close()
-            self.closed.emit()
+            if await _window_life.close_when_agreed(self, self._tasks):
+                self._closed = True
+                self.close()
+                self.closed.emit()
         finally:
             self._closing = False
 
     async def confirm_close(self) -> bool:
         """Asks about unsaved designer changes and running crews; False keeps the window."""
-        from desktop_app.ui.widgets.ask import ask
-
-        if not await self.designer.confirm_discard():
-            return False
-        from desktop_app.ui.flows._window import active_flows
-
-        active = len(self.controller.active_runs()) + active_flows(self)
-        if not active:
-            return True
-        answer = await ask(
-            self, "Stop the running crews?",
-            f"{active} run{'s are' if active != 1 else ' is'} still going. Closing stops "
-            "them; what they streamed so far stays in History.",
-            _Button.Close | _Button.Cancel, _Button.Cancel,
-        )
-        return answer == _Button.Close
+        return await _window_life.confirm_close(self)
 
     async def shutdown(self) -> None:
         """Cancels the runs, saves the window's geometry, flushes and closes the services."""
-        from desktop_app.ui.flows._window import close_flows
-
-        await close_flows(self)  # ui.flows: their runs end recorded, before the history closes
-        await self.controller.aclose(grace=3.0)
-        await self.designer.flush_recovery()
-        settings = self.services.current_settings.model_copy(deep=True)
-        settings.set_window_state(bytes(self.saveGeometry().data()))
-        _window_state.remember_splitters(self, settings)
-        try:
-            await self.services.save_settings(settings)
-        except OSError:
-            log.exception("could not save the window geometry")
-        await self.services.close()
+        await _window_life.shutdown(self)
 
     # -- slots -------------------------------------------------------------------------
 
