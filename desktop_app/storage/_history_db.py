@@ -374,6 +374,9 @@ class HistoryDB:
             )
             if self._fts:
                 index_run(self._conn, run_id)
+        # an ended run's next seqs go (a line or span still to come asks the file)
+        self._next_seq.pop(run_id, None)
+        self._spans.next_seq.pop(run_id, None)
 
     def mark_interrupted(self, *, error: str = INTERRUPTED_MESSAGE) -> int:
         """Marks every run still queued or running as interrupted (call it at start-up).

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWi
 from desktop_app.ui.controllers.run_state import RunState
 from desktop_app.ui.dashboard._arrange import Arrangement
 from desktop_app.ui.dashboard._badges import TitleElider, run_title, show_badge
+from desktop_app.ui.dashboard._style_cache import StyleCacheTrimmer
 from desktop_app.ui.dashboard.run_panel import RunPanel
 
 __all__ = ["MAX_ENDED_PANELS", "PANEL_MIN_WIDTH", "RunGrid"]
@@ -85,6 +86,7 @@ class RunGrid(QScrollArea):
         self._pending: list[RunState] = []
         self._badges: dict[str, tuple[str, str]] = {}
         self._elider = TitleElider(self)
+        self.style_cache = StyleCacheTrimmer()  # released panels' pictures (see its module)
         self._reveal_next: RunState | None = None
         self._columns = 0
         self._arrangement = Arrangement()
@@ -233,6 +235,7 @@ class RunGrid(QScrollArea):
         for panel in gone:
             self._badges.pop(panel.state.run_id, None)
         self._reflow(force=True)
+        self.style_cache.released(len(gone))
         self.empty_hint.setVisible(not self._panels and not self._pending)
         self.runsRemoved.emit([panel.state.run_id for panel in gone])
 
