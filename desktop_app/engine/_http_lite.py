@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import os
 import ssl
@@ -278,14 +279,17 @@ class _Watchdog:
         self.loop = asyncio.get_running_loop()
         self.last = self.loop.time()
         self.fired = False
-        self.handle: asyncio.TimerHandle | None = self.loop.call_at(
-            self.last + timeout, self._check
-        )
+        self.handle: asyncio.TimerHandle | None = self._arm(self.last + timeout)
+
+    def _arm(self, when: float) -> asyncio.TimerHandle:
+        # An empty context, not a copy of the caller's: qasync keeps a cancelled timer until
+        # it is due (600 s by default), and the copy kept each call's run scope alive so long.
+        return self.loop.call_at(when, self._check, context=contextvars.Context())
 
     def _check(self) -> None:
         due = self.last + self.timeout
         if self.loop.time() < due:
-            self.handle = self.loop.call_at(due, self._check)
+            self.handle = self._arm(due)
             return
         self.fired = True
         self.handle = None
