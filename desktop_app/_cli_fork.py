@@ -208,12 +208,22 @@ class RunTap:
                             usage=event.output.token_usage.model_dump(), cost_usd=event.cost_usd)
         elif event.kind == "run_failed":
             await self._end("failed", error=event.error)
+            await self._failed_for(event.error_kind)
         elif event.kind == "run_cancelled":
             await self._end("cancelled", error=event.message or None)
             if event.reason == "budget":  # History reads "stopped by budget"
                 from desktop_app.storage.stop_reasons import record_stop_reason
 
                 await record_stop_reason(history, self.run_id, event.reason)
+
+    async def _failed_for(self, error_kind: str | None) -> None:
+        """A run the network cut off gets stop reason "network": offered again at the next
+        start of the app (and ``--resume`` goes on after it)."""
+        from desktop_app.storage.stop_reasons import failure_stop_reason, record_stop_reason
+
+        reason = failure_stop_reason(error_kind)
+        if reason is not None:
+            await record_stop_reason(self.history, self.run_id, reason)
 
     async def close(self, error: str | None) -> None:
         """Ends a run the engine did not end (it failed before starting, or was stopped)."""

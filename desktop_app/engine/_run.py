@@ -40,7 +40,7 @@ from desktop_app.engine._secrets_mask import mask
 from desktop_app.engine._task_limits import RunLogFile
 from desktop_app.engine._trace import Span
 from desktop_app.engine._verbose import verbose_roles, with_printer
-from desktop_app.engine.errors import TaskExecutionError
+from desktop_app.engine.errors import TaskExecutionError, llm_error_kind
 from desktop_app.engine.mcp import close_run_scope, open_run_scope, prepare_run
 from desktop_app.engine.outputs import CrewOutput, TaskOutput
 from desktop_app.engine.tools import BaseTool
@@ -240,4 +240,5 @@ def _failure_event(run_id: str, exc: Exception) -> ev.RunFailed:
         error_type=type(task_error.cause if task_error else exc).__name__,
         task_index=task_error.task_index if task_error else None,
         agent_role=task_error.agent_role if task_error else None,
+        error_kind=llm_error_kind(exc),
     )

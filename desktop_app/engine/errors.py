@@ -23,6 +23,10 @@ RETRYABLE_KINDS: frozenset[LLMErrorKind] = frozenset(
     {"rate_limit", "server", "timeout", "connection"}
 )
 
+NETWORK_KINDS: frozenset[LLMErrorKind] = frozenset({"connection", "timeout", "stream_dropped"})
+"""The kinds of a call the network cut off (the provider was not reached, did not answer in
+time, or its stream broke off): a run failed with one is offered for resuming."""
+
 
 class CrewError(Exception):
     """Base of every error the engine raises on purpose."""
@@ -144,3 +148,16 @@ class TaskTimeoutError(CrewError, TimeoutError):
             f"agent '{agent_role}' did not finish within its max_execution_time of {limit:g} "
             "seconds; increase max_execution_time or make the task smaller"
         )
+
+
+def llm_error_kind(exc: BaseException) -> LLMErrorKind | None:
+    """The kind of the `LLMError` behind `exc` (itself, a failed task's cause, or an error
+    it was raised from), or None when no model call failed."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, LLMError):
+            return current.kind
+        seen.add(id(current))
+        current = current.cause if isinstance(current, TaskExecutionError) else current.__cause__
+    return None

@@ -262,13 +262,16 @@ class RunFinished(_Event):
 
 
 class RunFailed(_Event):
-    """The run stopped on an error; `error` is a message meant for the user."""
+    """The run stopped on an error; `error` is a message meant for the user. `error_kind` is
+    the `LLMError` kind when a model call failed (e.g. "stream_dropped"; None otherwise, and
+    in events stored before it existed)."""
 
     kind: Literal["run_failed"] = "run_failed"
     error: str
     error_type: str
     task_index: int | None
     agent_role: str | None
+    error_kind: str | None = None
 
 
 class RunCancelled(_Event):

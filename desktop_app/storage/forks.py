@@ -5,8 +5,9 @@ outputs (the engine's `reuse`, no model call), tasks N.. run. A resume is a fork
 off by a crash or a kill, from its first task without an output. The new run records
 `parent_run_id` and `fork_task_index` (0-based), so forks form a tree under the original.
 
-An interrupted run is offered for resuming once: deciding (resuming or discarding it) sets its
-`stop_reason` to "resumed" or "discarded", and it is not offered again.
+An interrupted run, or a failed one whose stop reason is "network" (the network cut a model
+call off, `storage.stop_reasons`), is offered for resuming until decided: deciding (resuming or
+discarding it) sets its `stop_reason` to "resumed" or "discarded", and it is not offered again.
 
 The sync functions take a `HistoryDB` (its thread); `RunForks` is their async API for code on
 the event loop, run on the history's worker (`RunHistory.run_on_db`).
@@ -34,6 +35,7 @@ __all__ = [
     "RunForks",
     "first_unfinished_task",
     "fork_links",
+    "is_offered",
     "record_fork_origin",
     "resume_offers",
     "reused_outputs",
@@ -62,7 +64,7 @@ class ForkLink:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ResumeOffer:
-    """An interrupted run not yet resumed or discarded.
+    """A run cut off (interrupted, or failed for the network) not yet resumed or discarded.
 
     Attributes:
         run_id: The run.
@@ -125,12 +127,27 @@ def set_stop_reason(db: HistoryDB, run_id: str, reason: str) -> None:
             raise UnknownRunError(run_id)
 
 
+_OFFERED = (
+    "((status = 'interrupted' AND stop_reason IS NULL) "
+    "OR (status = 'failed' AND stop_reason = 'network'))"
+)
+"""The runs offered for resuming (a decision overwrites the stop reason)."""
+
+
+def is_offered(db: HistoryDB, run_id: str) -> bool:
+    """Whether the run is offered for resuming (see `resume_offers`)."""
+    row = db.connection.execute(
+        f"SELECT 1 FROM runs WHERE id = ? AND {_OFFERED}", (run_id,)
+    ).fetchone()
+    return row is not None
+
+
 def resume_offers(db: HistoryDB) -> list[ResumeOffer]:
-    """Interrupted runs not yet resumed or discarded, newest first."""
+    """Interrupted runs, and runs that failed because the network cut them off (stop reason
+    "network"), not yet resumed or discarded, newest first."""
     conn = db.connection
     rows = conn.execute(
-        "SELECT id FROM runs WHERE status = 'interrupted' AND stop_reason IS NULL "
-        "ORDER BY started_at DESC"
+        f"SELECT id FROM runs WHERE {_OFFERED} ORDER BY started_at DESC"
     ).fetchall()
     offers: list[ResumeOffer] = []
     for (run_id,) in rows:
@@ -258,8 +275,7 @@ async def record_fork_origin(history: RunHistory, run_id: str, fork_of: tuple[st
     forks = RunForks(history)
     try:
         await forks.set_origin(run_id, parent_run_id, start)
-        parent = await history.get_run(parent_run_id)
-        if parent is not None and parent.status == "interrupted":
+        if await history.run_on_db(is_offered, parent_run_id):
             await forks.decide(parent_run_id, "resumed")
     except Exception:
         log.exception("could not record that run %s was forked from %s", run_id, parent_run_id)

@@ -2,7 +2,10 @@
 
 A run stopped by its budget is recorded with status "cancelled" and stop reason "budget"
 (`BUDGET`); the app's History shows it as "stopped by budget" (`status_text`). Forks and
-resumes use the same column for decided resume offers (`storage.forks`).
+resumes use the same column for decided resume offers (`storage.forks`). A run that failed
+because the network cut a model call off (the engine's `NETWORK_KINDS`: no connection, no
+answer in time, a broken stream) is recorded with status "failed" and stop reason "network"
+(`NETWORK`), and is offered for resuming at the next start like an interrupted one.
 """
 
 from __future__ import annotations
@@ -13,13 +16,32 @@ from desktop_app.storage._history_db import HistoryDB
 from desktop_app.storage.forks import set_stop_reason
 from desktop_app.storage.history import RunHistory
 
-__all__ = ["BUDGET", "STOPPED_BY_BUDGET", "record_stop_reason", "status_text", "stop_reasons"]
+__all__ = [
+    "BUDGET",
+    "NETWORK",
+    "STOPPED_BY_BUDGET",
+    "failure_stop_reason",
+    "record_stop_reason",
+    "status_text",
+    "stop_reasons",
+]
 
 BUDGET = "budget"
 """The stop reason of a run its budget stopped."""
 
 STOPPED_BY_BUDGET = "stopped by budget"
 """How such a run's status reads."""
+
+NETWORK = "network"
+"""The stop reason of a run that failed because the network cut a model call off."""
+
+
+def failure_stop_reason(error_kind: str | None) -> str | None:
+    """The stop reason to record for a run that failed with an `LLMError` of `error_kind`
+    (`NETWORK` for a network kind; None for any other failure, which is not offered)."""
+    from desktop_app.engine.errors import NETWORK_KINDS
+
+    return NETWORK if error_kind in NETWORK_KINDS else None
 
 
 def stop_reasons_in(db: HistoryDB, run_ids: Sequence[str]) -> dict[str, str]:
