@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from desktop_app.storage.history import RunHistory
+from desktop_app.storage.stop_reasons import failure_stop_reason, record_stop_reason
 from desktop_app.ui.controllers.run_state import RunState, RunStatus
 
 if TYPE_CHECKING:
@@ -86,18 +87,24 @@ class RunRecorder:
             log.exception("could not record a task output of run %s", self._state.run_id)
 
     async def finish(
-        self, *, final_output: str | None = None, usage: Mapping[str, Any] | None = None
+        self, *, final_output: str | None = None, usage: Mapping[str, Any] | None = None,
+        error_kind: str | None = None,
     ) -> None:
-        """Records how the run ended (the state's status, cost and error)."""
+        """Records how the run ended (the state's status, cost and error); a failed run whose
+        model call the network cut off (`error_kind`, an `LLMError` kind) also gets the stop
+        reason "network", so the next start offers to resume it."""
         state = self._state
         status = _HISTORY_STATUS.get(state.status)
         if not self._started or status is None:
             return
+        reason = failure_stop_reason(error_kind) if status == "failed" else None
         try:
             await self._history.finish_run(
                 state.run_id, status, final_output=final_output,
                 usage=usage if usage is not None else {"total_tokens": state.total_tokens},
                 cost_usd=state.cost_usd, error=state.error or None,
             )
+            if reason is not None:
+                await record_stop_reason(self._history, state.run_id, reason)
         except Exception:
             log.exception("could not record the end of run %s", state.run_id)

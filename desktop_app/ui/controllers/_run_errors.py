@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from desktop_app.engine import LLMError
     from desktop_app.ui.controllers.crew_factory import BuiltCrew
 
-__all__ = ["describe_error", "refused_provider"]
+__all__ = ["describe_error", "error_kind", "refused_provider"]
 
 
 def describe_error(exc: BaseException, secrets: list[str]) -> tuple[str, bool]:
@@ -26,6 +26,14 @@ def describe_error(exc: BaseException, secrets: list[str]) -> tuple[str, bool]:
         if secret:
             message = message.replace(secret, "•••")  # one too short to register
     return message, _refused_key(exc) is not None
+
+
+def error_kind(exc: BaseException) -> str | None:
+    """The `LLMError` kind behind a failed run's error (None: no model call failed); the
+    history keeps a run the network cut off as one to offer again."""
+    from desktop_app.engine.errors import llm_error_kind
+
+    return llm_error_kind(exc)
 
 
 def refused_provider(exc: BaseException, built: BuiltCrew | None) -> tuple[str, str]:

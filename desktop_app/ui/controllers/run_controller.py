@@ -42,7 +42,7 @@ from desktop_app.ui.controllers._human_input import HumanInputBroker
 from desktop_app.ui.controllers._project_build import ProjectRun
 from desktop_app.ui.controllers._project_folder import ProjectFolders
 from desktop_app.ui.controllers._recorder import RunRecorder
-from desktop_app.ui.controllers._run_errors import describe_error, refused_provider
+from desktop_app.ui.controllers._run_errors import describe_error, error_kind, refused_provider
 from desktop_app.ui.controllers._run_events import apply_event as _apply
 from desktop_app.ui.controllers._run_events import warn
 from desktop_app.ui.controllers._run_request import (
@@ -263,7 +263,7 @@ class RunController(QObject):
             provider_id, provider_name = refused_provider(exc, built)
             state.fail(message, is_auth=is_auth, provider_id=provider_id,
                        provider_name=provider_name)
-            await recorder.finish()
+            await recorder.finish(error_kind=error_kind(exc))  # "network": offered again
         finally:
             self._inputs.cancel(state.run_id)
             self._approvals.forget(state.run_id)

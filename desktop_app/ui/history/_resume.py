@@ -1,8 +1,9 @@
-"""The offer, at start, to resume the runs a crash or a kill cut off.
+"""The offer, at start, to resume the runs a crash, a kill or the network cut off.
 
 The history marks every run left queued or running as "interrupted" when the app starts (a
-killed ``crewdesk run`` batch too: it writes each line's row at once). `offer_resumes` shows
-those not yet decided in a `ResumeDialog`: for each, how many tasks finished and, estimated
+killed ``crewdesk run`` batch too: it writes each line's row at once); a run that failed
+because the network cut a model call off is kept "failed" with stop reason "network"
+(`storage.stop_reasons`). `offer_resumes` shows those not yet decided in a `ResumeDialog`: for each, how many tasks finished and, estimated
 in the background by a rehearsal on the simulator at the crew's real models' prices
 (`documents.rehearsal`), the cost of what is left. "Resume from the last finished task" runs
 the crew through the run controller from its first task without an output, reusing the stored
@@ -134,9 +135,11 @@ class ResumeDialog(QDialog):
                 self.table.setItem(row, column, QTableWidgetItem(text))
 
     def _layout(self) -> None:
-        intro = QLabel("These runs were cut off when CrewDesk or crewdesk run stopped. "
-                       "Resuming runs each from its first unfinished task; the finished tasks "
-                       "keep their outputs and are not paid for again.")
+        intro = named(QLabel(
+            "These runs were cut off when CrewDesk or crewdesk run stopped, or when the network "
+            "dropped during a model call (no connection, no answer in time, or a broken "
+            "stream). Resuming runs each from its first unfinished task; the finished tasks "
+            "keep their outputs and are not paid for again."), "resumeIntro")
         intro.setWordWrap(True)
         self.buttons: dict[str, QPushButton] = {}
         row = QHBoxLayout()
