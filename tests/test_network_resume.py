@@ -15,7 +15,7 @@ from desktop_app.simulator import SimulatorConfig, SimulatorThread
 from desktop_app.storage.forks import is_offered, resume_offers, set_stop_reason
 from desktop_app.storage.history import HistoryDB, RunRecord
 from desktop_app.storage.paths import AppPaths
-from desktop_app.storage.stop_reasons import NETWORK, failure_stop_reason
+from desktop_app.storage.stop_reasons import NETWORK, failure_stop_reason, status_text
 
 DROPPING = "openai/sim:drop_after=3"
 REFUSED_KEY = "openai/sim:status=401"
@@ -67,6 +67,8 @@ def test_only_the_network_kinds_are_a_network_stop() -> None:
         assert failure_stop_reason(kind) == NETWORK
     for other in ("auth", "rate_limit", "server", "bad_request", "malformed", None):
         assert failure_stop_reason(other) is None
+    assert status_text("failed", NETWORK) == "cut off by the network"  # History's status
+    assert status_text("failed", "resumed") == "failed"  # decided: a plain failure again
 
 
 def test_a_run_failed_for_the_network_is_offered_until_decided(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from desktop_app.storage.history import RunHistory
 
 __all__ = [
     "BUDGET",
+    "CUT_OFF_BY_NETWORK",
     "NETWORK",
     "STOPPED_BY_BUDGET",
     "failure_stop_reason",
@@ -34,6 +35,9 @@ STOPPED_BY_BUDGET = "stopped by budget"
 
 NETWORK = "network"
 """The stop reason of a run that failed because the network cut a model call off."""
+
+CUT_OFF_BY_NETWORK = "cut off by the network"
+"""How such a run's status reads (until it is resumed or discarded)."""
 
 
 def failure_stop_reason(error_kind: str | None) -> str | None:
@@ -76,7 +80,10 @@ async def stop_reasons(history: RunHistory, run_ids: Sequence[str]) -> dict[str,
 
 
 def status_text(status: str, stop_reason: str | None) -> str:
-    """A run's status as a person reads it: "stopped by budget" for a budget's stop."""
+    """A run's status as a person reads it: "stopped by budget" for a budget's stop, and
+    "cut off by the network" for a network failure not yet resumed or discarded."""
     if status == "cancelled" and stop_reason == BUDGET:
         return STOPPED_BY_BUDGET
+    if status == "failed" and stop_reason == NETWORK:
+        return CUT_OFF_BY_NETWORK
     return status
