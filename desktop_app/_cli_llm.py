@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from desktop_app._cli_errors import UsageError
+from desktop_app.engine._environ import environ_set
 
 if TYPE_CHECKING:
     from desktop_app.documents import CrewDocument
@@ -96,20 +96,6 @@ def key_hint(provider: str) -> str:
             f"provider and check its key. Other agents use {other}.")
 
 
-@contextlib.contextmanager
-def _environ(values: dict[str, str]) -> Iterator[None]:
-    previous = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 def _store_key(name: str) -> str | None:
     """A tool's key from CrewDesk's secret store (the environment is asked first by C4)."""
     from desktop_app.storage.secrets import SecretStore, SecretStoreError
@@ -142,7 +128,7 @@ def project_target(args: argparse.Namespace) -> Iterator[None]:
         previous = _keys._source  # put back after (the app may have installed its own)
         _keys.set_key_source(_store_key)
         try:
-            with _environ(values), forced:
+            with environ_set(values), forced:
                 yield
         finally:
             _keys.set_key_source(previous)

@@ -12,10 +12,10 @@ run beside a dry run still reaches the real services.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from desktop_app.engine._environ import environ_set
 from desktop_app.engine.toolkit._http import routed_services
 
 __all__ = ["simulated_services", "simulated_services_here", "simulator_environment"]
@@ -47,17 +47,8 @@ def simulated_services(root_url: str, *, stand_in_keys: bool = False) -> Iterato
     """Sets `simulator_environment(root_url, stand_in_keys=...)` in this process while the
     block runs, then puts the previous values back (the variables are process-wide: use it
     around a whole dry run, as the CLI does)."""
-    wanted = simulator_environment(root_url, stand_in_keys=stand_in_keys)
-    previous = {name: os.environ.get(name) for name in wanted}
-    os.environ.update(wanted)
-    try:
+    with environ_set(simulator_environment(root_url, stand_in_keys=stand_in_keys)):
         yield
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 @contextmanager
