@@ -6,17 +6,21 @@ Imported by those test modules as `test_app_support` (pytest puts `tests/ui` on 
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from PySide6.QtWidgets import QApplication, QCheckBox, QTabWidget, QWidget
 
 from desktop_app.documents.model import AgentSpec, CrewDocument, InputSet, TaskSpec
 from desktop_app.engine.llm import load_litellm
 from desktop_app.simulator import SimulatorConfig, SimulatorThread
 from desktop_app.storage.paths import AppPaths
 from desktop_app.storage.settings import ProviderSettings, Settings
+from desktop_app.ui.controllers import RunController, RunRequest, RunState, RunStatus
 from desktop_app.ui.services import AppServices
 
 TEST_KEY = "sk-crewdesk-test-Zq8Xv2Lm4Np6Rt0Wy3"
@@ -83,3 +87,55 @@ async def wait_until(predicate: Callable[[], Any], within: float = 30.0) -> None
                 await asyncio.sleep(0.01)
     except TimeoutError:
         raise AssertionError(f"condition not met within {within} s") from None
+
+
+@pytest.fixture(name="gui_thread_gc")
+def gui_thread_gc_fixture() -> Iterator[None]:
+    """Keeps Python's cyclic GC on the GUI thread during the test.
+
+    Left to chance, the GC runs in whichever thread allocates, often a worker thread
+    (`asyncio.to_thread`, litellm's import). A QObject destroyed there cannot unregister its
+    timers (a closed qasync loop keeps its `_SimpleTimer` timers registered), and the GUI
+    thread later fires one at freed memory: a segfault in `QTimerInfoList::activateTimers`,
+    seen in this suite. So: collect the last test's garbage here, keep the GC off during the
+    test, and collect again after it. Modules use it with `pytest.mark.usefixtures`.
+    """
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
+
+
+@pytest.fixture(name="dialogs_keep_the_app")
+def dialogs_keep_the_app_fixture(qapp: QApplication) -> Iterator[None]:
+    """Closing the last dialog must not quit the app (and stop the loop) as in `main()`."""
+    before = qapp.quitOnLastWindowClosed()
+    qapp.setQuitOnLastWindowClosed(False)
+    yield
+    qapp.setQuitOnLastWindowClosed(before)
+
+
+def dialog_host(services: AppServices, controller: RunController,
+                history: QWidget | None = None) -> SimpleNamespace:
+    """What History's fork and resume dialogs need of the main window: the services, the
+    run controller, a dashboard with a "dry run" box, and tabs to switch to it."""
+    dashboard = QWidget()
+    dashboard.dry_run = QCheckBox(dashboard)  # type: ignore[attr-defined]
+    tabs = QTabWidget()
+    tabs.addTab(dashboard, "Dashboard")
+    host = SimpleNamespace(services=services, controller=controller, dashboard=dashboard,
+                           tabs=tabs)
+    if history is not None:
+        host.history = history
+    return host
+
+
+async def run_to_end(controller: RunController, document: CrewDocument,
+                     expect: RunStatus = RunStatus.DONE) -> RunState:
+    """Runs `document` with its default inputs until it ends; fails unless it ends `expect`."""
+    state = await controller.run(RunRequest(document, document.default_inputs()))
+    assert state.status is expect, state.error
+    return state

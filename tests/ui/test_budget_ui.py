@@ -5,16 +5,17 @@ Rehearse action."""
 from __future__ import annotations
 
 import asyncio
-import gc
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
 from test_app_support import (
+    gui_thread_gc_fixture,  # noqa: F401 - the `gui_thread_gc` fixture
     litellm_loaded,  # noqa: F401 - a fixture
     make_document,
     make_services,
+    run_to_end,
     sim_fixture,  # noqa: F401 - the `sim` fixture
 )
 
@@ -32,17 +33,7 @@ from desktop_app.ui.services import AppServices
 
 Run = Callable[..., Any]
 
-
-@pytest.fixture(autouse=True)
-def _collect_qt_garbage_on_the_gui_thread() -> Iterator[None]:
-    """See tests/ui/test_designer.py: keep Python's cyclic GC on the GUI thread."""
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.collect()
+pytestmark = pytest.mark.usefixtures("gui_thread_gc")
 
 
 @pytest.mark.usefixtures("litellm_loaded")
@@ -56,9 +47,7 @@ def test_a_run_stopped_by_its_budget_keeps_its_text_and_reads_stopped_by_budget(
     async def scenario() -> None:
         services = await make_services(sim.base_url)
         controller = RunController(services)
-        state = controller.start(RunRequest(doc, doc.default_inputs()))
-        await controller.wait(state)
-        assert state.status is RunStatus.CANCELLED
+        state = await run_to_end(controller, doc, expect=RunStatus.CANCELLED)
         assert any("stopped by budget" in w for w in state.warnings)
         assert any("of the run's budget of 150 tokens is used" in w for w in state.warnings)
         record = await services.history.get_run(state.run_id)
@@ -87,9 +76,8 @@ def test_the_rows_of_a_batch_share_its_batch_budget(sim: SimulatorThread, arun: 
     async def scenario() -> None:
         services = await make_services(sim.base_url)
         controller = RunController(services)
-        alone = controller.start(RunRequest(doc, doc.default_inputs()))
-        await controller.wait(alone)
-        assert alone.status is RunStatus.DONE and not alone.warnings  # no batch: no budget
+        alone = await run_to_end(controller, doc)
+        assert not alone.warnings  # no batch: no budget
         capped = doc.model_copy(update={"settings": doc.settings.model_copy(
             update={"batch_budget": BudgetSpec(tokens=int(alone.total_tokens * 2.5))})})
         with controller.budgets.batch(capped):

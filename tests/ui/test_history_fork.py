@@ -5,73 +5,41 @@ its run in the table, and compares with it task by task."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QApplication, QCheckBox, QTabWidget, QWidget
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 from test_app_support import (
+    dialog_host,
+    dialogs_keep_the_app_fixture,  # noqa: F401 - the `dialogs_keep_the_app` fixture
+    gui_thread_gc_fixture,  # noqa: F401 - the `gui_thread_gc` fixture
     litellm_loaded,  # noqa: F401 - a fixture
     make_document,
     make_services,
+    run_to_end,
     sim_fixture,  # noqa: F401 - the `sim` fixture
     wait_until,
 )
 
 from desktop_app.simulator import SimulatorThread
 from desktop_app.storage.forks import RunForks
-from desktop_app.ui.controllers import RunController, RunRequest, RunStatus
+from desktop_app.ui.controllers import RunController, RunStatus
 from desktop_app.ui.history import HistoryView
 from desktop_app.ui.history._compare import CompareDialog
 from desktop_app.ui.history._fork import ForkChoice, ForkDialog, launch_fork
-from desktop_app.ui.services import AppServices
 
 Run = Callable[..., Any]
 SHOTS = os.environ.get("CREWDESK_SHOTS")  # a folder: the dialogs are saved there as PNG
 
-pytestmark = pytest.mark.usefixtures("litellm_loaded")
+pytestmark = pytest.mark.usefixtures("dialogs_keep_the_app", "gui_thread_gc", "litellm_loaded")
 
 
-@pytest.fixture(autouse=True)
-def _dialogs_do_not_quit_the_app(qapp: QApplication) -> Iterator[None]:
-    """Closing the last dialog must not quit the app (and stop the loop) as in `main()`."""
-    before = qapp.quitOnLastWindowClosed()
-    qapp.setQuitOnLastWindowClosed(False)
-    yield
-    qapp.setQuitOnLastWindowClosed(before)
-
-
-@pytest.fixture(autouse=True)
-def _collect_qt_garbage_on_the_gui_thread() -> Iterator[None]:
-    """See tests/ui/test_designer.py: keep Python's cyclic GC on the GUI thread."""
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.collect()
-
-
-def _host(services: AppServices, controller: RunController, view: HistoryView) -> SimpleNamespace:
-    dashboard = QWidget()
-    dashboard.dry_run = QCheckBox(dashboard)  # type: ignore[attr-defined]
-    tabs = QTabWidget()
-    tabs.addTab(dashboard, "Dashboard")
-    return SimpleNamespace(services=services, controller=controller, history=view,
-                           dashboard=dashboard, tabs=tabs)
-
-
-async def _first_run(services: AppServices, controller: RunController) -> str:
-    document = make_document("Tides", tasks=3)
-    state = await controller.run(RunRequest(document, document.default_inputs()))
-    assert state.status is RunStatus.DONE, state.error
-    return state.run_id
+async def _first_run(controller: RunController) -> str:
+    return (await run_to_end(controller, make_document("Tides", tasks=3))).run_id
 
 
 def _shot(widget: QWidget, name: str) -> None:
@@ -88,7 +56,7 @@ def test_fork_here_runs_from_task_3_and_shows_under_its_run(
         view = HistoryView(services)
         qtbot.addWidget(view)
         view.resize(1100, 700)
-        parent = await _first_run(services, controller)
+        parent = await _first_run(controller)
         assert len(sim.stats.requests) == 3
         await view.refresh()
         await view.show_run(parent)
@@ -101,7 +69,7 @@ def test_fork_here_runs_from_task_3_and_shows_under_its_run(
         view.forkRequested.connect(chosen.append)
         _shot(dialog, "fork_dialog")
         assert dialog.submit() is not None and len(chosen) == 1
-        host = _host(services, controller, view)
+        host = dialog_host(services, controller, view)
         state = launch_fork(host, chosen[0])
         await controller.wait(state)
         assert state.status is RunStatus.DONE, state.error
@@ -137,7 +105,7 @@ def test_compare_shows_the_changed_task_and_settings(
         controller = RunController(services)
         view = HistoryView(services)
         qtbot.addWidget(view)
-        parent = await _first_run(services, controller)
+        parent = await _first_run(controller)
         await view.refresh()
         record = await view.show_run(parent)
         assert record is not None
@@ -145,7 +113,7 @@ def test_compare_shows_the_changed_task_and_settings(
         qtbot.addWidget(dialog)
         dialog.description.setPlainText("Write it as a poem about {topic}")
         choice = dialog.choice()
-        state = launch_fork(_host(services, controller, view), choice)
+        state = launch_fork(dialog_host(services, controller, view), choice)
         await controller.wait(state)
         await view.refresh()
         await view.show_run(state.run_id)
@@ -222,7 +190,7 @@ def test_a_fork_of_a_project_run_asks_for_its_project(
         dialog = ForkDialog(record, 1)
         qtbot.addWidget(dialog)
         with pytest.raises(ValueError, match="Open the CrewAI project /nowhere/proj first"):
-            launch_fork(_host(services, controller, view), dialog.choice())
+            launch_fork(dialog_host(services, controller, view), dialog.choice())
         assert controller.runs == [] and sim.stats.requests == []
         await controller.aclose()
         await services.close()

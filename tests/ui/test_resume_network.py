@@ -5,17 +5,19 @@ offered."""
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator
-from types import SimpleNamespace
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QApplication, QCheckBox, QLabel, QTabWidget, QWidget
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 from test_app_support import (
+    dialog_host,
+    dialogs_keep_the_app_fixture,  # noqa: F401 - the `dialogs_keep_the_app` fixture
+    gui_thread_gc_fixture,  # noqa: F401 - the `gui_thread_gc` fixture
     litellm_loaded,  # noqa: F401 - a fixture
     make_services,
+    run_to_end,
     sim_fixture,  # noqa: F401 - the `sim` fixture
 )
 
@@ -24,37 +26,14 @@ from desktop_app.simulator import SimulatorThread
 from desktop_app.storage.forks import RunForks
 from desktop_app.storage.stop_reasons import NETWORK, stop_reasons
 from desktop_app.ui.controllers import RunController, RunStatus
-from desktop_app.ui.controllers.run_controller import RunRequest
 from desktop_app.ui.history._resume import ResumeDialog, offer_resumes
-from desktop_app.ui.services import AppServices
 
 Run = Callable[..., Any]
 FAST = "openai/sim:tps=2000,tokens=25,ttft=0.005"
 DROPPING = FAST + ",drop_after=3"  # streams 3 chunks, then the connection is cut
 REFUSED_KEY = "openai/sim:status=401"
 
-pytestmark = pytest.mark.usefixtures("litellm_loaded")
-
-
-@pytest.fixture(autouse=True)
-def _dialogs_do_not_quit_the_app(qapp: QApplication) -> Iterator[None]:
-    """Closing the last dialog must not quit the app (and stop the loop) as in `main()`."""
-    before = qapp.quitOnLastWindowClosed()
-    qapp.setQuitOnLastWindowClosed(False)
-    yield
-    qapp.setQuitOnLastWindowClosed(before)
-
-
-@pytest.fixture(autouse=True)
-def _collect_qt_garbage_on_the_gui_thread() -> Iterator[None]:
-    """See tests/ui/test_designer.py: keep Python's cyclic GC on the GUI thread."""
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.collect()
+pytestmark = pytest.mark.usefixtures("dialogs_keep_the_app", "gui_thread_gc", "litellm_loaded")
 
 
 def _document(name: str, first: str, rest: str) -> CrewDocument:
@@ -70,20 +49,8 @@ def _document(name: str, first: str, rest: str) -> CrewDocument:
                         input_sets=[InputSet(name="default", values={"topic": "owls"})])
 
 
-def _host(services: AppServices, controller: RunController) -> SimpleNamespace:
-    dashboard = QWidget()
-    dashboard.dry_run = QCheckBox(dashboard)  # type: ignore[attr-defined]
-    tabs = QTabWidget()
-    tabs.addTab(dashboard, "Dashboard")
-    return SimpleNamespace(services=services, controller=controller, dashboard=dashboard,
-                           tabs=tabs)
-
-
 async def _ran(controller: RunController, document: CrewDocument) -> str:
-    state = controller.start(RunRequest(document, document.default_inputs()))
-    await controller.wait(state)
-    assert state.status is RunStatus.FAILED
-    return state.run_id
+    return (await run_to_end(controller, document, expect=RunStatus.FAILED)).run_id
 
 
 def test_a_dropped_stream_is_offered_and_resuming_asks_only_for_the_tasks_left(
@@ -96,7 +63,7 @@ def test_a_dropped_stream_is_offered_and_resuming_asks_only_for_the_tasks_left(
         refused = await _ran(controller, _document("Bats", REFUSED_KEY, FAST))
         history = services.history
         assert await stop_reasons(history, [cut, refused]) == {cut: NETWORK}
-        dialog = await offer_resumes(_host(services, controller))
+        dialog = await offer_resumes(dialog_host(services, controller))
         assert isinstance(dialog, ResumeDialog)
         qtbot.addWidget(dialog)
         assert [o.run_id for o in dialog.offers] == [cut]  # not the refused key's run

@@ -4,18 +4,18 @@ offer, and each row shows the estimated cost of what is left."""
 
 from __future__ import annotations
 
-import gc
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QApplication, QCheckBox, QTabWidget, QWidget
 from pytestqt.qtbot import QtBot
 from test_app_support import (
+    dialog_host,
+    dialogs_keep_the_app_fixture,  # noqa: F401 - the `dialogs_keep_the_app` fixture
+    gui_thread_gc_fixture,  # noqa: F401 - the `gui_thread_gc` fixture
     litellm_loaded,  # noqa: F401 - a fixture
     make_document,
     make_services,
@@ -31,28 +31,7 @@ from desktop_app.ui.services import AppServices
 Run = Callable[..., Any]
 SHOTS = os.environ.get("CREWDESK_SHOTS")
 
-pytestmark = pytest.mark.usefixtures("litellm_loaded")
-
-
-@pytest.fixture(autouse=True)
-def _dialogs_do_not_quit_the_app(qapp: QApplication) -> Iterator[None]:
-    """Closing the last dialog must not quit the app (and stop the loop) as in `main()`."""
-    before = qapp.quitOnLastWindowClosed()
-    qapp.setQuitOnLastWindowClosed(False)
-    yield
-    qapp.setQuitOnLastWindowClosed(before)
-
-
-@pytest.fixture(autouse=True)
-def _collect_qt_garbage_on_the_gui_thread() -> Iterator[None]:
-    """See tests/ui/test_designer.py: keep Python's cyclic GC on the GUI thread."""
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.collect()
+pytestmark = pytest.mark.usefixtures("dialogs_keep_the_app", "gui_thread_gc", "litellm_loaded")
 
 
 async def _interrupted(services: AppServices, name: str, done: int) -> str:
@@ -68,15 +47,6 @@ async def _interrupted(services: AppServices, name: str, done: int) -> str:
     return run_id
 
 
-def _host(services: AppServices, controller: RunController) -> SimpleNamespace:
-    dashboard = QWidget()
-    dashboard.dry_run = QCheckBox(dashboard)  # type: ignore[attr-defined]
-    tabs = QTabWidget()
-    tabs.addTab(dashboard, "Dashboard")
-    return SimpleNamespace(services=services, controller=controller, dashboard=dashboard,
-                           tabs=tabs)
-
-
 def test_resume_runs_only_the_tasks_left_and_is_not_offered_again(
     sim: SimulatorThread, qtbot: QtBot, arun: Run
 ) -> None:
@@ -84,7 +54,7 @@ def test_resume_runs_only_the_tasks_left_and_is_not_offered_again(
         services = await make_services(sim.base_url)
         controller = RunController(services)
         run_id = await _interrupted(services, "Owls", done=1)
-        dialog = await offer_resumes(_host(services, controller))
+        dialog = await offer_resumes(dialog_host(services, controller))
         assert isinstance(dialog, ResumeDialog)
         qtbot.addWidget(dialog)
         assert [o.run_id for o in dialog.offers] == [run_id]
@@ -109,7 +79,7 @@ def test_resume_runs_only_the_tasks_left_and_is_not_offered_again(
         forks = RunForks(services.history)
         assert (await forks.links())[state.run_id].parent_run_id == run_id
         assert await forks.offers() == []  # resumed: not offered at the next start
-        assert await offer_resumes(_host(services, controller)) is None
+        assert await offer_resumes(dialog_host(services, controller)) is None
         await controller.aclose()
         await services.close()
 
@@ -124,7 +94,7 @@ def test_discard_stops_the_offer_and_runs_nothing(
         controller = RunController(services)
         await _interrupted(services, "Bats", done=2)
         finished_all = await _interrupted(services, "Moths", done=3)
-        dialog = await offer_resumes(_host(services, controller))
+        dialog = await offer_resumes(dialog_host(services, controller))
         assert dialog is not None
         qtbot.addWidget(dialog)
         assert dialog.estimated is not None

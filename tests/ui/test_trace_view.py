@@ -4,10 +4,9 @@ history; History's "Trace…" opens its timeline, a click shows a call's message
 
 from __future__ import annotations
 
-import gc
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 from test_app_support import (
     TEST_KEY,
+    gui_thread_gc_fixture,  # noqa: F401 - the `gui_thread_gc` fixture
     litellm_loaded,  # noqa: F401 - a fixture
     make_document,
     make_services,
@@ -38,19 +38,7 @@ from tests.storage.test_trace_export import assert_valid_otlp
 Arun = Callable[..., Any]
 SHOTS = os.environ.get("CREWDESK_SHOTS")  # a folder: the Trace window is saved there as PNG
 
-pytestmark = pytest.mark.usefixtures("litellm_loaded")
-
-
-@pytest.fixture(autouse=True)
-def _collect_qt_garbage_on_the_gui_thread() -> Iterator[None]:
-    """See tests/ui/test_designer.py: keep Python's cyclic GC on the GUI thread."""
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.collect()
+pytestmark = pytest.mark.usefixtures("gui_thread_gc", "litellm_loaded")
 
 
 def _record(n: int, kind: str, parent: str | None, start: float) -> TraceSpanRecord:
