@@ -139,3 +139,11 @@ async def run_to_end(controller: RunController, document: CrewDocument,
     state = await controller.run(RunRequest(document, document.default_inputs()))
     assert state.status is expect, state.error
     return state
+
+
+@pytest.fixture(name="services")
+def services_fixture(arun: Callable[..., Any]) -> Iterator[AppServices]:
+    """Real services on the test's private `CREWDESK_HOME` (not started: the view starts them)."""
+    app_services = AppServices(AppPaths.from_env())
+    yield app_services
+    arun(app_services.close())

@@ -5,7 +5,7 @@ Rehearse action."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,13 +16,13 @@ from test_app_support import (
     make_document,
     make_services,
     run_to_end,
+    services_fixture,  # noqa: F401 - the `services` fixture
     sim_fixture,  # noqa: F401 - the `sim` fixture
 )
 
 from desktop_app.documents.crewdesk_file import load_crew
 from desktop_app.documents.model import BudgetSpec
 from desktop_app.simulator import SimulatorThread
-from desktop_app.storage.paths import AppPaths
 from desktop_app.storage.stop_reasons import stop_reasons
 from desktop_app.ui.controllers import RunController, RunRequest, RunStatus
 from desktop_app.ui.controllers.run_state import RunState
@@ -106,13 +106,6 @@ def test_the_run_panel_splits_the_cost_per_task_and_per_agent(qtbot: QtBot) -> N
     assert label.text() == ("Task 1 $0.0010 · Task 2 $0.0020  |  "
                             "Researcher $0.0010 · Writer $0.0020")
     assert not label.isHidden()
-
-
-@pytest.fixture
-def services(arun: Run) -> Iterator[AppServices]:
-    app_services = AppServices(AppPaths.from_env())
-    yield app_services
-    arun(app_services.close())
 
 
 def test_the_designer_sets_checks_and_undoes_budgets_and_rehearses(

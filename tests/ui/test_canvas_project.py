@@ -5,16 +5,18 @@ the YAML fields (a task's context) are edited on the canvas like a library crew'
 from __future__ import annotations
 
 import asyncio
-import gc
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
+from test_app_support import (
+    gui_thread_gc_fixture,  # noqa: F401 - the `gui_thread_gc` fixture
+    services_fixture,  # noqa: F401 - the `services` fixture
+)
 
-from desktop_app.storage.paths import AppPaths
 from desktop_app.ui.designer import DesignerView
 from desktop_app.ui.designer.canvas import NodeRef
 from desktop_app.ui.projects._session import load_project
@@ -22,6 +24,8 @@ from desktop_app.ui.services import AppServices
 from tests.ui._canvas_drive import click, connect, node
 
 Run = Callable[..., Any]
+
+pytestmark = pytest.mark.usefixtures("gui_thread_gc")
 
 FILES = {
     "pyproject.toml": '[project]\nname = "duo"\nversion = "0.1.0"\n',
@@ -78,26 +82,6 @@ FILES = {
                 return Crew(agents=self.agents, tasks=self.tasks, process=Process.sequential)
         ''',
 }
-
-
-@pytest.fixture(autouse=True)
-def _collect_qt_garbage_on_the_gui_thread() -> Iterator[None]:
-    """Keeps Python's cyclic GC on the GUI thread (see tests/ui/test_designer.py)."""
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.collect()
-
-
-@pytest.fixture
-def services(arun: Run) -> Iterator[AppServices]:
-    """Real services on the test's private `CREWDESK_HOME`."""
-    app_services = AppServices(AppPaths.from_env())
-    yield app_services
-    arun(app_services.close())
 
 
 def test_a_project_keeps_what_its_files_and_code_make(

@@ -3,8 +3,7 @@ and pans, and the canvas inside the designer with the forms as its inspector."""
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -12,9 +11,12 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QPalette, QWheelEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
+from test_app_support import (
+    gui_thread_gc_fixture,  # noqa: F401 - the `gui_thread_gc` fixture
+    services_fixture,  # noqa: F401 - the `services` fixture
+)
 
 from desktop_app.documents.model import AgentSpec, KnowledgeSourceSpec
-from desktop_app.storage.paths import AppPaths
 from desktop_app.ui.designer import DesignerView, _edits
 from desktop_app.ui.designer._editor import CrewEditor
 from desktop_app.ui.designer.canvas import CrewCanvas, NodeRef
@@ -23,17 +25,7 @@ from tests.ui._canvas_drive import at, click, drag, make_canvas, node
 
 Run = Callable[..., Any]
 
-
-@pytest.fixture(autouse=True)
-def _collect_qt_garbage_on_the_gui_thread() -> Iterator[None]:
-    """Keeps Python's cyclic GC on the GUI thread (see tests/ui/test_designer.py)."""
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.collect()
+pytestmark = pytest.mark.usefixtures("gui_thread_gc")
 
 
 def opened(doc: Any) -> CrewEditor:
@@ -138,14 +130,6 @@ def test_zoom_fit_and_pan(qtbot: QtBot) -> None:
     drag(qtbot, canvas, empty, empty - QPointF(0, 200))
     assert bar.value() != before
     assert canvas.editor.undo_stack.count() == 12  # the adds only
-
-
-@pytest.fixture
-def services(arun: Run) -> Iterator[AppServices]:
-    """Real services on the test's private `CREWDESK_HOME`."""
-    app_services = AppServices(AppPaths.from_env())
-    yield app_services
-    arun(app_services.close())
 
 
 def test_the_designer_inspects_the_selected_node_with_its_form(

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
+from test_app_support import (
+    gui_thread_gc_fixture,  # noqa: F401 - the `gui_thread_gc` fixture
+    services_fixture,  # noqa: F401 - the `services` fixture
+)
 
 from desktop_app.documents.crewdesk_file import load_crew
 from desktop_app.storage.paths import AppPaths
@@ -21,33 +24,7 @@ from desktop_app.ui.services import AppServices
 
 Run = Callable[..., Any]
 
-
-@pytest.fixture(autouse=True)
-def _collect_qt_garbage_on_the_gui_thread() -> Iterator[None]:
-    """Keeps Python's cyclic GC on the GUI thread during the test.
-
-    Left to chance, the GC runs in whichever thread allocates, often a worker thread
-    (`asyncio.to_thread`, litellm's import). A QObject destroyed there cannot unregister its
-    timers (a closed qasync loop keeps its `_SimpleTimer` timers registered), and the GUI
-    thread later fires one at freed memory: a segfault in `QTimerInfoList::activateTimers`,
-    seen in this suite. So: collect the last test's garbage here, keep the GC off during the
-    test, and collect again after it.
-    """
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.collect()
-
-
-@pytest.fixture
-def services(arun: Run) -> Iterator[AppServices]:
-    """Real services on the test's private `CREWDESK_HOME`."""
-    app_services = AppServices(AppPaths.from_env())
-    yield app_services
-    arun(app_services.close())
+pytestmark = pytest.mark.usefixtures("gui_thread_gc")
 
 
 def make_view(qtbot: QtBot, services: AppServices) -> DesignerView:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -11,26 +11,22 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
+from test_app_support import (
+    gui_thread_gc_fixture,  # noqa: F401 - the `gui_thread_gc` fixture
+    services_fixture,  # noqa: F401 - the `services` fixture
+)
 
 from desktop_app.documents import KnowledgeSourceSpec
 from desktop_app.documents.crewdesk_file import load_crew
-from desktop_app.storage.paths import AppPaths
 from desktop_app.ui.designer import DesignerView
 from desktop_app.ui.services import AppServices
-from tests.ui.test_designer import _collect_qt_garbage_on_the_gui_thread, make_view
+from tests.ui.test_designer import make_view
 
 Run = Callable[..., Any]
+
+pytestmark = pytest.mark.usefixtures("gui_thread_gc")
 D = TypeVar("D", bound=QDialog)
 
-__all__ = ["_collect_qt_garbage_on_the_gui_thread"]  # the autouse fixture, used here too
-
-
-@pytest.fixture
-def services(arun: Run) -> Iterator[AppServices]:
-    """Real services on the test's private `CREWDESK_HOME`."""
-    app_services = AppServices(AppPaths.from_env())
-    yield app_services
-    arun(app_services.close())
 
 
 async def open_dialog(owner: QWidget, kind: type[D]) -> D:

@@ -3,8 +3,7 @@ click on a problem shows its field."""
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,32 +12,17 @@ import yaml
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
+from test_app_support import (
+    gui_thread_gc_fixture,  # noqa: F401 - the `gui_thread_gc` fixture
+    services_fixture,  # noqa: F401 - the `services` fixture
+)
 
-from desktop_app.storage.paths import AppPaths
 from desktop_app.ui.designer import DesignerView
 from desktop_app.ui.services import AppServices
 
 Run = Callable[..., Any]
 
-
-@pytest.fixture(autouse=True)
-def _collect_qt_garbage_on_the_gui_thread() -> Iterator[None]:
-    """Keeps the cyclic GC on the GUI thread (see tests/ui/test_designer.py)."""
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.collect()
-
-
-@pytest.fixture
-def services(arun: Run) -> Iterator[AppServices]:
-    """Real services on the test's private `CREWDESK_HOME`."""
-    app_services = AppServices(AppPaths.from_env())
-    yield app_services
-    arun(app_services.close())
+pytestmark = pytest.mark.usefixtures("gui_thread_gc")
 
 
 def _view(qtbot: QtBot, services: AppServices) -> DesignerView:

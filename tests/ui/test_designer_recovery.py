@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 from pytestqt.qtbot import QtBot
+from test_app_support import (
+    services_fixture,  # noqa: F401 - the `services` fixture
+)
 
-from desktop_app.storage.paths import AppPaths
 from desktop_app.ui.designer import DesignerView
 from desktop_app.ui.designer._recovery import RECOVERY_DELAY_MS
 from desktop_app.ui.services import AppServices
 
 Run = Callable[..., Any]
-
-
-@pytest.fixture
-def services(arun: Run) -> Iterator[AppServices]:
-    """Real services on the test's private `CREWDESK_HOME`."""
-    app_services = AppServices(AppPaths.from_env())
-    yield app_services
-    arun(app_services.close())
 
 
 def test_one_edit_of_a_saved_crew_is_kept_in_a_recovery_copy(

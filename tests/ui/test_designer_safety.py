@@ -4,28 +4,21 @@ workspace and allowed files; each edit is undoable and saved with the crew."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
+from test_app_support import (
+    services_fixture,  # noqa: F401 - the `services` fixture
+)
 
 from desktop_app.documents.crewdesk_file import load_crew
-from desktop_app.storage.paths import AppPaths
 from desktop_app.ui.designer import DesignerView
 from desktop_app.ui.services import AppServices
 
 Run = Callable[..., Any]
-
-
-@pytest.fixture
-def services(arun: Run) -> Iterator[AppServices]:
-    """Real services on the test's private `CREWDESK_HOME`."""
-    app_services = AppServices(AppPaths.from_env())
-    yield app_services
-    arun(app_services.close())
 
 
 def test_the_crew_page_round_trips_the_safety_settings_with_undo(

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
+from test_app_support import (
+    gui_thread_gc_fixture,  # noqa: F401 - the `gui_thread_gc` fixture
+    services_fixture,  # noqa: F401 - the `services` fixture
+)
 
 from desktop_app.storage.history import RunHistory
-from desktop_app.storage.paths import AppPaths
 from desktop_app.ui.history import HistoryView
 from desktop_app.ui.services import AppServices
 
 Run = Callable[..., Any]
+
+pytestmark = pytest.mark.usefixtures("gui_thread_gc")
 
 SNAPSHOT = {
     "name": "Research and write",
@@ -26,25 +30,6 @@ SNAPSHOT = {
         {"key": "write", "agent": "writer"},
     ],
 }
-
-
-@pytest.fixture(autouse=True)
-def _collect_qt_garbage_on_the_gui_thread() -> Iterator[None]:
-    """See tests/ui/test_designer.py: keep Python's cyclic GC on the GUI thread."""
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.collect()
-
-
-@pytest.fixture
-def services(arun: Run) -> Iterator[AppServices]:
-    app_services = AppServices(AppPaths.from_env())
-    yield app_services
-    arun(app_services.close())
 
 
 async def write_runs(history: RunHistory) -> dict[str, str]:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import gc
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,44 +13,22 @@ from keyring.backends import fail
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
+from test_app_support import (
+    gui_thread_gc_fixture,  # noqa: F401 - the `gui_thread_gc` fixture
+    services_fixture,  # noqa: F401 - the `services` fixture
+)
 
 from desktop_app.simulator import Simulator
 from desktop_app.storage.audit import scan_tree
-from desktop_app.storage.paths import AppPaths
 from desktop_app.storage.secrets import mask
 from desktop_app.storage.testing import MemoryKeyring
 from desktop_app.ui.services import AppServices
 from desktop_app.ui.settings import SettingsDialog
 
 Run = Callable[..., Any]
+
+pytestmark = pytest.mark.usefixtures("gui_thread_gc")
 KEY = "sk-proj-settings-Test-9f8e7d6c5b4a3210"
-
-
-@pytest.fixture(autouse=True)
-def _collect_qt_garbage_on_the_gui_thread() -> Iterator[None]:
-    """Keeps Python's cyclic GC on the GUI thread during the test.
-
-    Left to chance, the GC runs in whichever thread allocates, often a worker thread
-    (`asyncio.to_thread`, litellm's import). A QObject destroyed there cannot unregister its
-    timers (a closed qasync loop keeps its `_SimpleTimer` timers registered), and the GUI
-    thread later fires one at freed memory: a segfault in `QTimerInfoList::activateTimers`,
-    seen in this suite. So: collect the last test's garbage here, keep the GC off during the
-    test, and collect again after it.
-    """
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.collect()
-
-
-@pytest.fixture
-def services(arun: Run) -> Iterator[AppServices]:
-    app_services = AppServices(AppPaths.from_env())
-    yield app_services
-    arun(app_services.close())
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import asyncio
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +15,13 @@ import keyring
 import pytest
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
+from test_app_support import (
+    services_fixture,  # noqa: F401 - the `services` fixture
+)
 
 from desktop_app.engine.mcp import McpConnection
 from desktop_app.storage.audit import scan_tree
 from desktop_app.storage.mcp_servers import list_configured_tools, server_specs
-from desktop_app.storage.paths import AppPaths
 from desktop_app.storage.settings import McpServer, Settings
 from desktop_app.storage.testing import MemoryKeyring
 from desktop_app.ui.services import AppServices
@@ -28,13 +30,6 @@ from tests.engine.mcp_helpers import FIXTURE
 
 Run = Callable[..., Any]
 KEY = "mcp-fixture-key-5e4d3c2b1a"
-
-
-@pytest.fixture
-def services(arun: Run) -> Iterator[AppServices]:
-    app_services = AppServices(AppPaths.from_env())
-    yield app_services
-    arun(app_services.close())
 
 
 @pytest.fixture

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import ast
 import asyncio
-import gc
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +15,16 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QInputDialog
 from pytestqt.qtbot import QtBot
+from test_app_support import (
+    gui_thread_gc_fixture,  # noqa: F401 - the `gui_thread_gc` fixture
+    services_fixture,  # noqa: F401 - the `services` fixture
+)
 
 from desktop_app.documents import AgentSpec, CrewDocument, CrewFileError, TaskSpec, build_crew
 from desktop_app.documents.build import override_llm
 from desktop_app.documents.tool_catalog import mcp_entry
 from desktop_app.simulator import SimulatorConfig, SimulatorThread
 from desktop_app.storage.mcp_servers import ServerTools, list_configured_tools
-from desktop_app.storage.paths import AppPaths
 from desktop_app.storage.secrets import SecretStore
 from desktop_app.storage.settings import McpServer, Settings
 from desktop_app.ui.controllers.crew_factory import trusts_tools_in
@@ -37,17 +39,7 @@ from tests.engine.mcp_helpers import FIXTURE
 
 Run = Callable[..., Any]
 
-
-@pytest.fixture(autouse=True)
-def _collect_qt_garbage_on_the_gui_thread() -> Iterator[None]:
-    """Keeps Python's GC on the GUI thread (see tests/ui/test_designer.py)."""
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.collect()
+pytestmark = pytest.mark.usefixtures("gui_thread_gc")
 
 
 def crew(tools: list[str]) -> CrewDocument:
@@ -213,13 +205,6 @@ def test_a_crew_never_saved_has_no_folder_for_new_tools(qtbot: QtBot, arun: Run)
     assert not arun(form.tool_picker.new_tool("word_count"))
     assert "Save the crew first" in form.tool_picker.message_label.text()
     assert editor.document.agents[0].tools == []
-
-
-@pytest.fixture
-def services(arun: Run) -> Iterator[AppServices]:
-    app_services = AppServices(AppPaths.from_env())
-    yield app_services
-    arun(app_services.close())
 
 
 def test_in_the_designer_new_tools_go_to_the_crews_folder_and_trust_is_saved(
