@@ -14,54 +14,22 @@ from pathlib import Path
 import pytest
 
 from desktop_app import cli
-from desktop_app.documents import AgentSpec, CrewDocument, TaskSpec, save_crew
 from desktop_app.simulator import SimulatorConfig, SimulatorThread
 from desktop_app.storage.forks import fork_links
 from desktop_app.storage.history import HistoryDB, RunRecord
 from desktop_app.storage.paths import AppPaths
+from tests.cli_support import history_runs, prompts, run_cli, three_step_crew
 
 SLOW_WRITER = "openai/sim:hang=1"
-
-
-def _crew_file(tmp_path: Path, writer_model: str = "openai/sim") -> Path:
-    agents = [
-        AgentSpec(key="scout", role="Scout", goal="Find", backstory="Quick.", llm="openai/sim"),
-        AgentSpec(key="writer", role="Writer", goal="Write", backstory="Calm.", llm=writer_model),
-    ]
-    tasks = [
-        TaskSpec(key="find", name="Find", description="Find facts on {topic}",
-                 expected_output="facts", agent="scout"),
-        TaskSpec(key="draft", name="Draft", description="Draft a note on {topic}",
-                 expected_output="a note", agent="writer"),
-        TaskSpec(key="polish", name="Polish", description="Polish the note on {topic}",
-                 expected_output="a note", agent="scout"),
-    ]
-    path = tmp_path / "three.crew.yaml"
-    save_crew(CrewDocument(name="Three steps", agents=agents, tasks=tasks), path)
-    return path
-
-
-def _runs() -> list[RunRecord]:
-    with HistoryDB(AppPaths.from_env().history_db) as db:
-        return [r for s in db.list_runs() if (r := db.get_run(s.run_id)) is not None]
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
-    code = cli.main(["run", *argv])
-    return code, capsys.readouterr().err
-
-
-def _prompts(sim: SimulatorThread, since: int = 0) -> list[str]:
-    return [str(r.body["messages"][-1]["content"]) for r in sim.stats.requests[since:]]
 
 
 def test_a_run_is_kept_in_the_history_with_every_task_output(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    code, err = _run(capsys, str(_crew_file(tmp_path)), "--simulator", "--quiet",
+    code, err = run_cli(capsys, str(three_step_crew(tmp_path)), "--simulator", "--quiet",
                      "--inputs", '{"topic": "tides"}')
     assert code == 0, err
-    [record] = _runs()
+    [record] = history_runs()
     assert f"recorded in the history as run {record.run_id}" in err
     assert record.status == "finished" and record.inputs == {"topic": "tides"}
     assert [o.task_index for o in record.task_outputs] == [0, 1, 2]
@@ -70,7 +38,7 @@ def test_a_run_is_kept_in_the_history_with_every_task_output(
 
 
 def test_no_history_records_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    code, err = _run(capsys, str(_crew_file(tmp_path)), "--simulator", "--quiet",
+    code, err = run_cli(capsys, str(three_step_crew(tmp_path)), "--simulator", "--quiet",
                      "--inputs", '{"topic": "tides"}', "--no-history")
     assert code == 0, err
     assert not AppPaths.from_env().history_db.exists()
@@ -79,19 +47,19 @@ def test_no_history_records_nothing(capsys: pytest.CaptureFixture[str], tmp_path
 def test_a_fork_from_task_3_calls_the_model_for_task_3_only(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    crew = str(_crew_file(tmp_path))
+    crew = str(three_step_crew(tmp_path))
     with SimulatorThread(SimulatorConfig(ttft=0.0, tokens_per_second=5000.0)) as sim:
-        code, err = _run(capsys, crew, "--base-url", sim.base_url, "--quiet",
+        code, err = run_cli(capsys, crew, "--base-url", sim.base_url, "--quiet",
                          "--inputs", '{"topic": "tides"}')
         assert code == 0, err
-        [parent] = _runs()
+        [parent] = history_runs()
         assert len(sim.stats.requests) == 3
-        code, err = _run(capsys, crew, "--base-url", sim.base_url, "--quiet",
+        code, err = run_cli(capsys, crew, "--base-url", sim.base_url, "--quiet",
                          "--from-run", parent.run_id, "--from-task", "3")
         assert code == 0, err
         assert len(sim.stats.requests) == 4  # task 3 only
-        assert "Polish the note on tides" in _prompts(sim, 3)[0]  # the parent's inputs
-    fork = next(r for r in _runs() if r.run_id != parent.run_id)
+        assert "Polish the note on tides" in prompts(sim, 3)[0]  # the parent's inputs
+    fork = next(r for r in history_runs() if r.run_id != parent.run_id)
     assert [o.raw for o in fork.task_outputs[:2]] == [o.raw for o in parent.task_outputs[:2]]
     with HistoryDB(AppPaths.from_env().history_db) as db:
         link = fork_links(db)[fork.run_id]
@@ -109,7 +77,7 @@ def test_a_fork_from_task_3_calls_the_model_for_task_3_only(
 def test_fork_options_that_cannot_work_are_usage_errors(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str], message: str
 ) -> None:
-    code, err = _run(capsys, str(_crew_file(tmp_path)), "--simulator", *argv)
+    code, err = run_cli(capsys, str(three_step_crew(tmp_path)), "--simulator", *argv)
     assert code == cli.EXIT_USAGE
     assert message in err
 
@@ -117,10 +85,10 @@ def test_fork_options_that_cannot_work_are_usage_errors(
 def test_a_fork_past_the_stored_tasks_names_the_task(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    crew = str(_crew_file(tmp_path))
-    assert _run(capsys, crew, "--simulator", "--quiet", "--inputs", '{"topic": "x"}')[0] == 0
-    [parent] = _runs()
-    code, err = _run(capsys, crew, "--simulator", "--from-run", parent.run_id,
+    crew = str(three_step_crew(tmp_path))
+    assert run_cli(capsys, crew, "--simulator", "--quiet", "--inputs", '{"topic": "x"}')[0] == 0
+    [parent] = history_runs()
+    code, err = run_cli(capsys, crew, "--simulator", "--from-run", parent.run_id,
                      "--from-task", "4")
     assert code == cli.EXIT_USAGE
     assert "cannot start from task 4" in err and "has 3 tasks" in err
@@ -131,7 +99,7 @@ def _wait_for_first_output(timeout: float = 90.0) -> RunRecord:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if path.exists():
-            done = [run for run in _runs() if run.task_outputs]
+            done = [run for run in history_runs() if run.task_outputs]
             if done:
                 return done[0]
         time.sleep(0.2)
@@ -141,7 +109,7 @@ def _wait_for_first_output(timeout: float = 90.0) -> RunRecord:
 def test_a_run_killed_after_task_1_resumes_without_asking_for_task_1_again(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    hanging = str(_crew_file(tmp_path, writer_model=SLOW_WRITER))  # task 2 never answers
+    hanging = str(three_step_crew(tmp_path, writer_model=SLOW_WRITER))  # task 2 never answers
     with SimulatorThread(SimulatorConfig(ttft=0.0, tokens_per_second=5000.0)) as sim:
         process = subprocess.Popen(
             [sys.executable, "-m", "desktop_app", "run", hanging, "--base-url", sim.base_url,
@@ -156,15 +124,15 @@ def test_a_run_killed_after_task_1_resumes_without_asking_for_task_1_again(
         assert killed.status == "running"  # nobody could close it
         assert [o.task_index for o in killed.task_outputs] == [0]
         before = len(sim.stats.requests)
-        assert "Find facts on tides" in _prompts(sim)[0]
-        code, err = _run(capsys, hanging, "--base-url", sim.base_url, "--model", "openai/sim",
+        assert "Find facts on tides" in prompts(sim)[0]
+        code, err = run_cli(capsys, hanging, "--base-url", sim.base_url, "--model", "openai/sim",
                          "--quiet", "--resume", killed.run_id)
         assert code == 0, err
-        resumed_prompts = _prompts(sim, before)
+        resumed_prompts = prompts(sim, before)
     assert len(resumed_prompts) == 2  # tasks 2 and 3; task 1 is not asked again
     assert "Draft a note on tides" in resumed_prompts[0]
     assert "Polish the note on tides" in resumed_prompts[1]
-    resumed = next(r for r in _runs() if r.run_id != killed.run_id)
+    resumed = next(r for r in history_runs() if r.run_id != killed.run_id)
     assert resumed.status == "finished"
     assert resumed.task_outputs[0].raw == killed.task_outputs[0].raw
     with HistoryDB(AppPaths.from_env().history_db) as db:
@@ -179,7 +147,7 @@ def test_a_killed_batch_keeps_every_line_and_resumes_where_each_stopped(
 ) -> None:
     from desktop_app.storage.forks import resume_offers
 
-    hanging = str(_crew_file(tmp_path, writer_model=SLOW_WRITER))
+    hanging = str(three_step_crew(tmp_path, writer_model=SLOW_WRITER))
     lines = tmp_path / "topics.jsonl"
     lines.write_text('{"topic": "tides"}\n{"topic": "waves"}\n{"topic": "reefs"}\n',
                      encoding="utf-8")
@@ -194,7 +162,7 @@ def test_a_killed_batch_keeps_every_line_and_resumes_where_each_stopped(
         finally:
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=30)
-        runs = {r.inputs["topic"]: r for r in _runs()}
+        runs = {r.inputs["topic"]: r for r in history_runs()}
         assert {topic: r.status for topic, r in runs.items()} == {
             "tides": "running", "waves": "queued", "reefs": "queued"}
         with HistoryDB(AppPaths.from_env().history_db) as db:
@@ -207,7 +175,7 @@ def test_a_killed_batch_keeps_every_line_and_resumes_where_each_stopped(
                          "--quiet", "--output", "-", "--resume", *ids])
         out = capsys.readouterr().out
         assert code == 0, out
-        asked = _prompts(sim, before)
+        asked = prompts(sim, before)
     assert len(asked) == 2 + 3 + 3  # tides's first task is not asked again
     tasks = sorted(prompt.split("\n", 1)[0] for prompt in asked)  # the task each call is for
     assert "Current Task: Find facts on tides" not in tasks
@@ -227,11 +195,11 @@ def test_a_history_that_cannot_be_opened_warns_and_the_run_goes_on(
     path = AppPaths.from_env().history_db
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"this is not a database" * 100)
-    crew = str(_crew_file(tmp_path))
-    code, err = _run(capsys, crew, "--simulator", "--quiet", "--inputs", '{"topic": "x"}')
+    crew = str(three_step_crew(tmp_path))
+    code, err = run_cli(capsys, crew, "--simulator", "--quiet", "--inputs", '{"topic": "x"}')
     assert code == 0, err
     assert "warning: cannot open the run history" in err and "not kept in the history" in err
-    code, err = _run(capsys, crew, "--simulator", "--from-run", "r1", "--from-task", "2")
+    code, err = run_cli(capsys, crew, "--simulator", "--from-run", "r1", "--from-task", "2")
     assert code == cli.EXIT_USAGE
     assert "error: cannot open the run history" in err
 
@@ -242,8 +210,8 @@ def test_a_projects_own_code_refuses_the_fork_options(
     from desktop_app.documents import export_crewai_project, load_crew
 
     project = tmp_path / "project"
-    export_crewai_project(load_crew(_crew_file(tmp_path)), project)
-    code, err = _run(capsys, str(project), "--simulator", "--inputs", '{"topic": "x"}',
+    export_crewai_project(load_crew(three_step_crew(tmp_path)), project)
+    code, err = run_cli(capsys, str(project), "--simulator", "--inputs", '{"topic": "x"}',
                      "--from-run", "r1", "--from-task", "2")
     assert code == cli.EXIT_USAGE
     assert "a run of a project's own code is not kept in the history yet" in err

@@ -9,40 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app import cli
-from desktop_app.documents import AgentSpec, CrewDocument, TaskSpec, save_crew
 from desktop_app.simulator import SimulatorConfig, SimulatorThread
 from desktop_app.storage.forks import is_offered, resume_offers, set_stop_reason
-from desktop_app.storage.history import HistoryDB, RunRecord
+from desktop_app.storage.history import HistoryDB
 from desktop_app.storage.paths import AppPaths
 from desktop_app.storage.stop_reasons import NETWORK, failure_stop_reason, status_text
+from tests.cli_support import history_runs, prompts, run_cli, three_step_crew
 
 DROPPING = "openai/sim:drop_after=3"
 REFUSED_KEY = "openai/sim:status=401"
-
-
-def _crew_file(tmp_path: Path, writer_model: str) -> Path:
-    """Three tasks; task 2's agent (the writer) is on `writer_model`."""
-    agents = [
-        AgentSpec(key="scout", role="Scout", goal="Find", backstory="Quick.", llm="openai/sim"),
-        AgentSpec(key="writer", role="Writer", goal="Write", backstory="Calm.", llm=writer_model),
-    ]
-    tasks = [
-        TaskSpec(key="find", name="Find", description="Find facts on {topic}",
-                 expected_output="facts", agent="scout"),
-        TaskSpec(key="draft", name="Draft", description="Draft a note on {topic}",
-                 expected_output="a note", agent="writer"),
-        TaskSpec(key="polish", name="Polish", description="Polish the note on {topic}",
-                 expected_output="a note", agent="scout"),
-    ]
-    path = tmp_path / "three.crew.yaml"
-    save_crew(CrewDocument(name="Three steps", agents=agents, tasks=tasks), path)
-    return path
-
-
-def _runs() -> list[RunRecord]:
-    with HistoryDB(AppPaths.from_env().history_db) as db:
-        return [r for s in db.list_runs() if (r := db.get_run(s.run_id)) is not None]
 
 
 def _stop_reason(run_id: str) -> str | None:
@@ -55,11 +30,6 @@ def _stop_reason(run_id: str) -> str | None:
 def _offered() -> list[str]:
     with HistoryDB(AppPaths.from_env().history_db) as db:
         return [offer.run_id for offer in resume_offers(db)]
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
-    code = cli.main(["run", *argv])
-    return code, capsys.readouterr().err
 
 
 def test_only_the_network_kinds_are_a_network_stop() -> None:
@@ -90,24 +60,24 @@ def test_a_run_failed_for_the_network_is_offered_until_decided(tmp_path: Path) -
 def test_a_stream_dropped_after_task_1_is_offered_and_resumes_only_the_tasks_left(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    crew = str(_crew_file(tmp_path, DROPPING))
+    crew = str(three_step_crew(tmp_path, DROPPING))
     with SimulatorThread(SimulatorConfig(ttft=0.0, tokens_per_second=5000.0)) as sim:
-        code, err = _run(capsys, crew, "--base-url", sim.base_url, "--quiet",
+        code, err = run_cli(capsys, crew, "--base-url", sim.base_url, "--quiet",
                          "--inputs", '{"topic": "tides"}')
         assert code != 0 and "cut off" in err, err
-        [cut] = _runs()
+        [cut] = history_runs()
         assert cut.status == "failed" and _stop_reason(cut.run_id) == NETWORK
         assert [o.task_index for o in cut.task_outputs] == [0]
         assert _offered() == [cut.run_id]  # the next start offers it
         before = len(sim.stats.requests)
         # The network is back: the writer's model answers in full again.
-        code, err = _run(capsys, crew, "--base-url", sim.base_url, "--model", "openai/sim",
+        code, err = run_cli(capsys, crew, "--base-url", sim.base_url, "--model", "openai/sim",
                          "--quiet", "--resume", cut.run_id)
         assert code == 0, err
-        asked = [str(r.body["messages"][-1]["content"]) for r in sim.stats.requests[before:]]
+        asked = prompts(sim, before)
     assert len(asked) == 2  # tasks 2 and 3; task 1 is not asked again
     assert "Draft a note on tides" in asked[0] and "Polish the note on tides" in asked[1]
-    resumed = next(r for r in _runs() if r.run_id != cut.run_id)
+    resumed = next(r for r in history_runs() if r.run_id != cut.run_id)
     assert resumed.status == "finished"
     assert resumed.task_outputs[0].raw == cut.task_outputs[0].raw
     assert _stop_reason(cut.run_id) == "resumed" and _offered() == []
@@ -116,12 +86,12 @@ def test_a_stream_dropped_after_task_1_is_offered_and_resumes_only_the_tasks_lef
 def test_a_run_whose_key_was_refused_is_not_offered(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    crew = str(_crew_file(tmp_path, REFUSED_KEY))
+    crew = str(three_step_crew(tmp_path, REFUSED_KEY))
     with SimulatorThread(SimulatorConfig(ttft=0.0, tokens_per_second=5000.0)) as sim:
-        code, err = _run(capsys, crew, "--base-url", sim.base_url, "--quiet",
+        code, err = run_cli(capsys, crew, "--base-url", sim.base_url, "--quiet",
                          "--inputs", '{"topic": "tides"}')
     assert code != 0 and "refused" in err, err
-    [failed] = _runs()
+    [failed] = history_runs()
     assert failed.status == "failed" and [o.task_index for o in failed.task_outputs] == [0]
     assert _stop_reason(failed.run_id) is None
     assert _offered() == []
