@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -11,7 +12,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from desktop_app.engine import LLM, _http_transport
+from desktop_app.engine import LLM, Agent, Crew, Task, _http_transport
 from desktop_app.simulator import Simulator, SimulatorConfig, SimulatorThread
 
 
@@ -34,6 +35,22 @@ def make_llm(base_url: str, settings: str = "", **options: object) -> LLM:
     model = "openai/sim" + (f":{settings}" if settings else "")
     options.setdefault("retry_base_delay", 0.01)
     return LLM(model=model, base_url=base_url, api_key="sk-test", **options)  # type: ignore[arg-type]
+
+
+def crew_on(llm: LLM, name: str = "Writer", *, task_name: str | None = None) -> Crew:
+    """A crew `"{name} crew"` of one agent (role `name`) and one task about `{topic}`."""
+    agent = Agent(role=name, goal="Write", backstory="A writer.", llm=llm)
+    task = Task(description="Write about {topic}", expected_output="a text", agent=agent,
+                name=task_name)
+    return Crew(agents=[agent], tasks=[task], name=f"{name} crew")
+
+
+async def wait_for(condition: Callable[[], bool], within: float = 5.0) -> None:
+    """Polls `condition` on the running loop; fails the test if it is not met `within` s."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.01)  # noqa: ASYNC110 - polls state that has no event
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 
 from desktop_app.engine import LLM, Agent, Crew, LLMError, Task, TaskExecutionError
 from desktop_app.simulator import Simulator
+from tests.engine.conftest import wait_for
 
 
 def _crew(llm: LLM, *, stream: bool = False, name: str = "Report") -> Crew:
@@ -17,13 +18,6 @@ def _crew(llm: LLM, *, stream: bool = False, name: str = "Report") -> Crew:
         tasks=[Task(description="Report on {topic}", expected_output="a report", agent=agent, name=name)],
         stream=stream,
     )
-
-
-async def _wait_for(condition: Callable[[], bool], within: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.01)
 
 
 @pytest.mark.asyncio
@@ -40,7 +34,7 @@ async def test_cancelling_a_run_closes_its_stream_and_others_go_on(
     assert first.content
     await out.aclose()
 
-    await _wait_for(lambda: sim.stats.streams_aborted_by_client == 1)
+    await wait_for(lambda: sim.stats.streams_aborted_by_client == 1)
     result = await other
     assert result.raw.startswith("Answer to: Current Task: Report on quick")
 
@@ -50,11 +44,11 @@ async def test_cancelling_the_awaiting_task_stops_a_plain_akickoff(
     sim: Simulator, llm_on: Callable[..., LLM]
 ) -> None:
     task = asyncio.ensure_future(_crew(llm_on("tps=20,tokens=200")).akickoff({"topic": "x"}))
-    await _wait_for(lambda: sim.stats.in_flight == 1)
+    await wait_for(lambda: sim.stats.in_flight == 1)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    await _wait_for(lambda: sim.stats.streams_aborted_by_client == 1)
+    await wait_for(lambda: sim.stats.streams_aborted_by_client == 1)
 
 
 @pytest.mark.asyncio

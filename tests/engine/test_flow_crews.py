@@ -9,21 +9,14 @@ step fails its flow while another flow goes on; many flows run at once on one lo
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from desktop_app.engine import LLM, Agent, Crew, Task, bus
+from desktop_app.engine import LLM, bus
 from desktop_app.engine.flow import Flow, listen, start
 from desktop_app.simulator import Simulator
-from tests.engine.conftest import make_llm
-
-
-def crew_on(llm: LLM, name: str = "Writer") -> Crew:
-    agent = Agent(role=name, goal="Write", backstory="A writer.", llm=llm)
-    task = Task(description="Write about {topic}", expected_output="a text", agent=agent)
-    return Crew(agents=[agent], tasks=[task], name=f"{name} crew")
+from tests.engine.conftest import crew_on, make_llm, wait_for
 
 
 class TwoStyles(Flow[dict[str, Any]]):
@@ -41,13 +34,6 @@ class TwoStyles(Flow[dict[str, Any]]):
         assert self.llm is not None
         out = await crew_on(self.llm, "Editor").akickoff({"topic": text[:40]})
         return str(out.raw)
-
-
-async def _wait_for(condition: Callable[[], bool], within: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.01)
 
 
 @pytest.mark.asyncio
@@ -106,12 +92,12 @@ async def test_cancelling_a_flow_cancels_its_running_crew(
     try:
         flow = Slow(llm=make_llm(sim.base_url, "tps=20,tokens=400"), sync_step=sync_step)
         task = asyncio.ensure_future(flow.akickoff())
-        await _wait_for(lambda: sim.stats.in_flight == 1)
+        await wait_for(lambda: sim.stats.in_flight == 1)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        await _wait_for(lambda: sim.stats.streams_aborted_by_client == 1)
-        await _wait_for(lambda: any(e.kind == "run_cancelled" for e in seen))
+        await wait_for(lambda: sim.stats.streams_aborted_by_client == 1)
+        await wait_for(lambda: any(e.kind == "run_cancelled" for e in seen))
     finally:
         unsubscribe()
     assert seen[-1].kind in ("flow_cancelled", "run_cancelled")
@@ -227,4 +213,4 @@ async def test_closing_a_flow_stream_cancels_the_flow(sim: Simulator) -> None:
         if event.kind == "text":
             break
     await stream.aclose()
-    await _wait_for(lambda: sim.stats.streams_aborted_by_client == 1)
+    await wait_for(lambda: sim.stats.streams_aborted_by_client == 1)

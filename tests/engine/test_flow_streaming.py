@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from desktop_app.engine import LLM, Agent, Crew, Task, bus
+from desktop_app.engine import LLM, bus
 from desktop_app.engine.errors import StreamNotFinishedError
 from desktop_app.engine.flow import (
     AsyncStreamSession,
@@ -26,14 +25,7 @@ from desktop_app.engine.flow import (
     start,
 )
 from desktop_app.simulator import Simulator, SimulatorThread
-from tests.engine.conftest import make_llm
-
-
-def crew_on(llm: LLM, name: str) -> Crew:
-    agent = Agent(role=name, goal="Write", backstory="A writer.", llm=llm)
-    task = Task(description="Write about {topic}", expected_output="a text", agent=agent,
-                name=f"{name.lower()} task")
-    return Crew(agents=[agent], tasks=[task], name=f"{name} crew")
+from tests.engine.conftest import crew_on, make_llm, wait_for
 
 
 class Streamed(Flow[dict[str, Any]]):
@@ -45,12 +37,14 @@ class Streamed(Flow[dict[str, Any]]):
     @start()
     def draft(self) -> str:
         assert self.llm is not None
-        return str(crew_on(self.llm, "Drafter").kickoff({"topic": self.state["topic"]}).raw)
+        crew = crew_on(self.llm, "Drafter", task_name="drafter task")
+        return str(crew.kickoff({"topic": self.state["topic"]}).raw)
 
     @listen(draft)
     async def polish(self, text: str) -> str:
         assert self.llm is not None
-        return str((await crew_on(self.llm, "Editor").akickoff({"topic": text[:30]})).raw)
+        crew = crew_on(self.llm, "Editor", task_name="editor task")
+        return str((await crew.akickoff({"topic": text[:30]})).raw)
 
 
 def _check_tagged(frames: list[StreamFrame], result: str) -> None:
@@ -149,19 +143,14 @@ class Slow(Flow[dict[str, Any]]):
         assert self.llm is not None
         if self.sync_step:
             return ""  # the sync path is the next step
-        return str((await crew_on(self.llm, "Writer").akickoff({"topic": "long"})).raw)
+        crew = crew_on(self.llm, "Writer", task_name="writer task")
+        return str((await crew.akickoff({"topic": "long"})).raw)
 
     @listen(write)
     def more(self) -> str:
         assert self.llm is not None
-        return str(crew_on(self.llm, "Writer").kickoff({"topic": "longer"}).raw)
-
-
-async def _wait_for(condition: Callable[[], bool], within: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.01)
+        crew = crew_on(self.llm, "Writer", task_name="writer task")
+        return str(crew.kickoff({"topic": "longer"}).raw)
 
 
 @pytest.mark.asyncio
@@ -177,7 +166,7 @@ async def test_closing_an_async_session_mid_stream_cancels_the_flow_and_its_crew
             async for frame in session:
                 if frame.type == "llm_stream_chunk":
                     break
-        await _wait_for(lambda: sim.stats.streams_aborted_by_client == 1)
+        await wait_for(lambda: sim.stats.streams_aborted_by_client == 1, within=10.0)
     finally:
         unsubscribe()
     assert session.is_cancelled and session.is_completed and not session.is_exhausted
@@ -209,7 +198,8 @@ class Failing(Flow[dict[str, Any]]):
     @start()
     async def write(self) -> str:
         assert self.llm is not None
-        return str((await crew_on(self.llm, "Writer").akickoff({"topic": "x"})).raw)
+        crew = crew_on(self.llm, "Writer", task_name="writer task")
+        return str((await crew.akickoff({"topic": "x"})).raw)
 
     @listen(write)
     def check(self, text: str) -> None:
