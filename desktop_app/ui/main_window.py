@@ -19,6 +19,7 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -416,8 +417,18 @@ class MainWindow(QMainWindow):
         self.stop_all_action.setEnabled(count > 0)
 
     def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
-        """Runs `coro` as a task this window owns (kept until it ends, failures shown)."""
-        task = asyncio.ensure_future(coro)
+        """Runs `coro` as a task this window owns (kept until it ends, failures shown).
+
+        Nothing starts when no loop runs: Qt delivered a signal outside the asyncio loop (a
+        run ending while the app shuts down); such a task would run its steps with no loop.
+        """
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            coro.close()
+            log.debug("no running event loop: %r not started", coro)
+            return
+        task = loop.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._on_task_done)
 
@@ -426,4 +437,5 @@ class MainWindow(QMainWindow):
         if not task.cancelled() and task.exception() is not None:
             error = task.exception()
             log.warning("window task failed: %s: %s", type(error).__name__, error)
-            self.statusBar().showMessage(f"Failed: {error}", 10_000)
+            if shiboken6.isValid(self):  # a task may end after the window was deleted
+                self.statusBar().showMessage(f"Failed: {error}", 10_000)
