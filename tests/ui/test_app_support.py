@@ -21,6 +21,7 @@ from desktop_app.simulator import SimulatorConfig, SimulatorThread
 from desktop_app.storage.paths import AppPaths
 from desktop_app.storage.settings import ProviderSettings, Settings
 from desktop_app.ui.controllers import RunController, RunRequest, RunState, RunStatus
+from desktop_app.ui.dashboard import DashboardView
 from desktop_app.ui.services import AppServices
 
 TEST_KEY = "sk-crewdesk-test-Zq8Xv2Lm4Np6Rt0Wy3"
@@ -147,3 +148,21 @@ def services_fixture(arun: Callable[..., Any]) -> Iterator[AppServices]:
     app_services = AppServices(AppPaths.from_env())
     yield app_services
     arun(app_services.close())
+
+
+async def open_dashboard(
+    qtbot: Any, sim: SimulatorThread, *, height: int = 800
+) -> tuple[AppServices, DashboardView]:
+    """Started services on the simulator and a shown dashboard on them (1300 × `height`)."""
+    services = await make_services(sim.base_url)
+    view = DashboardView(services, RunController(services))
+    qtbot.addWidget(view)
+    view.resize(1300, height)
+    view.show()
+    return services, view
+
+
+async def close_dashboard(view: DashboardView, services: AppServices) -> None:
+    """Closes the dashboard's run controller (its runs end), then the services."""
+    await view._controller.aclose()
+    await services.close()

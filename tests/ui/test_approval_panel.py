@@ -16,16 +16,17 @@ import pytest
 from pytestqt.qtbot import QtBot
 from test_app_support import (
     TEST_KEY,
+    close_dashboard,
     litellm_loaded,  # noqa: F401 - a fixture
     make_document,
-    make_services,
+    open_dashboard,
     sim_fixture,  # noqa: F401 - the `sim` fixture
     wait_until,
 )
 
 from desktop_app.documents.model import CrewDocument
 from desktop_app.simulator import SimulatorThread
-from desktop_app.ui.controllers import RunController, RunStatus
+from desktop_app.ui.controllers import RunStatus
 from desktop_app.ui.controllers.run_controller import RunMode
 from desktop_app.ui.dashboard import DashboardView
 from desktop_app.ui.dashboard.run_panel import RunPanel
@@ -50,15 +51,6 @@ def coder(name: str, *codes: str, approval: str = "ask") -> CrewDocument:
     return doc.model_copy(update={"agents": [agent], "tasks": [task], "settings": settings})
 
 
-async def _dashboard(qtbot: QtBot, sim: SimulatorThread) -> tuple[AppServices, DashboardView]:
-    services = await make_services(sim.base_url)
-    view = DashboardView(services, RunController(services))
-    qtbot.addWidget(view)
-    view.resize(1300, 900)
-    view.show()
-    return services, view
-
-
 async def _panel(view: DashboardView, run_id: str) -> RunPanel:
     await wait_until(lambda: view.grid.panel_for(run_id) is not None)
     panel = view.grid.panel_for(run_id)
@@ -80,7 +72,7 @@ def test_the_panel_shows_the_code_and_run_executes_it_while_other_runs_stream(
     code = f"key = {TEST_KEY!r}\nprint(6 * 7)"
 
     async def scenario() -> None:
-        services, view = await _dashboard(qtbot, sim)
+        services, view = await open_dashboard(qtbot, sim, height=900)
         doc = coder("Asker", code)
         state = view.start(doc, doc.default_inputs(), mode=mode)
         panel = await _panel(view, state.run_id)
@@ -107,8 +99,7 @@ def test_the_panel_shows_the_code_and_run_executes_it_while_other_runs_stream(
         assert any(MASKED in s.text for s in record.segments if s.kind == "tool_call")
         assert "✓ Allowed by you: " in panel.shown_text()
         assert "✓ Allowed by you: " in await _history_text(services, state.run_id)
-        await view._controller.aclose()
-        await services.close()
+        await close_dashboard(view, services)
 
     arun(scenario())
 
@@ -117,7 +108,7 @@ def test_deny_gives_the_model_an_error_and_the_run_finishes(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun
 ) -> None:
     async def scenario() -> None:
-        services, view = await _dashboard(qtbot, sim)
+        services, view = await open_dashboard(qtbot, sim, height=900)
         doc = coder("Denied", "print('never')")
         state = view.start(doc, doc.default_inputs())
         panel = await _panel(view, state.run_id)
@@ -129,8 +120,7 @@ def test_deny_gives_the_model_an_error_and_the_run_finishes(
         assert "✗ Error: the user did not allow this call" in shown
         assert "⚠ Refused by you: " in shown and "never\n" not in shown
         assert "Refused by you: " in await _history_text(services, state.run_id)
-        await view._controller.aclose()
-        await services.close()
+        await close_dashboard(view, services)
 
     arun(scenario())
 
@@ -139,7 +129,7 @@ def test_always_is_saved_to_the_crew_and_later_calls_do_not_ask(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun
 ) -> None:
     async def scenario() -> None:
-        services, view = await _dashboard(qtbot, sim)
+        services, view = await open_dashboard(qtbot, sim, height=900)
         crew_id = await services.library.asave(coder("Trusted", "print(1)", "print(2)"))
         designer = DesignerView(services)  # shows the crew meanwhile (as the main window)
         qtbot.addWidget(designer)
@@ -164,8 +154,7 @@ def test_always_is_saved_to_the_crew_and_later_calls_do_not_ask(
         assert again is not None
         await view._controller.wait(again)
         assert again.status is RunStatus.DONE and "Allowed by you" not in again.transcript()
-        await view._controller.aclose()
-        await services.close()
+        await close_dashboard(view, services)
 
     arun(scenario())
 
@@ -175,7 +164,7 @@ def test_stopping_a_run_that_asks_cancels_the_question(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun, mode: RunMode
 ) -> None:
     async def scenario() -> None:
-        services, view = await _dashboard(qtbot, sim)
+        services, view = await open_dashboard(qtbot, sim, height=900)
         doc = coder("Stopped", "print('no')")
         state = view.start(doc, doc.default_inputs(), mode=mode)
         panel = await _panel(view, state.run_id)
@@ -185,22 +174,20 @@ def test_stopping_a_run_that_asks_cancels_the_question(
         assert state.status is RunStatus.CANCELLED
         assert not panel.approval_bar.isVisible() and state.pending_approval is None
         assert not view._controller.decide(state.run_id, "run")
-        await view._controller.aclose()
-        await services.close()
+        await close_dashboard(view, services)
 
     arun(scenario())
 
 
 def test_never_refuses_without_asking(sim: SimulatorThread, qtbot: QtBot, arun: Arun) -> None:
     async def scenario() -> None:
-        services, view = await _dashboard(qtbot, sim)
+        services, view = await open_dashboard(qtbot, sim, height=900)
         doc = coder("Never", "print('no')", approval="never")
         state = view.start(doc, doc.default_inputs())
         panel = await _panel(view, state.run_id)
         await view._controller.wait(state)
         assert state.status is RunStatus.DONE, state.error
         assert "⚠ Refused by this crew's approval setting: " in panel.shown_text()
-        await view._controller.aclose()
-        await services.close()
+        await close_dashboard(view, services)
 
     arun(scenario())

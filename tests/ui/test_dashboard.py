@@ -13,31 +13,21 @@ from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 from test_app_support import (
     TEST_KEY,
+    close_dashboard,
     litellm_loaded,  # noqa: F401 - a fixture
     make_document,
-    make_services,
+    open_dashboard,
     sim_fixture,  # noqa: F401 - the `sim` fixture
     wait_until,
 )
 
 from desktop_app.simulator import SimulatorThread
-from desktop_app.ui.controllers import RunController, RunStatus
+from desktop_app.ui.controllers import RunStatus
 from desktop_app.ui.dashboard import DashboardView
-from desktop_app.ui.services import AppServices
 
 Arun = Callable[..., Any]
 
 pytestmark = pytest.mark.usefixtures("litellm_loaded")
-
-
-async def _dashboard(qtbot: QtBot, sim: SimulatorThread) -> tuple[AppServices, DashboardView]:
-    services = await make_services(sim.base_url)
-    controller = RunController(services)
-    view = DashboardView(services, controller)
-    qtbot.addWidget(view)
-    view.resize(1300, 800)
-    view.show()
-    return services, view
 
 
 def _column(view: DashboardView, index: int) -> int:
@@ -46,16 +36,11 @@ def _column(view: DashboardView, index: int) -> int:
     return position[1]
 
 
-async def _finish(view: DashboardView, services: AppServices) -> None:
-    await view._controller.aclose()
-    await services.close()
-
-
 def test_two_checked_crews_fill_their_own_panels(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun
 ) -> None:
     async def scenario() -> None:
-        services, view = await _dashboard(qtbot, sim)
+        services, view = await open_dashboard(qtbot, sim)
         alpha = await services.library.asave(make_document("Alpha", topic="owls"))
         beta = await services.library.asave(make_document("Beta", topic="bees"))
         await view.load_crews()
@@ -85,14 +70,14 @@ def test_two_checked_crews_fill_their_own_panels(
             assert "tokens" in panel.stats_label.text()
             assert panel.stats_label.text().endswith("—")  # the simulator has no price
         assert view.summary.text() == "2 done"
-        await _finish(view, services)
+        await close_dashboard(view, services)
 
     arun(scenario())
 
 
 def test_stop_in_a_panel_keeps_its_text(sim: SimulatorThread, qtbot: QtBot, arun: Arun) -> None:
     async def scenario() -> None:
-        services, view = await _dashboard(qtbot, sim)
+        services, view = await open_dashboard(qtbot, sim)
         doc = make_document("Slow", model="openai/sim:tps=40,tokens=400,ttft=0.01", tasks=1)
         state = view.start(doc, doc.default_inputs())
         panel = view.grid.panel_for(state.run_id)
@@ -107,7 +92,7 @@ def test_stop_in_a_panel_keeps_its_text(sim: SimulatorThread, qtbot: QtBot, arun
         assert panel.shown_text().startswith("── Task 1 of 1")
         assert len(panel.shown_text()) > 40
         await wait_until(lambda: sim.stats.streams_aborted_by_client >= 1)
-        await _finish(view, services)
+        await close_dashboard(view, services)
 
     arun(scenario())
 
@@ -116,7 +101,7 @@ def test_an_auth_error_shows_in_its_panel_while_the_other_finishes(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun
 ) -> None:
     async def scenario() -> None:
-        services, view = await _dashboard(qtbot, sim)
+        services, view = await open_dashboard(qtbot, sim)
         asked: list[bool] = []
         view.settingsRequested.connect(lambda _provider_id: asked.append(True))
         good = make_document("Good")
@@ -136,7 +121,7 @@ def test_an_auth_error_shows_in_its_panel_while_the_other_finishes(
         assert TEST_KEY not in panel.shown_text() and TEST_KEY not in failed.transcript()
         panel.error_label.linkActivated.emit("settings:local")
         assert asked == [True]
-        await _finish(view, services)
+        await close_dashboard(view, services)
 
     arun(scenario())
 
@@ -145,7 +130,7 @@ def test_for_each_rows_from_a_jsonl_file(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun, tmp_path: Path
 ) -> None:
     async def scenario() -> None:
-        services, view = await _dashboard(qtbot, sim)
+        services, view = await open_dashboard(qtbot, sim)
         crew = await services.library.asave(make_document("Batch", tasks=1))
         await view.load_crews()
         await view.select_crew(crew)
@@ -163,7 +148,7 @@ def test_for_each_rows_from_a_jsonl_file(
         bad.write_text('{"topic": "x"}\n[1, 2]\n', encoding="utf-8")
         assert await view.load_batch_file(bad) == 0
         assert "line 2" in view.message.text()
-        await _finish(view, services)
+        await close_dashboard(view, services)
 
     arun(scenario())
 
@@ -172,7 +157,7 @@ def test_missing_inputs_are_named_and_nothing_runs(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun
 ) -> None:
     async def scenario() -> None:
-        services, view = await _dashboard(qtbot, sim)
+        services, view = await open_dashboard(qtbot, sim)
         crew = await services.library.asave(make_document("Needy"))
         await view.load_crews()
         await view.select_crew(crew)
@@ -181,7 +166,7 @@ def test_missing_inputs_are_named_and_nothing_runs(
         assert await view.run_checked() == []
         assert "topic" in view.message.text()
         assert view.grid.panels == []
-        await _finish(view, services)
+        await close_dashboard(view, services)
 
     arun(scenario())
 
@@ -190,7 +175,7 @@ def test_copy_save_and_clear_finished(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun, tmp_path: Path
 ) -> None:
     async def scenario() -> None:
-        services, view = await _dashboard(qtbot, sim)
+        services, view = await open_dashboard(qtbot, sim)
         doc = make_document("Copied", tasks=1)
         state = view.start(doc, doc.default_inputs())
         await view._controller.wait(state)
@@ -203,14 +188,14 @@ def test_copy_save_and_clear_finished(
         assert target.read_text(encoding="utf-8") == state.transcript()
         view.clear_button.click()
         assert view.grid.panels == [] and view.summary.text() == "No runs"
-        await _finish(view, services)
+        await close_dashboard(view, services)
 
     arun(scenario())
 
 
 def test_the_grid_reflows_with_the_width(sim: SimulatorThread, qtbot: QtBot, arun: Arun) -> None:
     async def scenario() -> None:
-        services, view = await _dashboard(qtbot, sim)
+        services, view = await open_dashboard(qtbot, sim)
         view._controller.set_concurrency_limit(1)
         doc = make_document("Grid", model="openai/sim:tps=20,tokens=200", tasks=1)
         states = [view.start(doc, doc.default_inputs()) for _ in range(4)]
@@ -225,7 +210,7 @@ def test_the_grid_reflows_with_the_width(sim: SimulatorThread, qtbot: QtBot, aru
         view.stop_all()
         await asyncio.gather(*(view._controller.wait(s) for s in states))
         assert all(s.status is RunStatus.CANCELLED for s in states)
-        await _finish(view, services)
+        await close_dashboard(view, services)
 
     arun(scenario())
 
@@ -234,7 +219,7 @@ def test_a_hidden_dashboard_keeps_text_back_and_catches_up(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun
 ) -> None:
     async def scenario() -> None:
-        services, view = await _dashboard(qtbot, sim)
+        services, view = await open_dashboard(qtbot, sim)
         doc = make_document("Unseen", tasks=1)
         view.hide()  # as when another tab is shown
         state = view.start(doc, doc.default_inputs())
@@ -246,6 +231,6 @@ def test_a_hidden_dashboard_keeps_text_back_and_catches_up(
         view.show()
         await wait_until(lambda: not panel.output.has_backlog)
         assert panel.output.shown_text() == state.transcript()
-        await _finish(view, services)
+        await close_dashboard(view, services)
 
     arun(scenario())

@@ -16,9 +16,10 @@ from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 from test_app_support import (
     TEST_KEY,
+    close_dashboard,
     litellm_loaded,  # noqa: F401 - a fixture
     make_document,
-    make_services,
+    open_dashboard,
     sim_fixture,  # noqa: F401 - the `sim` fixture
 )
 
@@ -30,22 +31,11 @@ from desktop_app.storage.dashboard_inputs import (
     SavedInputs,
 )
 from desktop_app.storage.paths import AppPaths
-from desktop_app.ui.controllers import RunController
 from desktop_app.ui.dashboard import DashboardView
-from desktop_app.ui.services import AppServices
 
 Arun = Callable[..., Any]
 
 pytestmark = pytest.mark.usefixtures("litellm_loaded")
-
-
-async def _dashboard(qtbot: QtBot, sim: SimulatorThread) -> tuple[AppServices, DashboardView]:
-    services = await make_services(sim.base_url)
-    view = DashboardView(services, RunController(services))
-    qtbot.addWidget(view)
-    view.resize(1300, 800)
-    view.show()
-    return services, view
 
 
 def _type(view: DashboardView, crew_id: str, name: str, text: str) -> None:
@@ -60,7 +50,7 @@ def test_inputs_and_for_each_rows_come_back_in_a_new_session_without_keys(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun
 ) -> None:
     async def scenario() -> None:
-        services, view = await _dashboard(qtbot, sim)
+        services, view = await open_dashboard(qtbot, sim)
         alpha = await services.library.asave(make_document("Alpha", topic="owls"))
         beta = await services.library.asave(make_document("Beta", topic="bees"))
         keyed = make_document("Gamma")
@@ -76,13 +66,12 @@ def test_inputs_and_for_each_rows_come_back_in_a_new_session_without_keys(
         _type(view, gamma, "api_key", TEST_KEY)
         _type(view, gamma, "topic", "newts")
         await view.memory.aflush()
-        await view._controller.aclose()
-        await services.close()
+        await close_dashboard(view, services)
         written = (services.paths.data_dir / FILE_NAME).read_text(encoding="utf-8")
         assert "wasps" in written and "moths" in written and "newts" in written
         assert TEST_KEY not in written and "sk-proj" not in written and "api_key" not in written
 
-        services, view = await _dashboard(qtbot, sim)  # the app opened again
+        services, view = await open_dashboard(qtbot, sim)  # the app opened again
         await view.load_crews()
         await view.select_crew(alpha)
         assert view.inputs.values() == {"topic": "wasps"}
@@ -95,8 +84,7 @@ def test_inputs_and_for_each_rows_come_back_in_a_new_session_without_keys(
         states = await view.run_checked()
         assert states == []  # says what is missing, runs nothing
         assert "api_key" in view.message.text()
-        await view._controller.aclose()
-        await services.close()
+        await close_dashboard(view, services)
 
     arun(scenario())
 

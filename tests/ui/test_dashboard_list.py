@@ -17,39 +17,26 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 from test_app_support import (
+    close_dashboard,
     litellm_loaded,  # noqa: F401 - a fixture
     make_document,
     make_services,
+    open_dashboard,
     sim_fixture,  # noqa: F401 - the `sim` fixture
     wait_until,
 )
 
 from desktop_app.simulator import SimulatorThread
-from desktop_app.ui.controllers import RunController, RunState, RunStatus
+from desktop_app.ui.controllers import RunState, RunStatus
 from desktop_app.ui.dashboard import DashboardView
 from desktop_app.ui.dashboard._runs_area import COMPACT_AT
 from desktop_app.ui.dashboard._waiting import WAITING_TEXT
-from desktop_app.ui.services import AppServices
 
 Arun = Callable[..., Any]
 
 pytestmark = pytest.mark.usefixtures("litellm_loaded")
 
 FAST = "openai/sim:tps=2000,tokens=8,ttft=0.001"
-
-
-async def _dashboard(qtbot: QtBot, sim: SimulatorThread) -> tuple[AppServices, DashboardView]:
-    services = await make_services(sim.base_url)
-    view = DashboardView(services, RunController(services))
-    qtbot.addWidget(view)
-    view.resize(1300, 800)
-    view.show()
-    return services, view
-
-
-async def _finish(view: DashboardView, services: AppServices) -> None:
-    await view._controller.aclose()
-    await services.close()
 
 
 def _shown(view: DashboardView) -> list[str]:
@@ -65,7 +52,7 @@ def test_the_filter_and_the_sort_pick_and_order_the_run_panels(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun
 ) -> None:
     async def scenario() -> None:
-        services, view = await _dashboard(qtbot, sim)
+        services, view = await open_dashboard(qtbot, sim)
         plan = [("Gamma", "owls"), ("Alpha", "bees"), ("Beta", "owls"), ("Alpha", "ants")]
         states = [view.start(make_document(name, model=FAST, tasks=1), {"topic": topic})
                   for name, topic in plan]
@@ -104,7 +91,7 @@ def test_the_filter_and_the_sort_pick_and_order_the_run_panels(
         await wait_until(lambda: _shown(view)[-1] == "Delta:moths")
         bar.sort_box.setCurrentText("Started")
         assert _shown(view)[0] == "Gamma:owls"
-        await _finish(view, services)
+        await close_dashboard(view, services)
 
     arun(scenario())
 
@@ -122,7 +109,7 @@ def test_ten_runs_show_a_compact_list_with_the_selected_runs_panel_beside(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun
 ) -> None:
     async def scenario() -> None:
-        services, view = await _dashboard(qtbot, sim)
+        services, view = await open_dashboard(qtbot, sim)
         view.dry_run.setChecked(True)
         doc = make_document("Many", model=FAST, tasks=1)
         states: list[RunState] = []
@@ -166,7 +153,7 @@ def test_ten_runs_show_a_compact_list_with_the_selected_runs_panel_beside(
         assert not view.runs.compact  # the user's choice holds
         await view._controller.wait(eleventh)
         assert eleventh.status is RunStatus.DONE
-        await _finish(view, services)
+        await close_dashboard(view, services)
 
     arun(scenario())
 
@@ -175,7 +162,7 @@ def test_clearing_the_finished_runs_goes_back_to_the_grid(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun
 ) -> None:
     async def scenario() -> None:
-        services, view = await _dashboard(qtbot, sim)
+        services, view = await open_dashboard(qtbot, sim)
         doc = make_document("Many", model=FAST, tasks=1)
         states = [view.start(doc, {"topic": f"t{index}"}) for index in range(COMPACT_AT)]
         for state in states:
@@ -184,7 +171,7 @@ def test_clearing_the_finished_runs_goes_back_to_the_grid(
         view.clear_button.click()
         assert view.runs.run_list.run_ids() == []
         assert not view.runs.compact and view.summary.text() == "No runs"
-        await _finish(view, services)
+        await close_dashboard(view, services)
 
     arun(scenario())
 
@@ -217,7 +204,7 @@ def test_a_waiting_run_in_the_compact_list_shows_its_question_when_selected(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun
 ) -> None:
     async def scenario() -> None:
-        services, view = await _dashboard(qtbot, sim)
+        services, view = await open_dashboard(qtbot, sim)
         asked = make_document("Asked", model=FAST, tasks=1)
         asked.tasks[0].human_input = True
         waiting = view.start(asked, {"topic": "moths"})
@@ -241,6 +228,6 @@ def test_a_waiting_run_in_the_compact_list_shows_its_question_when_selected(
         assert waiting.status is RunStatus.DONE
         assert run_list.line(waiting.run_id)[2] == "done"
         assert not view.summary.text().startswith("1 waiting")
-        await _finish(view, services)
+        await close_dashboard(view, services)
 
     arun(scenario())

@@ -13,9 +13,11 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 from test_app_support import (
+    close_dashboard,
     litellm_loaded,  # noqa: F401 - a fixture
     make_document,
     make_services,
+    open_dashboard,
     sim_fixture,  # noqa: F401 - the `sim` fixture
     wait_until,
 )
@@ -26,7 +28,6 @@ from desktop_app.ui.controllers import RunController, RunRequest, RunStatus
 from desktop_app.ui.controllers.run_controller import RunMode
 from desktop_app.ui.dashboard import DashboardView
 from desktop_app.ui.dashboard.run_panel import RunPanel
-from desktop_app.ui.services import AppServices
 
 Arun = Callable[..., Any]
 
@@ -40,15 +41,6 @@ def reviewed(name: str) -> CrewDocument:
     return doc
 
 
-async def _dashboard(qtbot: QtBot, sim: SimulatorThread) -> tuple[AppServices, DashboardView]:
-    services = await make_services(sim.base_url)
-    view = DashboardView(services, RunController(services))
-    qtbot.addWidget(view)
-    view.resize(1300, 800)
-    view.show()
-    return services, view
-
-
 async def _panel(view: DashboardView, run_id: str) -> RunPanel:
     await wait_until(lambda: view.grid.panel_for(run_id) is not None)
     panel = view.grid.panel_for(run_id)
@@ -56,17 +48,12 @@ async def _panel(view: DashboardView, run_id: str) -> RunPanel:
     return panel
 
 
-async def _finish(view: DashboardView, services: AppServices) -> None:
-    await view._controller.aclose()
-    await services.close()
-
-
 @pytest.mark.parametrize("mode", ["akickoff", "kickoff_async"])
 def test_feedback_typed_in_the_panel_revises_the_answer_while_other_runs_stream(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun, mode: RunMode
 ) -> None:
     async def scenario() -> None:
-        services, view = await _dashboard(qtbot, sim)
+        services, view = await open_dashboard(qtbot, sim)
         doc = reviewed("Asked")
         state = view.start(doc, doc.default_inputs(), mode=mode)
         panel = await _panel(view, state.run_id)
@@ -96,7 +83,7 @@ def test_feedback_typed_in_the_panel_revises_the_answer_while_other_runs_stream(
         assert record.task_outputs[0].raw.startswith(
             "Answer to: User feedback: Mention the whiskers."
         )
-        await _finish(view, services)
+        await close_dashboard(view, services)
 
     arun(scenario())
 
@@ -106,7 +93,7 @@ def test_stopping_a_run_that_waits_for_feedback_cancels_the_wait(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun, mode: RunMode
 ) -> None:
     async def scenario() -> None:
-        services, view = await _dashboard(qtbot, sim)
+        services, view = await open_dashboard(qtbot, sim)
         doc = reviewed("Waiting")
         state = view.start(doc, doc.default_inputs(), mode=mode)
         panel = await _panel(view, state.run_id)
@@ -116,7 +103,7 @@ def test_stopping_a_run_that_waits_for_feedback_cancels_the_wait(
         assert state.status is RunStatus.CANCELLED
         assert not panel.input_bar.isVisible() and state.pending_input is None
         assert not view._controller.answer(state.run_id, "too late")
-        await _finish(view, services)
+        await close_dashboard(view, services)
 
     arun(scenario())
 
@@ -125,7 +112,7 @@ def test_a_hierarchical_crew_shows_which_agent_speaks(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun
 ) -> None:
     async def scenario() -> None:
-        services, view = await _dashboard(qtbot, sim)
+        services, view = await open_dashboard(qtbot, sim)
         delegate = json.dumps({"coworker": "Cat Writer", "task": "Draft the cat note"})
         doc = CrewDocument(
             name="Managed",
@@ -159,7 +146,7 @@ def test_a_hierarchical_crew_shows_which_agent_speaks(
         manager = shown.index("▸ Crew Manager\nResult: Answer to: Current Task: Draft the cat")
         tool = shown.index("⚙ Delegate_work_to_coworker(")
         assert heading < tool < writer < manager
-        await _finish(view, services)
+        await close_dashboard(view, services)
 
     arun(scenario())
 
@@ -168,7 +155,7 @@ def test_two_questions_of_one_run_are_shown_one_after_the_other(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun
 ) -> None:
     async def scenario() -> None:
-        services, view = await _dashboard(qtbot, sim)
+        services, view = await open_dashboard(qtbot, sim)
         doc = make_document("Twins", tasks=2)
         for task in doc.tasks:
             task.human_input = True
@@ -186,7 +173,7 @@ def test_two_questions_of_one_run_are_shown_one_after_the_other(
         await view._controller.wait(state)
         assert state.status is RunStatus.DONE, state.error
         assert panel.shown_text().count("✓ approved") == 2
-        await _finish(view, services)
+        await close_dashboard(view, services)
 
     arun(scenario())
 

@@ -10,43 +10,27 @@ import pytest
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 from test_app_support import (
+    close_dashboard,
     litellm_loaded,  # noqa: F401 - a fixture
     make_document,
-    make_services,
+    open_dashboard,
     sim_fixture,  # noqa: F401 - the `sim` fixture
     wait_until,
 )
 
 from desktop_app.simulator import SimulatorThread
-from desktop_app.ui.controllers import RunController
-from desktop_app.ui.dashboard import DashboardView
 from desktop_app.ui.dashboard._badges import FULL_TITLE
-from desktop_app.ui.services import AppServices
 
 Arun = Callable[..., Any]
 
 pytestmark = pytest.mark.usefixtures("litellm_loaded")
 
 
-async def _dashboard(qtbot: QtBot, sim: SimulatorThread) -> tuple[AppServices, DashboardView]:
-    services = await make_services(sim.base_url)
-    view = DashboardView(services, RunController(services))
-    qtbot.addWidget(view)
-    view.resize(1300, 800)
-    view.show()
-    return services, view
-
-
-async def _finish(view: DashboardView, services: AppServices) -> None:
-    await view._controller.aclose()
-    await services.close()
-
-
 def test_the_inputs_box_shows_the_checked_crews_not_the_highlighted_one(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun
 ) -> None:
     async def scenario() -> None:
-        services, view = await _dashboard(qtbot, sim)
+        services, view = await open_dashboard(qtbot, sim)
         alpha = await services.library.asave(make_document("Alpha", topic="owls"))
         beta = await services.library.asave(make_document("Beta", topic="bees"))
         gamma = await services.library.asave(make_document("Gamma", topic="ants"))
@@ -69,7 +53,7 @@ def test_the_inputs_box_shows_the_checked_crews_not_the_highlighted_one(
         view.picker.set_checked(alpha, False)
         view.picker.set_checked(beta, False)
         await wait_until(lambda: list(view.inputs_panel.forms()) == [beta])  # highlighted
-        await _finish(view, services)
+        await close_dashboard(view, services)
 
     arun(scenario())
 
@@ -78,7 +62,7 @@ def test_for_each_rows_are_kept_per_crew_when_switching(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun
 ) -> None:
     async def scenario() -> None:
-        services, view = await _dashboard(qtbot, sim)
+        services, view = await open_dashboard(qtbot, sim)
         alpha = await services.library.asave(make_document("Alpha"))
         other = make_document("Other")
         other.tasks[0].description = "Write about {city}"
@@ -97,7 +81,7 @@ def test_for_each_rows_are_kept_per_crew_when_switching(
         assert view.batch.rows() == [{"topic": "owls"}, {"topic": "bees"}]
         await view.select_crew(beta)
         assert view.batch.rows() == [{"topic": "llamas", "city": "Lima"}]
-        await _finish(view, services)
+        await close_dashboard(view, services)
 
     arun(scenario())
 
@@ -106,7 +90,7 @@ def test_tab_goes_through_the_inputs_before_run(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun
 ) -> None:
     async def scenario() -> None:
-        services, view = await _dashboard(qtbot, sim)
+        services, view = await open_dashboard(qtbot, sim)
         alpha = await services.library.asave(make_document("Alpha"))
         await view.load_crews()
         await view.select_crew(alpha)
@@ -118,7 +102,7 @@ def test_tab_goes_through_the_inputs_before_run(
         field = view.inputs.field("topic")
         order = [w for w in chain if w in (view.picker, field, view.mode, view.run_button)]
         assert order == [view.picker, field, view.mode, view.run_button]
-        await _finish(view, services)
+        await close_dashboard(view, services)
 
     arun(scenario())
 
@@ -127,7 +111,7 @@ def test_for_each_panels_carry_their_row_and_a_model_or_simulator_badge(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun
 ) -> None:
     async def scenario() -> None:
-        services, view = await _dashboard(qtbot, sim)
+        services, view = await open_dashboard(qtbot, sim)
         real = make_document("Birds", model="openai/gpt-4o-mini", tasks=1)
         crew = await services.library.asave(real)
         await view.load_crews()
@@ -154,7 +138,7 @@ def test_for_each_panels_carry_their_row_and_a_model_or_simulator_badge(
         assert panel is not None and panel.badge.text() == "SIMULATOR"
         for state in [*states, dry]:
             await view._controller.wait(state)
-        await _finish(view, services)
+        await close_dashboard(view, services)
 
     arun(scenario())
 
@@ -163,7 +147,7 @@ def test_a_new_run_panel_scrolls_into_view(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun
 ) -> None:
     async def scenario() -> None:
-        services, view = await _dashboard(qtbot, sim)
+        services, view = await open_dashboard(qtbot, sim)
         view.runs.set_compact(False)  # the grid of panels, though 10+ runs show a list
         doc = make_document("Many", model="openai/sim:tps=2000,tokens=5,ttft=0.001", tasks=1)
         first = [view.start(doc, {"topic": f"t{i}"}) for i in range(10)]
@@ -178,6 +162,6 @@ def test_a_new_run_panel_scrolls_into_view(
         await wait_until(lambda: not panel.visibleRegion().isEmpty(), within=5)
         assert view.grid.verticalScrollBar().value() > 0
         await view._controller.wait(latest)
-        await _finish(view, services)
+        await close_dashboard(view, services)
 
     arun(scenario())
