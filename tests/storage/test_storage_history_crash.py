@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from desktop_app.storage.history import HistoryDB
+from tests.storage.conftest import kill_when_ready
 
 _WRITER = textwrap.dedent(
     """
@@ -52,21 +50,7 @@ def test_a_second_connection_sees_flushed_text_without_a_close(tmp_path: Path) -
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 def test_killed_writer_loses_only_unflushed_text(tmp_path: Path) -> None:
     path = tmp_path / "h.sqlite3"
-    child = subprocess.Popen(
-        [sys.executable, "-c", _WRITER, str(path)], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert child.stdout is not None
-        assert child.stdout.readline().strip() == "ready"
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(timeout=10)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-        if child.stdout is not None:
-            child.stdout.close()
-    assert child.returncode == -signal.SIGKILL
+    assert kill_when_ready(_WRITER, path) == -signal.SIGKILL
     assert path.with_name(path.name + "-wal").exists()  # the writes were never checkpointed
 
     with HistoryDB(path) as db:

@@ -3,11 +3,8 @@ in order, kept through a crash, deleted with their run."""
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -15,6 +12,7 @@ import pytest
 
 from desktop_app.engine.events import TraceSpan
 from desktop_app.storage.history import HistoryDB, RunHistory, TraceSpanRecord
+from tests.storage.conftest import kill_when_ready
 
 
 def _span(run_id: str, n: int, kind: str = "llm", parent: str | None = "feedface00000000") -> TraceSpan:
@@ -115,20 +113,7 @@ _WRITER = textwrap.dedent(
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 def test_a_killed_run_keeps_the_spans_written_so_far(tmp_path: Path) -> None:
     path = tmp_path / "h.sqlite3"
-    child = subprocess.Popen(
-        [sys.executable, "-c", _WRITER, str(path)], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert child.stdout is not None
-        assert child.stdout.readline().strip() == "ready"
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(timeout=10)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-        if child.stdout is not None:
-            child.stdout.close()
+    kill_when_ready(_WRITER, path)
     with HistoryDB(path) as db:
         assert db.mark_interrupted() == 1
         trace = db.trace("run-1")
