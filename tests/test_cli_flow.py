@@ -4,15 +4,14 @@ the simulator; each step's start and end is a line, each crew names the step it 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from desktop_app.cli import main as crewdesk
+from tests.process_support import kept_process_state
 
 PROJECTS = Path(__file__).parent / "compat" / "projects"
 
@@ -48,15 +47,8 @@ Review().kickoff()
 @pytest.fixture(autouse=True)
 def _process_state(tmp_path: Path) -> Iterator[None]:
     """Variables, ``sys.path``, folder and the copy's modules are put back after each test."""
-    environ, path, cwd = dict(os.environ), list(sys.path), Path.cwd()
-    yield
-    os.environ.clear()
-    os.environ.update(environ)
-    sys.path[:] = path
-    os.chdir(cwd)
-    for name, module in list(sys.modules.items()):
-        if (getattr(module, "__file__", None) or "").startswith(str(tmp_path)):
-            del sys.modules[name]
+    with kept_process_state(tmp_path):
+        yield
 
 
 def _copy(tmp_path: Path) -> Path:

@@ -8,8 +8,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -19,6 +17,7 @@ import pytest
 
 from desktop_app.cli import main as crewdesk
 from desktop_app.simulator import SimulatorThread
+from tests.process_support import kept_process_state
 
 FLOW = '''
 from crewai import LLM, Agent, Crew, Task
@@ -156,15 +155,8 @@ print("RESULT:", streaming.result)
 @pytest.fixture
 def process_state(tmp_path: Path) -> Iterator[None]:
     """Variables, ``sys.path``, folder and the script's modules are put back after the test."""
-    environ, path, cwd = dict(os.environ), list(sys.path), Path.cwd()
-    yield
-    os.environ.clear()
-    os.environ.update(environ)
-    sys.path[:] = path
-    os.chdir(cwd)
-    for name, module in list(sys.modules.items()):
-        if (getattr(module, "__file__", None) or "").startswith(str(tmp_path)):
-            del sys.modules[name]
+    with kept_process_state(tmp_path):
+        yield
 
 
 def test_crewdesk_run_on_a_streaming_flow_script(

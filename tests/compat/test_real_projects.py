@@ -27,7 +27,6 @@ import json
 import os
 import re
 import shutil
-import sys
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from desktop_app.cli import main as crewdesk
 from desktop_app.engine import Crew
 from desktop_app.engine.events import RunEvent, TaskFinished, ToolCallFinished
 from desktop_app.simulator import SimulatorConfig, SimulatorThread
+from tests.process_support import kept_process_state
 
 PROJECTS = Path(__file__).parent / "projects"
 FAST = SimulatorConfig(ttft=0.005, tokens_per_second=2000.0)
@@ -124,16 +124,8 @@ def test_every_fixture_project_is_a_case() -> None:
 def _process_state(tmp_path: Path) -> Iterator[None]:
     """A project's run may set variables (its .env), import its modules and change folder:
     everything is put back, and the modules imported from the copy are forgotten."""
-    environ, path, cwd = dict(os.environ), list(sys.path), Path.cwd()
-    yield
-    os.environ.clear()
-    os.environ.update(environ)
-    sys.path[:] = path
-    os.chdir(cwd)
-    for name, module in list(sys.modules.items()):
-        origin = getattr(module, "__file__", None) or ""
-        if origin.startswith(str(tmp_path)):
-            del sys.modules[name]
+    with kept_process_state(tmp_path):
+        yield
 
 
 class RecordingSimulator(SimulatorThread):

@@ -14,7 +14,6 @@ import asyncio
 import os
 import re
 import shutil
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from desktop_app.cli import main as crewdesk
 from desktop_app.engine import Crew
 from desktop_app.engine.events import RunEvent, RunFailed, ToolCallFinished
 from desktop_app.simulator import SimulatorConfig, SimulatorThread
+from tests.process_support import kept_process_state
 
 PROJECTS = Path(__file__).parent / "projects"
 ERROR_LINE = re.compile(r"^error: (?P<path>.+?):(?P<line>\d+): (?P<message>.+)$", re.MULTILINE)
@@ -67,16 +67,9 @@ def test_every_broken_fixture_is_a_case() -> None:
 def _process_state(tmp_path: Path) -> Iterator[None]:
     """Variables, ``sys.path``, folder and the copy's modules are put back after each test;
     no Serper key is set anywhere (the keychain is the tests' empty in-memory one)."""
-    environ, path, cwd = dict(os.environ), list(sys.path), Path.cwd()
-    os.environ.pop("SERPER_API_KEY", None)
-    yield
-    os.environ.clear()
-    os.environ.update(environ)
-    sys.path[:] = path
-    os.chdir(cwd)
-    for name, module in list(sys.modules.items()):
-        if (getattr(module, "__file__", None) or "").startswith(str(tmp_path)):
-            del sys.modules[name]
+    with kept_process_state(tmp_path):
+        os.environ.pop("SERPER_API_KEY", None)
+        yield
 
 
 def copy_fixture(name: str, tmp_path: Path) -> Path:
