@@ -22,6 +22,7 @@ from desktop_app.storage.paths import AppPaths
 from desktop_app.storage.settings import ProviderSettings, Settings
 from desktop_app.ui.controllers import RunController, RunRequest, RunState, RunStatus
 from desktop_app.ui.dashboard import DashboardView
+from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.services import AppServices
 
 TEST_KEY = "sk-crewdesk-test-Zq8Xv2Lm4Np6Rt0Wy3"
@@ -166,3 +167,16 @@ async def close_dashboard(view: DashboardView, services: AppServices) -> None:
     """Closes the dashboard's run controller (its runs end), then the services."""
     await view._controller.aclose()
     await services.close()
+
+
+async def open_window(qtbot: Any, services: AppServices) -> MainWindow:
+    """The app's main window on `services`, shown and started; closing it does not quit the
+    app (as `main()` sets it: the window quits through its `closed` signal)."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    app.setQuitOnLastWindowClosed(False)
+    window = MainWindow(services)
+    qtbot.addWidget(window)
+    window.show()
+    await window.start()
+    return window

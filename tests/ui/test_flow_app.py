@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
+from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
-from test_app_support import make_services, sim_fixture, wait_until  # noqa: F401 - fixture
+from test_app_support import make_services, open_window, sim_fixture, wait_until  # noqa: F401 - fixture
 
 from desktop_app import compat
 from desktop_app.simulator import SimulatorThread
@@ -27,7 +27,6 @@ from desktop_app.ui.controllers.flow_controller import REAL_RUN_NOTE
 from desktop_app.ui.controllers.flow_state import FlowRunState, FlowStatus, NodeStatus
 from desktop_app.ui.flows._window import FlowSupport, flows_of
 from desktop_app.ui.main_window import MainWindow
-from desktop_app.ui.services import AppServices
 
 Arun = Callable[..., Any]
 
@@ -49,17 +48,6 @@ def flow_root(tmp_path: Path) -> Path:
     root = tmp_path / "branch_flow"
     shutil.copytree(FIXTURE, root, ignore=shutil.ignore_patterns("__pycache__"))
     return root
-
-
-async def _window(qtbot: QtBot, services: AppServices) -> MainWindow:
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    app.setQuitOnLastWindowClosed(False)
-    window = MainWindow(services)
-    qtbot.addWidget(window)
-    window.show()
-    await window.start()
-    return window
 
 
 async def _answer_trust(window: MainWindow, button: str = "trustButton") -> None:
@@ -88,7 +76,7 @@ async def _close(window: MainWindow) -> None:
 async def _opened(qtbot: QtBot, sim: SimulatorThread, root: Path,
                   button: str = "trustButton") -> tuple[MainWindow, FlowSupport]:
     services = await make_services(sim.base_url)
-    window = await _window(qtbot, services)
+    window = await open_window(qtbot, services)
     answering = asyncio.ensure_future(_answer_trust(window, button))
     assert await window.open_project(root) is None  # a flow is no crew: shown by ui.flows
     await answering

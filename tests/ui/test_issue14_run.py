@@ -7,12 +7,13 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
+from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 from test_app_support import (
     litellm_loaded,  # noqa: F401 - a fixture
     make_document,
     make_services,
+    open_window,
     sim_fixture,  # noqa: F401 - the `sim` fixture
     wait_until,
 )
@@ -30,17 +31,6 @@ Arun = Callable[..., Any]
 pytestmark = pytest.mark.usefixtures("litellm_loaded")
 
 
-async def _window(qtbot: QtBot, services: AppServices) -> MainWindow:
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    app.setQuitOnLastWindowClosed(False)
-    window = MainWindow(services)
-    qtbot.addWidget(window)
-    window.show()
-    await window.start()
-    return window
-
-
 async def _close(window: MainWindow) -> None:
     await window.controller.aclose()
     window.designer.editor.open(window.designer.editor.document, crew_id=None)  # not dirty
@@ -55,7 +45,7 @@ def test_designer_run_runs_its_crew_while_the_dashboard_shows_another(
         services = await make_services(sim.base_url)
         alpha = await services.library.asave(make_document("Alpha", topic="owls", tasks=1))
         beta = await services.library.asave(make_document("Beta", topic="bees", tasks=1))
-        window = await _window(qtbot, services)
+        window = await open_window(qtbot, services)
         started: list[RunState] = []
         window.controller.runAdded.connect(started.append)
         for attempt in range(6):
@@ -90,7 +80,7 @@ def test_with_no_provider_run_offers_the_simulator_or_a_key_before_running(
 ) -> None:
     async def scenario() -> None:
         services = AppServices(AppPaths.from_env())
-        window = await _window(qtbot, services)
+        window = await open_window(qtbot, services)
         assert window.banner.isVisible()  # no provider set up, dry run unticked
         dashboard = window.dashboard
         assert not dashboard.dry_run.isChecked()
@@ -131,7 +121,7 @@ def test_ctrl_enter_runs_the_designer_s_crew_or_the_dashboard_s_checked_crews(
         services = await make_services(sim.base_url)
         alpha = await services.library.asave(make_document("Alpha", topic="owls", tasks=1))
         beta = await services.library.asave(make_document("Beta", topic="bees", tasks=1))
-        window = await _window(qtbot, services)
+        window = await open_window(qtbot, services)
         started: list[RunState] = []
         window.controller.runAdded.connect(started.append)
         assert await window.designer.open_crew(alpha)

@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 from test_app_support import (
     litellm_loaded,  # noqa: F401 - a fixture
     make_services,
+    open_window,
     sim_fixture,  # noqa: F401 - the `sim` fixture
     wait_until,
 )
@@ -28,7 +29,6 @@ from desktop_app.ui.designer import DesignerView
 from desktop_app.ui.keys import install_key_source
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.projects._session import load_project, project_id
-from desktop_app.ui.services import AppServices
 from desktop_app.ui.settings import SettingsDialog
 
 Arun = Callable[..., Any]
@@ -118,17 +118,6 @@ def write_project(root: Path, crew_py: str = CREW_PY) -> Path:
     return root
 
 
-async def _window(qtbot: QtBot, services: AppServices) -> MainWindow:
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    app.setQuitOnLastWindowClosed(False)
-    window = MainWindow(services)
-    qtbot.addWidget(window)
-    window.show()
-    await window.start()
-    return window
-
-
 async def _answer_trust(window: MainWindow, button: str) -> None:
     await wait_until(lambda: (box := window.findChild(QMessageBox, "trustBox")) is not None
                      and box.isVisible())
@@ -159,7 +148,7 @@ def test_a_trusted_project_runs_its_own_code_and_saves_into_its_yaml(
 
     async def scenario() -> None:
         services = await make_services(sim.base_url)
-        window = await _window(qtbot, services)
+        window = await open_window(qtbot, services)
         answering = asyncio.ensure_future(_answer_trust(window, "trustButton"))
         opened = await window.open_project(root)
         await answering
@@ -212,7 +201,7 @@ def test_trust_is_asked_once_per_folder_and_untrusted_opens_statically(
 
     async def scenario() -> None:
         services = await make_services("http://127.0.0.1:9/v1")
-        window = await _window(qtbot, services)
+        window = await open_window(qtbot, services)
         answering = asyncio.ensure_future(_answer_trust(window, "staticButton"))
         opened = await window.open_project(root)
         await answering
@@ -243,7 +232,7 @@ def test_a_project_whose_code_fails_opens_with_its_error(
 
     async def scenario() -> None:
         services = await make_services("http://127.0.0.1:9/v1")
-        window = await _window(qtbot, services)
+        window = await open_window(qtbot, services)
         answering = asyncio.ensure_future(_answer_trust(window, "trustButton"))
         opened = await window.open_project(root)
         await answering
@@ -375,7 +364,7 @@ def test_a_jsonc_project_opens_without_a_question_saves_into_crew_jsonc_and_runs
 
     async def scenario() -> None:
         services = await make_services("http://127.0.0.1:9/v1")
-        window = await _window(qtbot, services)
+        window = await open_window(qtbot, services)
         opened = await window.open_project(root)  # no code: nothing to trust
         assert opened is not None and not opened.runs_code
         assert services.current_settings.project_trust == {}
@@ -408,7 +397,7 @@ def test_unsaved_project_edits_are_recovered_into_the_project(
 
     async def scenario() -> None:
         services = await make_services("http://127.0.0.1:9/v1")
-        window = await _window(qtbot, services)
+        window = await open_window(qtbot, services)
         answering = asyncio.ensure_future(_answer_trust(window, "staticButton"))
         opened = await window.open_project(root)
         await answering
@@ -442,7 +431,7 @@ def test_a_project_whose_tasks_get_their_agent_in_code_opens_trusted_and_saves(
 
     async def scenario() -> None:
         services = await make_services("http://127.0.0.1:9/v1")
-        window = await _window(qtbot, services)
+        window = await open_window(qtbot, services)
         answering = asyncio.ensure_future(_answer_trust(window, "trustButton"))
         opened = await window.open_project(root)  # tasks.yaml alone is not a crew
         await answering
