@@ -7,15 +7,14 @@ build their own ``LLM("gpt-4o")``, which ``--simulator`` forces to the simulator
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from desktop_app import cli
+from tests.process_support import kept_process_state
 
 AGENTS = """researcher:
   role: >
@@ -72,14 +71,8 @@ def run():
 @pytest.fixture(autouse=True)
 def _process_state() -> Iterator[None]:
     """A project's .env and modules do not outlive the test."""
-    environ, path, cwd = dict(os.environ), list(sys.path), Path.cwd()
-    yield
-    os.environ.clear()
-    os.environ.update(environ)
-    sys.path[:] = path
-    os.chdir(cwd)
-    for name in [name for name in sys.modules if name.split(".")[0] == "tide_crew"]:
-        del sys.modules[name]
+    with kept_process_state(packages=("tide_crew",)):
+        yield
 
 
 def write(path: Path, text: str = "") -> Path:
