@@ -27,7 +27,7 @@ def test_a_run_is_kept_in_the_history_with_every_task_output(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     code, err = run_cli(capsys, str(three_step_crew(tmp_path)), "--simulator", "--quiet",
-                     "--inputs", '{"topic": "tides"}')
+                        "--inputs", '{"topic": "tides"}')
     assert code == 0, err
     [record] = history_runs()
     assert f"recorded in the history as run {record.run_id}" in err
@@ -39,7 +39,7 @@ def test_a_run_is_kept_in_the_history_with_every_task_output(
 
 def test_no_history_records_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, err = run_cli(capsys, str(three_step_crew(tmp_path)), "--simulator", "--quiet",
-                     "--inputs", '{"topic": "tides"}', "--no-history")
+                        "--inputs", '{"topic": "tides"}', "--no-history")
     assert code == 0, err
     assert not AppPaths.from_env().history_db.exists()
 
@@ -50,12 +50,12 @@ def test_a_fork_from_task_3_calls_the_model_for_task_3_only(
     crew = str(three_step_crew(tmp_path))
     with SimulatorThread(SimulatorConfig(ttft=0.0, tokens_per_second=5000.0)) as sim:
         code, err = run_cli(capsys, crew, "--base-url", sim.base_url, "--quiet",
-                         "--inputs", '{"topic": "tides"}')
+                            "--inputs", '{"topic": "tides"}')
         assert code == 0, err
         [parent] = history_runs()
         assert len(sim.stats.requests) == 3
         code, err = run_cli(capsys, crew, "--base-url", sim.base_url, "--quiet",
-                         "--from-run", parent.run_id, "--from-task", "3")
+                            "--from-run", parent.run_id, "--from-task", "3")
         assert code == 0, err
         assert len(sim.stats.requests) == 4  # task 3 only
         assert "Polish the note on tides" in prompts(sim, 3)[0]  # the parent's inputs
@@ -89,7 +89,7 @@ def test_a_fork_past_the_stored_tasks_names_the_task(
     assert run_cli(capsys, crew, "--simulator", "--quiet", "--inputs", '{"topic": "x"}')[0] == 0
     [parent] = history_runs()
     code, err = run_cli(capsys, crew, "--simulator", "--from-run", parent.run_id,
-                     "--from-task", "4")
+                        "--from-task", "4")
     assert code == cli.EXIT_USAGE
     assert "cannot start from task 4" in err and "has 3 tasks" in err
 
@@ -126,7 +126,7 @@ def test_a_run_killed_after_task_1_resumes_without_asking_for_task_1_again(
         before = len(sim.stats.requests)
         assert "Find facts on tides" in prompts(sim)[0]
         code, err = run_cli(capsys, hanging, "--base-url", sim.base_url, "--model", "openai/sim",
-                         "--quiet", "--resume", killed.run_id)
+                            "--quiet", "--resume", killed.run_id)
         assert code == 0, err
         resumed_prompts = prompts(sim, before)
     assert len(resumed_prompts) == 2  # tasks 2 and 3; task 1 is not asked again
@@ -212,7 +212,7 @@ def test_a_projects_own_code_refuses_the_fork_options(
     project = tmp_path / "project"
     export_crewai_project(load_crew(three_step_crew(tmp_path)), project)
     code, err = run_cli(capsys, str(project), "--simulator", "--inputs", '{"topic": "x"}',
-                     "--from-run", "r1", "--from-task", "2")
+                        "--from-run", "r1", "--from-task", "2")
     assert code == cli.EXIT_USAGE
     assert "a run of a project's own code is not kept in the history yet" in err
 

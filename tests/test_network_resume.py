@@ -63,7 +63,7 @@ def test_a_stream_dropped_after_task_1_is_offered_and_resumes_only_the_tasks_lef
     crew = str(three_step_crew(tmp_path, DROPPING))
     with SimulatorThread(SimulatorConfig(ttft=0.0, tokens_per_second=5000.0)) as sim:
         code, err = run_cli(capsys, crew, "--base-url", sim.base_url, "--quiet",
-                         "--inputs", '{"topic": "tides"}')
+                            "--inputs", '{"topic": "tides"}')
         assert code != 0 and "cut off" in err, err
         [cut] = history_runs()
         assert cut.status == "failed" and _stop_reason(cut.run_id) == NETWORK
@@ -72,7 +72,7 @@ def test_a_stream_dropped_after_task_1_is_offered_and_resumes_only_the_tasks_lef
         before = len(sim.stats.requests)
         # The network is back: the writer's model answers in full again.
         code, err = run_cli(capsys, crew, "--base-url", sim.base_url, "--model", "openai/sim",
-                         "--quiet", "--resume", cut.run_id)
+                            "--quiet", "--resume", cut.run_id)
         assert code == 0, err
         asked = prompts(sim, before)
     assert len(asked) == 2  # tasks 2 and 3; task 1 is not asked again
@@ -89,7 +89,7 @@ def test_a_run_whose_key_was_refused_is_not_offered(
     crew = str(three_step_crew(tmp_path, REFUSED_KEY))
     with SimulatorThread(SimulatorConfig(ttft=0.0, tokens_per_second=5000.0)) as sim:
         code, err = run_cli(capsys, crew, "--base-url", sim.base_url, "--quiet",
-                         "--inputs", '{"topic": "tides"}')
+                            "--inputs", '{"topic": "tides"}')
     assert code != 0 and "refused" in err, err
     [failed] = history_runs()
     assert failed.status == "failed" and [o.task_index for o in failed.task_outputs] == [0]
