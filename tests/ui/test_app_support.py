@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -22,6 +23,7 @@ from desktop_app.storage.paths import AppPaths
 from desktop_app.storage.settings import ProviderSettings, Settings
 from desktop_app.ui.controllers import RunController, RunRequest, RunState, RunStatus
 from desktop_app.ui.dashboard import DashboardView
+from desktop_app.ui.dashboard.run_panel import RunPanel
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.services import AppServices
 
@@ -180,3 +182,29 @@ async def open_window(qtbot: Any, services: AppServices) -> MainWindow:
     window.show()
     await window.start()
     return window
+
+
+def reviewed(name: str) -> CrewDocument:
+    """A one-task crew whose task asks for the person's feedback."""
+    doc = make_document(name, tasks=1)
+    doc.tasks[0].human_input = True
+    return doc
+
+
+def coder(name: str, *codes: str, approval: str = "ask") -> CrewDocument:
+    """A one-task crew whose model calls the code interpreter with each of `codes`."""
+    doc = make_document(name, tasks=1)
+    agent = doc.agents[0].model_copy(update={"allow_code_execution": True})
+    calls = "\n".join(f"sim-call: code_interpreter {json.dumps({'code': code})}"
+                      for code in codes)
+    task = doc.tasks[0].model_copy(update={"description": calls})
+    settings = doc.settings.model_copy(update={"approval": approval})
+    return doc.model_copy(update={"agents": [agent], "tasks": [task], "settings": settings})
+
+
+async def panel_of(view: DashboardView, run_id: str) -> RunPanel:
+    """The run panel of `run_id` on the dashboard, once it is there."""
+    await wait_until(lambda: view.grid.panel_for(run_id) is not None)
+    panel = view.grid.panel_for(run_id)
+    assert panel is not None
+    return panel

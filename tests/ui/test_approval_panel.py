@@ -8,7 +8,6 @@ is saved into the crew's settings; stopping the run while it asks cancels the qu
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -17,19 +16,18 @@ from pytestqt.qtbot import QtBot
 from test_app_support import (
     TEST_KEY,
     close_dashboard,
+    coder,
     litellm_loaded,  # noqa: F401 - a fixture
     make_document,
     open_dashboard,
+    panel_of,
     sim_fixture,  # noqa: F401 - the `sim` fixture
     wait_until,
 )
 
-from desktop_app.documents.model import CrewDocument
 from desktop_app.simulator import SimulatorThread
 from desktop_app.ui.controllers import RunStatus
 from desktop_app.ui.controllers.run_controller import RunMode
-from desktop_app.ui.dashboard import DashboardView
-from desktop_app.ui.dashboard.run_panel import RunPanel
 from desktop_app.ui.designer import DesignerView
 from desktop_app.ui.services import AppServices
 
@@ -38,24 +36,6 @@ Arun = Callable[..., Any]
 pytestmark = pytest.mark.usefixtures("litellm_loaded")
 
 MASKED = f"sk-…{TEST_KEY[-4:]}"
-
-
-def coder(name: str, *codes: str, approval: str = "ask") -> CrewDocument:
-    """A one-task crew whose model calls the code interpreter with each of `codes`."""
-    doc = make_document(name, tasks=1)
-    agent = doc.agents[0].model_copy(update={"allow_code_execution": True})
-    calls = "\n".join(f"sim-call: code_interpreter {json.dumps({'code': code})}"
-                      for code in codes)
-    task = doc.tasks[0].model_copy(update={"description": calls})
-    settings = doc.settings.model_copy(update={"approval": approval})
-    return doc.model_copy(update={"agents": [agent], "tasks": [task], "settings": settings})
-
-
-async def _panel(view: DashboardView, run_id: str) -> RunPanel:
-    await wait_until(lambda: view.grid.panel_for(run_id) is not None)
-    panel = view.grid.panel_for(run_id)
-    assert panel is not None
-    return panel
 
 
 async def _history_text(services: AppServices, run_id: str) -> str:
@@ -75,7 +55,7 @@ def test_the_panel_shows_the_code_and_run_executes_it_while_other_runs_stream(
         services, view = await open_dashboard(qtbot, sim, height=900)
         doc = coder("Asker", code)
         state = view.start(doc, doc.default_inputs(), mode=mode)
-        panel = await _panel(view, state.run_id)
+        panel = await panel_of(view, state.run_id)
         bar = panel.approval_bar
         await wait_until(bar.isVisible)
         shown = bar.detail.toPlainText()
@@ -111,7 +91,7 @@ def test_deny_gives_the_model_an_error_and_the_run_finishes(
         services, view = await open_dashboard(qtbot, sim, height=900)
         doc = coder("Denied", "print('never')")
         state = view.start(doc, doc.default_inputs())
-        panel = await _panel(view, state.run_id)
+        panel = await panel_of(view, state.run_id)
         await wait_until(panel.approval_bar.isVisible)
         panel.approval_bar.deny_button.click()
         await view._controller.wait(state)
@@ -139,7 +119,7 @@ def test_always_is_saved_to_the_crew_and_later_calls_do_not_ask(
         await view.load_crews()
         state = await view.run_crew(crew_id)
         assert state is not None
-        panel = await _panel(view, state.run_id)
+        panel = await panel_of(view, state.run_id)
         await wait_until(panel.approval_bar.isVisible)
         panel.approval_bar.always_button.click()
         await view._controller.wait(state)
@@ -167,7 +147,7 @@ def test_stopping_a_run_that_asks_cancels_the_question(
         services, view = await open_dashboard(qtbot, sim, height=900)
         doc = coder("Stopped", "print('no')")
         state = view.start(doc, doc.default_inputs(), mode=mode)
-        panel = await _panel(view, state.run_id)
+        panel = await panel_of(view, state.run_id)
         await wait_until(panel.approval_bar.isVisible)
         panel.stop_button.click()
         await view._controller.wait(state)
@@ -184,7 +164,7 @@ def test_never_refuses_without_asking(sim: SimulatorThread, qtbot: QtBot, arun: 
         services, view = await open_dashboard(qtbot, sim, height=900)
         doc = coder("Never", "print('no')", approval="never")
         state = view.start(doc, doc.default_inputs())
-        panel = await _panel(view, state.run_id)
+        panel = await panel_of(view, state.run_id)
         await view._controller.wait(state)
         assert state.status is RunStatus.DONE, state.error
         assert "⚠ Refused by this crew's approval setting: " in panel.shown_text()

@@ -9,7 +9,6 @@ run stopped.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -17,14 +16,15 @@ import pytest
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 from test_app_support import (
+    coder,
     litellm_loaded,  # noqa: F401 - a fixture
-    make_document,
     make_services,
+    panel_of,
+    reviewed,
     sim_fixture,  # noqa: F401 - the `sim` fixture
     wait_until,
 )
 
-from desktop_app.documents.model import CrewDocument
 from desktop_app.simulator import SimulatorThread
 from desktop_app.ui import _theme
 from desktop_app.ui.controllers import RunStatus
@@ -34,28 +34,11 @@ from desktop_app.ui.dashboard._waiting import (
     frame_sheets,
     waiting_colours,
 )
-from desktop_app.ui.dashboard.run_panel import RunPanel
 from desktop_app.ui.main_window import MainWindow
 
 Arun = Callable[..., Any]
 
 pytestmark = pytest.mark.usefixtures("litellm_loaded")
-
-
-def reviewed(name: str) -> CrewDocument:
-    """A one-task crew whose task asks for the person's feedback."""
-    doc = make_document(name, tasks=1)
-    doc.tasks[0].human_input = True
-    return doc
-
-
-def coder(name: str) -> CrewDocument:
-    """A one-task crew whose model asks to run code (approval "ask")."""
-    doc = make_document(name, tasks=1)
-    agent = doc.agents[0].model_copy(update={"allow_code_execution": True})
-    call = f"sim-call: code_interpreter {json.dumps({'code': 'print(6 * 7)'})}"
-    task = doc.tasks[0].model_copy(update={"description": call})
-    return doc.model_copy(update={"agents": [agent], "tasks": [task]})
 
 
 async def _window(qtbot: QtBot, sim: SimulatorThread) -> MainWindow:
@@ -70,13 +53,6 @@ async def _window(qtbot: QtBot, sim: SimulatorThread) -> MainWindow:
     window.activateWindow()
     await wait_until(window.isActiveWindow)
     return window
-
-
-async def _panel(window: MainWindow, run_id: str) -> RunPanel:
-    await wait_until(lambda: window.dashboard.grid.panel_for(run_id) is not None)
-    panel = window.dashboard.grid.panel_for(run_id)
-    assert panel is not None
-    return panel
 
 
 def _tab_title(window: MainWindow) -> str:
@@ -98,7 +74,7 @@ def test_runs_asking_for_feedback_say_so_and_the_tab_counts_them(
         first, second = reviewed("First"), reviewed("Second")
         one = dashboard.start(first, first.default_inputs())
         two = dashboard.start(second, second.default_inputs())
-        panels = [await _panel(window, one.run_id), await _panel(window, two.run_id)]
+        panels = [await panel_of(window.dashboard, one.run_id), await panel_of(window.dashboard, two.run_id)]
         await wait_until(lambda: all(p.input_bar.isVisible() for p in panels))
         for panel in panels:
             assert panel.status_label.text() == WAITING_TEXT
@@ -147,9 +123,9 @@ def test_a_desktop_notice_when_a_run_waits_while_the_window_is_not_active(
         other.show()
         other.activateWindow()
         await wait_until(lambda: not window.isActiveWindow())
-        doc = coder("Asker")
+        doc = coder("Asker", "print(6 * 7)")
         state = window.dashboard.start(doc, doc.default_inputs())
-        panel = await _panel(window, state.run_id)
+        panel = await panel_of(window.dashboard, state.run_id)
         await wait_until(panel.approval_bar.isVisible)
         assert panel.status_label.text() == WAITING_TEXT
         assert _tab_title(window) == "Dashboard · 1 waiting"

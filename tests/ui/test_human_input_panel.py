@@ -18,6 +18,8 @@ from test_app_support import (
     make_document,
     make_services,
     open_dashboard,
+    panel_of,
+    reviewed,
     sim_fixture,  # noqa: F401 - the `sim` fixture
     wait_until,
 )
@@ -26,26 +28,10 @@ from desktop_app.documents.model import AgentSpec, CrewDocument, CrewSettings, T
 from desktop_app.simulator import SimulatorThread
 from desktop_app.ui.controllers import RunController, RunRequest, RunStatus
 from desktop_app.ui.controllers.run_controller import RunMode
-from desktop_app.ui.dashboard import DashboardView
-from desktop_app.ui.dashboard.run_panel import RunPanel
 
 Arun = Callable[..., Any]
 
 pytestmark = pytest.mark.usefixtures("litellm_loaded")
-
-
-def reviewed(name: str) -> CrewDocument:
-    """A one-task crew whose task asks for feedback."""
-    doc = make_document(name, tasks=1)
-    doc.tasks[0].human_input = True
-    return doc
-
-
-async def _panel(view: DashboardView, run_id: str) -> RunPanel:
-    await wait_until(lambda: view.grid.panel_for(run_id) is not None)
-    panel = view.grid.panel_for(run_id)
-    assert panel is not None
-    return panel
 
 
 @pytest.mark.parametrize("mode", ["akickoff", "kickoff_async"])
@@ -56,7 +42,7 @@ def test_feedback_typed_in_the_panel_revises_the_answer_while_other_runs_stream(
         services, view = await open_dashboard(qtbot, sim)
         doc = reviewed("Asked")
         state = view.start(doc, doc.default_inputs(), mode=mode)
-        panel = await _panel(view, state.run_id)
+        panel = await panel_of(view, state.run_id)
         bar = panel.input_bar
         await wait_until(bar.isVisible)
         assert bar.title.text() == "Asked Writer finished task 1 of 1: your feedback?"
@@ -96,7 +82,7 @@ def test_stopping_a_run_that_waits_for_feedback_cancels_the_wait(
         services, view = await open_dashboard(qtbot, sim)
         doc = reviewed("Waiting")
         state = view.start(doc, doc.default_inputs(), mode=mode)
-        panel = await _panel(view, state.run_id)
+        panel = await panel_of(view, state.run_id)
         await wait_until(panel.input_bar.isVisible)
         panel.stop_button.click()
         await view._controller.wait(state)
@@ -162,7 +148,7 @@ def test_two_questions_of_one_run_are_shown_one_after_the_other(
             task.extra = {}
         doc.tasks[1].context = []
         state = view.start(doc, doc.default_inputs())
-        panel = await _panel(view, state.run_id)
+        panel = await panel_of(view, state.run_id)
         for expected in ("task 1 of 2", "task 2 of 2"):
             await wait_until(
                 lambda: panel.input_bar.isVisible() and panel.input_bar.send_button.isEnabled()
