@@ -24,6 +24,7 @@ from desktop_app.storage.settings import ProviderSettings, Settings
 from desktop_app.ui.controllers import RunController, RunRequest, RunState, RunStatus
 from desktop_app.ui.dashboard import DashboardView
 from desktop_app.ui.dashboard.run_panel import RunPanel
+from desktop_app.ui.designer import DesignerView
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.services import AppServices
 
@@ -208,3 +209,14 @@ async def panel_of(view: DashboardView, run_id: str) -> RunPanel:
     panel = view.grid.panel_for(run_id)
     assert panel is not None
     return panel
+
+
+def make_view(
+    qtbot: Any, services: AppServices, *, width: int = 1200, height: int = 800
+) -> DesignerView:
+    """A shown designer on `services` (width × height), closed with the test."""
+    view = DesignerView(services)
+    qtbot.addWidget(view)
+    view.resize(width, height)
+    view.show()
+    return view

@@ -15,6 +15,7 @@ from test_app_support import (
     litellm_loaded,  # noqa: F401 - a fixture
     make_document,
     make_services,
+    make_view,
     run_to_end,
     services_fixture,  # noqa: F401 - the `services` fixture
     sim_fixture,  # noqa: F401 - the `sim` fixture
@@ -27,7 +28,6 @@ from desktop_app.storage.stop_reasons import stop_reasons
 from desktop_app.ui.controllers import RunController, RunRequest, RunStatus
 from desktop_app.ui.controllers.run_state import RunState
 from desktop_app.ui.dashboard._cost_split import CostSplitLabel
-from desktop_app.ui.designer import DesignerView
 from desktop_app.ui.history import HistoryView
 from desktop_app.ui.services import AppServices
 
@@ -111,10 +111,7 @@ def test_the_run_panel_splits_the_cost_per_task_and_per_agent(qtbot: QtBot) -> N
 def test_the_designer_sets_checks_and_undoes_budgets_and_rehearses(
     qtbot: QtBot, arun: Run, services: AppServices
 ) -> None:
-    view = DesignerView(services)
-    qtbot.addWidget(view)
-    view.resize(1200, 900)
-    view.show()
+    view = make_view(qtbot, services, height=900)
     fields = view.crew_page.budget
 
     def batch_budget() -> BudgetSpec | None:

@@ -14,10 +14,10 @@ import pytest
 from pytestqt.qtbot import QtBot
 from test_app_support import (
     gui_thread_gc_fixture,  # noqa: F401 - the `gui_thread_gc` fixture
+    make_view,
     services_fixture,  # noqa: F401 - the `services` fixture
 )
 
-from desktop_app.ui.designer import DesignerView
 from desktop_app.ui.designer.canvas import NodeRef
 from desktop_app.ui.projects._session import load_project
 from desktop_app.ui.services import AppServices
@@ -91,10 +91,7 @@ def test_a_project_keeps_what_its_files_and_code_make(
         path = tmp_path / "duo" / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text), encoding="utf-8")
-    view = DesignerView(services)
-    qtbot.addWidget(view)
-    view.resize(1280, 760)
-    view.show()
+    view = make_view(qtbot, services, width=1280, height=760)
 
     async def scenario() -> None:
         await view.ready()

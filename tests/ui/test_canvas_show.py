@@ -13,11 +13,12 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from test_app_support import (
     gui_thread_gc_fixture,  # noqa: F401 - the `gui_thread_gc` fixture
+    make_view,
     services_fixture,  # noqa: F401 - the `services` fixture
 )
 
 from desktop_app.documents.model import AgentSpec, KnowledgeSourceSpec
-from desktop_app.ui.designer import DesignerView, _edits
+from desktop_app.ui.designer import _edits
 from desktop_app.ui.designer._editor import CrewEditor
 from desktop_app.ui.designer.canvas import CrewCanvas, NodeRef
 from desktop_app.ui.services import AppServices
@@ -135,10 +136,7 @@ def test_zoom_fit_and_pan(qtbot: QtBot) -> None:
 def test_the_designer_inspects_the_selected_node_with_its_form(
     qtbot: QtBot, arun: Run, services: AppServices
 ) -> None:
-    view = DesignerView(services)
-    qtbot.addWidget(view)
-    view.resize(1280, 760)
-    view.show()
+    view = make_view(qtbot, services, width=1280, height=760)
 
     async def scenario() -> None:
         await view.ready()

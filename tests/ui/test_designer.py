@@ -12,27 +12,19 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPushButto
 from pytestqt.qtbot import QtBot
 from test_app_support import (
     gui_thread_gc_fixture,  # noqa: F401 - the `gui_thread_gc` fixture
+    make_view,
     services_fixture,  # noqa: F401 - the `services` fixture
 )
 
 from desktop_app.documents.crewdesk_file import load_crew
 from desktop_app.storage.paths import AppPaths
 from desktop_app.storage.settings import ProviderSettings, Settings
-from desktop_app.ui.designer import DesignerView
 from desktop_app.ui.designer.canvas import NodeRef
 from desktop_app.ui.services import AppServices
 
 Run = Callable[..., Any]
 
 pytestmark = pytest.mark.usefixtures("gui_thread_gc")
-
-
-def make_view(qtbot: QtBot, services: AppServices) -> DesignerView:
-    view = DesignerView(services)
-    qtbot.addWidget(view)
-    view.resize(1200, 800)
-    view.show()
-    return view
 
 
 def type_into(qtbot: QtBot, widget: Any, text: str, *, clear: bool = True) -> None:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLineEdit, QWi
 from pytestqt.qtbot import QtBot
 from test_app_support import (
     gui_thread_gc_fixture,  # noqa: F401 - the `gui_thread_gc` fixture
+    make_view,
     services_fixture,  # noqa: F401 - the `services` fixture
 )
 
@@ -20,7 +21,6 @@ from desktop_app.documents import KnowledgeSourceSpec
 from desktop_app.documents.crewdesk_file import load_crew
 from desktop_app.ui.designer import DesignerView
 from desktop_app.ui.services import AppServices
-from tests.ui.test_designer import make_view
 
 Run = Callable[..., Any]
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from test_app_support import (
     gui_thread_gc_fixture,  # noqa: F401 - the `gui_thread_gc` fixture
+    make_view,
     services_fixture,  # noqa: F401 - the `services` fixture
 )
 
@@ -26,10 +27,7 @@ pytestmark = pytest.mark.usefixtures("gui_thread_gc")
 
 
 def _view(qtbot: QtBot, services: AppServices) -> DesignerView:
-    view = DesignerView(services)
-    qtbot.addWidget(view)
-    view.resize(1200, 800)
-    view.show()
+    view = make_view(qtbot, services)
     view.activateWindow()
     return view
 

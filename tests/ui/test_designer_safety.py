@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 from test_app_support import (
+    make_view,
     services_fixture,  # noqa: F401 - the `services` fixture
 )
 
@@ -24,10 +25,7 @@ Run = Callable[..., Any]
 def test_the_crew_page_round_trips_the_safety_settings_with_undo(
     qtbot: QtBot, arun: Run, services: AppServices, tmp_path: Path
 ) -> None:
-    view = DesignerView(services)
-    qtbot.addWidget(view)
-    view.resize(1200, 900)
-    view.show()
+    view = make_view(qtbot, services, height=900)
     safety = view.crew_page.safety
     workspace = tmp_path / "work"
     workspace.mkdir()
