@@ -220,3 +220,15 @@ def make_view(
     view.resize(width, height)
     view.show()
     return view
+
+
+async def start_app(sim: SimulatorThread) -> tuple[AppServices, RunController]:
+    """Started services on the simulator (see `make_services`) and a run controller on them."""
+    services = await make_services(sim.base_url)
+    return services, RunController(services)
+
+
+async def stop_app(controller: RunController, services: AppServices) -> None:
+    """Closes the run controller (its runs end), then the services."""
+    await controller.aclose()
+    await services.close()

@@ -14,18 +14,19 @@ from test_app_support import (
     gui_thread_gc_fixture,  # noqa: F401 - the `gui_thread_gc` fixture
     litellm_loaded,  # noqa: F401 - a fixture
     make_document,
-    make_services,
     make_view,
     run_to_end,
     services_fixture,  # noqa: F401 - the `services` fixture
     sim_fixture,  # noqa: F401 - the `sim` fixture
+    start_app,
+    stop_app,
 )
 
 from desktop_app.documents.crewdesk_file import load_crew
 from desktop_app.documents.model import BudgetSpec
 from desktop_app.simulator import SimulatorThread
 from desktop_app.storage.stop_reasons import stop_reasons
-from desktop_app.ui.controllers import RunController, RunRequest, RunStatus
+from desktop_app.ui.controllers import RunRequest, RunStatus
 from desktop_app.ui.controllers.run_state import RunState
 from desktop_app.ui.dashboard._cost_split import CostSplitLabel
 from desktop_app.ui.history import HistoryView
@@ -45,8 +46,7 @@ def test_a_run_stopped_by_its_budget_keeps_its_text_and_reads_stopped_by_budget(
         update={"budget": BudgetSpec(tokens=150)})})
 
     async def scenario() -> None:
-        services = await make_services(sim.base_url)
-        controller = RunController(services)
+        services, controller = await start_app(sim)
         state = await run_to_end(controller, doc, expect=RunStatus.CANCELLED)
         assert any("stopped by budget" in w for w in state.warnings)
         assert any("of the run's budget of 150 tokens is used" in w for w in state.warnings)
@@ -74,8 +74,7 @@ def test_the_rows_of_a_batch_share_its_batch_budget(sim: SimulatorThread, arun: 
     doc = make_document("Rows", model="openai/sim:tps=2000,tokens=60,ttft=0.005", tasks=1)
 
     async def scenario() -> None:
-        services = await make_services(sim.base_url)
-        controller = RunController(services)
+        services, controller = await start_app(sim)
         alone = await run_to_end(controller, doc)
         assert not alone.warnings  # no batch: no budget
         capped = doc.model_copy(update={"settings": doc.settings.model_copy(
@@ -87,8 +86,7 @@ def test_the_rows_of_a_batch_share_its_batch_budget(sim: SimulatorThread, arun: 
         stopped = [s for s in states if any("the batch's budget" in w for w in s.warnings)]
         assert stopped and all(s.status is RunStatus.CANCELLED for s in stopped)
         assert sum(s.status is RunStatus.DONE for s in states) <= 2
-        await controller.aclose()
-        await services.close()
+        await stop_app(controller, services)
 
     arun(scenario())
 

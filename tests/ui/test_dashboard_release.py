@@ -17,13 +17,14 @@ from pytestqt.qtbot import QtBot
 from test_app_support import (
     litellm_loaded,  # noqa: F401 - a fixture
     make_document,
-    make_services,
     sim_fixture,  # noqa: F401 - the `sim` fixture
+    start_app,
+    stop_app,
     wait_until,
 )
 
 from desktop_app.simulator import SimulatorThread
-from desktop_app.ui.controllers import RunController, RunState, RunStatus
+from desktop_app.ui.controllers import RunState, RunStatus
 from desktop_app.ui.dashboard import DashboardView
 
 Arun = Callable[..., Any]
@@ -35,8 +36,7 @@ def test_panels_and_states_of_ended_runs_beyond_the_limit_are_let_go(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun
 ) -> None:
     async def scenario() -> None:
-        services = await make_services(sim.base_url)
-        controller = RunController(services)
+        services, controller = await start_app(sim)
         view = DashboardView(services, controller)
         qtbot.addWidget(view)
         view.resize(1300, 800)
@@ -65,8 +65,7 @@ def test_panels_and_states_of_ended_runs_beyond_the_limit_are_let_go(
         await wait_until(lambda: released() == [True] * 5 + [False] * 3)
         listed = await services.history.list_runs()
         assert sorted(run.run_id for run in listed) == sorted(run_ids)
-        await controller.aclose()
-        await services.close()
+        await stop_app(controller, services)
 
     arun(scenario())
 
@@ -75,8 +74,7 @@ def test_runs_that_end_before_their_panel_is_built_are_let_go_too(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun
 ) -> None:
     async def scenario() -> None:
-        services = await make_services(sim.base_url)
-        controller = RunController(services)
+        services, controller = await start_app(sim)
         view = DashboardView(services, controller)
         qtbot.addWidget(view)
         view.show()
@@ -90,7 +88,6 @@ def test_runs_that_end_before_their_panel_is_built_are_let_go_too(
         kept = view.grid.states
         assert [s.run_id for s in kept] == [s.run_id for s in states[-2:]]
         assert view.grid.let_go == 4
-        await controller.aclose()
-        await services.close()
+        await stop_app(controller, services)
 
     arun(scenario())

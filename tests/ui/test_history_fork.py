@@ -22,6 +22,8 @@ from test_app_support import (
     make_services,
     run_to_end,
     sim_fixture,  # noqa: F401 - the `sim` fixture
+    start_app,
+    stop_app,
     wait_until,
 )
 
@@ -51,8 +53,7 @@ def test_fork_here_runs_from_task_3_and_shows_under_its_run(
     sim: SimulatorThread, qtbot: QtBot, arun: Run
 ) -> None:
     async def scenario() -> None:
-        services = await make_services(sim.base_url)
-        controller = RunController(services)
+        services, controller = await start_app(sim)
         view = HistoryView(services)
         qtbot.addWidget(view)
         view.resize(1100, 700)
@@ -91,8 +92,7 @@ def test_fork_here_runs_from_task_3_and_shows_under_its_run(
         await wait_until(lambda: view.record is not None and view.record.run_id == state.run_id)
         assert record.task_outputs[2].raw in view.tab_texts().values()
         _shot(view, "history_with_fork")
-        await controller.aclose()
-        await services.close()
+        await stop_app(controller, services)
 
     arun(scenario())
 
@@ -101,8 +101,7 @@ def test_compare_shows_the_changed_task_and_settings(
     sim: SimulatorThread, qtbot: QtBot, arun: Run
 ) -> None:
     async def scenario() -> None:
-        services = await make_services(sim.base_url)
-        controller = RunController(services)
+        services, controller = await start_app(sim)
         view = HistoryView(services)
         qtbot.addWidget(view)
         parent = await _first_run(controller)
@@ -133,8 +132,7 @@ def test_compare_shows_the_changed_task_and_settings(
         compare.tabs.setCurrentIndex(1)
         _shot(compare, "compare_differences")
         compare.close()
-        await controller.aclose()
-        await services.close()
+        await stop_app(controller, services)
 
     arun(scenario())
 
@@ -176,8 +174,7 @@ def test_a_fork_of_a_project_run_asks_for_its_project(
     from desktop_app.ui.controllers.run_controller import PROJECT_SNAPSHOT_KEY
 
     async def scenario() -> None:
-        services = await make_services(sim.base_url)
-        controller = RunController(services)
+        services, controller = await start_app(sim)
         view = HistoryView(services)
         qtbot.addWidget(view)
         snapshot = make_document("Proj", tasks=2).model_dump(mode="json")
@@ -192,7 +189,6 @@ def test_a_fork_of_a_project_run_asks_for_its_project(
         with pytest.raises(ValueError, match="Open the CrewAI project /nowhere/proj first"):
             launch_fork(dialog_host(services, controller, view), dialog.choice())
         assert controller.runs == [] and sim.stats.requests == []
-        await controller.aclose()
-        await services.close()
+        await stop_app(controller, services)
 
     arun(scenario())

@@ -16,17 +16,18 @@ from test_app_support import (
     close_dashboard,
     litellm_loaded,  # noqa: F401 - a fixture
     make_document,
-    make_services,
     open_dashboard,
     panel_of,
     reviewed,
     sim_fixture,  # noqa: F401 - the `sim` fixture
+    start_app,
+    stop_app,
     wait_until,
 )
 
 from desktop_app.documents.model import AgentSpec, CrewDocument, CrewSettings, TaskSpec
 from desktop_app.simulator import SimulatorThread
-from desktop_app.ui.controllers import RunController, RunRequest, RunStatus
+from desktop_app.ui.controllers import RunRequest, RunStatus
 from desktop_app.ui.controllers.run_controller import RunMode
 
 Arun = Callable[..., Any]
@@ -166,8 +167,7 @@ def test_two_questions_of_one_run_are_shown_one_after_the_other(
 
 def test_the_controller_answers_only_runs_that_wait(sim: SimulatorThread, arun: Arun) -> None:
     async def scenario() -> None:
-        services = await make_services(sim.base_url)
-        controller = RunController(services)
+        services, controller = await start_app(sim)
         doc = reviewed("Direct")
         state = controller.start(RunRequest(doc, doc.default_inputs()))
         assert not controller.answer(state.run_id, "early")
@@ -176,7 +176,6 @@ def test_the_controller_answers_only_runs_that_wait(sim: SimulatorThread, arun: 
         assert controller.answer(state.run_id, "")
         await controller.wait(state)
         assert state.status is RunStatus.DONE
-        await controller.aclose()
-        await services.close()
+        await stop_app(controller, services)
 
     arun(scenario())

@@ -16,9 +16,10 @@ from test_app_support import (
     dialogs_keep_the_app_fixture,  # noqa: F401 - the `dialogs_keep_the_app` fixture
     gui_thread_gc_fixture,  # noqa: F401 - the `gui_thread_gc` fixture
     litellm_loaded,  # noqa: F401 - a fixture
-    make_services,
     run_to_end,
     sim_fixture,  # noqa: F401 - the `sim` fixture
+    start_app,
+    stop_app,
 )
 
 from desktop_app.documents.model import AgentSpec, CrewDocument, InputSet, TaskSpec
@@ -57,8 +58,7 @@ def test_a_dropped_stream_is_offered_and_resuming_asks_only_for_the_tasks_left(
     sim: SimulatorThread, qtbot: QtBot, arun: Run
 ) -> None:
     async def scenario() -> None:
-        services = await make_services(sim.base_url)
-        controller = RunController(services)
+        services, controller = await start_app(sim)
         cut = await _ran(controller, _document("Owls", FAST, DROPPING))
         refused = await _ran(controller, _document("Bats", REFUSED_KEY, FAST))
         history = services.history
@@ -88,7 +88,6 @@ def test_a_dropped_stream_is_offered_and_resuming_asks_only_for_the_tasks_left(
         assert await stop_reasons(history, [cut, state.run_id]) == {
             cut: "resumed", state.run_id: NETWORK}
         assert [o.run_id for o in await RunForks(history).offers()] == [state.run_id]
-        await controller.aclose()
-        await services.close()
+        await stop_app(controller, services)
 
     arun(scenario())

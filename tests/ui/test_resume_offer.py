@@ -18,13 +18,14 @@ from test_app_support import (
     gui_thread_gc_fixture,  # noqa: F401 - the `gui_thread_gc` fixture
     litellm_loaded,  # noqa: F401 - a fixture
     make_document,
-    make_services,
     sim_fixture,  # noqa: F401 - the `sim` fixture
+    start_app,
+    stop_app,
 )
 
 from desktop_app.simulator import SimulatorThread
 from desktop_app.storage.forks import ResumeOffer, RunForks
-from desktop_app.ui.controllers import RunController, RunStatus
+from desktop_app.ui.controllers import RunStatus
 from desktop_app.ui.history._resume import ResumeDialog, estimate_left, offer_resumes
 from desktop_app.ui.services import AppServices
 
@@ -51,8 +52,7 @@ def test_resume_runs_only_the_tasks_left_and_is_not_offered_again(
     sim: SimulatorThread, qtbot: QtBot, arun: Run
 ) -> None:
     async def scenario() -> None:
-        services = await make_services(sim.base_url)
-        controller = RunController(services)
+        services, controller = await start_app(sim)
         run_id = await _interrupted(services, "Owls", done=1)
         dialog = await offer_resumes(dialog_host(services, controller))
         assert isinstance(dialog, ResumeDialog)
@@ -80,8 +80,7 @@ def test_resume_runs_only_the_tasks_left_and_is_not_offered_again(
         assert (await forks.links())[state.run_id].parent_run_id == run_id
         assert await forks.offers() == []  # resumed: not offered at the next start
         assert await offer_resumes(dialog_host(services, controller)) is None
-        await controller.aclose()
-        await services.close()
+        await stop_app(controller, services)
 
     arun(scenario())
 
@@ -90,8 +89,7 @@ def test_discard_stops_the_offer_and_runs_nothing(
     sim: SimulatorThread, qtbot: QtBot, arun: Run
 ) -> None:
     async def scenario() -> None:
-        services = await make_services(sim.base_url)
-        controller = RunController(services)
+        services, controller = await start_app(sim)
         await _interrupted(services, "Bats", done=2)
         finished_all = await _interrupted(services, "Moths", done=3)
         dialog = await offer_resumes(dialog_host(services, controller))
@@ -108,8 +106,7 @@ def test_discard_stops_the_offer_and_runs_nothing(
         assert await dialog.discard_selected() == 2
         assert sim.stats.requests == []
         assert await RunForks(services.history).offers() == []
-        await controller.aclose()
-        await services.close()
+        await stop_app(controller, services)
 
     arun(scenario())
 

@@ -11,15 +11,16 @@ from test_app_support import (
     TEST_KEY,
     litellm_loaded,  # noqa: F401 - a fixture
     make_document,
-    make_services,
     sim_fixture,  # noqa: F401 - the `sim` fixture
+    start_app,
+    stop_app,
     wait_until,
 )
 
 from desktop_app.simulator import SimulatorThread
 from desktop_app.storage.audit import scan_tree
 from desktop_app.storage.paths import AppPaths
-from desktop_app.ui.controllers import RunController, RunRequest, RunStatus
+from desktop_app.ui.controllers import RunRequest, RunStatus
 from desktop_app.ui.controllers.run_controller import RunMode
 from desktop_app.ui.services import AppServices
 
@@ -30,8 +31,7 @@ pytestmark = pytest.mark.usefixtures("litellm_loaded")
 
 def test_two_runs_stream_their_own_text_in_order(sim: SimulatorThread, arun: Arun) -> None:
     async def scenario() -> None:
-        services = await make_services(sim.base_url)
-        controller = RunController(services)
+        services, controller = await start_app(sim)
         texts: dict[str, list[str]] = {"Alpha": [], "Beta": []}
         states = []
         modes: list[tuple[str, RunMode]] = [("Alpha", "akickoff"), ("Beta", "kickoff_async")]
@@ -50,16 +50,14 @@ def test_two_runs_stream_their_own_text_in_order(sim: SimulatorThread, arun: Aru
             assert streamed == "".join(outputs)  # every chunk, in order, in its own run
             assert f"{state.crew_name} step 1 about {state.crew_name.lower()}" in outputs[0]
             assert state.total_tokens > 0
-        await controller.aclose()
-        await services.close()
+        await stop_app(controller, services)
 
     arun(scenario())
 
 
 def test_stop_keeps_partial_text_and_closes_the_stream(sim: SimulatorThread, arun: Arun) -> None:
     async def scenario() -> None:
-        services = await make_services(sim.base_url)
-        controller = RunController(services)
+        services, controller = await start_app(sim)
         doc = make_document("Slow", model="openai/sim:tps=50,tokens=400,ttft=0.01", tasks=1)
         state = controller.start(RunRequest(doc, doc.default_inputs()))
         await wait_until(lambda: len(state.transcript()) > 60)
@@ -70,8 +68,7 @@ def test_stop_keeps_partial_text_and_closes_the_stream(sim: SimulatorThread, aru
         record = await services.history.get_run(state.run_id)
         assert record is not None and record.status == "cancelled"
         assert record.task_text.get(0, "").startswith("Answer to:")
-        await controller.aclose()
-        await services.close()
+        await stop_app(controller, services)
 
     arun(scenario())
 
@@ -80,8 +77,7 @@ def test_a_provider_error_fails_one_run_while_the_other_finishes(
     sim: SimulatorThread, arun: Arun
 ) -> None:
     async def scenario() -> None:
-        services = await make_services(sim.base_url)
-        controller = RunController(services)
+        services, controller = await start_app(sim)
         good = make_document("Good")
         bad = make_document("Bad", model="openai/sim:status=401")
         ok = controller.start(RunRequest(good, good.default_inputs()))
@@ -93,8 +89,7 @@ def test_a_provider_error_fails_one_run_while_the_other_finishes(
         assert "refused" in failed.error and TEST_KEY not in failed.error
         record = await services.history.get_run(failed.run_id)
         assert record is not None and record.status == "failed" and record.error
-        await controller.aclose()
-        await services.close()
+        await stop_app(controller, services)
 
     arun(scenario())
 
@@ -103,12 +98,10 @@ def test_history_survives_a_restart_and_keys_reach_no_file(
     sim: SimulatorThread, arun: Arun
 ) -> None:
     async def scenario() -> None:
-        services = await make_services(sim.base_url)
-        controller = RunController(services)
+        services, controller = await start_app(sim)
         doc = make_document("Kept")
         state = await controller.run(RunRequest(doc, doc.default_inputs()))
-        await controller.aclose()
-        await services.close()
+        await stop_app(controller, services)
         again = AppServices(AppPaths.from_env())
         await again.start()
         runs = await again.history.list_runs()
@@ -130,8 +123,7 @@ def test_history_survives_a_restart_and_keys_reach_no_file(
 
 def test_concurrency_limit_queues_extra_runs(sim: SimulatorThread, arun: Arun) -> None:
     async def scenario() -> None:
-        services = await make_services(sim.base_url)
-        controller = RunController(services)
+        services, controller = await start_app(sim)
         controller.set_concurrency_limit(1)
         doc = make_document("Q", model="openai/sim:tps=200,tokens=30,ttft=0.01", tasks=1)
         first = controller.start(RunRequest(doc, doc.default_inputs()))
@@ -143,7 +135,6 @@ def test_concurrency_limit_queues_extra_runs(sim: SimulatorThread, arun: Arun) -
         assert second.status is RunStatus.CANCELLED
         await controller.wait(first)
         assert first.status is RunStatus.DONE
-        await controller.aclose()
-        await services.close()
+        await stop_app(controller, services)
 
     arun(scenario())

@@ -13,15 +13,16 @@ from test_app_support import (
     TEST_KEY,
     litellm_loaded,  # noqa: F401 - a fixture
     make_document,
-    make_services,
     sim_fixture,  # noqa: F401 - the `sim` fixture
+    start_app,
+    stop_app,
 )
 
 from desktop_app.engine import register_secrets
 from desktop_app.simulator import SimulatorThread
 from desktop_app.storage.audit import scan_tree
 from desktop_app.ui.app import KeyMaskingFilter
-from desktop_app.ui.controllers import RunController, RunRequest, RunStatus
+from desktop_app.ui.controllers import RunRequest, RunStatus
 
 Arun = Callable[..., Any]
 
@@ -43,8 +44,7 @@ def test_a_key_printed_by_code_or_echoed_by_a_provider_reaches_no_panel_or_histo
     echoed = make_document("Echo", model="openai/sim:status=401,echo_key=1", tasks=1)
 
     async def scenario() -> None:
-        services = await make_services(sim.base_url)
-        controller = RunController(services)
+        services, controller = await start_app(sim)
         ran = controller.start(RunRequest(coder, coder.default_inputs()))
         refused = controller.start(RunRequest(echoed, echoed.default_inputs()))
         await asyncio.gather(controller.wait(ran), controller.wait(refused))
@@ -56,8 +56,7 @@ def test_a_key_printed_by_code_or_echoed_by_a_provider_reaches_no_panel_or_histo
             record = await services.history.get_run(state.run_id)
             assert record is not None and TEST_KEY not in repr(record)
             assert MASKED in repr(record)  # the tool's output, the error: kept masked
-        await controller.aclose()
-        await services.close()
+        await stop_app(controller, services)
         report = scan_tree(list(services.paths.all_dirs()), [TEST_KEY])
         assert report.files_scanned > 0 and report.hits == []
 

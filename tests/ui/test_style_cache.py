@@ -16,12 +16,13 @@ from pytestqt.qtbot import QtBot
 from test_app_support import (
     litellm_loaded,  # noqa: F401 - a fixture
     make_document,
-    make_services,
     sim_fixture,  # noqa: F401 - the `sim` fixture
+    start_app,
+    stop_app,
 )
 
 from desktop_app.simulator import SimulatorThread
-from desktop_app.ui.controllers import RunController, RunStatus
+from desktop_app.ui.controllers import RunStatus
 from desktop_app.ui.dashboard import DashboardView
 from desktop_app.ui.dashboard._style_cache import StyleCacheTrimmer
 
@@ -54,8 +55,7 @@ def test_the_dashboard_trims_the_cache_as_it_lets_ended_runs_panels_go(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun
 ) -> None:
     async def scenario() -> None:
-        services = await make_services(sim.base_url)
-        controller = RunController(services)
+        services, controller = await start_app(sim)
         view = DashboardView(services, controller)
         qtbot.addWidget(view)
         view.resize(1300, 800)
@@ -71,7 +71,6 @@ def test_the_dashboard_trims_the_cache_as_it_lets_ended_runs_panels_go(
         assert view.grid.let_go >= 2
         assert view.grid.style_cache.trims >= 1
         assert not _cached()
-        await controller.aclose()
-        await services.close()
+        await stop_app(controller, services)
 
     arun(scenario())

@@ -19,8 +19,9 @@ from test_app_support import (
     gui_thread_gc_fixture,  # noqa: F401 - the `gui_thread_gc` fixture
     litellm_loaded,  # noqa: F401 - a fixture
     make_document,
-    make_services,
     sim_fixture,  # noqa: F401 - the `sim` fixture
+    start_app,
+    stop_app,
     wait_until,
 )
 
@@ -28,7 +29,6 @@ from desktop_app.engine import register_secrets
 from desktop_app.simulator import SimulatorThread
 from desktop_app.storage.history import TraceSpanRecord
 from desktop_app.ui.controllers import RunStatus
-from desktop_app.ui.controllers.run_controller import RunController
 from desktop_app.ui.dashboard import DashboardView
 from desktop_app.ui.history import HistoryView
 from desktop_app.ui.history._trace import COLUMNS, TraceDialog, TraceModel, tree_order
@@ -70,8 +70,7 @@ def test_history_opens_the_trace_of_a_run_the_app_made(
     register_secrets([TEST_KEY])
 
     async def scenario() -> None:
-        services = await make_services(sim.base_url)
-        controller = RunController(services)
+        services, controller = await start_app(sim)
         dashboard = DashboardView(services, controller)
         qtbot.addWidget(dashboard)
         doc = make_document("Traced", model="openai/sim:tps=2000,tokens=20,ttft=0.005")
@@ -92,8 +91,7 @@ def test_history_opens_the_trace_of_a_run_the_app_made(
         await dialog.loading
         await _check_dialog(qtbot, dialog, tmp_path)
         dialog.close()
-        await controller.aclose()
-        await services.close()
+        await stop_app(controller, services)
 
     arun(scenario())
 
@@ -136,8 +134,7 @@ def test_a_run_panels_trace_button_opens_its_trace(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun
 ) -> None:
     async def scenario() -> None:
-        services = await make_services(sim.base_url)
-        controller = RunController(services)
+        services, controller = await start_app(sim)
         window = _Window(services)
         qtbot.addWidget(window)
         dashboard = DashboardView(services, controller, window)
@@ -154,7 +151,6 @@ def test_a_run_panels_trace_button_opens_its_trace(
         assert kinds == ["run", "task", "LLM call"]
         assert dialog.view.run_id == state.run_id
         dialog.close()
-        await controller.aclose()
-        await services.close()
+        await stop_app(controller, services)
 
     arun(scenario())
