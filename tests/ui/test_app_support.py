@@ -159,11 +159,18 @@ async def open_dashboard(
 ) -> tuple[AppServices, DashboardView]:
     """Started services on the simulator and a shown dashboard on them (1300 × `height`)."""
     services = await make_services(sim.base_url)
-    view = DashboardView(services, RunController(services))
+    return services, show_dashboard(qtbot, services, RunController(services), height=height)
+
+
+def show_dashboard(
+    qtbot: Any, services: AppServices, controller: RunController, *, height: int = 800
+) -> DashboardView:
+    """A dashboard on `services` and `controller`, shown at 1300 × `height`."""
+    view = DashboardView(services, controller)
     qtbot.addWidget(view)
     view.resize(1300, height)
     view.show()
-    return services, view
+    return view
 
 
 async def close_dashboard(view: DashboardView, services: AppServices) -> None:

@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 from test_app_support import (
     litellm_loaded,  # noqa: F401 - a fixture
     make_document,
+    show_dashboard,
     sim_fixture,  # noqa: F401 - the `sim` fixture
     start_app,
     stop_app,
@@ -37,10 +38,7 @@ def test_panels_and_states_of_ended_runs_beyond_the_limit_are_let_go(
 ) -> None:
     async def scenario() -> None:
         services, controller = await start_app(sim)
-        view = DashboardView(services, controller)
-        qtbot.addWidget(view)
-        view.resize(1300, 800)
-        view.show()
+        view = show_dashboard(qtbot, services, controller)
         view.grid.max_ended = 3
         doc = make_document("Short", tasks=1)
         refs: list[weakref.ref[RunState]] = []

@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 from test_app_support import (
     litellm_loaded,  # noqa: F401 - a fixture
     make_document,
+    show_dashboard,
     sim_fixture,  # noqa: F401 - the `sim` fixture
     start_app,
     stop_app,
@@ -23,7 +24,6 @@ from test_app_support import (
 
 from desktop_app.simulator import SimulatorThread
 from desktop_app.ui.controllers import RunStatus
-from desktop_app.ui.dashboard import DashboardView
 from desktop_app.ui.dashboard._style_cache import StyleCacheTrimmer
 
 Arun = Callable[..., Any]
@@ -56,10 +56,7 @@ def test_the_dashboard_trims_the_cache_as_it_lets_ended_runs_panels_go(
 ) -> None:
     async def scenario() -> None:
         services, controller = await start_app(sim)
-        view = DashboardView(services, controller)
-        qtbot.addWidget(view)
-        view.resize(1300, 800)
-        view.show()
+        view = show_dashboard(qtbot, services, controller)
         view.grid.max_ended = 1
         view.grid.style_cache = StyleCacheTrimmer(per_trim=2)
         doc = make_document("Short", tasks=1)
