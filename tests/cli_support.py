@@ -1,7 +1,8 @@
-"""Helpers for the ``crewdesk run`` tests that fork and resume runs (no tests here).
+"""Helpers for the ``crewdesk`` CLI tests (no tests here).
 
-They share one three-task crew file, read the runs the CLI kept in the history, and run the
-CLI the way a shell would, keeping what it wrote to stderr.
+The example crews they run; running the CLI the way a shell would, keeping what it wrote;
+and, for the tests that fork and resume runs, one three-task crew file and the runs the CLI
+kept in the history.
 """
 
 from __future__ import annotations
@@ -15,6 +16,18 @@ from desktop_app.documents import AgentSpec, CrewDocument, TaskSpec, save_crew
 from desktop_app.simulator import SimulatorThread
 from desktop_app.storage.history import HistoryDB, RunRecord
 from desktop_app.storage.paths import AppPaths
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
+WRITER = str(EXAMPLES / "research_writer.crew.yaml")
+BRIEFS = str(EXAMPLES / "topic_briefs.crew.yaml")
+BRIEF_INPUTS = str(EXAMPLES / "topic_briefs.inputs.jsonl")
+
+
+def run_main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Runs ``crewdesk *argv``; returns its exit code and what it wrote to stdout and stderr."""
+    code = cli.main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
 
 
 def three_step_crew(tmp_path: Path, writer_model: str = "openai/sim") -> Path:

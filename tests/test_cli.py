@@ -15,18 +15,9 @@ import pytest
 
 from desktop_app import cli
 from desktop_app.documents import export_crewai_project, load_crew, save_crew
+from tests.cli_support import BRIEF_INPUTS, BRIEFS, EXAMPLES, WRITER, run_main
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
 ANALYST = str(EXAMPLES / "python_data_analyst.crew.yaml")
-WRITER = str(EXAMPLES / "research_writer.crew.yaml")
-BRIEFS = str(EXAMPLES / "topic_briefs.crew.yaml")
-BRIEF_INPUTS = str(EXAMPLES / "topic_briefs.inputs.jsonl")
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = cli.main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_help_lists_the_subcommands(capsys: pytest.CaptureFixture[str]) -> None:
@@ -58,13 +49,13 @@ def test_no_command_opens_the_window_or_says_why_not(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(cli.importlib.util, "find_spec", lambda name: None)
-    code, _, err = run(capsys)
+    code, _, err = run_main(capsys)
     assert code == 1 and "window is not part of this build" in err
     opened: list[str] = []
     monkeypatch.setattr(cli.importlib.util, "find_spec", lambda name: object())
     monkeypatch.setattr(cli.importlib, "import_module",
                         lambda name: SimpleNamespace(main=lambda: opened.append(name) or 0))
-    assert run(capsys)[0] == 0
+    assert run_main(capsys)[0] == 0
     assert opened == ["desktop_app.ui.app"]
 
 
@@ -82,7 +73,7 @@ def test_no_command_opens_the_window_or_says_why_not(
 def test_usage_and_file_errors_exit_2_with_one_line(
     capsys: pytest.CaptureFixture[str], argv: list[str], message: str
 ) -> None:
-    code, out, err = run(capsys, *argv)
+    code, out, err = run_main(capsys, *argv)
     assert code == 2
     assert out == ""
     assert err.startswith("error: ") and message in err
@@ -94,8 +85,8 @@ def test_a_placeholder_without_input_is_named_with_its_line(
 ) -> None:
     doc = load_crew(BRIEFS).model_copy(update={"input_sets": []})
     save_crew(doc, tmp_path / "briefs.crew.yaml")
-    code, _, err = run(capsys, "run", str(tmp_path / "briefs.crew.yaml"), "--inputs",
-                       '{"audience": "kids"}')
+    code, _, err = run_main(capsys, "run", str(tmp_path / "briefs.crew.yaml"), "--inputs",
+                            '{"audience": "kids"}')
     assert code == 2
     assert err.splitlines() == [
         f"error: {tmp_path / 'briefs.crew.yaml'}:10: agents[0].goal: placeholder {{topic}} "
@@ -107,7 +98,7 @@ def test_a_placeholder_without_input_is_named_with_its_line(
 def test_a_bad_inputs_file_names_its_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = tmp_path / "in.jsonl"
     path.write_text('{"topic": "a"}\n\n[1, 2]\n', encoding="utf-8")
-    code, _, err = run(capsys, "run", BRIEFS, "--inputs-file", str(path))
+    code, _, err = run_main(capsys, "run", BRIEFS, "--inputs-file", str(path))
     assert code == 2
     assert err == f'error: {path}:3: must be a JSON object such as {{"topic": "AI"}}\n'
 
@@ -117,8 +108,8 @@ def test_one_crew_streams_and_succeeds(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, mode: str
 ) -> None:
     out_file = tmp_path / "out.json"
-    code, out, err = run(capsys, "run", ANALYST, "--simulator", "--mode", mode,
-                         "--output", str(out_file), "--approve", "always")
+    code, out, err = run_main(capsys, "run", ANALYST, "--simulator", "--mode", mode,
+                              "--output", str(out_file), "--approve", "always")
     assert code == 0, err
     assert out.startswith("== task 1 Average age (Python Data Analyst) ==\n-> tool code_interpreter(")
     assert "Result: 35.0." in out
@@ -133,8 +124,8 @@ def test_one_crew_streams_and_succeeds(
 def test_a_batch_prefixes_each_crew_and_reports_progress(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    code, out, err = run(capsys, "run", BRIEFS, "--inputs-file", BRIEF_INPUTS,
-                         "--concurrency", "3", "--simulator", "--output", "-")
+    code, out, err = run_main(capsys, "run", BRIEFS, "--inputs-file", BRIEF_INPUTS,
+                              "--concurrency", "3", "--simulator", "--output", "-")
     assert code == 0, err
     lines = err.splitlines()
     assert lines[0].startswith("note: recorded in the history as runs ")  # 5 ids, to resume
@@ -154,9 +145,9 @@ def test_a_batch_prefixes_each_crew_and_reports_progress(
 
 
 def test_one_failing_crew_does_not_stop_the_others(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "run", BRIEFS, "--inputs-file", BRIEF_INPUTS, "--quiet",
-                         "--concurrency", "1", "--simulator",
-                         "--model", "openai/sim:status=400,fail_times=1")
+    code, out, err = run_main(capsys, "run", BRIEFS, "--inputs-file", BRIEF_INPUTS, "--quiet",
+                              "--concurrency", "1", "--simulator",
+                              "--model", "openai/sim:status=400,fail_times=1")
     assert code == 1
     assert err.splitlines()[-1] == "5/5 done, 1 failed"
     assert "=== [1] failed ===" in out and "[HTTP 400]" in out
@@ -167,8 +158,8 @@ def test_a_crewai_project_folder_runs_as_it_is(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     export_crewai_project(load_crew(WRITER), tmp_path / "project")
-    code, out, err = run(capsys, "run", str(tmp_path / "project"), "--simulator",
-                         "--inputs", '{"topic": "tides"}', "--quiet")
+    code, out, err = run_main(capsys, "run", str(tmp_path / "project"), "--simulator",
+                              "--inputs", '{"topic": "tides"}', "--quiet")
     assert code == 0, err
     assert "=== final output ===\nAnswer to:" in out
     assert "about tides" in out
@@ -212,8 +203,8 @@ def test_model_and_base_url_point_every_agent_elsewhere(
     monkeypatch.setenv("OPENAI_API_KEY", "sk-from-environment")  # no credential: the env key
 
     with SimulatorThread(SimulatorConfig(ttft=0.0, tokens_per_second=5000.0)) as sim:
-        code, out, err = run(capsys, "run", WRITER, "--model", "openai/sim:tokens=3",
-                             "--base-url", sim.base_url, "--quiet")
+        code, out, err = run_main(capsys, "run", WRITER, "--model", "openai/sim:tokens=3",
+                                  "--base-url", sim.base_url, "--quiet")
         assert code == 0, err
         assert {request.model for request in sim.stats.requests} == {"sim:tokens=3"}
     assert "=== final output ===" in out
@@ -242,8 +233,8 @@ def test_a_hierarchical_crew_asks_for_feedback_on_the_terminal(
     mode: str,
 ) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO("Shorter please sim-call: none\n\n"))
-    code, out, err = run(capsys, "run", str(_managed_crew_file(tmp_path)), "--simulator",
-                         "--inputs", '{"topic": "tides"}', "--mode", mode, "--output", "-")
+    code, out, err = run_main(capsys, "run", str(_managed_crew_file(tmp_path)), "--simulator",
+                              "--inputs", '{"topic": "tides"}', "--mode", mode, "--output", "-")
     assert code == 0, err
     question = "?? task 1 Note (Crew Manager) asks for feedback: type what to change, or press"
     assert err.count(question) == 1
@@ -261,8 +252,8 @@ def test_the_end_of_stdin_approves(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
-    code, out, err = run(capsys, "run", str(_managed_crew_file(tmp_path)), "--simulator",
-                         "--inputs", '{"topic": "tides"}', "--quiet")
+    code, out, err = run_main(capsys, "run", str(_managed_crew_file(tmp_path)), "--simulator",
+                              "--inputs", '{"topic": "tides"}', "--quiet")
     assert code == 0, err
     assert "Result: Answer to: Current Task: Draft the tides note." in err  # shown when quiet
     assert "=== final output ===\nResult: Answer to: Current Task: Draft the tides note." in out
@@ -296,7 +287,7 @@ def test_a_crew_with_memory_and_a_knowledge_file_runs_on_the_simulator(
 ) -> None:
     crew_file = _desk_crew_file(tmp_path / "crews")
     monkeypatch.chdir(tmp_path)  # the knowledge file is found beside the crew file, not here
-    code, out, err = run(capsys, "run", str(crew_file), "--simulator", "--quiet")
+    code, out, err = run_main(capsys, "run", str(crew_file), "--simulator", "--quiet")
     assert code == 0, err
     assert "=== final output ===" in out
     memory = list((tmp_path / "crewdesk-home" / "data" / "memory").glob("help-desk-*.sqlite3"))
@@ -311,8 +302,8 @@ def test_the_knowledge_reaches_the_prompt_through_the_cli(
     crew_file = _desk_crew_file(tmp_path, embedder=False)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-from-environment")
     with SimulatorThread(SimulatorConfig(ttft=0.0, tokens_per_second=5000.0)) as sim:
-        code, _, err = run(capsys, "run", str(crew_file), "--model", "openai/sim",
-                           "--base-url", sim.base_url, "--quiet")
+        code, _, err = run_main(capsys, "run", str(crew_file), "--model", "openai/sim",
+                                "--base-url", sim.base_url, "--quiet")
         assert code == 0, err
         chats = [r.body for r in sim.stats.requests if r.path.endswith("/chat/completions")]
     assert len(chats) == 1
@@ -323,7 +314,7 @@ def test_a_missing_knowledge_file_is_named_before_any_run(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     crew_file = _desk_crew_file(tmp_path, with_file=False)
-    code, out, err = run(capsys, "run", str(crew_file), "--simulator")
+    code, out, err = run_main(capsys, "run", str(crew_file), "--simulator")
     assert (code, out) == (2, "")
     assert err == (
         f"error: {crew_file}:19: agents[0].knowledge_sources[0].path: the knowledge file "
