@@ -13,7 +13,7 @@ import pytest
 
 from desktop_app import cli
 from desktop_app.documents import AgentSpec, CrewDocument, TaskSpec, save_crew
-from desktop_app.simulator import SimulatorThread
+from desktop_app.simulator import SimulatorConfig, SimulatorThread
 from desktop_app.storage.history import HistoryDB, RunRecord
 from desktop_app.storage.paths import AppPaths
 
@@ -68,3 +68,9 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
 def prompts(sim: SimulatorThread, since: int = 0) -> list[str]:
     """The last message of each request the simulator got from request `since` on."""
     return [str(r.body["messages"][-1]["content"]) for r in sim.stats.requests[since:]]
+
+
+def fast_simulator() -> SimulatorThread:
+    """The LLM simulator in its own thread, answering at once (for ``--base-url``); use it
+    in a ``with`` block."""
+    return SimulatorThread(SimulatorConfig(ttft=0.0, tokens_per_second=5000.0))

@@ -15,7 +15,7 @@ import pytest
 
 from desktop_app import cli
 from desktop_app.documents import export_crewai_project, load_crew, save_crew
-from tests.cli_support import BRIEF_INPUTS, BRIEFS, EXAMPLES, WRITER, run_main
+from tests.cli_support import BRIEF_INPUTS, BRIEFS, EXAMPLES, WRITER, fast_simulator, run_main
 
 ANALYST = str(EXAMPLES / "python_data_analyst.crew.yaml")
 
@@ -198,11 +198,10 @@ def test_credential_names_are_resolved_from_the_secret_store() -> None:
 def test_model_and_base_url_point_every_agent_elsewhere(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from desktop_app.simulator import SimulatorConfig, SimulatorThread
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-from-environment")  # no credential: the env key
 
-    with SimulatorThread(SimulatorConfig(ttft=0.0, tokens_per_second=5000.0)) as sim:
+    with fast_simulator() as sim:
         code, out, err = run_main(capsys, "run", WRITER, "--model", "openai/sim:tokens=3",
                                   "--base-url", sim.base_url, "--quiet")
         assert code == 0, err
@@ -297,11 +296,10 @@ def test_a_crew_with_memory_and_a_knowledge_file_runs_on_the_simulator(
 def test_the_knowledge_reaches_the_prompt_through_the_cli(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from desktop_app.simulator import SimulatorConfig, SimulatorThread
 
     crew_file = _desk_crew_file(tmp_path, embedder=False)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-from-environment")
-    with SimulatorThread(SimulatorConfig(ttft=0.0, tokens_per_second=5000.0)) as sim:
+    with fast_simulator() as sim:
         code, _, err = run_main(capsys, "run", str(crew_file), "--model", "openai/sim",
                                 "--base-url", sim.base_url, "--quiet")
         assert code == 0, err

@@ -14,11 +14,10 @@ from pathlib import Path
 import pytest
 
 from desktop_app import cli
-from desktop_app.simulator import SimulatorConfig, SimulatorThread
 from desktop_app.storage.forks import fork_links
 from desktop_app.storage.history import HistoryDB, RunRecord
 from desktop_app.storage.paths import AppPaths
-from tests.cli_support import history_runs, prompts, run_cli, three_step_crew
+from tests.cli_support import fast_simulator, history_runs, prompts, run_cli, three_step_crew
 
 SLOW_WRITER = "openai/sim:hang=1"
 
@@ -48,7 +47,7 @@ def test_a_fork_from_task_3_calls_the_model_for_task_3_only(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     crew = str(three_step_crew(tmp_path))
-    with SimulatorThread(SimulatorConfig(ttft=0.0, tokens_per_second=5000.0)) as sim:
+    with fast_simulator() as sim:
         code, err = run_cli(capsys, crew, "--base-url", sim.base_url, "--quiet",
                             "--inputs", '{"topic": "tides"}')
         assert code == 0, err
@@ -110,7 +109,7 @@ def test_a_run_killed_after_task_1_resumes_without_asking_for_task_1_again(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     hanging = str(three_step_crew(tmp_path, writer_model=SLOW_WRITER))  # task 2 never answers
-    with SimulatorThread(SimulatorConfig(ttft=0.0, tokens_per_second=5000.0)) as sim:
+    with fast_simulator() as sim:
         process = subprocess.Popen(
             [sys.executable, "-m", "desktop_app", "run", hanging, "--base-url", sim.base_url,
              "--inputs", '{"topic": "tides"}', "--quiet"],
@@ -151,7 +150,7 @@ def test_a_killed_batch_keeps_every_line_and_resumes_where_each_stopped(
     lines = tmp_path / "topics.jsonl"
     lines.write_text('{"topic": "tides"}\n{"topic": "waves"}\n{"topic": "reefs"}\n',
                      encoding="utf-8")
-    with SimulatorThread(SimulatorConfig(ttft=0.0, tokens_per_second=5000.0)) as sim:
+    with fast_simulator() as sim:
         process = subprocess.Popen(
             [sys.executable, "-m", "desktop_app", "run", hanging, "--base-url", sim.base_url,
              "--inputs-file", str(lines), "--concurrency", "1", "--quiet"],

@@ -11,6 +11,7 @@ import pytest
 from desktop_app import cli
 from desktop_app._cli_output import MaskedOutput, RunResult
 from desktop_app.engine import register_secrets
+from tests.cli_support import fast_simulator
 
 WRITER = str(Path(__file__).resolve().parents[1] / "resources" / "examples"
              / "research_writer.crew.yaml")
@@ -20,11 +21,10 @@ KEY = "sk-proj-cli0echo1test2WXYZ"
 def test_a_key_echoed_in_a_401_is_masked_on_the_terminal_and_in_the_output_file(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from desktop_app.simulator import SimulatorConfig, SimulatorThread
 
     monkeypatch.setenv("OPENAI_API_KEY", KEY)  # the provider's variable: found at call time
     out_file = tmp_path / "out.json"
-    with SimulatorThread(SimulatorConfig(ttft=0.0, tokens_per_second=5000.0)) as sim:
+    with fast_simulator() as sim:
         code = cli.main(["run", WRITER, "--model", "openai/sim:status=401,echo_key=1",
                          "--base-url", sim.base_url, "--output", str(out_file)])
         bearers = {r.body.get("model") for r in sim.stats.requests}

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.simulator import SimulatorConfig, SimulatorThread
 from desktop_app.storage.forks import is_offered, resume_offers, set_stop_reason
 from desktop_app.storage.history import HistoryDB
 from desktop_app.storage.paths import AppPaths
 from desktop_app.storage.stop_reasons import NETWORK, failure_stop_reason, status_text
-from tests.cli_support import history_runs, prompts, run_cli, three_step_crew
+from tests.cli_support import fast_simulator, history_runs, prompts, run_cli, three_step_crew
 
 DROPPING = "openai/sim:drop_after=3"
 REFUSED_KEY = "openai/sim:status=401"
@@ -61,7 +60,7 @@ def test_a_stream_dropped_after_task_1_is_offered_and_resumes_only_the_tasks_lef
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     crew = str(three_step_crew(tmp_path, DROPPING))
-    with SimulatorThread(SimulatorConfig(ttft=0.0, tokens_per_second=5000.0)) as sim:
+    with fast_simulator() as sim:
         code, err = run_cli(capsys, crew, "--base-url", sim.base_url, "--quiet",
                             "--inputs", '{"topic": "tides"}')
         assert code != 0 and "cut off" in err, err
@@ -87,7 +86,7 @@ def test_a_run_whose_key_was_refused_is_not_offered(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     crew = str(three_step_crew(tmp_path, REFUSED_KEY))
-    with SimulatorThread(SimulatorConfig(ttft=0.0, tokens_per_second=5000.0)) as sim:
+    with fast_simulator() as sim:
         code, err = run_cli(capsys, crew, "--base-url", sim.base_url, "--quiet",
                             "--inputs", '{"topic": "tides"}')
     assert code != 0 and "refused" in err, err
