@@ -179,14 +179,19 @@ async def close_dashboard(view: DashboardView, services: AppServices) -> None:
     await services.close()
 
 
-async def open_window(qtbot: Any, services: AppServices) -> MainWindow:
-    """The app's main window on `services`, shown and started; closing it does not quit the
-    app (as `main()` sets it: the window quits through its `closed` signal)."""
+async def open_window(
+    qtbot: Any, services: AppServices, *, size: tuple[int, int] | None = None
+) -> MainWindow:
+    """The app's main window on `services` (resized to `size` if given), shown and started;
+    closing it does not quit the app (as `main()` sets it: the window quits through its
+    `closed` signal)."""
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     app.setQuitOnLastWindowClosed(False)
     window = MainWindow(services)
     qtbot.addWidget(window)
+    if size is not None:
+        window.resize(*size)
     window.show()
     await window.start()
     return window

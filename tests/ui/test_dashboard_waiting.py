@@ -13,12 +13,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 from test_app_support import (
     coder,
     litellm_loaded,  # noqa: F401 - a fixture
     make_services,
+    open_window,
     panel_of,
     reviewed,
     sim_fixture,  # noqa: F401 - the `sim` fixture
@@ -42,14 +43,7 @@ pytestmark = pytest.mark.usefixtures("litellm_loaded")
 
 
 async def _window(qtbot: QtBot, sim: SimulatorThread) -> MainWindow:
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    app.setQuitOnLastWindowClosed(False)
-    window = MainWindow(await make_services(sim.base_url))
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    await window.start()
+    window = await open_window(qtbot, await make_services(sim.base_url), size=(1280, 800))
     window.activateWindow()
     await wait_until(window.isActiveWindow)
     return window

@@ -21,6 +21,7 @@ from pytestqt.qtbot import QtBot
 from test_app_support import (
     litellm_loaded,  # noqa: F401 - a fixture
     make_services,
+    open_window,
     sim_fixture,  # noqa: F401 - the `sim` fixture
     wait_until,
 )
@@ -126,13 +127,7 @@ def test_system_follows_the_platform_scheme_and_unknown_means_light(qtbot: QtBot
 
 async def _started(qtbot: QtBot, sim: SimulatorThread) -> MainWindow:
     """The whole window, started on real services, its welcome page showing."""
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    app.setQuitOnLastWindowClosed(False)
-    window = MainWindow(await make_services(sim.base_url))
-    qtbot.addWidget(window)
-    window.show()
-    await window.start()
+    window = await open_window(qtbot, await make_services(sim.base_url))
     designer = window.designer
     await wait_until(lambda: designer.pages.currentWidget() is designer.welcome)
     return window
