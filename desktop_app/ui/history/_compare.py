@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -211,12 +210,8 @@ class CompareDialog(QDialog):
             for row in range(self.figures.rowCount())
         ]
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # Qt override  # noqa: N802
-        """Stops the loading of the other run."""
-        self._tasks.cancel_all()
-        super().closeEvent(event)
-
     def done(self, result: int) -> None:  # Qt override
-        """Stops the loading of the other run when the dialog closes."""
+        """Stops the loading of the other run when the dialog closes (closing it by its window's
+        button ends here too: QDialog turns that close into `reject()`)."""
         self._tasks.cancel_all()
         super().done(result)

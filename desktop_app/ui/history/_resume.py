@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -234,13 +233,9 @@ class ResumeDialog(QDialog):
             self.accept()
         return len(chosen)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # Qt override  # noqa: N802
-        """Stops the estimates."""
-        self._tasks.cancel_all()
-        super().closeEvent(event)
-
     def done(self, result: int) -> None:  # Qt override
-        """Stops the estimates when the dialog closes."""
+        """Stops the estimates when the dialog closes (closing it by its window's
+        button ends here too: QDialog turns that close into `reject()`)."""
         self._tasks.cancel_all()
         super().done(result)
 
