@@ -10,7 +10,6 @@ figure is `benchmarks/reliability_crash_app.py`.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
-from test_app_support import sim_fixture  # noqa: F401 - the `sim` fixture
+from test_app_support import close_window, sim_fixture  # noqa: F401 - the `sim` fixture
 
 from desktop_app.documents.crewdesk_file import load_crew
 from desktop_app.simulator import SimulatorThread
@@ -71,10 +70,7 @@ def test_after_a_kill_the_runs_are_interrupted_with_their_text_and_the_edit_is_o
         assert designer.editor.crew_id == kill.recovery_id and designer.editor.dirty
         assert designer.editor.document.agents[0].role == EDITED_ROLE
         assert await designer.save()
-        closed = asyncio.Event()
-        window.closed.connect(closed.set)
-        window.close()
-        await asyncio.wait_for(closed.wait(), 30)
+        await close_window(window, 30)
         path = window.services.library.path_of(kill.recovery_id)
         assert load_crew(path).agents[0].role == EDITED_ROLE != ORIGINAL_ROLE
 

@@ -197,6 +197,15 @@ async def open_window(
     return window
 
 
+async def close_window(window: MainWindow, within: float = 30.0) -> None:
+    """Closes the window the user's way (runs stopped, history flushed and closed) and waits
+    for its `closed` signal, at most `within` seconds."""
+    closed = asyncio.Event()
+    window.closed.connect(closed.set)
+    window.close()
+    await asyncio.wait_for(closed.wait(), within)
+
+
 def reviewed(name: str) -> CrewDocument:
     """A one-task crew whose task asks for the person's feedback."""
     doc = make_document(name, tasks=1)

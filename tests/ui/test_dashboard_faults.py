@@ -18,6 +18,7 @@ from pytestqt.qtbot import QtBot
 from test_app_support import (
     CREDENTIAL,
     TEST_KEY,
+    close_window,
     litellm_loaded,  # noqa: F401 - a fixture
     make_document,
     sim_fixture,  # noqa: F401 - the `sim` fixture
@@ -82,14 +83,6 @@ async def _window(qtbot: QtBot, base_url: str) -> MainWindow:
     return window
 
 
-async def _close(window: MainWindow) -> None:
-    """Closes the window the user's way (runs stopped, history flushed and closed)."""
-    closed = asyncio.Event()
-    window.closed.connect(closed.set)
-    window.close()
-    await asyncio.wait_for(closed.wait(), 30)
-
-
 def _panel(window: MainWindow, state: RunState) -> RunPanel:
     panel = window.dashboard.grid.panel_for(state.run_id)
     assert panel is not None
@@ -132,7 +125,7 @@ def test_a_refused_key_names_its_provider_and_opens_settings_at_it(
         record = await window.services.history.get_run(failed.run_id)
         assert record is not None and record.status == "failed"
         assert record.error is not None and "refused" in record.error
-        await _close(window)
+        await close_window(window)
 
     arun(scenario())
 
@@ -157,7 +150,7 @@ def test_a_dropped_stream_keeps_its_text_in_the_panel_and_the_history(
         assert record is not None and record.status == "failed"
         stored = record.task_text[0]
         assert stored.startswith("Answer to:") and stored in partial
-        await _close(window)
+        await close_window(window)
 
     arun(scenario())
 
@@ -193,7 +186,7 @@ def test_a_1mb_answer_fills_one_panel_while_another_keeps_streaming(
         record = await window.services.history.get_run(big.run_id)
         assert record is not None and len(record.task_text[0]) >= 1_000_000
         assert text.endswith(record.task_text[0])
-        await _close(window)
+        await close_window(window)
 
     arun(scenario())
 

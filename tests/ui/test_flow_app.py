@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
-from test_app_support import make_services, open_window, sim_fixture, wait_until  # noqa: F401 - fixture
+from test_app_support import close_window, make_services, open_window, sim_fixture, wait_until  # noqa: F401 - fixture
 
 from desktop_app import compat
 from desktop_app.simulator import SimulatorThread
@@ -61,15 +61,7 @@ async def _answer_trust(window: MainWindow, button: str = "trustButton") -> None
 
 
 async def _close(window: MainWindow) -> None:
-    closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-    def done() -> None:
-        if not closed.done():
-            closed.set_result(None)
-
-    window.closed.connect(done)
-    window.close()
-    await asyncio.wait_for(closed, 20)
+    await close_window(window, 20)
     await asyncio.sleep(0.05)
 
 

@@ -13,6 +13,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 from test_app_support import (
+    close_window,
     litellm_loaded,  # noqa: F401 - a fixture
     make_services,
     open_window,
@@ -128,18 +129,6 @@ async def _answer_trust(window: MainWindow, button: str) -> None:
     found.click()
 
 
-async def _close(window: MainWindow) -> None:
-    closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-    def done() -> None:
-        if not closed.done():
-            closed.set_result(None)
-
-    window.closed.connect(done)
-    window.close()
-    await asyncio.wait_for(closed, 20)
-
-
 def test_a_trusted_project_runs_its_own_code_and_saves_into_its_yaml(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun, tmp_path: Path
 ) -> None:
@@ -189,7 +178,7 @@ def test_a_trusted_project_runs_its_own_code_and_saves_into_its_yaml(
         text = agents_yaml.read_text(encoding="utf-8")
         assert text == AGENTS.replace("Find facts about {topic}\n",
                                       "Find three facts about {topic}\n")
-        await _close(window)
+        await close_window(window, 20)
 
     arun(scenario(), timeout=120)
 
@@ -219,7 +208,7 @@ def test_trust_is_asked_once_per_folder_and_untrusted_opens_statically(
         await wait_until(lambda: (p := services.projects.get(project_id(root))) is not None
                          and p.runs_code)
         assert services.current_settings.project_trust == {str(root): True}
-        await _close(window)
+        await close_window(window, 20)
 
     arun(scenario(), timeout=60)
 
@@ -245,7 +234,7 @@ def test_a_project_whose_code_fails_opens_with_its_error(
         assert "failed to load" in window.dashboard.message.text()
         nothing = await window.open_project(tmp_path / "nowhere")
         assert nothing is None and "Cannot open" in window.designer.status()
-        await _close(window)
+        await close_window(window, 20)
 
     arun(scenario(), timeout=60)
 
@@ -385,7 +374,7 @@ def test_a_jsonc_project_opens_without_a_question_saves_into_crew_jsonc_and_runs
         assert state.status is RunStatus.DONE, state.error
         assert "Plan two days in Lyon" in state.transcript()
         assert (root / "plans/Lyon.md").is_file()  # in the project, not the app's folder
-        await _close(window)
+        await close_window(window, 20)
 
     arun(scenario(), timeout=90)
 
@@ -415,7 +404,7 @@ def test_unsaved_project_edits_are_recovered_into_the_project(
         later.editor.undo_stack.setClean()  # nothing to ask about when closing
         await window.designer.recovery.drop(opened.crew_id)
         window.designer.editor.undo_stack.setClean()
-        await _close(window)
+        await close_window(window, 20)
 
     arun(scenario(), timeout=60)
 
@@ -449,7 +438,7 @@ def test_a_project_whose_tasks_get_their_agent_in_code_opens_trusted_and_saves(
         assert await designer.save(), designer.status()
         text = tasks_yaml.read_text(encoding="utf-8")
         assert "    Dig into {topic} ({year}).\n" in text and "agent:" not in text
-        await _close(window)
+        await close_window(window, 20)
 
     arun(scenario(), timeout=90)
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import QSize
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QMenu, QSplitter
 from pytestqt.qtbot import QtBot
-from test_app_support import wait_until
+from test_app_support import close_window, wait_until
 
 from desktop_app import __version__
 from desktop_app.storage.paths import AppPaths
@@ -34,18 +34,6 @@ async def _window(qtbot: QtBot) -> MainWindow:
     window.show()
     await window.start()
     return window
-
-
-async def _close(window: MainWindow) -> None:
-    closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-    def done() -> None:
-        if not closed.done():
-            closed.set_result(None)
-
-    window.closed.connect(done)
-    window.close()
-    await asyncio.wait_for(closed, 30)
 
 
 async def _settle() -> None:
@@ -85,7 +73,7 @@ def test_the_window_fits_a_1280x720_screen_and_nothing_is_clipped(
                 window.designer.tabs.setCurrentWidget(page)
                 arun(_settle())
                 assert page.width() >= page.minimumSizeHint().width()
-    arun(_close(window))
+    arun(close_window(window))
 
 
 def test_the_menus_hold_every_command_with_its_shortcut(qtbot: QtBot, arun: Arun) -> None:
@@ -130,7 +118,7 @@ def test_the_menus_hold_every_command_with_its_shortcut(qtbot: QtBot, arun: Arun
     edit["&Copy"].trigger()
     assert QApplication.clipboard().text() == "New crew"
     window.designer.editor.mark_saved("whatever")  # nothing to ask about at close
-    arun(_close(window))
+    arun(close_window(window))
 
 
 def test_help_about_names_the_version_the_docs_and_the_doctor(
@@ -147,7 +135,7 @@ def test_help_about_names_the_version_the_docs_and_the_doctor(
     summary = dialog.doctor_label.text()
     assert "sandbox:" in summary and "packages:" in summary, summary
     dialog.close()
-    arun(_close(window))
+    arun(close_window(window))
 
 
 def test_splitters_and_the_theme_are_remembered_between_sessions(
@@ -170,7 +158,7 @@ def test_splitters_and_the_theme_are_remembered_between_sessions(
         await wait_until(lambda: window.services.current_settings.theme == "dark")
 
     arun(choose_dark())
-    arun(_close(window))
+    arun(close_window(window))
 
     again = arun(_window(qtbot))
     assert again.services.current_settings.theme == "dark"
@@ -186,7 +174,7 @@ def test_splitters_and_the_theme_are_remembered_between_sessions(
         await wait_until(lambda: again.services.current_settings.theme == "system")
 
     arun(choose_system())
-    arun(_close(again))
+    arun(close_window(again))
 
 
 def test_the_layout_holds_still_between_crews_and_tabs(qtbot: QtBot, arun: Arun) -> None:
@@ -217,4 +205,4 @@ def test_the_layout_holds_still_between_crews_and_tabs(qtbot: QtBot, arun: Arun)
 
     seen = arun(open_crews())
     assert all(sizes == seen[0] for sizes in seen), seen
-    arun(_close(window))
+    arun(close_window(window))
