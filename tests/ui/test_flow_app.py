@@ -43,11 +43,16 @@ def _hook_put_back() -> Iterator[None]:
         compat.uninstall()
 
 
+def _copy(source: Path, tmp_path: Path) -> Path:
+    """A copy of the flow project `source` in the test's folder (its runs write there)."""
+    root = tmp_path / source.name
+    shutil.copytree(source, root, ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
 @pytest.fixture
 def flow_root(tmp_path: Path) -> Path:
-    root = tmp_path / "branch_flow"
-    shutil.copytree(FIXTURE, root, ignore=shutil.ignore_patterns("__pycache__"))
-    return root
+    return _copy(FIXTURE, tmp_path)
 
 
 async def _answer_trust(window: MainWindow, button: str = "trustButton") -> None:
@@ -227,9 +232,7 @@ def test_stop_cancels_a_flow_and_its_crew(
 def test_a_review_step_asks_in_the_panel_and_routes_on_the_answer(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun, tmp_path: Path
 ) -> None:
-    root = tmp_path / "review_flow"
-    shutil.copytree(FIXTURE.parent / "review_flow", root,
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    root = _copy(FIXTURE.parent / "review_flow", tmp_path)
 
     async def scenario() -> None:
         window, flows = await _opened(qtbot, sim, root)
@@ -256,9 +259,7 @@ def test_crewai_create_flow_project_runs_in_its_folder(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun, tmp_path: Path
 ) -> None:
     """`crewai create flow`'s template: its crew's YAML found, its file written in its folder."""
-    root = tmp_path / "content_flow"
-    shutil.copytree(Path(__file__).parents[1] / "compat/projects/content_flow", root,
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    root = _copy(Path(__file__).parents[1] / "compat/projects/content_flow", tmp_path)
 
     async def scenario() -> None:
         window, flows = await _opened(qtbot, sim, root)
@@ -281,9 +282,7 @@ def test_crewai_create_flow_project_runs_in_its_folder(
 def test_history_resumes_a_persisted_flow_from_its_saved_state(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun, tmp_path: Path
 ) -> None:
-    root = tmp_path / "persist_flow"
-    shutil.copytree(FIXTURE.parent / "persist_flow", root,
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    root = _copy(FIXTURE.parent / "persist_flow", tmp_path)
 
     async def scenario() -> None:
         window, flows = await _opened(qtbot, sim, root)
@@ -373,9 +372,7 @@ def test_a_real_run_sends_the_codes_models_to_the_configured_provider(
 def test_with_no_provider_set_up_a_real_run_says_where_models_go(
     sim: SimulatorThread, qtbot: QtBot, arun: Arun, tmp_path: Path
 ) -> None:
-    root = tmp_path / "review_flow"
-    shutil.copytree(FIXTURE.parent / "review_flow", root,
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    root = _copy(FIXTURE.parent / "review_flow", tmp_path)
 
     async def scenario() -> None:
         window, flows = await _opened(qtbot, sim, root)
